@@ -1,0 +1,21 @@
+// Three tiers (see ../shared/DESIGN.md): unit needs nothing, integration starts a
+// local AWS emulator per test file, e2e also runs `terraform apply` against it.
+const tier = (name, extra = {}) => ({
+  displayName: name,
+  preset: "ts-jest",
+  testEnvironment: "node",
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  setupFiles: ["<rootDir>/test/support/jest-env.ts"],
+  ...extra,
+});
+
+module.exports = {
+  projects: [
+    tier("unit"),
+    tier("integration"),
+    // terraform apply against the emulator takes minutes, not seconds.
+    tier("e2e", { setupFilesAfterEnv: ["<rootDir>/test/support/e2e-timeout.ts"] }),
+  ],
+  testTimeout: 120_000,
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
+};
