@@ -1,0 +1,91 @@
+import type { Tags } from "../model";
+
+/**
+ * The kinds of resource the reaper knows. Adding a kind means one adapter file in
+ * reaper/kinds/ and one row in the table in reaper/kinds/index.ts.
+ */
+export type KindName =
+  | "k8s-namespace"
+  | "eks-nodegroup"
+  | "rds-instance"
+  | "ec2-instance"
+  | "s3-bucket"
+  | "budget"
+  | "scheduler-schedule"
+  | "security-group"
+  | "db-subnet-group"
+  | "secret";
+
+/** One resource as discovery saw it: plain data, JSON-serialisable, so plans and audit records can hold it. */
+export interface DiscoveredResource {
+  readonly kind: KindName;
+  /** The id the adapter acts on: a DB identifier, `cluster/nodegroup`, a bucket name, `cluster/namespace`, ... */
+  readonly id: string;
+  /** Full ARN where the kind has one. */
+  readonly arn?: string;
+  readonly region: string;
+  /** Tags (AWS) or the equivalent `ephemera:*` facts read from labels/annotations (Kubernetes). */
+  readonly tags: Tags;
+  /** The service's own status word where it has one (`available`, `stopped`, `ACTIVE`, `running`). */
+  readonly status?: string;
+  /**
+   * Kind-specific facts `decide` needs, e.g. `desiredSize` of a node group,
+   * `limitUsd`/`actualUsd`/`forecastUsd` of a budget.
+   */
+  readonly facts?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** A listing that did not complete: the environments it may hide get no destructive action this run. */
+export interface ListingFailure {
+  readonly kind: KindName;
+  /** Where the listing was (a cluster, a region, a page token). */
+  readonly scope: string;
+  /** The API's error code where there is one (`ThrottlingException`, `AccessDenied`). */
+  readonly code?: string;
+  readonly message: string;
+}
+
+/** What discovery hands to `decide`: everything seen, and everything that could not be seen. */
+export interface Inventory {
+  readonly resources: readonly DiscoveredResource[];
+  readonly failures: readonly ListingFailure[];
+}
+
+/** The outcome of one adapter operation; "already gone/stopped/scaled" is `done` with `alreadyDone: true`. */
+export interface OperationResult {
+  readonly ok: boolean;
+  readonly alreadyDone?: boolean;
+  /** AWS request id (or Kubernetes equivalent) for the audit record. */
+  readonly requestId?: string;
+  /** The API's error code on failure. */
+  readonly code?: string;
+  readonly message?: string;
+  /** Facts to remember, e.g. the node group size before a pause. */
+  readonly facts?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/**
+ * Options for `delete`: a final snapshot name when the environment's on-expiry is
+ * `snapshot-delete` (only kinds that hold data honour it).
+ */
+export interface DeleteOptions {
+  readonly finalSnapshotName?: string;
+}
+
+/**
+ * How the reaper lists, pauses, resumes, tags and deletes one kind of resource.
+ * Every operation is idempotent: repeating it after success is success again.
+ * `ctx` carries the SDK clients and Kubernetes access (reaper/kinds/kind-context.ts).
+ */
+export interface KindAdapter<Ctx = unknown> {
+  readonly kind: KindName;
+  /** Lists every resource of this kind tagged `ephemera:managed-by=ephemera`. */
+  list(ctx: Ctx): Promise<Inventory>;
+  /** Writes (merges) tags: the reaper's `ephemera:state`, the CLI's `ephemera:extended-until`. */
+  tag(ctx: Ctx, resource: DiscoveredResource, tags: Readonly<Record<string, string>>): Promise<OperationResult>;
+  delete(ctx: Ctx, resource: DiscoveredResource, options: DeleteOptions): Promise<OperationResult>;
+  /** Stops spending without losing data; absent for kinds that cost nothing idle. */
+  pause?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
+  /** Reverses `pause` exactly (sizes and replica counts remembered at pause time). */
+  resume?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
+}
