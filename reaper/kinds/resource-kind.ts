@@ -43,6 +43,12 @@ export interface ListingFailure {
   /** The API's error code where there is one (`ThrottlingException`, `AccessDenied`). */
   readonly code?: string;
   readonly message: string;
+  /**
+   * Set only when the failure can hide resources of this one environment and no
+   * other (reading one resource's tags, one namespace's workloads); a failure
+   * without it blocks destructive actions on every environment this run.
+   */
+  readonly env?: string;
 }
 
 /** What discovery hands to `decide`: everything seen, and everything that could not be seen. */

@@ -48,7 +48,7 @@ function installExitHook(): void {
 export async function startEmulator(): Promise<Emulator> {
   installExitHook();
   const python = process.env.EPHEMERA_PYTHON ?? "python3";
-  const child = spawn(python, [LAUNCHER, "--host", "127.0.0.1"], {
+  const child = spawn(python, [LAUNCHER, "--host", "127.0.0.1", "--parent-pid", String(process.pid)], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
   });

@@ -1,11 +1,44 @@
 """Fixes for gaps in moto 5.2.1 that Ephemera's tests would otherwise trip over.
 
-Each patch is a small function registered in PATCHES; apply_all() runs them once.
+Each patch is a small, documented function (in moto_gaps/<service>.py) registered
+in PATCHES; apply_all() runs them once, in process, before the server starts.
+The gaps are listed in shared/EMULATOR-NOTES.md and each fix has a test in
+test/integration/emulator-gaps.test.ts. Product code never knows about them.
 """
 
-PATCHES = []
+from collections.abc import Callable
+
+from moto_gaps import awslambda, budgets, cost_explorer, eks, rds, speed
+
+PATCHES: list[Callable[[], None]] = [
+    # RDS: every DB instance had DbiResourceId "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U".
+    rds.unique_dbi_resource_ids,
+    # Budgets: tags, subscribers and updates answered HTTP 500.
+    budgets.budget_tags,
+    budgets.budget_subscribers,
+    budgets.budget_updates,
+    # Cost Explorer: cost allocation tags answered HTTP 500.
+    cost_explorer.cost_allocation_tags,
+    # EKS: access entries had no route; node groups reported remoteAccess nobody
+    # asked for; updates could not be awaited; node groups could not be tagged.
+    eks.cluster_access_config_and_updates,
+    eks.nodegroup_reports_only_requested_settings,
+    eks.nodegroup_updates,
+    eks.tags_on_every_eks_resource,
+    eks.access_entries,
+    # Lambda: DeadLetterConfig was dropped.
+    awslambda.store_dead_letter_config,
+    # Not a gap: rebuilding ~1,500 managed IAM policies made every reset slow.
+    speed.iam_managed_policies_built_once,
+]
+
+_applied = False
 
 
 def apply_all() -> None:
+    global _applied
+    if _applied:
+        return
+    _applied = True
     for patch in PATCHES:
         patch()

@@ -1,0 +1,61 @@
+import { auditKey } from "./audit-key";
+import { type AuditEvent, type AuditRecord, genesisHash, sealRecord } from "./audit-record";
+import type { AuditStore } from "./audit-store";
+import { isUsableRunId } from "./run-id";
+
+export interface AuditLogOptions {
+  /** Dates the run's folder; every record of the run goes under it. */
+  readonly startedAt: Date;
+  /** Stamps each record. @default the system clock */
+  readonly clock?: () => Date;
+}
+
+/**
+ * One run's hash-chained audit trail. Appends are serialised (environments are acted
+ * on concurrently, but the chain is one sequence), and a failed write does not
+ * advance the chain: the next append retries the same seq, so the chain never has a
+ * hole the run itself made.
+ */
+export class AuditLog {
+  private seq = 0;
+  private prevHash: string;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly store: AuditStore,
+    readonly runId: string,
+    private readonly options: AuditLogOptions,
+  ) {
+    if (!isUsableRunId(runId)) throw new Error(`run id ${JSON.stringify(runId)} cannot be used in an S3 key`);
+    this.prevHash = genesisHash(runId);
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Records written so far. */
+  get length(): number {
+    return this.seq;
+  }
+
+  /** Writes the next record of the chain; rejects (and leaves the chain as it was) when the store does. */
+  append(event: AuditEvent): Promise<AuditRecord> {
+    const written = this.tail.then(() => this.write(event));
+    this.tail = written.catch(() => undefined);
+    return written;
+  }
+
+  private async write(event: AuditEvent): Promise<AuditRecord> {
+    const record = sealRecord({
+      ...event,
+      v: 1,
+      runId: this.runId,
+      seq: this.seq,
+      time: this.clock().toISOString(),
+      prevHash: this.prevHash,
+    });
+    await this.store.put(auditKey(this.runId, this.options.startedAt, record.seq), JSON.stringify(record));
+    this.seq += 1;
+    this.prevHash = record.hash;
+    return record;
+  }
+}

@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import type { PhaseName, PlannedAction } from "../plan";
+import { canonicalJson } from "./canonical-json";
+
+/**
+ * - `run-start`: opens a run's chain and holds the plan
+ * - `action`: one per side of every action (`phase` before / after)
+ * - `run-summary`: closes the chain, so a removed tail is detectable
+ */
+export type AuditRecordType = "run-start" | "action" | "run-summary";
+
+/** `pending` is the before-record's; the rest are what happened. */
+export type AuditOutcome = "pending" | "done" | "already-done" | "not-applicable" | "failed" | "refused";
+
+/** What the engine says about an event; the log adds the chain fields. */
+export interface AuditEvent {
+  readonly type: AuditRecordType;
+  readonly env?: string;
+  readonly resource?: { readonly kind: string; readonly id: string; readonly arn?: string; readonly region?: string };
+  readonly action?: PlannedAction["type"];
+  /** The plan phase the action belongs to (`namespace`, `database`, ...). */
+  readonly step?: PhaseName;
+  readonly reason?: string;
+  /** Which side of the action this record is. */
+  readonly phase?: "before" | "after";
+  readonly outcome?: AuditOutcome;
+  readonly errorCode?: string;
+  readonly message?: string;
+  readonly requestId?: string;
+  /** Tags written, the final snapshot name, facts an adapter returned, the plan, the run's totals. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditRecord extends AuditEvent {
+  readonly v: 1;
+  readonly runId: string;
+  /** 0 for the run-start record, then one more for each record. */
+  readonly seq: number;
+  /** When the record was written (ISO-8601 UTC). */
+  readonly time: string;
+  /** The previous record's hash; the run's genesis hash for seq 0. */
+  readonly prevHash: string;
+  /** sha256 (hex) over the canonical JSON of every other field, prevHash included. */
+  readonly hash: string;
+}
+
+/** prevHash of a run's first record: fixed, and different for every run, so records cannot move between runs. */
+export function genesisHash(runId: string): string {
+  return sha256(`ephemera-audit/v1/genesis/${runId}`);
+}
+
+export function hashRecord(record: Omit<AuditRecord, "hash">): string {
+  const { hash: _ignored, ...rest } = record as AuditRecord;
+  return sha256(canonicalJson(rest));
+}
+
+export function sealRecord(record: Omit<AuditRecord, "hash">): AuditRecord {
+  return { ...record, hash: hashRecord(record) };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}

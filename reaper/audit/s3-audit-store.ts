@@ -1,0 +1,74 @@
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { AuditLockMode } from "../reaper-config";
+import type { AuditStore } from "./audit-store";
+
+const DAY = 86_400_000;
+
+export interface S3AuditStoreOptions {
+  /** Days each record is locked from the moment it is written. */
+  readonly retentionDays: number;
+  readonly lockMode: AuditLockMode;
+  /** Send the retention with each PutObject (needs `s3:PutObjectRetention`); otherwise rely on the bucket default. */
+  readonly perObjectRetention: boolean;
+  /** @default the system clock */
+  readonly clock?: () => Date;
+}
+
+/** Audit records in an S3 bucket with Object Lock: each record is a new object, retained for `retentionDays`. */
+export class S3AuditStore implements AuditStore {
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+    private readonly options: S3AuditStoreOptions,
+  ) {}
+
+  async put(key: string, body: string): Promise<{ requestId?: string; versionId?: string }> {
+    const now = (this.options.clock ?? (() => new Date()))();
+    const retention = this.options.perObjectRetention
+      ? {
+          ObjectLockMode: this.options.lockMode,
+          ObjectLockRetainUntilDate: new Date(now.getTime() + this.options.retentionDays * DAY),
+        }
+      : {};
+    const out = await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: "application/json",
+        // Object Lock writes must carry an integrity checksum.
+        ChecksumAlgorithm: "SHA256",
+        ...retention,
+      }),
+    );
+    return {
+      ...(out.$metadata.requestId === undefined ? {} : { requestId: out.$metadata.requestId }),
+      ...(out.VersionId === undefined ? {} : { versionId: out.VersionId }),
+    };
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return keys.sort();
+  }
+
+  async get(key: string): Promise<string> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (out.Body === undefined) throw new Error(`s3://${this.bucket}/${key} has no body`);
+    return out.Body.transformToString("utf-8");
+  }
+}

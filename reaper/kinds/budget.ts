@@ -1,0 +1,113 @@
+import {
+  type Budget,
+  DeleteBudgetCommand,
+  DescribeBudgetsCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+} from "@aws-sdk/client-budgets";
+import { isManagedByEphemera } from "../model";
+import type { KindContext } from "./kind-context";
+import { mapWithLimit } from "./map-with-limit";
+import { partitionOf } from "./partition";
+import { alreadyDone, attempt, done, hasCode, listingFailure } from "./outcomes";
+import { tagList, tagsFromList } from "./tag-list";
+import type { DiscoveredResource, KindAdapter, ListingFailure } from "./resource-kind";
+
+/** Every environment's budget is named `ephemera-<env>` by the constructs. */
+export const BUDGET_NAME_PREFIX = "ephemera-";
+
+/**
+ * AWS Budgets named `ephemera-<env>`.
+ *
+ * Discovery: DescribeBudgets (the account's budgets, 100 per page; Budgets is not in
+ * the Tagging API), kept when the name starts `ephemera-`, then ListTagsForResource
+ * per budget to read the managed-by and env tags. Facts: `limitUsd`, `actualUsd`
+ * (CalculatedSpend.ActualSpend) and `forecastUsd` (ForecastedSpend), each only when
+ * the amount is in USD. Budgets are account-wide, so the region is the context's
+ * only by convention.
+ */
+export const budgetAdapter: KindAdapter<KindContext> = {
+  kind: "budget",
+
+  async list(ctx) {
+    let accountId: string;
+    let budgets: Budget[];
+    try {
+      accountId = await ctx.accountId();
+      budgets = await describeAll(ctx, accountId);
+    } catch (err) {
+      return { resources: [], failures: [listingFailure("budget", "account budgets", err)] };
+    }
+    const failures: ListingFailure[] = [];
+    const candidates = budgets.filter((b) => b.BudgetName?.startsWith(BUDGET_NAME_PREFIX));
+    const found = await mapWithLimit(candidates, ctx.listConcurrency, async (budget) => {
+      const name = budget.BudgetName as string;
+      const arn = budgetArn(ctx, accountId, name);
+      try {
+        const out = await ctx.budgets.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+        const tags = tagsFromList(out.ResourceTags);
+        return isManagedByEphemera(tags) ? toResource(ctx, budget, arn, tags) : undefined;
+      } catch (err) {
+        if (hasCode(err, "NotFoundException")) return undefined; // deleted since DescribeBudgets
+        failures.push(listingFailure("budget", `budget ${name}`, err));
+        return undefined;
+      }
+    });
+    return { resources: found.filter((r): r is DiscoveredResource => r !== undefined), failures };
+  },
+
+  tag(ctx, resource, tags) {
+    return attempt(async () => {
+      const arn = resource.arn ?? budgetArn(ctx, await ctx.accountId(), resource.id);
+      const out = await ctx.budgets.send(new TagResourceCommand({ ResourceARN: arn, ResourceTags: tagList(tags) }));
+      return done(out.$metadata.requestId);
+    });
+  },
+
+  delete(ctx, resource) {
+    return attempt(async () => {
+      try {
+        const out = await ctx.budgets.send(
+          new DeleteBudgetCommand({ AccountId: await ctx.accountId(), BudgetName: resource.id }),
+        );
+        return done(out.$metadata.requestId);
+      } catch (err) {
+        if (hasCode(err, "NotFoundException")) return alreadyDone("the budget no longer exists");
+        throw err;
+      }
+    });
+  },
+};
+
+async function describeAll(ctx: KindContext, accountId: string): Promise<Budget[]> {
+  const budgets: Budget[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ctx.budgets.send(new DescribeBudgetsCommand({ AccountId: accountId, MaxResults: 100, NextToken: nextToken }));
+    budgets.push(...(page.Budgets ?? []));
+    nextToken = page.NextToken || undefined;
+  } while (nextToken);
+  return budgets;
+}
+
+function budgetArn(ctx: KindContext, accountId: string, name: string): string {
+  return `arn:${partitionOf(ctx.region)}:budgets::${accountId}:budget/${name}`;
+}
+
+function usd(spend: { Amount?: string; Unit?: string } | undefined): number | undefined {
+  if (spend?.Amount === undefined || spend.Unit !== "USD") return undefined;
+  const value = Number(spend.Amount);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function toResource(ctx: KindContext, budget: Budget, arn: string, tags: Record<string, string>): DiscoveredResource {
+  const facts: Record<string, string | number | boolean> = {};
+  const limit = usd(budget.BudgetLimit);
+  const actual = usd(budget.CalculatedSpend?.ActualSpend);
+  const forecast = usd(budget.CalculatedSpend?.ForecastedSpend);
+  if (limit !== undefined) facts.limitUsd = limit;
+  if (actual !== undefined) facts.actualUsd = actual;
+  if (forecast !== undefined) facts.forecastUsd = forecast;
+  if (budget.TimeUnit !== undefined) facts.timeUnit = budget.TimeUnit;
+  return { kind: "budget", id: budget.BudgetName as string, arn, region: ctx.region, tags, facts };
+}

@@ -1,0 +1,158 @@
+import {
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  type Instance,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { MANAGED_BY_VALUE, TAG } from "../model";
+import type { KindContext } from "./kind-context";
+import { partitionOf } from "./partition";
+import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "./outcomes";
+import { tagList, tagsFromList } from "./tag-list";
+import type { DiscoveredResource, KindAdapter } from "./resource-kind";
+
+/** States in which an instance still exists and may cost money. */
+const LIVE_STATES = ["pending", "running", "stopping", "stopped"];
+
+/**
+ * Instances launched by an Auto Scaling group (an EKS node group's, say) belong to
+ * that group: terminating or stopping one only makes the group launch a replacement.
+ * They are left to their owner (the node group adapter), even when tagged.
+ */
+const OWNED_BY_GROUP_TAGS = ["aws:autoscaling:groupName", "eks:nodegroup-name"];
+
+/**
+ * EC2 instances.
+ *
+ * Discovery: DescribeInstances filtered on `tag:ephemera:managed-by` and live states,
+ * paginated. Spot-ness comes from each instance's `InstanceLifecycle` field (the
+ * `instance-lifecycle` filter would do it server-side, but moto answers it with a
+ * 500). The Tagging API also lists instances, but has no lifecycle or state.
+ *
+ * Pause stops on-demand instances. A spot instance is not stopped (a one-time spot
+ * request cannot be, and it is cheap by design): pause reports `SpotInstanceNotPaused`
+ * and the instance is deleted at expiry like the rest.
+ */
+export const ec2InstanceAdapter: KindAdapter<KindContext> = {
+  kind: "ec2-instance",
+
+  async list(ctx) {
+    try {
+      const instances = await describe(ctx, {
+        Filters: [
+          { Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY_VALUE] },
+          { Name: "instance-state-name", Values: LIVE_STATES },
+        ],
+      });
+      const resources = instances
+        .filter(({ instance }) => !OWNED_BY_GROUP_TAGS.some((key) => (instance.Tags ?? []).some((t) => t.Key === key)))
+        .map((owned) => toResource(ctx, owned));
+      return { resources, failures: [] };
+    } catch (err) {
+      return { resources: [], failures: [listingFailure("ec2-instance", `region ${ctx.region}`, err)] };
+    }
+  },
+
+  tag(ctx, resource, tags) {
+    return attempt(async () => {
+      const out = await ctx.ec2.send(new CreateTagsCommand({ Resources: [resource.id], Tags: tagList(tags) }));
+      return done(out.$metadata.requestId);
+    });
+  },
+
+  pause(ctx, resource) {
+    return attempt(async () => {
+      const instance = await describeOne(ctx, resource.id);
+      const state = instance?.State?.Name;
+      if (instance === undefined || state === "terminated" || state === "shutting-down") {
+        return refused("InstanceGone", `instance ${resource.id} is ${state ?? "gone"}; there is nothing to pause`);
+      }
+      if (instance.InstanceLifecycle === "spot") {
+        return refused(
+          "SpotInstanceNotPaused",
+          `instance ${resource.id} is a spot instance: spot instances are not stopped, only deleted at expiry`,
+          { spot: true },
+        );
+      }
+      if (state === "stopped" || state === "stopping") return alreadyDone(`the instance is already ${state}`);
+      const out = await ctx.ec2.send(new StopInstancesCommand({ InstanceIds: [resource.id] }));
+      return done(out.$metadata.requestId, { previousState: state ?? "unknown" });
+    });
+  },
+
+  resume(ctx, resource) {
+    return attempt(async () => {
+      const instance = await describeOne(ctx, resource.id);
+      const state = instance?.State?.Name;
+      if (state === "running" || state === "pending") return alreadyDone(`the instance is already ${state}`);
+      const out = await ctx.ec2.send(new StartInstancesCommand({ InstanceIds: [resource.id] }));
+      return done(out.$metadata.requestId, { previousState: state ?? "unknown" });
+    });
+  },
+
+  delete(ctx, resource) {
+    return attempt(async () => {
+      try {
+        const out = await ctx.ec2.send(new TerminateInstancesCommand({ InstanceIds: [resource.id] }));
+        const previous = out.TerminatingInstances?.[0]?.PreviousState?.Name;
+        if (previous === "terminated") return alreadyDone("the instance is already terminated", out.$metadata.requestId);
+        return done(out.$metadata.requestId);
+      } catch (err) {
+        // AWS forgets a terminated instance after about an hour.
+        if (hasCode(err, "InvalidInstanceID.NotFound")) return alreadyDone("the instance no longer exists");
+        throw err;
+      }
+    });
+  },
+};
+
+/** An instance and the account of the reservation it came in. */
+interface Owned {
+  readonly instance: Instance;
+  readonly ownerId?: string;
+}
+
+async function describe(
+  ctx: KindContext,
+  input: { Filters?: { Name: string; Values: string[] }[]; InstanceIds?: string[] },
+): Promise<Owned[]> {
+  const instances: Owned[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ctx.ec2.send(
+      new DescribeInstancesCommand({ ...input, NextToken: nextToken, ...(input.InstanceIds ? {} : { MaxResults: 1000 }) }),
+    );
+    for (const reservation of page.Reservations ?? []) {
+      for (const instance of reservation.Instances ?? []) instances.push({ instance, ownerId: reservation.OwnerId });
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return instances;
+}
+
+async function describeOne(ctx: KindContext, id: string): Promise<Instance | undefined> {
+  try {
+    return (await describe(ctx, { InstanceIds: [id] }))[0]?.instance;
+  } catch (err) {
+    if (hasCode(err, "InvalidInstanceID.NotFound")) return undefined;
+    throw err;
+  }
+}
+
+function toResource(ctx: KindContext, { instance, ownerId }: Owned): DiscoveredResource {
+  const lifecycle = instance.InstanceLifecycle ?? "on-demand";
+  const facts: Record<string, string | number | boolean> = { spot: lifecycle === "spot", lifecycle };
+  if (instance.InstanceType !== undefined) facts.instanceType = instance.InstanceType;
+  const id = instance.InstanceId ?? "";
+  return {
+    kind: "ec2-instance",
+    id,
+    ...(ownerId === undefined ? {} : { arn: `arn:${partitionOf(ctx.region)}:ec2:${ctx.region}:${ownerId}:instance/${id}` }),
+    region: ctx.region,
+    tags: tagsFromList(instance.Tags),
+    ...(instance.State?.Name === undefined ? {} : { status: instance.State.Name }),
+    facts,
+  };
+}

@@ -1,0 +1,43 @@
+import { budgetAdapter } from "./budget";
+import { dbSubnetGroupAdapter } from "./db-subnet-group";
+import { ec2InstanceAdapter } from "./ec2-instance";
+import { eksNodegroupAdapter } from "./eks-nodegroup";
+import { k8sNamespaceAdapter } from "./k8s-namespace";
+import type { KindContext } from "./kind-context";
+import { rdsInstanceAdapter } from "./rds-instance";
+import type { KindAdapter, KindName } from "./resource-kind";
+import { s3BucketAdapter } from "./s3-bucket";
+import { schedulerScheduleAdapter } from "./scheduler-schedule";
+import { secretAdapter } from "./secret";
+import { securityGroupAdapter } from "./security-group";
+
+/**
+ * The one table of kind adapters: adding a kind is one adapter file and one row here
+ * (and the compiler asks for it, since every KindName needs a row).
+ */
+export const KIND_ADAPTERS: Readonly<Record<KindName, KindAdapter<KindContext>>> = {
+  "k8s-namespace": k8sNamespaceAdapter,
+  "eks-nodegroup": eksNodegroupAdapter,
+  "rds-instance": rdsInstanceAdapter,
+  "ec2-instance": ec2InstanceAdapter,
+  "s3-bucket": s3BucketAdapter,
+  budget: budgetAdapter,
+  "scheduler-schedule": schedulerScheduleAdapter,
+  "security-group": securityGroupAdapter,
+  "db-subnet-group": dbSubnetGroupAdapter,
+  secret: secretAdapter,
+};
+
+/** Every adapter, in the table's order: what `discover` runs by default. */
+export const ALL_KIND_ADAPTERS: readonly KindAdapter<KindContext>[] = Object.values(KIND_ADAPTERS);
+
+export { KindContext, type KindContextOptions, type AwsConnection } from "./kind-context";
+export type {
+  DeleteOptions,
+  DiscoveredResource,
+  Inventory,
+  KindAdapter,
+  KindName,
+  ListingFailure,
+  OperationResult,
+} from "./resource-kind";

@@ -1,0 +1,151 @@
+import {
+  AddTagsToResourceCommand,
+  type DBInstance,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
+} from "@aws-sdk/client-rds";
+import { isManagedByEphemera } from "../model";
+import type { KindContext } from "./kind-context";
+import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "./outcomes";
+import { tagList, tagsFromList } from "./tag-list";
+import type { DiscoveredResource, KindAdapter } from "./resource-kind";
+
+/**
+ * RDS DB instances.
+ *
+ * Discovery: DescribeDBInstances, paginated, filtered here on its TagList. It gives
+ * the status (`available`, `stopped`, ...) decide needs, in one call per 100
+ * instances; `tag:` filters would be neater, but moto rejects them.
+ *
+ * Pause stops the instance (AWS starts a stopped instance again after 7 days; the
+ * engine's `restop` pauses it again). An instance already stopped or stopping, or on
+ * resume already available or starting, counts as done.
+ */
+export const rdsInstanceAdapter: KindAdapter<KindContext> = {
+  kind: "rds-instance",
+
+  async list(ctx) {
+    try {
+      const instances = await describeAll(ctx);
+      const resources = instances.filter((db) => isManagedByEphemera(tagsFromList(db.TagList))).map((db) => toResource(ctx, db));
+      return { resources, failures: [] };
+    } catch (err) {
+      return { resources: [], failures: [listingFailure("rds-instance", `region ${ctx.region}`, err)] };
+    }
+  },
+
+  tag(ctx, resource, tags) {
+    return attempt(async () => {
+      const arn = resource.arn ?? (await describeOne(ctx, resource.id))?.DBInstanceArn;
+      if (arn === undefined) throw notFound(resource.id);
+      const out = await ctx.rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: tagList(tags) }));
+      return done(out.$metadata.requestId);
+    });
+  },
+
+  pause(ctx, resource) {
+    return attempt(async () => {
+      try {
+        const out = await ctx.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: resource.id }));
+        return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "stopping" });
+      } catch (err) {
+        return settleStateFault(ctx, resource.id, err, ["stopped", "stopping"], "the instance is already stopped");
+      }
+    });
+  },
+
+  resume(ctx, resource) {
+    return attempt(async () => {
+      try {
+        const out = await ctx.rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: resource.id }));
+        return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "starting" });
+      } catch (err) {
+        return settleStateFault(ctx, resource.id, err, ["available", "starting"], "the instance is already running");
+      }
+    });
+  },
+
+  delete(ctx, resource, options) {
+    return attempt(async () => {
+      const snapshot = options.finalSnapshotName;
+      try {
+        const out = await ctx.rds.send(
+          new DeleteDBInstanceCommand({
+            DBInstanceIdentifier: resource.id,
+            DeleteAutomatedBackups: true,
+            ...(snapshot === undefined ? { SkipFinalSnapshot: true } : { FinalDBSnapshotIdentifier: snapshot }),
+          }),
+        );
+        return done(out.$metadata.requestId, snapshot === undefined ? undefined : { finalSnapshot: snapshot });
+      } catch (err) {
+        if (hasCode(err, "DBInstanceNotFoundFault", "DBInstanceNotFound")) return alreadyDone("the instance no longer exists");
+        return settleStateFault(ctx, resource.id, err, ["deleting"], "the instance is already being deleted");
+      }
+    });
+  },
+};
+
+/**
+ * RDS answers InvalidDBInstanceStateFault both for "already in the state you want"
+ * (stop a stopped instance) and for "busy" (stop one that is backing up). Only the
+ * first is success, so the instance's status decides.
+ */
+async function settleStateFault(
+  ctx: KindContext,
+  id: string,
+  err: unknown,
+  doneStatuses: readonly string[],
+  message: string,
+) {
+  if (!hasCode(err, "InvalidDBInstanceStateFault", "InvalidDBInstanceState")) return failed(err);
+  const now = await describeOne(ctx, id);
+  const status = now?.DBInstanceStatus;
+  if (status !== undefined && doneStatuses.includes(status)) return alreadyDone(message, undefined, { status });
+  return failed(err);
+}
+
+async function describeAll(ctx: KindContext): Promise<DBInstance[]> {
+  const instances: DBInstance[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await ctx.rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, Marker: marker }));
+    instances.push(...(page.DBInstances ?? []));
+    marker = page.Marker;
+  } while (marker);
+  return instances;
+}
+
+async function describeOne(ctx: KindContext, id: string): Promise<DBInstance | undefined> {
+  try {
+    const out = await ctx.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+    return out.DBInstances?.[0];
+  } catch (err) {
+    if (hasCode(err, "DBInstanceNotFoundFault", "DBInstanceNotFound")) return undefined;
+    throw err;
+  }
+}
+
+function notFound(id: string): Error {
+  const err = new Error(`DB instance ${id} not found`);
+  err.name = "DBInstanceNotFoundFault";
+  return err;
+}
+
+function toResource(ctx: KindContext, db: DBInstance): DiscoveredResource {
+  const facts: Record<string, string | number | boolean> = {};
+  if (db.Engine !== undefined) facts.engine = db.Engine;
+  if (db.DBInstanceClass !== undefined) facts.instanceClass = db.DBInstanceClass;
+  if (db.DBClusterIdentifier !== undefined) facts.dbClusterIdentifier = db.DBClusterIdentifier;
+  if (db.DeletionProtection !== undefined) facts.deletionProtection = db.DeletionProtection;
+  return {
+    kind: "rds-instance",
+    id: db.DBInstanceIdentifier ?? "",
+    ...(db.DBInstanceArn === undefined ? {} : { arn: db.DBInstanceArn }),
+    region: ctx.region,
+    tags: tagsFromList(db.TagList),
+    ...(db.DBInstanceStatus === undefined ? {} : { status: db.DBInstanceStatus }),
+    facts,
+  };
+}

@@ -1,0 +1,75 @@
+import { CreateTagsCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, type SecurityGroup } from "@aws-sdk/client-ec2";
+import { MANAGED_BY_VALUE, TAG } from "../model";
+import type { KindContext } from "./kind-context";
+import { alreadyDone, attempt, done, hasCode, listingFailure } from "./outcomes";
+import { tagList, tagsFromList } from "./tag-list";
+import type { DiscoveredResource, KindAdapter } from "./resource-kind";
+
+/**
+ * EC2 security groups.
+ *
+ * Discovery: DescribeSecurityGroups filtered on `tag:ephemera:managed-by`, paginated.
+ * (Real AWS's Tagging API covers security groups; moto's does not, and the EC2 call
+ * is one round trip either way.)
+ *
+ * Delete: DeleteSecurityGroup. A group still referenced (by an interface, or another
+ * group's rule) fails with AWS's `DependencyViolation`, reported as is; the engine
+ * deletes instances and databases first and retries on its next run.
+ */
+export const securityGroupAdapter: KindAdapter<KindContext> = {
+  kind: "security-group",
+
+  async list(ctx) {
+    try {
+      const groups: SecurityGroup[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await ctx.ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [{ Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY_VALUE] }],
+            MaxResults: 1000,
+            NextToken: nextToken,
+          }),
+        );
+        groups.push(...(page.SecurityGroups ?? []));
+        nextToken = page.NextToken || undefined;
+      } while (nextToken);
+      return { resources: groups.map((g) => toResource(ctx, g)), failures: [] };
+    } catch (err) {
+      return { resources: [], failures: [listingFailure("security-group", `region ${ctx.region}`, err)] };
+    }
+  },
+
+  tag(ctx, resource, tags) {
+    return attempt(async () => {
+      const out = await ctx.ec2.send(new CreateTagsCommand({ Resources: [resource.id], Tags: tagList(tags) }));
+      return done(out.$metadata.requestId);
+    });
+  },
+
+  delete(ctx, resource) {
+    return attempt(async () => {
+      try {
+        const out = await ctx.ec2.send(new DeleteSecurityGroupCommand({ GroupId: resource.id }));
+        return done(out.$metadata.requestId);
+      } catch (err) {
+        if (hasCode(err, "InvalidGroup.NotFound")) return alreadyDone("the security group no longer exists");
+        throw err;
+      }
+    });
+  },
+};
+
+function toResource(ctx: KindContext, group: SecurityGroup): DiscoveredResource {
+  const facts: Record<string, string | number | boolean> = {};
+  if (group.GroupName !== undefined) facts.groupName = group.GroupName;
+  if (group.VpcId !== undefined) facts.vpcId = group.VpcId;
+  return {
+    kind: "security-group",
+    id: group.GroupId ?? "",
+    ...(group.SecurityGroupArn === undefined ? {} : { arn: group.SecurityGroupArn }),
+    region: ctx.region,
+    tags: tagsFromList(group.Tags),
+    facts,
+  };
+}

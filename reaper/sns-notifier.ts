@@ -1,0 +1,15 @@
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { Notifier } from "./notifier";
+
+/** Publishes owner notifications to SNS; the subscription (e-mail, chat) is the owner's business. */
+export function snsNotifier(sns: SNSClient): Notifier {
+  return {
+    async notify({ topicArn, subject, message }) {
+      const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject.slice(0, 100), Message: message }));
+      return {
+        ...(out.$metadata.requestId === undefined ? {} : { requestId: out.$metadata.requestId }),
+        ...(out.MessageId === undefined ? {} : { messageId: out.MessageId }),
+      };
+    },
+  };
+}

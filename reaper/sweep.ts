@@ -1,0 +1,118 @@
+import { act, type ActResult, type AdapterTable } from "./act";
+import { AuditLog } from "./audit/audit-log";
+import type { AuditStore } from "./audit/audit-store";
+import { newRunId } from "./audit/run-id";
+import { decide } from "./decide";
+import type { Inventory } from "./kinds/resource-kind";
+import type { Notifier } from "./notifier";
+import type { Plan } from "./plan";
+import type { ReaperConfig } from "./reaper-config";
+
+export interface SweepOptions<Ctx> {
+  readonly config: ReaperConfig;
+  /** The account the credentials act in (STS GetCallerIdentity: `stsCallerAccount`). */
+  readonly callerAccount: () => Promise<string>;
+  /** Lists every kind (reaper/discover.ts); must capture listing failures in the inventory, not throw. */
+  readonly discover: () => Promise<Inventory>;
+  readonly adapters: AdapterTable<Ctx>;
+  readonly ctx: Ctx;
+  readonly auditStore: AuditStore;
+  readonly notifier: Notifier;
+  /** @default the system clock */
+  readonly clock?: () => Date;
+  /** Environments named by budget alerts since the last run. */
+  readonly budgetAlerts?: readonly string[];
+  /** Discover and decide, execute nothing, write nothing. @default false */
+  readonly dryRun?: boolean;
+  /** @default newRunId(start time) */
+  readonly runId?: string;
+}
+
+export interface SweepResult {
+  readonly runId: string;
+  readonly dryRun: boolean;
+  /** True when the run acted (or, dry, planned) and no action failed. */
+  readonly ok: boolean;
+  /** Why the sweep did not act at all: the account guard, a discovery crash, the audit log. */
+  readonly error?: string;
+  readonly accountId?: string;
+  readonly plan?: Plan;
+  readonly result?: ActResult;
+  readonly timings: { readonly discoverMs: number; readonly decideMs: number; readonly actMs: number; readonly totalMs: number };
+}
+
+/**
+ * One run of the reaper: account guard → discover → decide → act. The guard comes
+ * first: in an account not on `config.allowedAccounts` (or when the account cannot be
+ * established) nothing is even listed.
+ */
+export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResult> {
+  const clock = options.clock ?? (() => new Date());
+  const startedAt = clock();
+  const runId = options.runId ?? newRunId(startedAt);
+  const dryRun = options.dryRun ?? false;
+  const t0 = Date.now();
+  const timings = { discoverMs: 0, decideMs: 0, actMs: 0, totalMs: 0 };
+  const finish = (result: Omit<SweepResult, "runId" | "dryRun" | "timings">): SweepResult => ({
+    runId,
+    dryRun,
+    ...result,
+    timings: { ...timings, totalMs: Date.now() - t0 },
+  });
+
+  let accountId: string;
+  try {
+    accountId = await options.callerAccount();
+  } catch (err) {
+    return finish({ ok: false, error: `refused to act: the caller's account could not be established (${describe(err)})` });
+  }
+  if (!options.config.allowedAccounts.includes(accountId)) {
+    const allowed = options.config.allowedAccounts.length === 0 ? "none configured" : options.config.allowedAccounts.join(", ");
+    return finish({ ok: false, accountId, error: `refused to act: account ${accountId} is not in allowedAccounts (${allowed}); nothing was done` });
+  }
+
+  let inventory: Inventory;
+  const t1 = Date.now();
+  try {
+    inventory = await options.discover();
+  } catch (err) {
+    timings.discoverMs = Date.now() - t1;
+    return finish({ ok: false, accountId, error: `discovery failed (${describe(err)}); nothing was done` });
+  }
+  timings.discoverMs = Date.now() - t1;
+
+  const t2 = Date.now();
+  const plan = decide({
+    inventory,
+    now: clock(),
+    config: options.config,
+    ...(options.budgetAlerts === undefined ? {} : { budgetAlerts: options.budgetAlerts }),
+  });
+  timings.decideMs = Date.now() - t2;
+
+  const t3 = Date.now();
+  const result = await act({
+    plan,
+    adapters: options.adapters,
+    ctx: options.ctx,
+    audit: new AuditLog(options.auditStore, runId, { startedAt, clock }),
+    notifier: options.notifier,
+    config: options.config,
+    dryRun,
+  });
+  timings.actMs = Date.now() - t3;
+
+  const failed = result.actions.some((a) => a.outcome === "failed" || a.outcome === "refused" || a.outcome === "skipped");
+  return finish({
+    ok: result.error === undefined && !failed && result.auditErrors.length === 0,
+    accountId,
+    plan,
+    result,
+    ...(result.error === undefined ? {} : { error: result.error }),
+  });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
