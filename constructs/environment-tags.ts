@@ -1,5 +1,7 @@
+import { LaunchTemplate, LaunchTemplateTagSpecifications } from "@cdktf/provider-aws/lib/launch-template";
 import { IConstruct } from "constructs";
-import { Aspects, Fn, IAspect, TerraformResource } from "./core";
+import { Annotations, Aspects, Fn, IAspect, TerraformResource, Token } from "./core";
+import { EnvironmentLabelling } from "./environment-labels";
 import {
   InvalidValueError,
   MANAGED_BY_VALUE,
@@ -107,9 +109,20 @@ export function environmentTags(props: EnvironmentTagProps): Record<string, stri
  * `ephemera:created-at` is Terraform's `timestamp()` at first apply; it and the
  * tags the reaper or CLI write later (state, extended-until, paused size) are in
  * `ignore_changes`, so a re-deploy never moves an expiry or undoes a pause.
+ *
+ * A launch template's `tags` only tag the template. The instances, volumes and
+ * network interfaces launched from it (an EKS node group's nodes, say) get the
+ * tags of its `tag_specifications` entries, so the Aspect fills each entry's tags
+ * with the same map; without them cost allocation by `ephemera:env` would miss
+ * the EC2 spend. `tag_specifications` goes into `ignore_changes`: every change to
+ * it makes a new template version, and `timestamp()` changes on every plan, so a
+ * node group pinned to the latest version would roll its nodes on every apply.
+ * The price: later changes to the environment's tags (a new owner, say) reach
+ * the template's own tags but not the instances launched from it.
  */
 export class EnvironmentTagging implements IAspect {
-  private readonly tags: Record<string, string>;
+  /** The validated tag map (without created-at, which is Terraform's `timestamp()`). */
+  readonly tags: Readonly<Record<string, string>>;
 
   constructor(props: EnvironmentTagProps) {
     this.tags = environmentTags(props);
@@ -117,16 +130,39 @@ export class EnvironmentTagging implements IAspect {
 
   visit(node: IConstruct): void {
     if (!isTaggable(node) || isExcluded(node)) return;
-    node.tags = { ...(node.tagsInput ?? {}), ...this.tags, [TAG.createdAt]: Fn.timestamp() };
+    const tags = { ...this.tags, [TAG.createdAt]: Fn.timestamp() };
+    node.tags = { ...(node.tagsInput ?? {}), ...tags };
+    const ignore = RUNTIME_TAG_KEYS.map((key) => `tags["${key}"]`);
+    if (node instanceof LaunchTemplate && this.tagLaunchedResources(node, tags)) ignore.push("tag_specifications");
     const lifecycle = node.lifecycle ?? {};
     const ignored = lifecycle.ignoreChanges;
     if (ignored === "all") return;
-    const runtime = RUNTIME_TAG_KEYS.map((key) => `tags["${key}"]`);
-    node.lifecycle = { ...lifecycle, ignoreChanges: [...new Set([...(ignored ?? []), ...runtime])] };
+    node.lifecycle = { ...lifecycle, ignoreChanges: [...new Set([...(ignored ?? []), ...ignore])] };
+  }
+
+  /** Fills the tags of each `tag_specifications` entry; false when there is none to fill. */
+  private tagLaunchedResources(template: LaunchTemplate, tags: Record<string, string>): boolean {
+    const specs = template.tagSpecificationsInput;
+    if (specs === undefined) return false;
+    if (Token.isUnresolved(specs) || !Array.isArray(specs)) {
+      Annotations.of(template).addWarning(
+        "tag_specifications is a token, so the environment's tags could not be added to the instances launched from this template; pass a literal list of { resourceType } entries",
+      );
+      return false;
+    }
+    const filled = (specs as LaunchTemplateTagSpecifications[]).map((spec) => ({ ...spec, tags: { ...(spec.tags ?? {}), ...tags } }));
+    if (filled.length === 0) return false;
+    template.putTagSpecifications(filled);
+    return true;
   }
 }
 
-/** Tags every taggable resource under `scope` as part of one environment. */
+/**
+ * Tags every taggable AWS resource under `scope` as part of one environment, and
+ * labels/annotates every Kubernetes object with the same facts (`ephemera.dev/*`).
+ */
 export function tagEnvironment(scope: IConstruct, props: EnvironmentTagProps): void {
-  Aspects.of(scope).add(new EnvironmentTagging(props));
+  const tagging = new EnvironmentTagging(props);
+  Aspects.of(scope).add(tagging);
+  Aspects.of(scope).add(new EnvironmentLabelling(tagging.tags));
 }

@@ -1,0 +1,229 @@
+import { DataAwsDbSnapshot } from "@cdktf/provider-aws/lib/data-aws-db-snapshot";
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Construct } from "constructs";
+import { Annotations, Fn, Token } from "./core";
+import { envIdProp, envScopedName, integerProp, isLiteral, nameProp, nonEmptyListProp, requiredStringProp } from "./private/props";
+import { InvalidValueError, OnExpiry, parseOnExpiry } from "../reaper/model";
+
+export interface SnapshotDatabaseProps {
+  /** The environment this database belongs to; names its resources and final snapshot. */
+  readonly envId: string;
+  /**
+   * What happens at expiry (the same value as the environment's `onExpiry` tag):
+   * `snapshot-delete` keeps a final snapshot `ephemera-<identifier>-final-<yyyymmddhhmm>`
+   * (stamped with the instance's creation time) when `terraform destroy` deletes the
+   * instance; anything else deletes it without one.
+   * @default delete
+   */
+  readonly onExpiry?: OnExpiry;
+  /** The VPC the database's security group is created in. */
+  readonly vpcId: string;
+  /** Private subnets (in at least two Availability Zones) for the database's own DB subnet group. */
+  readonly subnetIds: readonly string[];
+  /**
+   * The snapshot to restore (identifier, or ARN for a shared snapshot).
+   * Give this or `sourceDbInstanceIdentifier`, not both.
+   * @default - the latest snapshot of `sourceDbInstanceIdentifier`
+   */
+  readonly snapshotIdentifier?: string;
+  /**
+   * Restore the most recent snapshot (manual or automated) of this DB instance, looked
+   * up at plan time. A newer snapshot later does not replace a running environment's
+   * database: `snapshot_identifier` is in `ignore_changes`, so new baselines reach new
+   * environments only. The lookup runs on every plan, so the instance must keep at least
+   * one snapshot while environments restored from it exist.
+   * @default - `snapshotIdentifier` is used
+   */
+  readonly sourceDbInstanceIdentifier?: string;
+  /**
+   * Security groups admitted on the database's port; more can be added with `allowFrom`.
+   * @default - none: nothing can connect until allowFrom is called
+   */
+  readonly allowedSecurityGroupIds?: readonly string[];
+  /**
+   * The DB instance identifier (lowercase), also used for the subnet group, security group and final snapshot.
+   * @default `<envId>-<construct id>`, e.g. `pr-123-database`
+   */
+  readonly identifier?: string;
+  /**
+   * @default db.t4g.micro
+   */
+  readonly instanceClass?: string;
+  /**
+   * Whether storage is encrypted. RDS cannot encrypt while restoring, so this must
+   * match the snapshot: an unencrypted baseline must first be copied with a KMS key
+   * (`aws rds copy-db-snapshot --kms-key-id ...`). With `sourceDbInstanceIdentifier`
+   * a plan-time check says so; with `snapshotIdentifier` a mismatch shows as a
+   * replacement on every plan.
+   * @default true
+   */
+  readonly storageEncrypted?: boolean;
+  /**
+   * Blocks deletion by the reaper and by `terraform destroy` until switched off; a synth warning says so.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Days of automated backups (0 to 35). Above 0 a restore waits for a first full
+   * backup and the backups cost money; a synth warning says so.
+   * @default 0
+   */
+  readonly backupRetentionPeriod?: number;
+}
+
+const DEFAULT_INSTANCE_CLASS = "db.t4g.micro";
+
+/**
+ * A short-lived copy of a baseline database: an RDS instance restored from a
+ * snapshot into private subnets, reachable only from the security groups it is
+ * told about, with its master password generated and kept in Secrets Manager
+ * (`manage_master_user_password`), so the copy never shares the baseline's password.
+ */
+export class SnapshotDatabase extends Construct {
+  /** `address:port` of the instance. */
+  readonly endpoint: string;
+  readonly address: string;
+  readonly port: number;
+  readonly securityGroupId: string;
+  /** ARN of the Secrets Manager secret RDS keeps the master user's credentials in. */
+  readonly secretArn: string;
+  readonly identifier: string;
+  /** Escape hatch for settings this construct does not expose. */
+  readonly instance: DbInstance;
+
+  private readonly securityGroup: SecurityGroup;
+  private readonly allowed: string[] = [];
+
+  constructor(scope: Construct, id: string, props: SnapshotDatabaseProps) {
+    super(scope, id);
+    const envId = envIdProp(props.envId);
+    const onExpiry = parseOnExpiry(props.onExpiry, { field: "onExpiry" });
+    requiredStringProp("vpcId", props.vpcId, "vpc-0abc1234");
+    const subnetIds = nonEmptyListProp("subnetIds", props.subnetIds, '"subnet-0abc1234", "subnet-0def5678"');
+    if (!Token.isUnresolved(subnetIds) && subnetIds.length < 2) {
+      throw new InvalidValueError("subnetIds", JSON.stringify(subnetIds), "lists one subnet, but a DB subnet group needs two Availability Zones", 'add a private subnet in another zone, such as ["subnet-0abc1234", "subnet-0def5678"]');
+    }
+    const identifier = props.identifier ?? envScopedName(envId, id);
+    // Named "identifier" also when derived from the construct id: setting it is the fix.
+    nameProp("identifier", identifier, 63, `${envId}-db`);
+    if (isLiteral(identifier) && identifier !== identifier.toLowerCase()) {
+      throw new InvalidValueError("identifier", identifier, "has uppercase letters (RDS stores identifiers in lowercase)", `use "${identifier.toLowerCase()}"`);
+    }
+    const backupRetentionPeriod = integerProp("backupRetentionPeriod", props.backupRetentionPeriod, 0, 0, 35, 0);
+    const deletionProtection = props.deletionProtection ?? false;
+    const storageEncrypted = props.storageEncrypted ?? true;
+
+    if (deletionProtection === true) {
+      Annotations.of(this).addWarning(
+        "deletionProtection is true: neither the reaper nor `terraform destroy` can delete this database until it is switched off, so the environment outlives its TTL and keeps costing money",
+      );
+    }
+    if (isLiteral(backupRetentionPeriod) && backupRetentionPeriod > 0) {
+      Annotations.of(this).addWarning(
+        `backupRetentionPeriod is ${backupRetentionPeriod}: the restore waits for a first full backup, and the backups are billed; 0 is right for a short-lived copy`,
+      );
+    }
+
+    const snapshotIdentifier = this.baselineSnapshot(props, storageEncrypted);
+
+    const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
+      name: identifier,
+      description: `Ephemera ${envId}: private subnets of database ${identifier}`,
+      subnetIds: [...subnetIds],
+    });
+    this.securityGroup = new SecurityGroup(this, "security-group", {
+      name: `ephemera-${identifier}`,
+      description: `Ephemera ${envId}: admits only the allowed security groups to database ${identifier}`,
+      vpcId: props.vpcId,
+    });
+    this.securityGroupId = this.securityGroup.id;
+
+    const snapshotOnDelete = onExpiry === "snapshot-delete";
+    this.instance = new DbInstance(this, "instance", {
+      identifier,
+      snapshotIdentifier,
+      instanceClass: props.instanceClass ?? DEFAULT_INSTANCE_CLASS,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      publiclyAccessible: false,
+      multiAz: false,
+      storageEncrypted,
+      manageMasterUserPassword: true,
+      backupRetentionPeriod,
+      deletionProtection,
+      copyTagsToSnapshot: true,
+      applyImmediately: true,
+      autoMinorVersionUpgrade: true,
+      performanceInsightsEnabled: false,
+      deleteAutomatedBackups: true,
+      skipFinalSnapshot: !snapshotOnDelete,
+      // The reaper's naming (`ephemera-…-final-<yyyymmddhhmm>`), stamped once at creation
+      // and then ignored, so an environment id that comes back after a reap never
+      // collides with its predecessor's final snapshot, and plans stay clean.
+      finalSnapshotIdentifier: `ephemera-${identifier}-final-${Fn.formatdate("YYYYMMDDhhmm", Fn.timestamp())}`,
+      lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier"] },
+    });
+    this.identifier = this.instance.identifier;
+    this.address = this.instance.address;
+    this.port = this.instance.port;
+    this.endpoint = this.instance.endpoint;
+    this.secretArn = this.instance.masterUserSecret.get(0).secretArn;
+
+    for (const sg of props.allowedSecurityGroupIds ?? []) this.allowFrom(sg);
+  }
+
+  /**
+   * Admits connections from `securityGroupId` on the database's port.
+   * Each call adds one ingress rule, whose construct id (`allow-<n>`) follows call order.
+   *
+   * @param description shown on the rule, e.g. "api pods"
+   */
+  allowFrom(securityGroupId: string, description?: string): VpcSecurityGroupIngressRule {
+    requiredStringProp("securityGroupId", securityGroupId, "sg-0abc1234");
+    if (isLiteral(securityGroupId) && this.allowed.includes(securityGroupId)) {
+      throw new InvalidValueError("securityGroupId", securityGroupId, "is already allowed", "call allowFrom once per security group");
+    }
+    this.allowed.push(securityGroupId);
+    return new VpcSecurityGroupIngressRule(this, `allow-${this.allowed.length}`, {
+      securityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: securityGroupId,
+      ipProtocol: "tcp",
+      fromPort: this.instance.port,
+      toPort: this.instance.port,
+      description,
+    });
+  }
+
+  private baselineSnapshot(props: SnapshotDatabaseProps, storageEncrypted: boolean): string {
+    const { snapshotIdentifier, sourceDbInstanceIdentifier } = props;
+    if ((snapshotIdentifier === undefined) === (sourceDbInstanceIdentifier === undefined)) {
+      throw new InvalidValueError(
+        "snapshotIdentifier",
+        snapshotIdentifier ?? "",
+        snapshotIdentifier === undefined ? "and sourceDbInstanceIdentifier are both missing" : "and sourceDbInstanceIdentifier are both set",
+        'give exactly one: a snapshot such as "baseline-2025-06-01", or sourceDbInstanceIdentifier such as "baseline-db" for its latest snapshot',
+      );
+    }
+    if (snapshotIdentifier !== undefined) return requiredStringProp("snapshotIdentifier", snapshotIdentifier, "baseline-2025-06-01");
+    requiredStringProp("sourceDbInstanceIdentifier", sourceDbInstanceIdentifier, "baseline-db");
+    const latest = new DataAwsDbSnapshot(this, "baseline", {
+      dbInstanceIdentifier: sourceDbInstanceIdentifier,
+      mostRecent: true,
+      lifecycle: storageEncrypted
+        ? {
+            postcondition: [
+              {
+                // A data source's postcondition refers to its own result as `self`.
+                condition: "${self.encrypted}",
+                errorMessage: `The latest snapshot of ${sourceDbInstanceIdentifier} is not encrypted, and RDS cannot encrypt while restoring: copy it with a KMS key (aws rds copy-db-snapshot --kms-key-id ...) or set storageEncrypted to false.`,
+              },
+            ],
+          }
+        : undefined,
+    });
+    return latest.dbSnapshotIdentifier;
+  }
+}

@@ -1,0 +1,135 @@
+import { InvalidValueError, ON_EXPIRY_VALUES, OnExpiry, tryParseDuration, tryParseEnvId, tryParseInstant } from "../reaper/model";
+
+/** Where an input is read from: cdktf context first, then the process environment. */
+export type InputSource = (name: string) => string | undefined;
+
+/** One input an EnvironmentStack reads, with the example shown when it is missing or bad. */
+interface Input {
+  readonly name: string;
+  readonly example: string;
+  readonly required: boolean;
+  readonly what: string;
+}
+
+const INPUTS = {
+  env: { name: "EPHEMERA_ENV", example: "pr-123", required: true, what: "environment id, DNS-label safe" },
+  ttl: { name: "EPHEMERA_TTL", example: "8h", required: false, what: "lifetime from first apply (default 8h)" },
+  expiresAt: { name: "EPHEMERA_EXPIRES_AT", example: "2026-12-01T18:00:00Z", required: false, what: "absolute expiry override" },
+  owner: { name: "EPHEMERA_OWNER", example: "team-web@example.com", required: true, what: "who is notified" },
+  budgetUsd: { name: "EPHEMERA_BUDGET_USD", example: "25", required: true, what: "monthly budget in US dollars" },
+  onExpiry: { name: "EPHEMERA_ON_EXPIRY", example: "delete", required: false, what: "delete | snapshot-delete | pause (default delete)" },
+  region: { name: "EPHEMERA_REGION", example: "us-east-1", required: false, what: "AWS region (default: AWS_REGION)" },
+  clusterName: { name: "EPHEMERA_CLUSTER_NAME", example: "previews", required: true, what: "the shared EKS cluster" },
+  oidcProviderArn: { name: "EPHEMERA_OIDC_PROVIDER_ARN", example: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", required: true, what: "the cluster's IAM OIDC provider (IRSA)" },
+  vpcId: { name: "EPHEMERA_VPC_ID", example: "vpc-0abc", required: true, what: "the cluster's VPC" },
+  subnetIds: { name: "EPHEMERA_PRIVATE_SUBNET_IDS", example: "subnet-0a,subnet-0b", required: true, what: "private subnets, comma-separated" },
+  baselineSnapshot: { name: "EPHEMERA_BASELINE_SNAPSHOT", example: "baseline-2026-11-01", required: false, what: "snapshot to restore the database from" },
+  baselineDbInstance: { name: "EPHEMERA_BASELINE_DB_INSTANCE", example: "baseline-db", required: false, what: "restore the latest snapshot of this DB instance" },
+  database: { name: "EPHEMERA_DATABASE", example: "false", required: false, what: "false to create no database (default true)" },
+  pauseTopicArn: { name: "EPHEMERA_PAUSE_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:ephemera-pause", required: true, what: "the platform's pause topic" },
+  ownerTopicArn: { name: "EPHEMERA_OWNER_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:team-web", required: false, what: "topic for the owner's budget warnings" },
+  stateBucket: { name: "EPHEMERA_STATE_BUCKET", example: "acme-terraform-state", required: false, what: "S3 bucket for remote state (default: local state)" },
+  stateLockTable: { name: "EPHEMERA_STATE_LOCK_TABLE", example: "terraform-locks", required: false, what: "DynamoDB table for state locking" },
+} as const satisfies Record<string, Input>;
+
+/** Everything an EnvironmentStack needs, validated. */
+export interface EnvironmentConfig {
+  readonly envId: string;
+  readonly ttl?: string;
+  readonly expiresAt?: string;
+  readonly owner: string;
+  readonly budgetUsd: number;
+  readonly onExpiry: OnExpiry;
+  readonly region?: string;
+  readonly clusterName: string;
+  readonly oidcProviderArn: string;
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly baselineSnapshot?: string;
+  readonly baselineDbInstance?: string;
+  readonly database: boolean;
+  readonly pauseTopicArn: string;
+  readonly ownerTopicArn?: string;
+  readonly stateBucket?: string;
+  readonly stateLockTable?: string;
+}
+
+/** A list of every missing or bad input, so a pipeline fixes them in one go. */
+export class EnvironmentConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`the environment stack cannot be synthesized:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSet them as environment variables or cdktf context (cdktf.json "context", or --var style context keys of the same names).`);
+    this.name = "EnvironmentConfigError";
+  }
+}
+
+/** Reads and validates every input; throws one error that lists all problems. */
+export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
+  const problems: string[] = [];
+  const read = (input: Input): string | undefined => {
+    const raw = source(input.name)?.trim();
+    if (raw) return raw;
+    if (input.required) problems.push(`${input.name} is not set (${input.what}), e.g. ${input.name}=${input.example}`);
+    return undefined;
+  };
+  const check = <T>(value: string | undefined, parse: (v: string) => { ok: true; value: T } | { ok: false; error: InvalidValueError }): T | undefined => {
+    if (value === undefined) return undefined;
+    const result = parse(value);
+    if (result.ok) return result.value;
+    problems.push(result.error.message);
+    return undefined;
+  };
+
+  const envId = check(read(INPUTS.env), (v) => tryParseEnvId(v, { field: INPUTS.env.name }));
+  const ttl = read(INPUTS.ttl);
+  check(ttl, (v) => tryParseDuration(v, { field: INPUTS.ttl.name }));
+  const expiresAt = read(INPUTS.expiresAt);
+  check(expiresAt, (v) => tryParseInstant(v, { field: INPUTS.expiresAt.name }));
+  const budgetText = read(INPUTS.budgetUsd);
+  const budgetUsd = budgetText === undefined ? undefined : Number(budgetText);
+  if (budgetText !== undefined && !(Number.isFinite(budgetUsd) && budgetUsd! > 0)) {
+    problems.push(`${INPUTS.budgetUsd.name} "${budgetText}" is not a positive number of US dollars; use e.g. ${INPUTS.budgetUsd.name}=25`);
+  }
+  const onExpiry = (read(INPUTS.onExpiry) ?? "delete") as OnExpiry;
+  if (!ON_EXPIRY_VALUES.includes(onExpiry)) {
+    problems.push(`${INPUTS.onExpiry.name} "${onExpiry}" is not one of ${ON_EXPIRY_VALUES.join(", ")}; use e.g. ${INPUTS.onExpiry.name}=delete`);
+  }
+  const databaseText = read(INPUTS.database) ?? "true";
+  if (databaseText !== "true" && databaseText !== "false") {
+    problems.push(`${INPUTS.database.name} "${databaseText}" must be true or false`);
+  }
+  const database = databaseText !== "false";
+  const baselineSnapshot = read(INPUTS.baselineSnapshot);
+  const baselineDbInstance = read(INPUTS.baselineDbInstance);
+  if (database && (baselineSnapshot === undefined) === (baselineDbInstance === undefined)) {
+    problems.push(
+      `set exactly one of ${INPUTS.baselineSnapshot.name} (e.g. ${INPUTS.baselineSnapshot.example}) or ${INPUTS.baselineDbInstance.name} (e.g. ${INPUTS.baselineDbInstance.example}), or ${INPUTS.database.name}=false`,
+    );
+  }
+  const subnets = read(INPUTS.subnetIds)?.split(",").map((s) => s.trim()).filter(Boolean);
+
+  const config = {
+    envId: envId!,
+    ttl,
+    expiresAt,
+    owner: read(INPUTS.owner)!,
+    budgetUsd: budgetUsd!,
+    onExpiry,
+    region: read(INPUTS.region),
+    clusterName: read(INPUTS.clusterName)!,
+    oidcProviderArn: read(INPUTS.oidcProviderArn)!,
+    vpcId: read(INPUTS.vpcId)!,
+    subnetIds: subnets ?? [],
+    baselineSnapshot,
+    baselineDbInstance,
+    database,
+    pauseTopicArn: read(INPUTS.pauseTopicArn)!,
+    ownerTopicArn: read(INPUTS.ownerTopicArn),
+    stateBucket: read(INPUTS.stateBucket),
+    stateLockTable: read(INPUTS.stateLockTable),
+  };
+  if (problems.length > 0) throw new EnvironmentConfigError(problems);
+  return config;
+}
+
+/** Names of every input, for documentation and `--help` style listings. */
+export const ENVIRONMENT_INPUTS: readonly Input[] = Object.values(INPUTS);

@@ -1,0 +1,183 @@
+import { SnapshotDatabase, SnapshotDatabaseProps } from "../../../constructs/snapshot-database";
+import { all, annotations, expectInvalid, one, synth } from "./synth";
+
+const PROPS: SnapshotDatabaseProps = {
+  envId: "pr-7",
+  vpcId: "vpc-0abc",
+  subnetIds: ["subnet-a", "subnet-b"],
+  snapshotIdentifier: "baseline-2025-06-01",
+};
+
+function database(props: Partial<SnapshotDatabaseProps> = {}, id = "database") {
+  return synth((s) => new SnapshotDatabase(s, id, { ...PROPS, ...props }));
+}
+
+describe("SnapshotDatabase", () => {
+  it("restores the given snapshot without looking anything up", () => {
+    const out = database();
+    expect(one(out, "aws_db_instance").snapshot_identifier).toBe("baseline-2025-06-01");
+    expect(all(out, "aws_db_snapshot", "data")).toEqual([]);
+  });
+
+  it("restores the latest snapshot of the source instance, looked up at plan time", () => {
+    const out = database({ snapshotIdentifier: undefined, sourceDbInstanceIdentifier: "baseline-db" });
+    expect(one(out, "aws_db_snapshot", "data")).toMatchObject({ db_instance_identifier: "baseline-db", most_recent: true });
+    expect(one(out, "aws_db_instance").snapshot_identifier).toMatch(/^\$\{data\.aws_db_snapshot\.database_baseline_\w+\.db_snapshot_identifier\}$/);
+  });
+
+  it("stops at plan time when the latest snapshot is unencrypted, since RDS cannot encrypt while restoring", () => {
+    const out = database({ snapshotIdentifier: undefined, sourceDbInstanceIdentifier: "baseline-db" });
+    expect(one(out, "aws_db_snapshot", "data").lifecycle.postcondition).toEqual([
+      { condition: "${self.encrypted}", error_message: expect.stringMatching(/copy it with a KMS key .* or set storageEncrypted to false/) },
+    ]);
+  });
+
+  it("skips the encryption check when storageEncrypted is false", () => {
+    const out = database({ snapshotIdentifier: undefined, sourceDbInstanceIdentifier: "baseline-db", storageEncrypted: false });
+    expect(one(out, "aws_db_snapshot", "data")).not.toHaveProperty("lifecycle");
+    expect(one(out, "aws_db_instance").storage_encrypted).toBe(false);
+  });
+
+  it("never replaces a running copy when a newer baseline snapshot appears", () => {
+    expect(one(database(), "aws_db_instance").lifecycle.ignore_changes).toContain("snapshot_identifier");
+  });
+
+  it("defaults to a small, private, encrypted copy that is quick to restore and to delete", () => {
+    expect(one(database(), "aws_db_instance")).toMatchObject({
+      instance_class: "db.t4g.micro",
+      backup_retention_period: 0,
+      deletion_protection: false,
+      storage_encrypted: true,
+      publicly_accessible: false,
+      multi_az: false,
+      performance_insights_enabled: false,
+      auto_minor_version_upgrade: true,
+      apply_immediately: true,
+      copy_tags_to_snapshot: true,
+      delete_automated_backups: true,
+    });
+  });
+
+  it("has RDS generate the master password and keep it in Secrets Manager", () => {
+    const instance = one(database(), "aws_db_instance");
+    expect(instance.manage_master_user_password).toBe(true);
+    expect(instance).not.toHaveProperty("password");
+  });
+
+  it("takes another instance class", () => {
+    expect(one(database({ instanceClass: "db.t4g.small" }), "aws_db_instance").instance_class).toBe("db.t4g.small");
+  });
+
+  it("puts the instance in its own DB subnet group on the given subnets", () => {
+    const out = database();
+    expect(one(out, "aws_db_subnet_group")).toMatchObject({ name: "pr-7-database", subnet_ids: ["subnet-a", "subnet-b"] });
+    expect(one(out, "aws_db_instance").db_subnet_group_name).toMatch(/^\$\{aws_db_subnet_group\.database_subnet-group_\w+\.name\}$/);
+  });
+
+  it("gives the instance its own security group in the given VPC, with no rules of its own", () => {
+    const out = database();
+    const sg = one(out, "aws_security_group");
+    expect(sg).toMatchObject({ name: "ephemera-pr-7-database", vpc_id: "vpc-0abc" });
+    expect(sg).not.toHaveProperty("ingress");
+    expect(one(out, "aws_db_instance").vpc_security_group_ids).toEqual([expect.stringMatching(/^\$\{aws_security_group\.database_security-group_\w+\.id\}$/)]);
+    expect(all(out, "aws_vpc_security_group_ingress_rule")).toEqual([]);
+  });
+
+  it("admits the given security groups, and those passed to allowFrom, on the instance's port only", () => {
+    const out = synth((s) => {
+      const db = new SnapshotDatabase(s, "database", { ...PROPS, allowedSecurityGroupIds: ["sg-app"] });
+      db.allowFrom("sg-jobs", "batch jobs");
+    });
+    const rules = all(out, "aws_vpc_security_group_ingress_rule");
+    expect(rules).toEqual([
+      expect.objectContaining({ referenced_security_group_id: "sg-app", ip_protocol: "tcp" }),
+      expect.objectContaining({ referenced_security_group_id: "sg-jobs", description: "batch jobs" }),
+    ]);
+    for (const rule of rules) {
+      expect(rule.from_port).toMatch(/^\$\{aws_db_instance\.database_instance_\w+\.port\}$/);
+      expect(rule.to_port).toBe(rule.from_port);
+      expect(rule.security_group_id).toMatch(/^\$\{aws_security_group\./);
+      expect(rule).not.toHaveProperty("cidr_ipv4");
+    }
+  });
+
+  it.each([["delete"], ["pause"], ["not set"]] as const)("deletes without a final snapshot when onExpiry is %s", (label) => {
+    const onExpiry = label === "not set" ? undefined : label;
+    expect(one(database({ onExpiry }), "aws_db_instance").skip_final_snapshot).toBe(true);
+  });
+
+  it("keeps a final snapshot named after the environment, stamped once at creation, when onExpiry is snapshot-delete", () => {
+    const instance = one(database({ onExpiry: "snapshot-delete" }), "aws_db_instance");
+    expect(instance.skip_final_snapshot).toBe(false);
+    expect(instance.final_snapshot_identifier).toBe('ephemera-pr-7-database-final-${formatdate("YYYYMMDDhhmm", timestamp())}');
+    expect(instance.lifecycle.ignore_changes).toContain("final_snapshot_identifier");
+  });
+
+  it("names its resources <envId>-<construct id> by default", () => {
+    expect(one(database({}, "Orders DB"), "aws_db_instance").identifier).toBe("pr-7-orders-db");
+  });
+
+  it("names its resources after the given identifier", () => {
+    const out = database({ identifier: "pr-7-orders" });
+    expect(one(out, "aws_db_instance").identifier).toBe("pr-7-orders");
+    expect(one(out, "aws_db_subnet_group").name).toBe("pr-7-orders");
+  });
+
+  it("exposes the endpoint, port, security group and secret for wiring", () => {
+    let db: SnapshotDatabase | undefined;
+    synth((s) => {
+      db = new SnapshotDatabase(s, "database", PROPS);
+    });
+    for (const value of [db!.endpoint, db!.securityGroupId, db!.secretArn, db!.address]) expect(value).toMatch(/^\$\{TfToken\[/);
+    expect(typeof db!.port).toBe("number");
+  });
+
+  it("warns at synth that deletion protection blocks teardown", () => {
+    expect(annotations((s) => new SnapshotDatabase(s, "database", { ...PROPS, deletionProtection: true }))).toEqual([
+      expect.objectContaining({ level: "warning", path: "stack/database", message: expect.stringMatching(/deletionProtection is true: neither the reaper nor `terraform destroy`/) }),
+    ]);
+  });
+
+  it("warns at synth that backup retention slows the restore and costs money", () => {
+    expect(annotations((s) => new SnapshotDatabase(s, "database", { ...PROPS, backupRetentionPeriod: 7 }))).toEqual([
+      expect.objectContaining({ level: "warning", message: expect.stringMatching(/backupRetentionPeriod is 7: the restore waits for a first full backup/) }),
+    ]);
+  });
+
+  it("has nothing to warn about with its defaults", () => {
+    expect(annotations((s) => new SnapshotDatabase(s, "database", PROPS))).toEqual([]);
+  });
+
+  it("rejects the same security group allowed twice", () => {
+    expectInvalid(
+      () =>
+        synth((s) => {
+          const db = new SnapshotDatabase(s, "database", PROPS);
+          db.allowFrom("sg-app");
+          db.allowFrom("sg-app");
+        }),
+      "securityGroupId",
+      /already allowed/,
+    );
+  });
+
+  it.each<[string, Partial<SnapshotDatabaseProps>, string, RegExp]>([
+    ["both a snapshot and a source instance", { sourceDbInstanceIdentifier: "baseline-db" }, "snapshotIdentifier", /both set/],
+    ["neither a snapshot nor a source instance", { snapshotIdentifier: undefined }, "snapshotIdentifier", /both missing/],
+    ["a bad environment id", { envId: "PR_7" }, "envId", /uppercase/],
+    ["an unknown expiry action", { onExpiry: "archive" as never }, "onExpiry", /not a known expiry action/],
+    ["no subnets", { subnetIds: [] }, "subnetIds", /is empty/],
+    ["a single subnet", { subnetIds: ["subnet-a"] }, "subnetIds", /two Availability Zones/],
+    ["no VPC", { vpcId: "" }, "vpcId", /is empty/],
+    ["an uppercase identifier", { identifier: "PR-7-db" }, "identifier", /uppercase/],
+    ["an identifier with a double hyphen", { identifier: "pr-7--db" }, "identifier", /"--"/],
+    ["an identifier over 63 characters", { identifier: `db-${"x".repeat(61)}` }, "identifier", /longer than 63/],
+    ["a backup retention over 35 days", { backupRetentionPeriod: 40 }, "backupRetentionPeriod", /from 0 to 35/],
+  ])("rejects %s, naming the prop and the fix", (_name, bad, field, problem) => {
+    expectInvalid(() => database(bad), field, problem);
+  });
+
+  it("rejects a construct id too long to name the database, pointing to the identifier prop", () => {
+    expectInvalid(() => database({}, "x".repeat(60)), "identifier", /longer than 63/);
+  });
+});

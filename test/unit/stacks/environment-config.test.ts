@@ -1,0 +1,62 @@
+import { EnvironmentConfigError, readEnvironmentConfig } from "../../../stacks/environment-config";
+
+const VALID: Record<string, string> = {
+  EPHEMERA_ENV: "pr-123",
+  EPHEMERA_OWNER: "web@example.com",
+  EPHEMERA_BUDGET_USD: "25",
+  EPHEMERA_CLUSTER_NAME: "previews",
+  EPHEMERA_OIDC_PROVIDER_ARN: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+  EPHEMERA_VPC_ID: "vpc-1",
+  EPHEMERA_PRIVATE_SUBNET_IDS: "subnet-a, subnet-b",
+  EPHEMERA_BASELINE_SNAPSHOT: "baseline",
+  EPHEMERA_PAUSE_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:ephemera-pause",
+};
+
+const from = (vars: Record<string, string | undefined>) => (name: string) => vars[name];
+
+function problemsOf(vars: Record<string, string | undefined>): readonly string[] {
+  try {
+    readEnvironmentConfig(from(vars));
+  } catch (err) {
+    if (err instanceof EnvironmentConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("readEnvironmentConfig", () => {
+  it("reads a complete set of inputs with defaults for the optional ones", () => {
+    expect(readEnvironmentConfig(from(VALID))).toMatchObject({
+      envId: "pr-123",
+      budgetUsd: 25,
+      onExpiry: "delete",
+      database: true,
+      subnetIds: ["subnet-a", "subnet-b"],
+      ttl: undefined,
+      stateBucket: undefined,
+    });
+  });
+
+  it("lists every missing required input at once, each with an example", () => {
+    const problems = problemsOf({});
+    for (const name of ["EPHEMERA_ENV", "EPHEMERA_OWNER", "EPHEMERA_BUDGET_USD", "EPHEMERA_CLUSTER_NAME", "EPHEMERA_VPC_ID", "EPHEMERA_PRIVATE_SUBNET_IDS", "EPHEMERA_PAUSE_TOPIC_ARN"]) {
+      expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${name} is not set .*e\\.g\\. ${name}=`)));
+    }
+  });
+
+  it.each([
+    ["EPHEMERA_ENV", "PR_123", /EPHEMERA_ENV "PR_123"/],
+    ["EPHEMERA_TTL", "3y", /EPHEMERA_TTL "3y"/],
+    ["EPHEMERA_EXPIRES_AT", "2026-12-01T10:00:00", /EPHEMERA_EXPIRES_AT "2026-12-01T10:00:00"/],
+    ["EPHEMERA_BUDGET_USD", "-3", /EPHEMERA_BUDGET_USD "-3" is not a positive number/],
+    ["EPHEMERA_ON_EXPIRY", "explode", /EPHEMERA_ON_EXPIRY "explode" is not one of delete, snapshot-delete, pause/],
+  ])("rejects a bad %s (%s) naming the variable", (name, value, message) => {
+    expect(problemsOf({ ...VALID, [name]: value })).toContainEqual(expect.stringMatching(message));
+  });
+
+  it("needs exactly one baseline for the database, unless the database is switched off", () => {
+    expect(problemsOf({ ...VALID, EPHEMERA_BASELINE_SNAPSHOT: undefined })).toContainEqual(expect.stringContaining("set exactly one of EPHEMERA_BASELINE_SNAPSHOT"));
+    expect(problemsOf({ ...VALID, EPHEMERA_BASELINE_DB_INSTANCE: "db" })).toContainEqual(expect.stringContaining("set exactly one of"));
+    expect(readEnvironmentConfig(from({ ...VALID, EPHEMERA_BASELINE_SNAPSHOT: undefined, EPHEMERA_DATABASE: "false" })).database).toBe(false);
+  });
+});
