@@ -26,8 +26,9 @@ export interface Plan {
  * - `restop`: paused, but AWS restarted its database after 7 days: stop it again
  * - `resume`: asked for by an operator (`planResume`): the exact reverse of `pause`
  * - `unwarn`: marked `expiring` but extended out of the warning window: back to `active`
+ * - `extend`: asked for by an operator (`planExtend`): write `ephemera:extended-until` on every resource
  */
-export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn";
+export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend";
 
 /** The ordered phases of one environment; `act` starts a phase only when every action of the previous one succeeded. */
 export interface EnvironmentPlan {

@@ -1,3 +1,4 @@
+import { checkAccount } from "./account-guard";
 import { act, type ActResult, type AdapterTable } from "./act";
 import { AuditLog } from "./audit/audit-log";
 import type { AuditStore } from "./audit/audit-store";
@@ -20,12 +21,21 @@ export interface SweepOptions<Ctx> {
   readonly notifier: Notifier;
   /** @default the system clock */
   readonly clock?: () => Date;
+  /**
+   * The instant `decide` judges expiry against, when it is not the clock: a simulated
+   * time (the CLI's `--now`). The run id and audit records keep the real clock, so the
+   * audit trail never claims a run happened when it did not.
+   * @default clock()
+   */
+  readonly decideAt?: Date;
   /** Environments named by budget alerts since the last run. */
   readonly budgetAlerts?: readonly string[];
   /** Discover and decide, execute nothing, write nothing. @default false */
   readonly dryRun?: boolean;
   /** @default newRunId(start time) */
   readonly runId?: string;
+  /** Told the plan once decide has made it, before anything is executed (the CLI prints it then). */
+  readonly onPlan?: (plan: Plan) => void;
 }
 
 export interface SweepResult {
@@ -60,16 +70,9 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     timings: { ...timings, totalMs: Date.now() - t0 },
   });
 
-  let accountId: string;
-  try {
-    accountId = await options.callerAccount();
-  } catch (err) {
-    return finish({ ok: false, error: `refused to act: the caller's account could not be established (${describe(err)})` });
-  }
-  if (!options.config.allowedAccounts.includes(accountId)) {
-    const allowed = options.config.allowedAccounts.length === 0 ? "none configured" : options.config.allowedAccounts.join(", ");
-    return finish({ ok: false, accountId, error: `refused to act: account ${accountId} is not in allowedAccounts (${allowed}); nothing was done` });
-  }
+  const guard = await checkAccount(options.config, options.callerAccount);
+  if (!guard.ok) return finish({ ok: false, ...(guard.accountId === undefined ? {} : { accountId: guard.accountId }), error: guard.error });
+  const accountId = guard.accountId;
 
   let inventory: Inventory;
   const t1 = Date.now();
@@ -84,11 +87,12 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
   const t2 = Date.now();
   const plan = decide({
     inventory,
-    now: clock(),
+    now: options.decideAt ?? clock(),
     config: options.config,
     ...(options.budgetAlerts === undefined ? {} : { budgetAlerts: options.budgetAlerts }),
   });
   timings.decideMs = Date.now() - t2;
+  options.onPlan?.(plan);
 
   const t3 = Date.now();
   const result = await act({

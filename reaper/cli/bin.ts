@@ -1,4 +1,16 @@
 #!/usr/bin/env node
-import { runCli } from "./usage";
+import { runCli } from "./run-cli";
 
-process.exitCode = runCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l));
+runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(`${text}\n`),
+  stderr: (text) => process.stderr.write(`${text}\n`),
+  isTTY: process.stderr.isTTY === true,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`ephemera: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

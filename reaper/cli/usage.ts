@@ -1,24 +1,69 @@
-/** What `ephemera` prints until its commands exist; it never pretends a command ran. */
-export const USAGE = `ephemera — ephemeral environments that die on time
+import { describeSettings } from "../env-config";
 
-Usage: ephemera <command> [options]
+/** The commands, in the order `--help` lists them. */
+export const COMMANDS = ["ls", "extend", "pause", "resume", "reap", "audit"] as const;
+export type CommandName = (typeof COMMANDS)[number];
 
-Commands (not implemented yet in this version; each exits with status 2):
-  ls                         list environments, their state, expiry and spend
-  extend <env> <duration>    push an environment's expiry out
-  pause <env> | resume <env> stop or restart an environment's spending
-  reap [--dry-run]           run one sweep of the reaper
-  audit verify               check the hash chain of the audit records
+const CONFIG_FLAGS = `Configuration flags (every command; each overrides its environment variable):
+  --audit-bucket <name>  --allowed-accounts <ids>  --region <region>  --profile <name>
+  --endpoint-url <url>  --clusters <names>  --warning-window <duration>  --max-ttl <duration>
+  --max-envs-per-run <n>  --notification-topic-arn <arn>  --expiry-schedule-group <name>`;
 
-See README.md for status.`;
+export const USAGE = `ephemera — short-lived environments that die on time
 
-/** Runs the CLI; returns the process exit code (0 ok, 2 bad usage or not implemented). */
-export function runCli(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): number {
-  const [command] = argv;
-  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-    out(USAGE);
-    return 0;
-  }
-  err(`ephemera: "${command}" is not implemented yet in this version; nothing was done.\n\n${USAGE}`);
-  return 2;
-}
+Usage: ephemera <command> [arguments] [options]
+
+Commands:
+  ls                          environments: state, owner, expiry, time left, budget, spend, resources
+  extend <env> <duration>     push an environment's expiry out (e.g. ephemera extend pr-123 4h)
+  pause <env>                 stop an environment's spending, keeping its data
+  resume <env>                the exact reverse of pause
+  reap                        run one sweep of the reaper (--dry-run to only show the plan)
+  audit verify                check the hash chain of the audit records
+
+Every command takes --json (one JSON document on stdout) and --help.
+Exit status: 0 success, 1 something failed or was refused (details on stderr), 2 bad usage or input.
+
+${CONFIG_FLAGS}
+
+Environment variables (shared with the reaper Lambda):
+${describeSettings()}`;
+
+export const COMMAND_USAGE: Readonly<Record<CommandName, string>> = {
+  ls: `Usage: ephemera ls [--json] [--now <ISO-8601>]
+
+Lists every environment the reaper can see: state, owner, expiry, time left, budget and
+spend so far (as AWS Budgets reports it), and resources per kind.
+  --json          the listing as JSON (version 1; see README "ephemera ls --json")
+  --now <time>    measure time left from this instant instead of now (read-only)
+Exit status 1 when a listing failed: the list may then be incomplete.`,
+  extend: `Usage: ephemera extend <env> <duration> [--dry-run] [--json]
+
+Writes ephemera:extended-until on every resource of <env>. The new expiry is
+max(current expiry, now) + <duration>, capped at now + the max TTL; it never shortens.
+The environment's one-shot ephemera-expiry-<env> schedule, if any, is moved with it.
+  <duration>      whole units, largest first: 90m, 4h, 1d12h, 1w
+  --dry-run       show the new expiry; change nothing
+Example: ephemera extend pr-123 4h`,
+  pause: `Usage: ephemera pause <env> [--dry-run] [--json]
+
+Scales the environment's workloads and spot node group to zero (sizes remembered),
+stops its database and instances, and marks it paused. Audited. Example: ephemera pause pr-123`,
+  resume: `Usage: ephemera resume <env> [--dry-run] [--json]
+
+The exact reverse of pause: database first, workloads last. Audited. Example: ephemera resume pr-123`,
+  reap: `Usage: ephemera reap [--dry-run] [--now <ISO-8601>] [--env <id>] [--json]
+
+One sweep of the reaper, with exactly the Lambda's rules: warn before expiry, reap after,
+pause over budget, never touch protected or malformed environments.
+  --dry-run                 show the plan; change nothing, write no audit records
+  --env <id>                only this environment
+  --now <time>              decide as if it were this instant (e.g. 2026-05-01T12:00:00Z)
+  --allow-simulated-clock   act on a --now in the future. Without it a future --now needs
+                            --dry-run: acting on a clock that runs ahead deletes early.`,
+  audit: `Usage: ephemera audit verify [--run <run-id>] [--json]
+
+Checks the hash chain of every run's audit records (or one run's): each record's hash,
+its link to the one before, and that the run is closed by a run-summary record.
+Exit status 1 when any run does not verify.`,
+};

@@ -1,6 +1,17 @@
 import { KubeApiError } from "../kube/kube-api-error";
 import type { KubeClient, KubeObject, MergePatch, WorkloadResource } from "../kube/kube-client";
-import { isK8sLabelValue, isManagedByEphemera, K8S_ANNOTATION, K8S_LABEL, MANAGED_BY_VALUE, TAG, type Tags } from "../model";
+import {
+  formatJanitorExpires,
+  isK8sLabelValue,
+  isManagedByEphemera,
+  JANITOR_EXPIRES_ANNOTATION,
+  K8S_ANNOTATION,
+  K8S_LABEL,
+  MANAGED_BY_VALUE,
+  TAG,
+  type Tags,
+  tryParseInstant,
+} from "../model";
 import type { KindContext } from "./kind-context";
 import { mapWithLimit } from "./map-with-limit";
 import { alreadyDone, attempt, done, errorCode, hasCode, listingFailure, refused, requestIdOf } from "./outcomes";
@@ -208,6 +219,10 @@ export function metadataPatch(
       annotations[ANNOTATION_OF_TAG.get(tag) ?? K8S_PREFIX + tag.slice(TAG_PREFIX.length)] = value;
     }
   }
+  // kube-janitor deletes at `janitor/expires`: an extension that left it behind would be undone early.
+  // Only `ephemera extend` writes extended-until, always at or after the environment's expiry, so this never moves it earlier.
+  const extendedUntil = tags[TAG.extendedUntil] === undefined ? undefined : tryParseInstant(tags[TAG.extendedUntil]);
+  if (extendedUntil?.ok) annotations[JANITOR_EXPIRES_ANNOTATION] = formatJanitorExpires(extendedUntil.value);
   return { metadata: { labels, annotations } };
 }
 

@@ -21,6 +21,8 @@ export interface AwsConnection {
   readonly credentials?: SigningCredentials | (() => Promise<SigningCredentials>);
   /** S3 path-style addressing. @default true when an endpoint is set (emulators need it), else false */
   readonly forcePathStyle?: boolean;
+  /** Named profile of the shared config/credentials files. @default - AWS_PROFILE, else the default chain */
+  readonly profile?: string;
 }
 
 export interface KindContextOptions {
@@ -59,6 +61,7 @@ export class KindContext {
     region: string;
     endpoint?: string;
     credentials?: SigningCredentials | (() => Promise<SigningCredentials>);
+    profile?: string;
     retryMode: "adaptive";
     maxAttempts: number;
   };
@@ -83,6 +86,7 @@ export class KindContext {
       region,
       ...(endpoint === undefined ? {} : { endpoint }),
       ...(options.aws?.credentials === undefined ? {} : { credentials: options.aws.credentials }),
+      ...(options.aws?.profile === undefined ? {} : { profile: options.aws.profile }),
       ...sdkRetryOptions({ awsMaxAttempts: options.maxAttempts ?? 5 }),
     };
     if (options.accountId !== undefined) this.accountIdPromise = Promise.resolve(options.accountId);

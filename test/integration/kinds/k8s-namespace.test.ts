@@ -143,7 +143,8 @@ describe("k8s-namespace adapter (against the Kubernetes API double)", () => {
     expect(result).toMatchObject({ ok: true, requestId: expect.any(String) });
     const ns = kubeApi().namespace("pr-7") as { metadata: { labels: object; annotations: object } };
     expect(ns.metadata.labels).toEqual({ ...MANAGED_LABELS, "ephemera.dev/state": "paused" });
-    expect(ns.metadata.annotations).toEqual({ ...MANAGED_ANNOTATIONS, "ephemera.dev/extended-until": "2026-05-02T12:00:00Z" });
+    // kube-janitor's expiry follows the extension, or the janitor would delete the namespace early.
+    expect(ns.metadata.annotations).toEqual({ ...MANAGED_ANNOTATIONS, "ephemera.dev/extended-until": "2026-05-02T12:00:00Z", "janitor/expires": "2026-05-02T12:00:00Z" });
     const patch = kubeApi().requests.find((r) => r.method === "PATCH");
     expect(patch?.contentType).toBe("application/merge-patch+json");
   });

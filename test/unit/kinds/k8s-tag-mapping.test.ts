@@ -24,7 +24,12 @@ describe("Kubernetes labels and annotations as ephemera:* tags", () => {
     ).toEqual({
       metadata: {
         labels: { [K8S_LABEL.state]: "paused" },
-        annotations: { [K8S_ANNOTATION.extendedUntil]: "2026-05-02T12:00:00Z", [K8S_ANNOTATION.owner]: "team-web@example.com" },
+        annotations: {
+          [K8S_ANNOTATION.extendedUntil]: "2026-05-02T12:00:00Z",
+          [K8S_ANNOTATION.owner]: "team-web@example.com",
+          // kube-janitor's expiry follows an extension (test/unit/cli/namespace-extension.test.ts).
+          "janitor/expires": "2026-05-02T12:00:00Z",
+        },
       },
     });
   });

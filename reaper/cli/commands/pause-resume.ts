@@ -1,0 +1,42 @@
+import { renderPlan } from "../../render-plan";
+import { runOperatorPlan } from "../../operations/run-operator-plan";
+import type { Command } from "../parse-command";
+import { renderActions, withSettingHints } from "../render";
+import { type CommandContext, EXIT } from "../run-cli";
+
+/** `ephemera pause|resume <env>`. */
+export async function operatorCommand(c: CommandContext, command: Extract<Command, { name: "pause" | "resume" }>): Promise<number> {
+  const { env, name: intent } = command;
+  c.progress(`Discovering ${env}…`);
+  const result = await runOperatorPlan(c.runtime(), {
+    intent,
+    env,
+    clock: c.clock,
+    ...(c.adapters === undefined ? {} : { adapters: c.adapters }),
+  });
+  if (command.json) {
+    const { plan: _plan, ...rest } = result;
+    c.io.stdout(JSON.stringify(result.status === "dry-run" ? result : rest, null, 2));
+  } else {
+    switch (result.status) {
+      case "not-found":
+      case "refused":
+        c.io.stderr(`ephemera: ${intent} ${env} refused: ${withSettingHints(result.message ?? "")}`);
+        break;
+      case "dry-run":
+        c.io.stdout(`${renderPlan(result.plan!)}\n\nDry run: nothing was changed and no audit records were written.`);
+        break;
+      case "done":
+        c.io.stdout([`${env}: ${intent === "pause" ? "paused" : "resumed"} (audit run ${result.runId})`, ...renderActions(result.actions ?? [])].join("\n"));
+        break;
+      case "failed":
+        c.io.stderr(
+          [`ephemera: ${intent} ${env} failed at step ${result.outcome?.failedStep ?? "?"} (audit run ${result.runId}):`, ...renderActions(result.actions ?? [])].join("\n"),
+        );
+        break;
+    }
+    for (const e of result.auditErrors ?? []) c.io.stderr(`ephemera: audit: ${e}`);
+  }
+  if (result.status === "not-found") return EXIT.usage;
+  return result.ok ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,277 @@
+import { readSettings } from "../env-config";
+import { BUDGET_NAME_PREFIX } from "../kinds/budget";
+import { tryParseEnvId } from "../model";
+import { runSweep, type SweepRequest } from "../operations/run-sweep";
+import type { PlanNote } from "../plan";
+import { ReaperRuntime, type ReaperRuntimeOptions } from "../reaper-runtime";
+import type { SweepResult } from "../sweep";
+import { parseBudgetNotification } from "./budget-notification";
+
+/** The scheduled sweep: an EventBridge Scheduler rate/cron schedule with this JSON as its input. */
+export interface SweepEvent {
+  readonly ephemera: "sweep";
+}
+
+/** An environment's one-shot `at()` schedule: a sweep of that environment alone, with the same rules. */
+export interface ExpireEvent {
+  readonly ephemera: "expire";
+  readonly env: string;
+}
+
+/** SNS delivering AWS Budgets notifications (plain-text bodies) from the pause topic. */
+export interface SnsEvent {
+  readonly Records: readonly SnsRecord[];
+}
+
+export interface SnsRecord {
+  readonly EventSource?: string;
+  readonly Sns?: { readonly Message?: string; readonly MessageId?: string; readonly Subject?: string; readonly TopicArn?: string };
+}
+
+export type ReaperEvent = SweepEvent | ExpireEvent | SnsEvent;
+
+/** The part of the Lambda context the handler reads. */
+export interface HandlerContext {
+  readonly awsRequestId?: string;
+}
+
+/** What became of one budget notification. */
+export interface BudgetAlertOutcome {
+  /** Index in the event's Records. */
+  readonly record: number;
+  readonly messageId?: string;
+  /**
+   * - `paused`: the environment was paused in this invocation (`would-pause` in a dry run)
+   * - `not-paused`: the alert was valid but the rules held the pause back (`reason`: protected, already paused, ...)
+   * - `pause-failed`: the pause ran and an action failed
+   * - `ignored`: not an Ephemera budget, or another account's
+   * - `unparseable`: not a Budgets notification; nothing was done for it
+   */
+  readonly status: "paused" | "would-pause" | "not-paused" | "pause-failed" | "ignored" | "unparseable";
+  readonly budgetName?: string;
+  readonly env?: string;
+  readonly alertType?: string;
+  readonly amount?: string;
+  readonly reason?: string;
+}
+
+/** A run as the handler reports it: the sweep's outcome, counted. */
+export interface RunReport {
+  readonly runId: string;
+  readonly ok: boolean;
+  readonly dryRun: boolean;
+  readonly accountId?: string;
+  readonly error?: string;
+  readonly environments: readonly { readonly env: string; readonly intent: string; readonly status: string }[];
+  readonly deferred: number;
+  readonly actions: Readonly<Record<string, number>>;
+  /** Warnings of the plan (skipped environments, listing failures), for the log. */
+  readonly warnings: readonly PlanNote[];
+  readonly timings: SweepResult["timings"];
+}
+
+export interface HandlerResult {
+  readonly trigger: "sweep" | "expire" | "budget-alert" | "unrecognised";
+  readonly ok: boolean;
+  /** Why nothing was done at all: bad settings, an unknown event, a bad env id, the account guard. */
+  readonly error?: string;
+  /** The environment of an expire event. */
+  readonly env?: string;
+  readonly budgetAlerts?: readonly BudgetAlertOutcome[];
+  readonly run?: RunReport;
+}
+
+export interface HandlerDeps {
+  /** Where settings are read from. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default the system clock */
+  readonly clock?: () => Date;
+  readonly runtime?: ReaperRuntimeOptions;
+  /** Receives the one JSON log line per invocation. @default console.log (CloudWatch Logs) */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Builds a handler. Its settings and SDK clients are made on the first invocation and
+ * kept for the life of the process (one per Lambda cold start); a settings error is
+ * reported by every invocation until the configuration is fixed.
+ */
+export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?: HandlerContext) => Promise<HandlerResult> {
+  let runtime: ReaperRuntime | undefined;
+  const log = deps.log ?? ((line: string) => console.log(line));
+  const clock = deps.clock ?? (() => new Date());
+
+  return async (event, context) => {
+    const started = Date.now();
+    let result: HandlerResult;
+    try {
+      runtime ??= new ReaperRuntime(readSettings(deps.env ?? process.env), deps.runtime);
+      result = await dispatch(runtime, event, clock);
+    } catch (err) {
+      // Settings errors, and anything unexpected: reported, never retried into a loop by a throw.
+      result = { trigger: triggerOf(event), ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    }
+    log(JSON.stringify(logLine(result, context, Date.now() - started)));
+    return result;
+  };
+}
+
+/** The Lambda entry point (`index.handler`). */
+export const handler = createHandler();
+
+async function dispatch(runtime: ReaperRuntime, event: unknown, clock: () => Date): Promise<HandlerResult> {
+  const sweepWith = async (request: SweepRequest) => report(await runSweep(runtime, { clock, ...request }));
+  const trigger = triggerOf(event);
+  switch (trigger) {
+    case "sweep": {
+      const run = await sweepWith({});
+      return { trigger, ok: run.ok, run, ...(run.error === undefined ? {} : { error: run.error }) };
+    }
+    case "expire": {
+      const text = (event as { env?: unknown }).env;
+      const env = typeof text === "string" ? tryParseEnvId(text, { field: "env" }) : undefined;
+      if (env === undefined || !env.ok) {
+        const error = env === undefined ? 'an expire event needs "env", such as {"ephemera":"expire","env":"pr-123"}' : env.error.message;
+        return { trigger, ok: false, error: `${error}; nothing was done` };
+      }
+      const run = await sweepWith({ envs: [env.value] });
+      return { trigger, ok: run.ok, env: env.value, run, ...(run.error === undefined ? {} : { error: run.error }) };
+    }
+    case "budget-alert":
+      return budgetAlert(runtime, (event as SnsEvent).Records, sweepWith);
+    case "unrecognised":
+      return {
+        trigger,
+        ok: false,
+        error:
+          'unrecognised event: expected {"ephemera":"sweep"}, {"ephemera":"expire","env":"<id>"} or an SNS event of AWS Budgets notifications; nothing was done',
+      };
+  }
+}
+
+async function budgetAlert(
+  runtime: ReaperRuntime,
+  records: readonly SnsRecord[],
+  sweepWith: (request: SweepRequest) => Promise<RunReport>,
+): Promise<HandlerResult> {
+  const outcomes: BudgetAlertOutcome[] = [];
+  const alerts: { index: number; env: string; base: Omit<BudgetAlertOutcome, "status"> }[] = [];
+  let callerAccount: string | undefined;
+  for (const [index, record] of records.entries()) {
+    const messageId = record.Sns?.MessageId;
+    const at = { record: index, ...(messageId === undefined ? {} : { messageId }) };
+    const message = record.Sns?.Message;
+    if (record.EventSource !== "aws:sns" || typeof message !== "string") {
+      outcomes.push({ ...at, status: "unparseable", reason: "not an SNS record with a Message" });
+      continue;
+    }
+    const parsed = parseBudgetNotification(message);
+    if (!parsed.ok) {
+      outcomes.push({ ...at, status: "unparseable", reason: `the message ${parsed.reason}` });
+      continue;
+    }
+    const { budgetName, alertType, amount, accountId } = parsed.notification;
+    const base = { ...at, budgetName, alertType, ...(amount === undefined ? {} : { amount }) };
+    if (!budgetName.startsWith(BUDGET_NAME_PREFIX)) {
+      outcomes.push({ ...base, status: "ignored", reason: `budget ${JSON.stringify(budgetName)} is not an Ephemera budget (${BUDGET_NAME_PREFIX}<env>)` });
+      continue;
+    }
+    const env = tryParseEnvId(budgetName.slice(BUDGET_NAME_PREFIX.length), { field: "budget's environment id" });
+    if (!env.ok) {
+      outcomes.push({ ...base, status: "ignored", reason: env.error.message });
+      continue;
+    }
+    if (accountId !== undefined) {
+      callerAccount ??= await runtime.callerAccount().catch(() => undefined);
+      if (callerAccount !== undefined && accountId !== callerAccount) {
+        outcomes.push({ ...base, env: env.value, status: "ignored", reason: `the alert is for account ${accountId}, not this one (${callerAccount})` });
+        continue;
+      }
+    }
+    alerts.push({ index: outcomes.length, env: env.value, base: { ...base, env: env.value } });
+    outcomes.push({ ...base, env: env.value, status: "not-paused" });
+  }
+
+  const unreadable = outcomes.filter((o) => o.status === "unparseable").length;
+  if (alerts.length === 0) {
+    // Another team's budget on the same topic is expected; a message nobody can read is not.
+    const error = unreadable > 0 ? `${unreadable} of ${records.length} SNS messages could not be read as budget notifications; nothing was done` : undefined;
+    return { trigger: "budget-alert", ok: error === undefined, budgetAlerts: outcomes, ...(error === undefined ? {} : { error }) };
+  }
+
+  const envs = [...new Set(alerts.map((a) => a.env))];
+  const run = await sweepWith({ envs, budgetAlerts: envs });
+  for (const alert of alerts) outcomes[alert.index] = { ...alert.base, ...pauseOutcome(alert.env, run) };
+  return {
+    trigger: "budget-alert",
+    ok: run.ok && unreadable === 0 && outcomes.every((o) => o.status !== "pause-failed"),
+    budgetAlerts: outcomes,
+    run,
+    ...(run.error === undefined ? {} : { error: run.error }),
+  };
+}
+
+function pauseOutcome(env: string, run: RunReport): Pick<BudgetAlertOutcome, "status" | "reason"> {
+  if (run.error !== undefined && run.environments.length === 0) return { status: "not-paused", reason: run.error };
+  const planned = run.environments.find((e) => e.env === env);
+  if (planned !== undefined && planned.intent === "pause") {
+    if (planned.status === "done") return { status: "paused" };
+    if (planned.status === "not-run") return { status: run.dryRun ? "would-pause" : "not-paused", ...(run.dryRun ? {} : { reason: "not run" }) };
+    return { status: "pause-failed", reason: `the pause failed; see the run's actions (run ${run.runId})` };
+  }
+  const why = run.warnings.filter((n) => n.env === env && n.code !== "over-budget").map((n) => `${n.code}: ${n.message}`);
+  return { status: "not-paused", reason: why.length > 0 ? why.join("; ") : "no pause was needed: it is already paused" };
+}
+
+function report(result: SweepResult): RunReport {
+  const actions: Record<string, number> = {};
+  for (const action of result.result?.actions ?? []) actions[action.outcome] = (actions[action.outcome] ?? 0) + 1;
+  const outcomes = new Map((result.result?.environments ?? []).map((e) => [e.env, e.status]));
+  return {
+    runId: result.runId,
+    ok: result.ok,
+    dryRun: result.dryRun,
+    ...(result.accountId === undefined ? {} : { accountId: result.accountId }),
+    ...(result.error === undefined ? {} : { error: result.error }),
+    environments: (result.plan?.environments ?? []).map((e) => ({ env: e.env, intent: e.intent, status: outcomes.get(e.env) ?? "not-run" })),
+    deferred: result.plan?.deferred.length ?? 0,
+    actions,
+    warnings: (result.plan?.notes ?? []).filter((n) => n.level === "warning"),
+    timings: result.timings,
+  };
+}
+
+function triggerOf(event: unknown): HandlerResult["trigger"] {
+  if (typeof event !== "object" || event === null) return "unrecognised";
+  const { ephemera, Records } = event as { ephemera?: unknown; Records?: unknown };
+  if (ephemera === "sweep") return "sweep";
+  if (ephemera === "expire") return "expire";
+  if (Array.isArray(Records) && Records.length > 0) return "budget-alert";
+  return "unrecognised";
+}
+
+/** One JSON line per invocation, with counts: what CloudWatch Logs Insights and metric filters read. */
+function logLine(result: HandlerResult, context: HandlerContext | undefined, durationMs: number): Record<string, unknown> {
+  const run = result.run;
+  const intents: Record<string, number> = {};
+  for (const e of run?.environments ?? []) intents[e.intent] = (intents[e.intent] ?? 0) + 1;
+  const alerts: Record<string, number> = {};
+  for (const a of result.budgetAlerts ?? []) alerts[a.status] = (alerts[a.status] ?? 0) + 1;
+  return {
+    level: result.ok ? "info" : "error",
+    msg: "ephemera reaper run",
+    ...(context?.awsRequestId === undefined ? {} : { requestId: context.awsRequestId }),
+    trigger: result.trigger,
+    ok: result.ok,
+    ...(result.env === undefined ? {} : { env: result.env }),
+    ...(run === undefined ? {} : { runId: run.runId, dryRun: run.dryRun, accountId: run.accountId }),
+    environments: run?.environments.length ?? 0,
+    intents,
+    actions: run?.actions ?? {},
+    deferred: run?.deferred ?? 0,
+    warnings: run?.warnings.length ?? 0,
+    ...(result.budgetAlerts === undefined ? {} : { budgetAlerts: alerts }),
+    ...(result.error === undefined ? {} : { error: result.error }),
+    durationMs,
+  };
+}

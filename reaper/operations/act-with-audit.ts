@@ -1,0 +1,39 @@
+import { act, type ActResult, type AdapterTable } from "../act";
+import { AuditLog } from "../audit/audit-log";
+import { newRunId } from "../audit/run-id";
+import { KIND_ADAPTERS } from "../kinds";
+import type { KindContext } from "../kinds/kind-context";
+import type { Plan } from "../plan";
+import type { ReaperRuntime } from "../reaper-runtime";
+
+export interface ActWithAuditOptions {
+  /** @default the system clock */
+  readonly clock?: () => Date;
+  readonly dryRun: boolean;
+  /** @default KIND_ADAPTERS */
+  readonly adapters?: AdapterTable<KindContext>;
+}
+
+/**
+ * Executes an operator's plan (extend, pause, resume) as one audited run of its own: a
+ * run-start record holding the plan, a before and an after record per action, and a
+ * run-summary, exactly as a sweep writes them, so `ephemera audit verify` checks it too.
+ */
+export function actWithAudit(runtime: ReaperRuntime, plan: Plan, options: ActWithAuditOptions): Promise<ActResult> {
+  const clock = options.clock ?? (() => new Date());
+  const startedAt = clock();
+  return act({
+    plan,
+    adapters: options.adapters ?? KIND_ADAPTERS,
+    ctx: runtime.ctx,
+    audit: new AuditLog(runtime.auditStore(clock), newRunId(startedAt), { startedAt, clock }),
+    notifier: runtime.notifier,
+    config: runtime.config,
+    dryRun: options.dryRun,
+  });
+}
+
+/** True when every action of the result succeeded (or was already done, or does not apply). */
+export function allSucceeded(result: ActResult): boolean {
+  return result.error === undefined && result.actions.every((a) => a.outcome === "done" || a.outcome === "already-done" || a.outcome === "not-applicable");
+}

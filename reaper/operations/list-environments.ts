@@ -1,0 +1,115 @@
+import { groupEnvironments } from "../group-environments";
+import type { DiscoveredResource, Inventory, KindName } from "../kinds/resource-kind";
+import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, TAG, tryParseOnExpiry } from "../model";
+import type { PlanNote } from "../plan";
+import { stateOf } from "../plan-phases";
+
+/**
+ * `ephemera ls --json`: version 1 of this shape is a contract for pipelines and agents.
+ * Fields are only ever added; `null` means "not known", never "zero".
+ */
+export interface EnvironmentListing {
+  readonly version: 1;
+  /** The instant `secondsLeft` is measured from (ISO-8601 UTC). */
+  readonly at: string;
+  /** Sorted by id. */
+  readonly environments: readonly EnvironmentSummary[];
+  /** Listings that failed (so an environment may have more resources than shown), and resources left out. */
+  readonly notes: readonly PlanNote[];
+}
+
+export interface EnvironmentSummary {
+  readonly env: string;
+  /** The most advanced `ephemera:state` any resource carries: reaping > paused > expiring > active. */
+  readonly state: EnvState;
+  /** `ephemera:owner` (several joined with ", " when resources disagree), or null. */
+  readonly owner: string | null;
+  /** Null when the expiry is unknown; `expiryProblem` says why (the reaper never acts then). */
+  readonly expiresAt: string | null;
+  readonly expiryBasis: ExpiryBasis | null;
+  readonly expiryProblem: string | null;
+  /** Whole seconds from `at` to `expiresAt`; negative once expired; null when unknown. */
+  readonly secondsLeft: number | null;
+  /** The safest `ephemera:on-expiry` among the resources (pause > snapshot-delete > delete), or null when malformed. */
+  readonly onExpiry: "delete" | "snapshot-delete" | "pause" | null;
+  /** `ephemera:protect` on any resource: the reaper touches none of them. */
+  readonly protected: boolean;
+  /** The budget's limit in USD (the budget resource, else the `ephemera:budget-usd` tag). */
+  readonly budgetUsd: number | null;
+  /** Actual spend so far this period, as AWS Budgets reports it (it lags by hours). */
+  readonly spendUsd: number | null;
+  readonly forecastUsd: number | null;
+  /** Count of resources per kind, kinds in name order. */
+  readonly resources: Readonly<Partial<Record<KindName, number>>>;
+  readonly resourceCount: number;
+}
+
+export interface ListOptions {
+  readonly now: Date;
+  /** Never listed, whatever its tags. */
+  readonly auditBucket: string;
+  readonly maxTtlMs: number;
+}
+
+const STATE_ORDER: readonly EnvState[] = ["reaping", "paused", "expiring", "active"];
+const SAFETY_ORDER = ["pause", "snapshot-delete", "delete"] as const;
+
+/** What `ephemera ls` shows: one summary per environment, from what discovery saw. */
+export function listEnvironments(inventory: Inventory, options: ListOptions): EnvironmentListing {
+  const grouped = groupEnvironments(inventory, options.auditBucket);
+  return {
+    version: 1,
+    at: options.now.toISOString(),
+    environments: grouped.environments.map((view) => summarize(view.env, view.resources, options)),
+    notes: grouped.notes,
+  };
+}
+
+function summarize(env: string, resources: readonly DiscoveredResource[], options: ListOptions): EnvironmentSummary {
+  const expiry = expiryOf(
+    resources.map((r) => r.tags),
+    { maxTtl: options.maxTtlMs },
+  );
+  const states = new Set(resources.map(stateOf));
+  const owners = [...new Set(resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))].sort();
+  const budgets = resources.filter((r) => r.kind === "budget");
+  const fact = (name: string) => firstNumber(budgets.map((b) => b.facts?.[name]));
+  const resourcesByKind: Partial<Record<KindName, number>> = {};
+  for (const kind of [...new Set(resources.map((r) => r.kind))].sort()) {
+    resourcesByKind[kind] = resources.filter((r) => r.kind === kind).length;
+  }
+  return {
+    env,
+    state: STATE_ORDER.find((s) => states.has(s)) ?? "active",
+    owner: owners.length === 0 ? null : owners.join(", "),
+    expiresAt: expiry.known ? formatInstant(expiry.expiresAt) : null,
+    expiryBasis: expiry.known ? expiry.source.basis : null,
+    expiryProblem: expiry.known ? null : expiry.reason,
+    secondsLeft: expiry.known ? Math.trunc((expiry.expiresAt.getTime() - options.now.getTime()) / 1000) : null,
+    onExpiry: onExpiryOf(resources),
+    protected: resources.some((r) => isProtected(r.tags)),
+    budgetUsd: fact("limitUsd") ?? firstNumber(resources.map((r) => r.tags[TAG.budgetUsd])),
+    spendUsd: fact("actualUsd"),
+    forecastUsd: fact("forecastUsd"),
+    resources: resourcesByKind,
+    resourceCount: resources.length,
+  };
+}
+
+function onExpiryOf(resources: readonly DiscoveredResource[]): EnvironmentSummary["onExpiry"] {
+  const seen = new Set<string>();
+  for (const resource of resources) {
+    const parsed = tryParseOnExpiry(resource.tags[TAG.onExpiry]);
+    if (!parsed.ok) return null;
+    seen.add(parsed.value);
+  }
+  return SAFETY_ORDER.find((v) => seen.has(v)) ?? "delete";
+}
+
+function firstNumber(values: readonly (string | number | boolean | undefined)[]): number | null {
+  for (const value of values) {
+    const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+    if (Number.isFinite(n)) return n;
+  }
+  return null;
+}

@@ -1,0 +1,78 @@
+import type { ActionOutcome, AdapterTable, EnvironmentOutcome } from "../act";
+import { checkAccount } from "../account-guard";
+import type { KindContext } from "../kinds/kind-context";
+import type { Plan, PlanNote } from "../plan";
+import { planPause } from "../plan-pause";
+import { planResume } from "../plan-resume";
+import type { ReaperRuntime } from "../reaper-runtime";
+import { actWithAudit, allSucceeded } from "./act-with-audit";
+
+export interface OperatorPlanRequest {
+  readonly intent: "pause" | "resume";
+  readonly env: string;
+  /** @default the system clock */
+  readonly clock?: () => Date;
+  /** @default the settings' dryRun */
+  readonly dryRun?: boolean;
+  /** Recorded with each action. @default "requested by an operator (ephemera <intent>)" */
+  readonly reason?: string;
+  readonly adapters?: AdapterTable<KindContext>;
+}
+
+/**
+ * What became of a pause or resume. `status`: `done`, `failed` (see `actions`),
+ * `refused` (account guard, protected, a listing failure: see `message`), `not-found`, `dry-run`.
+ */
+export interface OperatorPlanResult {
+  readonly env: string;
+  readonly intent: "pause" | "resume";
+  readonly status: "done" | "failed" | "refused" | "not-found" | "dry-run";
+  readonly ok: boolean;
+  readonly message?: string;
+  readonly accountId?: string;
+  readonly runId?: string;
+  readonly plan?: Plan;
+  readonly outcome?: EnvironmentOutcome;
+  readonly actions?: readonly ActionOutcome[];
+  readonly auditErrors?: readonly string[];
+}
+
+/** `ephemera pause|resume <env>`: account guard → discover the environment → planPause/planResume → act (an audited run). */
+export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorPlanRequest): Promise<OperatorPlanResult> {
+  const clock = request.clock ?? (() => new Date());
+  const dryRun = request.dryRun ?? runtime.settings.dryRun;
+  const { env, intent } = request;
+  const guard = await checkAccount(runtime.config, runtime.callerAccount);
+  if (!guard.ok) return { env, intent, status: "refused", ok: false, message: guard.error };
+  const accountId = guard.accountId;
+
+  const inventory = await runtime.discover([env]);
+  const options = {
+    now: clock(),
+    auditBucket: runtime.config.auditBucket,
+    reason: request.reason ?? `requested by an operator (ephemera ${intent})`,
+  };
+  const plan = intent === "pause" ? planPause(env, inventory, options) : planResume(env, inventory, options);
+  if (plan.environments.length === 0) {
+    const note: PlanNote | undefined = plan.notes[0];
+    const status = note?.code === "not-found" ? "not-found" : "refused";
+    return { env, intent, status, ok: false, accountId, plan, message: note?.message ?? `nothing to ${intent}` };
+  }
+  if (dryRun) return { env, intent, status: "dry-run", ok: true, accountId, plan };
+
+  const result = await actWithAudit(runtime, plan, { clock, dryRun: false, ...(request.adapters ? { adapters: request.adapters } : {}) });
+  const ok = allSucceeded(result) && result.auditErrors.length === 0;
+  return {
+    env,
+    intent,
+    status: allSucceeded(result) ? "done" : "failed",
+    ok,
+    accountId,
+    runId: result.runId,
+    plan,
+    ...(result.environments[0] === undefined ? {} : { outcome: result.environments[0] }),
+    actions: result.actions,
+    auditErrors: result.auditErrors,
+    ...(result.error === undefined ? {} : { message: result.error }),
+  };
+}

@@ -1,0 +1,49 @@
+import type { AdapterTable } from "../act";
+import { KIND_ADAPTERS } from "../kinds";
+import type { KindContext } from "../kinds/kind-context";
+import type { Inventory } from "../kinds/resource-kind";
+import type { Plan } from "../plan";
+import type { ReaperRuntime } from "../reaper-runtime";
+import { sweep, type SweepResult } from "../sweep";
+
+export interface SweepRequest {
+  /** Only these environments are looked at (the one-shot expiry event, `ephemera reap --env`). @default - all */
+  readonly envs?: readonly string[];
+  /** Environments named by budget alerts: paused like any over-budget environment. */
+  readonly budgetAlerts?: readonly string[];
+  /** @default the settings' dryRun */
+  readonly dryRun?: boolean;
+  /** The real clock: run id, audit record times. @default the system clock */
+  readonly clock?: () => Date;
+  /** A simulated instant decide judges expiry against (`ephemera reap --now`). @default clock() */
+  readonly decideAt?: Date;
+  /** @default KIND_ADAPTERS (the CLI wraps them to show progress) */
+  readonly adapters?: AdapterTable<KindContext>;
+  /** Told what discovery found, before decide runs. */
+  readonly onDiscovered?: (inventory: Inventory) => void;
+  /** Told the plan before it is executed. */
+  readonly onPlan?: (plan: Plan) => void;
+}
+
+/** One sweep with a runtime's clients: the Lambda's scheduled, expiry and budget events and `ephemera reap` all come here. */
+export function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Promise<SweepResult> {
+  const clock = request.clock ?? (() => new Date());
+  return sweep({
+    config: runtime.config,
+    callerAccount: runtime.callerAccount,
+    discover: async () => {
+      const inventory = await runtime.discover(request.envs);
+      request.onDiscovered?.(inventory);
+      return inventory;
+    },
+    adapters: request.adapters ?? KIND_ADAPTERS,
+    ctx: runtime.ctx,
+    auditStore: runtime.auditStore(clock),
+    notifier: runtime.notifier,
+    clock,
+    dryRun: request.dryRun ?? runtime.settings.dryRun,
+    ...(request.decideAt === undefined ? {} : { decideAt: request.decideAt }),
+    ...(request.budgetAlerts === undefined ? {} : { budgetAlerts: request.budgetAlerts }),
+    ...(request.onPlan === undefined ? {} : { onPlan: request.onPlan }),
+  });
+}
