@@ -11,7 +11,7 @@ import {
   type PlanNote,
   type PlanPhase,
 } from "./plan";
-import { deletePhases, isPhase, isRestartedDatabase, markPhase, pausePhases, pausePlanPhases, stateOf } from "./plan-phases";
+import { deletePhases, isPhase, isRestartedDatabase, markPhase, pausePhases, pausePlanPhases, stateOf, warnPhase } from "./plan-phases";
 import { isSnsTopicArn, type ReaperConfig } from "./reaper-config";
 
 export type DecideConfig = Pick<
@@ -199,7 +199,7 @@ function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfi
             reason,
           });
     // Notify first, mark on success: the `expiring` tag is then proof the owner was told.
-    const phases = [notify, markPhase(resources, "expiring", reason)].filter(isPhase);
+    const phases = [notify, warnPhase(resources, reason)].filter(isPhase);
     return { plan: { ...base, intent: "warn", reason, phases }, notes };
   }
 

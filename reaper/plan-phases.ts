@@ -24,6 +24,18 @@ export function markPhase(resources: readonly DiscoveredResource[], state: EnvSt
   return actions.length === 0 ? undefined : { name: "mark", actions };
 }
 
+/**
+ * Marks an environment `expiring` without erasing a pause: paused resources of the
+ * kinds that pause keep `paused` (a later resume or re-pause reads it), and the rest
+ * carry the warning, which is what "warned" is read from.
+ */
+export function warnPhase(resources: readonly DiscoveredResource[], reason: string): PlanPhase | undefined {
+  const keepsPause = (r: DiscoveredResource) => stateOf(r) === "paused" && PAUSE_PHASE[r.kind] !== undefined;
+  const marked = resources.filter((r) => !keepsPause(r));
+  // An environment made only of paused, pausable resources still needs its warning mark.
+  return markPhase(marked.length > 0 ? marked : resources, "expiring", reason);
+}
+
 /** Ordered delete phases; `finalSnapshot` names each database's final snapshot, when wanted. */
 export function deletePhases(
   resources: readonly DiscoveredResource[],

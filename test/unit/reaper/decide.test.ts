@@ -122,6 +122,17 @@ describe("decide: the warning window", () => {
     expect(envPlan(second, "pr-1")?.intent).toBe("reap");
   });
 
+  test("a paused environment entering its warning window keeps its paused resources paused and marks the rest expiring", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 0.5, state: "paused" }));
+    const env = envPlan(plan, "pr-1")!;
+    expect(env.intent).toBe("warn");
+    const marked = env.phases[1]!.actions.map((a) => (a.type === "tag" ? a.resource.kind : "other"));
+    expect(marked).not.toContain("eks-nodegroup");
+    expect(marked).not.toContain("rds-instance");
+    expect(marked).not.toContain("k8s-namespace");
+    expect(marked).toEqual(expect.arrayContaining(["budget", "security-group"]));
+  });
+
   test("a warned environment inside the window waits for its expiry", () => {
     const plan = run(environment("pr-1", { expiresInHours: 0.5, state: "expiring" }));
     expect(plan.environments).toEqual([]);
