@@ -1,9 +1,37 @@
 /**
- * The cdktf app named in cdktf.json. The platform stack and one stack per
- * environment are wired here as they land (see README.md, Status); until then
- * `cdktf synth` produces an app with no stacks.
+ * The cdktf app named in cdktf.json.
+ *
+ * - `ephemera-platform`: the once-per-account pieces (PlatformStack).
+ * - `env-<id>`: one environment (EnvironmentStack), added when EPHEMERA_ENV is set;
+ *   its inputs are EPHEMERA_* environment variables or cdktf context of the same names.
  */
 import { App } from "./constructs/core";
+import { InvalidValueError } from "./reaper/model";
+import { EnvironmentConfigError, readEnvironmentConfig } from "./stacks/environment-config";
+import { EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
+import { PlatformStack } from "./stacks/platform-stack";
 
 const app = new App();
-app.synth();
+const input = (name: string): string | undefined => {
+  const fromContext = app.node.tryGetContext(name) as unknown;
+  return typeof fromContext === "string" ? fromContext : process.env[name];
+};
+const region = input("EPHEMERA_REGION") ?? process.env.AWS_REGION ?? "us-east-1";
+
+try {
+  new PlatformStack(app, "ephemera-platform", {
+    region,
+    auditBucketName: input("EPHEMERA_AUDIT_BUCKET") ?? `ephemera-audit-${region}`,
+    breakGlassPrincipalArn: input("EPHEMERA_BREAK_GLASS_PRINCIPAL_ARN"),
+  });
+  if (input("EPHEMERA_ENV") !== undefined) {
+    const config = readEnvironmentConfig(input);
+    new EnvironmentStack(app, environmentStackName(config.envId), { ...config, region: config.region ?? region });
+  }
+  app.synth();
+} catch (err) {
+  // A pipeline's missing or bad inputs are a message to read, not a stack trace.
+  if (!(err instanceof EnvironmentConfigError || err instanceof InvalidValueError)) throw err;
+  console.error(`Error: ${err.message}`);
+  process.exitCode = 1;
+}

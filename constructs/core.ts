@@ -8,10 +8,13 @@
 export {
   Annotations,
   App,
+  AssetType,
   Aspects,
   Fn,
   S3Backend,
   LocalBackend,
+  Op,
+  TerraformAsset,
   TerraformOutput,
   TerraformResource,
   TerraformStack,

@@ -6,8 +6,8 @@ import {
   K8S_LABEL,
   RUNTIME_K8S_KEYS,
   TAG,
-  parseDuration,
 } from "../reaper/model";
+import { expiryExpression } from "./private/terraform-time";
 
 /** The `metadata` block of a generated Kubernetes resource. */
 interface KubernetesMetadata {
@@ -21,12 +21,6 @@ function kubernetesMetadata(node: IConstruct): KubernetesMetadata | undefined {
   if (!(node instanceof TerraformResource) || !node.terraformResourceType.startsWith("kubernetes_")) return undefined;
   const metadata = (node as unknown as { metadata?: unknown }).metadata;
   return metadata && typeof metadata === "object" && "labelsInput" in metadata ? (metadata as KubernetesMetadata) : undefined;
-}
-
-/** Go's time.ParseDuration form, which Terraform's `timeadd` takes (no `d` or `w`). */
-function goDuration(ttl: string): string {
-  const minutes = Math.round(parseDuration(ttl, { field: "ttl" }) / 60_000);
-  return `${Math.floor(minutes / 60)}h${minutes % 60}m`;
 }
 
 /**
@@ -51,10 +45,8 @@ export class EnvironmentLabelling implements IAspect {
       if (name in K8S_LABEL) this.labels[K8S_LABEL[name as keyof typeof K8S_LABEL]] = value;
       else if (name in K8S_ANNOTATION) this.annotations[K8S_ANNOTATION[name as keyof typeof K8S_ANNOTATION]] = value;
     }
-    const fromTtl = `timeadd(timestamp(), "${goDuration(tags[TAG.ttl]!)}")`;
-    const expiresAt = tags[TAG.expiresAt];
     // The later of created-at + ttl and the override: the janitor must never be earlier than the reaper.
-    this.expiresExpression = expiresAt === undefined ? `\${${fromTtl}}` : `\${timecmp(${fromTtl}, "${expiresAt}") >= 0 ? ${fromTtl} : "${expiresAt}"}`;
+    this.expiresExpression = expiryExpression(Fn.timestamp(), tags[TAG.ttl]!, tags[TAG.expiresAt]);
   }
 
   visit(node: IConstruct): void {

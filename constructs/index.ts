@@ -7,3 +7,6 @@ export * from "./cost-allocation-tag-activation";
 export * from "./environment-labels";
 export * from "./env-node-placement";
 export * from "./env-namespace";
+export * from "./ephemeral-environment";
+export * from "./env-expiry-schedule";
+export * from "./reaper";

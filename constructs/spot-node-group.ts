@@ -3,6 +3,7 @@ import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
 import { Annotations, Token } from "./core";
 import { envNodePlacement, Toleration } from "./env-node-placement";
@@ -45,6 +46,19 @@ export interface SpotNodeGroupProps {
    * @default `<envId>-<construct id>`, e.g. `pr-123-nodes`
    */
   readonly nodeGroupName?: string;
+  /**
+   * The cluster's VPC. Given it, the nodes get a security group of their own (beside the
+   * cluster security group), so a database can admit this environment's nodes and no others.
+   * @default - no own security group: the nodes share the cluster security group with every other node
+   */
+  readonly vpcId?: string;
+  /**
+   * The cluster security group (EKS DescribeCluster `clusterSecurityGroupId`), which nodes
+   * need to talk to the control plane once the launch template names security groups.
+   * Required with `vpcId`.
+   * @default - none
+   */
+  readonly clusterSecurityGroupId?: string;
 }
 
 export const DEFAULT_SPOT_INSTANCE_TYPES: readonly string[] = ["m6i.large", "m6a.large", "m5.large", "m5a.large"];
@@ -78,6 +92,8 @@ export class SpotNodeGroup extends Construct {
   readonly tolerations: readonly Toleration[];
   /** Escape hatch for settings this construct does not expose. */
   readonly nodeGroup: EksNodeGroup;
+  /** The nodes' own security group, when `vpcId` was given: pass it to `SnapshotDatabase.allowFrom`. */
+  readonly securityGroupId?: string;
 
   private policyAttachments: IamRolePolicyAttachment[] = [];
 
@@ -99,12 +115,26 @@ export class SpotNodeGroup extends Construct {
 
     this.nodeRoleArn = props.nodeRoleArn ?? this.createNodeRole(`${name}-node`);
 
+    let securityGroupIds: string[] | undefined;
+    if (props.vpcId !== undefined) {
+      const clusterSg = requiredStringProp("clusterSecurityGroupId", props.clusterSecurityGroupId, "sg-0cluster1234");
+      const nodes = new SecurityGroup(this, "node-security-group", {
+        name: `${name}-nodes`,
+        description: `Ephemera ${envId}: nodes of node group ${name}`,
+        vpcId: props.vpcId,
+        egress: [{ fromPort: 0, toPort: 0, protocol: "-1", cidrBlocks: ["0.0.0.0/0"], description: "nodes reach the control plane, registries and AWS APIs" }],
+      });
+      this.securityGroupId = nodes.id;
+      securityGroupIds = [nodes.id, clusterSg];
+    }
+
     const launchTemplate = new LaunchTemplate(this, "launch-template", {
       name,
       description: `Ephemera ${envId}: Spot nodes of node group ${name}`,
       updateDefaultVersion: true,
       // IMDSv2 only; hop limit 2 so pods that still need instance metadata reach it.
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+      vpcSecurityGroupIds: securityGroupIds,
       // The tagging Aspect adds the environment's tags to each entry. Not
       // `spot-instances-request`: a managed node group gets Spot capacity through its
       // Auto Scaling group's fleet, which leaves no Spot requests behind to tag.

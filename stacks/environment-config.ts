@@ -30,6 +30,8 @@ const INPUTS = {
   ownerTopicArn: { name: "EPHEMERA_OWNER_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:team-web", required: false, what: "topic for the owner's budget warnings" },
   stateBucket: { name: "EPHEMERA_STATE_BUCKET", example: "acme-terraform-state", required: false, what: "S3 bucket for remote state (default: local state)" },
   stateLockTable: { name: "EPHEMERA_STATE_LOCK_TABLE", example: "terraform-locks", required: false, what: "DynamoDB table for state locking" },
+  reaperFunctionArn: { name: "EPHEMERA_REAPER_FUNCTION_ARN", example: "arn:aws:lambda:us-east-1:123456789012:function:ephemera-reaper", required: false, what: "the platform's reaper_function_arn output: invoke the reaper at expiry" },
+  reaperSchedulerRoleArn: { name: "EPHEMERA_REAPER_SCHEDULER_ROLE_ARN", example: "arn:aws:iam::123456789012:role/ephemera-reaper-scheduler-us-east-1", required: false, what: "the platform's reaper_scheduler_role_arn output" },
 } as const satisfies Record<string, Input>;
 
 /** Everything an EnvironmentStack needs, validated. */
@@ -52,6 +54,8 @@ export interface EnvironmentConfig {
   readonly ownerTopicArn?: string;
   readonly stateBucket?: string;
   readonly stateLockTable?: string;
+  /** The platform's reaper, invoked by a one-shot schedule at the environment's expiry. */
+  readonly reaper?: { readonly functionArn: string; readonly schedulerRoleArn: string };
 }
 
 /** A list of every missing or bad input, so a pipeline fixes them in one go. */
@@ -105,6 +109,11 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
       `set exactly one of ${INPUTS.baselineSnapshot.name} (e.g. ${INPUTS.baselineSnapshot.example}) or ${INPUTS.baselineDbInstance.name} (e.g. ${INPUTS.baselineDbInstance.example}), or ${INPUTS.database.name}=false`,
     );
   }
+  const reaperFunctionArn = read(INPUTS.reaperFunctionArn);
+  const reaperSchedulerRoleArn = read(INPUTS.reaperSchedulerRoleArn);
+  if ((reaperFunctionArn === undefined) !== (reaperSchedulerRoleArn === undefined)) {
+    problems.push(`set both ${INPUTS.reaperFunctionArn.name} and ${INPUTS.reaperSchedulerRoleArn.name} (the platform stack's reaper outputs), or neither`);
+  }
   const subnets = read(INPUTS.subnetIds)?.split(",").map((s) => s.trim()).filter(Boolean);
 
   const config = {
@@ -126,6 +135,7 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
     ownerTopicArn: read(INPUTS.ownerTopicArn),
     stateBucket: read(INPUTS.stateBucket),
     stateLockTable: read(INPUTS.stateLockTable),
+    reaper: reaperFunctionArn && reaperSchedulerRoleArn ? { functionArn: reaperFunctionArn, schedulerRoleArn: reaperSchedulerRoleArn } : undefined,
   };
   if (problems.length > 0) throw new EnvironmentConfigError(problems);
   return config;

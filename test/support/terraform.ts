@@ -171,3 +171,40 @@ export class TerraformWorkspace {
     });
   }
 }
+
+/**
+ * Drops the Kubernetes parts of a synthesized stack (every `kubernetes_*` resource and
+ * data source, the kubernetes provider and its required_providers entry, and outputs or
+ * `depends_on` entries that refer to them), for applying the AWS parts where no
+ * Kubernetes API server can run. AWS data sources (e.g. the EKS cluster's) stay.
+ */
+export function withoutKubernetes(tf: Record<string, unknown>): Record<string, unknown> {
+  type Blocks = Record<string, Record<string, Record<string, unknown>>>;
+  const copy = structuredClone(tf) as {
+    resource?: Blocks;
+    data?: Blocks;
+    output?: Record<string, unknown>;
+    provider?: Record<string, unknown>;
+    terraform?: { required_providers?: Record<string, unknown> };
+  };
+  const refersToKubernetes = (value: unknown): boolean => /\b(?:data\.)?kubernetes_[a-z0-9_]+\./.test(JSON.stringify(value));
+  for (const kind of ["resource", "data"] as const) {
+    const blocks = copy[kind];
+    if (!blocks) continue;
+    for (const type of Object.keys(blocks)) {
+      if (type.startsWith("kubernetes_")) delete blocks[type];
+    }
+    for (const byName of Object.values(blocks)) {
+      for (const block of Object.values(byName)) {
+        const dependsOn = block.depends_on;
+        if (Array.isArray(dependsOn)) block.depends_on = dependsOn.filter((d) => !refersToKubernetes(`${String(d)}.`));
+      }
+    }
+  }
+  for (const [name, output] of Object.entries(copy.output ?? {})) {
+    if (refersToKubernetes(output)) delete copy.output![name];
+  }
+  delete copy.provider?.kubernetes;
+  delete copy.terraform?.required_providers?.kubernetes;
+  return copy;
+}

@@ -49,7 +49,7 @@ describe("tagEnvironment on Kubernetes objects", () => {
   it("never lets janitor/expires come before an expires-at override", () => {
     const ns = Object.values(synthNamespace({ ...PROPS, ttl: "2h", expiresAt: "2026-12-24T18:00:00Z" }).kubernetes_namespace_v1)[0] as Json;
     expect(ns.metadata.annotations["janitor/expires"]).toBe(
-      '${timecmp(timeadd(timestamp(), "2h0m"), "2026-12-24T18:00:00Z") >= 0 ? timeadd(timestamp(), "2h0m") : "2026-12-24T18:00:00Z"}',
+      '${(timecmp(timeadd(timestamp(), "2h0m"), "2026-12-24T18:00:00Z") > -1) ? timeadd(timestamp(), "2h0m") : "2026-12-24T18:00:00Z"}',
     );
     expect(ns.metadata.annotations["ephemera.dev/expires-at"]).toBe("2026-12-24T18:00:00Z");
   });

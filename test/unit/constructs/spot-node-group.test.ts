@@ -134,4 +134,23 @@ describe("SpotNodeGroup", () => {
   ])("rejects %s, naming the prop and the fix", (_name, bad, field, problem) => {
     expectInvalid(() => nodes(bad), field, problem);
   });
-});
+});  it("gives the nodes their own security group beside the cluster's when a VPC is given", () => {
+    const out = nodes({ vpcId: "vpc-1", clusterSecurityGroupId: "sg-cluster" });
+    expect(one(out, "aws_security_group")).toMatchObject({ vpc_id: "vpc-1", name: "pr-7-nodes-nodes" });
+    const sgIds = one(out, "aws_launch_template").vpc_security_group_ids;
+    expect(sgIds).toHaveLength(2);
+    expect(sgIds[0]).toMatch(/\$\{aws_security_group\..*\.id\}/);
+    expect(sgIds[1]).toBe("sg-cluster");
+  });
+
+  it("leaves security groups to the cluster when no VPC is given", () => {
+    const out = nodes();
+    expect(all(out, "aws_security_group")).toEqual([]);
+    expect(one(out, "aws_launch_template").vpc_security_group_ids).toBeUndefined();
+  });
+
+  it("needs the cluster security group with a VPC, so nodes can still reach the control plane", () => {
+    expectInvalid(() => nodes({ vpcId: "vpc-1" }), "clusterSecurityGroupId", /is empty/);
+  });
+
+

@@ -59,4 +59,19 @@ describe("readEnvironmentConfig", () => {
     expect(problemsOf({ ...VALID, EPHEMERA_BASELINE_DB_INSTANCE: "db" })).toContainEqual(expect.stringContaining("set exactly one of"));
     expect(readEnvironmentConfig(from({ ...VALID, EPHEMERA_BASELINE_SNAPSHOT: undefined, EPHEMERA_DATABASE: "false" })).database).toBe(false);
   });
+
+  it("passes the platform's reaper to the environment only when both of its outputs are set", () => {
+    const reaper = {
+      EPHEMERA_REAPER_FUNCTION_ARN: "arn:aws:lambda:us-east-1:123456789012:function:ephemera-reaper",
+      EPHEMERA_REAPER_SCHEDULER_ROLE_ARN: "arn:aws:iam::123456789012:role/ephemera-reaper-scheduler-us-east-1",
+    };
+    expect(readEnvironmentConfig(from({ ...VALID, ...reaper })).reaper).toEqual({
+      functionArn: reaper.EPHEMERA_REAPER_FUNCTION_ARN,
+      schedulerRoleArn: reaper.EPHEMERA_REAPER_SCHEDULER_ROLE_ARN,
+    });
+    expect(readEnvironmentConfig(from(VALID)).reaper).toBeUndefined();
+    expect(problemsOf({ ...VALID, EPHEMERA_REAPER_FUNCTION_ARN: reaper.EPHEMERA_REAPER_FUNCTION_ARN })).toContainEqual(
+      expect.stringContaining("set both EPHEMERA_REAPER_FUNCTION_ARN and EPHEMERA_REAPER_SCHEDULER_ROLE_ARN"),
+    );
+  });
 });

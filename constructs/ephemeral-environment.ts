@@ -1,0 +1,229 @@
+import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
+import { Construct } from "constructs";
+import { Fn, Token } from "./core";
+import { EnvBudget } from "./env-budget";
+import { EnvExpirySchedule, ExpiryTarget, checkExpiryTarget } from "./env-expiry-schedule";
+import { EnvNamespace, NamespaceSize } from "./env-namespace";
+import { DEFAULT_TTL, EnvironmentTagProps, tagEnvironment } from "./environment-tags";
+import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./private/props";
+import { SnapshotDatabase } from "./snapshot-database";
+import { SpotNodeGroup } from "./spot-node-group";
+import { expiryExpression } from "./private/terraform-time";
+import { InvalidValueError, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
+
+export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
+  /** The environment's monthly budget in US dollars; over it, the reaper pauses the environment. */
+  readonly budgetUsd: number;
+  /** Name of the shared EKS cluster. */
+  readonly clusterName: string;
+  /**
+   * ARN of the cluster's IAM OIDC provider, for IRSA. Without it the workload role is
+   * bound with EKS Pod Identity (the cluster needs the eks-pod-identity-agent add-on).
+   * @default - EKS Pod Identity
+   */
+  readonly oidcProviderArn?: string;
+  /** The cluster's VPC. */
+  readonly vpcId: string;
+  /** Private subnets (at least two Availability Zones) for nodes and the database; a literal list. */
+  readonly privateSubnetIds: readonly string[];
+  /**
+   * The cluster security group, which the environment's own nodes keep beside their own
+   * security group. Required with dedicated nodes.
+   * @default - none
+   */
+  readonly clusterSecurityGroupId?: string;
+  /** SNS topic that budget alerts at 100 % go to; the reaper pauses the environment. */
+  readonly pauseTopicArn: string;
+  /**
+   * SNS topic for the owner's early budget warnings (50 %, 80 %).
+   * @default - no early warnings
+   */
+  readonly ownerTopicArn?: string;
+  /**
+   * Account the budget lives in.
+   * @default - the caller's account
+   */
+  readonly accountId?: string;
+  /**
+   * `false` creates no database. Otherwise the database is restored from
+   * `baselineSnapshotIdentifier` or the latest snapshot of `baselineDbInstanceIdentifier`.
+   * @default true
+   */
+  readonly database?: boolean;
+  /** The snapshot to restore. @default - the latest snapshot of baselineDbInstanceIdentifier */
+  readonly baselineSnapshotIdentifier?: string;
+  /** Restore the latest snapshot of this DB instance. @default - baselineSnapshotIdentifier is used */
+  readonly baselineDbInstanceIdentifier?: string;
+  /** @default db.t4g.micro */
+  readonly databaseInstanceClass?: string;
+  /**
+   * `dedicated`: a Spot node group of the environment's own, which is what the reaper
+   * scales to 0 on pause. `shared`: workloads run on an existing pool, the database
+   * admits `sharedNodeSecurityGroupId`.
+   * @default dedicated
+   */
+  readonly nodes?: "dedicated" | "shared";
+  /** The shared pool's node security group, with `nodes: "shared"`. @default - none */
+  readonly sharedNodeSecurityGroupId?: string;
+  /** Spot instance types of the dedicated node group. @default - SpotNodeGroup's default */
+  readonly instanceTypes?: readonly string[];
+  /** @default 1 */
+  readonly desiredNodes?: number;
+  /** @default 3 */
+  readonly maxNodes?: number;
+  /** @default small */
+  readonly namespaceSize?: NamespaceSize;
+  /**
+   * The reaper to invoke at the environment's expiry: `Reaper.expiryTarget`, or the
+   * platform stack's `reaper_function_arn` and `reaper_scheduler_role_arn` outputs.
+   * Given it, a one-shot EventBridge Scheduler schedule `ephemera-expiry-<env>` invokes
+   * the reaper for this environment at its expiry, to the minute (see EnvExpirySchedule).
+   * @default - no expiry schedule: the next sweep after the expiry reaps it
+   */
+  readonly reaper?: ExpiryTarget;
+}
+
+/**
+ * One whole ephemeral environment: a namespace on the shared cluster, Spot nodes of its
+ * own, a database restored from the baseline (reachable only from those nodes), and a
+ * budget whose alerts pause it; every resource carries the environment's tags.
+ */
+export class EphemeralEnvironment extends Construct {
+  readonly envId: string;
+  readonly namespace: EnvNamespace;
+  readonly nodes?: SpotNodeGroup;
+  readonly database?: SnapshotDatabase;
+  readonly budget: EnvBudget;
+  /** The one-shot expiry schedule, when `reaper` was given. */
+  readonly expirySchedule?: EnvExpirySchedule;
+  /**
+   * The environment's expiry as Terraform computes it at first apply: the later of
+   * created-at + ttl and `expiresAt`. Extensions by `ephemera extend` come later and
+   * are shown by `ephemera ls`.
+   */
+  readonly expiresAt: string;
+
+  constructor(scope: Construct, id: string, props: EphemeralEnvironmentProps) {
+    super(scope, id);
+    // Validates the environment's facts first, so their errors come before any other.
+    tagEnvironment(this, props);
+    this.envId = props.envId;
+    requiredStringProp("clusterName", props.clusterName, "previews");
+    requiredStringProp("vpcId", props.vpcId, "vpc-0abc1234");
+    const subnets = nonEmptyListProp("privateSubnetIds", props.privateSubnetIds, '"subnet-0a", "subnet-0b"');
+    if (Token.isUnresolved(subnets)) {
+      throw new InvalidValueError("privateSubnetIds", "<token>", "is a Terraform token", 'pass a literal list such as ["subnet-0a", "subnet-0b"], so the network policy can name each subnet');
+    }
+    const nodesMode = props.nodes ?? "dedicated";
+    if (nodesMode !== "dedicated" && nodesMode !== "shared") {
+      throw new InvalidValueError("nodes", String(nodesMode), "is not a node mode", 'use "dedicated" or "shared"');
+    }
+    const wantsDatabase = props.database ?? true;
+    if (props.reaper !== undefined) checkExpiryTarget(props.reaper, "reaper.");
+    checkOwnProps(props, subnets, wantsDatabase);
+
+    if (nodesMode === "dedicated") {
+      this.nodes = new SpotNodeGroup(this, "nodes", {
+        envId: props.envId,
+        clusterName: props.clusterName,
+        subnetIds: subnets,
+        vpcId: props.vpcId,
+        clusterSecurityGroupId: props.clusterSecurityGroupId,
+        instanceTypes: props.instanceTypes,
+        desiredSize: props.desiredNodes,
+        maxSize: props.maxNodes,
+      });
+    }
+
+    if (wantsDatabase) {
+      const nodeSecurityGroup =
+        nodesMode === "dedicated"
+          ? this.nodes!.securityGroupId!
+          : requiredStringProp("sharedNodeSecurityGroupId", props.sharedNodeSecurityGroupId, "sg-0pool1234");
+      this.database = new SnapshotDatabase(this, "database", {
+        envId: props.envId,
+        onExpiry: props.onExpiry,
+        vpcId: props.vpcId,
+        subnetIds: subnets,
+        snapshotIdentifier: props.baselineSnapshotIdentifier,
+        sourceDbInstanceIdentifier: props.baselineDbInstanceIdentifier,
+        instanceClass: props.databaseInstanceClass,
+        // Only this environment's nodes: its own node security group, nothing shared.
+        allowedSecurityGroupIds: [nodeSecurityGroup],
+      });
+    }
+
+    // The database subnets' CIDRs, looked up only when there is a database to reach.
+    const databaseCidrs = () => subnets.map((subnetId, i) => new DataAwsSubnet(this, `subnet-${i}`, { id: subnetId }).cidrBlock);
+    this.namespace = new EnvNamespace(this, "namespace", {
+      envId: props.envId,
+      size: props.namespaceSize,
+      identity: props.oidcProviderArn
+        ? { type: "irsa", oidcProviderArn: props.oidcProviderArn }
+        : { type: "pod-identity", clusterName: props.clusterName },
+      databaseEgress: this.database ? { port: this.database.port, cidrBlocks: databaseCidrs() } : undefined,
+    });
+
+    this.budget = new EnvBudget(this, "budget", {
+      envId: props.envId,
+      budgetUsd: props.budgetUsd,
+      pauseTopicArn: props.pauseTopicArn,
+      ownerTopicArn: props.ownerTopicArn,
+      accountId: props.accountId,
+    });
+
+    const override = props.expiresAt === undefined ? undefined : formatInstant(parseInstant(props.expiresAt, { field: "expiresAt" }));
+    this.expiresAt = expiryExpression(Fn.lookup(this.budget.budget.tagsAll, TAG.createdAt, ""), props.ttl ?? DEFAULT_TTL, override);
+
+    if (props.reaper !== undefined) {
+      this.expirySchedule = new EnvExpirySchedule(this, "expiry", {
+        envId: props.envId,
+        expiresAt: this.expiresAt,
+        functionArn: props.reaper.functionArn,
+        schedulerRoleArn: props.reaper.schedulerRoleArn,
+      });
+    }
+  }
+
+  /** What a pipeline or an agent needs next, as output name → value. */
+  get outputs(): Record<string, string> {
+    return {
+      env_id: this.envId,
+      namespace: this.namespace.namespaceName,
+      service_account: this.namespace.serviceAccountName,
+      expires_at: this.expiresAt,
+      budget_name: this.budget.budgetName,
+      ...(this.database ? { database_endpoint: this.database.endpoint, database_secret_arn: this.database.secretArn } : {}),
+    };
+  }
+}
+
+/**
+ * Checks the props this construct passes on under another name (desiredNodes is
+ * SpotNodeGroup's desiredSize, say), so an error names the prop the caller wrote.
+ */
+function checkOwnProps(props: EphemeralEnvironmentProps, subnets: readonly string[], wantsDatabase: boolean): void {
+  // The tags carry it even without a database, where nothing else would check it.
+  parseOnExpiry(props.onExpiry, { field: "onExpiry" });
+  if (props.namespaceSize !== undefined && !["small", "medium", "large"].includes(props.namespaceSize)) {
+    throw new InvalidValueError("namespaceSize", String(props.namespaceSize), "is not a size class", 'use "small", "medium" or "large", such as "small"');
+  }
+  const maxNodes = integerProp("maxNodes", props.maxNodes, 3, 1, 1000, 3);
+  const desiredNodes = integerProp("desiredNodes", props.desiredNodes, 1, 0, 1000, 1);
+  if (isLiteral(maxNodes) && isLiteral(desiredNodes) && desiredNodes > maxNodes) {
+    throw new InvalidValueError("desiredNodes", String(desiredNodes), `is above maxNodes (${maxNodes})`, `use a value from 0 to ${maxNodes}, or raise maxNodes, such as ${Math.min(1, maxNodes)}`);
+  }
+  if (!wantsDatabase) return;
+  if (!Token.isUnresolved(subnets) && subnets.length < 2) {
+    throw new InvalidValueError("privateSubnetIds", JSON.stringify(subnets), "lists one subnet, but the database's subnet group needs two Availability Zones", 'add a private subnet in another zone, such as ["subnet-0a", "subnet-0b"]');
+  }
+  const { baselineSnapshotIdentifier: snapshot, baselineDbInstanceIdentifier: instance } = props;
+  if ((snapshot === undefined) === (instance === undefined)) {
+    throw new InvalidValueError(
+      "baselineSnapshotIdentifier",
+      snapshot ?? "",
+      snapshot === undefined ? "and baselineDbInstanceIdentifier are both missing" : "and baselineDbInstanceIdentifier are both set",
+      'give exactly one: a snapshot such as "baseline-2026-11-01", or baselineDbInstanceIdentifier such as "baseline-db" for its latest snapshot (or set database: false)',
+    );
+  }
+}

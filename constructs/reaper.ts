@@ -1,0 +1,463 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { Construct } from "constructs";
+import { AssetType, Fn, TerraformAsset, Token } from "./core";
+import { ExpiryTarget } from "./env-expiry-schedule";
+import { excludeFromEnvironmentTags } from "./environment-tags";
+import { integerProp, isLiteral, nameProp, requiredStringProp } from "./private/props";
+import { reaperPolicy, schedulerInvokePolicy, serviceTrustPolicy } from "./private/reaper-policy";
+import { InvalidValueError, tryParseDuration } from "../reaper/model";
+
+export interface ReaperProps {
+  /** Name of the audit bucket the reaper writes every action to (AuditBucket.bucketName). */
+  readonly auditBucketName: string;
+  /**
+   * The audit bucket's SSE-KMS key (AuditBucket.kmsKeyArn); the reaper gets
+   * `kms:GenerateDataKey` on it, which SSE-KMS writes need.
+   * @default - no KMS permission (a bucket with SSE-S3, or a key policy that grants the role itself)
+   */
+  readonly auditKmsKeyArn?: string;
+  /**
+   * 12-digit accounts the reaper may act in (`EPHEMERA_ALLOWED_ACCOUNTS`): the account
+   * guard compares each run's STS caller account with this list.
+   * @default - the account the reaper is deployed into
+   */
+  readonly allowedAccounts?: readonly string[];
+  /**
+   * EKS clusters whose namespaces are environments' namespaces (`EPHEMERA_CLUSTERS`).
+   * The role also needs a Kubernetes identity on each (see the README).
+   * @default - none: Kubernetes namespaces are not looked at
+   */
+  readonly clusterNames?: readonly string[];
+  /**
+   * SNS topic for owners whose `ephemera:owner` is not a topic ARN
+   * (`EPHEMERA_NOTIFICATION_TOPIC_ARN`); the reaper may publish to it.
+   * @default - none: only owners whose tag is a topic ARN listed in ownerTopicArns are notified
+   */
+  readonly notificationTopicArn?: string;
+  /**
+   * More topics the reaper may publish to: owners' topics named in `ephemera:owner`.
+   * ARNs, `*` allowed (`arn:aws:sns:us-east-1:123456789012:team-*`).
+   * @default - none
+   */
+  readonly ownerTopicArns?: readonly string[];
+  /**
+   * The topic AWS Budgets alerts publish to; the function is subscribed to it and
+   * pauses an environment whose budget alert arrives.
+   * @default - not subscribed: budget alerts do not pause anything
+   */
+  readonly pauseTopicArn?: string;
+  /**
+   * How long before expiry the owner is warned (`EPHEMERA_WARNING_WINDOW`), in the TTL
+   * grammar; `0` turns warnings off.
+   * @default 1h
+   */
+  readonly warningWindow?: string;
+  /**
+   * Most environments deleted or paused in one run (`EPHEMERA_MAX_ENVS_PER_RUN`); the
+   * rest wait for the next run.
+   * @default 10
+   */
+  readonly maxEnvironmentsPerRun?: number;
+  /**
+   * Plan only: change nothing, write no audit records (`EPHEMERA_DRY_RUN`).
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Longest ttl the reaper accepts, and the most life `ephemera extend` can give
+   * (`EPHEMERA_MAX_TTL`).
+   * @default - the reaper's own default (14d)
+   */
+  readonly maxTtl?: string;
+  /**
+   * How often the backstop sweep runs: an EventBridge Scheduler `rate(...)` or `cron(...)` expression.
+   * @default rate(5 minutes)
+   */
+  readonly sweepSchedule?: string;
+  /**
+   * Bucket name patterns (`*` allowed) the reaper may empty and delete. S3 does not
+   * evaluate tag conditions for these actions, so the role is scoped by name; the
+   * reaper still acts only on buckets tagged `ephemera:managed-by=ephemera`.
+   * @default ["ephemera-*"]
+   */
+  readonly deletableBucketNames?: readonly string[];
+  /**
+   * Name of the function; also the prefix of its queue, log group, sweep schedule and
+   * roles (`<name>-<region>`, `<name>-scheduler-<region>`: IAM names are global, so a
+   * platform in a second region of the account gets roles of its own). Letters, digits
+   * and '-', at most 38 characters.
+   * @default ephemera-reaper
+   */
+  readonly functionName?: string;
+  /**
+   * Directory holding the bundled handler (`index.js`), zipped into the function's code.
+   * Build it with `npm run bundle:reaper`. A relative path is resolved from the current directory.
+   * @default - <repo>/dist/reaper-lambda
+   */
+  readonly bundlePath?: string;
+  /**
+   * Seconds one invocation may run (1 to 900).
+   * @default 300
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Memory in MB (128 to 10240); CPU grows with it.
+   * @default 512
+   */
+  readonly memoryMb?: number;
+  /**
+   * Days the function's logs are kept (a CloudWatch Logs retention value).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+}
+
+export const DEFAULT_REAPER_FUNCTION_NAME = "ephemera-reaper";
+export const DEFAULT_SWEEP_SCHEDULE = "rate(5 minutes)";
+export const DEFAULT_DELETABLE_BUCKET_NAMES: readonly string[] = ["ephemera-*"];
+/**
+ * Node 22: Lambda deprecates nodejs20.x in 2026, and AWS SDK for JavaScript v3 (bundled
+ * into the function) supports only Node.js 22 and later from January 2027.
+ */
+export const REAPER_RUNTIME = "nodejs22.x";
+/** The handler's input for the scheduled sweep. */
+export const SWEEP_EVENT = JSON.stringify({ ephemera: "sweep" });
+
+const DEFAULTS = {
+  warningWindow: "1h",
+  maxEnvironmentsPerRun: 10,
+  timeoutSeconds: 300,
+  memoryMb: 512,
+  logRetentionDays: 30,
+} as const;
+
+/** IAM role names are at most 64 characters: `<name>-scheduler-<region>` with the longest region names. */
+const MAX_FUNCTION_NAME = 64 - "-scheduler-".length - "ap-southeast-2".length - 1;
+
+/** The retention values CloudWatch Logs accepts (0 = never expire). */
+const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/**
+ * The reaper, deployed: the bundled handler as an arm64 Lambda function with its own
+ * least-privilege role, log group and dead-letter queue, invoked by
+ *
+ * - a sweep every few minutes (EventBridge Scheduler, `{"ephemera":"sweep"}`), the backstop;
+ * - each environment's one-shot expiry schedule (`{"ephemera":"expire","env":"<id>"}`),
+ *   which EphemeralEnvironment creates when given `expiryTarget`;
+ * - AWS Budgets alerts on the pause topic (SNS), which pause the environment.
+ *
+ * Reserved concurrency is 1, so runs never overlap: invocations that arrive while one
+ * runs (a budget alert during a sweep, say) wait in Lambda's asynchronous event queue
+ * and run next, retried by Lambda for up to six hours; what still fails goes to the
+ * dead-letter queue.
+ */
+export class Reaper extends Construct {
+  readonly functionName: string;
+  readonly functionArn: string;
+  /** The function's role (its inline policy is the reaper's least-privilege policy). */
+  readonly roleArn: string;
+  readonly roleName: string;
+  /** The role EventBridge Scheduler assumes to invoke the function (and nothing else). */
+  readonly schedulerRoleArn: string;
+  readonly deadLetterQueueArn: string;
+  readonly logGroupName: string;
+  /** What EphemeralEnvironment's `reaper` prop takes. */
+  readonly expiryTarget: ExpiryTarget;
+  /** Escape hatches. */
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly sweep: SchedulerSchedule;
+
+  constructor(scope: Construct, id: string, props: ReaperProps) {
+    super(scope, id);
+    // Platform infrastructure, never an environment's resource.
+    excludeFromEnvironmentTags(this);
+
+    const config = checkProps(props);
+    const name = config.functionName;
+    const bundle = new TerraformAsset(this, "bundle", { path: config.bundlePath, type: AssetType.ARCHIVE });
+
+    const partition = new DataAwsPartition(this, "partition").partition;
+    const region = new DataAwsRegion(this, "region").name;
+    const accountId = new DataAwsCallerIdentity(this, "caller").accountId;
+
+    const logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${name}`, retentionInDays: config.logRetentionDays });
+    this.logGroupName = logGroup.name;
+    const deadLetters = new SqsQueue(this, "dead-letters", {
+      name: `${name}-dlq`,
+      messageRetentionSeconds: 14 * 24 * 3600,
+      sqsManagedSseEnabled: true,
+    });
+    this.deadLetterQueueArn = deadLetters.arn;
+
+    this.role = new IamRole(this, "role", {
+      name: `${name}-${region}`,
+      description: "Ephemera reaper: acts only on resources tagged ephemera:managed-by=ephemera; put-only on the audit bucket",
+      assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")),
+    });
+    this.roleArn = this.role.arn;
+    this.roleName = this.role.name;
+    const policy = new IamRolePolicy(this, "policy", {
+      role: this.role.name,
+      name: "ephemera-reaper",
+      policy: JSON.stringify(
+        reaperPolicy({
+          partition,
+          region,
+          accountId,
+          auditBucketName: props.auditBucketName,
+          auditKmsKeyArn: props.auditKmsKeyArn,
+          logGroupArn: logGroup.arn,
+          deadLetterQueueArn: deadLetters.arn,
+          publishTopicArns: [...(props.notificationTopicArn === undefined ? [] : [props.notificationTopicArn]), ...(props.ownerTopicArns ?? [])],
+          deletableBucketNames: config.deletableBucketNames,
+        }),
+      ),
+    });
+
+    this.function = new LambdaFunction(this, "function", {
+      functionName: name,
+      description: "Ephemera reaper: sweeps, expires and pauses ephemeral environments",
+      role: this.role.arn,
+      runtime: REAPER_RUNTIME,
+      architectures: ["arm64"],
+      handler: "index.handler",
+      filename: bundle.path,
+      sourceCodeHash: Fn.filebase64sha256(bundle.path),
+      timeout: config.timeoutSeconds,
+      memorySize: config.memoryMb,
+      reservedConcurrentExecutions: 1,
+      deadLetterConfig: { targetArn: deadLetters.arn },
+      environment: { variables: environmentVariables(props, config, accountId) },
+      // The log group first (or Lambda makes one that never expires), and the policy
+      // first (Lambda checks sqs:SendMessage on the dead-letter queue at creation).
+      dependsOn: [logGroup, policy],
+    });
+    this.functionName = this.function.functionName;
+    this.functionArn = this.function.arn;
+
+    const schedulerRole = new IamRole(this, "scheduler-role", {
+      name: `${name}-scheduler-${region}`,
+      description: "EventBridge Scheduler invokes the Ephemera reaper (sweeps and environments' expiry schedules)",
+      assumeRolePolicy: JSON.stringify(serviceTrustPolicy("scheduler.amazonaws.com", accountId)),
+    });
+    new IamRolePolicy(this, "scheduler-policy", {
+      role: schedulerRole.name,
+      name: "invoke-ephemera-reaper",
+      policy: JSON.stringify(schedulerInvokePolicy(this.function.arn)),
+    });
+    this.schedulerRoleArn = schedulerRole.arn;
+    this.expiryTarget = { functionArn: this.functionArn, schedulerRoleArn: this.schedulerRoleArn };
+
+    this.sweep = new SchedulerSchedule(this, "sweep", {
+      name: `${name}-sweep`,
+      description: "Ephemera reaper backstop sweep",
+      scheduleExpression: config.sweepSchedule,
+      flexibleTimeWindow: { mode: "OFF" },
+      target: { arn: this.function.arn, roleArn: schedulerRole.arn, input: SWEEP_EVENT },
+    });
+
+    if (props.pauseTopicArn !== undefined) {
+      const permission = new LambdaPermission(this, "pause-topic-permission", {
+        statementId: "AllowPauseTopic",
+        action: "lambda:InvokeFunction",
+        functionName: this.function.functionName,
+        principal: "sns.amazonaws.com",
+        sourceArn: props.pauseTopicArn,
+      });
+      new SnsTopicSubscription(this, "pause-subscription", {
+        topicArn: props.pauseTopicArn,
+        protocol: "lambda",
+        endpoint: this.function.arn,
+        dependsOn: [permission],
+      });
+    }
+  }
+}
+
+interface CheckedConfig {
+  readonly functionName: string;
+  readonly bundlePath: string;
+  readonly sweepSchedule: string;
+  readonly deletableBucketNames: readonly string[];
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly logRetentionDays: number;
+  readonly maxEnvironmentsPerRun: number;
+}
+
+function checkProps(props: ReaperProps): CheckedConfig {
+  requiredStringProp("auditBucketName", props.auditBucketName, "acme-ephemera-audit");
+  if (isLiteral(props.auditBucketName) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.auditBucketName)) {
+    throw new InvalidValueError("auditBucketName", props.auditBucketName, "is not an S3 bucket name", 'pass the bucket\'s name only (not its ARN), such as "acme-ephemera-audit"');
+  }
+  if (props.auditKmsKeyArn !== undefined && isLiteral(props.auditKmsKeyArn) && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(props.auditKmsKeyArn)) {
+    throw new InvalidValueError("auditKmsKeyArn", props.auditKmsKeyArn, "is not a KMS key ARN", 'pass the key\'s ARN (not an alias), such as "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
+  }
+  const functionName = nameProp("functionName", props.functionName ?? DEFAULT_REAPER_FUNCTION_NAME, MAX_FUNCTION_NAME, DEFAULT_REAPER_FUNCTION_NAME);
+
+  if (props.allowedAccounts !== undefined && !Token.isUnresolved(props.allowedAccounts)) {
+    if (props.allowedAccounts.length === 0) {
+      throw new InvalidValueError("allowedAccounts", "[]", "is empty, so the reaper would refuse to act anywhere", 'pass the accounts it may act in, such as ["123456789012"], or leave it out for the account it is deployed into');
+    }
+    for (const account of props.allowedAccounts) {
+      if (isLiteral(account) && !/^\d{12}$/.test(account)) {
+        throw new InvalidValueError("allowedAccounts", account, "is not a 12-digit AWS account id", 'use account ids such as ["123456789012"]');
+      }
+    }
+  }
+  for (const cluster of literalList(props.clusterNames)) {
+    if (!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(cluster)) {
+      throw new InvalidValueError("clusterNames", cluster, "is not an EKS cluster name", 'use cluster names such as ["previews"]');
+    }
+  }
+  const topicArn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+  if (props.notificationTopicArn !== undefined && isLiteral(props.notificationTopicArn) && !topicArn.test(props.notificationTopicArn)) {
+    throw new InvalidValueError("notificationTopicArn", props.notificationTopicArn, "is not an SNS topic ARN", 'use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-notifications"');
+  }
+  if (props.pauseTopicArn !== undefined && isLiteral(props.pauseTopicArn) && !topicArn.test(props.pauseTopicArn)) {
+    throw new InvalidValueError("pauseTopicArn", props.pauseTopicArn, "is not an SNS topic ARN", 'use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-pause"');
+  }
+  for (const owner of literalList(props.ownerTopicArns)) {
+    if (!/^arn:aws[a-z-]*:sns:[a-z0-9*-]+:(\d{12}|\*):[A-Za-z0-9_*-]{1,256}$/.test(owner)) {
+      throw new InvalidValueError("ownerTopicArns", owner, "is not an SNS topic ARN or ARN pattern", 'use ARNs such as ["arn:aws:sns:us-east-1:123456789012:team-*"]');
+    }
+  }
+
+  if (props.warningWindow !== undefined && isLiteral(props.warningWindow) && props.warningWindow !== "0") {
+    const parsed = tryParseDuration(props.warningWindow, { field: "warningWindow" });
+    if (!parsed.ok) throw parsed.error;
+  }
+  if (props.maxTtl !== undefined && isLiteral(props.maxTtl)) {
+    const parsed = tryParseDuration(props.maxTtl, { field: "maxTtl", max: 366 * 86_400_000 });
+    if (!parsed.ok) throw parsed.error;
+  }
+  const maxEnvironmentsPerRun = integerProp("maxEnvironmentsPerRun", props.maxEnvironmentsPerRun, DEFAULTS.maxEnvironmentsPerRun, 0, 999_999, 10);
+
+  const sweepSchedule = props.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE;
+  if (isLiteral(sweepSchedule) && !isScheduleExpression(sweepSchedule)) {
+    throw new InvalidValueError(
+      "sweepSchedule",
+      sweepSchedule,
+      "is not an EventBridge Scheduler rate() or cron() expression",
+      'use one such as "rate(5 minutes)", "rate(1 hour)" or "cron(0/10 * * * ? *)"',
+    );
+  }
+
+  const deletableBucketNames = props.deletableBucketNames ?? DEFAULT_DELETABLE_BUCKET_NAMES;
+  if (!Token.isUnresolved(deletableBucketNames)) {
+    for (const pattern of deletableBucketNames) {
+      if (!isLiteral(pattern)) continue;
+      if (!/^[a-z0-9*][a-z0-9.*-]{0,62}$/.test(pattern)) {
+        throw new InvalidValueError("deletableBucketNames", pattern, "is not a bucket name pattern", 'use lowercase names with * wildcards, such as ["ephemera-*"]');
+      }
+      if (/^[*.-]*$/.test(pattern)) {
+        throw new InvalidValueError("deletableBucketNames", pattern, "matches every bucket in the account", 'use a prefix such as ["ephemera-*"]');
+      }
+    }
+  }
+
+  const timeoutSeconds = integerProp("timeoutSeconds", props.timeoutSeconds, DEFAULTS.timeoutSeconds, 1, 900, 300);
+  const memoryMb = integerProp("memoryMb", props.memoryMb, DEFAULTS.memoryMb, 128, 10_240, 512);
+  const logRetentionDays = props.logRetentionDays ?? DEFAULTS.logRetentionDays;
+  if (isLiteral(logRetentionDays) && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new InvalidValueError("logRetentionDays", String(logRetentionDays), "is not a CloudWatch Logs retention period", `use one of ${LOG_RETENTION_DAYS.join(", ")}, such as 30`);
+  }
+
+  return {
+    functionName,
+    bundlePath: checkBundlePath(props.bundlePath),
+    sweepSchedule,
+    deletableBucketNames,
+    timeoutSeconds,
+    memoryMb,
+    logRetentionDays,
+    maxEnvironmentsPerRun,
+  };
+}
+
+/** The settings the Lambda reads (reaper/env-config.ts), each set explicitly so the deployed configuration is visible. */
+function environmentVariables(props: ReaperProps, config: CheckedConfig, deployAccountId: string): Record<string, string> {
+  const variables: Record<string, string> = {
+    EPHEMERA_AUDIT_BUCKET: props.auditBucketName,
+    EPHEMERA_ALLOWED_ACCOUNTS: props.allowedAccounts === undefined ? deployAccountId : joined(props.allowedAccounts),
+    EPHEMERA_WARNING_WINDOW: props.warningWindow ?? DEFAULTS.warningWindow,
+    EPHEMERA_MAX_ENVS_PER_RUN: Token.isUnresolved(config.maxEnvironmentsPerRun) ? Token.asString(config.maxEnvironmentsPerRun) : String(config.maxEnvironmentsPerRun),
+    EPHEMERA_DRY_RUN: props.dryRun === true ? "true" : "false",
+    // The bundle ships a source map; stack traces in the logs then name the TypeScript source.
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+  const clusters = props.clusterNames ?? [];
+  if (Token.isUnresolved(clusters) || clusters.length > 0) variables.EPHEMERA_CLUSTERS = joined(clusters);
+  if (props.notificationTopicArn !== undefined) variables.EPHEMERA_NOTIFICATION_TOPIC_ARN = props.notificationTopicArn;
+  if (props.maxTtl !== undefined) variables.EPHEMERA_MAX_TTL = props.maxTtl;
+  return variables;
+}
+
+function joined(list: readonly string[]): string {
+  return Token.isUnresolved(list) ? Fn.join(",", list as string[]) : list.join(",");
+}
+
+function literalList(list: readonly string[] | undefined): string[] {
+  if (list === undefined || Token.isUnresolved(list)) return [];
+  return list.filter((item) => isLiteral(item));
+}
+
+function isScheduleExpression(text: string): boolean {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(text);
+  if (rate) {
+    const n = Number(rate[1]);
+    return n >= 1 && (n === 1) === !rate[2]!.endsWith("s");
+  }
+  // Six fields: minutes hours day-of-month month day-of-week year.
+  return /^cron\(\S+( \S+){5}\)$/.test(text);
+}
+
+/** The bundle directory, which must hold the handler's `index.js`. */
+function checkBundlePath(given: string | undefined): string {
+  const bundlePath = given === undefined ? defaultReaperBundlePath() : path.resolve(given);
+  const fix = "set bundlePath to the directory that holds the bundled index.js, or build the default one with `npm run bundle:reaper` (node scripts/bundle-reaper.mjs)";
+  // The full path goes in the problem: the quoted value is cut short when it is long.
+  const value = given ?? "<default>";
+  if (!fs.existsSync(bundlePath) || !fs.statSync(bundlePath).isDirectory()) {
+    throw new InvalidValueError("bundlePath", value, `is ${bundlePath}, which does not exist`, fix);
+  }
+  if (!fs.existsSync(path.join(bundlePath, "index.js"))) {
+    throw new InvalidValueError("bundlePath", value, `is ${bundlePath}, which has no index.js (the handler is index.handler)`, fix);
+  }
+  return bundlePath;
+}
+
+/**
+ * Where the reaper bundle is looked for when no `bundlePath` is given: `dist/reaper-lambda`
+ * of the package this file belongs to (found from this file, source or compiled), else of
+ * the cdktf project (cdktf.json at or above the current directory), else of the current directory.
+ */
+export function defaultReaperBundlePath(): string {
+  const relative = path.join("dist", "reaper-lambda");
+  const root = findUp(__dirname, "package.json") ?? findUp(process.cwd(), "cdktf.json") ?? process.cwd();
+  return path.join(root, relative);
+}
+
+/** The nearest directory at or above `from` that holds `file`. */
+function findUp(from: string, file: string): string | undefined {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, file))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}

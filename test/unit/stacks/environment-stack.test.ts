@@ -1,0 +1,99 @@
+import { EnvironmentConfig } from "../../../stacks/environment-config";
+import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
+import { TAG } from "../../../reaper/model";
+import { synthStack } from "../../support/terraform";
+
+type Blocks = Record<string, Record<string, Record<string, any>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Tf {
+  readonly resource: Blocks;
+  readonly data: Blocks;
+  readonly output: Record<string, { value: string }>;
+  readonly provider: Record<string, Record<string, any>[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly terraform: { backend?: Record<string, Record<string, unknown>>; required_providers: Record<string, unknown> };
+}
+
+const CONFIG: EnvironmentConfig = {
+  envId: "pr-123",
+  ttl: "2d",
+  owner: "octocat",
+  budgetUsd: 25,
+  onExpiry: "delete",
+  region: "us-east-1",
+  clusterName: "previews",
+  oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+  vpcId: "vpc-0abc",
+  subnetIds: ["subnet-0a", "subnet-0b"],
+  baselineSnapshot: "baseline-2026-11-01",
+  database: true,
+  pauseTopicArn: "arn:aws:sns:us-east-1:123456789012:ephemera-pause",
+};
+
+const synthEnvironment = (config: Partial<EnvironmentConfig> = {}): Tf => {
+  const merged = { ...CONFIG, ...config };
+  return synthStack((app) => new EnvironmentStack(app, environmentStackName(merged.envId), merged)) as unknown as Tf;
+};
+
+describe("EnvironmentStack", () => {
+  it("is named env-<id>", () => {
+    expect(environmentStackName("pr-123")).toBe("env-pr-123");
+  });
+
+  it("outputs the namespace, the database endpoint and secret ARN, the expiry and the budget name", () => {
+    const { output } = synthEnvironment();
+    expect(Object.keys(output).sort()).toEqual(["budget_name", "database_endpoint", "database_secret_arn", "env_id", "expires_at", "namespace", "service_account"]);
+    expect(output.namespace!.value).toBe("env-pr-123");
+    expect(output.env_id!.value).toBe("pr-123");
+    expect(output.database_endpoint!.value).toMatch(/^\$\{aws_db_instance\..+\.endpoint\}$/);
+    expect(output.database_secret_arn!.value).toMatch(/^\$\{aws_db_instance\..+\.master_user_secret\[0\]\.secret_arn\}$/);
+    expect(output.budget_name!.value).toMatch(/^\$\{aws_budgets_budget\..+\.name\}$/);
+    expect(output.expires_at!.value).toContain(`tags_all["${TAG.createdAt}"], "48h0m")`);
+  });
+
+  it("outputs no database endpoint or secret without a database", () => {
+    const { output } = synthEnvironment({ database: false, baselineSnapshot: undefined });
+    expect(output).not.toHaveProperty("database_endpoint");
+    expect(output).not.toHaveProperty("database_secret_arn");
+  });
+
+  it("keeps local state, one file per environment, when no state bucket is given", () => {
+    const { backend } = synthEnvironment().terraform;
+    expect(Object.keys(backend ?? {})).toEqual(["local"]);
+    expect(String(backend!.local!.path)).toMatch(/terraform\.env-pr-123\.tfstate$/);
+  });
+
+  it("keeps each environment's state in its own key of the S3 state bucket, encrypted and locked", () => {
+    const tf = synthEnvironment({ stateBucket: "acme-terraform-state", stateLockTable: "terraform-locks" });
+    expect(tf.terraform.backend).toEqual({
+      s3: { bucket: "acme-terraform-state", key: "ephemera/environments/pr-123/terraform.tfstate", region: "us-east-1", encrypt: true, dynamodb_table: "terraform-locks" },
+    });
+  });
+
+  it("reads the cluster's security group and API endpoint from the EKS cluster by name", () => {
+    const tf = synthEnvironment();
+    expect(tf.data.aws_eks_cluster!.cluster).toMatchObject({ name: "previews" });
+    const [template] = Object.values(tf.resource.aws_launch_template!);
+    expect(template!.vpc_security_group_ids).toContain("${data.aws_eks_cluster.cluster.vpc_config[0].cluster_security_group_id}");
+    expect(tf.provider.kubernetes).toEqual([expect.objectContaining({ host: "${data.aws_eks_cluster.cluster.endpoint}" })]);
+  });
+
+  it("gets a fresh Kubernetes token when the provider starts, so a long database restore cannot outlive it", () => {
+    const [kubernetes] = synthEnvironment().provider.kubernetes!;
+    expect(kubernetes!.token).toBeUndefined();
+    expect(kubernetes!.exec).toEqual([
+      { api_version: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", "previews", "--region", "us-east-1"] },
+    ]);
+  });
+
+  it("tags the environment's resources with the inputs", () => {
+    const tf = synthEnvironment();
+    const [budget] = Object.values(tf.resource.aws_budgets_budget!);
+    expect(budget!.tags).toMatchObject({ [TAG.env]: "pr-123", [TAG.owner]: "octocat", [TAG.ttl]: "2d", [TAG.budgetUsd]: "25" });
+  });
+
+  it("uses IRSA with the cluster's OIDC provider", () => {
+    const tf = synthEnvironment();
+    expect(tf.resource.aws_eks_pod_identity_association).toBeUndefined();
+    const [trust] = Object.values(tf.data.aws_iam_policy_document!);
+    expect(trust!.statement[0].principals).toEqual([{ type: "Federated", identifiers: [CONFIG.oidcProviderArn] }]);
+  });
+});
