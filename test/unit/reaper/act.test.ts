@@ -2,23 +2,10 @@ import { act, type ActOptions, type ActResult } from "../../../reaper/act";
 import { AuditLog } from "../../../reaper/audit/audit-log";
 import { verifyAuditRunIn } from "../../../reaper/audit/verify-audit";
 import { decide } from "../../../reaper/decide";
-import type { KindName } from "../../../reaper/kinds/resource-kind";
 import type { Plan } from "../../../reaper/plan";
-import { AUDIT_BUCKET, CONFIG, environment, envTags, inventory, NOW, resource } from "./fixtures";
+import { ALL_KINDS, AUDIT_BUCKET, CONFIG, environment, envTags, inventory, NOW, resource } from "./fixtures";
 import { awsError, FakeWorld, MemoryAuditStore, RecordingNotifier } from "./fakes";
 
-const ALL_KINDS: KindName[] = [
-  "k8s-namespace",
-  "eks-nodegroup",
-  "rds-instance",
-  "ec2-instance",
-  "s3-bucket",
-  "budget",
-  "scheduler-schedule",
-  "security-group",
-  "db-subnet-group",
-  "secret",
-];
 const RUN_ID = "20260501T120000Z-0000abcd";
 
 function setup(plan: Plan, more: Partial<ActOptions<FakeWorld>> = {}) {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { decide, isDestructive, type DecideInput } from "../../../reaper/decide";
-import type { DiscoveredResource, KindName, ListingFailure } from "../../../reaper/kinds/resource-kind";
+import type { DiscoveredResource, ListingFailure } from "../../../reaper/kinds/resource-kind";
 import {
   expiryOf,
   isManagedByEphemera,
@@ -10,20 +10,8 @@ import {
   tryParseOnExpiry,
 } from "../../../reaper/model";
 import type { Plan } from "../../../reaper/plan";
-import { AUDIT_BUCKET, CONFIG, HOUR, NOW } from "./fixtures";
+import { ALL_KINDS as KINDS, AUDIT_BUCKET, CONFIG, HOUR, NOW } from "./fixtures";
 
-const KINDS: readonly KindName[] = [
-  "k8s-namespace",
-  "eks-nodegroup",
-  "rds-instance",
-  "ec2-instance",
-  "s3-bucket",
-  "budget",
-  "scheduler-schedule",
-  "security-group",
-  "db-subnet-group",
-  "secret",
-];
 const ENVS = ["pr-1", "pr-2", "pr-3", "pr-4"];
 
 const hoursFromNow = (h: number) => new Date(NOW.getTime() + h * HOUR).toISOString();
