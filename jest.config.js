@@ -1,4 +1,4 @@
-// Three tiers (see ../shared/DESIGN.md): unit needs nothing, integration starts a
+// Three tiers: unit needs nothing, integration starts a
 // local AWS emulator per test file, e2e also runs `terraform apply` against it.
 const tier = (name, extra = {}) => ({
   displayName: name,

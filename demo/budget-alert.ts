@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "./paths";
+import { BUDGET_NOTIFICATION_FIXTURE, REPO_ROOT } from "../harness/paths";
 
 /** A real AWS Budgets notification (plain text, as Budgets publishes it to SNS), used as the template. */
-const TEMPLATE = path.join(REPO_ROOT, "test/fixtures/budget-notification.txt");
+const TEMPLATE = BUDGET_NOTIFICATION_FIXTURE;
 
 export interface BudgetAlert {
   readonly accountId: string;

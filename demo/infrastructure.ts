@@ -12,7 +12,7 @@ import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from "@aw
 import { SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Emulator } from "../test/support/emulator";
+import type { Emulator } from "../harness/emulator";
 
 export const CLUSTER = "previews";
 export const BASELINE_DB = "baseline-db";

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App, TerraformStack } from "../constructs/core";
-import type { Emulator } from "../test/support/emulator";
-import { TerraformWorkspace, withoutKubernetes } from "../test/support/terraform";
+import type { Emulator } from "../harness/emulator";
+import { TerraformWorkspace, withoutKubernetes } from "../harness/terraform";
 import type { ExistingInfrastructure } from "./infrastructure";
 
 export interface SynthesizedWorkspace {

@@ -1,13 +1,13 @@
-import { checkAccount } from "./account-guard";
-import { act, type ActResult, type AdapterTable } from "./act";
+import { checkAccount } from "./runtime/account-guard";
+import { act, type ActResult, type AdapterTable } from "./action/act";
 import { AuditLog } from "./audit/audit-log";
 import type { AuditStore } from "./audit/audit-store";
 import { newRunId } from "./audit/run-id";
-import { decide } from "./decide";
-import type { Inventory } from "./kinds/resource-kind";
-import type { Notifier } from "./notifier";
-import type { Plan } from "./plan";
-import type { ReaperConfig } from "./reaper-config";
+import { decide } from "./decision/decide";
+import type { Inventory } from "./kinds/kind-adapter";
+import type { Notifier } from "./action/notifier";
+import type { Plan } from "./decision/plan";
+import type { ReaperConfig } from "./runtime/reaper-config";
 
 export interface SweepOptions<Ctx> {
   readonly config: ReaperConfig;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { PhaseName, PlannedAction } from "../plan";
+import type { PhaseName, PlannedAction } from "../decision/plan";
 import { canonicalJson } from "./canonical-json";
 
 /**

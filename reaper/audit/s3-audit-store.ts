@@ -5,7 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { AuditLockMode } from "../reaper-config";
+import type { AuditLockMode } from "../runtime/reaper-config";
 import type { AuditStore } from "./audit-store";
 
 const DAY = 86_400_000;

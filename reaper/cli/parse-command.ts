@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { isUsableRunId } from "../audit/run-id";
-import { SETTINGS, type SettingName, type SettingOverrides } from "../env-config";
+import { SETTINGS, type SettingName, type SettingOverrides } from "../runtime/settings";
 import { tryParseDuration, tryParseEnvId, tryParseInstant } from "../model";
 import { COMMANDS, type CommandName } from "./usage";
 

@@ -1,6 +1,6 @@
 import { KIND_ADAPTERS } from "../kinds";
-import type { KindContext } from "../kinds/kind-context";
-import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../kinds/resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../kinds/kind-adapter";
 
 /** The kind adapters, each operation reporting one line as it finishes (the CLI shows them on a terminal). */
 export function progressAdapters(report: (line: string) => void): Record<KindName, KindAdapter<KindContext>> {

@@ -1,7 +1,7 @@
-import type { ActionOutcome } from "../act";
+import type { ActionOutcome } from "../action/act";
 import { formatDuration } from "../model";
 import type { EnvironmentListing } from "../operations/list-environments";
-import type { PlanNote } from "../plan";
+import type { PlanNote } from "../decision/plan";
 
 /** `4h12m`, `<1m`, `expired 2h5m ago`, `unknown`: whole minutes, rounded towards zero. */
 export function formatTimeLeft(seconds: number | null): string {

@@ -1,7 +1,7 @@
-import type { AdapterTable } from "../act";
-import { type EphemeraSettings, readSettings, SettingsError } from "../env-config";
-import type { KindContext } from "../kinds/kind-context";
-import { ReaperRuntime, type ReaperRuntimeOptions } from "../reaper-runtime";
+import type { AdapterTable } from "../action/act";
+import { type EphemeraSettings, readSettings, SettingsError } from "../runtime/settings";
+import type { KindContext } from "../runtime/kind-context";
+import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runtime";
 import { auditVerifyCommand } from "./commands/audit-verify";
 import { extendCommand } from "./commands/extend";
 import { lsCommand } from "./commands/ls";

@@ -1,4 +1,4 @@
-import { describeSettings } from "../env-config";
+import { describeSettings } from "../runtime/settings";
 
 /** The commands, in the order `--help` lists them. */
 export const COMMANDS = ["ls", "extend", "pause", "resume", "reap", "audit"] as const;

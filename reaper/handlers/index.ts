@@ -1,9 +1,9 @@
-import { readSettings } from "../env-config";
+import { readSettings } from "../runtime/settings";
 import { BUDGET_NAME_PREFIX } from "../kinds/budget";
 import { tryParseEnvId } from "../model";
 import { runSweep, type SweepRequest } from "../operations/run-sweep";
-import type { PlanNote } from "../plan";
-import { ReaperRuntime, type ReaperRuntimeOptions } from "../reaper-runtime";
+import type { PlanNote } from "../decision/plan";
+import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runtime";
 import type { SweepResult } from "../sweep";
 import { parseBudgetNotification } from "./budget-notification";
 

@@ -6,12 +6,12 @@ import {
   TagResourceCommand,
 } from "@aws-sdk/client-budgets";
 import { isManagedByEphemera } from "../model";
-import type { KindContext } from "./kind-context";
-import { mapWithLimit } from "./map-with-limit";
-import { partitionOf } from "./partition";
-import { alreadyDone, attempt, done, hasCode, listingFailure } from "./outcomes";
-import { tagList, tagsFromList } from "./tag-list";
-import type { DiscoveredResource, KindAdapter, ListingFailure } from "./resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import { mapWithLimit } from "../support/map-with-limit";
+import { partitionOf } from "../support/partition";
+import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
+import { tagList, tagsFromList } from "../support/tag-list";
+import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
 
 /** Every environment's budget is named `ephemera-<env>` by the constructs. */
 export const BUDGET_NAME_PREFIX = "ephemera-";

@@ -6,11 +6,11 @@ import {
   ListTagsForResourceCommand,
 } from "@aws-sdk/client-rds";
 import { isManagedByEphemera } from "../model";
-import type { KindContext } from "./kind-context";
-import { mapWithLimit } from "./map-with-limit";
-import { alreadyDone, attempt, done, hasCode, listingFailure } from "./outcomes";
-import { tagList, tagsFromList } from "./tag-list";
-import type { DiscoveredResource, KindAdapter, ListingFailure } from "./resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import { mapWithLimit } from "../support/map-with-limit";
+import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
+import { tagList, tagsFromList } from "../support/tag-list";
+import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
 
 /**
  * RDS DB subnet groups.

@@ -7,11 +7,11 @@ import {
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { MANAGED_BY_VALUE, TAG } from "../model";
-import type { KindContext } from "./kind-context";
-import { partitionOf } from "./partition";
-import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "./outcomes";
-import { tagList, tagsFromList } from "./tag-list";
-import type { DiscoveredResource, KindAdapter } from "./resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import { partitionOf } from "../support/partition";
+import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "../support/outcomes";
+import { tagList, tagsFromList } from "../support/tag-list";
+import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
 
 /** States in which an instance still exists and may cost money. */
 const LIVE_STATES = ["pending", "running", "stopping", "stopped"];

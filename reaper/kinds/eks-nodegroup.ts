@@ -9,10 +9,10 @@ import {
   UpdateNodegroupConfigCommand,
 } from "@aws-sdk/client-eks";
 import { isManagedByEphemera, TAG } from "../model";
-import type { KindContext } from "./kind-context";
-import { mapWithLimit } from "./map-with-limit";
-import { alreadyDone, attempt, done, failed, hasCode, listingFailure, refused } from "./outcomes";
-import type { DiscoveredResource, KindAdapter, ListingFailure } from "./resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import { mapWithLimit } from "../support/map-with-limit";
+import { alreadyDone, attempt, done, failed, hasCode, listingFailure, refused } from "../support/outcomes";
+import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
 
 /**
  * EKS managed node groups.

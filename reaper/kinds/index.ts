@@ -3,9 +3,9 @@ import { dbSubnetGroupAdapter } from "./db-subnet-group";
 import { ec2InstanceAdapter } from "./ec2-instance";
 import { eksNodegroupAdapter } from "./eks-nodegroup";
 import { k8sNamespaceAdapter } from "./k8s-namespace";
-import type { KindContext } from "./kind-context";
+import type { KindContext } from "../runtime/kind-context";
 import { rdsInstanceAdapter } from "./rds-instance";
-import type { KindAdapter, KindName } from "./resource-kind";
+import type { KindAdapter, KindName } from "./kind-adapter";
 import { s3BucketAdapter } from "./s3-bucket";
 import { schedulerScheduleAdapter } from "./scheduler-schedule";
 import { secretAdapter } from "./secret";
@@ -31,7 +31,7 @@ export const KIND_ADAPTERS: Readonly<Record<KindName, KindAdapter<KindContext>>>
 /** Every adapter, in the table's order: what `discover` runs by default. */
 export const ALL_KIND_ADAPTERS: readonly KindAdapter<KindContext>[] = Object.values(KIND_ADAPTERS);
 
-export { KindContext, type KindContextOptions, type AwsConnection } from "./kind-context";
+export { KindContext, type KindContextOptions, type AwsConnection } from "../runtime/kind-context";
 export type {
   DeleteOptions,
   DiscoveredResource,
@@ -40,4 +40,4 @@ export type {
   KindName,
   ListingFailure,
   OperationResult,
-} from "./resource-kind";
+} from "./kind-adapter";

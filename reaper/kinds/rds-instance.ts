@@ -7,10 +7,10 @@ import {
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
 import { isManagedByEphemera } from "../model";
-import type { KindContext } from "./kind-context";
-import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "./outcomes";
-import { tagList, tagsFromList } from "./tag-list";
-import type { DiscoveredResource, KindAdapter } from "./resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
+import { tagList, tagsFromList } from "../support/tag-list";
+import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
 
 /**
  * RDS DB instances.

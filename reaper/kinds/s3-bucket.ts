@@ -10,11 +10,11 @@ import {
   PutBucketTaggingCommand,
 } from "@aws-sdk/client-s3";
 import { isManagedByEphemera, MANAGED_BY_VALUE, TAG } from "../model";
-import { refersToAuditBucket } from "../refers-to-audit-bucket";
-import type { KindContext } from "./kind-context";
-import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "./outcomes";
-import { tagList, tagsFromList } from "./tag-list";
-import type { DiscoveredResource, KindAdapter } from "./resource-kind";
+import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
+import type { KindContext } from "../runtime/kind-context";
+import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "../support/outcomes";
+import { tagList, tagsFromList } from "../support/tag-list";
+import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
 
 /** DeleteObjects takes at most 1000 keys. */
 const DELETE_BATCH = 1000;

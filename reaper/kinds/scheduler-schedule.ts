@@ -8,11 +8,11 @@ import {
   TagResourceCommand,
 } from "@aws-sdk/client-scheduler";
 import { isManagedByEphemera, TAG, type Tags } from "../model";
-import type { KindContext } from "./kind-context";
-import { mapWithLimit } from "./map-with-limit";
-import { alreadyDone, attempt, done, hasCode, listingFailure } from "./outcomes";
-import { tagList, tagsFromList } from "./tag-list";
-import type { DiscoveredResource, KindAdapter, ListingFailure } from "./resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import { mapWithLimit } from "../support/map-with-limit";
+import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
+import { tagList, tagsFromList } from "../support/tag-list";
+import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
 
 /**
  * EventBridge Scheduler schedules.

@@ -6,10 +6,10 @@ import {
   TagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { isManagedByEphemera, MANAGED_BY_VALUE, TAG } from "../model";
-import type { KindContext } from "./kind-context";
-import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "./outcomes";
-import { tagList, tagsFromList } from "./tag-list";
-import type { DiscoveredResource, KindAdapter } from "./resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
+import { tagList, tagsFromList } from "../support/tag-list";
+import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
 
 /**
  * Days a deleted secret can still be restored. 7 is the shortest AWS allows: a

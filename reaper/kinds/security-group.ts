@@ -1,9 +1,9 @@
 import { CreateTagsCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, type SecurityGroup } from "@aws-sdk/client-ec2";
 import { MANAGED_BY_VALUE, TAG } from "../model";
-import type { KindContext } from "./kind-context";
-import { alreadyDone, attempt, done, hasCode, listingFailure } from "./outcomes";
-import { tagList, tagsFromList } from "./tag-list";
-import type { DiscoveredResource, KindAdapter } from "./resource-kind";
+import type { KindContext } from "../runtime/kind-context";
+import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
+import { tagList, tagsFromList } from "../support/tag-list";
+import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
 
 /**
  * EC2 security groups.

@@ -1,10 +1,10 @@
-import { act, type ActResult, type AdapterTable } from "../act";
+import { act, type ActResult, type AdapterTable } from "../action/act";
 import { AuditLog } from "../audit/audit-log";
 import { newRunId } from "../audit/run-id";
 import { KIND_ADAPTERS } from "../kinds";
-import type { KindContext } from "../kinds/kind-context";
-import type { Plan } from "../plan";
-import type { ReaperRuntime } from "../reaper-runtime";
+import type { KindContext } from "../runtime/kind-context";
+import type { Plan } from "../decision/plan";
+import type { ReaperRuntime } from "../runtime/reaper-runtime";
 
 export interface ActWithAuditOptions {
   /** @default the system clock */

@@ -1,10 +1,10 @@
-import type { ActionOutcome, AdapterTable } from "../act";
-import { checkAccount } from "../account-guard";
-import { expiryScheduleName, moveExpirySchedule, type ScheduleMove } from "../expiry-schedule";
-import type { KindContext } from "../kinds/kind-context";
-import type { Plan } from "../plan";
-import { planExtend } from "../plan-extend";
-import type { ReaperRuntime } from "../reaper-runtime";
+import type { ActionOutcome, AdapterTable } from "../action/act";
+import { checkAccount } from "../runtime/account-guard";
+import { expiryScheduleName, moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
+import type { KindContext } from "../runtime/kind-context";
+import type { Plan } from "../decision/plan";
+import { planExtend } from "../decision/plan-extend";
+import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "./act-with-audit";
 
 export interface ExtendRequest {

@@ -1,8 +1,8 @@
-import { groupEnvironments } from "../group-environments";
-import type { DiscoveredResource, Inventory, KindName } from "../kinds/resource-kind";
+import { groupEnvironments } from "../decision/group-environments";
+import type { DiscoveredResource, Inventory, KindName } from "../kinds/kind-adapter";
 import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, TAG, tryParseOnExpiry } from "../model";
-import type { PlanNote } from "../plan";
-import { stateOf } from "../plan-phases";
+import type { PlanNote } from "../decision/plan";
+import { stateOf } from "../decision/phases";
 
 /**
  * `ephemera ls --json`: version 1 of this shape is a contract for pipelines and agents.

@@ -1,10 +1,10 @@
-import type { ActionOutcome, AdapterTable, EnvironmentOutcome } from "../act";
-import { checkAccount } from "../account-guard";
-import type { KindContext } from "../kinds/kind-context";
-import type { Plan, PlanNote } from "../plan";
-import { planPause } from "../plan-pause";
-import { planResume } from "../plan-resume";
-import type { ReaperRuntime } from "../reaper-runtime";
+import type { ActionOutcome, AdapterTable, EnvironmentOutcome } from "../action/act";
+import { checkAccount } from "../runtime/account-guard";
+import type { KindContext } from "../runtime/kind-context";
+import type { Plan, PlanNote } from "../decision/plan";
+import { planPause } from "../decision/plan-pause-resume";
+import { planResume } from "../decision/plan-resume";
+import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "./act-with-audit";
 
 export interface OperatorPlanRequest {

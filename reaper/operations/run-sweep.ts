@@ -1,9 +1,9 @@
-import type { AdapterTable } from "../act";
+import type { AdapterTable } from "../action/act";
 import { KIND_ADAPTERS } from "../kinds";
-import type { KindContext } from "../kinds/kind-context";
-import type { Inventory } from "../kinds/resource-kind";
-import type { Plan } from "../plan";
-import type { ReaperRuntime } from "../reaper-runtime";
+import type { KindContext } from "../runtime/kind-context";
+import type { Inventory } from "../kinds/kind-adapter";
+import type { Plan } from "../decision/plan";
+import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { sweep, type SweepResult } from "../sweep";
 
 export interface SweepRequest {

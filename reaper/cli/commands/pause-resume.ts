@@ -1,4 +1,4 @@
-import { renderPlan } from "../../render-plan";
+import { renderPlan } from "../../decision/render-plan";
 import { runOperatorPlan } from "../../operations/run-operator-plan";
 import type { Command } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";

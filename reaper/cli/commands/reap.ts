@@ -1,6 +1,6 @@
 import { formatInstant } from "../../model";
 import { runSweep } from "../../operations/run-sweep";
-import { renderPlan } from "../../render-plan";
+import { renderPlan } from "../../decision/render-plan";
 import { type Command, UsageError } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
 import { type CommandContext, EXIT } from "../run-cli";

@@ -4,11 +4,12 @@ import * as path from "node:path";
 import { Construct } from "constructs";
 import { tagEnvironment } from "../../../constructs/environment-tags";
 import { DEFAULT_REAPER_FUNCTION_NAME, Reaper, ReaperProps, defaultReaperBundlePath } from "../../../constructs/reaper";
-import { SETTINGS, readSettings } from "../../../reaper/env-config";
+import { SETTINGS, readSettings } from "../../../reaper/runtime/settings";
 import { TAG } from "../../../reaper/model";
 import { Block, Synthesized, all, expectInvalid, one, synth } from "./synth";
+import { REPO_ROOT } from "../../../harness/paths";
 
-const ROOT = path.resolve(__dirname, "../../..");
+const ROOT = REPO_ROOT;
 const PAUSE_TOPIC = "arn:aws:sns:us-east-1:123456789012:ephemera-pause";
 
 /** A stand-in for the esbuild bundle: a directory with an index.js. */

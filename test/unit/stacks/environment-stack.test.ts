@@ -1,7 +1,7 @@
 import { EnvironmentConfig } from "../../../stacks/environment-config";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
 import { TAG } from "../../../reaper/model";
-import { synthStack } from "../../support/terraform";
+import { synthStack } from "../../../harness/terraform";
 
 type Blocks = Record<string, Record<string, Record<string, any>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface Tf {

@@ -3,7 +3,7 @@ import { PlatformStack, PlatformStackProps } from "../../../stacks/platform-stac
 import * as fs from "node:fs";
 import { stubReaperBundle } from "../../../bench/environments-app";
 import { TAG } from "../../../reaper/model";
-import { synthStack } from "../../support/terraform";
+import { synthStack } from "../../../harness/terraform";
 
 type Blocks = Record<string, Record<string, Record<string, any>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface Tf {

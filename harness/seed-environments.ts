@@ -1,0 +1,169 @@
+import { BudgetsClient, CreateBudgetCommand } from "@aws-sdk/client-budgets";
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from "@aws-sdk/client-eks";
+import { CreateDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
+import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { TAG } from "../reaper/model";
+import type { Emulator } from "./emulator";
+
+const HOUR = 3_600_000;
+export const CLUSTER = "shared";
+export const REAPER_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:ephemera-reaper";
+
+export interface SeedOptions {
+  /** Hours from now to the expiry (created-at + 8h ttl); negative: expired. */
+  readonly expiresInHours: number;
+  readonly state?: string;
+  readonly protect?: boolean;
+  /** [limit, actual spend] in USD. @default [25, 3] */
+  readonly budget?: readonly [number, number];
+  /** An RDS instance `<env>-db`. @default true */
+  readonly database?: boolean;
+  /** A spot node group `<env>-spot` (desired 2, min 1) on the shared cluster (call {@link seedCluster} first). */
+  readonly nodegroup?: readonly string[];
+  /** Where the one-shot `ephemera-expiry-<env>` schedule lives: the environment's own group, or a named one. */
+  readonly expirySchedule?: "own-group" | string;
+}
+
+/** The tags tagEnvironment writes, for an environment that expires `expiresInHours` from `now`. */
+export function envTags(env: string, now: Date, options: SeedOptions): Record<string, string> {
+  const createdAt = new Date(now.getTime() + (options.expiresInHours - 8) * HOUR);
+  return {
+    [TAG.managedBy]: "ephemera",
+    [TAG.env]: env,
+    [TAG.owner]: "team@example.com",
+    [TAG.ttl]: "8h",
+    [TAG.createdAt]: createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    [TAG.budgetUsd]: String(options.budget?.[0] ?? 25),
+    ...(options.state === undefined ? {} : { [TAG.state]: options.state }),
+    ...(options.protect ? { [TAG.protect]: "true" } : {}),
+  };
+}
+
+const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+/** SDK clients for seeding and inspecting the emulator; destroy() when done. */
+export function emulatorClients(e: Emulator) {
+  const config = e.clientConfig();
+  const clients = {
+    ec2: new EC2Client(config),
+    eks: new EKSClient(config),
+    rds: new RDSClient(config),
+    s3: new S3Client(config),
+    budgets: new BudgetsClient(config),
+    scheduler: new SchedulerClient(config),
+    sns: new SNSClient(config),
+  };
+  return { ...clients, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
+}
+
+/** The audit bucket, with Object Lock and a default retention, as the AuditBucket construct makes it. */
+export async function seedAuditBucket(e: Emulator, bucket: string): Promise<void> {
+  const { s3, destroy } = emulatorClients(e);
+  await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+  await s3.send(
+    new PutObjectLockConfigurationCommand({
+      Bucket: bucket,
+      ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "GOVERNANCE", Days: 1 } } },
+    }),
+  );
+  destroy();
+}
+
+/** An SNS topic for owner notifications; returns its ARN. */
+export async function seedTopic(e: Emulator, name: string): Promise<string> {
+  const { sns, destroy } = emulatorClients(e);
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
+  destroy();
+  return TopicArn!;
+}
+
+/** The shared EKS cluster (and the VPC it needs); returns its subnets. */
+export async function seedCluster(e: Emulator): Promise<string[]> {
+  const { ec2, eks, destroy } = emulatorClients(e);
+  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }));
+  const subnets: string[] = [];
+  for (const [i, az] of ["us-east-1a", "us-east-1b"].entries()) {
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: `10.0.${i}.0/24`, AvailabilityZone: az }));
+    subnets.push(Subnet!.SubnetId!);
+  }
+  await eks.send(new CreateClusterCommand({ name: CLUSTER, roleArn: "arn:aws:iam::123456789012:role/eks", resourcesVpcConfig: { subnetIds: subnets } }));
+  destroy();
+  return subnets;
+}
+
+/**
+ * One environment as the constructs leave it: an artifacts bucket, a budget
+ * `ephemera-<env>` with spend, a schedule group `ephemera-<env>`, and optionally a
+ * database, a spot node group and the one-shot expiry schedule.
+ */
+export async function seedEnvironment(e: Emulator, env: string, now: Date, options: SeedOptions): Promise<Record<string, string>> {
+  const c = emulatorClients(e);
+  const tags = envTags(env, now, options);
+  await c.s3.send(new CreateBucketCommand({ Bucket: `${env}-artifacts` }));
+  await c.s3.send(new PutBucketTaggingCommand({ Bucket: `${env}-artifacts`, Tagging: { TagSet: tagList(tags) } }));
+  const [limit, actual] = options.budget ?? [25, 3];
+  await c.budgets.send(
+    new CreateBudgetCommand({
+      AccountId: e.accountId,
+      Budget: {
+        BudgetName: `ephemera-${env}`,
+        BudgetType: "COST",
+        TimeUnit: "MONTHLY",
+        BudgetLimit: { Amount: String(limit), Unit: "USD" },
+        CalculatedSpend: { ActualSpend: { Amount: String(actual), Unit: "USD" } },
+      },
+      ResourceTags: tagList(tags),
+    }),
+  );
+  if (options.database ?? true) {
+    await c.rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: `${env}-db`,
+        Engine: "postgres",
+        DBInstanceClass: "db.t3.micro",
+        AllocatedStorage: 20,
+        MasterUsername: "app",
+        MasterUserPassword: "not-a-secret-1",
+        Tags: tagList(tags),
+      }),
+    );
+  }
+  if (options.nodegroup !== undefined) {
+    await c.eks.send(
+      new CreateNodegroupCommand({
+        clusterName: CLUSTER,
+        nodegroupName: `${env}-spot`,
+        nodeRole: "arn:aws:iam::123456789012:role/node",
+        subnets: [...options.nodegroup],
+        capacityType: "SPOT",
+        scalingConfig: { minSize: 1, maxSize: 3, desiredSize: 2 },
+        tags,
+      }),
+    );
+  }
+  const group = `ephemera-${env}`;
+  await c.scheduler.send(new CreateScheduleGroupCommand({ Name: group, Tags: tagList(tags) }));
+  if (options.expirySchedule !== undefined) {
+    const expiresAt = new Date(new Date(tags[TAG.createdAt]!).getTime() + 8 * HOUR);
+    await c.scheduler.send(
+      new CreateScheduleCommand({
+        Name: `ephemera-expiry-${env}`,
+        GroupName: options.expirySchedule === "own-group" ? group : options.expirySchedule,
+        ScheduleExpression: `at(${expiresAt.toISOString().slice(0, 19)})`,
+        ScheduleExpressionTimezone: "UTC",
+        FlexibleTimeWindow: { Mode: "OFF" },
+        ActionAfterCompletion: "DELETE",
+        Target: {
+          Arn: REAPER_FUNCTION_ARN,
+          RoleArn: "arn:aws:iam::123456789012:role/ephemera-scheduler",
+          Input: JSON.stringify({ ephemera: "expire", env }),
+        },
+      }),
+    );
+  }
+  c.destroy();
+  return tags;
+}

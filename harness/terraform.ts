@@ -1,0 +1,210 @@
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { App, TerraformStack } from "../constructs/core";
+import { Emulator } from "./emulator";
+
+/** The provider mirror on these machines; elsewhere Terraform downloads as usual. */
+export const PROVIDER_MIRROR = process.env.EPHEMERA_TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
+const COMMAND_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Every service endpoint the provider may call for Ephemera's resources. Endpoints
+ * not listed would go to real AWS, which the static test keys could never reach.
+ */
+const EMULATED_SERVICES = [
+  "budgets", "ce", "cloudwatch", "ec2", "eks", "events", "iam", "kms", "lambda", "logs",
+  "rds", "resourcegroupstaggingapi", "s3", "scheduler", "secretsmanager", "sns", "sqs", "ssm", "sts",
+];
+
+/** Synthesizes one stack of an app into a fresh temp dir and returns its Terraform JSON. */
+export function synthStack(build: (app: App) => TerraformStack): Record<string, unknown> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "ephemera-synth-"));
+  try {
+    const app = new App({ outdir, skipValidation: false });
+    const stack = build(app);
+    app.synth();
+    const file = path.join(outdir, "stacks", stack.node.id, "cdk.tf.json");
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Terraform CLI config that prefers the local provider mirror when it exists. */
+export function cliConfig(mirror = PROVIDER_MIRROR): string {
+  if (!fs.existsSync(mirror)) return "";
+  return [
+    "provider_installation {",
+    `  filesystem_mirror {`,
+    `    path    = ${JSON.stringify(mirror)}`,
+    `    include = ["registry.terraform.io/hashicorp/aws"]`,
+    "  }",
+    "  direct {",
+    `    exclude = ["registry.terraform.io/hashicorp/aws"]`,
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Points every `aws` provider block of a synthesized stack at the emulator and
+ * swaps any remote backend for local state, without touching product code.
+ */
+export function pointAtEmulator(tf: Record<string, unknown>, emulator: Emulator): Record<string, unknown> {
+  type Block = Record<string, unknown>;
+  const copy = structuredClone(tf) as { provider?: { aws?: Block | Block[] }; terraform?: { backend?: unknown } };
+  const endpoints = Object.fromEntries(EMULATED_SERVICES.map((s) => [s, emulator.endpoint]));
+  const emulated = {
+    region: emulator.region,
+    access_key: "test",
+    secret_key: "test",
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: "true",
+    skip_region_validation: true,
+    s3_use_path_style: true,
+    // moto answers unimplemented calls with HTTP 500; without this the provider retries for 10+ minutes.
+    max_retries: 2,
+    endpoints: [endpoints],
+  };
+  const aws = copy.provider?.aws;
+  if (!copy.provider || !aws) throw new Error("the stack has no aws provider block to point at the emulator");
+  copy.provider.aws = (Array.isArray(aws) ? aws : [aws]).map((block) => {
+    const { profile: _p, assume_role: _a, shared_config_files: _s, shared_credentials_files: _c, ...rest } = block;
+    return { ...rest, ...emulated };
+  });
+  if (copy.terraform?.backend) copy.terraform.backend = { local: { path: "terraform.tfstate" } };
+  return copy;
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly output: string;
+  readonly ms: number;
+}
+
+/** A Terraform working directory holding one synthesized stack, run against the emulator. */
+export class TerraformWorkspace {
+  private constructor(readonly dir: string, private readonly env: NodeJS.ProcessEnv) {}
+
+  /** Writes the stack and CLI config to a temp dir and runs `terraform init`. */
+  static async create(tf: Record<string, unknown>, emulator: Emulator): Promise<TerraformWorkspace> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ephemera-tf-"));
+    fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(pointAtEmulator(tf, emulator), null, 2));
+    const rc = path.join(dir, "terraform.rc");
+    fs.writeFileSync(rc, cliConfig());
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...emulator.env(),
+      TF_CLI_CONFIG_FILE: rc,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+    };
+    const ws = new TerraformWorkspace(dir, env);
+    await ws.must(["init", "-no-color"]);
+    return ws;
+  }
+
+  async apply(): Promise<CommandResult> {
+    return this.must(["apply", "-auto-approve", "-no-color"]);
+  }
+
+  /** `plan -detailed-exitcode`: 0 means no changes, 2 means there are changes. */
+  async plan(): Promise<CommandResult> {
+    const result = await this.run(["plan", "-detailed-exitcode", "-no-color"]);
+    if (result.code !== 0 && result.code !== 2) throw this.failure(["plan"], result);
+    return result;
+  }
+
+  async destroy(): Promise<CommandResult> {
+    return this.must(["destroy", "-auto-approve", "-no-color"]);
+  }
+
+  /** `terraform output -json`, unwrapped to name → value. */
+  async outputs(): Promise<Record<string, unknown>> {
+    const result = await this.must(["output", "-json"]);
+    const raw = JSON.parse(result.output) as Record<string, { value: unknown }>;
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value]));
+  }
+
+  /** Addresses of the resources in state. */
+  async stateList(): Promise<string[]> {
+    const result = await this.run(["state", "list"]);
+    return result.code === 0 ? result.output.split("\n").filter(Boolean) : [];
+  }
+
+  /** Removes the working directory (the provider binary is only linked from the mirror). */
+  dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async must(args: string[]): Promise<CommandResult> {
+    const result = await this.run(args);
+    if (result.code !== 0) throw this.failure(args, result);
+    return result;
+  }
+
+  private failure(args: string[], result: CommandResult): Error {
+    return new Error(`terraform ${args[0]} failed (exit ${result.code}) in ${this.dir}:\n${result.output.slice(-6000)}`);
+  }
+
+  private run(args: string[]): Promise<CommandResult> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn("terraform", args, { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+      const chunks: Buffer[] = [];
+      child.stdout.on("data", (c: Buffer) => chunks.push(c));
+      child.stderr.on("data", (c: Buffer) => chunks.push(c));
+      const timer = setTimeout(() => child.kill("SIGKILL"), COMMAND_TIMEOUT_MS);
+      child.once("error", (err) => {
+        clearTimeout(timer);
+        reject(new Error(`could not run terraform (is it on PATH?): ${err.message}`));
+      });
+      child.once("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, output: Buffer.concat(chunks).toString(), ms: Date.now() - started });
+      });
+    });
+  }
+}
+
+/**
+ * Drops the Kubernetes parts of a synthesized stack (every `kubernetes_*` resource and
+ * data source, the kubernetes provider and its required_providers entry, and outputs or
+ * `depends_on` entries that refer to them), for applying the AWS parts where no
+ * Kubernetes API server can run. AWS data sources (e.g. the EKS cluster's) stay.
+ */
+export function withoutKubernetes(tf: Record<string, unknown>): Record<string, unknown> {
+  type Blocks = Record<string, Record<string, Record<string, unknown>>>;
+  const copy = structuredClone(tf) as {
+    resource?: Blocks;
+    data?: Blocks;
+    output?: Record<string, unknown>;
+    provider?: Record<string, unknown>;
+    terraform?: { required_providers?: Record<string, unknown> };
+  };
+  const refersToKubernetes = (value: unknown): boolean => /\b(?:data\.)?kubernetes_[a-z0-9_]+\./.test(JSON.stringify(value));
+  for (const kind of ["resource", "data"] as const) {
+    const blocks = copy[kind];
+    if (!blocks) continue;
+    for (const type of Object.keys(blocks)) {
+      if (type.startsWith("kubernetes_")) delete blocks[type];
+    }
+    for (const byName of Object.values(blocks)) {
+      for (const block of Object.values(byName)) {
+        const dependsOn = block.depends_on;
+        if (Array.isArray(dependsOn)) block.depends_on = dependsOn.filter((d) => !refersToKubernetes(`${String(d)}.`));
+      }
+    }
+  }
+  for (const [name, output] of Object.entries(copy.output ?? {})) {
+    if (refersToKubernetes(output)) delete copy.output![name];
+  }
+  delete copy.provider?.kubernetes;
+  delete copy.terraform?.required_providers?.kubernetes;
+  return copy;
+}

@@ -1,0 +1,274 @@
+import type { AuditLog } from "../audit/audit-log";
+import type { AuditEvent, AuditOutcome } from "../audit/audit-record";
+import { errorCode, requestIdOf } from "../support/outcomes";
+import { mapWithLimit } from "../support/map-with-limit";
+import type { KindAdapter, KindName, OperationResult } from "../kinds/kind-adapter";
+import type { Notifier } from "./notifier";
+import type { EnvironmentPlan, Intent, PhaseName, Plan, PlannedAction } from "../decision/plan";
+import type { ReaperConfig } from "../runtime/reaper-config";
+import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
+
+/** The kind adapters, as reaper/kinds/index.ts exports them: a list, a record or a map keyed by kind. */
+export type AdapterTable<Ctx> =
+  | readonly KindAdapter<Ctx>[]
+  | Readonly<Partial<Record<KindName, KindAdapter<Ctx>>>>
+  | ReadonlyMap<KindName, KindAdapter<Ctx>>;
+
+export interface ActOptions<Ctx> {
+  readonly plan: Plan;
+  readonly adapters: AdapterTable<Ctx>;
+  readonly ctx: Ctx;
+  /** This run's audit log; its run id is the result's. Not written to in a dry run. */
+  readonly audit: AuditLog;
+  readonly notifier: Notifier;
+  readonly config: Pick<ReaperConfig, "auditBucket" | "concurrency">;
+  /** Execute nothing and write nothing; the result is the plan. @default false */
+  readonly dryRun?: boolean;
+}
+
+/**
+ * What became of one action. `skipped`: not run, because its before-record could not
+ * be written or an earlier phase of its environment failed.
+ */
+export type ActionOutcomeKind = Exclude<AuditOutcome, "pending"> | "skipped";
+
+export interface ActionOutcome {
+  readonly env: string;
+  readonly step: PhaseName;
+  readonly action: PlannedAction["type"];
+  readonly target: ActionTarget;
+  readonly outcome: ActionOutcomeKind;
+  readonly code?: string;
+  readonly message?: string;
+  readonly requestId?: string;
+}
+
+export interface ActionTarget {
+  readonly kind: string;
+  readonly id: string;
+  readonly arn?: string;
+  readonly region?: string;
+}
+
+export interface EnvironmentOutcome {
+  readonly env: string;
+  readonly intent: Intent;
+  /** `done`: every phase succeeded; `failed`: `failedStep` failed and the phases after it did not run. */
+  readonly status: "done" | "failed" | "not-run";
+  readonly failedStep?: PhaseName;
+}
+
+export interface ActResult {
+  readonly runId: string;
+  readonly dryRun: boolean;
+  readonly plan: Plan;
+  readonly environments: readonly EnvironmentOutcome[];
+  readonly actions: readonly ActionOutcome[];
+  /** Audit writes that failed after their action had run (the action's outcome is still in `actions`). */
+  readonly auditErrors: readonly string[];
+  /** Set when the run did not act at all (the run-start record could not be written). */
+  readonly error?: string;
+}
+
+const SUCCEEDED: ReadonlySet<ActionOutcomeKind> = new Set(["done", "already-done", "not-applicable"]);
+
+/**
+ * Executes a plan: environments concurrently (up to `config.concurrency`), each
+ * environment's phases in order, a phase only after every action of the one before
+ * succeeded. Every action is written to the audit log before (if that write fails,
+ * the action does not run) and after. Errors never escape: each is an outcome with
+ * the resource, the API's error code and the request id.
+ */
+export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
+  const { plan, audit, config } = options;
+  const base = { runId: audit.runId, plan };
+  if (options.dryRun) {
+    const environments = plan.environments.map((e) => ({ env: e.env, intent: e.intent, status: "not-run" as const }));
+    return { ...base, dryRun: true, environments, actions: [], auditErrors: [] };
+  }
+
+  const auditErrors: string[] = [];
+  try {
+    await audit.append({ type: "run-start", details: { plan } });
+  } catch (err) {
+    const error = `the run-start audit record could not be written (${errorCode(err)}: ${messageOf(err)}); nothing was done`;
+    const environments = plan.environments.map((e) => ({ env: e.env, intent: e.intent, status: "not-run" as const }));
+    return { ...base, dryRun: false, environments, actions: [], auditErrors: [], error };
+  }
+
+  const lookup = adapterLookup(options.adapters);
+  const runAction = async (env: string, step: PhaseName, action: PlannedAction): Promise<ActionOutcome> => {
+    const target = targetOf(action);
+    const event: AuditEvent = {
+      type: "action",
+      env,
+      resource: target,
+      action: action.type,
+      step,
+      reason: action.reason,
+      ...(detailsOf(action) === undefined ? {} : { details: detailsOf(action) }),
+    };
+    const outcome = (kind: ActionOutcomeKind, result: Partial<OperationResult> = {}): ActionOutcome => ({
+      env,
+      step,
+      action: action.type,
+      target,
+      outcome: kind,
+      ...(result.code === undefined ? {} : { code: result.code }),
+      ...(result.message === undefined ? {} : { message: result.message }),
+      ...(result.requestId === undefined ? {} : { requestId: result.requestId }),
+    });
+
+    try {
+      await audit.append({ ...event, phase: "before", outcome: "pending" });
+    } catch (err) {
+      return outcome("skipped", {
+        code: "AuditWriteFailed",
+        message: `not run: its before-record could not be written (${errorCode(err)}: ${messageOf(err)})`,
+      });
+    }
+
+    const [kind, result] = await execute(action, lookup, options, config.auditBucket);
+    try {
+      await audit.append({
+        ...event,
+        phase: "after",
+        outcome: kind,
+        ...(result.code === undefined ? {} : { errorCode: result.code }),
+        ...(result.message === undefined ? {} : { message: result.message }),
+        ...(result.requestId === undefined ? {} : { requestId: result.requestId }),
+        ...(result.facts === undefined ? {} : { details: { ...event.details, facts: result.facts } }),
+      });
+    } catch (err) {
+      auditErrors.push(`${env} ${action.type} ${target.kind} ${target.id}: the after-record could not be written (${errorCode(err)})`);
+    }
+    return outcome(kind, result);
+  };
+
+  const runEnvironment = async (envPlan: EnvironmentPlan) => {
+    const outcomes: ActionOutcome[] = [];
+    let failedStep: PhaseName | undefined;
+    for (const phase of envPlan.phases) {
+      if (failedStep !== undefined) {
+        for (const action of phase.actions) {
+          outcomes.push({
+            env: envPlan.env,
+            step: phase.name,
+            action: action.type,
+            target: targetOf(action),
+            outcome: "skipped",
+            message: `not run: phase ${failedStep} failed`,
+          });
+        }
+        continue;
+      }
+      for (const action of phase.actions) {
+        const result = await runAction(envPlan.env, phase.name, action);
+        outcomes.push(result);
+        if (!SUCCEEDED.has(result.outcome)) failedStep = phase.name;
+      }
+    }
+    const status = failedStep === undefined ? ("done" as const) : ("failed" as const);
+    const environment: EnvironmentOutcome = {
+      env: envPlan.env,
+      intent: envPlan.intent,
+      status,
+      ...(failedStep === undefined ? {} : { failedStep }),
+    };
+    return { environment, outcomes };
+  };
+
+  const perEnvironment = await mapWithLimit(plan.environments, config.concurrency, runEnvironment);
+  const actions = perEnvironment.flatMap((e) => e.outcomes);
+  const environments = perEnvironment.map((e) => e.environment);
+
+  try {
+    await audit.append({ type: "run-summary", details: { totals: totals(environments, actions), auditErrors } });
+  } catch (err) {
+    auditErrors.push(`the run-summary record could not be written (${errorCode(err)}); the run's chain is left open`);
+  }
+  return { ...base, dryRun: false, environments, actions, auditErrors };
+}
+
+async function execute<Ctx>(
+  action: PlannedAction,
+  lookup: (kind: KindName) => KindAdapter<Ctx> | undefined,
+  options: ActOptions<Ctx>,
+  auditBucket: string,
+): Promise<[Exclude<ActionOutcomeKind, "skipped">, Partial<OperationResult>]> {
+  try {
+    if (action.type === "notify") {
+      const sent = await options.notifier.notify(action);
+      return ["done", { ...(sent.requestId === undefined ? {} : { requestId: sent.requestId }), ...(sent.messageId === undefined ? {} : { facts: { messageId: sent.messageId } }) }];
+    }
+    const { resource } = action;
+    if (refersToAuditBucket(resource, auditBucket)) {
+      return ["refused", { code: "AuditBucketProtected", message: "the audit bucket and its records are never acted on" }];
+    }
+    const adapter = lookup(resource.kind);
+    if (adapter === undefined) return ["failed", { code: "NoAdapter", message: `no adapter for kind ${resource.kind}` }];
+    let result: OperationResult;
+    switch (action.type) {
+      case "tag":
+        result = await adapter.tag(options.ctx, resource, action.tags);
+        break;
+      case "delete":
+        result = await adapter.delete(options.ctx, resource, action.finalSnapshotName === undefined ? {} : { finalSnapshotName: action.finalSnapshotName });
+        break;
+      case "pause":
+      case "resume": {
+        const operation = action.type === "pause" ? adapter.pause : adapter.resume;
+        if (operation === undefined) return ["not-applicable", { message: `${resource.kind} has no ${action.type}: it costs nothing idle` }];
+        result = await operation.call(adapter, options.ctx, resource);
+        break;
+      }
+    }
+    if (!result.ok) return ["failed", { ...result, code: result.code ?? "Failed" }];
+    return [result.alreadyDone ? "already-done" : "done", result];
+  } catch (err) {
+    const requestId = requestIdOf(err);
+    return ["failed", { code: errorCode(err), message: messageOf(err), ...(requestId === undefined ? {} : { requestId }) }];
+  }
+}
+
+function adapterLookup<Ctx>(table: AdapterTable<Ctx>): (kind: KindName) => KindAdapter<Ctx> | undefined {
+  if (table instanceof Map) return (kind) => table.get(kind);
+  if (Array.isArray(table)) {
+    const byKind = new Map((table as readonly KindAdapter<Ctx>[]).map((a) => [a.kind, a] as const));
+    return (kind) => byKind.get(kind);
+  }
+  const record = table as Readonly<Partial<Record<KindName, KindAdapter<Ctx>>>>;
+  return (kind) => (Object.prototype.hasOwnProperty.call(record, kind) ? record[kind] : undefined);
+}
+
+function targetOf(action: PlannedAction): ActionTarget {
+  if (action.type === "notify") return { kind: "sns-topic", id: action.topicArn, arn: action.topicArn };
+  const { kind, id, arn, region } = action.resource;
+  return { kind, id, ...(arn === undefined ? {} : { arn }), region };
+}
+
+function detailsOf(action: PlannedAction): Record<string, unknown> | undefined {
+  switch (action.type) {
+    case "tag":
+      return { tags: action.tags };
+    case "delete":
+      return action.finalSnapshotName === undefined ? undefined : { finalSnapshotName: action.finalSnapshotName };
+    case "notify":
+      return { owner: action.owner, subject: action.subject };
+    default:
+      return undefined;
+  }
+}
+
+function totals(environments: readonly EnvironmentOutcome[], actions: readonly ActionOutcome[]) {
+  const count = <T extends string>(values: readonly T[]) =>
+    Object.fromEntries([...new Set(values)].sort().map((v) => [v, values.filter((x) => x === v).length]));
+  return {
+    environments: count(environments.map((e) => e.status)),
+    actions: count(actions.map((a) => a.outcome)),
+  };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error && err.message !== "" ? err.message : String(err);
+}

@@ -1,0 +1,87 @@
+import type { DiscoveredResource, Inventory, ListingFailure } from "../kinds/kind-adapter";
+import { isManagedByEphemera, TAG, tryParseEnvId } from "../model";
+import type { PlanNote } from "./plan";
+import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
+
+/** The resources of one environment, and the listing failures that may hide more of them. */
+export interface EnvironmentView {
+  readonly env: string;
+  /** Sorted by kind, then id, so everything downstream is deterministic. */
+  readonly resources: readonly DiscoveredResource[];
+  readonly failures: readonly ListingFailure[];
+}
+
+export interface GroupedInventory {
+  /** Sorted by environment id. */
+  readonly environments: readonly EnvironmentView[];
+  readonly notes: readonly PlanNote[];
+}
+
+/**
+ * The reaper's gates before any policy: only resources tagged
+ * `ephemera:managed-by=ephemera` with a valid `ephemera:env` are grouped; the audit
+ * bucket never is. Everything dropped is reported.
+ */
+export function groupEnvironments(inventory: Inventory, auditBucket: string): GroupedInventory {
+  const notes: PlanNote[] = [];
+  const byEnv = new Map<string, DiscoveredResource[]>();
+  for (const resource of inventory.resources) {
+    const ref = { kind: resource.kind, id: resource.id };
+    if (!isManagedByEphemera(resource.tags)) {
+      notes.push({ level: "info", code: "unmanaged", resource: ref, message: `not tagged ${TAG.managedBy}=ephemera; ignored` });
+      continue;
+    }
+    if (refersToAuditBucket(resource, auditBucket)) {
+      notes.push({
+        level: "warning",
+        code: "audit-bucket",
+        resource: ref,
+        message: "is the audit bucket; the reaper never acts on it, whatever its tags say",
+      });
+      continue;
+    }
+    const envTag = resource.tags[TAG.env];
+    const envId = envTag === undefined ? undefined : tryParseEnvId(envTag, { field: TAG.env });
+    if (envId === undefined || !envId.ok) {
+      notes.push({
+        level: "warning",
+        code: "invalid-env",
+        resource: ref,
+        message: envId === undefined ? `has no ${TAG.env} tag; skipped` : `${envId.error.message}; skipped`,
+      });
+      continue;
+    }
+    const list = byEnv.get(envId.value) ?? [];
+    list.push(resource);
+    byEnv.set(envId.value, list);
+  }
+
+  const failures = [...inventory.failures].sort(
+    (a, b) =>
+      compareText(a.kind, b.kind) ||
+      compareText(a.scope, b.scope) ||
+      compareText(a.env ?? "", b.env ?? "") ||
+      compareText(a.code ?? "", b.code ?? "") ||
+      compareText(a.message, b.message),
+  );
+  for (const failure of failures) {
+    notes.push({
+      level: "warning",
+      code: "listing-failure",
+      ...(failure.env === undefined ? {} : { env: failure.env }),
+      message: `listing ${failure.kind} in ${failure.scope} failed${failure.code ? ` (${failure.code})` : ""}: ${failure.message}`,
+    });
+  }
+
+  const environments = [...byEnv.keys()].sort(compareText).map((env) => ({
+    env,
+    resources: byEnv.get(env)!.slice().sort((a, b) => compareText(a.kind, b.kind) || compareText(a.id, b.id)),
+    failures: failures.filter((f) => f.env === undefined || f.env === env),
+  }));
+  return { environments, notes };
+}
+
+/** Code-unit order, independent of the host's locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,177 @@
+import type { DiscoveredResource, KindName } from "../kinds/kind-adapter";
+import type { OnExpiry } from "../model";
+
+/**
+ * What the reaper means to do, as plain JSON-serialisable data: printed for a dry
+ * run (`renderPlan`), written to the audit bucket at the start of a run, and
+ * executed by `act`. `decide`, `planPause` and `planResume` produce it.
+ */
+export interface Plan {
+  readonly version: 1;
+  /** The clock `decide` was given (ISO-8601 UTC). */
+  readonly createdAt: string;
+  /** Environments to act on, in execution order (earliest expiry first, then id). */
+  readonly environments: readonly EnvironmentPlan[];
+  /** Environments with destructive actions held back by the blast-radius cap, in the order they would run. */
+  readonly deferred: readonly DeferredEnvironment[];
+  /** Everything skipped or worth a human's attention, sorted by environment. */
+  readonly notes: readonly PlanNote[];
+}
+
+/**
+ * Why an environment is in the plan:
+ * - `warn`: expiry is near (or past) and the owner has not been told: notify, then mark `expiring`
+ * - `reap`: expired, notified, on-expiry `delete` or `snapshot-delete`: mark `reaping`, delete in phases
+ * - `pause`: over budget, or expired with on-expiry `pause`: scale to zero and stop, then mark `paused`
+ * - `restop`: paused, but AWS restarted its database after 7 days: stop it again
+ * - `resume`: asked for by an operator (`planResume`): the exact reverse of `pause`
+ * - `unwarn`: marked `expiring` but extended out of the warning window: back to `active`
+ * - `extend`: asked for by an operator (`planExtend`): write `ephemera:extended-until` on every resource
+ */
+export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend";
+
+/** The ordered phases of one environment; `act` starts a phase only when every action of the previous one succeeded. */
+export interface EnvironmentPlan {
+  readonly env: string;
+  readonly intent: Intent;
+  readonly reason: string;
+  /** The environment's expiry, when known. */
+  readonly expiresAt?: string;
+  readonly onExpiry?: OnExpiry;
+  readonly phases: readonly PlanPhase[];
+}
+
+export type PhaseName =
+  | "notify"
+  | "mark"
+  | "namespace"
+  | "nodegroup"
+  | "database"
+  | "database-dependencies"
+  | "resources"
+  | "network"
+  | "billing";
+
+export interface PlanPhase {
+  readonly name: PhaseName;
+  readonly actions: readonly PlannedAction[];
+}
+
+export type PlannedAction = TagAction | DeleteAction | PauseAction | ResumeAction | NotifyAction;
+
+/** Operations that stop spending or remove data: never planned for an environment the reaper cannot fully see. */
+export const DESTRUCTIVE_ACTIONS: ReadonlySet<PlannedAction["type"]> = new Set(["delete", "pause"]);
+
+export interface TagAction {
+  readonly type: "tag";
+  readonly resource: DiscoveredResource;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly reason: string;
+}
+
+export interface DeleteAction {
+  readonly type: "delete";
+  readonly resource: DiscoveredResource;
+  /** Set for a database of a `snapshot-delete` environment. */
+  readonly finalSnapshotName?: string;
+  readonly reason: string;
+}
+
+export interface PauseAction {
+  readonly type: "pause";
+  readonly resource: DiscoveredResource;
+  readonly reason: string;
+}
+
+export interface ResumeAction {
+  readonly type: "resume";
+  readonly resource: DiscoveredResource;
+  readonly reason: string;
+}
+
+export interface NotifyAction {
+  readonly type: "notify";
+  readonly topicArn: string;
+  /** The `ephemera:owner` value(s) the message is for. */
+  readonly owner: string;
+  readonly subject: string;
+  readonly message: string;
+  readonly reason: string;
+}
+
+export interface DeferredEnvironment {
+  readonly env: string;
+  readonly intent: Intent;
+  readonly expiresAt?: string;
+  readonly reason: string;
+}
+
+export type NoteCode =
+  | "unmanaged"
+  | "invalid-env"
+  | "audit-bucket"
+  | "protected"
+  | "unknown-expiry"
+  | "malformed-on-expiry"
+  | "conflicting-on-expiry"
+  | "fail-closed"
+  | "listing-failure"
+  | "deferred"
+  | "no-notification-topic"
+  | "budget-alert-unknown-env"
+  | "over-budget"
+  | "awaiting-notification"
+  | "stale-state"
+  | "not-found";
+
+export interface PlanNote {
+  readonly level: "info" | "warning";
+  readonly code: NoteCode;
+  readonly env?: string;
+  readonly resource?: { readonly kind: KindName; readonly id: string };
+  readonly message: string;
+}
+
+/**
+ * Teardown order: what runs on a thing goes before the thing (workloads before the
+ * node group, the database before its subnet group and secret), instances before the
+ * security groups their interfaces hold, and the budget and schedules last so the
+ * environment stays watched until it is gone. Kinds added later land in `resources`
+ * until given a row here (the compiler asks for one).
+ */
+export const DELETE_PHASE: Readonly<Record<KindName, PhaseName>> = {
+  "k8s-namespace": "namespace",
+  "eks-nodegroup": "nodegroup",
+  "rds-instance": "database",
+  "db-subnet-group": "database-dependencies",
+  secret: "database-dependencies",
+  "ec2-instance": "resources",
+  "s3-bucket": "resources",
+  "security-group": "network",
+  budget: "billing",
+  "scheduler-schedule": "billing",
+};
+
+export const DELETE_PHASE_ORDER: readonly PhaseName[] = [
+  "namespace",
+  "nodegroup",
+  "database",
+  "database-dependencies",
+  "resources",
+  "network",
+  "billing",
+];
+
+/**
+ * Pause order: workloads first (so nothing crash-loops on a vanishing node), then
+ * capacity, then the database. Resume runs the reverse. Kinds without a row cost
+ * nothing idle and are only tagged.
+ */
+export const PAUSE_PHASE: Readonly<Partial<Record<KindName, PhaseName>>> = {
+  "k8s-namespace": "namespace",
+  "eks-nodegroup": "nodegroup",
+  "ec2-instance": "resources",
+  "rds-instance": "database",
+};
+
+export const PAUSE_PHASE_ORDER: readonly PhaseName[] = ["namespace", "nodegroup", "resources", "database"];

@@ -1,0 +1,40 @@
+import { ALL_KIND_ADAPTERS } from "../kinds";
+import type { KindContext } from "../runtime/kind-context";
+import { mapWithLimit } from "../support/map-with-limit";
+import { listingFailure } from "../support/outcomes";
+import type { DiscoveredResource, Inventory, KindAdapter, ListingFailure } from "../kinds/kind-adapter";
+import { isManagedByEphemera } from "../model";
+import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
+
+export interface DiscoverOptions {
+  /** Adapters listing at once (each also bounds its own fan-out). @default 4 */
+  readonly concurrency?: number;
+}
+
+/**
+ * The reaper's first stage: every adapter's listing, concatenated. A listing that
+ * throws becomes a ListingFailure for its kind; whatever an adapter returns, nothing
+ * without `ephemera:managed-by=ephemera`, and never the audit bucket, gets through.
+ */
+export async function discover(
+  ctx: KindContext,
+  adapters: readonly KindAdapter<KindContext>[] = ALL_KIND_ADAPTERS,
+  options: DiscoverOptions = {},
+): Promise<Inventory> {
+  const listed = await mapWithLimit(adapters, options.concurrency ?? 4, async (adapter): Promise<Inventory> => {
+    try {
+      return await adapter.list(ctx);
+    } catch (err) {
+      return { resources: [], failures: [listingFailure(adapter.kind, "list", err)] };
+    }
+  });
+  const resources: DiscoveredResource[] = [];
+  const failures: ListingFailure[] = [];
+  for (const inventory of listed) {
+    failures.push(...inventory.failures);
+    for (const resource of inventory.resources) {
+      if (isManagedByEphemera(resource.tags) && !refersToAuditBucket(resource, ctx.auditBucket)) resources.push(resource);
+    }
+  }
+  return { resources, failures };
+}

@@ -1,0 +1,203 @@
+import { BudgetsClient } from "@aws-sdk/client-budgets";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { createEksToken, type SigningCredentials } from "../kube/eks-token";
+import { KubeClient } from "../kube/kube-client";
+import { sdkRetryOptions } from "./reaper-config";
+
+/** Where and as whom the AWS clients connect; every field falls back to the environment. */
+export interface AwsConnection {
+  /** @default - AWS_REGION, else AWS_DEFAULT_REGION */
+  readonly region?: string;
+  /** One endpoint for every service (a local emulator). @default - AWS_ENDPOINT_URL, else each service's own */
+  readonly endpoint?: string;
+  /** @default - the SDK's default credential chain */
+  readonly credentials?: SigningCredentials | (() => Promise<SigningCredentials>);
+  /** S3 path-style addressing. @default true when an endpoint is set (emulators need it), else false */
+  readonly forcePathStyle?: boolean;
+  /** Named profile of the shared config/credentials files. @default - AWS_PROFILE, else the default chain */
+  readonly profile?: string;
+}
+
+export interface KindContextOptions {
+  readonly aws?: AwsConnection;
+  /** The account acted in; Budgets needs it. @default - asked of STS GetCallerIdentity once, when first needed */
+  readonly accountId?: string;
+  /** The audit bucket: never listed, never emptied, never deleted, whatever its tags say. */
+  readonly auditBucket: string;
+  /** EKS clusters whose namespaces are looked at. @default - none: no Kubernetes namespaces are listed */
+  readonly kubernetesClusters?: readonly string[];
+  /**
+   * Builds the Kubernetes client for a cluster.
+   * @default - the endpoint and CA from EKS DescribeCluster, with an EKS bearer token
+   */
+  readonly kubeClientFactory?: (clusterName: string, ctx: KindContext) => Promise<KubeClient> | KubeClient;
+  /** Attempts per AWS call, with adaptive (client-side rate-limited) retries. @default 5 */
+  readonly maxAttempts?: number;
+  /** Calls in flight per listing when it fans out (tags per bucket, node groups per cluster). @default 5 */
+  readonly listConcurrency?: number;
+}
+
+/** How long one EKS token is reused; EKS accepts it for 15 minutes. */
+const TOKEN_REUSE_MS = 5 * 60_000;
+
+/**
+ * What every kind adapter is given: the region, the account, one lazily created SDK
+ * v3 client per service (all built from one base config, with adaptive retries for
+ * throttling), the audit bucket to stay away from, and Kubernetes access per EKS cluster.
+ */
+export class KindContext {
+  readonly region: string;
+  readonly auditBucket: string;
+  readonly kubernetesClusters: readonly string[];
+  readonly listConcurrency: number;
+  private readonly base: {
+    region: string;
+    endpoint?: string;
+    credentials?: SigningCredentials | (() => Promise<SigningCredentials>);
+    profile?: string;
+    retryMode: "adaptive";
+    maxAttempts: number;
+  };
+  private readonly forcePathStyle: boolean;
+  private readonly clients = new Map<string, { destroy(): void }>();
+  private readonly kubeClients = new Map<string, Promise<KubeClient>>();
+  private accountIdPromise?: Promise<string>;
+
+  constructor(private readonly options: KindContextOptions) {
+    const env = process.env;
+    const region = options.aws?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (region === undefined || region === "") {
+      throw new Error("KindContext needs a region: pass aws.region or set AWS_REGION");
+    }
+    const endpoint = options.aws?.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
+    this.region = region;
+    this.auditBucket = options.auditBucket;
+    this.kubernetesClusters = options.kubernetesClusters ?? [];
+    this.listConcurrency = options.listConcurrency ?? 5;
+    this.forcePathStyle = options.aws?.forcePathStyle ?? endpoint !== undefined;
+    this.base = {
+      region,
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(options.aws?.credentials === undefined ? {} : { credentials: options.aws.credentials }),
+      ...(options.aws?.profile === undefined ? {} : { profile: options.aws.profile }),
+      ...sdkRetryOptions({ awsMaxAttempts: options.maxAttempts ?? 5 }),
+    };
+    if (options.accountId !== undefined) this.accountIdPromise = Promise.resolve(options.accountId);
+  }
+
+  get eks(): EKSClient {
+    return this.client("eks", () => new EKSClient(this.base));
+  }
+  get rds(): RDSClient {
+    return this.client("rds", () => new RDSClient(this.base));
+  }
+  get ec2(): EC2Client {
+    return this.client("ec2", () => new EC2Client(this.base));
+  }
+  get s3(): S3Client {
+    return this.client("s3", () => new S3Client({ ...this.base, forcePathStyle: this.forcePathStyle }));
+  }
+  get budgets(): BudgetsClient {
+    return this.client("budgets", () => new BudgetsClient(this.base));
+  }
+  get scheduler(): SchedulerClient {
+    return this.client("scheduler", () => new SchedulerClient(this.base));
+  }
+  get secretsManager(): SecretsManagerClient {
+    return this.client("secretsManager", () => new SecretsManagerClient(this.base));
+  }
+  get tagging(): ResourceGroupsTaggingAPIClient {
+    return this.client("tagging", () => new ResourceGroupsTaggingAPIClient(this.base));
+  }
+  get sts(): STSClient {
+    return this.client("sts", () => new STSClient(this.base));
+  }
+
+  /** The account id: as configured, else from STS once (a failed lookup is retried next time). */
+  accountId(): Promise<string> {
+    if (this.accountIdPromise === undefined) {
+      const lookup = this.sts.send(new GetCallerIdentityCommand({})).then(({ Account }) => {
+        if (Account === undefined) throw new Error("STS GetCallerIdentity returned no account id");
+        return Account;
+      });
+      this.accountIdPromise = lookup;
+      lookup.catch(() => {
+        if (this.accountIdPromise === lookup) this.accountIdPromise = undefined;
+      });
+    }
+    return this.accountIdPromise;
+  }
+
+  /** The Kubernetes client for one EKS cluster, built once (a failed build is retried next time). */
+  kube(clusterName: string): Promise<KubeClient> {
+    let client = this.kubeClients.get(clusterName);
+    if (client === undefined) {
+      const factory = this.options.kubeClientFactory;
+      client = Promise.resolve(factory ? factory(clusterName, this) : this.eksKubeClient(clusterName));
+      this.kubeClients.set(clusterName, client);
+      client.catch(() => this.kubeClients.delete(clusterName));
+    }
+    return client;
+  }
+
+  /**
+   * A bearer-token source for one EKS cluster, signed with this context's credentials;
+   * a token is reused for a few minutes, well inside the 15 minutes EKS accepts it.
+   */
+  eksTokenProvider(clusterName: string): () => Promise<string> {
+    let cached: { token: string; at: number } | undefined;
+    return async () => {
+      const now = Date.now();
+      if (cached === undefined || now - cached.at > TOKEN_REUSE_MS) {
+        const token = await createEksToken({ clusterName, region: this.region, credentials: this.signingCredentials() });
+        cached = { token, at: now };
+      }
+      return cached.token;
+    };
+  }
+
+  /** Closes every client this context made (sockets included); the context is not used afterwards. */
+  async destroy(): Promise<void> {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+    const kubes = [...this.kubeClients.values()];
+    this.kubeClients.clear();
+    for (const settled of await Promise.allSettled(kubes)) {
+      if (settled.status === "fulfilled") settled.value.close();
+    }
+  }
+
+  private client<T extends { destroy(): void }>(key: string, create: () => T): T {
+    let client = this.clients.get(key) as T | undefined;
+    if (client === undefined) {
+      client = create();
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  private signingCredentials(): SigningCredentials | (() => Promise<SigningCredentials>) {
+    return this.base.credentials ?? (() => this.sts.config.credentials());
+  }
+
+  private async eksKubeClient(clusterName: string): Promise<KubeClient> {
+    const { cluster } = await this.eks.send(new DescribeClusterCommand({ name: clusterName }));
+    const endpoint = cluster?.endpoint;
+    const caData = cluster?.certificateAuthority?.data;
+    if (endpoint === undefined || caData === undefined) {
+      throw new Error(`EKS cluster ${clusterName} has no API endpoint or certificate authority yet`);
+    }
+    return new KubeClient({
+      server: endpoint,
+      caPem: Buffer.from(caData, "base64").toString("utf8"),
+      token: this.eksTokenProvider(clusterName),
+    });
+  }
+}

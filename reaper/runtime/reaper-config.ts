@@ -1,0 +1,111 @@
+import { DEFAULT_MAX_TTL } from "../model";
+
+const HOUR = 3_600_000;
+
+/** Object Lock mode of each audit record: COMPLIANCE cannot be shortened or bypassed by anyone. */
+export type AuditLockMode = "COMPLIANCE" | "GOVERNANCE";
+
+/** Everything the reaper engine reads from its deployment; decide, act, audit and sweep take this one shape. */
+export interface ReaperConfig {
+  /**
+   * AWS accounts the sweep may act in. The caller's account (STS) must be listed,
+   * or the sweep acts on nothing.
+   * @default - none: an unconfigured reaper refuses to act anywhere
+   */
+  readonly allowedAccounts: readonly string[];
+  /** The audit bucket: records are written here, and no plan action may ever touch it. */
+  readonly auditBucket: string;
+  /** Days each audit record is retained under Object Lock. @default 365 */
+  readonly auditRetentionDays: number;
+  /** Object Lock mode written on each record; matches the AuditBucket construct's default. @default GOVERNANCE */
+  readonly auditLockMode: AuditLockMode;
+  /**
+   * Whether each PutObject carries its own retention (mode and retain-until date),
+   * which needs `s3:PutObjectRetention`, or relies on the bucket's default retention alone.
+   * Off by default: the AuditBucket's policy denies `s3:PutObjectRetention` to all
+   * but break-glass, so that nobody can shorten a record's retention, and its default
+   * retention locks every new record anyway.
+   * @default false
+   */
+  readonly auditPerObjectRetention: boolean;
+  /** How long before expiry the owner is warned and the environment marked `expiring`, in ms. @default 1 hour */
+  readonly warningWindowMs: number;
+  /** Most environments that get a destructive action (delete, pause) in one run; the rest are deferred. @default 10 */
+  readonly maxEnvironmentsPerRun: number;
+  /** Environments acted on at once; phases within one environment always run in order. @default 4 */
+  readonly concurrency: number;
+  /**
+   * SNS topic for owner notifications when the `ephemera:owner` tag is not itself an SNS topic ARN.
+   * @default - none: such owners are not notified, and the plan says so
+   */
+  readonly notificationTopicArn?: string;
+  /** Longest ttl the reaper accepts; a longer one makes the expiry unknown. @default 14 days */
+  readonly maxTtlMs: number;
+  /** Attempts per AWS call, with the SDK's adaptive (client-side rate limiting) retry mode. @default 5 */
+  readonly awsMaxAttempts: number;
+}
+
+/** The fields with defaults may be left out. */
+export type ReaperConfigInput = Pick<ReaperConfig, "auditBucket"> & Partial<Omit<ReaperConfig, "auditBucket">>;
+
+export const DEFAULT_REAPER_CONFIG = {
+  allowedAccounts: [] as readonly string[],
+  auditRetentionDays: 365,
+  auditLockMode: "GOVERNANCE" as AuditLockMode,
+  auditPerObjectRetention: false,
+  warningWindowMs: HOUR,
+  maxEnvironmentsPerRun: 10,
+  concurrency: 4,
+  maxTtlMs: DEFAULT_MAX_TTL,
+  awsMaxAttempts: 5,
+} as const;
+
+/** Fills in defaults and rejects values that would make the reaper unsafe or useless. */
+export function reaperConfig(input: ReaperConfigInput): ReaperConfig {
+  const config: ReaperConfig = { ...DEFAULT_REAPER_CONFIG, ...withoutUndefined(input), auditBucket: input.auditBucket ?? "" };
+  const problems: string[] = [];
+  if (config.auditBucket.trim() === "") problems.push("auditBucket is empty");
+  for (const account of config.allowedAccounts) {
+    if (!/^\d{12}$/.test(account)) problems.push(`allowedAccounts entry ${JSON.stringify(account)} is not a 12-digit account id`);
+  }
+  const whole = (name: keyof ReaperConfig, min: number) => {
+    const value = config[name];
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+      problems.push(`${name} must be a whole number of at least ${min}, got ${String(value)}`);
+    }
+  };
+  whole("auditRetentionDays", 1);
+  whole("warningWindowMs", 0);
+  whole("maxEnvironmentsPerRun", 0);
+  whole("concurrency", 1);
+  whole("maxTtlMs", 1);
+  whole("awsMaxAttempts", 1);
+  if (config.auditLockMode !== "COMPLIANCE" && config.auditLockMode !== "GOVERNANCE") {
+    problems.push(`auditLockMode must be COMPLIANCE or GOVERNANCE, got ${String(config.auditLockMode)}`);
+  }
+  if (config.notificationTopicArn !== undefined && !isSnsTopicArn(config.notificationTopicArn)) {
+    problems.push(`notificationTopicArn ${JSON.stringify(config.notificationTopicArn)} is not an SNS topic ARN`);
+  }
+  if (problems.length > 0) throw new Error(`invalid reaper config: ${problems.join("; ")}`);
+  return config;
+}
+
+/**
+ * What every AWS client the reaper creates should be given (kind-context, audit, SNS, STS):
+ * adaptive retry backs off on throttling across all calls of a client, so a large sweep
+ * slows down instead of failing.
+ */
+export function sdkRetryOptions(config: Pick<ReaperConfig, "awsMaxAttempts">): {
+  retryMode: "adaptive";
+  maxAttempts: number;
+} {
+  return { retryMode: "adaptive", maxAttempts: config.awsMaxAttempts };
+}
+
+export function isSnsTopicArn(text: string): boolean {
+  return /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(text);
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

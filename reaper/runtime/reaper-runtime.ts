@@ -1,0 +1,95 @@
+import { SNSClient } from "@aws-sdk/client-sns";
+import { S3AuditStore } from "../audit/s3-audit-store";
+import { discover } from "../discovery/discover";
+import type { EphemeraSettings } from "./settings";
+import { ALL_KIND_ADAPTERS } from "../kinds";
+import { type AwsConnection, KindContext, type KindContextOptions } from "./kind-context";
+import type { Inventory } from "../kinds/kind-adapter";
+import type { Notifier } from "../action/notifier";
+import { onlyEnvironments } from "../discovery/only-environments";
+import { type ReaperConfig, sdkRetryOptions } from "./reaper-config";
+import { snsNotifier } from "../action/sns-notifier";
+import { stsCallerAccount } from "./sts-caller-account";
+
+export interface ReaperRuntimeOptions {
+  /** @default - the SDK's default credential chain (or the settings' profile) */
+  readonly credentials?: AwsConnection["credentials"];
+  /** @default - EKS DescribeCluster and an EKS token (see KindContext) */
+  readonly kubeClientFactory?: KindContextOptions["kubeClientFactory"];
+}
+
+/**
+ * What a reaper process builds once from its settings and reuses: the kind context (one
+ * SDK client per service), the audit store, the notifier and the account lookup. The
+ * Lambda keeps one per cold start; the CLI one per command.
+ */
+export class ReaperRuntime {
+  readonly ctx: KindContext;
+  readonly notifier: Notifier;
+  /** The caller's account, asked of STS every time: the account guard never trusts a configured id. */
+  readonly callerAccount: () => Promise<string>;
+  private snsClient?: SNSClient;
+
+  constructor(
+    readonly settings: EphemeraSettings,
+    private readonly options: ReaperRuntimeOptions = {},
+  ) {
+    this.ctx = new KindContext({
+      aws: this.connection(),
+      auditBucket: settings.reaper.auditBucket,
+      kubernetesClusters: settings.clusters,
+      ...(options.kubeClientFactory === undefined ? {} : { kubeClientFactory: options.kubeClientFactory }),
+      maxAttempts: settings.reaper.awsMaxAttempts,
+    });
+    this.callerAccount = stsCallerAccount(this.ctx.sts);
+    this.notifier = snsNotifier(this.sns);
+  }
+
+  get config(): ReaperConfig {
+    return this.settings.reaper;
+  }
+
+  get sns(): SNSClient {
+    this.snsClient ??= new SNSClient({
+      region: this.settings.aws.region,
+      ...(this.settings.aws.endpoint === undefined ? {} : { endpoint: this.settings.aws.endpoint }),
+      ...(this.options.credentials === undefined ? {} : { credentials: this.options.credentials }),
+      ...(this.settings.aws.profile === undefined ? {} : { profile: this.settings.aws.profile }),
+      ...sdkRetryOptions(this.settings.reaper),
+    });
+    return this.snsClient;
+  }
+
+  /** The audit bucket as the engine writes to it; `clock` stamps each record's retention. */
+  auditStore(clock?: () => Date): S3AuditStore {
+    const { auditBucket, auditRetentionDays, auditLockMode, auditPerObjectRetention } = this.settings.reaper;
+    return new S3AuditStore(this.ctx.s3, auditBucket, {
+      retentionDays: auditRetentionDays,
+      lockMode: auditLockMode,
+      perObjectRetention: auditPerObjectRetention,
+      ...(clock === undefined ? {} : { clock }),
+    });
+  }
+
+  /** Every kind's listing; only the named environments' resources (and failures that may hide them) when `envs` is given. */
+  async discover(envs?: readonly string[]): Promise<Inventory> {
+    const inventory = await discover(this.ctx, ALL_KIND_ADAPTERS);
+    return envs === undefined ? inventory : onlyEnvironments(inventory, envs);
+  }
+
+  /** Closes every client (sockets included). */
+  async destroy(): Promise<void> {
+    this.snsClient?.destroy();
+    await this.ctx.destroy();
+  }
+
+  private connection(): AwsConnection {
+    const { region, endpoint, profile } = this.settings.aws;
+    return {
+      region,
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(profile === undefined ? {} : { profile }),
+      ...(this.options.credentials === undefined ? {} : { credentials: this.options.credentials }),
+    };
+  }
+}

@@ -1,0 +1,226 @@
+import { DEFAULT_MAX_TTL, tryParseDuration } from "../model";
+import { quote } from "../model/invalid-value-error";
+import { isSnsTopicArn, type ReaperConfig, reaperConfig } from "./reaper-config";
+
+const DAY = 86_400_000;
+/** A max TTL beyond a year is a typo, not a policy. */
+const MAX_MAX_TTL = 366 * DAY;
+
+/**
+ * Everything the Lambda and the CLI read from their environment: the reaper's config,
+ * where to connect, and the few settings that are not the engine's.
+ */
+export interface EphemeraSettings {
+  readonly reaper: ReaperConfig;
+  /** Discover, decide and print; execute nothing, write nothing. */
+  readonly dryRun: boolean;
+  /** EKS clusters whose namespaces are environments' namespaces. */
+  readonly clusters: readonly string[];
+  /** Schedule group searched for an environment's one-shot `ephemera-expiry-<env>` schedule. */
+  readonly expiryScheduleGroup: string;
+  readonly aws: { readonly region: string; readonly profile?: string; readonly endpoint?: string };
+}
+
+/**
+ * One setting: the environment variable the Lambda and the CLI read, the CLI flag that
+ * overrides it, and what it defaults to (for `--help` and the README).
+ */
+export interface SettingSpec {
+  readonly env: string;
+  readonly flag: string;
+  readonly defaultText: string;
+  readonly description: string;
+}
+
+export const SETTINGS = {
+  auditBucket: { env: "EPHEMERA_AUDIT_BUCKET", flag: "--audit-bucket", defaultText: "required", description: "the audit bucket's name" },
+  allowedAccounts: {
+    env: "EPHEMERA_ALLOWED_ACCOUNTS",
+    flag: "--allowed-accounts",
+    defaultText: "none: nothing is ever changed",
+    description: "comma-separated 12-digit account ids the reaper may act in",
+  },
+  warningWindow: { env: "EPHEMERA_WARNING_WINDOW", flag: "--warning-window", defaultText: "1h", description: "how long before expiry the owner is warned" },
+  maxEnvsPerRun: {
+    env: "EPHEMERA_MAX_ENVS_PER_RUN",
+    flag: "--max-envs-per-run",
+    defaultText: "10",
+    description: "most environments deleted or paused in one run",
+  },
+  dryRun: { env: "EPHEMERA_DRY_RUN", flag: "--dry-run", defaultText: "false", description: "plan only: change nothing, write no audit records" },
+  clusters: { env: "EPHEMERA_CLUSTERS", flag: "--clusters", defaultText: "none", description: "comma-separated EKS cluster names whose namespaces are looked at" },
+  notificationTopicArn: {
+    env: "EPHEMERA_NOTIFICATION_TOPIC_ARN",
+    flag: "--notification-topic-arn",
+    defaultText: "none",
+    description: "SNS topic for owners whose ephemera:owner is not a topic ARN",
+  },
+  maxTtl: { env: "EPHEMERA_MAX_TTL", flag: "--max-ttl", defaultText: "14d", description: "longest ttl accepted, and the most life extend can give from now" },
+  expiryScheduleGroup: {
+    env: "EPHEMERA_EXPIRY_SCHEDULE_GROUP",
+    flag: "--expiry-schedule-group",
+    defaultText: "default",
+    description: "schedule group of the one-shot ephemera-expiry-<env> schedules",
+  },
+  region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in" },
+  profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },
+  endpoint: { env: "AWS_ENDPOINT_URL", flag: "--endpoint-url", defaultText: "each service's own", description: "one endpoint for every service (a local emulator)" },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** Values given on the command line, which win over the environment. */
+export type SettingOverrides = { readonly [K in SettingName]?: K extends "dryRun" ? boolean : string };
+
+/** A setting is missing or malformed; the message names the variable (or flag) and how to fix it. */
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+}
+
+/**
+ * Reads the settings from environment variables (`EPHEMERA_*`, `AWS_REGION`,
+ * `AWS_PROFILE`, `AWS_ENDPOINT_URL`), with command-line overrides winning. Throws a
+ * {@link SettingsError} naming the variable or flag that is wrong, and the fix.
+ */
+export function readSettings(env: Readonly<Record<string, string | undefined>>, overrides: SettingOverrides = {}): EphemeraSettings {
+  /** The text of a setting and where it came from (a flag wins, then the variable; empty counts as unset). */
+  const source = (name: Exclude<SettingName, "dryRun">): { text: string; from: string } | undefined => {
+    const flag = overrides[name];
+    if (flag !== undefined) return { text: flag, from: SETTINGS[name].flag };
+    const value = env[SETTINGS[name].env];
+    return value === undefined || value.trim() === "" ? undefined : { text: value, from: SETTINGS[name].env };
+  };
+  const problem = (from: string, text: string, what: string, fix: string) => new SettingsError(`${from} ${quote(text)} ${what}; ${fix}`);
+
+  const bucket = source("auditBucket");
+  if (bucket === undefined) {
+    throw new SettingsError(
+      `${SETTINGS.auditBucket.env} is not set; set it to the audit bucket's name (e.g. ${SETTINGS.auditBucket.env}=acme-ephemera-audit) or pass ${SETTINGS.auditBucket.flag} <name>`,
+    );
+  }
+  const auditBucket = bucket.text.trim();
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(auditBucket)) {
+    throw problem(bucket.from, bucket.text, "is not an S3 bucket name", `use the bucket's name only, such as "acme-ephemera-audit"`);
+  }
+
+  const accounts = source("allowedAccounts");
+  const allowedAccounts = list(accounts?.text);
+  for (const account of allowedAccounts) {
+    if (!/^\d{12}$/.test(account)) {
+      throw problem(accounts!.from, account, "is not a 12-digit AWS account id", `list account ids separated by commas, such as "123456789012,210987654321"`);
+    }
+  }
+
+  const duration = (name: "warningWindow" | "maxTtl", fallback: number, max: number): number => {
+    const given = source(name);
+    if (given === undefined) return fallback;
+    if (name === "warningWindow" && given.text.trim() === "0") return 0;
+    const parsed = tryParseDuration(given.text.trim(), { field: given.from, max });
+    if (!parsed.ok) throw new SettingsError(parsed.error.message);
+    return parsed.value;
+  };
+  const maxTtlMs = duration("maxTtl", DEFAULT_MAX_TTL, MAX_MAX_TTL);
+  const warningWindowMs = duration("warningWindow", 3_600_000, maxTtlMs);
+
+  const cap = source("maxEnvsPerRun");
+  let maxEnvironmentsPerRun = 10;
+  if (cap !== undefined) {
+    const text = cap.text.trim();
+    if (!/^\d{1,6}$/.test(text)) throw problem(cap.from, cap.text, "is not a whole number", `use a count such as "10" (0 deletes and pauses nothing)`);
+    maxEnvironmentsPerRun = Number(text);
+  }
+
+  let dryRun = false;
+  if (overrides.dryRun !== undefined) {
+    dryRun = overrides.dryRun;
+  } else {
+    const text = env[SETTINGS.dryRun.env];
+    if (text !== undefined && text.trim() !== "") {
+      const word = text.trim().toLowerCase();
+      if (word !== "true" && word !== "false") {
+        throw problem(SETTINGS.dryRun.env, text, "is not true or false", `set ${SETTINGS.dryRun.env}=true to change nothing, or ${SETTINGS.dryRun.env}=false`);
+      }
+      dryRun = word === "true";
+    }
+  }
+
+  const clusterSource = source("clusters");
+  const clusters = list(clusterSource?.text);
+  for (const cluster of clusters) {
+    if (!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(cluster)) {
+      throw problem(clusterSource!.from, cluster, "is not an EKS cluster name", `list cluster names separated by commas, such as "shared,shared-eu"`);
+    }
+  }
+
+  const topic = source("notificationTopicArn");
+  if (topic !== undefined && !isSnsTopicArn(topic.text.trim())) {
+    throw problem(topic.from, topic.text, "is not an SNS topic ARN", `use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-owners"`);
+  }
+
+  const group = source("expiryScheduleGroup");
+  const expiryScheduleGroup = group?.text.trim() ?? "default";
+  if (!/^[0-9a-zA-Z._-]{1,64}$/.test(expiryScheduleGroup)) {
+    throw problem(group!.from, group!.text, "is not a schedule group name", `use letters, digits, '.', '_' and '-', such as "default"`);
+  }
+
+  const regionSource = source("region") ?? (env.AWS_DEFAULT_REGION?.trim() ? { text: env.AWS_DEFAULT_REGION, from: "AWS_DEFAULT_REGION" } : undefined);
+  if (regionSource === undefined) {
+    throw new SettingsError(`${SETTINGS.region.env} is not set; set it to the environments' region (e.g. ${SETTINGS.region.env}=us-east-1) or pass ${SETTINGS.region.flag} <region>`);
+  }
+  const region = regionSource.text.trim();
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw problem(regionSource.from, regionSource.text, "is not an AWS region", `use a region code such as "us-east-1"`);
+  }
+  const profile = source("profile")?.text.trim();
+  const endpointSource = source("endpoint");
+  let endpoint: string | undefined;
+  if (endpointSource !== undefined) {
+    endpoint = endpointSource.text.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      throw problem(endpointSource.from, endpointSource.text, "is not an http(s) URL", `use one such as "http://127.0.0.1:5000", or leave it unset for AWS itself`);
+    }
+  }
+
+  let reaper: ReaperConfig;
+  try {
+    reaper = reaperConfig({
+      auditBucket,
+      allowedAccounts,
+      warningWindowMs,
+      maxEnvironmentsPerRun,
+      maxTtlMs,
+      ...(topic === undefined ? {} : { notificationTopicArn: topic.text.trim() }),
+    });
+  } catch (err) {
+    // Every field was checked above; this is a guard against the two drifting apart.
+    throw new SettingsError(err instanceof Error ? err.message : String(err));
+  }
+
+  return {
+    reaper,
+    dryRun,
+    clusters,
+    expiryScheduleGroup,
+    aws: { region, ...(profile ? { profile } : {}), ...(endpoint === undefined ? {} : { endpoint }) },
+  };
+}
+
+/** The settings as a table a person reads (`ephemera --help`, the README). */
+export function describeSettings(): string {
+  return Object.values(SETTINGS)
+    .map((s) => `  ${s.env.padEnd(32)} ${s.flag.padEnd(25)} ${s.description} (${s.defaultText === "required" ? "required" : `default: ${s.defaultText}`})`)
+    .join("\n");
+}
+
+function list(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}

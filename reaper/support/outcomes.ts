@@ -1,0 +1,76 @@
+import type { KindName, ListingFailure, OperationResult } from "../kinds/kind-adapter";
+
+type Facts = Readonly<Record<string, string | number | boolean>>;
+
+/** The error code an AWS SDK v3 exception (its `name`), a Kubernetes error (its reason) or a socket error (`ECONNREFUSED`) carries. */
+export function errorCode(err: unknown): string {
+  if (typeof err !== "object" || err === null) return "Error";
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  // A service error's name is its code; a socket error is a plain Error whose code says what happened.
+  const generic = typeof name !== "string" || name === "" || name === "Error" || name === "TypeError";
+  if (generic && typeof code === "string" && code !== "") return code;
+  return typeof name === "string" && name !== "" ? name : "Error";
+}
+
+/** True when the error's code is one of `codes`. */
+export function hasCode(err: unknown, ...codes: string[]): boolean {
+  return codes.includes(errorCode(err));
+}
+
+export function requestIdOf(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const { $metadata, auditId } = err as { $metadata?: { requestId?: unknown }; auditId?: unknown };
+  const id = $metadata?.requestId ?? auditId;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error && err.message !== "") return err.message;
+  return String(err);
+}
+
+/** An operation's failure, with the API's own code and request id for the audit record. */
+export function failed(err: unknown): OperationResult {
+  const requestId = requestIdOf(err);
+  return { ok: false, code: errorCode(err), message: messageOf(err), ...(requestId === undefined ? {} : { requestId }) };
+}
+
+/** A refusal decided here rather than by the API (an Object Lock bucket, a spot instance asked to pause). */
+export function refused(code: string, message: string, facts?: Facts): OperationResult {
+  return { ok: false, code, message, ...(facts === undefined ? {} : { facts }) };
+}
+
+/** Success; `requestId` is the last call's (the one that made the change). */
+export function done(requestId?: string, facts?: Facts): OperationResult {
+  return { ok: true, ...(requestId === undefined ? {} : { requestId }), ...(facts === undefined ? {} : { facts }) };
+}
+
+/** Nothing to do: the resource is already gone, stopped or scaled. */
+export function alreadyDone(message: string, requestId?: string, facts?: Facts): OperationResult {
+  return {
+    ok: true,
+    alreadyDone: true,
+    message,
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(facts === undefined ? {} : { facts }),
+  };
+}
+
+/** Runs an adapter operation so that nothing it throws escapes: the sweep goes on and the error is reported. */
+export async function attempt(operation: () => Promise<OperationResult>): Promise<OperationResult> {
+  try {
+    return await operation();
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+/** A listing that did not complete; `env` only when the failure can hide resources of that one environment. */
+export function listingFailure(kind: KindName, scope: string, err: unknown, env?: string): ListingFailure {
+  return { kind, scope, code: errorCode(err), message: messageOf(err), ...(env === undefined ? {} : { env }) };
+}
+
+/** The `requestId` of an SDK v3 command output. */
+export function requestIdOfOutput(output: { $metadata?: { requestId?: string } }): string | undefined {
+  return output.$metadata?.requestId;
+}

@@ -1,0 +1,373 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  BudgetsClient,
+  DescribeBudgetCommand,
+  DescribeBudgetsCommand,
+  DescribeNotificationsForBudgetCommand,
+  DescribeSubscribersForNotificationCommand,
+  ListTagsForResourceCommand as ListBudgetTagsCommand,
+} from "@aws-sdk/client-budgets";
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import { CreateClusterCommand, DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from "@aws-sdk/client-eks";
+import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient, ListRoleTagsCommand, ListRolesCommand } from "@aws-sdk/client-iam";
+import {
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSubnetGroupsCommand,
+  ListTagsForResourceCommand as ListRdsTagsCommand,
+  RDSClient,
+} from "@aws-sdk/client-rds";
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
+import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { EnvironmentConfig } from "../../../stacks/environment-config";
+import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
+import { TAG, parseDuration } from "../../../reaper/model";
+import { Emulator, useEmulator } from "../../../harness/emulator";
+import { TerraformWorkspace, synthStack, withoutKubernetes } from "../../../harness/terraform";
+
+const ENV = "pr-77";
+const TTL = "2d";
+const OWNER = "octocat@example.com";
+const CLUSTER = "previews";
+const BASELINE_DB = "baseline-db";
+const BASELINE_SNAPSHOT = "baseline-db-2026-11-01";
+
+/** The platform prerequisites an environment stack expects to exist already. */
+interface Platform {
+  readonly vpcId: string;
+  readonly subnetIds: string[];
+  readonly oidcProviderArn: string;
+  readonly pauseTopicArn: string;
+  /** What stands in for the cluster security group when the emulator reports none (see below). */
+  readonly clusterSecurityGroupId: string;
+  readonly clusterSecurityGroupFromEmulator: boolean;
+}
+
+/** The shared VPC and subnets, the EKS cluster and its OIDC provider, the baseline database and snapshot, the pause topic. */
+async function createPlatform(emulator: Emulator): Promise<Platform> {
+  const config = emulator.clientConfig();
+  const ec2 = new EC2Client(config);
+  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.77.0.0/16" }))).Vpc!.VpcId!;
+  const subnetIds = await Promise.all(
+    ["a", "b"].map(async (zone, i) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.77.${i * 16}.0/20`, AvailabilityZone: `us-east-1${zone}` }))).Subnet!.SubnetId!),
+  );
+
+  const iam = new IAMClient(config);
+  const clusterRole = await iam.send(
+    new CreateRoleCommand({
+      RoleName: "eks-cluster",
+      AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+    }),
+  );
+  const eks = new EKSClient(config);
+  await eks.send(new CreateClusterCommand({ name: CLUSTER, roleArn: clusterRole.Role!.Arn!, resourcesVpcConfig: { subnetIds } }));
+  const cluster = (await eks.send(new DescribeClusterCommand({ name: CLUSTER }))).cluster!;
+  const issuer = cluster.identity!.oidc!.issuer!;
+  const oidcProviderArn = (await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuer, ClientIDList: ["sts.amazonaws.com"], ThumbprintList: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"] })))
+    .OpenIDConnectProviderArn!;
+
+  // EKS creates the cluster security group itself; moto 5.2.1 reports none. The
+  // environment's nodes need it (it is what lets them reach the control plane), so the
+  // fixture makes a stand-in and the test points the stack's reference at it.
+  let clusterSecurityGroupId = cluster.resourcesVpcConfig?.clusterSecurityGroupId ?? "";
+  const clusterSecurityGroupFromEmulator = clusterSecurityGroupId !== "";
+  if (!clusterSecurityGroupFromEmulator) {
+    clusterSecurityGroupId = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: `eks-cluster-sg-${CLUSTER}`, Description: "stands in for the EKS cluster security group" })))
+      .GroupId!;
+  }
+
+  const rds = new RDSClient(config);
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: BASELINE_DB,
+      Engine: "postgres",
+      DBInstanceClass: "db.t4g.micro",
+      AllocatedStorage: 20,
+      MasterUsername: "app",
+      MasterUserPassword: "baseline-password-1",
+      StorageEncrypted: true,
+    }),
+  );
+  await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: BASELINE_DB, DBSnapshotIdentifier: BASELINE_SNAPSHOT }));
+
+  const pauseTopicArn = (await new SNSClient(config).send(new CreateTopicCommand({ Name: "ephemera-pause" }))).TopicArn!;
+  return { vpcId, subnetIds, oidcProviderArn, pauseTopicArn, clusterSecurityGroupId, clusterSecurityGroupFromEmulator };
+}
+
+/** The inputs a pipeline would pass as EPHEMERA_* variables, already read (no S3 backend: local state). */
+function environmentConfig(platform: Platform): EnvironmentConfig {
+  return {
+    envId: ENV,
+    ttl: TTL,
+    owner: OWNER,
+    budgetUsd: 30,
+    onExpiry: "delete",
+    region: "us-east-1",
+    clusterName: CLUSTER,
+    oidcProviderArn: platform.oidcProviderArn,
+    vpcId: platform.vpcId,
+    subnetIds: platform.subnetIds,
+    baselineSnapshot: BASELINE_SNAPSHOT,
+    database: true,
+    pauseTopicArn: platform.pauseTopicArn,
+  };
+}
+
+/**
+ * Emulator workaround, in the test only: where the stack reads the cluster security
+ * group from `data.aws_eks_cluster`, put the fixture's stand-in (moto reports none).
+ */
+function withClusterSecurityGroup(tf: Record<string, unknown>, platform: Platform): Record<string, unknown> {
+  if (platform.clusterSecurityGroupFromEmulator) return tf;
+  const reference = /\$\{data\.aws_eks_cluster\.cluster\.vpc_config\[0\]\.cluster_security_group_id\}/g;
+  const json = JSON.stringify(tf);
+  if (!reference.test(json)) throw new Error("the stack no longer reads the cluster security group from data.aws_eks_cluster; update this workaround");
+  return JSON.parse(json.replace(reference, platform.clusterSecurityGroupId)) as Record<string, unknown>;
+}
+
+/**
+ * Emulator workaround, in the test only (as in aws-constructs.test.ts): with
+ * `skip_requesting_account_id` the provider reads a same-account
+ * `referenced_security_group_id` back as "<account>/sg-…", a diff on every plan.
+ */
+function askForAccountId(ws: TerraformWorkspace): void {
+  const file = path.join(ws.dir, "cdk.tf.json");
+  const tf = JSON.parse(fs.readFileSync(file, "utf8")) as { provider: { aws: Record<string, unknown>[] } };
+  for (const block of tf.provider.aws) block.skip_requesting_account_id = false;
+  fs.writeFileSync(file, JSON.stringify(tf, null, 2));
+}
+
+interface StateResource {
+  readonly type: string;
+  readonly name: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+function stateResources(ws: TerraformWorkspace): StateResource[] {
+  type State = { resources?: { mode: string; type: string; name: string; instances: { attributes: Record<string, unknown> }[] }[] };
+  const state = JSON.parse(fs.readFileSync(path.join(ws.dir, "terraform.tfstate"), "utf8")) as State;
+  return (state.resources ?? [])
+    .filter((r) => r.mode === "managed")
+    .flatMap((r) => r.instances.map((i) => ({ type: r.type, name: r.name, attributes: i.attributes })));
+}
+
+type TagList = { Key?: string; Value?: string }[] | undefined;
+const tagsOf = (list: TagList): Record<string, string> => Object.fromEntries((list ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+
+const ENV_TAGS = {
+  [TAG.managedBy]: "ephemera",
+  [TAG.env]: ENV,
+  [TAG.owner]: OWNER,
+  [TAG.ttl]: TTL,
+  [TAG.onExpiry]: "delete",
+  [TAG.budgetUsd]: "30",
+};
+
+/** The slowest resources of an apply or destroy, from Terraform's "... complete after 1m5s" lines. */
+function slowest(output: string, count = 3): string {
+  const done = [...output.matchAll(/^(\S+): (?:Creation|Destruction|Modifications) complete after (?:(\d+)m)?(\d+)s/gm)].map((m) => ({
+    address: m[1]!.replace(/_[0-9A-F]{8}$/, ""),
+    seconds: Number(m[2] ?? 0) * 60 + Number(m[3]),
+  }));
+  return done
+    .sort((x, y) => y.seconds - x.seconds)
+    .slice(0, count)
+    .map((d) => `${d.address} ${d.seconds} s`)
+    .join(", ");
+}
+
+const emulator = useEmulator({ resetBetweenTests: false });
+const timings: Record<string, number> = {};
+const details: string[] = [];
+
+async function timed<T>(label: string, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await run();
+  } finally {
+    timings[label] = Date.now() - started;
+  }
+}
+
+describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
+  let platform: Platform;
+  let synthesized: Record<string, unknown>;
+  let ws: TerraformWorkspace;
+  let out: Record<string, string>;
+
+  beforeAll(async () => {
+    platform = await createPlatform(emulator());
+    details.push(`cluster security group: ${platform.clusterSecurityGroupFromEmulator ? "reported by the emulator" : "a fixture stand-in (the emulator reports none)"}`);
+    const config = environmentConfig(platform);
+    synthesized = synthStack((app) => new EnvironmentStack(app, environmentStackName(config.envId), config));
+    ws = await timed("init", () => TerraformWorkspace.create(withClusterSecurityGroup(withoutKubernetes(synthesized), platform), emulator()));
+    askForAccountId(ws);
+    const applied = await timed("apply", () => ws.apply());
+    details.push(`slowest in apply: ${slowest(applied.output)}`);
+    out = Object.fromEntries(Object.entries(await ws.outputs()).map(([k, v]) => [k, String(v)]));
+  });
+
+  afterAll(() => {
+    console.log(
+      ["environment stack e2e wall times:", ...Object.entries(timings).map(([label, ms]) => `  ${label}: ${(ms / 1000).toFixed(1)} s`), ...details.map((d) => `  ${d}`)].join("\n"),
+    );
+    ws?.dispose();
+  });
+
+  it("applies only AWS resources once the Kubernetes parts are dropped, keeping the cluster's data sources", () => {
+    const types = new Set(stateResources(ws).map((r) => r.type));
+    expect([...types].filter((t) => !t.startsWith("aws_"))).toEqual([]);
+    const data = synthesized.data as Record<string, unknown>;
+    expect(Object.keys(data)).toContain("aws_eks_cluster");
+    expect(Object.keys(synthesized.resource as object).filter((t) => t.startsWith("kubernetes_")).length).toBeGreaterThan(0);
+  });
+
+  it("runs a Spot node group for the environment with its own security group beside the cluster's, tagged", async () => {
+    const eks = new EKSClient(emulator().clientConfig());
+    const group = (await eks.send(new DescribeNodegroupCommand({ clusterName: CLUSTER, nodegroupName: `${ENV}-nodes` }))).nodegroup!;
+    expect(group).toMatchObject({ capacityType: "SPOT", labels: { "ephemera.dev/env": ENV }, scalingConfig: { minSize: 0, desiredSize: 1, maxSize: 3 } });
+    expect(group.tags).toMatchObject(ENV_TAGS);
+
+    const ec2 = new EC2Client(emulator().clientConfig());
+    const [version] = (await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: group.launchTemplate!.id, Versions: ["$Latest"] }))).LaunchTemplateVersions ?? [];
+    const groups = version?.LaunchTemplateData?.SecurityGroupIds ?? [];
+    const [nodeSg] = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [`${ENV}-nodes-nodes`] }] }))).SecurityGroups ?? [];
+    expect([...groups].sort()).toEqual([nodeSg!.GroupId!, platform.clusterSecurityGroupId].sort());
+  });
+
+  it("restores the database from the baseline snapshot, tagged, admitting only the environment's node security group", async () => {
+    const rds = new RDSClient(emulator().clientConfig());
+    const [db] = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `${ENV}-database` }))).DBInstances ?? [];
+    expect(db).toMatchObject({ DBInstanceStatus: "available", StorageEncrypted: true, BackupRetentionPeriod: 0, DeletionProtection: false });
+    expect(tagsOf(db?.TagList)).toMatchObject(ENV_TAGS);
+
+    const ec2 = new EC2Client(emulator().clientConfig());
+    const dbSg = db!.VpcSecurityGroups![0]!.VpcSecurityGroupId!;
+    const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: [dbSg] }] }))).SecurityGroupRules ?? [];
+    const [nodeSg] = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [`${ENV}-nodes-nodes`] }] }))).SecurityGroups ?? [];
+    const ingress = rules.filter((r) => !r.IsEgress);
+    expect(ingress).toEqual([expect.objectContaining({ FromPort: db!.Endpoint!.Port, ReferencedGroupInfo: expect.objectContaining({ GroupId: nodeSg!.GroupId }) })]);
+    expect(ingress[0]?.CidrIpv4).toBeUndefined();
+  });
+
+  it("creates the environment's budget, tagged, alerting the pause topic", async () => {
+    const budgets = new BudgetsClient(emulator().clientConfig());
+    const { Budget } = await budgets.send(new DescribeBudgetCommand({ AccountId: emulator().accountId, BudgetName: `ephemera-${ENV}` }));
+    expect(Budget).toMatchObject({ BudgetType: "COST", CostFilters: { TagKeyValue: [`user:${TAG.env}$${ENV}`] } });
+    expect(Number(Budget?.BudgetLimit?.Amount)).toBe(30);
+    const arn = stateResources(ws).find((r) => r.type === "aws_budgets_budget")!.attributes.arn as string;
+    expect(tagsOf((await budgets.send(new ListBudgetTagsCommand({ ResourceARN: arn }))).ResourceTags)).toMatchObject(ENV_TAGS);
+    const notifications = (await budgets.send(new DescribeNotificationsForBudgetCommand({ AccountId: emulator().accountId, BudgetName: `ephemera-${ENV}` }))).Notifications ?? [];
+    const routed = await Promise.all(
+      notifications.map(async (n) => {
+        const subs = (await budgets.send(new DescribeSubscribersForNotificationCommand({ AccountId: emulator().accountId, BudgetName: `ephemera-${ENV}`, Notification: n }))).Subscribers ?? [];
+        return `${n.NotificationType} ${n.Threshold}% -> ${subs.map((sub) => sub.Address).join(",")}`;
+      }),
+    );
+    // No owner topic among the inputs: only the two alerts that pause.
+    expect(routed.sort()).toEqual([`ACTUAL 100% -> ${platform.pauseTopicArn}`, `FORECASTED 100% -> ${platform.pauseTopicArn}`]);
+  });
+
+  it("tags every taggable resource of the environment, as AWS reports them", async () => {
+    const config = emulator().clientConfig();
+    const ec2 = new EC2Client(config);
+    const rds = new RDSClient(config);
+    const iam = new IAMClient(config);
+    const eks = new EKSClient(config);
+    const budgets = new BudgetsClient(config);
+    const a = (r: StateResource, key: string) => String(r.attributes[key]);
+    const lookups: Record<string, (r: StateResource) => Promise<Record<string, string>>> = {
+      aws_security_group: async (r) => tagsOf((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [a(r, "id")] }))).SecurityGroups?.[0]?.Tags),
+      aws_vpc_security_group_ingress_rule: async (r) =>
+        tagsOf((await ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [a(r, "id")] }))).SecurityGroupRules?.[0]?.Tags),
+      aws_db_subnet_group: async (r) => tagsOf((await rds.send(new ListRdsTagsCommand({ ResourceName: a(r, "arn") }))).TagList),
+      aws_db_instance: async (r) => tagsOf((await rds.send(new ListRdsTagsCommand({ ResourceName: a(r, "arn") }))).TagList),
+      aws_iam_role: async (r) => tagsOf((await iam.send(new ListRoleTagsCommand({ RoleName: a(r, "name") }))).Tags),
+      aws_launch_template: async (r) => tagsOf((await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [a(r, "id")] }))).LaunchTemplates?.[0]?.Tags),
+      aws_eks_node_group: async (r) =>
+        (await eks.send(new DescribeNodegroupCommand({ clusterName: a(r, "cluster_name"), nodegroupName: a(r, "node_group_name") }))).nodegroup?.tags ?? {},
+      aws_budgets_budget: async (r) => tagsOf((await budgets.send(new ListBudgetTagsCommand({ ResourceARN: a(r, "arn") }))).ResourceTags),
+    };
+    const taggable = stateResources(ws).filter((r) => "tags_all" in r.attributes);
+    expect(taggable.map((r) => r.type).sort()).toEqual(
+      [
+        "aws_budgets_budget",
+        "aws_db_instance",
+        "aws_db_subnet_group",
+        "aws_eks_node_group",
+        "aws_iam_role",
+        "aws_iam_role",
+        "aws_launch_template",
+        "aws_security_group",
+        "aws_security_group",
+        "aws_vpc_security_group_ingress_rule",
+      ].sort(),
+    );
+    for (const resource of taggable) {
+      const tags = await lookups[resource.type]!(resource);
+      expect({ resource: `${resource.type}.${resource.name}`, tags }).toEqual({
+        resource: `${resource.type}.${resource.name}`,
+        tags: expect.objectContaining({ ...ENV_TAGS, [TAG.createdAt]: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) }),
+      });
+    }
+  });
+
+  it("outputs the namespace, database endpoint and secret, budget name and an expiry of created-at + ttl", async () => {
+    expect(out).toMatchObject({
+      env_id: ENV,
+      namespace: `env-${ENV}`,
+      service_account: "workload",
+      budget_name: `ephemera-${ENV}`,
+      database_endpoint: expect.stringMatching(/^pr-77-database\..+:\d+$/),
+      database_secret_arn: expect.stringMatching(/^arn:aws:secretsmanager:us-east-1:\d{12}:secret:/),
+    });
+    const budgets = new BudgetsClient(emulator().clientConfig());
+    const arn = stateResources(ws).find((r) => r.type === "aws_budgets_budget")!.attributes.arn as string;
+    const createdAt = tagsOf((await budgets.send(new ListBudgetTagsCommand({ ResourceARN: arn }))).ResourceTags)[TAG.createdAt]!;
+    const expiresAt = Date.parse(out.expires_at!);
+    expect(out.expires_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(expiresAt - Date.parse(createdAt)).toBe(parseDuration(TTL));
+  });
+
+  it("re-plans clean", async () => {
+    const plan = await timed("plan", () => ws.plan());
+    expect({ code: plan.code, output: plan.code === 0 ? "" : plan.output }).toEqual({ code: 0, output: "" });
+  });
+
+  it("destroys the environment and leaves nothing of it behind, only the platform", async () => {
+    const destroyed = await timed("destroy", () => ws.destroy());
+    details.push(`slowest in destroy: ${slowest(destroyed.output)}`);
+    expect(await ws.stateList()).toEqual([]);
+    const config = emulator().clientConfig();
+
+    const eks = new EKSClient(config);
+    expect((await eks.send(new ListNodegroupsCommand({ clusterName: CLUSTER }))).nodegroups ?? []).toEqual([]);
+    const rds = new RDSClient(config);
+    expect(((await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier)).toEqual([BASELINE_DB]);
+    expect(((await rds.send(new DescribeDBSubnetGroupsCommand({}))).DBSubnetGroups ?? []).map((g) => g.DBSubnetGroupName)).not.toContain(`${ENV}-database`);
+    const budgets = new BudgetsClient(config);
+    expect((await budgets.send(new DescribeBudgetsCommand({ AccountId: emulator().accountId }))).Budgets ?? []).toEqual([]);
+    const ec2 = new EC2Client(config);
+    expect((await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG.env}`, Values: [ENV] }] }))).SecurityGroups ?? []).toEqual([]);
+    expect((await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: `tag:${TAG.env}`, Values: [ENV] }] }))).LaunchTemplates ?? []).toEqual([]);
+    const iam = new IAMClient(config);
+    expect(((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName)).toEqual(["eks-cluster"]);
+    // The database's master password secret, which RDS created and owns (moto deletes it with the instance, as AWS does).
+    const secrets = (await new SecretsManagerClient(config).send(new ListSecretsCommand({}))).SecretList ?? [];
+    expect(secrets.map((secret) => secret.ARN)).not.toContain(out.database_secret_arn);
+    const tagged = await new ResourceGroupsTaggingAPIClient(config).send(new GetResourcesCommand({ TagFilters: [{ Key: TAG.env, Values: [ENV] }] }));
+    expect((tagged.ResourceTagMappingList ?? []).map((m) => m.ResourceARN)).toEqual([]);
+  });
+});

@@ -1,0 +1,115 @@
+import type { AuditStore } from "../../reaper/audit/audit-store";
+import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../../reaper/kinds/kind-adapter";
+import type { Notification, Notifier } from "../../reaper/action/notifier";
+
+/** Records every operation in one shared log, remembers what it deleted/paused, and fails on request. */
+export class FakeWorld {
+  readonly calls: string[] = [];
+  readonly deleted = new Set<string>();
+  readonly paused = new Set<string>();
+  readonly tags = new Map<string, Record<string, string>>();
+  /** `delete:rds-instance:pr-1-db` → the result (or error) to give instead of succeeding. */
+  readonly failures = new Map<string, OperationResult | Error>();
+  /** Milliseconds every operation takes, to observe concurrency. */
+  delayMs = 0;
+  inFlight = new Map<string, number>();
+  maxEnvsInFlight = 0;
+
+  adapters(kinds: readonly KindName[], options: { withoutPause?: readonly KindName[] } = {}): KindAdapter<FakeWorld>[] {
+    return kinds.map((kind) => {
+      const adapter: KindAdapter<FakeWorld> = {
+        kind,
+        list: async () => ({ resources: [], failures: [] }),
+        tag: (world, r, tags) =>
+          world.op("tag", r, () => {
+            world.tags.set(key(r), { ...world.tags.get(key(r)), ...tags });
+            return { ok: true, requestId: `req-tag-${r.id}` };
+          }),
+        delete: (world, r, opts) =>
+          world.op(`delete${opts.finalSnapshotName ? `(${opts.finalSnapshotName})` : ""}`, r, () => {
+            if (world.deleted.has(key(r))) return { ok: true, alreadyDone: true, message: "already gone" };
+            world.deleted.add(key(r));
+            return { ok: true, requestId: `req-delete-${r.id}` };
+          }),
+      };
+      if (options.withoutPause?.includes(kind)) return adapter;
+      return {
+        ...adapter,
+        pause: (world, r) =>
+          world.op("pause", r, () => {
+            if (world.paused.has(key(r))) return { ok: true, alreadyDone: true };
+            world.paused.add(key(r));
+            return { ok: true, facts: { previousSize: 2 } };
+          }),
+        resume: (world, r) =>
+          world.op("resume", r, () => {
+            if (!world.paused.delete(key(r))) return { ok: true, alreadyDone: true };
+            return { ok: true };
+          }),
+      };
+    });
+  }
+
+  private async op(name: string, r: DiscoveredResource, effect: () => OperationResult): Promise<OperationResult> {
+    const env = r.tags["ephemera:env"] ?? "?";
+    this.inFlight.set(env, (this.inFlight.get(env) ?? 0) + 1);
+    this.maxEnvsInFlight = Math.max(this.maxEnvsInFlight, [...this.inFlight.values()].filter((n) => n > 0).length);
+    try {
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      this.calls.push(`${name.split("(")[0]} ${r.kind} ${r.id}`);
+      const failure = this.failures.get(`${name.split("(")[0]}:${r.kind}:${r.id}`);
+      if (failure instanceof Error) throw failure;
+      if (failure !== undefined) return failure;
+      return effect();
+    } finally {
+      this.inFlight.set(env, this.inFlight.get(env)! - 1);
+    }
+  }
+}
+
+function key(r: DiscoveredResource): string {
+  return `${r.kind}:${r.id}`;
+}
+
+/** An SDK-shaped error: `name` is the API's error code, `$metadata` carries the request id. */
+export function awsError(code: string, message: string, requestId = "req-err"): Error {
+  return Object.assign(new Error(message), { name: code, $metadata: { requestId, httpStatusCode: 400 } });
+}
+
+/** Audit records in a Map; `failWhen` makes a put reject. */
+export class MemoryAuditStore implements AuditStore {
+  readonly objects = new Map<string, string>();
+  readonly puts: string[] = [];
+  failWhen: (key: string, body: string) => boolean = () => false;
+
+  async put(key: string, body: string) {
+    if (this.failWhen(key, body)) throw awsError("ServiceUnavailable", "the audit bucket is unavailable");
+    this.objects.set(key, body);
+    this.puts.push(key);
+    return { requestId: `put-${this.puts.length}` };
+  }
+
+  async list(prefix: string) {
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  async get(key: string) {
+    const body = this.objects.get(key);
+    if (body === undefined) throw awsError("NoSuchKey", key);
+    return body;
+  }
+
+  records(): Record<string, unknown>[] {
+    return [...this.objects.keys()].sort().map((k) => JSON.parse(this.objects.get(k)!));
+  }
+}
+
+export class RecordingNotifier implements Notifier {
+  readonly sent: Notification[] = [];
+  fail?: Error;
+  async notify(notification: Notification) {
+    if (this.fail) throw this.fail;
+    this.sent.push(notification);
+    return { requestId: "sns-req", messageId: `msg-${this.sent.length}` };
+  }
+}

@@ -1,0 +1,346 @@
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { auditBucketPolicy } from "../../../../constructs/audit-bucket";
+import {
+  BUDGET_NAME_PREFIX,
+  FINAL_SNAPSHOT_PREFIX,
+  PolicyDocument,
+  REAPER_WRITTEN_TAG_KEYS,
+  SCHEDULE_GROUP_PREFIX,
+  reaperPolicy,
+  schedulerInvokePolicy,
+} from "../../../../constructs/private/reaper-policy";
+import { expiryScheduleGroupName } from "../../../../constructs/env-expiry-schedule";
+import { finalSnapshotName } from "../../../../reaper/model/final-snapshot-name";
+import { BUDGET_NAME_PREFIX as REAPER_BUDGET_NAME_PREFIX } from "../../../../reaper/kinds/budget";
+import { TAG } from "../../../../reaper/model";
+
+/**
+ * The reaper's IAM policy, evaluated by an IAM policy simulator (moto ignores tag
+ * conditions, so the emulator cannot prove any of this). Each case is one request the
+ * reaper's role might make, with the resource's tags as `aws:ResourceTag/...`.
+ */
+
+const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
+// Deliberately inside the deletable `ephemera-*` pattern: the explicit Deny must win.
+const AUDIT_BUCKET = "ephemera-audit-us-east-1";
+const AUDIT_ARN = `arn:aws:s3:::${AUDIT_BUCKET}`;
+const KMS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ephemera-reaper`;
+const NOTIFICATIONS = `arn:aws:sns:${REGION}:${ACCOUNT}:ephemera-notifications`;
+const DLQ = `arn:aws:sqs:${REGION}:${ACCOUNT}:ephemera-reaper-dlq`;
+const LOG_GROUP = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/ephemera-reaper`;
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/ephemera-reaper`;
+
+const POLICY = reaperPolicy({
+  partition: "aws",
+  region: REGION,
+  accountId: ACCOUNT,
+  auditBucketName: AUDIT_BUCKET,
+  auditKmsKeyArn: KMS_KEY,
+  logGroupArn: LOG_GROUP,
+  deadLetterQueueArn: DLQ,
+  publishTopicArns: [NOTIFICATIONS, `arn:aws:sns:${REGION}:${ACCOUNT}:team-*`],
+  deletableBucketNames: ["ephemera-*"],
+});
+
+const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+const DB = arn("rds", "db:ephemera-pr-1");
+const SUBNET_GROUP = arn("rds", "subgrp:ephemera-pr-1");
+const NODE_GROUP = arn("eks", "nodegroup/previews/pr-1-nodes/6ec8a0b6-1f64-4a5d-8f8e-0c1f7d2b9a11");
+const INSTANCE = arn("ec2", "instance/i-0abc1234def567890");
+const SECURITY_GROUP = arn("ec2", "security-group/sg-0abc1234");
+const SECRET = arn("secretsmanager", "secret:ephemera-pr-1-db-AbCdEf");
+const GROUP = arn("scheduler", "schedule-group/ephemera-pr-1");
+const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry-pr-1");
+const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
+const RECORD = `${AUDIT_ARN}/audit/2026/01/15/run-20260115T101500Z-ab12/000003.json`;
+
+const MANAGED = { [TAG.managedBy]: "ephemera", [TAG.env]: "pr-1" };
+const SOMEONE_ELSES = { [TAG.managedBy]: "platform-team" };
+const PROTECTED = { ...MANAGED, [TAG.protect]: "true" };
+
+const DEFAULT_KEY_POLICY = {
+  Version: "2012-10-17",
+  Statement: [{ Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
+};
+
+type Outcome = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+
+interface Case {
+  readonly name: string;
+  readonly action: string;
+  readonly resource: string;
+  /** The resource's tags, as the service reports them in aws:ResourceTag/... */
+  readonly tags?: Record<string, string>;
+  readonly context?: Record<string, string | string[]>;
+  readonly expect: Outcome;
+  /** The audit bucket's own policy, evaluated with the identity policy (S3 requests on the audit bucket). */
+  readonly withBucketPolicy?: boolean;
+  /** Evaluate this document instead of the reaper's policy. */
+  readonly policy?: PolicyDocument;
+}
+
+async function evaluate(c: Case): Promise<string> {
+  const tags = Object.fromEntries(Object.entries(c.tags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+  const result = await runSimulation(
+    {
+      request: {
+        principal: ROLE,
+        action: c.action,
+        resource: { resource: c.resource, accountId: ACCOUNT },
+        contextVariables: { "aws:SecureTransport": "true", ...tags, ...(c.context ?? {}) },
+      },
+      identityPolicies: [{ name: "ephemera-reaper", policy: c.policy ?? POLICY }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(c.withBucketPolicy ? { resourcePolicy: JSON.parse(auditBucketPolicy(AUDIT_ARN)) } : {}),
+      // KMS needs a key policy; the default one lets the account's IAM policies decide.
+      ...(c.action.startsWith("kms:") ? { resourcePolicy: DEFAULT_KEY_POLICY } : {}),
+    },
+    {},
+  );
+  if (result.resultType === "error") return `simulation error: ${JSON.stringify(result.errors)}`;
+  return result.overallResult;
+}
+
+const inThisAccount = { "s3:ResourceAccount": ACCOUNT };
+const stateTag = { "aws:TagKeys": [TAG.state] };
+
+const ALLOWED: Case[] = [
+  { name: "deletes a database tagged managed-by=ephemera", action: "rds:DeleteDBInstance", resource: DB, tags: MANAGED, expect: "Allowed" },
+  { name: "stops a managed database (pause)", action: "rds:StopDBInstance", resource: DB, tags: MANAGED, expect: "Allowed" },
+  { name: "takes the final snapshot of a managed database", action: "rds:CreateDBSnapshot", resource: DB, tags: MANAGED, expect: "Allowed" },
+  {
+    name: "creates the final snapshot under its ephemera- name",
+    action: "rds:CreateDBSnapshot",
+    resource: arn("rds", `snapshot:${finalSnapshotName("pr-1", new Date("2026-01-15T10:15:00Z"))}`),
+    expect: "Allowed",
+  },
+  { name: "deletes a managed DB subnet group", action: "rds:DeleteDBSubnetGroup", resource: SUBNET_GROUP, tags: MANAGED, expect: "Allowed" },
+  { name: "marks a managed database as reaping", action: "rds:AddTagsToResource", resource: DB, tags: MANAGED, context: stateTag, expect: "Allowed" },
+  { name: "scales a managed node group to zero", action: "eks:UpdateNodegroupConfig", resource: NODE_GROUP, tags: MANAGED, expect: "Allowed" },
+  { name: "deletes a managed node group", action: "eks:DeleteNodegroup", resource: NODE_GROUP, tags: MANAGED, expect: "Allowed" },
+  {
+    name: "remembers a paused node group's size in its tag",
+    action: "eks:TagResource",
+    resource: NODE_GROUP,
+    tags: MANAGED,
+    context: { "aws:TagKeys": [TAG.pausedSize, TAG.state] },
+    expect: "Allowed",
+  },
+  { name: "removes the paused-size tag on resume", action: "eks:UntagResource", resource: NODE_GROUP, tags: MANAGED, context: { "aws:TagKeys": [TAG.pausedSize] }, expect: "Allowed" },
+  { name: "terminates a managed EC2 instance", action: "ec2:TerminateInstances", resource: INSTANCE, tags: MANAGED, expect: "Allowed" },
+  { name: "deletes a managed security group", action: "ec2:DeleteSecurityGroup", resource: SECURITY_GROUP, tags: MANAGED, expect: "Allowed" },
+  { name: "records an extension on a managed instance", action: "ec2:CreateTags", resource: INSTANCE, tags: MANAGED, context: { "aws:TagKeys": [TAG.extendedUntil] }, expect: "Allowed" },
+  {
+    name: "deletes a managed secret with its recovery window",
+    action: "secretsmanager:DeleteSecret",
+    resource: SECRET,
+    tags: MANAGED,
+    context: { "secretsmanager:RecoveryWindowInDays": "7" },
+    expect: "Allowed",
+  },
+  { name: "tags a managed schedule group", action: "scheduler:TagResource", resource: GROUP, tags: MANAGED, context: stateTag, expect: "Allowed" },
+  { name: "deletes the expiry schedule in an environment's group", action: "scheduler:DeleteSchedule", resource: EXPIRY_SCHEDULE, expect: "Allowed" },
+  {
+    name: "deletes the expiry schedule where AWS reports the group's managed-by tag",
+    action: "scheduler:DeleteSchedule",
+    resource: EXPIRY_SCHEDULE,
+    tags: MANAGED,
+    expect: "Allowed",
+  },
+  { name: "deletes an environment's budget (ModifyBudget covers DeleteBudget)", action: "budgets:ModifyBudget", resource: BUDGET, expect: "Allowed" },
+  { name: "tags an environment's budget with its state", action: "budgets:TagResource", resource: BUDGET, context: stateTag, expect: "Allowed" },
+  { name: "reads any budget", action: "budgets:ViewBudget", resource: `arn:aws:budgets::${ACCOUNT}:budget/team-monthly`, expect: "Allowed" },
+  {
+    name: "empties an environment bucket in this account",
+    action: "s3:DeleteObjectVersion",
+    resource: "arn:aws:s3:::ephemera-pr-1-assets/index.html",
+    context: inThisAccount,
+    expect: "Allowed",
+  },
+  { name: "deletes an environment bucket in this account", action: "s3:DeleteBucket", resource: "arn:aws:s3:::ephemera-pr-1-assets", context: inThisAccount, expect: "Allowed" },
+  { name: "writes an audit record under audit/", action: "s3:PutObject", resource: RECORD, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
+  { name: "encrypts audit records with the bucket's key", action: "kms:GenerateDataKey", resource: KMS_KEY, expect: "Allowed" },
+  { name: "publishes to the notification topic", action: "sns:Publish", resource: NOTIFICATIONS, expect: "Allowed" },
+  { name: "publishes to an owner's topic in the allowed pattern", action: "sns:Publish", resource: arn("sns", "team-web"), expect: "Allowed" },
+  { name: "sends an event that kept failing to its dead-letter queue", action: "sqs:SendMessage", resource: DLQ, expect: "Allowed" },
+  { name: "writes to its own log group", action: "logs:PutLogEvents", resource: `${LOG_GROUP}:log-stream:2026/01/15/[$LATEST]abc`, expect: "Allowed" },
+  { name: "lists every database, whatever its tags", action: "rds:DescribeDBInstances", resource: "*", expect: "Allowed" },
+  { name: "lists tagged resources through the Tagging API", action: "tag:GetResources", resource: "*", expect: "Allowed" },
+  { name: "lists the schedules of any group", action: "scheduler:ListSchedules", resource: "*", expect: "Allowed" },
+];
+
+const DENIED: Case[] = [
+  { name: "does not delete an untagged database", action: "rds:DeleteDBInstance", resource: DB, expect: "ImplicitlyDenied" },
+  { name: "does not delete a database managed by someone else", action: "rds:DeleteDBInstance", resource: DB, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
+  { name: "never deletes a protected database, even a managed one", action: "rds:DeleteDBInstance", resource: DB, tags: PROTECTED, expect: "ExplicitlyDenied" },
+  {
+    name: "treats any protect value but false as protected (a typo keeps the resource)",
+    action: "eks:DeleteNodegroup",
+    resource: NODE_GROUP,
+    tags: { ...MANAGED, [TAG.protect]: "yes" },
+    expect: "ExplicitlyDenied",
+  },
+  { name: "does not scale an untagged node group", action: "eks:UpdateNodegroupConfig", resource: NODE_GROUP, expect: "ImplicitlyDenied" },
+  { name: "does not scale a node group managed by someone else", action: "eks:UpdateNodegroupConfig", resource: NODE_GROUP, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
+  { name: "does not terminate an untagged instance", action: "ec2:TerminateInstances", resource: INSTANCE, expect: "ImplicitlyDenied" },
+  { name: "does not act on a managed database in another region", action: "rds:DeleteDBInstance", resource: `arn:aws:rds:eu-west-1:${ACCOUNT}:db:ephemera-pr-1`, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "does not tag an untagged instance", action: "ec2:CreateTags", resource: INSTANCE, context: stateTag, expect: "ImplicitlyDenied" },
+  {
+    name: "cannot claim a resource by writing managed-by",
+    action: "ec2:CreateTags",
+    resource: INSTANCE,
+    tags: MANAGED,
+    context: { "aws:TagKeys": [TAG.state, TAG.managedBy] },
+    expect: "ImplicitlyDenied",
+  },
+  { name: "cannot remove a managed node group's protect tag", action: "eks:UntagResource", resource: NODE_GROUP, tags: MANAGED, context: { "aws:TagKeys": [TAG.protect] }, expect: "ImplicitlyDenied" },
+  {
+    name: "never force-deletes a secret without its recovery window",
+    action: "secretsmanager:DeleteSecret",
+    resource: SECRET,
+    tags: MANAGED,
+    context: { "secretsmanager:ForceDeleteWithoutRecovery": "true" },
+    expect: "ImplicitlyDenied",
+  },
+  { name: "does not delete an untagged secret", action: "secretsmanager:DeleteSecret", resource: SECRET, expect: "ImplicitlyDenied" },
+  { name: "does not delete schedules outside the environments' groups", action: "scheduler:DeleteSchedule", resource: arn("scheduler", "schedule/default/nightly-backup"), expect: "ImplicitlyDenied" },
+  {
+    name: "does not delete a schedule whose group is managed by someone else",
+    action: "scheduler:DeleteSchedule",
+    resource: EXPIRY_SCHEDULE,
+    tags: SOMEONE_ELSES,
+    expect: "ImplicitlyDenied",
+  },
+  { name: "does not tag a schedule group managed by someone else", action: "scheduler:TagResource", resource: GROUP, tags: SOMEONE_ELSES, context: stateTag, expect: "ImplicitlyDenied" },
+  { name: "does not delete a budget that is not an environment's", action: "budgets:ModifyBudget", resource: `arn:aws:budgets::${ACCOUNT}:budget/team-monthly`, expect: "ImplicitlyDenied" },
+  { name: "does not delete an environment's budget in another account", action: "budgets:ModifyBudget", resource: "arn:aws:budgets::210987654321:budget/ephemera-pr-1", expect: "ImplicitlyDenied" },
+  { name: "does not delete a bucket outside the deletable names", action: "s3:DeleteBucket", resource: "arn:aws:s3:::acme-data", context: inThisAccount, expect: "ImplicitlyDenied" },
+  {
+    name: "does not delete an ephemera- bucket in another account",
+    action: "s3:DeleteBucket",
+    resource: "arn:aws:s3:::ephemera-pr-1-assets",
+    context: { "s3:ResourceAccount": "210987654321" },
+    expect: "ImplicitlyDenied",
+  },
+  { name: "never deletes an audit record's version", action: "s3:DeleteObjectVersion", resource: RECORD, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
+  { name: "never deletes an audit record", action: "s3:DeleteObject", resource: RECORD, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never shortens an audit record's retention", action: "s3:PutObjectRetention", resource: RECORD, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never bypasses governance retention", action: "s3:BypassGovernanceRetention", resource: RECORD, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never lifts a legal hold on a record", action: "s3:PutObjectLegalHold", resource: RECORD, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never deletes the audit bucket, though its name matches ephemera-*", action: "s3:DeleteBucket", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never replaces the audit bucket's policy", action: "s3:PutBucketPolicy", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never suspends the audit bucket's versioning", action: "s3:PutBucketVersioning", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never changes the audit bucket's Object Lock", action: "s3:PutBucketObjectLockConfiguration", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never retags the audit bucket", action: "s3:PutBucketTagging", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never adds a lifecycle rule that expires records", action: "s3:PutLifecycleConfiguration", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "cannot read audit records (put-only)", action: "s3:GetObject", resource: RECORD, context: inThisAccount, withBucketPolicy: true, expect: "ImplicitlyDenied" },
+  { name: "cannot write outside audit/", action: "s3:PutObject", resource: `${AUDIT_ARN}/index.html`, context: inThisAccount, expect: "ImplicitlyDenied" },
+  { name: "cannot decrypt with the audit key", action: "kms:Decrypt", resource: KMS_KEY, expect: "ImplicitlyDenied" },
+  { name: "cannot create IAM roles", action: "iam:CreateRole", resource: `arn:aws:iam::${ACCOUNT}:role/anything`, expect: "ImplicitlyDenied" },
+  { name: "cannot widen its own policy", action: "iam:PutRolePolicy", resource: ROLE, expect: "ImplicitlyDenied" },
+  { name: "cannot pass roles", action: "iam:PassRole", resource: ROLE, expect: "ImplicitlyDenied" },
+  { name: "cannot replace its own code", action: "lambda:UpdateFunctionCode", resource: FUNCTION_ARN, expect: "ImplicitlyDenied" },
+  { name: "cannot publish to other topics", action: "sns:Publish", resource: arn("sns", "billing-alerts"), expect: "ImplicitlyDenied" },
+  { name: "cannot create resources (RunInstances)", action: "ec2:RunInstances", resource: INSTANCE, tags: MANAGED, expect: "ImplicitlyDenied" },
+];
+
+const SCHEDULER_ROLE: Case[] = [
+  { name: "invokes the reaper function", action: "lambda:InvokeFunction", resource: FUNCTION_ARN, policy: schedulerInvokePolicy(FUNCTION_ARN), expect: "Allowed" },
+  {
+    name: "invokes no other function",
+    action: "lambda:InvokeFunction",
+    resource: arn("lambda", "function:payroll"),
+    policy: schedulerInvokePolicy(FUNCTION_ARN),
+    expect: "ImplicitlyDenied",
+  },
+  {
+    name: "does nothing but invoke",
+    action: "lambda:UpdateFunctionConfiguration",
+    resource: FUNCTION_ARN,
+    policy: schedulerInvokePolicy(FUNCTION_ARN),
+    expect: "ImplicitlyDenied",
+  },
+];
+
+describe("the reaper's IAM policy, evaluated", () => {
+  describe("allows what the adapters need on what Ephemera manages", () => {
+    it.each(ALLOWED)("$name", async (c) => {
+      expect(await evaluate(c)).toBe(c.expect);
+    });
+  });
+
+  describe("denies everything else", () => {
+    it.each(DENIED)("$name", async (c) => {
+      expect(await evaluate(c)).toBe(c.expect);
+    });
+  });
+
+  describe("the scheduler's role", () => {
+    it.each(SCHEDULER_ROLE)("$name", async (c) => {
+      expect(await evaluate(c)).toBe(c.expect);
+    });
+  });
+});
+
+describe("the reaper's IAM policy, read", () => {
+  const allows = POLICY.Statement.filter((s) => s.Effect === "Allow");
+  const resources = (s: (typeof allows)[number]) => (typeof s.Resource === "string" ? [s.Resource] : s.Resource);
+
+  it("allows only reads and listings on every resource", () => {
+    const everywhere = allows.filter((s) => resources(s).includes("*"));
+    expect(everywhere.map((s) => s.Sid)).toEqual(["DiscoverEverywhere"]);
+    for (const action of everywhere[0]!.Action) expect(action).toMatch(/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/);
+  });
+
+  it("conditions every other allow on the managed-by tag, or scopes it to ARNs", () => {
+    const tagConditioned = allows.filter((s) => JSON.stringify(s.Condition ?? {}).includes(`aws:ResourceTag/${TAG.managedBy}`)).map((s) => s.Sid);
+    expect(tagConditioned).toEqual([
+      "ActOnManagedEc2",
+      "TagManagedEc2",
+      "ActOnManagedRds",
+      "TagManagedRds",
+      "ActOnManagedEks",
+      "TagManagedEks",
+      "ActOnManagedSecrets",
+      "TagManagedSecrets",
+      "TagManagedScheduleGroups",
+      "DeleteEnvironmentSchedules",
+    ]);
+    const scopedByArn = allows.filter((s) => !tagConditioned.includes(s.Sid) && s.Sid !== "DiscoverEverywhere");
+    for (const statement of scopedByArn) {
+      for (const resource of resources(statement)) expect({ sid: statement.Sid, resource }).toEqual({ sid: statement.Sid, resource: expect.stringMatching(/^arn:aws:[a-z0-9-]+:/) });
+    }
+  });
+
+  it("lets tag writes set only the keys the reaper writes", () => {
+    expect([...REAPER_WRITTEN_TAG_KEYS].sort()).toEqual([TAG.extendedUntil, TAG.pausedSize, TAG.state].sort());
+    // A final snapshot is new (CopyTagsToSnapshot copies the instance's tags onto it); it is scoped by its name instead.
+    const tagging = POLICY.Statement.filter((s) => s.Sid !== "CreateFinalSnapshots" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
+    expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedEc2", "TagManagedRds", "TagManagedEks", "TagManagedSecrets", "TagManagedScheduleGroups", "TagEnvironmentBudgets"]);
+    for (const statement of tagging) expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual(REAPER_WRITTEN_TAG_KEYS);
+  });
+
+  it("scopes by the same name prefixes the constructs and the reaper use", () => {
+    expect(BUDGET_NAME_PREFIX).toBe(REAPER_BUDGET_NAME_PREFIX);
+    expect(finalSnapshotName("pr-1", new Date("2026-01-15T10:15:00Z")).startsWith(FINAL_SNAPSHOT_PREFIX)).toBe(true);
+    expect(expiryScheduleGroupName("pr-1").startsWith(SCHEDULE_GROUP_PREFIX)).toBe(true);
+  });
+
+  it("leaves out KMS and SNS statements when there is no key or topic", () => {
+    const bare = reaperPolicy({
+      partition: "aws",
+      region: REGION,
+      accountId: ACCOUNT,
+      auditBucketName: AUDIT_BUCKET,
+      logGroupArn: LOG_GROUP,
+      deadLetterQueueArn: DLQ,
+      deletableBucketNames: ["ephemera-*"],
+    });
+    const actions = bare.Statement.flatMap((s) => s.Action);
+    expect(actions).not.toContain("kms:GenerateDataKey");
+    expect(actions).not.toContain("sns:Publish");
+  });
+});

@@ -1,0 +1,203 @@
+import { act, type ActOptions, type ActResult } from "../../../../reaper/action/act";
+import { AuditLog } from "../../../../reaper/audit/audit-log";
+import { verifyAuditRunIn } from "../../../../reaper/audit/verify-audit";
+import { decide } from "../../../../reaper/decision/decide";
+import type { Plan } from "../../../../reaper/decision/plan";
+import { ALL_KINDS, AUDIT_BUCKET, CONFIG, environment, envTags, inventory, NOW, resource } from "../../../support/reaper-fixtures";
+import { awsError, FakeWorld, MemoryAuditStore, RecordingNotifier } from "../../../support/reaper-fakes";
+
+const RUN_ID = "20260501T120000Z-0000abcd";
+
+function setup(plan: Plan, more: Partial<ActOptions<FakeWorld>> = {}) {
+  const world = new FakeWorld();
+  const store = new MemoryAuditStore();
+  const notifier = new RecordingNotifier();
+  const options = (): ActOptions<FakeWorld> => ({
+    plan,
+    adapters: world.adapters(ALL_KINDS),
+    ctx: world,
+    audit: new AuditLog(store, RUN_ID, { startedAt: NOW, clock: () => NOW }),
+    notifier,
+    config: { auditBucket: AUDIT_BUCKET, concurrency: 4 },
+    ...more,
+  });
+  return { world, store, notifier, options };
+}
+
+const deleteOf = (result: ActResult, id: string) => result.actions.find((a) => a.action === "delete" && a.target.id === id);
+
+const reapPlan = (...envs: string[]) =>
+  decide({ inventory: inventory(envs.flatMap((e) => environment(e, { state: "expiring" }))), now: NOW, config: CONFIG });
+
+describe("act", () => {
+  test("an expired environment's resources are deleted phase by phase: namespace, node group, database, the rest, budget last", async () => {
+    const { world, options } = setup(reapPlan("pr-1"));
+    const result = await act(options());
+    expect(result.environments).toEqual([{ env: "pr-1", intent: "reap", status: "done" }]);
+    expect(world.calls.filter((c) => c.startsWith("delete"))).toEqual([
+      "delete k8s-namespace shared/pr-1",
+      "delete eks-nodegroup shared/pr-1-spot",
+      "delete rds-instance pr-1-db",
+      "delete db-subnet-group pr-1-db-subnets",
+      "delete secret pr-1/db-password",
+      "delete s3-bucket pr-1-artifacts",
+      "delete security-group sg-pr-1",
+      "delete budget pr-1-budget",
+      "delete scheduler-schedule pr-1-nightly",
+    ]);
+    // Every resource is marked reaping before the first delete.
+    const firstDelete = world.calls.findIndex((c) => c.startsWith("delete"));
+    expect(world.calls.slice(0, firstDelete)).toHaveLength(9);
+    expect(world.calls.slice(0, firstDelete).every((c) => c.startsWith("tag"))).toBe(true);
+    expect(world.tags.get("budget:pr-1-budget")).toEqual({ "ephemera:state": "reaping" });
+  });
+
+  test("an environment whose namespace delete failed keeps its database this run; other environments go on", async () => {
+    const { world, options } = setup(reapPlan("pr-1", "pr-2"));
+    world.failures.set("delete:k8s-namespace:shared/pr-1", awsError("InternalError", "apiserver unavailable", "k8s-req-1"));
+    const result = await act(options());
+
+    expect(result.environments).toEqual([
+      { env: "pr-1", intent: "reap", status: "failed", failedStep: "namespace" },
+      { env: "pr-2", intent: "reap", status: "done" },
+    ]);
+    expect(world.deleted.has("rds-instance:pr-1-db")).toBe(false);
+    expect(world.deleted.has("rds-instance:pr-2-db")).toBe(true);
+    expect(deleteOf(result, "shared/pr-1")).toMatchObject({
+      outcome: "failed",
+      code: "InternalError",
+      requestId: "k8s-req-1",
+      message: "apiserver unavailable",
+    });
+    expect(deleteOf(result, "pr-1-db")).toMatchObject({ outcome: "skipped", message: "not run: phase namespace failed" });
+  });
+
+  test("a failure reported by an adapter (not thrown) is recorded with its code, and the rest of that phase still runs", async () => {
+    const { world, options } = setup(reapPlan("pr-1"));
+    world.failures.set("delete:db-subnet-group:pr-1-db-subnets", { ok: false, code: "InvalidDBSubnetGroupStateFault", message: "in use" });
+    const result = await act(options());
+    expect(world.calls).toContain("delete secret pr-1/db-password");
+    expect(world.calls).not.toContain("delete s3-bucket pr-1-artifacts");
+    expect(deleteOf(result, "pr-1-db-subnets")).toMatchObject({ outcome: "failed", code: "InvalidDBSubnetGroupStateFault" });
+  });
+
+  test("running the same plan twice is safe: the second run finds everything already done", async () => {
+    const { world, options } = setup(reapPlan("pr-1"));
+    await act(options());
+    const second = await act(options());
+    expect(second.environments[0]?.status).toBe("done");
+    expect(second.actions.filter((a) => a.action === "delete").every((a) => a.outcome === "already-done")).toBe(true);
+    expect(world.deleted.size).toBe(9);
+  });
+
+  test("an action whose before-record cannot be written is not run, and the environment stops there", async () => {
+    const { world, store, options } = setup(reapPlan("pr-1"));
+    store.failWhen = (_key, body) => body.includes('"phase":"before"') && body.includes('"action":"delete"') && body.includes("pr-1-db\"");
+    const result = await act(options());
+    expect(world.calls).not.toContain("delete rds-instance pr-1-db");
+    expect(world.calls).toContain("delete eks-nodegroup shared/pr-1-spot");
+    expect(world.calls).not.toContain("delete secret pr-1/db-password");
+    expect(deleteOf(result, "pr-1-db")).toMatchObject({ outcome: "skipped", code: "AuditWriteFailed" });
+    expect(result.environments[0]).toMatchObject({ status: "failed", failedStep: "database" });
+    // The refused write left no hole: the chain the run did write still verifies.
+    expect(await verifyAuditRunIn(store, RUN_ID)).toMatchObject({ ok: true });
+  });
+
+  test("without the run-start record nothing is done at all", async () => {
+    const { world, store, options } = setup(reapPlan("pr-1"));
+    store.failWhen = () => true;
+    const result = await act(options());
+    expect(result.error).toMatch(/run-start audit record could not be written.*nothing was done/);
+    expect(world.calls).toEqual([]);
+  });
+
+  test("a dry run executes nothing, writes nothing and returns the plan", async () => {
+    const plan = reapPlan("pr-1");
+    const { world, store, notifier, options } = setup(plan);
+    const result = await act({ ...options(), dryRun: true });
+    expect(result).toMatchObject({ dryRun: true, plan, actions: [] });
+    expect(result.environments).toEqual([{ env: "pr-1", intent: "reap", status: "not-run" }]);
+    expect(world.calls).toEqual([]);
+    expect(store.puts).toEqual([]);
+    expect(notifier.sent).toEqual([]);
+  });
+
+  test("every action is audited before and after, and the run's chain verifies", async () => {
+    const { store, options } = setup(reapPlan("pr-1"));
+    const result = await act(options());
+    const records = store.records();
+    expect(records[0]).toMatchObject({ type: "run-start", seq: 0, details: { plan: result.plan } });
+    expect(records.at(-1)).toMatchObject({ type: "run-summary", details: { totals: { environments: { done: 1 } } } });
+    const actions = records.filter((r) => r.type === "action");
+    expect(actions).toHaveLength(2 * result.actions.length);
+    expect(actions.slice(0, 2)).toEqual([
+      expect.objectContaining({ phase: "before", outcome: "pending", env: "pr-1", action: "tag", step: "mark" }),
+      expect.objectContaining({ phase: "after", outcome: "done", requestId: expect.stringMatching(/^req-tag-/) }),
+    ]);
+    expect(await verifyAuditRunIn(store, RUN_ID)).toEqual({ runId: RUN_ID, ok: true, records: records.length });
+  });
+
+  test("the audit bucket is refused even when a hand-made plan names it", async () => {
+    const bucket = resource("s3-bucket", AUDIT_BUCKET, envTags("pr-1"));
+    const plan: Plan = {
+      version: 1,
+      createdAt: NOW.toISOString(),
+      deferred: [],
+      notes: [],
+      environments: [{ env: "pr-1", intent: "reap", reason: "hand-made", phases: [{ name: "resources", actions: [{ type: "delete", resource: bucket, reason: "x" }] }] }],
+    };
+    const { world, store, options } = setup(plan);
+    const result = await act(options());
+    expect(world.calls).toEqual([]);
+    expect(result.actions).toEqual([expect.objectContaining({ outcome: "refused", code: "AuditBucketProtected" })]);
+    expect(store.records().filter((r) => r.type === "action").map((r) => r.outcome)).toEqual(["pending", "refused"]);
+  });
+
+  test("a kind without a pause operation is not-applicable, not a failure", async () => {
+    const plan = decide({ inventory: inventory(environment("pr-1", { state: "expiring", onExpiry: "pause" })), now: NOW, config: CONFIG });
+    const { world, options } = setup(plan);
+    const result = await act({ ...options(), adapters: world.adapters(ALL_KINDS, { withoutPause: ["k8s-namespace"] }) });
+    expect(result.environments[0]?.status).toBe("done");
+    expect(result.actions.find((a) => a.target.kind === "k8s-namespace" && a.action === "pause")?.outcome).toBe("not-applicable");
+    expect(world.paused.has("rds-instance:pr-1-db")).toBe(true);
+  });
+
+  test("a kind with no adapter fails its action with NoAdapter", async () => {
+    const { world, options } = setup(reapPlan("pr-1"));
+    const result = await act({ ...options(), adapters: world.adapters(ALL_KINDS.filter((k) => k !== "secret")) });
+    expect(result.actions.find((a) => a.target.kind === "secret" && a.action === "tag")).toMatchObject({ outcome: "failed", code: "NoAdapter" });
+  });
+
+  test("the adapter table may be a record keyed by kind", async () => {
+    const { world, options } = setup(reapPlan("pr-1"));
+    const record = Object.fromEntries(world.adapters(ALL_KINDS).map((a) => [a.kind, a]));
+    const result = await act({ ...options(), adapters: record });
+    expect(result.environments[0]?.status).toBe("done");
+  });
+
+  test("a warning is published to the owner's topic and then the environment is marked", async () => {
+    const plan = decide({ inventory: inventory(environment("pr-1", { expiresInHours: 0.5 })), now: NOW, config: CONFIG });
+    const { world, notifier, options } = setup(plan);
+    const result = await act(options());
+    expect(notifier.sent).toEqual([expect.objectContaining({ topicArn: "arn:aws:sns:us-east-1:123456789012:team-web" })]);
+    expect(result.actions[0]).toMatchObject({ action: "notify", outcome: "done", requestId: "sns-req" });
+    expect(world.calls.every((c) => c.startsWith("tag"))).toBe(true);
+  });
+
+  test("a failed notification leaves the environment unmarked, so the next run warns again", async () => {
+    const plan = decide({ inventory: inventory(environment("pr-1", { expiresInHours: 0.5 })), now: NOW, config: CONFIG });
+    const { world, notifier, options } = setup(plan);
+    notifier.fail = awsError("NotFound", "Topic does not exist");
+    const result = await act(options());
+    expect(world.calls).toEqual([]);
+    expect(result.environments[0]).toMatchObject({ status: "failed", failedStep: "notify" });
+  });
+
+  test("environments are acted on concurrently, never more at once than configured", async () => {
+    const { world, options } = setup(reapPlan("pr-a", "pr-b", "pr-c", "pr-d", "pr-e"));
+    world.delayMs = 2;
+    const result = await act({ ...options(), config: { auditBucket: AUDIT_BUCKET, concurrency: 2 } });
+    expect(result.environments.every((e) => e.status === "done")).toBe(true);
+    expect(world.maxEnvsInFlight).toBe(2);
+  });
+});

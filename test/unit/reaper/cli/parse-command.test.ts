@@ -1,0 +1,85 @@
+import { parseCommand, UsageError } from "../../../../reaper/cli/parse-command";
+
+function usageError(argv: string[]): UsageError {
+  try {
+    parseCommand(argv);
+  } catch (err) {
+    if (err instanceof UsageError) return err;
+    throw err;
+  }
+  throw new Error(`expected a usage error for ${argv.join(" ")}`);
+}
+
+describe("parsing the ephemera command line", () => {
+  test("no arguments, help and --help ask for the usage", () => {
+    expect(parseCommand([])).toEqual({ name: "help" });
+    expect(parseCommand(["--help"])).toEqual({ name: "help" });
+    expect(parseCommand(["help", "reap"])).toEqual({ name: "help", topic: "reap" });
+    expect(parseCommand(["extend", "--help"])).toEqual({ name: "help", topic: "extend" });
+  });
+
+  test("an unknown command is named, with the nearest command suggested and the list of commands", () => {
+    expect(usageError(["lss"]).message).toBe(
+      'unknown command "lss"; did you mean "ls"? The commands are ls, extend, pause, resume, reap, audit (see ephemera --help)',
+    );
+  });
+
+  test("an option before the command is refused with the command-first form shown", () => {
+    expect(usageError(["--json", "ls"]).message).toContain('the command comes first, then its options: e.g. "ephemera ls --json"');
+  });
+
+  test("extend takes an env id and a duration in the ttl grammar, in milliseconds", () => {
+    expect(parseCommand(["extend", "pr-1", "1d12h", "--json"])).toMatchObject({ name: "extend", env: "pr-1", duration: "1d12h", by: 36 * 3_600_000, json: true });
+  });
+
+  test("extend with a duration outside the grammar names the duration and shows a valid command", () => {
+    const message = usageError(["extend", "pr-1", "3y"]).message;
+    expect(message).toBe('duration "3y" has unknown unit "y"; use m, h, d or w (lowercase), such as "3d"; e.g. ephemera extend pr-1 4h');
+  });
+
+  test("extend without its duration says what it needs, with an example", () => {
+    expect(usageError(["extend", "pr-1"]).message).toBe("ephemera extend needs <env> and <duration>, e.g. ephemera extend pr-123 4h");
+  });
+
+  test("an environment id that is not DNS-label safe is refused with the fix", () => {
+    expect(usageError(["pause", "PR_1"]).message).toMatch(/^<env> "PR_1" has uppercase letters; use lowercase letters/);
+  });
+
+  test("an unknown option is named together with the command's help", () => {
+    expect(usageError(["ls", "--force"]).message).toBe('unknown option --force for "ephemera ls"; see ephemera ls --help');
+  });
+
+  test("an option missing its value is named with an example value", () => {
+    expect(usageError(["reap", "--now"]).message).toBe("--now needs a value, e.g. --now 2026-05-01T12:00:00Z");
+  });
+
+  test("reap --now without a time zone is refused, since guessing a zone deletes early", () => {
+    expect(usageError(["reap", "--now", "2026-05-01T12:00:00"]).message).toMatch(/^--now "2026-05-01T12:00:00" has no time zone; add "Z"/);
+  });
+
+  test("reap reads its clock, environment and flags", () => {
+    expect(parseCommand(["reap", "--dry-run", "--now", "2026-05-01T12:00:00Z", "--env", "pr-9", "--allow-simulated-clock"])).toMatchObject({
+      name: "reap",
+      now: new Date("2026-05-01T12:00:00Z"),
+      env: "pr-9",
+      allowSimulatedClock: true,
+      overrides: { dryRun: true },
+    });
+  });
+
+  test("--no-dry-run overrides EPHEMERA_DRY_RUN=true for one command", () => {
+    expect(parseCommand(["pause", "pr-1", "--no-dry-run"])).toMatchObject({ overrides: { dryRun: false } });
+  });
+
+  test("configuration flags become setting overrides", () => {
+    expect(parseCommand(["ls", "--audit-bucket", "b-1", "--region", "eu-west-1", "--warning-window", "2h"])).toMatchObject({
+      overrides: { auditBucket: "b-1", region: "eu-west-1", warningWindow: "2h" },
+    });
+  });
+
+  test("audit takes the verify subcommand and an optional run id", () => {
+    expect(parseCommand(["audit", "verify", "--run", "20260501T120000Z-3f9a1c2b"])).toMatchObject({ name: "audit-verify", runId: "20260501T120000Z-3f9a1c2b" });
+    expect(usageError(["audit", "check"]).message).toContain('unknown subcommand "audit check"');
+    expect(usageError(["audit", "verify", "--run", "../x"]).message).toContain('--run "../x" is not a run id');
+  });
+});

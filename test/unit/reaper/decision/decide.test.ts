@@ -1,0 +1,356 @@
+import { decide, type DecideInput } from "../../../../reaper/decision/decide";
+import { TAG } from "../../../../reaper/model";
+import type { DeleteAction } from "../../../../reaper/decision/plan";
+import {
+  allActions,
+  AUDIT_BUCKET,
+  CONFIG,
+  environment,
+  envPlan,
+  envTags,
+  inventory,
+  NOW,
+  OWNER_TOPIC,
+  PLATFORM_TOPIC,
+  resource,
+  steps,
+} from "../../../support/reaper-fixtures";
+
+const run = (
+  resources: Parameters<typeof inventory>[0],
+  more: { failures?: Parameters<typeof inventory>[1] } & Partial<Pick<DecideInput, "budgetAlerts">> = {},
+) =>
+  decide({
+    inventory: inventory(resources, more.failures ?? []),
+    now: NOW,
+    config: CONFIG,
+    ...(more.budgetAlerts ? { budgetAlerts: more.budgetAlerts } : {}),
+  });
+
+const codes = (plan: ReturnType<typeof decide>, env?: string) =>
+  plan.notes.filter((n) => env === undefined || n.env === env).map((n) => n.code);
+
+describe("decide: expiry", () => {
+  test("an expired environment whose owner was warned is marked reaping, then deleted in dependency order", () => {
+    const plan = run(environment("pr-1", { state: "expiring" }));
+    expect(envPlan(plan, "pr-1")?.intent).toBe("reap");
+    const ordered = steps(plan, "pr-1");
+    expect(ordered.slice(0, 9).every((s) => /^mark: tag .* reaping$/.test(s))).toBe(true);
+    expect(ordered.slice(9)).toEqual([
+      "namespace: delete k8s-namespace",
+      "nodegroup: delete eks-nodegroup",
+      "database: delete rds-instance",
+      "database-dependencies: delete db-subnet-group",
+      "database-dependencies: delete secret",
+      "resources: delete s3-bucket",
+      "network: delete security-group",
+      "billing: delete budget",
+      "billing: delete scheduler-schedule",
+    ]);
+  });
+
+  test("a plain delete takes no final snapshot", () => {
+    const plan = run(environment("pr-1", { state: "expiring" }));
+    const db = allActions(plan).find((a) => a.action.type === "delete" && a.action.resource.kind === "rds-instance");
+    expect((db?.action as DeleteAction).finalSnapshotName).toBeUndefined();
+  });
+
+  test("snapshot-delete names the database's final snapshot after the environment and the time", () => {
+    const plan = run(environment("pr-1", { state: "expiring", onExpiry: "snapshot-delete" }));
+    const db = allActions(plan).find((a) => a.action.type === "delete" && a.action.resource.kind === "rds-instance");
+    expect((db?.action as DeleteAction).finalSnapshotName).toBe("ephemera-pr-1-final-202605011200");
+  });
+
+  test("with two databases, each final snapshot name also carries the instance id", () => {
+    const tags = envTags("pr-1", { state: "expiring", onExpiry: "snapshot-delete" });
+    const plan = run([resource("rds-instance", "pr-1-a", tags), resource("rds-instance", "pr-1-b", tags)]);
+    const names = allActions(plan).flatMap((a) => (a.action.type === "delete" ? [a.action.finalSnapshotName] : []));
+    expect(names).toEqual(["ephemera-pr-1-pr-1-a-final-202605011200", "ephemera-pr-1-pr-1-b-final-202605011200"]);
+  });
+
+  test("resources already marked reaping are not tagged again when a reap resumes", () => {
+    const resources = environment("pr-1", { state: "reaping" });
+    const plan = run(resources);
+    expect(steps(plan, "pr-1").filter((s) => s.startsWith("mark"))).toEqual([]);
+    expect(steps(plan, "pr-1")[0]).toBe("namespace: delete k8s-namespace");
+  });
+
+  test("an environment that has not expired and is outside the warning window gets nothing", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 5 }));
+    expect(plan.environments).toEqual([]);
+    expect(plan.notes).toEqual([]);
+  });
+
+  test("on-expiry pause scales to zero and stops the database in order, then marks paused; nothing is deleted", () => {
+    const plan = run(environment("pr-1", { state: "expiring", onExpiry: "pause" }));
+    expect(envPlan(plan, "pr-1")?.intent).toBe("pause");
+    const ordered = steps(plan, "pr-1");
+    expect(ordered.slice(0, 3)).toEqual(["namespace: pause k8s-namespace", "nodegroup: pause eks-nodegroup", "database: pause rds-instance"]);
+    expect(ordered.slice(3).every((s) => /^mark: tag .* paused$/.test(s))).toBe(true);
+    expect(ordered.some((s) => s.includes("delete"))).toBe(false);
+  });
+
+  test("an expired pause environment that is already paused gets nothing more", () => {
+    const plan = run(environment("pr-1", { state: "paused", onExpiry: "pause" }));
+    expect(plan.environments).toEqual([]);
+  });
+});
+
+describe("decide: the warning window", () => {
+  test("an environment within the warning window is notified, then marked expiring, and not deleted", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 0.5 }));
+    const env = envPlan(plan, "pr-1")!;
+    expect(env.intent).toBe("warn");
+    expect(env.phases.map((p) => p.name)).toEqual(["notify", "mark"]);
+    expect(env.phases[1]!.actions.every((a) => a.type === "tag" && a.tags[TAG.state] === "expiring")).toBe(true);
+    expect(allActions(plan).some((a) => a.action.type === "delete" || a.action.type === "pause")).toBe(false);
+  });
+
+  test("the warning tells the owner when the environment expires, what will happen and how to extend it", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 0.5, onExpiry: "snapshot-delete" }));
+    const notify = envPlan(plan, "pr-1")!.phases[0]!.actions[0]!;
+    expect(notify).toMatchObject({ type: "notify", topicArn: OWNER_TOPIC, subject: "Ephemera: pr-1 expires at 2026-05-01T12:30:00Z" });
+    expect(notify.type === "notify" && notify.message).toMatch(/deleted after a final database snapshot[\s\S]*ephemera extend pr-1/);
+  });
+
+  test("an environment past expiry that was never warned is warned this run and reaped on the next", () => {
+    const first = run(environment("pr-1", { expiresInHours: -3 }));
+    expect(envPlan(first, "pr-1")?.intent).toBe("warn");
+    expect(codes(first, "pr-1")).toContain("awaiting-notification");
+
+    const second = run(environment("pr-1", { expiresInHours: -3, state: "expiring" }));
+    expect(envPlan(second, "pr-1")?.intent).toBe("reap");
+  });
+
+  test("a paused environment entering its warning window keeps its paused resources paused and marks the rest expiring", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 0.5, state: "paused" }));
+    const env = envPlan(plan, "pr-1")!;
+    expect(env.intent).toBe("warn");
+    const marked = env.phases[1]!.actions.map((a) => (a.type === "tag" ? a.resource.kind : "other"));
+    expect(marked).not.toContain("eks-nodegroup");
+    expect(marked).not.toContain("rds-instance");
+    expect(marked).not.toContain("k8s-namespace");
+    expect(marked).toEqual(expect.arrayContaining(["budget", "security-group"]));
+  });
+
+  test("a warned environment inside the window waits for its expiry", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 0.5, state: "expiring" }));
+    expect(plan.environments).toEqual([]);
+  });
+
+  test("an owner that is not an SNS topic is notified through the configured topic", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 0.5, owner: "team-web@example.com" }));
+    expect(envPlan(plan, "pr-1")!.phases[0]!.actions[0]).toMatchObject({ topicArn: PLATFORM_TOPIC, owner: "team-web@example.com" });
+  });
+
+  test("without any topic the environment is marked expiring and the plan says the owner was not notified", () => {
+    const plan = decide({
+      inventory: inventory(environment("pr-1", { expiresInHours: 0.5, owner: "team-web@example.com" })),
+      now: NOW,
+      config: { ...CONFIG, notificationTopicArn: undefined },
+    });
+    expect(envPlan(plan, "pr-1")!.phases.map((p) => p.name)).toEqual(["mark"]);
+    expect(codes(plan, "pr-1")).toContain("no-notification-topic");
+  });
+
+  test("an environment extended out of the warning window after its warning is marked active again", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 30, state: "expiring" }));
+    const env = envPlan(plan, "pr-1")!;
+    expect(env.intent).toBe("unwarn");
+    expect(env.phases.flatMap((p) => p.actions).every((a) => a.type === "tag" && a.tags[TAG.state] === "active")).toBe(true);
+  });
+});
+
+describe("decide: what is never touched", () => {
+  test("one protected resource protects the whole environment", () => {
+    const resources = environment("pr-1", { state: "expiring" });
+    resources[3] = { ...resources[3]!, tags: { ...resources[3]!.tags, [TAG.protect]: "true" } };
+    const plan = run(resources);
+    expect(plan.environments).toEqual([]);
+    expect(plan.notes).toEqual([expect.objectContaining({ code: "protected", env: "pr-1", resource: { kind: "db-subnet-group", id: "pr-1-db-subnets" } })]);
+  });
+
+  test("resources without the managed-by tag are reported and never acted on", () => {
+    const { [TAG.managedBy]: _dropped, ...tags } = envTags("pr-1", { state: "expiring" });
+    const plan = run([resource("ec2-instance", "i-stranger", tags)]);
+    expect(plan.environments).toEqual([]);
+    expect(codes(plan)).toEqual(["unmanaged"]);
+  });
+
+  test("resources with a missing or invalid env id are reported and skipped", () => {
+    const { [TAG.env]: _dropped, ...noEnv } = envTags("pr-1", { state: "expiring" });
+    const plan = run([
+      resource("ec2-instance", "i-1", noEnv),
+      resource("ec2-instance", "i-2", { ...noEnv, [TAG.env]: "PR_1" }),
+    ]);
+    expect(plan.environments).toEqual([]);
+    expect(plan.notes.map((n) => [n.code, n.resource?.id])).toEqual([["invalid-env", "i-1"], ["invalid-env", "i-2"]]);
+  });
+
+  test("a malformed expiry tag anywhere in an environment means no action and a note naming the resource", () => {
+    const resources = environment("pr-1", { state: "expiring" });
+    resources[5] = { ...resources[5]!, tags: { ...resources[5]!.tags, [TAG.ttl]: "forever" } };
+    const plan = run(resources);
+    expect(plan.environments).toEqual([]);
+    expect(plan.notes).toEqual([
+      expect.objectContaining({ code: "unknown-expiry", resource: { kind: "s3-bucket", id: "pr-1-artifacts" }, message: expect.stringContaining("forever") }),
+    ]);
+  });
+
+  test("a resource with no expiry at all makes the environment's expiry unknown", () => {
+    const { [TAG.createdAt]: _c, ...tags } = envTags("pr-1", { state: "expiring" });
+    const plan = run([...environment("pr-1", { state: "expiring" }), resource("ec2-instance", "i-1", tags)]);
+    expect(plan.environments).toEqual([]);
+    expect(codes(plan, "pr-1")).toEqual(["unknown-expiry"]);
+  });
+
+  test("a malformed on-expiry means no action, not a fallback to delete", () => {
+    const plan = run(environment("pr-1", { state: "expiring", onExpiry: "destroy" }));
+    expect(plan.environments).toEqual([]);
+    expect(codes(plan, "pr-1")).toEqual(["malformed-on-expiry"]);
+  });
+
+  test("resources that disagree on on-expiry get the safest value, and the plan says so", () => {
+    const resources = environment("pr-1", { state: "expiring", onExpiry: "delete" });
+    resources[0] = { ...resources[0]!, tags: { ...resources[0]!.tags, [TAG.onExpiry]: "pause" } };
+    resources[1] = { ...resources[1]!, tags: { ...resources[1]!.tags, [TAG.onExpiry]: "snapshot-delete" } };
+    const plan = run(resources);
+    expect(envPlan(plan, "pr-1")).toMatchObject({ intent: "pause", onExpiry: "pause" });
+    expect(codes(plan, "pr-1")).toContain("conflicting-on-expiry");
+  });
+
+  test("the audit bucket is never in a plan, even tagged as an expired environment's resource", () => {
+    const tags = envTags("pr-1", { state: "expiring" });
+    const plan = run([resource("s3-bucket", AUDIT_BUCKET, tags), resource("s3-bucket", "pr-1-artifacts", tags)]);
+    expect(allActions(plan).map((a) => a.action.type !== "notify" && a.action.resource.id)).not.toContain(AUDIT_BUCKET);
+    expect(codes(plan)).toContain("audit-bucket");
+  });
+});
+
+describe("decide: budgets", () => {
+  test("an environment over its budget is paused, not deleted, and its owner told", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 25, actualUsd: 25 }));
+    const env = envPlan(plan, "pr-1")!;
+    expect(env.intent).toBe("pause");
+    expect(env.phases.map((p) => p.name)).toEqual(["namespace", "nodegroup", "database", "mark", "notify"]);
+    expect(env.reason).toContain("budget pr-1-budget spent $25 of $25");
+  });
+
+  test("an expired environment that is over budget is paused, never deleted", () => {
+    const plan = run(environment("pr-1", { state: "expiring" }, { limitUsd: 10, actualUsd: 11 }));
+    expect(envPlan(plan, "pr-1")?.intent).toBe("pause");
+    expect(allActions(plan).some((a) => a.action.type === "delete")).toBe(false);
+  });
+
+  test("a budget alert for an environment pauses it", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 5 }), { budgetAlerts: ["pr-1"] });
+    expect(envPlan(plan, "pr-1")).toMatchObject({ intent: "pause", reason: expect.stringContaining("budget alert") });
+  });
+
+  test("a budget alert for an environment discovery did not find is reported", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 5 }), { budgetAlerts: ["pr-9", "Not An Env"] });
+    expect(plan.environments).toEqual([]);
+    expect(codes(plan)).toEqual(["budget-alert-unknown-env", "budget-alert-unknown-env"]);
+  });
+
+  test("an over-budget environment that is already paused is left paused", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 5, state: "paused" }, { limitUsd: 10, actualUsd: 11 }));
+    expect(plan.environments).toEqual([]);
+  });
+
+  test("a paused environment whose database AWS restarted gets only that database stopped again", () => {
+    const resources = environment("pr-1", { expiresInHours: 5, state: "paused" }).map((r) =>
+      r.kind === "rds-instance" ? { ...r, status: "available" } : r,
+    );
+    const plan = run(resources);
+    expect(envPlan(plan, "pr-1")?.intent).toBe("restop");
+    expect(steps(plan, "pr-1")).toEqual(["database: pause rds-instance"]);
+  });
+
+  test("a paused node group is not paused again when the rest of the environment is", () => {
+    const resources = environment("pr-1", { expiresInHours: 5 }, { limitUsd: 1, actualUsd: 2 }).map((r) =>
+      r.kind === "eks-nodegroup" ? { ...r, tags: { ...r.tags, [TAG.state]: "paused" } } : r,
+    );
+    const plan = run(resources);
+    expect(steps(plan, "pr-1").filter((s) => s.includes("pause "))).toEqual(["namespace: pause k8s-namespace", "database: pause rds-instance"]);
+  });
+});
+
+describe("decide: failing closed", () => {
+  const failure = { kind: "rds-instance" as const, scope: "us-east-1", code: "ThrottlingException", message: "Rate exceeded" };
+
+  test("a listing failure withholds every destructive action and the plan says why", () => {
+    const plan = run([...environment("pr-1", { state: "expiring" }), ...environment("pr-2", { expiresInHours: 3 }, { limitUsd: 1, actualUsd: 5 })], {
+      failures: [failure],
+    });
+    expect(plan.environments).toEqual([]);
+    expect(plan.notes.filter((n) => n.code === "fail-closed").map((n) => n.env)).toEqual(["pr-1", "pr-2"]);
+    expect(plan.notes.find((n) => n.code === "fail-closed")?.message).toContain("ThrottlingException");
+  });
+
+  test("a listing failure does not stop owners from being warned", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 0.5 }), { failures: [failure] });
+    expect(envPlan(plan, "pr-1")?.intent).toBe("warn");
+  });
+
+  test("a failure scoped to one environment holds back only that environment", () => {
+    const plan = run([...environment("pr-1", { state: "expiring" }), ...environment("pr-2", { state: "expiring" })], {
+      failures: [{ ...failure, kind: "k8s-namespace", scope: "shared/pr-1", env: "pr-1" }],
+    });
+    expect(plan.environments.map((e) => e.env)).toEqual(["pr-2"]);
+    expect(codes(plan, "pr-1")).toContain("fail-closed");
+  });
+});
+
+describe("decide: blast radius and order", () => {
+  test("at most the configured number of environments get destructive actions; the rest are deferred, earliest expiry first", () => {
+    const plan = decide({
+      inventory: inventory([
+        ...environment("pr-c", { state: "expiring", expiresInHours: -1 }),
+        ...environment("pr-a", { state: "expiring", expiresInHours: -3 }),
+        ...environment("pr-b", { state: "expiring", expiresInHours: -2 }),
+      ]),
+      now: NOW,
+      config: { ...CONFIG, maxEnvironmentsPerRun: 2 },
+    });
+    expect(plan.environments.map((e) => e.env)).toEqual(["pr-a", "pr-b"]);
+    expect(plan.deferred).toEqual([expect.objectContaining({ env: "pr-c", intent: "reap" })]);
+    expect(codes(plan, "pr-c")).toEqual(["deferred"]);
+  });
+
+  test("warnings do not count against the cap", () => {
+    const plan = decide({
+      inventory: inventory([...environment("pr-a", { state: "expiring" }), ...environment("pr-b", { expiresInHours: 0.5 })]),
+      now: NOW,
+      config: { ...CONFIG, maxEnvironmentsPerRun: 1 },
+    });
+    expect(plan.environments.map((e) => [e.env, e.intent])).toEqual([["pr-a", "reap"], ["pr-b", "warn"]]);
+  });
+
+  test("the plan does not depend on the order discovery listed resources in", () => {
+    const resources = [...environment("pr-a", { state: "expiring" }), ...environment("pr-b", { expiresInHours: 0.5 })];
+    expect(run([...resources].reverse())).toEqual(run(resources));
+  });
+
+  test("the plan is plain data that survives a JSON round trip", () => {
+    const plan = run([...environment("pr-a", { state: "expiring", onExpiry: "snapshot-delete" }), ...environment("pr-b", { expiresInHours: 0.5 })]);
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+    expect(plan.createdAt).toBe(NOW.toISOString());
+  });
+
+  test("a warning window of zero warns at expiry and reaps on the run after", () => {
+    const config = { ...CONFIG, warningWindowMs: 0 };
+    const before = decide({ inventory: inventory(environment("pr-1", { expiresInHours: 0.01 })), now: NOW, config });
+    expect(before.environments).toEqual([]);
+    const at = decide({ inventory: inventory(environment("pr-1", { expiresInHours: 0 })), now: NOW, config });
+    expect(envPlan(at, "pr-1")?.intent).toBe("warn");
+  });
+});
+
+describe("decide: leftovers", () => {
+  test("an environment extended after a partial reap is left as it is, and the plan says so", () => {
+    const plan = decide({ inventory: inventory(environment("pr-1", { expiresInHours: 30, state: "reaping" })), now: NOW, config: CONFIG });
+    expect(plan.environments).toEqual([]);
+    expect(plan.notes.map((n) => n.code)).toEqual(["stale-state"]);
+  });
+});

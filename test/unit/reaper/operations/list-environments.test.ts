@@ -1,0 +1,70 @@
+import { TAG } from "../../../../reaper/model";
+import { listEnvironments } from "../../../../reaper/operations/list-environments";
+import { AUDIT_BUCKET, environment, HOUR, inventory, NOW, resource } from "../../../support/reaper-fixtures";
+
+const options = { now: NOW, auditBucket: AUDIT_BUCKET, maxTtlMs: 14 * 24 * HOUR };
+
+describe("summarising environments (ephemera ls)", () => {
+  test("an environment is summarised with its state, owner, expiry, time left, budget, spend and resources per kind", () => {
+    const listing = listEnvironments(inventory(environment("pr-1", { expiresInHours: 3, owner: "team@example.com" }, { limitUsd: 25, actualUsd: 7.5 })), options);
+    expect(listing).toEqual({
+      version: 1,
+      at: "2026-05-01T12:00:00.000Z",
+      notes: [],
+      environments: [
+        {
+          env: "pr-1",
+          state: "active",
+          owner: "team@example.com",
+          expiresAt: "2026-05-01T15:00:00Z",
+          expiryBasis: "created-at+ttl",
+          expiryProblem: null,
+          secondsLeft: 3 * 3600,
+          onExpiry: "delete",
+          protected: false,
+          budgetUsd: 25,
+          spendUsd: 7.5,
+          forecastUsd: null,
+          resources: {
+            budget: 1,
+            "db-subnet-group": 1,
+            "eks-nodegroup": 1,
+            "k8s-namespace": 1,
+            "rds-instance": 1,
+            "s3-bucket": 1,
+            "scheduler-schedule": 1,
+            secret: 1,
+            "security-group": 1,
+          },
+          resourceCount: 9,
+        },
+      ],
+    });
+  });
+
+  test("an expired environment has negative seconds left", () => {
+    const [env] = listEnvironments(inventory(environment("pr-1", { expiresInHours: -2 })), options).environments;
+    expect(env!.secondsLeft).toBe(-2 * 3600);
+  });
+
+  test("an environment whose resources disagree shows the most advanced state", () => {
+    const resources = [resource("s3-bucket", "a", { ...environment("pr-1")[0]!.tags, [TAG.state]: "paused" }), resource("s3-bucket", "b", environment("pr-1")[0]!.tags)];
+    expect(listEnvironments(inventory(resources), options).environments[0]!.state).toBe("paused");
+  });
+
+  test("an unknown expiry is null with the reason, never a guess", () => {
+    const resources = environment("pr-1", { extra: { [TAG.ttl]: "forever" } });
+    const [env] = listEnvironments(inventory(resources), options).environments;
+    expect(env).toMatchObject({ expiresAt: null, secondsLeft: null, expiryBasis: null, expiryProblem: expect.stringContaining('"forever"') });
+  });
+
+  test("without a budget resource the budget comes from the budget-usd tag, and spend is unknown", () => {
+    const resources = [resource("s3-bucket", "pr-1-artifacts", { ...environment("pr-1")[0]!.tags, [TAG.budgetUsd]: "40" })];
+    expect(listEnvironments(inventory(resources), options).environments[0]).toMatchObject({ budgetUsd: 40, spendUsd: null });
+  });
+
+  test("a listing failure is reported in the notes", () => {
+    const listing = listEnvironments(inventory(environment("pr-1"), [{ kind: "rds-instance", scope: "region us-east-1", code: "ThrottlingException", message: "slow down" }]), options);
+    expect(listing.notes).toEqual([expect.objectContaining({ code: "listing-failure", message: expect.stringContaining("ThrottlingException") })]);
+  });
+});

@@ -1,0 +1,40 @@
+import { KindContext } from "../../../../reaper/runtime/kind-context";
+
+describe("KindContext", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it("takes region and endpoint from AWS_REGION and AWS_ENDPOINT_URL when none are given", async () => {
+    process.env.AWS_REGION = "eu-central-1";
+    process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:4566";
+    const ctx = new KindContext({ auditBucket: "audit" });
+    expect(ctx.region).toBe("eu-central-1");
+    expect(await ctx.rds.config.region()).toBe("eu-central-1");
+    const endpoint = await ctx.ec2.config.endpoint!();
+    expect(`${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`).toBe("http://127.0.0.1:4566");
+    expect(ctx.s3.config.forcePathStyle).toBe(true);
+    await ctx.destroy();
+  });
+
+  it("refuses to start without a region", () => {
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    expect(() => new KindContext({ auditBucket: "audit" })).toThrow(/region/);
+  });
+
+  it("creates each service's client once, when first used, with adaptive retries", async () => {
+    const ctx = new KindContext({ aws: { region: "us-east-1" }, auditBucket: "audit", maxAttempts: 7 });
+    expect(ctx.eks).toBe(ctx.eks);
+    expect(await ctx.eks.config.retryStrategy()).toMatchObject({ mode: "adaptive" });
+    expect(await ctx.eks.config.maxAttempts()).toBe(7);
+    await ctx.destroy();
+  });
+
+  it("uses the configured account id without asking STS", async () => {
+    const ctx = new KindContext({ aws: { region: "us-east-1", endpoint: "http://127.0.0.1:1" }, auditBucket: "audit", accountId: "111122223333" });
+    expect(await ctx.accountId()).toBe("111122223333");
+    await ctx.destroy();
+  });
+});

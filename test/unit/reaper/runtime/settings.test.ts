@@ -1,0 +1,101 @@
+import { readSettings, SettingsError } from "../../../../reaper/runtime/settings";
+
+const BASE = { EPHEMERA_AUDIT_BUCKET: "acme-ephemera-audit", AWS_REGION: "us-east-1" };
+
+function settingsError(env: Record<string, string>, overrides = {}): string {
+  try {
+    readSettings(env, overrides);
+  } catch (err) {
+    if (err instanceof SettingsError) return err.message;
+    throw err;
+  }
+  throw new Error("expected a settings error");
+}
+
+describe("reading EPHEMERA_* settings", () => {
+  test("with only the audit bucket and a region, every other setting takes its documented default", () => {
+    const s = readSettings(BASE);
+    expect(s).toMatchObject({
+      dryRun: false,
+      clusters: [],
+      expiryScheduleGroup: "default",
+      aws: { region: "us-east-1" },
+      reaper: { auditBucket: "acme-ephemera-audit", allowedAccounts: [], warningWindowMs: 3_600_000, maxEnvironmentsPerRun: 10, maxTtlMs: 14 * 86_400_000 },
+    });
+    expect(s.reaper.notificationTopicArn).toBeUndefined();
+  });
+
+  test("every variable is read", () => {
+    const s = readSettings({
+      ...BASE,
+      EPHEMERA_ALLOWED_ACCOUNTS: "123456789012, 210987654321",
+      EPHEMERA_WARNING_WINDOW: "2h",
+      EPHEMERA_MAX_ENVS_PER_RUN: "3",
+      EPHEMERA_DRY_RUN: "TRUE",
+      EPHEMERA_CLUSTERS: "shared,shared-eu",
+      EPHEMERA_NOTIFICATION_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:owners",
+      EPHEMERA_MAX_TTL: "3w",
+      EPHEMERA_EXPIRY_SCHEDULE_GROUP: "ephemera",
+      AWS_PROFILE: "sandbox",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
+    });
+    expect(s).toMatchObject({
+      dryRun: true,
+      clusters: ["shared", "shared-eu"],
+      expiryScheduleGroup: "ephemera",
+      aws: { region: "us-east-1", profile: "sandbox", endpoint: "http://127.0.0.1:5000" },
+      reaper: {
+        allowedAccounts: ["123456789012", "210987654321"],
+        warningWindowMs: 2 * 3_600_000,
+        maxEnvironmentsPerRun: 3,
+        maxTtlMs: 21 * 86_400_000,
+        notificationTopicArn: "arn:aws:sns:us-east-1:123456789012:owners",
+      },
+    });
+  });
+
+  test("a missing audit bucket names the variable, an example and the flag", () => {
+    expect(settingsError({ AWS_REGION: "us-east-1" })).toBe(
+      "EPHEMERA_AUDIT_BUCKET is not set; set it to the audit bucket's name (e.g. EPHEMERA_AUDIT_BUCKET=acme-ephemera-audit) or pass --audit-bucket <name>",
+    );
+  });
+
+  test("a missing region names AWS_REGION and the flag", () => {
+    expect(settingsError({ EPHEMERA_AUDIT_BUCKET: "b-1" })).toContain("AWS_REGION is not set; set it to the environments' region");
+  });
+
+  test("a malformed account id names the variable, the entry and the expected form", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_ALLOWED_ACCOUNTS: "123456789012,1234" })).toBe(
+      'EPHEMERA_ALLOWED_ACCOUNTS "1234" is not a 12-digit AWS account id; list account ids separated by commas, such as "123456789012,210987654321"',
+    );
+  });
+
+  test("a warning window outside the duration grammar names the variable and a valid example", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_WARNING_WINDOW: "2 hours" })).toMatch(/^EPHEMERA_WARNING_WINDOW "2 hours" .*such as/);
+  });
+
+  test("a flag wins over its variable, and a bad flag value names the flag, not the variable", () => {
+    expect(readSettings({ ...BASE, EPHEMERA_WARNING_WINDOW: "2h" }, { warningWindow: "30m" }).reaper.warningWindowMs).toBe(30 * 60_000);
+    expect(settingsError({ ...BASE, EPHEMERA_WARNING_WINDOW: "2h" }, { warningWindow: "soon" })).toMatch(/^--warning-window "soon" /);
+  });
+
+  test("EPHEMERA_DRY_RUN accepts only true or false", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_DRY_RUN: "yes" })).toBe(
+      'EPHEMERA_DRY_RUN "yes" is not true or false; set EPHEMERA_DRY_RUN=true to change nothing, or EPHEMERA_DRY_RUN=false',
+    );
+    expect(readSettings({ ...BASE, EPHEMERA_DRY_RUN: "true" }, { dryRun: false }).dryRun).toBe(false);
+  });
+
+  test("a blast-radius cap that is not a whole number is refused with an example", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_MAX_ENVS_PER_RUN: "-1" })).toContain('EPHEMERA_MAX_ENVS_PER_RUN "-1" is not a whole number; use a count such as "10"');
+  });
+
+  test("a notification topic that is not an SNS ARN, and an endpoint that is not a URL, are named", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_NOTIFICATION_TOPIC_ARN: "owners" })).toContain('EPHEMERA_NOTIFICATION_TOPIC_ARN "owners" is not an SNS topic ARN');
+    expect(settingsError({ ...BASE, AWS_ENDPOINT_URL: "localhost:5000" })).toContain('AWS_ENDPOINT_URL "localhost:5000" is not an http(s) URL');
+  });
+
+  test("an empty variable counts as unset", () => {
+    expect(readSettings({ ...BASE, EPHEMERA_WARNING_WINDOW: "", EPHEMERA_CLUSTERS: " " }).reaper.warningWindowMs).toBe(3_600_000);
+  });
+});
