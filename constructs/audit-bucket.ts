@@ -13,7 +13,7 @@ import { Construct, IConstruct } from "constructs";
 import { Annotations, Aspects, IAspect, TerraformResource, TerraformStack, Token } from "./core";
 import { excludeFromEnvironmentTags } from "./environment-tags";
 import { integerProp, isLiteral } from "./private/props";
-import { InvalidValueError, TAG } from "../reaper/model";
+import { AUDIT_PREFIX, InvalidValueError, isIamPrincipalArn, isKmsKeyArn, TAG } from "../reaper/model";
 
 /** How S3 Object Lock holds each record for the retention period. */
 export type AuditRetentionMode = "GOVERNANCE" | "COMPLIANCE";
@@ -68,9 +68,6 @@ export interface AuditBucketProps {
    */
   readonly glacierAfterDays?: number;
 }
-
-/** The key prefix under which writers put records; `grantWrite` allows nothing else. */
-export const AUDIT_RECORD_PREFIX = "audit/";
 
 const DEFAULT_RETENTION_MODE: AuditRetentionMode = "GOVERNANCE";
 const DEFAULT_RETENTION_DAYS = 365;
@@ -127,11 +124,11 @@ export class AuditBucket extends Construct {
     if (isLiteral(iaDays) && isLiteral(glacierDays) && glacierDays <= iaDays) {
       throw new InvalidValueError("glacierAfterDays", String(glacierDays), `is not later than infrequentAccessAfterDays (${iaDays})`, `use a value such as ${iaDays + 60}`);
     }
-    if (props.kmsKeyArn !== undefined && isLiteral(props.kmsKeyArn) && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(props.kmsKeyArn)) {
+    if (props.kmsKeyArn !== undefined && isLiteral(props.kmsKeyArn) && !isKmsKeyArn(props.kmsKeyArn)) {
       throw new InvalidValueError("kmsKeyArn", props.kmsKeyArn, "is not a KMS key ARN", 'use the key\'s ARN (not an alias), such as "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
     }
     const breakGlass = props.breakGlassPrincipalArn;
-    if (breakGlass !== undefined && isLiteral(breakGlass) && !/^arn:aws[a-z-]*:(iam|sts)::\d{12}:.+$/.test(breakGlass)) {
+    if (breakGlass !== undefined && isLiteral(breakGlass) && !isIamPrincipalArn(breakGlass)) {
       throw new InvalidValueError("breakGlassPrincipalArn", breakGlass, "is not an IAM principal ARN", 'use a role or user ARN, such as "arn:aws:iam::123456789012:role/audit-break-glass"');
     }
     if (mode === "COMPLIANCE") {
@@ -231,7 +228,7 @@ export class AuditBucket extends Construct {
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-          { Sid: "PutAuditRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${this.bucketArn}/${AUDIT_RECORD_PREFIX}*` },
+          { Sid: "PutAuditRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${this.bucketArn}/${AUDIT_PREFIX}*` },
           { Sid: "EncryptAuditRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: this.kmsKeyArn },
         ],
       }),

@@ -3,7 +3,7 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { Construct } from "constructs";
 import { Token } from "./core";
 import { envIdProp, isLiteral, requiredStringProp } from "./private/props";
-import { InvalidValueError, TAG } from "../reaper/model";
+import { budgetName, InvalidValueError, TAG } from "../reaper/model";
 
 /** One budget notification: when spend crosses `thresholdPercent` of the budget, tell someone. */
 export interface BudgetAlert {
@@ -77,7 +77,7 @@ export class EnvBudget extends Construct {
 
     const accountId = props.accountId ?? new DataAwsCallerIdentity(this, "caller").accountId;
     this.budget = new BudgetsBudget(this, "budget", {
-      name: `ephemera-${envId}`,
+      name: budgetName(envId),
       accountId,
       budgetType: "COST",
       timeUnit: "MONTHLY",

@@ -3,7 +3,7 @@ import { SchedulerScheduleGroup } from "@cdktf/provider-aws/lib/scheduler-schedu
 import { Construct } from "constructs";
 import { Fn, Token } from "./core";
 import { envIdProp, isLiteral } from "./private/props";
-import { InvalidValueError, parseInstant } from "../reaper/model";
+import { atExpression as atInstant, expireEvent, expiryScheduleGroupName, expiryScheduleName, InvalidValueError, isIamRoleArn, isLambdaFunctionArn, parseInstant } from "../reaper/model";
 
 /**
  * What an environment's one-shot expiry schedule invokes: the reaper function, through
@@ -28,28 +28,13 @@ export interface EnvExpiryScheduleProps extends ExpiryTarget {
   readonly expiresAt: string;
 }
 
-/** `ephemera-expiry-<env>`, the name `ephemera extend` looks for (reaper/expiry-schedule.ts). */
-export function expiryScheduleName(envId: string): string {
-  return `ephemera-expiry-${envId}`;
-}
-
-/** `ephemera-<env>`: the environment's own schedule group, which carries its tags. */
-export function expiryScheduleGroupName(envId: string): string {
-  return `ephemera-${envId}`;
-}
-
-/** The JSON the reaper's handler reads as "expire this environment now". */
-export function expireEvent(envId: string): string {
-  return JSON.stringify({ ephemera: "expire", env: envId });
-}
-
 /**
  * Checks a reaper target's ARNs when they are literals. `prefix` names the prop the
  * caller knows them by (`reaper.` for EphemeralEnvironment).
  */
 export function checkExpiryTarget(target: ExpiryTarget, prefix = ""): void {
   const { functionArn, schedulerRoleArn } = target;
-  if (functionArn === undefined || (isLiteral(functionArn) && !/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}$/.test(functionArn))) {
+  if (functionArn === undefined || (isLiteral(functionArn) && !isLambdaFunctionArn(functionArn))) {
     throw new InvalidValueError(
       `${prefix}functionArn`,
       functionArn ?? "",
@@ -57,7 +42,7 @@ export function checkExpiryTarget(target: ExpiryTarget, prefix = ""): void {
       'pass the reaper\'s unqualified function ARN (the platform stack\'s reaper_function_arn output), such as "arn:aws:lambda:us-east-1:123456789012:function:ephemera-reaper"',
     );
   }
-  if (schedulerRoleArn === undefined || (isLiteral(schedulerRoleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(schedulerRoleArn))) {
+  if (schedulerRoleArn === undefined || (isLiteral(schedulerRoleArn) && !isIamRoleArn(schedulerRoleArn))) {
     throw new InvalidValueError(
       `${prefix}schedulerRoleArn`,
       schedulerRoleArn ?? "",
@@ -103,7 +88,7 @@ export class EnvExpirySchedule extends Construct {
       scheduleExpression: atExpression(props.expiresAt),
       scheduleExpressionTimezone: "UTC",
       flexibleTimeWindow: { mode: "OFF" },
-      target: { arn: props.functionArn, roleArn: props.schedulerRoleArn, input: expireEvent(envId) },
+      target: { arn: props.functionArn, roleArn: props.schedulerRoleArn, input: JSON.stringify(expireEvent(envId)) },
       lifecycle: { ignoreChanges: ["schedule_expression"] },
     });
   }
@@ -119,5 +104,5 @@ function atExpression(expiresAt: string): string {
     throw new InvalidValueError("expiresAt", expiresAt ?? "", "is empty", 'pass an instant such as "2030-01-01T18:00:00Z" or EphemeralEnvironment.expiresAt');
   }
   if (Token.isUnresolved(expiresAt)) return `at(${Fn.formatdate("YYYY-MM-DD'T'hh:mm:ss", expiresAt)})`;
-  return `at(${parseInstant(expiresAt, { field: "expiresAt" }).toISOString().slice(0, 19)})`;
+  return atInstant(parseInstant(expiresAt, { field: "expiresAt" }));
 }

@@ -17,7 +17,20 @@ import { ExpiryTarget } from "./env-expiry-schedule";
 import { excludeFromEnvironmentTags } from "./environment-tags";
 import { integerProp, isLiteral, nameProp, requiredStringProp } from "./private/props";
 import { reaperPolicy, schedulerInvokePolicy, serviceTrustPolicy } from "./private/reaper-policy";
-import { InvalidValueError, tryParseDuration } from "../reaper/model";
+import {
+  InvalidValueError,
+  isAccountId,
+  isEksClusterName,
+  isKmsKeyArn,
+  isS3BucketName,
+  isSnsTopicArn,
+  isSnsTopicArnPattern,
+  MAX_MAX_TTL,
+  SETTING_DEFAULTS,
+  SETTINGS,
+  sweepEvent,
+  tryParseDuration,
+} from "../reaper/model";
 
 export interface ReaperProps {
   /** Name of the audit bucket the reaper writes every action to (AuditBucket.bucketName). */
@@ -132,12 +145,8 @@ export const DEFAULT_DELETABLE_BUCKET_NAMES: readonly string[] = ["ephemera-*"];
  * into the function) supports only Node.js 22 and later from January 2027.
  */
 export const REAPER_RUNTIME = "nodejs22.x";
-/** The handler's input for the scheduled sweep. */
-export const SWEEP_EVENT = JSON.stringify({ ephemera: "sweep" });
 
 const DEFAULTS = {
-  warningWindow: "1h",
-  maxEnvironmentsPerRun: 10,
   timeoutSeconds: 300,
   memoryMb: 512,
   logRetentionDays: 30,
@@ -266,7 +275,7 @@ export class Reaper extends Construct {
       description: "Ephemera reaper backstop sweep",
       scheduleExpression: config.sweepSchedule,
       flexibleTimeWindow: { mode: "OFF" },
-      target: { arn: this.function.arn, roleArn: schedulerRole.arn, input: SWEEP_EVENT },
+      target: { arn: this.function.arn, roleArn: schedulerRole.arn, input: JSON.stringify(sweepEvent()) },
     });
 
     if (props.pauseTopicArn !== undefined) {
@@ -300,10 +309,10 @@ interface CheckedConfig {
 
 function checkProps(props: ReaperProps): CheckedConfig {
   requiredStringProp("auditBucketName", props.auditBucketName, "acme-ephemera-audit");
-  if (isLiteral(props.auditBucketName) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.auditBucketName)) {
+  if (isLiteral(props.auditBucketName) && !isS3BucketName(props.auditBucketName)) {
     throw new InvalidValueError("auditBucketName", props.auditBucketName, "is not an S3 bucket name", 'pass the bucket\'s name only (not its ARN), such as "acme-ephemera-audit"');
   }
-  if (props.auditKmsKeyArn !== undefined && isLiteral(props.auditKmsKeyArn) && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(props.auditKmsKeyArn)) {
+  if (props.auditKmsKeyArn !== undefined && isLiteral(props.auditKmsKeyArn) && !isKmsKeyArn(props.auditKmsKeyArn)) {
     throw new InvalidValueError("auditKmsKeyArn", props.auditKmsKeyArn, "is not a KMS key ARN", 'pass the key\'s ARN (not an alias), such as "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
   }
   const functionName = nameProp("functionName", props.functionName ?? DEFAULT_REAPER_FUNCTION_NAME, MAX_FUNCTION_NAME, DEFAULT_REAPER_FUNCTION_NAME);
@@ -313,25 +322,24 @@ function checkProps(props: ReaperProps): CheckedConfig {
       throw new InvalidValueError("allowedAccounts", "[]", "is empty, so the reaper would refuse to act anywhere", 'pass the accounts it may act in, such as ["123456789012"], or leave it out for the account it is deployed into');
     }
     for (const account of props.allowedAccounts) {
-      if (isLiteral(account) && !/^\d{12}$/.test(account)) {
+      if (isLiteral(account) && !isAccountId(account)) {
         throw new InvalidValueError("allowedAccounts", account, "is not a 12-digit AWS account id", 'use account ids such as ["123456789012"]');
       }
     }
   }
   for (const cluster of literalList(props.clusterNames)) {
-    if (!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(cluster)) {
+    if (!isEksClusterName(cluster)) {
       throw new InvalidValueError("clusterNames", cluster, "is not an EKS cluster name", 'use cluster names such as ["previews"]');
     }
   }
-  const topicArn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-  if (props.notificationTopicArn !== undefined && isLiteral(props.notificationTopicArn) && !topicArn.test(props.notificationTopicArn)) {
+  if (props.notificationTopicArn !== undefined && isLiteral(props.notificationTopicArn) && !isSnsTopicArn(props.notificationTopicArn)) {
     throw new InvalidValueError("notificationTopicArn", props.notificationTopicArn, "is not an SNS topic ARN", 'use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-notifications"');
   }
-  if (props.pauseTopicArn !== undefined && isLiteral(props.pauseTopicArn) && !topicArn.test(props.pauseTopicArn)) {
+  if (props.pauseTopicArn !== undefined && isLiteral(props.pauseTopicArn) && !isSnsTopicArn(props.pauseTopicArn)) {
     throw new InvalidValueError("pauseTopicArn", props.pauseTopicArn, "is not an SNS topic ARN", 'use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-pause"');
   }
   for (const owner of literalList(props.ownerTopicArns)) {
-    if (!/^arn:aws[a-z-]*:sns:[a-z0-9*-]+:(\d{12}|\*):[A-Za-z0-9_*-]{1,256}$/.test(owner)) {
+    if (!isSnsTopicArnPattern(owner)) {
       throw new InvalidValueError("ownerTopicArns", owner, "is not an SNS topic ARN or ARN pattern", 'use ARNs such as ["arn:aws:sns:us-east-1:123456789012:team-*"]');
     }
   }
@@ -341,10 +349,10 @@ function checkProps(props: ReaperProps): CheckedConfig {
     if (!parsed.ok) throw parsed.error;
   }
   if (props.maxTtl !== undefined && isLiteral(props.maxTtl)) {
-    const parsed = tryParseDuration(props.maxTtl, { field: "maxTtl", max: 366 * 86_400_000 });
+    const parsed = tryParseDuration(props.maxTtl, { field: "maxTtl", max: MAX_MAX_TTL });
     if (!parsed.ok) throw parsed.error;
   }
-  const maxEnvironmentsPerRun = integerProp("maxEnvironmentsPerRun", props.maxEnvironmentsPerRun, DEFAULTS.maxEnvironmentsPerRun, 0, 999_999, 10);
+  const maxEnvironmentsPerRun = integerProp("maxEnvironmentsPerRun", props.maxEnvironmentsPerRun, SETTING_DEFAULTS.maxEnvsPerRun, 0, 999_999, 10);
 
   const sweepSchedule = props.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE;
   if (isLiteral(sweepSchedule) && !isScheduleExpression(sweepSchedule)) {
@@ -388,21 +396,21 @@ function checkProps(props: ReaperProps): CheckedConfig {
   };
 }
 
-/** The settings the Lambda reads (reaper/env-config.ts), each set explicitly so the deployed configuration is visible. */
+/** The settings the Lambda reads (reaper/runtime/settings.ts), each set explicitly so the deployed configuration is visible. */
 function environmentVariables(props: ReaperProps, config: CheckedConfig, deployAccountId: string): Record<string, string> {
   const variables: Record<string, string> = {
-    EPHEMERA_AUDIT_BUCKET: props.auditBucketName,
-    EPHEMERA_ALLOWED_ACCOUNTS: props.allowedAccounts === undefined ? deployAccountId : joined(props.allowedAccounts),
-    EPHEMERA_WARNING_WINDOW: props.warningWindow ?? DEFAULTS.warningWindow,
-    EPHEMERA_MAX_ENVS_PER_RUN: Token.isUnresolved(config.maxEnvironmentsPerRun) ? Token.asString(config.maxEnvironmentsPerRun) : String(config.maxEnvironmentsPerRun),
-    EPHEMERA_DRY_RUN: props.dryRun === true ? "true" : "false",
+    [SETTINGS.auditBucket.env]: props.auditBucketName,
+    [SETTINGS.allowedAccounts.env]: props.allowedAccounts === undefined ? deployAccountId : joined(props.allowedAccounts),
+    [SETTINGS.warningWindow.env]: props.warningWindow ?? SETTING_DEFAULTS.warningWindow,
+    [SETTINGS.maxEnvsPerRun.env]: Token.isUnresolved(config.maxEnvironmentsPerRun) ? Token.asString(config.maxEnvironmentsPerRun) : String(config.maxEnvironmentsPerRun),
+    [SETTINGS.dryRun.env]: props.dryRun === true ? "true" : "false",
     // The bundle ships a source map; stack traces in the logs then name the TypeScript source.
     NODE_OPTIONS: "--enable-source-maps",
   };
   const clusters = props.clusterNames ?? [];
-  if (Token.isUnresolved(clusters) || clusters.length > 0) variables.EPHEMERA_CLUSTERS = joined(clusters);
-  if (props.notificationTopicArn !== undefined) variables.EPHEMERA_NOTIFICATION_TOPIC_ARN = props.notificationTopicArn;
-  if (props.maxTtl !== undefined) variables.EPHEMERA_MAX_TTL = props.maxTtl;
+  if (Token.isUnresolved(clusters) || clusters.length > 0) variables[SETTINGS.clusters.env] = joined(clusters);
+  if (props.notificationTopicArn !== undefined) variables[SETTINGS.notificationTopicArn.env] = props.notificationTopicArn;
+  if (props.maxTtl !== undefined) variables[SETTINGS.maxTtl.env] = props.maxTtl;
   return variables;
 }
 

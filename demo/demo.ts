@@ -22,7 +22,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { DeleteBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { ListTopicsCommand, SNSClient } from "@aws-sdk/client-sns";
-import { expiryScheduleGroupName, expiryScheduleName } from "../constructs/env-expiry-schedule";
+import { expiryScheduleGroupName, expiryScheduleName } from "../reaper/model";
 import { DEFAULT_REAPER_FUNCTION_NAME } from "../constructs/reaper";
 import { runCli } from "../reaper/cli/run-cli";
 import type { createHandler as CreateHandler } from "../reaper/handlers";

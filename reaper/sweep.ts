@@ -8,6 +8,7 @@ import type { Inventory } from "./kinds/kind-adapter";
 import type { Notifier } from "./action/notifier";
 import type { Plan } from "./decision/plan";
 import type { ReaperConfig } from "./runtime/reaper-config";
+import { describeError } from "./support/outcomes";
 
 export interface SweepOptions<Ctx> {
   readonly config: ReaperConfig;
@@ -80,7 +81,7 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     inventory = await options.discover();
   } catch (err) {
     timings.discoverMs = Date.now() - t1;
-    return finish({ ok: false, accountId, error: `discovery failed (${describe(err)}); nothing was done` });
+    return finish({ ok: false, accountId, error: `discovery failed (${describeError(err)}); nothing was done` });
   }
   timings.discoverMs = Date.now() - t1;
 
@@ -114,9 +115,4 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     result,
     ...(result.error === undefined ? {} : { error: result.error }),
   });
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
 }

@@ -1,21 +1,21 @@
-import { AUDIT_RECORD_PREFIX } from "../audit-bucket";
-import { MANAGED_BY_VALUE, TAG } from "../../reaper/model";
+import { DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName } from "../../reaper/kinds/catalog";
+import { AUDIT_PREFIX, MANAGED_BY_VALUE, TAG } from "../../reaper/model";
 
 /**
  * The reaper Lambda's IAM policy, as plain JSON built by pure functions, so tests can
  * evaluate it with an IAM policy simulator (the emulator ignores tag conditions).
  *
- * The shape, statement by statement:
+ * The per-kind statements come from the kind catalog (reaper/kinds/catalog.ts), one
+ * per operation of each kind:
  * - reads and listings are allowed on every resource: a listing the reaper cannot
  *   finish fails closed and blocks destructive actions everywhere, so narrowing reads
  *   buys nothing but outages;
  * - every mutating action is allowed only on resources tagged
- *   `ephemera:managed-by=ephemera` where the service evaluates `aws:ResourceTag`
- *   (EC2, RDS, EKS, Secrets Manager, Scheduler schedule groups), and only on an ARN
- *   pattern where it does not (S3 buckets, Budgets, RDS final snapshots, schedules);
+ *   `ephemera:managed-by=ephemera` where the service evaluates `aws:ResourceTag`, and
+ *   only on an ARN pattern where it does not (S3 buckets, Budgets, final snapshots, schedules);
  * - tag writes may only set the keys the reaper writes (`aws:TagKeys`);
- * - destructive actions on resources tagged `ephemera:protect` (anything but "false")
- *   are denied outright, mirroring the reaper's own rule;
+ * - pause and delete actions on resources tagged `ephemera:protect` (anything but
+ *   "false") are denied outright, mirroring the reaper's own rule;
  * - the audit bucket is put-only: `s3:PutObject` under `audit/`, and an explicit Deny
  *   of deletes, retention and bucket-setting changes that no other statement can undo.
  */
@@ -68,190 +68,70 @@ export const AUDIT_BUCKET_DENIED_ACTIONS: readonly string[] = [
   "s3:PutEncryptionConfiguration",
 ];
 
-/** Destructive actions denied on any resource tagged `ephemera:protect` with a value other than "false". */
-export const PROTECTED_DENIED_ACTIONS: readonly string[] = [
-  "ec2:StopInstances",
-  "ec2:TerminateInstances",
-  "ec2:DeleteSecurityGroup",
-  "rds:StopDBInstance",
-  "rds:DeleteDBInstance",
-  "rds:DeleteDBSubnetGroup",
-  "eks:UpdateNodegroupConfig",
-  "eks:DeleteNodegroup",
-  "secretsmanager:DeleteSecret",
-];
-
-/** Every RDS final snapshot is named `ephemera-<env>-…` (reaper/final-snapshot-name.ts). */
-export const FINAL_SNAPSHOT_PREFIX = "ephemera-";
-/** Every environment's budget is named `ephemera-<env>` (EnvBudget). */
-export const BUDGET_NAME_PREFIX = "ephemera-";
-/** Every environment's schedule group is named `ephemera-<env>` (EnvExpirySchedule). */
-export const SCHEDULE_GROUP_PREFIX = "ephemera-";
-
-const MANAGED = { StringEquals: { [`aws:ResourceTag/${TAG.managedBy}`]: MANAGED_BY_VALUE } } as const;
-
 /** Only the reaper's own keys, and the key list must be present (ForAllValues alone passes when it is absent). */
 const REAPER_TAG_KEYS_ONLY = {
   "ForAllValues:StringEquals": { "aws:TagKeys": REAPER_WRITTEN_TAG_KEYS },
   Null: { "aws:TagKeys": "false" },
 } as const;
 
+const MANAGED_TAG = `aws:ResourceTag/${TAG.managedBy}`;
+/**
+ * Tagging APIs that add or remove single keys: a kind's tag grant may set only the
+ * reaper's keys with them. (S3's PutBucketTagging replaces the whole set, and a final
+ * snapshot takes its instance's tags, so neither can be limited to the reaper's keys.)
+ */
+const TAG_WRITE = /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/;
+
+/** Pause and delete actions of the kinds whose service evaluates the protect tag: denied on protected resources. */
+export const PROTECTED_DENIED_ACTIONS: readonly string[] = [
+  ...new Set(KIND_NAMES.flatMap((kind) => [grantOf(kind, "pause"), grantOf(kind, "delete")].filter((g) => g?.scope === "managed").flatMap((g) => g!.actions))),
+];
+
 /** The reaper Lambda's identity policy. */
 export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
   const { partition: p, region, accountId: account } = input;
-  const arn = (service: string, resource: string, regional = true) => `arn:${p}:${service}:${regional ? region : ""}:${account}:${resource}`;
   const bucketArn = (name: string) => `arn:${p}:s3:::${name}`;
   const auditBucketArn = bucketArn(input.auditBucketName);
   const publishTo = input.publishTopicArns ?? [];
+
+  const statement = (sid: string, grant: IamGrant, operation: Operation): PolicyStatement => {
+    const resources =
+      grant.on === DELETABLE_BUCKETS
+        ? input.deletableBucketNames.flatMap((name) => [bucketArn(name), `${bucketArn(name)}/*`])
+        : grant.on.map((on) => `arn:${p}:${on.service}:${on.global ? "" : region}:${account}:${on.resource}`);
+    const condition: Record<string, Record<string, string | readonly string[]>> = {};
+    const add = (operator: string, values: Readonly<Record<string, string | readonly string[]>>) => {
+      condition[operator] = { ...condition[operator], ...values };
+    };
+    if (grant.scope === "managed") add("StringEquals", { [MANAGED_TAG]: MANAGED_BY_VALUE });
+    if (grant.scope === "managed-if-tagged") add("StringEqualsIfExists", { [MANAGED_TAG]: MANAGED_BY_VALUE });
+    // Bucket ARNs name no account: only buckets of this account.
+    if (grant.on === DELETABLE_BUCKETS) add("StringEquals", { "s3:ResourceAccount": account });
+    if (operation === "tag" && grant.actions.some((a) => TAG_WRITE.test(a))) for (const [operator, values] of Object.entries(REAPER_TAG_KEYS_ONLY)) add(operator, values);
+    for (const [operator, values] of Object.entries(grant.condition ?? {})) add(operator, values);
+    return { Sid: sid, Effect: "Allow", Action: grant.actions, Resource: resources, ...(Object.keys(condition).length === 0 ? {} : { Condition: condition }) };
+  };
+
+  const perKind = KIND_NAMES.flatMap((kind) =>
+    OPERATIONS.flatMap((operation) => {
+      const grant = grantOf(kind, operation);
+      return grant === undefined ? [] : [statement(`${pascal(operation)}${pascal(kind)}`, grant, operation)];
+    }),
+  );
 
   const statements: PolicyStatement[] = [
     {
       Sid: "DiscoverEverywhere",
       Effect: "Allow",
-      Action: [
-        "tag:GetResources",
-        "ec2:DescribeInstances",
-        "ec2:DescribeSecurityGroups",
-        "rds:DescribeDBInstances",
-        "rds:DescribeDBSubnetGroups",
-        "rds:ListTagsForResource",
-        "eks:ListClusters",
-        "eks:ListNodegroups",
-        "eks:DescribeNodegroup",
-        "eks:DescribeCluster",
-        "scheduler:ListScheduleGroups",
-        "scheduler:ListSchedules",
-        "scheduler:ListTagsForResource",
-        "secretsmanager:ListSecrets",
-        "secretsmanager:DescribeSecret",
-      ],
+      Action: [...new Set(KIND_NAMES.flatMap((kind) => KIND_CATALOG[kind].iam.discover))],
       Resource: "*",
     },
-    {
-      Sid: "ReadBudgets",
-      Effect: "Allow",
-      Action: ["budgets:ViewBudget", "budgets:ListTagsForResource"],
-      Resource: arn("budgets", "budget/*", false),
-    },
-    {
-      Sid: "ActOnManagedEc2",
-      Effect: "Allow",
-      Action: ["ec2:StopInstances", "ec2:StartInstances", "ec2:TerminateInstances", "ec2:DeleteSecurityGroup"],
-      Resource: [arn("ec2", "instance/*"), arn("ec2", "security-group/*")],
-      Condition: MANAGED,
-    },
-    {
-      Sid: "TagManagedEc2",
-      Effect: "Allow",
-      Action: ["ec2:CreateTags"],
-      Resource: [arn("ec2", "instance/*"), arn("ec2", "security-group/*")],
-      Condition: { ...MANAGED, ...REAPER_TAG_KEYS_ONLY },
-    },
-    {
-      Sid: "ActOnManagedRds",
-      Effect: "Allow",
-      // CreateDBSnapshot on the instance: a final snapshot is taken on delete (snapshot-delete).
-      Action: ["rds:StopDBInstance", "rds:StartDBInstance", "rds:DeleteDBInstance", "rds:CreateDBSnapshot", "rds:DeleteDBSubnetGroup"],
-      Resource: [arn("rds", "db:*"), arn("rds", "subgrp:*")],
-      Condition: MANAGED,
-    },
-    {
-      Sid: "TagManagedRds",
-      Effect: "Allow",
-      Action: ["rds:AddTagsToResource"],
-      Resource: [arn("rds", "db:*"), arn("rds", "subgrp:*")],
-      Condition: { ...MANAGED, ...REAPER_TAG_KEYS_ONLY },
-    },
-    {
-      // A final snapshot does not exist yet, so it has no tags to condition on: scoped by its name.
-      Sid: "CreateFinalSnapshots",
-      Effect: "Allow",
-      Action: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
-      Resource: arn("rds", `snapshot:${FINAL_SNAPSHOT_PREFIX}*`),
-    },
-    {
-      Sid: "ActOnManagedEks",
-      Effect: "Allow",
-      Action: ["eks:UpdateNodegroupConfig", "eks:DeleteNodegroup"],
-      Resource: arn("eks", "nodegroup/*"),
-      Condition: MANAGED,
-    },
-    {
-      Sid: "TagManagedEks",
-      Effect: "Allow",
-      Action: ["eks:TagResource", "eks:UntagResource"],
-      Resource: arn("eks", "nodegroup/*"),
-      Condition: { ...MANAGED, ...REAPER_TAG_KEYS_ONLY },
-    },
-    {
-      Sid: "ActOnManagedSecrets",
-      Effect: "Allow",
-      Action: ["secretsmanager:DeleteSecret"],
-      Resource: arn("secretsmanager", "secret:*"),
-      // Always with the recovery window: never ForceDeleteWithoutRecovery.
-      Condition: { ...MANAGED, BoolIfExists: { "secretsmanager:ForceDeleteWithoutRecovery": "false" } },
-    },
-    {
-      Sid: "TagManagedSecrets",
-      Effect: "Allow",
-      Action: ["secretsmanager:TagResource"],
-      Resource: arn("secretsmanager", "secret:*"),
-      Condition: { ...MANAGED, ...REAPER_TAG_KEYS_ONLY },
-    },
-    {
-      Sid: "TagManagedScheduleGroups",
-      Effect: "Allow",
-      Action: ["scheduler:TagResource"],
-      Resource: arn("scheduler", "schedule-group/*"),
-      Condition: { ...MANAGED, ...REAPER_TAG_KEYS_ONLY },
-    },
-    {
-      // AWS tags groups, not schedules: scoped to the environments' groups by name, and
-      // refused where AWS reports the group's managed-by tag with another value.
-      Sid: "DeleteEnvironmentSchedules",
-      Effect: "Allow",
-      Action: ["scheduler:DeleteSchedule"],
-      Resource: arn("scheduler", `schedule/${SCHEDULE_GROUP_PREFIX}*/*`),
-      Condition: { StringEqualsIfExists: { [`aws:ResourceTag/${TAG.managedBy}`]: MANAGED_BY_VALUE } },
-    },
-    {
-      // Budgets are matched by name: `ephemera-<env>` is what EnvBudget creates.
-      Sid: "ActOnEnvironmentBudgets",
-      Effect: "Allow",
-      Action: ["budgets:ModifyBudget"],
-      Resource: arn("budgets", `budget/${BUDGET_NAME_PREFIX}*`, false),
-    },
-    {
-      Sid: "TagEnvironmentBudgets",
-      Effect: "Allow",
-      Action: ["budgets:TagResource"],
-      Resource: arn("budgets", `budget/${BUDGET_NAME_PREFIX}*`, false),
-      Condition: REAPER_TAG_KEYS_ONLY,
-    },
-    {
-      // S3 does not evaluate aws:ResourceTag for these actions (unless ABAC is switched on
-      // per bucket), so: by name, and only in this account (bucket ARNs name no account).
-      Sid: "EmptyAndDeleteEnvironmentBuckets",
-      Effect: "Allow",
-      Action: [
-        "s3:GetBucketTagging",
-        "s3:PutBucketTagging",
-        "s3:GetBucketObjectLockConfiguration",
-        "s3:ListBucketVersions",
-        "s3:ListBucketMultipartUploads",
-        "s3:DeleteBucket",
-        "s3:DeleteObject",
-        "s3:DeleteObjectVersion",
-        "s3:AbortMultipartUpload",
-      ],
-      Resource: input.deletableBucketNames.flatMap((name) => [bucketArn(name), `${bucketArn(name)}/*`]),
-      Condition: { StringEquals: { "s3:ResourceAccount": account } },
-    },
+    ...perKind,
     {
       Sid: "WriteAuditRecords",
       Effect: "Allow",
       Action: ["s3:PutObject"],
-      Resource: `${auditBucketArn}/${AUDIT_RECORD_PREFIX}*`,
+      Resource: `${auditBucketArn}/${AUDIT_PREFIX}*`,
     },
     ...(input.auditKmsKeyArn === undefined
       ? []
@@ -287,6 +167,18 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
     },
   ];
   return { Version: "2012-10-17", Statement: statements };
+}
+
+const OPERATIONS = ["read", "tag", "pause", "delete", "finalSnapshot"] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+function grantOf(kind: KindName, operation: Operation): IamGrant | undefined {
+  return (KIND_CATALOG[kind].iam as Partial<Record<Operation, IamGrant>>)[operation];
+}
+
+/** `eks-nodegroup` → `EksNodegroup`, `finalSnapshot` → `FinalSnapshot`: statement ids allow only letters and digits. */
+function pascal(text: string): string {
+  return text.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, c: string) => c.toUpperCase());
 }
 
 /** A role trust policy that lets one AWS service assume the role, optionally only on behalf of `sourceAccount`. */

@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/audit-log";
 import type { AuditEvent, AuditOutcome } from "../audit/audit-record";
-import { errorCode, requestIdOf } from "../support/outcomes";
+import { errorCode, messageOf, requestIdOf } from "../support/outcomes";
 import { mapWithLimit } from "../support/map-with-limit";
 import type { KindAdapter, KindName, OperationResult } from "../kinds/kind-adapter";
 import type { Notifier } from "./notifier";
@@ -8,11 +8,8 @@ import type { EnvironmentPlan, Intent, PhaseName, Plan, PlannedAction } from "..
 import type { ReaperConfig } from "../runtime/reaper-config";
 import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
 
-/** The kind adapters, as reaper/kinds/index.ts exports them: a list, a record or a map keyed by kind. */
-export type AdapterTable<Ctx> =
-  | readonly KindAdapter<Ctx>[]
-  | Readonly<Partial<Record<KindName, KindAdapter<Ctx>>>>
-  | ReadonlyMap<KindName, KindAdapter<Ctx>>;
+/** The kind adapters, as reaper/kinds/index.ts exports them: a list, or a record keyed by kind. */
+export type AdapterTable<Ctx> = readonly KindAdapter<Ctx>[] | Readonly<Partial<Record<KindName, KindAdapter<Ctx>>>>;
 
 export interface ActOptions<Ctx> {
   readonly plan: Plan;
@@ -232,7 +229,6 @@ async function execute<Ctx>(
 }
 
 function adapterLookup<Ctx>(table: AdapterTable<Ctx>): (kind: KindName) => KindAdapter<Ctx> | undefined {
-  if (table instanceof Map) return (kind) => table.get(kind);
   if (Array.isArray(table)) {
     const byKind = new Map((table as readonly KindAdapter<Ctx>[]).map((a) => [a.kind, a] as const));
     return (kind) => byKind.get(kind);
@@ -267,8 +263,4 @@ function totals(environments: readonly EnvironmentOutcome[], actions: readonly A
     environments: count(environments.map((e) => e.status)),
     actions: count(actions.map((a) => a.outcome)),
   };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error && err.message !== "" ? err.message : String(err);
 }

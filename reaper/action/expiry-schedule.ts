@@ -1,15 +1,6 @@
 import { GetScheduleCommand, type SchedulerClient, UpdateScheduleCommand } from "@aws-sdk/client-scheduler";
+import { atExpression, expiryScheduleName } from "../model";
 import { errorCode, hasCode } from "../support/outcomes";
-
-/** The one-shot EventBridge Scheduler schedule that invokes the reaper at an environment's expiry. */
-export function expiryScheduleName(env: string): string {
-  return `ephemera-expiry-${env}`;
-}
-
-/** `at(yyyy-mm-ddThh:mm:ss)`, read in the UTC time zone the schedule is given alongside. */
-export function atExpression(instant: Date): string {
-  return `at(${instant.toISOString().slice(0, 19)})`;
-}
 
 export type ScheduleMove =
   | { readonly status: "moved"; readonly group: string; readonly name: string; readonly from?: string; readonly to: string; readonly requestId?: string }

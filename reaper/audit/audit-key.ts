@@ -1,5 +1,4 @@
-/** Every record lives under this prefix; the AuditBucket construct grants writes here and nowhere else. */
-export const AUDIT_PREFIX = "audit/";
+import { AUDIT_PREFIX } from "../model";
 
 /** Zero-padded so a plain key listing returns a run's records in order. */
 const SEQ_DIGITS = 6;

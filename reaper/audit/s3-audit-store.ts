@@ -1,11 +1,11 @@
 import {
   GetObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
+  paginateListObjectsV2,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { AuditLockMode } from "../runtime/reaper-config";
+import { allPages } from "../support/all-pages";
 import type { AuditStore } from "./audit-store";
 
 const DAY = 86_400_000;
@@ -54,16 +54,8 @@ export class S3AuditStore implements AuditStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page: ListObjectsV2CommandOutput = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
-      );
-      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-    return keys.sort();
+    const objects = await allPages(paginateListObjectsV2({ client: this.s3 }, { Bucket: this.bucket, Prefix: prefix }), (page) => page.Contents);
+    return objects.flatMap((object) => (object.Key === undefined ? [] : [object.Key])).sort();
   }
 
   async get(key: string): Promise<string> {

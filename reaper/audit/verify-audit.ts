@@ -1,5 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { AUDIT_PREFIX, auditRunPrefix, parseAuditKey } from "./audit-key";
+import { AUDIT_PREFIX } from "../model";
+import { auditRunPrefix, parseAuditKey } from "./audit-key";
 import type { AuditStore } from "./audit-store";
 import { runIdStart } from "./run-id";
 import { S3AuditStore } from "./s3-audit-store";

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { isUsableRunId } from "../audit/run-id";
-import { SETTINGS, type SettingName, type SettingOverrides } from "../runtime/settings";
+import { SETTINGS, type SettingName } from "../model";
+import type { SettingOverrides } from "../runtime/settings";
 import { tryParseDuration, tryParseEnvId, tryParseInstant } from "../model";
 import { COMMANDS, type CommandName } from "./usage";
 

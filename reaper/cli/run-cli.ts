@@ -1,7 +1,6 @@
-import type { AdapterTable } from "../action/act";
 import { type EphemeraSettings, readSettings, SettingsError } from "../runtime/settings";
-import type { KindContext } from "../runtime/kind-context";
 import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runtime";
+import { describeError } from "../support/outcomes";
 import { auditVerifyCommand } from "./commands/audit-verify";
 import { extendCommand } from "./commands/extend";
 import { lsCommand } from "./commands/ls";
@@ -9,15 +8,10 @@ import { operatorCommand } from "./commands/pause-resume";
 import { reapCommand } from "./commands/reap";
 import { type Command, parseCommand, UsageError } from "./parse-command";
 import { progressAdapters } from "./progress-adapters";
+import { type CliIo, type CommandContext, EXIT } from "./command-context";
 import { COMMAND_USAGE, USAGE } from "./usage";
 
-/** Where the CLI writes: each call is one or more whole lines. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** stderr is a terminal: progress is shown there. Nothing extra is written when it is not. */
-  readonly isTTY: boolean;
-}
+export { type CliIo, EXIT } from "./command-context";
 
 export interface CliDeps {
   /** Settings come from here, as the Lambda's come from its environment. @default process.env */
@@ -25,22 +19,6 @@ export interface CliDeps {
   /** The real clock. @default the system clock */
   readonly clock?: () => Date;
   readonly runtime?: ReaperRuntimeOptions;
-}
-
-/** Exit statuses: the README documents them; scripts and agents depend on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** What every command is given. */
-export interface CommandContext {
-  readonly io: CliIo;
-  readonly clock: () => Date;
-  readonly settings: EphemeraSettings;
-  /** Built on first use, closed by runCli. */
-  readonly runtime: () => ReaperRuntime;
-  /** A progress line on a terminal; nothing otherwise. */
-  readonly progress: (line: string) => void;
-  /** The kind adapters, reporting progress on a terminal. */
-  readonly adapters: AdapterTable<KindContext> | undefined;
 }
 
 /**
@@ -105,7 +83,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       io.stderr(`ephemera: ${err.message}`);
       return EXIT.usage;
     }
-    io.stderr(`ephemera: ${command.name} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    io.stderr(`ephemera: ${command.name} failed: ${describeError(err)}`);
     return EXIT.failed;
   } finally {
     await runtime?.destroy();

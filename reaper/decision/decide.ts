@@ -1,7 +1,6 @@
-import { finalSnapshotName } from "../model/final-snapshot-name";
 import { compareText, type EnvironmentView, groupEnvironments } from "./group-environments";
 import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
-import { expiryOf, formatInstant, isProtected, type OnExpiry, TAG, tryParseEnvId, tryParseOnExpiry } from "../model";
+import { expiryOf, finalSnapshotName, formatInstant, isProtected, isSnsTopicArn, type OnExpiry, safestOnExpiry, TAG, tryParseEnvId, tryParseOnExpiry } from "../model";
 import {
   DESTRUCTIVE_ACTIONS,
   type DeferredEnvironment,
@@ -11,8 +10,9 @@ import {
   type PlanNote,
   type PlanPhase,
 } from "./plan";
-import { deletePhases, isPhase, isRestartedDatabase, markPhase, pausePhases, pausePlanPhases, stateOf, warnPhase } from "./phases";
-import { isSnsTopicArn, type ReaperConfig } from "../runtime/reaper-config";
+import { kindRow } from "../kinds/catalog";
+import { deletePhases, holdsData, isPhase, isRestartedWhilePaused, markPhase, pausePhases, pausePlanPhases, stateOf, warnPhase } from "./phases";
+import type { ReaperConfig } from "../runtime/reaper-config";
 
 export type DecideConfig = Pick<
   ReaperConfig,
@@ -26,9 +26,6 @@ export interface DecideInput {
   /** Environments named by a budget alert since the last run: paused like any over-budget environment. */
   readonly budgetAlerts?: readonly string[];
 }
-
-/** Safest first: when an environment's resources disagree, the reaper does the least irreversible thing. */
-const SAFETY_ORDER: readonly OnExpiry[] = ["pause", "snapshot-delete", "delete"];
 
 /**
  * The reaper's policy: a pure function of what discovery saw, the clock, budget facts
@@ -149,7 +146,7 @@ function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfi
   const owner = ownerOf(resources);
   const topic = notificationTopic(resources, config);
   const restop = (): Decision => {
-    const restarted = resources.filter(isRestartedDatabase);
+    const restarted = resources.filter(isRestartedWhilePaused);
     if (restarted.length === 0) return { notes };
     const reason = "paused, but AWS restarted the database (it does after 7 days stopped): stop it again";
     return destructive({ ...base, intent: "restop", reason, phases: pausePhases(restarted, reason) });
@@ -209,7 +206,7 @@ function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfi
       if (allPaused) return restop();
       return destructive({ ...base, intent: "pause", reason, phases: pausePlanPhases(resources, reason) });
     }
-    const databases = resources.filter((r) => r.kind === "rds-instance");
+    const databases = resources.filter(holdsData);
     const snapshot =
       onExpiry.value === "snapshot-delete"
         ? (db: DiscoveredResource) => finalSnapshotName(env, now, databases.length > 1 ? db.id : undefined)
@@ -261,7 +258,7 @@ function resolveOnExpiry(resources: readonly DiscoveredResource[]): OnExpiryReso
     if (text !== undefined) explicit = true;
     seen.add(parsed.value);
   }
-  const value = SAFETY_ORDER.find((candidate) => seen.has(candidate)) ?? "delete";
+  const value = safestOnExpiry(seen);
   if (!explicit || seen.size <= 1) return { ok: true, value };
   // An untagged resource reads as the default; only a real disagreement between explicit values is reported.
   const explicitValues = new Set(resources.map((r) => r.tags[TAG.onExpiry]).filter((v): v is string => v !== undefined));
@@ -270,7 +267,7 @@ function resolveOnExpiry(resources: readonly DiscoveredResource[]): OnExpiryReso
 
 /** Why the environment is over budget, or undefined: a budget's actual spend at or above its limit, or an alert. */
 function budgetReason(resources: readonly DiscoveredResource[], alerted: boolean): string | undefined {
-  for (const budget of resources.filter((r) => r.kind === "budget")) {
+  for (const budget of resources.filter((r) => kindRow(r.kind).reportsSpend)) {
     const limit = usd(budget.facts?.limitUsd);
     const actual = usd(budget.facts?.actualUsd);
     if (limit !== undefined && actual !== undefined && actual >= limit) {

@@ -1,9 +1,8 @@
 import type { DiscoveredResource } from "../kinds/kind-adapter";
 import { type EnvState, TAG } from "../model";
+import { kindRow } from "../kinds/catalog";
 import {
-  DELETE_PHASE,
   DELETE_PHASE_ORDER,
-  PAUSE_PHASE,
   PAUSE_PHASE_ORDER,
   type PhaseName,
   type PlannedAction,
@@ -30,20 +29,20 @@ export function markPhase(resources: readonly DiscoveredResource[], state: EnvSt
  * carry the warning, which is what "warned" is read from.
  */
 export function warnPhase(resources: readonly DiscoveredResource[], reason: string): PlanPhase | undefined {
-  const keepsPause = (r: DiscoveredResource) => stateOf(r) === "paused" && PAUSE_PHASE[r.kind] !== undefined;
+  const keepsPause = (r: DiscoveredResource) => stateOf(r) === "paused" && pausePhaseOf(r) !== undefined;
   const marked = resources.filter((r) => !keepsPause(r));
   // An environment made only of paused, pausable resources still needs its warning mark.
   return markPhase(marked.length > 0 ? marked : resources, "expiring", reason);
 }
 
-/** Ordered delete phases; `finalSnapshot` names each database's final snapshot, when wanted. */
+/** Ordered delete phases; `finalSnapshot` names the final snapshot of each resource that holds data, when wanted. */
 export function deletePhases(
   resources: readonly DiscoveredResource[],
   reason: string,
-  finalSnapshot?: (db: DiscoveredResource) => string,
+  finalSnapshot?: (resource: DiscoveredResource) => string,
 ): PlanPhase[] {
-  return grouped(resources, (r) => DELETE_PHASE[r.kind] ?? "resources", DELETE_PHASE_ORDER, (resource) =>
-    resource.kind === "rds-instance" && finalSnapshot !== undefined
+  return grouped(resources, (r) => kindRow(r.kind).deletePhase, DELETE_PHASE_ORDER, (resource) =>
+    holdsData(resource) && finalSnapshot !== undefined
       ? { type: "delete", resource, finalSnapshotName: finalSnapshot(resource), reason }
       : { type: "delete", resource, reason },
   );
@@ -51,7 +50,7 @@ export function deletePhases(
 
 /** Ordered pause phases over the kinds that cost money while idle. */
 export function pausePhases(resources: readonly DiscoveredResource[], reason: string): PlanPhase[] {
-  return grouped(resources, (r) => PAUSE_PHASE[r.kind], PAUSE_PHASE_ORDER, (resource) => ({
+  return grouped(resources, pausePhaseOf, PAUSE_PHASE_ORDER, (resource) => ({
     type: "pause",
     resource,
     reason,
@@ -60,7 +59,7 @@ export function pausePhases(resources: readonly DiscoveredResource[], reason: st
 
 /** The exact reverse of {@link pausePhases}: the database first, the workloads last. */
 export function resumePhases(resources: readonly DiscoveredResource[], reason: string): PlanPhase[] {
-  return grouped(resources, (r) => PAUSE_PHASE[r.kind], [...PAUSE_PHASE_ORDER].reverse(), (resource) => ({
+  return grouped(resources, pausePhaseOf, [...PAUSE_PHASE_ORDER].reverse(), (resource) => ({
     type: "resume",
     resource,
     reason,
@@ -85,13 +84,23 @@ function grouped(
  * restarted (status `available`) is the exception.
  */
 export function pausePlanPhases(resources: readonly DiscoveredResource[], reason: string, notify?: PlanPhase): PlanPhase[] {
-  const running = resources.filter((r) => stateOf(r) !== "paused" || isRestartedDatabase(r));
+  const running = resources.filter((r) => stateOf(r) !== "paused" || isRestartedWhilePaused(r));
   return [...pausePhases(running, reason), markPhase(resources, "paused", reason), notify].filter(isPhase);
 }
 
-/** A database the reaper stopped that AWS started again (it does after 7 days). */
-export function isRestartedDatabase(resource: DiscoveredResource): boolean {
-  return resource.kind === "rds-instance" && stateOf(resource) === "paused" && resource.status === "available";
+/** A paused resource AWS started again on its own (RDS does after 7 days stopped): it is paused again. */
+export function isRestartedWhilePaused(resource: DiscoveredResource): boolean {
+  const restarted = kindRow(resource.kind).restartedStatus;
+  return restarted !== undefined && stateOf(resource) === "paused" && resource.status === restarted;
+}
+
+/** Its kind holds data (a final snapshot is taken on `snapshot-delete`). */
+export function holdsData(resource: DiscoveredResource): boolean {
+  return kindRow(resource.kind).holdsData;
+}
+
+function pausePhaseOf(resource: DiscoveredResource): PhaseName | undefined {
+  return kindRow(resource.kind).pausePhase;
 }
 
 export function isPhase(phase: PlanPhase | undefined): phase is PlanPhase {

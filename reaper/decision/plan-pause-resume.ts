@@ -1,8 +1,8 @@
-import { groupEnvironments } from "./group-environments";
-import type { Inventory } from "../kinds/kind-adapter";
+import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
 import { isProtected, TAG } from "../model";
-import type { Plan, PlanNote } from "./plan";
-import { pausePlanPhases } from "./phases";
+import { groupEnvironments } from "./group-environments";
+import { isPhase, pausePlanPhases, resumePhases, stateOf } from "./phases";
+import type { Plan, PlanNote, PlanPhase } from "./plan";
 
 export interface ManualPlanOptions {
   /** When the plan is made. @default now */
@@ -22,13 +22,27 @@ export function planPause(envId: string, inventory: Inventory, options: ManualPl
   return manualPlan("pause", envId, inventory, options, (resources, reason) => pausePlanPhases(resources, reason));
 }
 
-/** Shared by planPause and planResume: the checks a manual plan makes before building its phases. */
-export function manualPlan(
+/**
+ * The exact reverse of a pause: the database starts first, then capacity, then the
+ * workloads (each adapter restores the size it remembered), and only then are the
+ * paused resources marked `active`. `decide` never resumes on its own.
+ */
+export function planResume(envId: string, inventory: Inventory, options: ManualPlanOptions = {}): Plan {
+  return manualPlan("resume", envId, inventory, options, (resources, reason) => {
+    const mark = resources
+      .filter((r) => stateOf(r) === "paused")
+      .map((resource) => ({ type: "tag" as const, resource, tags: { [TAG.state]: "active" }, reason }));
+    return [...resumePhases(resources, reason), { name: "mark" as const, actions: mark }].filter(isPhase);
+  });
+}
+
+/** The checks a manual plan makes before building its phases: found, not protected, fully seen. */
+function manualPlan(
   intent: "pause" | "resume",
   envId: string,
   inventory: Inventory,
   options: ManualPlanOptions,
-  phases: (resources: Parameters<typeof pausePlanPhases>[0], reason: string) => ReturnType<typeof pausePlanPhases>,
+  phases: (resources: readonly DiscoveredResource[], reason: string) => PlanPhase[],
 ): Plan {
   const now = options.now ?? new Date();
   const empty = (note: Omit<PlanNote, "env">): Plan => ({

@@ -136,22 +136,8 @@ export interface PlanNote {
  * Teardown order: what runs on a thing goes before the thing (workloads before the
  * node group, the database before its subnet group and secret), instances before the
  * security groups their interfaces hold, and the budget and schedules last so the
- * environment stays watched until it is gone. Kinds added later land in `resources`
- * until given a row here (the compiler asks for one).
+ * environment stays watched until it is gone. Each kind's phase is its catalog row's.
  */
-export const DELETE_PHASE: Readonly<Record<KindName, PhaseName>> = {
-  "k8s-namespace": "namespace",
-  "eks-nodegroup": "nodegroup",
-  "rds-instance": "database",
-  "db-subnet-group": "database-dependencies",
-  secret: "database-dependencies",
-  "ec2-instance": "resources",
-  "s3-bucket": "resources",
-  "security-group": "network",
-  budget: "billing",
-  "scheduler-schedule": "billing",
-};
-
 export const DELETE_PHASE_ORDER: readonly PhaseName[] = [
   "namespace",
   "nodegroup",
@@ -164,14 +150,7 @@ export const DELETE_PHASE_ORDER: readonly PhaseName[] = [
 
 /**
  * Pause order: workloads first (so nothing crash-loops on a vanishing node), then
- * capacity, then the database. Resume runs the reverse. Kinds without a row cost
- * nothing idle and are only tagged.
+ * capacity, then the database. Resume runs the reverse. Kinds without a pause phase in
+ * the catalog cost nothing idle and are only tagged.
  */
-export const PAUSE_PHASE: Readonly<Partial<Record<KindName, PhaseName>>> = {
-  "k8s-namespace": "namespace",
-  "eks-nodegroup": "nodegroup",
-  "ec2-instance": "resources",
-  "rds-instance": "database",
-};
-
 export const PAUSE_PHASE_ORDER: readonly PhaseName[] = ["namespace", "nodegroup", "resources", "database"];

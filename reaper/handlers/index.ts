@@ -1,22 +1,11 @@
 import { readSettings } from "../runtime/settings";
-import { BUDGET_NAME_PREFIX } from "../kinds/budget";
-import { tryParseEnvId } from "../model";
+import { BUDGET_NAME_PREFIX, envOfBudgetName, ephemeraEventType, tryParseEnvId } from "../model";
 import { runSweep, type SweepRequest } from "../operations/run-sweep";
 import type { PlanNote } from "../decision/plan";
 import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runtime";
 import type { SweepResult } from "../sweep";
+import { describeError } from "../support/outcomes";
 import { parseBudgetNotification } from "./budget-notification";
-
-/** The scheduled sweep: an EventBridge Scheduler rate/cron schedule with this JSON as its input. */
-export interface SweepEvent {
-  readonly ephemera: "sweep";
-}
-
-/** An environment's one-shot `at()` schedule: a sweep of that environment alone, with the same rules. */
-export interface ExpireEvent {
-  readonly ephemera: "expire";
-  readonly env: string;
-}
 
 /** SNS delivering AWS Budgets notifications (plain-text bodies) from the pause topic. */
 export interface SnsEvent {
@@ -27,8 +16,6 @@ export interface SnsRecord {
   readonly EventSource?: string;
   readonly Sns?: { readonly Message?: string; readonly MessageId?: string; readonly Subject?: string; readonly TopicArn?: string };
 }
-
-export type ReaperEvent = SweepEvent | ExpireEvent | SnsEvent;
 
 /** The part of the Lambda context the handler reads. */
 export interface HandlerContext {
@@ -109,7 +96,7 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
       result = await dispatch(runtime, event, clock);
     } catch (err) {
       // Settings errors, and anything unexpected: reported, never retried into a loop by a throw.
-      result = { trigger: triggerOf(event), ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+      result = { trigger: triggerOf(event), ok: false, error: describeError(err) };
     }
     log(JSON.stringify(logLine(result, context, Date.now() - started)));
     return result;
@@ -172,11 +159,12 @@ async function budgetAlert(
     }
     const { budgetName, alertType, amount, accountId } = parsed.notification;
     const base = { ...at, budgetName, alertType, ...(amount === undefined ? {} : { amount }) };
-    if (!budgetName.startsWith(BUDGET_NAME_PREFIX)) {
+    const envText = envOfBudgetName(budgetName);
+    if (envText === undefined) {
       outcomes.push({ ...base, status: "ignored", reason: `budget ${JSON.stringify(budgetName)} is not an Ephemera budget (${BUDGET_NAME_PREFIX}<env>)` });
       continue;
     }
-    const env = tryParseEnvId(budgetName.slice(BUDGET_NAME_PREFIX.length), { field: "budget's environment id" });
+    const env = tryParseEnvId(envText, { field: "budget's environment id" });
     if (!env.ok) {
       outcomes.push({ ...base, status: "ignored", reason: env.error.message });
       continue;
@@ -242,12 +230,10 @@ function report(result: SweepResult): RunReport {
 }
 
 function triggerOf(event: unknown): HandlerResult["trigger"] {
-  if (typeof event !== "object" || event === null) return "unrecognised";
-  const { ephemera, Records } = event as { ephemera?: unknown; Records?: unknown };
-  if (ephemera === "sweep") return "sweep";
-  if (ephemera === "expire") return "expire";
-  if (Array.isArray(Records) && Records.length > 0) return "budget-alert";
-  return "unrecognised";
+  const type = ephemeraEventType(event);
+  if (type !== undefined) return type;
+  const records = typeof event === "object" && event !== null ? (event as { Records?: unknown }).Records : undefined;
+  return Array.isArray(records) && records.length > 0 ? "budget-alert" : "unrecognised";
 }
 
 /** One JSON line per invocation, with counts: what CloudWatch Logs Insights and metric filters read. */

@@ -1,20 +1,17 @@
 import {
   type Budget,
   DeleteBudgetCommand,
-  DescribeBudgetsCommand,
+  paginateDescribeBudgets,
   ListTagsForResourceCommand,
   TagResourceCommand,
 } from "@aws-sdk/client-budgets";
-import { isManagedByEphemera } from "../model";
+import { envOfBudgetName, isManagedByEphemera, partitionOf } from "../model";
 import type { KindContext } from "../runtime/kind-context";
+import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
-import { partitionOf } from "../support/partition";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
-
-/** Every environment's budget is named `ephemera-<env>` by the constructs. */
-export const BUDGET_NAME_PREFIX = "ephemera-";
 
 /**
  * AWS Budgets named `ephemera-<env>`.
@@ -39,7 +36,7 @@ export const budgetAdapter: KindAdapter<KindContext> = {
       return { resources: [], failures: [listingFailure("budget", "account budgets", err)] };
     }
     const failures: ListingFailure[] = [];
-    const candidates = budgets.filter((b) => b.BudgetName?.startsWith(BUDGET_NAME_PREFIX));
+    const candidates = budgets.filter((b) => b.BudgetName !== undefined && envOfBudgetName(b.BudgetName) !== undefined);
     const found = await mapWithLimit(candidates, ctx.listConcurrency, async (budget) => {
       const name = budget.BudgetName as string;
       const arn = budgetArn(ctx, accountId, name);
@@ -79,15 +76,8 @@ export const budgetAdapter: KindAdapter<KindContext> = {
   },
 };
 
-async function describeAll(ctx: KindContext, accountId: string): Promise<Budget[]> {
-  const budgets: Budget[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.budgets.send(new DescribeBudgetsCommand({ AccountId: accountId, MaxResults: 100, NextToken: nextToken }));
-    budgets.push(...(page.Budgets ?? []));
-    nextToken = page.NextToken || undefined;
-  } while (nextToken);
-  return budgets;
+function describeAll(ctx: KindContext, accountId: string): Promise<Budget[]> {
+  return allPages(paginateDescribeBudgets({ client: ctx.budgets, pageSize: 100 }, { AccountId: accountId }), (page) => page.Budgets);
 }
 
 function budgetArn(ctx: KindContext, accountId: string, name: string): string {

@@ -4,9 +4,11 @@ import {
   DeleteDBSubnetGroupCommand,
   DescribeDBSubnetGroupsCommand,
   ListTagsForResourceCommand,
+  paginateDescribeDBSubnetGroups,
 } from "@aws-sdk/client-rds";
 import { isManagedByEphemera } from "../model";
 import type { KindContext } from "../runtime/kind-context";
+import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
@@ -73,15 +75,8 @@ export const dbSubnetGroupAdapter: KindAdapter<KindContext> = {
   },
 };
 
-async function describeAll(ctx: KindContext): Promise<DBSubnetGroup[]> {
-  const groups: DBSubnetGroup[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await ctx.rds.send(new DescribeDBSubnetGroupsCommand({ MaxRecords: 100, Marker: marker }));
-    groups.push(...(page.DBSubnetGroups ?? []));
-    marker = page.Marker || undefined;
-  } while (marker);
-  return groups;
+function describeAll(ctx: KindContext): Promise<DBSubnetGroup[]> {
+  return allPages(paginateDescribeDBSubnetGroups({ client: ctx.rds, pageSize: 100 }, {}), (page) => page.DBSubnetGroups);
 }
 
 async function describeOne(ctx: KindContext, name: string): Promise<DBSubnetGroup> {

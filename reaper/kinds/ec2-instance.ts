@@ -1,14 +1,14 @@
 import {
   CreateTagsCommand,
-  DescribeInstancesCommand,
+  paginateDescribeInstances,
   type Instance,
   StartInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { MANAGED_BY_VALUE, TAG } from "../model";
+import { MANAGED_BY_VALUE, partitionOf, TAG } from "../model";
 import type { KindContext } from "../runtime/kind-context";
-import { partitionOf } from "../support/partition";
+import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
@@ -118,18 +118,10 @@ async function describe(
   ctx: KindContext,
   input: { Filters?: { Name: string; Values: string[] }[]; InstanceIds?: string[] },
 ): Promise<Owned[]> {
-  const instances: Owned[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.ec2.send(
-      new DescribeInstancesCommand({ ...input, NextToken: nextToken, ...(input.InstanceIds ? {} : { MaxResults: 1000 }) }),
-    );
-    for (const reservation of page.Reservations ?? []) {
-      for (const instance of reservation.Instances ?? []) instances.push({ instance, ownerId: reservation.OwnerId });
-    }
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return instances;
+  // EC2 refuses MaxResults together with InstanceIds.
+  const pages = paginateDescribeInstances({ client: ctx.ec2, ...(input.InstanceIds ? {} : { pageSize: 1000 }) }, input);
+  const reservations = await allPages(pages, (page) => page.Reservations);
+  return reservations.flatMap((reservation) => (reservation.Instances ?? []).map((instance) => ({ instance, ownerId: reservation.OwnerId })));
 }
 
 async function describeOne(ctx: KindContext, id: string): Promise<Instance | undefined> {

@@ -1,8 +1,8 @@
 import {
   DeleteNodegroupCommand,
   DescribeNodegroupCommand,
-  ListClustersCommand,
-  ListNodegroupsCommand,
+  paginateListClusters,
+  paginateListNodegroups,
   type Nodegroup,
   TagResourceCommand,
   UntagResourceCommand,
@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-eks";
 import { isManagedByEphemera, TAG } from "../model";
 import type { KindContext } from "../runtime/kind-context";
+import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure, refused } from "../support/outcomes";
 import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
@@ -169,26 +170,12 @@ class InvalidIdError extends Error {
   override readonly name = "InvalidResourceId";
 }
 
-async function listClusters(ctx: KindContext): Promise<string[]> {
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.eks.send(new ListClustersCommand({ maxResults: 100, nextToken }));
-    names.push(...(page.clusters ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return names;
+function listClusters(ctx: KindContext): Promise<string[]> {
+  return allPages(paginateListClusters({ client: ctx.eks, pageSize: 100 }, {}), (page) => page.clusters);
 }
 
-async function listNodegroups(ctx: KindContext, cluster: string): Promise<string[]> {
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.eks.send(new ListNodegroupsCommand({ clusterName: cluster, maxResults: 100, nextToken }));
-    names.push(...(page.nodegroups ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return names;
+function listNodegroups(ctx: KindContext, cluster: string): Promise<string[]> {
+  return allPages(paginateListNodegroups({ client: ctx.eks, pageSize: 100 }, { clusterName: cluster }), (page) => page.nodegroups);
 }
 
 /** The node group, or undefined when it is gone (deleted between list and describe). */

@@ -12,8 +12,8 @@ import { secretAdapter } from "./secret";
 import { securityGroupAdapter } from "./security-group";
 
 /**
- * The one table of kind adapters: adding a kind is one adapter file and one row here
- * (and the compiler asks for it, since every KindName needs a row).
+ * The kind adapters, one per row of the kind catalog (catalog.ts): the compiler asks for
+ * an entry here for every kind the catalog names (see docs/adding-a-kind.md).
  */
 export const KIND_ADAPTERS: Readonly<Record<KindName, KindAdapter<KindContext>>> = {
   "k8s-namespace": k8sNamespaceAdapter,

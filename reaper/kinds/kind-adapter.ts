@@ -1,20 +1,7 @@
 import type { Tags } from "../model";
+import type { KindName } from "./catalog";
 
-/**
- * The kinds of resource the reaper knows. Adding a kind means one adapter file in
- * reaper/kinds/ and one row in the table in reaper/kinds/index.ts.
- */
-export type KindName =
-  | "k8s-namespace"
-  | "eks-nodegroup"
-  | "rds-instance"
-  | "ec2-instance"
-  | "s3-bucket"
-  | "budget"
-  | "scheduler-schedule"
-  | "security-group"
-  | "db-subnet-group"
-  | "secret";
+export type { KindName } from "./catalog";
 
 /** One resource as discovery saw it: plain data, JSON-serialisable, so plans and audit records can hold it. */
 export interface DiscoveredResource {

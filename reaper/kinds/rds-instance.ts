@@ -3,11 +3,13 @@ import {
   type DBInstance,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
+  paginateDescribeDBInstances,
   StartDBInstanceCommand,
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
 import { isManagedByEphemera } from "../model";
 import type { KindContext } from "../runtime/kind-context";
+import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
@@ -106,15 +108,8 @@ async function settleStateFault(
   return failed(err);
 }
 
-async function describeAll(ctx: KindContext): Promise<DBInstance[]> {
-  const instances: DBInstance[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await ctx.rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, Marker: marker }));
-    instances.push(...(page.DBInstances ?? []));
-    marker = page.Marker;
-  } while (marker);
-  return instances;
+function describeAll(ctx: KindContext): Promise<DBInstance[]> {
+  return allPages(paginateDescribeDBInstances({ client: ctx.rds, pageSize: 100 }, {}), (page) => page.DBInstances);
 }
 
 async function describeOne(ctx: KindContext, id: string): Promise<DBInstance | undefined> {

@@ -1,4 +1,4 @@
-import { GetResourcesCommand, type ResourceTagMapping } from "@aws-sdk/client-resource-groups-tagging-api";
+import { paginateGetResources, type ResourceTagMapping } from "@aws-sdk/client-resource-groups-tagging-api";
 import {
   AbortMultipartUploadCommand,
   DeleteBucketCommand,
@@ -12,6 +12,7 @@ import {
 import { isManagedByEphemera, MANAGED_BY_VALUE, TAG } from "../model";
 import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
 import type { KindContext } from "../runtime/kind-context";
+import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
@@ -105,21 +106,8 @@ function auditBucketRefusal(bucket: string) {
 
 /** Every page of the Tagging API's answer for managed-by=ephemera; any failed page fails the whole listing. */
 async function taggedResources(ctx: KindContext, resourceTypes: string[]): Promise<ResourceTagMapping[]> {
-  const mappings: ResourceTagMapping[] = [];
-  let token: string | undefined;
-  do {
-    const page = await ctx.tagging.send(
-      new GetResourcesCommand({
-        TagFilters: [{ Key: TAG.managedBy, Values: [MANAGED_BY_VALUE] }],
-        ResourceTypeFilters: resourceTypes,
-        ResourcesPerPage: 100,
-        ...(token ? { PaginationToken: token } : {}),
-      }),
-    );
-    mappings.push(...(page.ResourceTagMappingList ?? []));
-    token = page.PaginationToken || undefined;
-  } while (token);
-  return mappings;
+  const input = { TagFilters: [{ Key: TAG.managedBy, Values: [MANAGED_BY_VALUE] }], ResourceTypeFilters: resourceTypes };
+  return allPages(paginateGetResources({ client: ctx.tagging, pageSize: 100 }, input), (page) => page.ResourceTagMappingList);
 }
 
 /**

@@ -1,14 +1,15 @@
 import {
   DeleteScheduleCommand,
-  ListScheduleGroupsCommand,
-  ListSchedulesCommand,
   ListTagsForResourceCommand,
+  paginateListScheduleGroups,
+  paginateListSchedules,
   type ScheduleGroupSummary,
   type ScheduleSummary,
   TagResourceCommand,
 } from "@aws-sdk/client-scheduler";
 import { isManagedByEphemera, TAG, type Tags } from "../model";
 import type { KindContext } from "../runtime/kind-context";
+import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
@@ -107,26 +108,12 @@ function scheduleGroupArn(scheduleArn: string | undefined, group: string): strin
   return `${match[1]}schedule-group/${group}`;
 }
 
-async function listGroups(ctx: KindContext): Promise<ScheduleGroupSummary[]> {
-  const groups: ScheduleGroupSummary[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.scheduler.send(new ListScheduleGroupsCommand({ MaxResults: 100, NextToken: nextToken }));
-    groups.push(...(page.ScheduleGroups ?? []));
-    nextToken = page.NextToken || undefined;
-  } while (nextToken);
-  return groups;
+function listGroups(ctx: KindContext): Promise<ScheduleGroupSummary[]> {
+  return allPages(paginateListScheduleGroups({ client: ctx.scheduler, pageSize: 100 }, {}), (page) => page.ScheduleGroups);
 }
 
-async function listSchedules(ctx: KindContext, group: string): Promise<ScheduleSummary[]> {
-  const schedules: ScheduleSummary[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ctx.scheduler.send(new ListSchedulesCommand({ GroupName: group, MaxResults: 100, NextToken: nextToken }));
-    schedules.push(...(page.Schedules ?? []));
-    nextToken = page.NextToken || undefined;
-  } while (nextToken);
-  return schedules;
+function listSchedules(ctx: KindContext, group: string): Promise<ScheduleSummary[]> {
+  return allPages(paginateListSchedules({ client: ctx.scheduler, pageSize: 100 }, { GroupName: group }), (page) => page.Schedules);
 }
 
 function toResource(ctx: KindContext, schedule: ScheduleSummary, groupTags: Tags): DiscoveredResource {

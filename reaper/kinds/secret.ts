@@ -1,12 +1,13 @@
 import {
   DeleteSecretCommand,
   DescribeSecretCommand,
-  ListSecretsCommand,
+  paginateListSecrets,
   type SecretListEntry,
   TagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { isManagedByEphemera, MANAGED_BY_VALUE, TAG } from "../model";
 import type { KindContext } from "../runtime/kind-context";
+import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
@@ -35,22 +36,11 @@ export const secretAdapter: KindAdapter<KindContext> = {
 
   async list(ctx) {
     try {
-      const secrets: SecretListEntry[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await ctx.secretsManager.send(
-          new ListSecretsCommand({
-            Filters: [
-              { Key: "tag-key", Values: [TAG.managedBy] },
-              { Key: "tag-value", Values: [MANAGED_BY_VALUE] },
-            ],
-            MaxResults: 100,
-            NextToken: nextToken,
-          }),
-        );
-        secrets.push(...(page.SecretList ?? []));
-        nextToken = page.NextToken || undefined;
-      } while (nextToken);
+      const filters = [
+        { Key: "tag-key" as const, Values: [TAG.managedBy] },
+        { Key: "tag-value" as const, Values: [MANAGED_BY_VALUE] },
+      ];
+      const secrets = await allPages(paginateListSecrets({ client: ctx.secretsManager, pageSize: 100 }, { Filters: filters }), (page) => page.SecretList);
       const resources = secrets
         .filter((s) => s.DeletedDate === undefined && isManagedByEphemera(tagsFromList(s.Tags)))
         .map((s) => toResource(ctx, s));

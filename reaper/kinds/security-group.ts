@@ -1,6 +1,7 @@
-import { CreateTagsCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, type SecurityGroup } from "@aws-sdk/client-ec2";
+import { CreateTagsCommand, DeleteSecurityGroupCommand, paginateDescribeSecurityGroups, type SecurityGroup } from "@aws-sdk/client-ec2";
 import { MANAGED_BY_VALUE, TAG } from "../model";
 import type { KindContext } from "../runtime/kind-context";
+import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
@@ -21,19 +22,8 @@ export const securityGroupAdapter: KindAdapter<KindContext> = {
 
   async list(ctx) {
     try {
-      const groups: SecurityGroup[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await ctx.ec2.send(
-          new DescribeSecurityGroupsCommand({
-            Filters: [{ Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY_VALUE] }],
-            MaxResults: 1000,
-            NextToken: nextToken,
-          }),
-        );
-        groups.push(...(page.SecurityGroups ?? []));
-        nextToken = page.NextToken || undefined;
-      } while (nextToken);
+      const filters = [{ Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY_VALUE] }];
+      const groups = await allPages(paginateDescribeSecurityGroups({ client: ctx.ec2, pageSize: 1000 }, { Filters: filters }), (page) => page.SecurityGroups);
       return { resources: groups.map((g) => toResource(ctx, g)), failures: [] };
     } catch (err) {
       return { resources: [], failures: [listingFailure("security-group", `region ${ctx.region}`, err)] };

@@ -1,5 +1,7 @@
-// The shared tag/TTL model: imported by the constructs and bundled into the reaper
-// Lambda, so it depends on nothing but the language.
+// The contracts the constructs and the reaper share: the tag schema and TTL grammar,
+// names, the Lambda's event shapes, setting names and defaults, identifier checks.
+// Imported at synth and bundled into the reaper Lambda, so it depends on nothing but
+// the language (a unit test checks this).
 export {
   DEFAULT_MAX_TTL,
   type DurationOptions,
@@ -20,7 +22,7 @@ export {
   K8S_LABEL,
   RUNTIME_K8S_KEYS,
 } from "./k8s-metadata";
-export { parseOnExpiry, tryParseOnExpiry } from "./on-expiry";
+export { parseOnExpiry, SAFEST_FIRST, safestOnExpiry, tryParseOnExpiry } from "./on-expiry";
 export { type ParseOptions, type Result } from "./result";
 export {
   DEFAULT_ON_EXPIRY,
@@ -36,3 +38,30 @@ export {
   type TagKey,
   type Tags,
 } from "./tags";
+export {
+  isAccountId,
+  isEksClusterName,
+  isIamPrincipalArn,
+  isIamRoleArn,
+  isKmsKeyArn,
+  isLambdaFunctionArn,
+  isRegion,
+  isS3BucketName,
+  isSnsTopicArn,
+  isSnsTopicArnPattern,
+  partitionOf,
+} from "./arns";
+export { atExpression, ephemeraEventType, type ExpireEvent, expireEvent, type SweepEvent, sweepEvent } from "./events";
+export {
+  AUDIT_PREFIX,
+  BUDGET_NAME_PREFIX,
+  budgetName,
+  envOfBudgetName,
+  expiryScheduleGroupName,
+  expiryScheduleName,
+  FINAL_SNAPSHOT_PREFIX,
+  finalSnapshotName,
+  NAME_PREFIX,
+  SCHEDULE_GROUP_PREFIX,
+} from "./names";
+export { MAX_MAX_TTL, SETTING_DEFAULTS, type SettingName, SETTINGS, type SettingSpec } from "./settings";

@@ -24,3 +24,12 @@ export function tryParseOnExpiry(text: string | undefined, options: ParseOptions
 export function parseOnExpiry(text: string | undefined, options?: ParseOptions): OnExpiry {
   return unwrap(tryParseOnExpiry(text, options));
 }
+
+/** Least irreversible first: when an environment's resources disagree, the reaper does the first of these that any asks for. */
+export const SAFEST_FIRST: readonly OnExpiry[] = ["pause", "snapshot-delete", "delete"];
+
+/** The safest of several on-expiry values ({@link SAFEST_FIRST}); the default when there are none. */
+export function safestOnExpiry(values: Iterable<OnExpiry>): OnExpiry {
+  const seen = new Set(values);
+  return SAFEST_FIRST.find((value) => seen.has(value)) ?? DEFAULT_ON_EXPIRY;
+}

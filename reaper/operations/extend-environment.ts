@@ -1,6 +1,7 @@
 import type { ActionOutcome, AdapterTable } from "../action/act";
 import { checkAccount } from "../runtime/account-guard";
-import { expiryScheduleName, moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
+import { moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
+import { expiryScheduleName } from "../model";
 import type { KindContext } from "../runtime/kind-context";
 import type { Plan } from "../decision/plan";
 import { planExtend } from "../decision/plan-extend";

@@ -1,6 +1,7 @@
 import { groupEnvironments } from "../decision/group-environments";
+import { kindRow } from "../kinds/catalog";
 import type { DiscoveredResource, Inventory, KindName } from "../kinds/kind-adapter";
-import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, TAG, tryParseOnExpiry } from "../model";
+import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
 import type { PlanNote } from "../decision/plan";
 import { stateOf } from "../decision/phases";
 
@@ -31,7 +32,7 @@ export interface EnvironmentSummary {
   /** Whole seconds from `at` to `expiresAt`; negative once expired; null when unknown. */
   readonly secondsLeft: number | null;
   /** The safest `ephemera:on-expiry` among the resources (pause > snapshot-delete > delete), or null when malformed. */
-  readonly onExpiry: "delete" | "snapshot-delete" | "pause" | null;
+  readonly onExpiry: OnExpiry | null;
   /** `ephemera:protect` on any resource: the reaper touches none of them. */
   readonly protected: boolean;
   /** The budget's limit in USD (the budget resource, else the `ephemera:budget-usd` tag). */
@@ -52,7 +53,6 @@ export interface ListOptions {
 }
 
 const STATE_ORDER: readonly EnvState[] = ["reaping", "paused", "expiring", "active"];
-const SAFETY_ORDER = ["pause", "snapshot-delete", "delete"] as const;
 
 /** What `ephemera ls` shows: one summary per environment, from what discovery saw. */
 export function listEnvironments(inventory: Inventory, options: ListOptions): EnvironmentListing {
@@ -72,7 +72,7 @@ function summarize(env: string, resources: readonly DiscoveredResource[], option
   );
   const states = new Set(resources.map(stateOf));
   const owners = [...new Set(resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))].sort();
-  const budgets = resources.filter((r) => r.kind === "budget");
+  const budgets = resources.filter((r) => kindRow(r.kind).reportsSpend);
   const fact = (name: string) => firstNumber(budgets.map((b) => b.facts?.[name]));
   const resourcesByKind: Partial<Record<KindName, number>> = {};
   for (const kind of [...new Set(resources.map((r) => r.kind))].sort()) {
@@ -97,13 +97,13 @@ function summarize(env: string, resources: readonly DiscoveredResource[], option
 }
 
 function onExpiryOf(resources: readonly DiscoveredResource[]): EnvironmentSummary["onExpiry"] {
-  const seen = new Set<string>();
+  const seen = new Set<OnExpiry>();
   for (const resource of resources) {
     const parsed = tryParseOnExpiry(resource.tags[TAG.onExpiry]);
     if (!parsed.ok) return null;
     seen.add(parsed.value);
   }
-  return SAFETY_ORDER.find((v) => seen.has(v)) ?? "delete";
+  return safestOnExpiry(seen);
 }
 
 function firstNumber(values: readonly (string | number | boolean | undefined)[]): number | null {

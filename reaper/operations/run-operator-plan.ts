@@ -2,8 +2,7 @@ import type { ActionOutcome, AdapterTable, EnvironmentOutcome } from "../action/
 import { checkAccount } from "../runtime/account-guard";
 import type { KindContext } from "../runtime/kind-context";
 import type { Plan, PlanNote } from "../decision/plan";
-import { planPause } from "../decision/plan-pause-resume";
-import { planResume } from "../decision/plan-resume";
+import { planPause, planResume } from "../decision/plan-pause-resume";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "./act-with-audit";
 

@@ -1,3 +1,5 @@
+import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
+import { describeError } from "../support/outcomes";
 import type { ReaperConfig } from "./reaper-config";
 
 /** Whether the caller may act here, and the account it is in when that could be established. */
@@ -18,12 +20,20 @@ export async function checkAccount(
   try {
     accountId = await callerAccount();
   } catch (err) {
-    const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return { ok: false, error: `refused to act: the caller's account could not be established (${why})` };
+    return { ok: false, error: `refused to act: the caller's account could not be established (${describeError(err)})` };
   }
   if (!config.allowedAccounts.includes(accountId)) {
     const allowed = config.allowedAccounts.length === 0 ? "none configured" : config.allowedAccounts.join(", ");
     return { ok: false, accountId, error: `refused to act: account ${accountId} is not in allowedAccounts (${allowed}); nothing was done` };
   }
   return { ok: true, accountId };
+}
+
+/** The account the reaper's credentials belong to, for the sweep's account guard. */
+export function stsCallerAccount(sts: STSClient): () => Promise<string> {
+  return async () => {
+    const out = await sts.send(new GetCallerIdentityCommand({}));
+    if (out.Account === undefined) throw new Error("STS GetCallerIdentity returned no account");
+    return out.Account;
+  };
 }

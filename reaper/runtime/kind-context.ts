@@ -6,9 +6,10 @@ import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-
 import { S3Client } from "@aws-sdk/client-s3";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { STSClient } from "@aws-sdk/client-sts";
 import { createEksToken, type SigningCredentials } from "../kube/eks-token";
 import { KubeClient } from "../kube/kube-client";
+import { stsCallerAccount } from "./account-guard";
 import { sdkRetryOptions } from "./reaper-config";
 
 /** Where and as whom the AWS clients connect; every field falls back to the environment. */
@@ -120,19 +121,24 @@ export class KindContext {
     return this.client("sts", () => new STSClient(this.base));
   }
 
-  /** The account id: as configured, else from STS once (a failed lookup is retried next time). */
+  /**
+   * The account id: as configured, else as the account guard last established it
+   * ({@link rememberAccountId}), else from STS once (a failed lookup is retried next time).
+   */
   accountId(): Promise<string> {
     if (this.accountIdPromise === undefined) {
-      const lookup = this.sts.send(new GetCallerIdentityCommand({})).then(({ Account }) => {
-        if (Account === undefined) throw new Error("STS GetCallerIdentity returned no account id");
-        return Account;
-      });
+      const lookup = stsCallerAccount(this.sts)();
       this.accountIdPromise = lookup;
       lookup.catch(() => {
         if (this.accountIdPromise === lookup) this.accountIdPromise = undefined;
       });
     }
     return this.accountIdPromise;
+  }
+
+  /** The account the caller's credentials belong to, as STS just said: later lookups need no call of their own. */
+  rememberAccountId(accountId: string): void {
+    this.accountIdPromise = Promise.resolve(accountId);
   }
 
   /** The Kubernetes client for one EKS cluster, built once (a failed build is retried next time). */

@@ -1,6 +1,4 @@
-import { DEFAULT_MAX_TTL } from "../model";
-
-const HOUR = 3_600_000;
+import { isAccountId, isSnsTopicArn, parseDuration, SETTING_DEFAULTS } from "../model";
 
 /** Object Lock mode of each audit record: COMPLIANCE cannot be shortened or bypassed by anyone. */
 export type AuditLockMode = "COMPLIANCE" | "GOVERNANCE";
@@ -53,10 +51,10 @@ export const DEFAULT_REAPER_CONFIG = {
   auditRetentionDays: 365,
   auditLockMode: "GOVERNANCE" as AuditLockMode,
   auditPerObjectRetention: false,
-  warningWindowMs: HOUR,
-  maxEnvironmentsPerRun: 10,
+  warningWindowMs: parseDuration(SETTING_DEFAULTS.warningWindow),
+  maxEnvironmentsPerRun: SETTING_DEFAULTS.maxEnvsPerRun as number,
   concurrency: 4,
-  maxTtlMs: DEFAULT_MAX_TTL,
+  maxTtlMs: parseDuration(SETTING_DEFAULTS.maxTtl),
   awsMaxAttempts: 5,
 } as const;
 
@@ -66,7 +64,7 @@ export function reaperConfig(input: ReaperConfigInput): ReaperConfig {
   const problems: string[] = [];
   if (config.auditBucket.trim() === "") problems.push("auditBucket is empty");
   for (const account of config.allowedAccounts) {
-    if (!/^\d{12}$/.test(account)) problems.push(`allowedAccounts entry ${JSON.stringify(account)} is not a 12-digit account id`);
+    if (!isAccountId(account)) problems.push(`allowedAccounts entry ${JSON.stringify(account)} is not a 12-digit account id`);
   }
   const whole = (name: keyof ReaperConfig, min: number) => {
     const value = config[name];
@@ -102,9 +100,6 @@ export function sdkRetryOptions(config: Pick<ReaperConfig, "awsMaxAttempts">): {
   return { retryMode: "adaptive", maxAttempts: config.awsMaxAttempts };
 }
 
-export function isSnsTopicArn(text: string): boolean {
-  return /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(text);
-}
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -5,11 +5,10 @@ import type { EphemeraSettings } from "./settings";
 import { ALL_KIND_ADAPTERS } from "../kinds";
 import { type AwsConnection, KindContext, type KindContextOptions } from "./kind-context";
 import type { Inventory } from "../kinds/kind-adapter";
-import type { Notifier } from "../action/notifier";
+import { type Notifier, snsNotifier } from "../action/notifier";
 import { onlyEnvironments } from "../discovery/only-environments";
 import { type ReaperConfig, sdkRetryOptions } from "./reaper-config";
-import { snsNotifier } from "../action/sns-notifier";
-import { stsCallerAccount } from "./sts-caller-account";
+import { stsCallerAccount } from "./account-guard";
 
 export interface ReaperRuntimeOptions {
   /** @default - the SDK's default credential chain (or the settings' profile) */
@@ -41,7 +40,12 @@ export class ReaperRuntime {
       ...(options.kubeClientFactory === undefined ? {} : { kubeClientFactory: options.kubeClientFactory }),
       maxAttempts: settings.reaper.awsMaxAttempts,
     });
-    this.callerAccount = stsCallerAccount(this.ctx.sts);
+    const askSts = stsCallerAccount(this.ctx.sts);
+    this.callerAccount = async () => {
+      const accountId = await askSts();
+      this.ctx.rememberAccountId(accountId);
+      return accountId;
+    };
     this.notifier = snsNotifier(this.sns);
   }
 

@@ -1,10 +1,6 @@
-import { DEFAULT_MAX_TTL, tryParseDuration } from "../model";
+import { isAccountId, isEksClusterName, isRegion, isS3BucketName, isSnsTopicArn, MAX_MAX_TTL, parseDuration, SETTING_DEFAULTS, SETTINGS, type SettingName, tryParseDuration } from "../model";
 import { quote } from "../model/invalid-value-error";
-import { isSnsTopicArn, type ReaperConfig, reaperConfig } from "./reaper-config";
-
-const DAY = 86_400_000;
-/** A max TTL beyond a year is a typo, not a policy. */
-const MAX_MAX_TTL = 366 * DAY;
+import { type ReaperConfig, reaperConfig } from "./reaper-config";
 
 /**
  * Everything the Lambda and the CLI read from their environment: the reaper's config,
@@ -21,53 +17,6 @@ export interface EphemeraSettings {
   readonly aws: { readonly region: string; readonly profile?: string; readonly endpoint?: string };
 }
 
-/**
- * One setting: the environment variable the Lambda and the CLI read, the CLI flag that
- * overrides it, and what it defaults to (for `--help` and the README).
- */
-export interface SettingSpec {
-  readonly env: string;
-  readonly flag: string;
-  readonly defaultText: string;
-  readonly description: string;
-}
-
-export const SETTINGS = {
-  auditBucket: { env: "EPHEMERA_AUDIT_BUCKET", flag: "--audit-bucket", defaultText: "required", description: "the audit bucket's name" },
-  allowedAccounts: {
-    env: "EPHEMERA_ALLOWED_ACCOUNTS",
-    flag: "--allowed-accounts",
-    defaultText: "none: nothing is ever changed",
-    description: "comma-separated 12-digit account ids the reaper may act in",
-  },
-  warningWindow: { env: "EPHEMERA_WARNING_WINDOW", flag: "--warning-window", defaultText: "1h", description: "how long before expiry the owner is warned" },
-  maxEnvsPerRun: {
-    env: "EPHEMERA_MAX_ENVS_PER_RUN",
-    flag: "--max-envs-per-run",
-    defaultText: "10",
-    description: "most environments deleted or paused in one run",
-  },
-  dryRun: { env: "EPHEMERA_DRY_RUN", flag: "--dry-run", defaultText: "false", description: "plan only: change nothing, write no audit records" },
-  clusters: { env: "EPHEMERA_CLUSTERS", flag: "--clusters", defaultText: "none", description: "comma-separated EKS cluster names whose namespaces are looked at" },
-  notificationTopicArn: {
-    env: "EPHEMERA_NOTIFICATION_TOPIC_ARN",
-    flag: "--notification-topic-arn",
-    defaultText: "none",
-    description: "SNS topic for owners whose ephemera:owner is not a topic ARN",
-  },
-  maxTtl: { env: "EPHEMERA_MAX_TTL", flag: "--max-ttl", defaultText: "14d", description: "longest ttl accepted, and the most life extend can give from now" },
-  expiryScheduleGroup: {
-    env: "EPHEMERA_EXPIRY_SCHEDULE_GROUP",
-    flag: "--expiry-schedule-group",
-    defaultText: "default",
-    description: "schedule group of the one-shot ephemera-expiry-<env> schedules",
-  },
-  region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in" },
-  profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },
-  endpoint: { env: "AWS_ENDPOINT_URL", flag: "--endpoint-url", defaultText: "each service's own", description: "one endpoint for every service (a local emulator)" },
-} as const satisfies Record<string, SettingSpec>;
-
-export type SettingName = keyof typeof SETTINGS;
 
 /** Values given on the command line, which win over the environment. */
 export type SettingOverrides = { readonly [K in SettingName]?: K extends "dryRun" ? boolean : string };
@@ -99,14 +48,14 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     );
   }
   const auditBucket = bucket.text.trim();
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(auditBucket)) {
+  if (!isS3BucketName(auditBucket)) {
     throw problem(bucket.from, bucket.text, "is not an S3 bucket name", `use the bucket's name only, such as "acme-ephemera-audit"`);
   }
 
   const accounts = source("allowedAccounts");
   const allowedAccounts = list(accounts?.text);
   for (const account of allowedAccounts) {
-    if (!/^\d{12}$/.test(account)) {
+    if (!isAccountId(account)) {
       throw problem(accounts!.from, account, "is not a 12-digit AWS account id", `list account ids separated by commas, such as "123456789012,210987654321"`);
     }
   }
@@ -119,18 +68,18 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     if (!parsed.ok) throw new SettingsError(parsed.error.message);
     return parsed.value;
   };
-  const maxTtlMs = duration("maxTtl", DEFAULT_MAX_TTL, MAX_MAX_TTL);
-  const warningWindowMs = duration("warningWindow", 3_600_000, maxTtlMs);
+  const maxTtlMs = duration("maxTtl", parseDuration(SETTING_DEFAULTS.maxTtl), MAX_MAX_TTL);
+  const warningWindowMs = duration("warningWindow", parseDuration(SETTING_DEFAULTS.warningWindow), maxTtlMs);
 
   const cap = source("maxEnvsPerRun");
-  let maxEnvironmentsPerRun = 10;
+  let maxEnvironmentsPerRun: number = SETTING_DEFAULTS.maxEnvsPerRun;
   if (cap !== undefined) {
     const text = cap.text.trim();
     if (!/^\d{1,6}$/.test(text)) throw problem(cap.from, cap.text, "is not a whole number", `use a count such as "10" (0 deletes and pauses nothing)`);
     maxEnvironmentsPerRun = Number(text);
   }
 
-  let dryRun = false;
+  let dryRun: boolean = SETTING_DEFAULTS.dryRun;
   if (overrides.dryRun !== undefined) {
     dryRun = overrides.dryRun;
   } else {
@@ -147,7 +96,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   const clusterSource = source("clusters");
   const clusters = list(clusterSource?.text);
   for (const cluster of clusters) {
-    if (!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(cluster)) {
+    if (!isEksClusterName(cluster)) {
       throw problem(clusterSource!.from, cluster, "is not an EKS cluster name", `list cluster names separated by commas, such as "shared,shared-eu"`);
     }
   }
@@ -158,7 +107,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   }
 
   const group = source("expiryScheduleGroup");
-  const expiryScheduleGroup = group?.text.trim() ?? "default";
+  const expiryScheduleGroup = group?.text.trim() ?? SETTING_DEFAULTS.expiryScheduleGroup;
   if (!/^[0-9a-zA-Z._-]{1,64}$/.test(expiryScheduleGroup)) {
     throw problem(group!.from, group!.text, "is not a schedule group name", `use letters, digits, '.', '_' and '-', such as "default"`);
   }
@@ -168,7 +117,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     throw new SettingsError(`${SETTINGS.region.env} is not set; set it to the environments' region (e.g. ${SETTINGS.region.env}=us-east-1) or pass ${SETTINGS.region.flag} <region>`);
   }
   const region = regionSource.text.trim();
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+  if (!isRegion(region)) {
     throw problem(regionSource.from, regionSource.text, "is not an AWS region", `use a region code such as "us-east-1"`);
   }
   const profile = source("profile")?.text.trim();

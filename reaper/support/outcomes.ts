@@ -24,7 +24,12 @@ export function requestIdOf(err: unknown): string | undefined {
   return typeof id === "string" && id !== "" ? id : undefined;
 }
 
-function messageOf(err: unknown): string {
+/** `Name: message`, for a one-line report of an error that stopped a whole run or command. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export function messageOf(err: unknown): string {
   if (err instanceof Error && err.message !== "") return err.message;
   return String(err);
 }
@@ -68,9 +73,4 @@ export async function attempt(operation: () => Promise<OperationResult>): Promis
 /** A listing that did not complete; `env` only when the failure can hide resources of that one environment. */
 export function listingFailure(kind: KindName, scope: string, err: unknown, env?: string): ListingFailure {
   return { kind, scope, code: errorCode(err), message: messageOf(err), ...(env === undefined ? {} : { env }) };
-}
-
-/** The `requestId` of an SDK v3 command output. */
-export function requestIdOfOutput(output: { $metadata?: { requestId?: string } }): string | undefined {
-  return output.$metadata?.requestId;
 }

@@ -1,4 +1,5 @@
 import type { DiscoveredResource, Inventory, KindName, ListingFailure } from "../../reaper/kinds/kind-adapter";
+import { KIND_NAMES } from "../../reaper/kinds/catalog";
 import { TAG } from "../../reaper/model";
 import type { DecideConfig } from "../../reaper/decision/decide";
 import type { Plan, PlannedAction } from "../../reaper/decision/plan";
@@ -6,18 +7,7 @@ import type { Plan, PlannedAction } from "../../reaper/decision/plan";
 export const HOUR = 3_600_000;
 
 /** Every kind the reaper knows, for fakes and generators. */
-export const ALL_KINDS: readonly KindName[] = [
-  "k8s-namespace",
-  "eks-nodegroup",
-  "rds-instance",
-  "ec2-instance",
-  "s3-bucket",
-  "budget",
-  "scheduler-schedule",
-  "security-group",
-  "db-subnet-group",
-  "secret",
-];
+export const ALL_KINDS: readonly KindName[] = KIND_NAMES;
 export const NOW = new Date("2026-05-01T12:00:00Z");
 export const AUDIT_BUCKET = "acme-ephemera-audit";
 export const OWNER_TOPIC = "arn:aws:sns:us-east-1:123456789012:team-web";

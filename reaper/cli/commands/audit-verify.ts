@@ -1,8 +1,8 @@
-import { AUDIT_PREFIX } from "../../audit/audit-key";
+import { AUDIT_PREFIX } from "../../model";
 import { verifyAudit, verifyAuditRun } from "../../audit/verify-audit";
 import type { Command } from "../parse-command";
 import { table } from "../render";
-import { type CommandContext, EXIT } from "../run-cli";
+import { type CommandContext, EXIT } from "../command-context";
 
 /** `ephemera audit verify [--run <id>]`: exit 1 when any run's chain does not hold. */
 export async function auditVerifyCommand(c: CommandContext, command: Extract<Command, { name: "audit-verify" }>): Promise<number> {

@@ -2,7 +2,7 @@ import { tryParseDuration } from "../../model";
 import { extendEnvironment, type ExtendResult } from "../../operations/extend-environment";
 import { type Command, UsageError } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
-import { type CommandContext, EXIT } from "../run-cli";
+import { type CommandContext, EXIT } from "../command-context";
 
 /** `ephemera extend <env> <duration>`. */
 export async function extendCommand(c: CommandContext, command: Extract<Command, { name: "extend" }>): Promise<number> {

@@ -2,7 +2,7 @@ import { renderPlan } from "../../decision/render-plan";
 import { runOperatorPlan } from "../../operations/run-operator-plan";
 import type { Command } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
-import { type CommandContext, EXIT } from "../run-cli";
+import { type CommandContext, EXIT } from "../command-context";
 
 /** `ephemera pause|resume <env>`. */
 export async function operatorCommand(c: CommandContext, command: Extract<Command, { name: "pause" | "resume" }>): Promise<number> {

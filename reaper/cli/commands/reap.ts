@@ -3,7 +3,7 @@ import { runSweep } from "../../operations/run-sweep";
 import { renderPlan } from "../../decision/render-plan";
 import { type Command, UsageError } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
-import { type CommandContext, EXIT } from "../run-cli";
+import { type CommandContext, EXIT } from "../command-context";
 
 /**
  * `ephemera reap`: one sweep. A `--now` in the future is a simulated clock running

@@ -3,7 +3,7 @@ import { TerraformVariable } from "../../../constructs/core";
 import { EnvExpirySchedule, EnvExpiryScheduleProps, ExpiryTarget } from "../../../constructs/env-expiry-schedule";
 import { tagEnvironment } from "../../../constructs/environment-tags";
 import { EphemeralEnvironment, EphemeralEnvironmentProps } from "../../../constructs/ephemeral-environment";
-import { atExpression, expiryScheduleName } from "../../../reaper/action/expiry-schedule";
+import { atExpression, expiryScheduleName } from "../../../reaper/model";
 import { TAG } from "../../../reaper/model";
 import { all, expectInvalid, one, synth } from "./synth";
 

@@ -1,18 +1,8 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { auditBucketPolicy } from "../../../../constructs/audit-bucket";
-import {
-  BUDGET_NAME_PREFIX,
-  FINAL_SNAPSHOT_PREFIX,
-  PolicyDocument,
-  REAPER_WRITTEN_TAG_KEYS,
-  SCHEDULE_GROUP_PREFIX,
-  reaperPolicy,
-  schedulerInvokePolicy,
-} from "../../../../constructs/private/reaper-policy";
-import { expiryScheduleGroupName } from "../../../../constructs/env-expiry-schedule";
-import { finalSnapshotName } from "../../../../reaper/model/final-snapshot-name";
-import { BUDGET_NAME_PREFIX as REAPER_BUDGET_NAME_PREFIX } from "../../../../reaper/kinds/budget";
-import { TAG } from "../../../../reaper/model";
+import { PolicyDocument, PROTECTED_DENIED_ACTIONS, REAPER_WRITTEN_TAG_KEYS, reaperPolicy, schedulerInvokePolicy } from "../../../../constructs/private/reaper-policy";
+import { KIND_CATALOG, KIND_NAMES } from "../../../../reaper/kinds/catalog";
+import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, finalSnapshotName, SCHEDULE_GROUP_PREFIX, TAG } from "../../../../reaper/model";
 
 /**
  * The reaper's IAM policy, evaluated by an IAM policy simulator (moto ignores tag
@@ -298,16 +288,23 @@ describe("the reaper's IAM policy, read", () => {
   it("conditions every other allow on the managed-by tag, or scopes it to ARNs", () => {
     const tagConditioned = allows.filter((s) => JSON.stringify(s.Condition ?? {}).includes(`aws:ResourceTag/${TAG.managedBy}`)).map((s) => s.Sid);
     expect(tagConditioned).toEqual([
-      "ActOnManagedEc2",
-      "TagManagedEc2",
-      "ActOnManagedRds",
-      "TagManagedRds",
-      "ActOnManagedEks",
-      "TagManagedEks",
-      "ActOnManagedSecrets",
-      "TagManagedSecrets",
-      "TagManagedScheduleGroups",
-      "DeleteEnvironmentSchedules",
+      "TagEksNodegroup",
+      "PauseEksNodegroup",
+      "DeleteEksNodegroup",
+      "TagRdsInstance",
+      "PauseRdsInstance",
+      "DeleteRdsInstance",
+      "TagEc2Instance",
+      "PauseEc2Instance",
+      "DeleteEc2Instance",
+      "TagSchedulerSchedule",
+      "DeleteSchedulerSchedule",
+      "TagSecurityGroup",
+      "DeleteSecurityGroup",
+      "TagDbSubnetGroup",
+      "DeleteDbSubnetGroup",
+      "TagSecret",
+      "DeleteSecret",
     ]);
     const scopedByArn = allows.filter((s) => !tagConditioned.includes(s.Sid) && s.Sid !== "DiscoverEverywhere");
     for (const statement of scopedByArn) {
@@ -318,15 +315,60 @@ describe("the reaper's IAM policy, read", () => {
   it("lets tag writes set only the keys the reaper writes", () => {
     expect([...REAPER_WRITTEN_TAG_KEYS].sort()).toEqual([TAG.extendedUntil, TAG.pausedSize, TAG.state].sort());
     // A final snapshot is new (CopyTagsToSnapshot copies the instance's tags onto it); it is scoped by its name instead.
-    const tagging = POLICY.Statement.filter((s) => s.Sid !== "CreateFinalSnapshots" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
-    expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedEc2", "TagManagedRds", "TagManagedEks", "TagManagedSecrets", "TagManagedScheduleGroups", "TagEnvironmentBudgets"]);
+    const tagging = POLICY.Statement.filter((s) => s.Sid !== "FinalSnapshotRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
+    expect(tagging.map((s) => s.Sid)).toEqual(["TagEksNodegroup", "TagRdsInstance", "TagEc2Instance", "TagBudget", "TagSchedulerSchedule", "TagSecurityGroup", "TagDbSubnetGroup", "TagSecret"]);
     for (const statement of tagging) expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual(REAPER_WRITTEN_TAG_KEYS);
   });
 
-  it("scopes by the same name prefixes the constructs and the reaper use", () => {
-    expect(BUDGET_NAME_PREFIX).toBe(REAPER_BUDGET_NAME_PREFIX);
-    expect(finalSnapshotName("pr-1", new Date("2026-01-15T10:15:00Z")).startsWith(FINAL_SNAPSHOT_PREFIX)).toBe(true);
-    expect(expiryScheduleGroupName("pr-1").startsWith(SCHEDULE_GROUP_PREFIX)).toBe(true);
+  it("scopes by the name prefixes of the shared model, which the constructs and the reaper name things with", () => {
+    const resources = POLICY.Statement.flatMap((s) => (typeof s.Resource === "string" ? [s.Resource] : s.Resource));
+    expect(resources).toContain(`arn:aws:budgets::${ACCOUNT}:budget/${BUDGET_NAME_PREFIX}*`);
+    expect(resources).toContain(arn("rds", `snapshot:${FINAL_SNAPSHOT_PREFIX}*`));
+    expect(resources).toContain(arn("scheduler", `schedule/${SCHEDULE_GROUP_PREFIX}*/*`));
+  });
+
+  it("has one statement per operation of each kind in the catalog, and none for a kind without that operation", () => {
+    for (const kind of KIND_NAMES) {
+      const iam = KIND_CATALOG[kind].iam as unknown as Record<string, { actions: readonly string[] } | undefined>;
+      for (const operation of ["read", "tag", "pause", "delete", "finalSnapshot"]) {
+        const sid = `${operation[0]!.toUpperCase()}${operation.slice(1)}${kind.replace(/(^|-)([a-z0-9])/g, (_, _d: string, c: string) => c.toUpperCase())}`;
+        const statement = POLICY.Statement.find((s) => s.Sid === sid);
+        expect({ sid, actions: statement?.Action }).toEqual({ sid, actions: iam[operation]?.actions });
+      }
+    }
+  });
+
+  it("denies pause and delete on protected resources for every kind whose service evaluates tags", () => {
+    expect([...PROTECTED_DENIED_ACTIONS].sort()).toEqual(
+      expect.arrayContaining([
+        "ec2:StopInstances",
+        "ec2:TerminateInstances",
+        "ec2:DeleteSecurityGroup",
+        "rds:StopDBInstance",
+        "rds:DeleteDBInstance",
+        "rds:DeleteDBSubnetGroup",
+        "eks:UpdateNodegroupConfig",
+        "eks:DeleteNodegroup",
+        "secretsmanager:DeleteSecret",
+      ]),
+    );
+    expect(PROTECTED_DENIED_ACTIONS.some((a) => /:(Describe|List|Get)/.test(a))).toBe(false);
+  });
+
+  it("fits IAM's 10,240-character limit on a role's inline policies, with long region, bucket and topic names", () => {
+    const region = "ap-southeast-2";
+    const long = reaperPolicy({
+      partition: "aws",
+      region,
+      accountId: ACCOUNT,
+      auditBucketName: `acme-platform-ephemera-audit-${region}`,
+      auditKmsKeyArn: `arn:aws:kms:${region}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      logGroupArn: `arn:aws:logs:${region}:${ACCOUNT}:log-group:/aws/lambda/ephemera-reaper`,
+      deadLetterQueueArn: `arn:aws:sqs:${region}:${ACCOUNT}:ephemera-reaper-dlq`,
+      publishTopicArns: [`arn:aws:sns:${region}:${ACCOUNT}:ephemera-notifications`, `arn:aws:sns:${region}:${ACCOUNT}:team-*`],
+      deletableBucketNames: ["ephemera-*", "acme-previews-*"],
+    });
+    expect(JSON.stringify(long).length).toBeLessThan(10_240);
   });
 
   it("leaves out KMS and SNS statements when there is no key or topic", () => {

@@ -1,5 +1,4 @@
-import { planPause } from "../../../../reaper/decision/plan-pause-resume";
-import { planResume } from "../../../../reaper/decision/plan-resume";
+import { planPause, planResume } from "../../../../reaper/decision/plan-pause-resume";
 import { TAG } from "../../../../reaper/model";
 import { environment, inventory, NOW, steps } from "../../../support/reaper-fixtures";
 

@@ -1,5 +1,4 @@
 import { discover } from "../../../../reaper/discovery/discover";
-import { ALL_KIND_ADAPTERS, KIND_ADAPTERS } from "../../../../reaper/kinds";
 import { KindContext } from "../../../../reaper/runtime/kind-context";
 import type { DiscoveredResource, Inventory, KindAdapter, KindName } from "../../../../reaper/kinds/kind-adapter";
 
@@ -82,18 +81,5 @@ describe("discover", () => {
       });
     await discover(ctx, (["secret", "budget", "s3-bucket", "ec2-instance", "rds-instance"] as const).map(slow), { concurrency: 2 });
     expect(peak).toBe(2);
-  });
-});
-
-describe("the kind table", () => {
-  it("has one adapter per kind, each under its own name", () => {
-    expect(ALL_KIND_ADAPTERS.map((a) => a.kind)).toEqual(Object.keys(KIND_ADAPTERS));
-    for (const [kind, adapter] of Object.entries(KIND_ADAPTERS)) expect(adapter.kind).toBe(kind);
-  });
-
-  it("gives pause and resume together, to the kinds that cost money idle", () => {
-    const pausable = ALL_KIND_ADAPTERS.filter((a) => a.pause !== undefined).map((a) => a.kind);
-    expect(pausable.sort()).toEqual(["ec2-instance", "eks-nodegroup", "k8s-namespace", "rds-instance"]);
-    for (const adapter of ALL_KIND_ADAPTERS) expect(adapter.resume === undefined).toBe(adapter.pause === undefined);
   });
 });

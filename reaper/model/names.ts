@@ -1,0 +1,56 @@
+/**
+ * The names Ephemera gives the things both sides must agree on: the constructs create
+ * them, the reaper finds them by these names, and the reaper's IAM policy is scoped to
+ * them. Change one here and every side follows.
+ */
+
+/** What every per-environment name the reaper or its IAM policy matches on starts with. */
+export const NAME_PREFIX = "ephemera-";
+
+/** Every environment's budget is named `ephemera-<env>` (EnvBudget); the reaper reads the env back from it. */
+export const BUDGET_NAME_PREFIX = NAME_PREFIX;
+
+export function budgetName(envId: string): string {
+  return `${BUDGET_NAME_PREFIX}${envId}`;
+}
+
+/** The environment a budget name belongs to, or undefined for a name that is not an Ephemera budget's. */
+export function envOfBudgetName(name: string): string | undefined {
+  return name.startsWith(BUDGET_NAME_PREFIX) ? name.slice(BUDGET_NAME_PREFIX.length) : undefined;
+}
+
+/** Every environment's schedule group is named `ephemera-<env>` (EnvExpirySchedule). */
+export const SCHEDULE_GROUP_PREFIX = NAME_PREFIX;
+
+/** `ephemera-<env>`: the environment's own schedule group, which carries its tags (AWS tags groups, not schedules). */
+export function expiryScheduleGroupName(envId: string): string {
+  return `${SCHEDULE_GROUP_PREFIX}${envId}`;
+}
+
+/** `ephemera-expiry-<env>`: the one-shot schedule that invokes the reaper at the environment's expiry. */
+export function expiryScheduleName(envId: string): string {
+  return `${NAME_PREFIX}expiry-${envId}`;
+}
+
+/** Every final snapshot the reaper takes is named `ephemera-<env>-…`. */
+export const FINAL_SNAPSHOT_PREFIX = NAME_PREFIX;
+
+/**
+ * `ephemera-<env>-final-<yyyymmddhhmm>` (UTC), with the instance id added when an
+ * environment has several databases. RDS identifiers allow no `--`, so runs of
+ * hyphens collapse; they must start with a letter, which "ephemera" guarantees.
+ */
+export function finalSnapshotName(env: string, at: Date, dbInstanceId?: string): string {
+  const iso = at.toISOString();
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+  const parts = [FINAL_SNAPSHOT_PREFIX + env, ...(dbInstanceId === undefined ? [] : [dbInstanceId]), "final", stamp];
+  return parts
+    .join("-")
+    .replace(/[^A-Za-z0-9-]/g, "-")
+    .replace(/-+/g, "-")
+    .slice(0, 255)
+    .replace(/-$/, "");
+}
+
+/** Every audit record lives under this key prefix; the AuditBucket grants writes here and nowhere else. */
+export const AUDIT_PREFIX = "audit/";

@@ -1,0 +1,87 @@
+import { DEFAULT_MAX_TTL } from "./duration";
+
+const DAY = 86_400_000;
+
+/** A max TTL beyond a year is a typo, not a policy. */
+export const MAX_MAX_TTL = 366 * DAY;
+
+/**
+ * The defaults of the settings the reaper Lambda and the `ephemera` CLI read. The
+ * Reaper construct writes the same variables into the function's environment, so
+ * both sides take their defaults from here.
+ */
+export const SETTING_DEFAULTS = {
+  /** How long before expiry the owner is warned (the ttl grammar; `0` turns warnings off). */
+  warningWindow: "1h",
+  /** Most environments deleted or paused in one run. */
+  maxEnvsPerRun: 10,
+  /** Longest ttl accepted, and the most life extend can give from now. */
+  maxTtl: `${DEFAULT_MAX_TTL / DAY}d`,
+  /** Schedule group searched for the one-shot `ephemera-expiry-<env>` schedules. */
+  expiryScheduleGroup: "default",
+  dryRun: false,
+} as const;
+
+/**
+ * One setting: the environment variable the Lambda and the CLI read, the CLI flag that
+ * overrides it, and what it defaults to (for `--help` and the docs).
+ */
+export interface SettingSpec {
+  readonly env: string;
+  readonly flag: string;
+  readonly defaultText: string;
+  readonly description: string;
+}
+
+/** Every setting, in the order `--help` and docs/cli.md list them. */
+export const SETTINGS = {
+  auditBucket: { env: "EPHEMERA_AUDIT_BUCKET", flag: "--audit-bucket", defaultText: "required", description: "the audit bucket's name" },
+  allowedAccounts: {
+    env: "EPHEMERA_ALLOWED_ACCOUNTS",
+    flag: "--allowed-accounts",
+    defaultText: "none: nothing is ever changed",
+    description: "comma-separated 12-digit account ids the reaper may act in",
+  },
+  warningWindow: {
+    env: "EPHEMERA_WARNING_WINDOW",
+    flag: "--warning-window",
+    defaultText: SETTING_DEFAULTS.warningWindow,
+    description: "how long before expiry the owner is warned (the ttl grammar; 0 turns warnings off)",
+  },
+  maxEnvsPerRun: {
+    env: "EPHEMERA_MAX_ENVS_PER_RUN",
+    flag: "--max-envs-per-run",
+    defaultText: String(SETTING_DEFAULTS.maxEnvsPerRun),
+    description: "most environments deleted or paused in one run",
+  },
+  dryRun: {
+    env: "EPHEMERA_DRY_RUN",
+    flag: "--dry-run",
+    defaultText: String(SETTING_DEFAULTS.dryRun),
+    description: "plan only: change nothing, write no audit records",
+  },
+  clusters: { env: "EPHEMERA_CLUSTERS", flag: "--clusters", defaultText: "none", description: "comma-separated EKS cluster names whose namespaces are looked at" },
+  notificationTopicArn: {
+    env: "EPHEMERA_NOTIFICATION_TOPIC_ARN",
+    flag: "--notification-topic-arn",
+    defaultText: "none",
+    description: "SNS topic for owners whose ephemera:owner is not a topic ARN",
+  },
+  maxTtl: {
+    env: "EPHEMERA_MAX_TTL",
+    flag: "--max-ttl",
+    defaultText: `${SETTING_DEFAULTS.maxTtl} (at most ${MAX_MAX_TTL / DAY}d)`,
+    description: "longest ttl accepted, and the most life extend can give from now",
+  },
+  expiryScheduleGroup: {
+    env: "EPHEMERA_EXPIRY_SCHEDULE_GROUP",
+    flag: "--expiry-schedule-group",
+    defaultText: SETTING_DEFAULTS.expiryScheduleGroup,
+    description: "schedule group of the one-shot ephemera-expiry-<env> schedules, if not in the environment's own group",
+  },
+  region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in" },
+  profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },
+  endpoint: { env: "AWS_ENDPOINT_URL", flag: "--endpoint-url", defaultText: "each service's own", description: "one endpoint for every service (a local emulator)" },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
