@@ -1,3 +1,66 @@
-/** Ephemera's public entry: constructs for ephemeral environments and the shared tag/TTL model. */
+/**
+ * Ephemera's package entry: the constructs, the deployable stacks, the contracts they
+ * share with the reaper (tags, TTL grammar, names), and the reaper engine with its
+ * Lambda handler.
+ *
+ * The engine's values load the AWS SDK clients (about 250 ms and 40 MB of heap), which
+ * a cdktf app that only synthesizes should not pay, so each is loaded on first use. Its
+ * types are exported as they are.
+ */
+import type * as Engine from "./reaper";
+
 export * from "./constructs";
+export * from "./stacks";
 export * from "./reaper/model";
+export type * from "./reaper";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const engine = new Proxy({} as typeof Engine, { get: (_, name) => (require("./reaper") as Record<string | symbol, unknown>)[name] });
+
+export declare const ALL_KIND_ADAPTERS: typeof Engine.ALL_KIND_ADAPTERS;
+export declare const DEFAULT_REAPER_CONFIG: typeof Engine.DEFAULT_REAPER_CONFIG;
+export declare const KIND_ADAPTERS: typeof Engine.KIND_ADAPTERS;
+export declare const KIND_CATALOG: typeof Engine.KIND_CATALOG;
+export declare const KIND_NAMES: typeof Engine.KIND_NAMES;
+export declare const KindContext: typeof Engine.KindContext;
+export declare const ReaperRuntime: typeof Engine.ReaperRuntime;
+export declare const S3AuditStore: typeof Engine.S3AuditStore;
+export declare const SettingsError: typeof Engine.SettingsError;
+export declare const act: typeof Engine.act;
+export declare const checkAccount: typeof Engine.checkAccount;
+export declare const createHandler: typeof Engine.createHandler;
+export declare const decide: typeof Engine.decide;
+export declare const discover: typeof Engine.discover;
+export declare const extendEnvironment: typeof Engine.extendEnvironment;
+export declare const handler: typeof Engine.handler;
+export declare const listEnvironments: typeof Engine.listEnvironments;
+export declare const moveExpirySchedule: typeof Engine.moveExpirySchedule;
+export declare const planExtend: typeof Engine.planExtend;
+export declare const planPause: typeof Engine.planPause;
+export declare const planResume: typeof Engine.planResume;
+export declare const readSettings: typeof Engine.readSettings;
+export declare const reaperConfig: typeof Engine.reaperConfig;
+export declare const renderPlan: typeof Engine.renderPlan;
+export declare const runCli: typeof Engine.runCli;
+export declare const runOperatorPlan: typeof Engine.runOperatorPlan;
+export declare const runSweep: typeof Engine.runSweep;
+export declare const snsNotifier: typeof Engine.snsNotifier;
+export declare const sweep: typeof Engine.sweep;
+export declare const verifyAudit: typeof Engine.verifyAudit;
+export declare const verifyAuditIn: typeof Engine.verifyAuditIn;
+export declare const verifyAuditRun: typeof Engine.verifyAuditRun;
+export declare const verifyAuditRunIn: typeof Engine.verifyAuditRunIn;
+export type KindContext = Engine.KindContext;
+export type ReaperRuntime = Engine.ReaperRuntime;
+export type S3AuditStore = Engine.S3AuditStore;
+export type SettingsError = Engine.SettingsError;
+
+/** The values declared above: each a getter that loads the engine on first use. */
+const LAZY: readonly (keyof typeof Engine)[] = [
+  "ALL_KIND_ADAPTERS", "DEFAULT_REAPER_CONFIG", "KIND_ADAPTERS", "KIND_CATALOG", "KIND_NAMES", "KindContext",
+  "ReaperRuntime", "S3AuditStore", "SettingsError", "act", "checkAccount", "createHandler", "decide",
+  "discover", "extendEnvironment", "handler", "listEnvironments", "moveExpirySchedule", "planExtend",
+  "planPause", "planResume", "readSettings", "reaperConfig", "renderPlan", "runCli", "runOperatorPlan",
+  "runSweep", "snsNotifier", "sweep", "verifyAudit", "verifyAuditIn", "verifyAuditRun", "verifyAuditRunIn",
+];
+for (const name of LAZY) Object.defineProperty(exports, name, { enumerable: true, get: () => engine[name] });

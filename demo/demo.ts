@@ -34,13 +34,14 @@ import { EnvironmentStack, environmentStackName } from "../stacks/environment-st
 import { PlatformStack } from "../stacks/platform-stack";
 import { type Emulator, EMULATOR_CREDENTIALS, startEmulator } from "../harness/emulator";
 import { type KubeApiDouble, startKubeApiDouble } from "../harness/kube-api-double";
-import type { TerraformWorkspace } from "../harness/terraform";
+import { emulatorEnvironment, synthesizedNamespace, type TerraformWorkspace, workspaceFor } from "../harness/terraform";
 import { budgetNotification, snsEvent } from "./budget-alert";
 import { Cleanup, stopChildProcesses } from "./cleanup";
-import { createExistingInfrastructure, type ExistingInfrastructure, OwnerInbox } from "./infrastructure";
+import { createExistingInfrastructure, type ExistingInfrastructure } from "../harness/existing-infrastructure";
+import { OwnerInbox } from "./owner-inbox";
 import { describe, Narrator, seconds, StepFailure } from "./narrator";
 import { REPO_ROOT } from "../harness/paths";
-import { emulatorEnvironment, synthesizedNamespace, workspaceFor } from "./stacks";
+
 
 const AUDIT_BUCKET = "acme-ephemera-audit";
 const PAUSE_TOPIC = "ephemera-pause";

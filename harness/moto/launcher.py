@@ -6,8 +6,8 @@ serves until SIGTERM/SIGINT. Binding port 0 and reporting the real port avoids t
 race of choosing a free port in one process and binding it in another.
 
 The fixes live in `patches.py` beside this file; each one names the moto 5.2.1 gap
-it fills (see ../../../../shared/EMULATOR-NOTES.md) and has a test in
-test/integration/emulator-gaps.test.ts. Product code never knows about them.
+it fills (docs/testing.md lists them) and has a test in
+test/integration/harness/moto.test.ts. Product code never knows about them.
 """
 
 import argparse

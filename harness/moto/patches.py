@@ -2,8 +2,8 @@
 
 Each patch is a small, documented function (in moto_gaps/<service>.py) registered
 in PATCHES; apply_all() runs them once, in process, before the server starts.
-The gaps are listed in shared/EMULATOR-NOTES.md and each fix has a test in
-test/integration/emulator-gaps.test.ts. Product code never knows about them.
+The gaps are listed in docs/testing.md and each fix has a test in
+test/integration/harness/moto.test.ts. Product code never knows about them.
 """
 
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-/** The AWS tag keys every resource of an environment carries (DESIGN.md, "The environment is the unit"). */
+/** The AWS tag keys every resource of an environment carries (docs/constructs.md, "The tag schema"). */
 export const TAG = {
   managedBy: "ephemera:managed-by",
   env: "ephemera:env",

@@ -9,26 +9,10 @@ import {
   ListTagsForResourceCommand as ListBudgetTagsCommand,
 } from "@aws-sdk/client-budgets";
 import { CostExplorerClient, ListCostAllocationTagsCommand } from "@aws-sdk/client-cost-explorer";
-import {
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-} from "@aws-sdk/client-ec2";
-import { CreateClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from "@aws-sdk/client-eks";
-import { CreateRoleCommand, GetRolePolicyCommand, IAMClient, ListRoleTagsCommand } from "@aws-sdk/client-iam";
-import {
-  CreateDBInstanceCommand,
-  CreateDBSnapshotCommand,
-  DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand,
-  ListTagsForResourceCommand as ListRdsTagsCommand,
-  RDSClient,
-} from "@aws-sdk/client-rds";
+import { CreateSecurityGroupCommand, DescribeLaunchTemplateVersionsCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from "@aws-sdk/client-eks";
+import { GetRolePolicyCommand, IAMClient, ListRoleTagsCommand } from "@aws-sdk/client-iam";
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand as ListRdsTagsCommand, RDSClient } from "@aws-sdk/client-rds";
 import {
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
@@ -53,6 +37,7 @@ import { AuditBucket, CostAllocationTagActivation, EnvBudget, SnapshotDatabase, 
 import { TerraformOutput, TerraformStack } from "../../constructs/core";
 import { TAG } from "../../reaper/model";
 import { Emulator, useEmulator } from "../../harness/emulator";
+import { createExistingInfrastructure, type ExistingInfrastructure } from "../../harness/existing-infrastructure";
 import { TerraformWorkspace, synthStack } from "../../harness/terraform";
 
 const AUDIT_BUCKET = "ephemera-e2e-audit";
@@ -61,12 +46,9 @@ const ENV = "pr-42";
 const BASELINE_DB = "baseline-db";
 const CLUSTER = "platform";
 
-/** What the test fixture creates through the SDK before any apply: the caller's existing things. */
-interface Fixture {
-  readonly vpcId: string;
-  readonly subnetIds: string[];
+/** What the caller already runs (the harness's fixture), and an app security group the database admits. */
+interface Fixture extends ExistingInfrastructure {
   readonly appSecurityGroupId: string;
-  readonly baselineSnapshotId: string;
 }
 
 /** Long-lived, one per account: the audit bucket (untagged by design) and the cost allocation tag. */
@@ -116,40 +98,13 @@ class EnvironmentStack extends TerraformStack {
   }
 }
 
-/** The caller's existing network, app security group, baseline database + snapshot and EKS cluster. */
+/** The caller's existing network, baseline database + snapshot and EKS cluster, and the app's security group. */
 async function createFixture(emulator: Emulator): Promise<Fixture> {
+  const infra = await createExistingInfrastructure(emulator, { clusterName: CLUSTER, baselineDbInstance: BASELINE_DB, baselineSnapshot: "baseline-db-2025-06-01" });
   const ec2 = new EC2Client(emulator.clientConfig());
-  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.42.0.0/16" }))).Vpc!.VpcId!;
-  const subnetIds = await Promise.all(
-    ["a", "b"].map(async (zone, i) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.42.${i}.0/24`, AvailabilityZone: `us-east-1${zone}` }))).Subnet!.SubnetId!),
-  );
-  const appSecurityGroupId = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: "app", Description: "the app's pods" }))).GroupId!;
-
-  const rds = new RDSClient(emulator.clientConfig());
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: BASELINE_DB,
-      Engine: "postgres",
-      DBInstanceClass: "db.t4g.micro",
-      AllocatedStorage: 20,
-      MasterUsername: "app",
-      MasterUserPassword: "baseline-password-1",
-      StorageEncrypted: true,
-    }),
-  );
-  const baselineSnapshotId = "baseline-db-2025-06-01";
-  await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: BASELINE_DB, DBSnapshotIdentifier: baselineSnapshotId }));
-
-  const iam = new IAMClient(emulator.clientConfig());
-  const clusterRole = await iam.send(
-    new CreateRoleCommand({
-      RoleName: "eks-cluster",
-      AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
-    }),
-  );
-  const eks = new EKSClient(emulator.clientConfig());
-  await eks.send(new CreateClusterCommand({ name: CLUSTER, roleArn: clusterRole.Role!.Arn!, resourcesVpcConfig: { subnetIds } }));
-  return { vpcId, subnetIds, appSecurityGroupId, baselineSnapshotId };
+  const appSecurityGroupId = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: infra.vpcId, GroupName: "app", Description: "the app's pods" }))).GroupId!;
+  ec2.destroy();
+  return { ...infra, appSecurityGroupId };
 }
 
 type TagList = { Key?: string; Value?: string }[] | undefined;

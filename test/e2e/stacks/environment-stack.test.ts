@@ -8,26 +8,10 @@ import {
   DescribeSubscribersForNotificationCommand,
   ListTagsForResourceCommand as ListBudgetTagsCommand,
 } from "@aws-sdk/client-budgets";
-import {
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-} from "@aws-sdk/client-ec2";
-import { CreateClusterCommand, DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from "@aws-sdk/client-eks";
-import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient, ListRoleTagsCommand, ListRolesCommand } from "@aws-sdk/client-iam";
-import {
-  CreateDBInstanceCommand,
-  CreateDBSnapshotCommand,
-  DescribeDBInstancesCommand,
-  DescribeDBSubnetGroupsCommand,
-  ListTagsForResourceCommand as ListRdsTagsCommand,
-  RDSClient,
-} from "@aws-sdk/client-rds";
+import { DescribeLaunchTemplateVersionsCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from "@aws-sdk/client-eks";
+import { IAMClient, ListRoleTagsCommand, ListRolesCommand } from "@aws-sdk/client-iam";
+import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, ListTagsForResourceCommand as ListRdsTagsCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -35,7 +19,8 @@ import { EnvironmentConfig } from "../../../stacks/environment-config";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
 import { TAG, parseDuration } from "../../../reaper/model";
 import { Emulator, useEmulator } from "../../../harness/emulator";
-import { TerraformWorkspace, synthStack, withoutKubernetes } from "../../../harness/terraform";
+import { createExistingInfrastructure, type ExistingInfrastructure } from "../../../harness/existing-infrastructure";
+import { emulatorEnvironment, TerraformWorkspace, synthStack } from "../../../harness/terraform";
 
 const ENV = "pr-77";
 const TTL = "2d";
@@ -44,66 +29,17 @@ const CLUSTER = "previews";
 const BASELINE_DB = "baseline-db";
 const BASELINE_SNAPSHOT = "baseline-db-2026-11-01";
 
-/** The platform prerequisites an environment stack expects to exist already. */
-interface Platform {
-  readonly vpcId: string;
-  readonly subnetIds: string[];
-  readonly oidcProviderArn: string;
+/** What the platform team already runs (the harness's fixture), and the platform's pause topic. */
+interface Platform extends ExistingInfrastructure {
   readonly pauseTopicArn: string;
-  /** What stands in for the cluster security group when the emulator reports none (see below). */
-  readonly clusterSecurityGroupId: string;
-  readonly clusterSecurityGroupFromEmulator: boolean;
 }
 
-/** The shared VPC and subnets, the EKS cluster and its OIDC provider, the baseline database and snapshot, the pause topic. */
 async function createPlatform(emulator: Emulator): Promise<Platform> {
-  const config = emulator.clientConfig();
-  const ec2 = new EC2Client(config);
-  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.77.0.0/16" }))).Vpc!.VpcId!;
-  const subnetIds = await Promise.all(
-    ["a", "b"].map(async (zone, i) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.77.${i * 16}.0/20`, AvailabilityZone: `us-east-1${zone}` }))).Subnet!.SubnetId!),
-  );
-
-  const iam = new IAMClient(config);
-  const clusterRole = await iam.send(
-    new CreateRoleCommand({
-      RoleName: "eks-cluster",
-      AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
-    }),
-  );
-  const eks = new EKSClient(config);
-  await eks.send(new CreateClusterCommand({ name: CLUSTER, roleArn: clusterRole.Role!.Arn!, resourcesVpcConfig: { subnetIds } }));
-  const cluster = (await eks.send(new DescribeClusterCommand({ name: CLUSTER }))).cluster!;
-  const issuer = cluster.identity!.oidc!.issuer!;
-  const oidcProviderArn = (await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuer, ClientIDList: ["sts.amazonaws.com"], ThumbprintList: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"] })))
-    .OpenIDConnectProviderArn!;
-
-  // EKS creates the cluster security group itself; moto 5.2.1 reports none. The
-  // environment's nodes need it (it is what lets them reach the control plane), so the
-  // fixture makes a stand-in and the test points the stack's reference at it.
-  let clusterSecurityGroupId = cluster.resourcesVpcConfig?.clusterSecurityGroupId ?? "";
-  const clusterSecurityGroupFromEmulator = clusterSecurityGroupId !== "";
-  if (!clusterSecurityGroupFromEmulator) {
-    clusterSecurityGroupId = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: `eks-cluster-sg-${CLUSTER}`, Description: "stands in for the EKS cluster security group" })))
-      .GroupId!;
-  }
-
-  const rds = new RDSClient(config);
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: BASELINE_DB,
-      Engine: "postgres",
-      DBInstanceClass: "db.t4g.micro",
-      AllocatedStorage: 20,
-      MasterUsername: "app",
-      MasterUserPassword: "baseline-password-1",
-      StorageEncrypted: true,
-    }),
-  );
-  await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: BASELINE_DB, DBSnapshotIdentifier: BASELINE_SNAPSHOT }));
-
-  const pauseTopicArn = (await new SNSClient(config).send(new CreateTopicCommand({ Name: "ephemera-pause" }))).TopicArn!;
-  return { vpcId, subnetIds, oidcProviderArn, pauseTopicArn, clusterSecurityGroupId, clusterSecurityGroupFromEmulator };
+  const infra = await createExistingInfrastructure(emulator, { clusterName: CLUSTER, baselineDbInstance: BASELINE_DB, baselineSnapshot: BASELINE_SNAPSHOT });
+  const sns = new SNSClient(emulator.clientConfig());
+  const pauseTopicArn = (await sns.send(new CreateTopicCommand({ Name: "ephemera-pause" }))).TopicArn!;
+  sns.destroy();
+  return { ...infra, pauseTopicArn };
 }
 
 /** The inputs a pipeline would pass as EPHEMERA_* variables, already read (no S3 backend: local state). */
@@ -123,18 +59,6 @@ function environmentConfig(platform: Platform): EnvironmentConfig {
     database: true,
     pauseTopicArn: platform.pauseTopicArn,
   };
-}
-
-/**
- * Emulator workaround, in the test only: where the stack reads the cluster security
- * group from `data.aws_eks_cluster`, put the fixture's stand-in (moto reports none).
- */
-function withClusterSecurityGroup(tf: Record<string, unknown>, platform: Platform): Record<string, unknown> {
-  if (platform.clusterSecurityGroupFromEmulator) return tf;
-  const reference = /\$\{data\.aws_eks_cluster\.cluster\.vpc_config\[0\]\.cluster_security_group_id\}/g;
-  const json = JSON.stringify(tf);
-  if (!reference.test(json)) throw new Error("the stack no longer reads the cluster security group from data.aws_eks_cluster; update this workaround");
-  return JSON.parse(json.replace(reference, platform.clusterSecurityGroupId)) as Record<string, unknown>;
 }
 
 /**
@@ -209,10 +133,10 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
 
   beforeAll(async () => {
     platform = await createPlatform(emulator());
-    details.push(`cluster security group: ${platform.clusterSecurityGroupFromEmulator ? "reported by the emulator" : "a fixture stand-in (the emulator reports none)"}`);
+    details.push(`cluster security group: ${platform.clusterSecurityGroupIsStandIn ? "a fixture stand-in (the emulator reports none)" : "reported by the emulator"}`);
     const config = environmentConfig(platform);
     synthesized = synthStack((app) => new EnvironmentStack(app, environmentStackName(config.envId), config));
-    ws = await timed("init", () => TerraformWorkspace.create(withClusterSecurityGroup(withoutKubernetes(synthesized), platform), emulator()));
+    ws = await timed("init", () => TerraformWorkspace.create(emulatorEnvironment(platform)(synthesized), emulator()));
     askForAccountId(ws);
     const applied = await timed("apply", () => ws.apply());
     details.push(`slowest in apply: ${slowest(applied.output)}`);

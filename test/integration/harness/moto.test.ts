@@ -1,5 +1,5 @@
-// The moto 5.2.1 gaps that test/support/moto/moto_gaps/ fills (see
-// shared/EMULATOR-NOTES.md), each proven through the AWS SDK calls that
+// The moto 5.2.1 gaps that harness/moto/moto_gaps/ fills (see
+// docs/testing.md), each proven through the AWS SDK calls that
 // Terraform and the reaper make. If moto is upgraded and a fix is dropped, the
 // matching test says which behaviour went missing.
 import {

@@ -10,7 +10,7 @@ import {
 } from "../../../../reaper/model";
 
 describe("tags", () => {
-  test("every tag key is the DESIGN.md key under the ephemera: prefix", () => {
+  test("every tag key of the schema is under the ephemera: prefix", () => {
     expect(Object.values(TAG).sort()).toEqual(
       [
         "managed-by", "env", "owner", "ttl", "created-at", "expires-at", "extended-until",

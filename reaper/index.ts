@@ -1,0 +1,34 @@
+/**
+ * The reaper engine's public API: configuration, the sweep and its stages, the
+ * operator's plans (pause, resume, extend), audit verification, the kind catalog and
+ * adapters, and the Lambda handler. The layout behind it is in docs/architecture.md.
+ */
+export { type ActOptions, type ActResult, type ActionOutcome, type AdapterTable, act, type EnvironmentOutcome } from "./action/act";
+export { moveExpirySchedule, type ScheduleMove } from "./action/expiry-schedule";
+export { type Notification, type Notifier, snsNotifier } from "./action/notifier";
+export { type AuditRecord, type AuditEvent } from "./audit/audit-record";
+export type { AuditStore } from "./audit/audit-store";
+export { S3AuditStore } from "./audit/s3-audit-store";
+export type { AuditRunVerification } from "./audit/verify-audit-chain";
+export { verifyAudit, verifyAuditIn, verifyAuditRun, verifyAuditRunIn } from "./audit/verify-audit";
+export { type DecideConfig, type DecideInput, decide } from "./decision/decide";
+export type { EnvironmentPlan, Intent, Plan, PlannedAction, PlanNote, PlanPhase } from "./decision/plan";
+export { type ExtendDecision, type ExtendOptions, planExtend } from "./decision/plan-extend";
+export { type ManualPlanOptions, planPause, planResume } from "./decision/plan-pause-resume";
+export { renderPlan } from "./decision/render-plan";
+export { discover } from "./discovery/discover";
+export { createHandler, handler, type HandlerDeps, type HandlerResult } from "./handlers";
+export { ALL_KIND_ADAPTERS, KIND_ADAPTERS } from "./kinds";
+export { KIND_CATALOG, KIND_NAMES, type KindName, type KindRow } from "./kinds/catalog";
+export type { DiscoveredResource, Inventory, KindAdapter, ListingFailure, OperationResult } from "./kinds/kind-adapter";
+export { extendEnvironment, type ExtendRequest, type ExtendResult } from "./operations/extend-environment";
+export { type EnvironmentListing, type EnvironmentSummary, listEnvironments } from "./operations/list-environments";
+export { type OperatorPlanRequest, type OperatorPlanResult, runOperatorPlan } from "./operations/run-operator-plan";
+export { runSweep, type SweepRequest } from "./operations/run-sweep";
+export { type AccountCheck, checkAccount } from "./runtime/account-guard";
+export { type AwsConnection, KindContext, type KindContextOptions } from "./runtime/kind-context";
+export { DEFAULT_REAPER_CONFIG, type ReaperConfig, type ReaperConfigInput, reaperConfig } from "./runtime/reaper-config";
+export { ReaperRuntime, type ReaperRuntimeOptions } from "./runtime/reaper-runtime";
+export { type EphemeraSettings, readSettings, SettingsError } from "./runtime/settings";
+export { type CliIo, runCli } from "./cli/run-cli";
+export { sweep, type SweepOptions, type SweepResult } from "./sweep";

@@ -1,0 +1,3 @@
+export * from "./environment-config";
+export * from "./environment-stack";
+export * from "./platform-stack";
