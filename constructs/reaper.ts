@@ -49,7 +49,7 @@ export interface ReaperProps {
   readonly allowedAccounts?: readonly string[];
   /**
    * EKS clusters whose namespaces are environments' namespaces (`EPHEMERA_CLUSTERS`).
-   * The role also needs a Kubernetes identity on each (see the README).
+   * The role also needs a Kubernetes identity on each (docs/kinds.md).
    * @default - none: Kubernetes namespaces are not looked at
    */
   readonly clusterNames?: readonly string[];

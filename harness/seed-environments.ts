@@ -5,7 +5,7 @@ import { CreateDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { TAG } from "../reaper/model";
+import { budgetName, expireEvent, expiryScheduleGroupName, expiryScheduleName, TAG } from "../reaper/model";
 import type { Emulator } from "./emulator";
 
 const HOUR = 3_600_000;
@@ -109,7 +109,7 @@ export async function seedEnvironment(e: Emulator, env: string, now: Date, optio
     new CreateBudgetCommand({
       AccountId: e.accountId,
       Budget: {
-        BudgetName: `ephemera-${env}`,
+        BudgetName: budgetName(env),
         BudgetType: "COST",
         TimeUnit: "MONTHLY",
         BudgetLimit: { Amount: String(limit), Unit: "USD" },
@@ -144,13 +144,13 @@ export async function seedEnvironment(e: Emulator, env: string, now: Date, optio
       }),
     );
   }
-  const group = `ephemera-${env}`;
+  const group = expiryScheduleGroupName(env);
   await c.scheduler.send(new CreateScheduleGroupCommand({ Name: group, Tags: tagList(tags) }));
   if (options.expirySchedule !== undefined) {
     const expiresAt = new Date(new Date(tags[TAG.createdAt]!).getTime() + 8 * HOUR);
     await c.scheduler.send(
       new CreateScheduleCommand({
-        Name: `ephemera-expiry-${env}`,
+        Name: expiryScheduleName(env),
         GroupName: options.expirySchedule === "own-group" ? group : options.expirySchedule,
         ScheduleExpression: `at(${expiresAt.toISOString().slice(0, 19)})`,
         ScheduleExpressionTimezone: "UTC",
@@ -159,7 +159,7 @@ export async function seedEnvironment(e: Emulator, env: string, now: Date, optio
         Target: {
           Arn: REAPER_FUNCTION_ARN,
           RoleArn: "arn:aws:iam::123456789012:role/ephemera-scheduler",
-          Input: JSON.stringify({ ephemera: "expire", env }),
+          Input: JSON.stringify(expireEvent(env)),
         },
       }),
     );

@@ -14,7 +14,7 @@ export interface SweepOptions<Ctx> {
   readonly config: ReaperConfig;
   /** The account the credentials act in (STS GetCallerIdentity: `stsCallerAccount`). */
   readonly callerAccount: () => Promise<string>;
-  /** Lists every kind (reaper/discover.ts); must capture listing failures in the inventory, not throw. */
+  /** Lists every kind (reaper/discovery/discover.ts); must capture listing failures in the inventory, not throw. */
   readonly discover: () => Promise<Inventory>;
   readonly adapters: AdapterTable<Ctx>;
   readonly ctx: Ctx;

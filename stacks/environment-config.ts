@@ -1,37 +1,40 @@
-import { InvalidValueError, ON_EXPIRY_VALUES, OnExpiry, tryParseDuration, tryParseEnvId, tryParseInstant } from "../reaper/model";
+import { DEFAULT_TTL } from "../constructs/environment-tags";
+import { DEFAULT_ON_EXPIRY, InvalidValueError, ON_EXPIRY_VALUES, OnExpiry, tryParseDuration, tryParseEnvId, tryParseInstant } from "../reaper/model";
 
 /** Where an input is read from: cdktf context first, then the process environment. */
 export type InputSource = (name: string) => string | undefined;
 
 /** One input an EnvironmentStack reads, with the example shown when it is missing or bad. */
-interface Input {
+export interface Input {
   readonly name: string;
   readonly example: string;
   readonly required: boolean;
+  /** When it is required other than always (shown in docs/deploying.md). */
+  readonly requiredWhen?: string;
   readonly what: string;
 }
 
 const INPUTS = {
   env: { name: "EPHEMERA_ENV", example: "pr-123", required: true, what: "environment id, DNS-label safe" },
-  ttl: { name: "EPHEMERA_TTL", example: "8h", required: false, what: "lifetime from first apply (default 8h)" },
-  expiresAt: { name: "EPHEMERA_EXPIRES_AT", example: "2026-12-01T18:00:00Z", required: false, what: "absolute expiry override" },
+  ttl: { name: "EPHEMERA_TTL", example: "8h", required: false, what: `lifetime from first apply (default ${DEFAULT_TTL})` },
+  expiresAt: { name: "EPHEMERA_EXPIRES_AT", example: "2026-12-01T18:00:00Z", required: false, what: "absolute expiry override (the later of the two applies)" },
   owner: { name: "EPHEMERA_OWNER", example: "team-web@example.com", required: true, what: "who is notified" },
   budgetUsd: { name: "EPHEMERA_BUDGET_USD", example: "25", required: true, what: "monthly budget in US dollars" },
-  onExpiry: { name: "EPHEMERA_ON_EXPIRY", example: "delete", required: false, what: "delete | snapshot-delete | pause (default delete)" },
-  region: { name: "EPHEMERA_REGION", example: "us-east-1", required: false, what: "AWS region (default: AWS_REGION)" },
+  onExpiry: { name: "EPHEMERA_ON_EXPIRY", example: "delete", required: false, what: `${ON_EXPIRY_VALUES.join(" | ")} (default ${DEFAULT_ON_EXPIRY})` },
+  region: { name: "EPHEMERA_REGION", example: "us-east-1", required: false, what: "AWS region (default: AWS_REGION, else us-east-1)" },
   clusterName: { name: "EPHEMERA_CLUSTER_NAME", example: "previews", required: true, what: "the shared EKS cluster" },
   oidcProviderArn: { name: "EPHEMERA_OIDC_PROVIDER_ARN", example: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", required: true, what: "the cluster's IAM OIDC provider (IRSA)" },
   vpcId: { name: "EPHEMERA_VPC_ID", example: "vpc-0abc", required: true, what: "the cluster's VPC" },
-  subnetIds: { name: "EPHEMERA_PRIVATE_SUBNET_IDS", example: "subnet-0a,subnet-0b", required: true, what: "private subnets, comma-separated" },
-  baselineSnapshot: { name: "EPHEMERA_BASELINE_SNAPSHOT", example: "baseline-2026-11-01", required: false, what: "snapshot to restore the database from" },
-  baselineDbInstance: { name: "EPHEMERA_BASELINE_DB_INSTANCE", example: "baseline-db", required: false, what: "restore the latest snapshot of this DB instance" },
+  subnetIds: { name: "EPHEMERA_PRIVATE_SUBNET_IDS", example: "subnet-0a,subnet-0b", required: true, what: "private subnets in two or more zones, comma-separated" },
+  baselineSnapshot: { name: "EPHEMERA_BASELINE_SNAPSHOT", example: "baseline-2026-11-01", required: false, requiredWhen: "this or EPHEMERA_BASELINE_DB_INSTANCE, unless EPHEMERA_DATABASE=false", what: "snapshot to restore the database from" },
+  baselineDbInstance: { name: "EPHEMERA_BASELINE_DB_INSTANCE", example: "baseline-db", required: false, requiredWhen: "this or EPHEMERA_BASELINE_SNAPSHOT, unless EPHEMERA_DATABASE=false", what: "restore the latest snapshot of this DB instance" },
   database: { name: "EPHEMERA_DATABASE", example: "false", required: false, what: "false to create no database (default true)" },
   pauseTopicArn: { name: "EPHEMERA_PAUSE_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:ephemera-pause", required: true, what: "the platform's pause topic" },
-  ownerTopicArn: { name: "EPHEMERA_OWNER_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:team-web", required: false, what: "topic for the owner's budget warnings" },
-  stateBucket: { name: "EPHEMERA_STATE_BUCKET", example: "acme-terraform-state", required: false, what: "S3 bucket for remote state (default: local state)" },
+  ownerTopicArn: { name: "EPHEMERA_OWNER_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:team-web", required: false, what: "topic for the owner's 50 % and 80 % budget warnings" },
+  stateBucket: { name: "EPHEMERA_STATE_BUCKET", example: "acme-terraform-state", required: false, what: "S3 bucket for remote state; the key is ephemera/environments/<env>/terraform.tfstate (default: local state)" },
   stateLockTable: { name: "EPHEMERA_STATE_LOCK_TABLE", example: "terraform-locks", required: false, what: "DynamoDB table for state locking" },
-  reaperFunctionArn: { name: "EPHEMERA_REAPER_FUNCTION_ARN", example: "arn:aws:lambda:us-east-1:123456789012:function:ephemera-reaper", required: false, what: "the platform's reaper_function_arn output: invoke the reaper at expiry" },
-  reaperSchedulerRoleArn: { name: "EPHEMERA_REAPER_SCHEDULER_ROLE_ARN", example: "arn:aws:iam::123456789012:role/ephemera-reaper-scheduler-us-east-1", required: false, what: "the platform's reaper_scheduler_role_arn output" },
+  reaperFunctionArn: { name: "EPHEMERA_REAPER_FUNCTION_ARN", example: "arn:aws:lambda:us-east-1:123456789012:function:ephemera-reaper", required: false, requiredWhen: "with EPHEMERA_REAPER_SCHEDULER_ROLE_ARN", what: "the platform's reaper_function_arn output: invoke the reaper at expiry" },
+  reaperSchedulerRoleArn: { name: "EPHEMERA_REAPER_SCHEDULER_ROLE_ARN", example: "arn:aws:iam::123456789012:role/ephemera-reaper-scheduler-us-east-1", required: false, requiredWhen: "with EPHEMERA_REAPER_FUNCTION_ARN", what: "the platform's reaper_scheduler_role_arn output" },
 } as const satisfies Record<string, Input>;
 
 /** Everything an EnvironmentStack needs, validated. */

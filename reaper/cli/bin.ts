@@ -1,6 +1,19 @@
 #!/usr/bin/env node
 import { runCli } from "./run-cli";
 
+/**
+ * On Node.js before 22 the AWS SDK warns, in eight lines, on every run that its 2027
+ * releases need Node.js 22. The CLI says it once, in one line (the Lambda runs Node 22).
+ */
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning).startsWith("NodeVersionSupportWarning:")) {
+    process.stderr.write(`ephemera: note: Node.js ${process.version} is past end of life; AWS SDK releases after the first week of January 2027 need Node.js 22 or later\n`);
+    return;
+  }
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),

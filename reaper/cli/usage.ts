@@ -34,7 +34,7 @@ export const COMMAND_USAGE: Readonly<Record<CommandName, string>> = {
 
 Lists every environment the reaper can see: state, owner, expiry, time left, budget and
 spend so far (as AWS Budgets reports it), and resources per kind.
-  --json          the listing as JSON (version 1; see README "ephemera ls --json")
+  --json          the listing as JSON (version 1; see docs/cli.md)
   --now <time>    measure time left from this instant instead of now (read-only)
 Exit status 1 when a listing failed: the list may then be incomplete.`,
   extend: `Usage: ephemera extend <env> <duration> [--dry-run] [--json]

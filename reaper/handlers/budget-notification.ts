@@ -1,6 +1,6 @@
 /**
  * What an AWS Budgets alert delivered over SNS says. Budgets publishes plain text, not
- * JSON (test/fixtures/budget-notification.txt is one, verbatim in shape):
+ * JSON (harness/fixtures/budget-notification.txt is one, verbatim in shape):
  *
  *     AWS Budget Notification November 22, 2026
  *     AWS Account 123456789012

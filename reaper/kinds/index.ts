@@ -30,14 +30,3 @@ export const KIND_ADAPTERS: Readonly<Record<KindName, KindAdapter<KindContext>>>
 
 /** Every adapter, in the table's order: what `discover` runs by default. */
 export const ALL_KIND_ADAPTERS: readonly KindAdapter<KindContext>[] = Object.values(KIND_ADAPTERS);
-
-export { KindContext, type KindContextOptions, type AwsConnection } from "../runtime/kind-context";
-export type {
-  DeleteOptions,
-  DiscoveredResource,
-  Inventory,
-  KindAdapter,
-  KindName,
-  ListingFailure,
-  OperationResult,
-} from "./kind-adapter";

@@ -68,7 +68,7 @@ export interface DeleteOptions {
 /**
  * How the reaper lists, pauses, resumes, tags and deletes one kind of resource.
  * Every operation is idempotent: repeating it after success is success again.
- * `ctx` carries the SDK clients and Kubernetes access (reaper/kinds/kind-context.ts).
+ * `ctx` carries the SDK clients and Kubernetes access (reaper/runtime/kind-context.ts).
  */
 export interface KindAdapter<Ctx = unknown> {
   readonly kind: KindName;

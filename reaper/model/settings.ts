@@ -29,6 +29,8 @@ export const SETTING_DEFAULTS = {
 export interface SettingSpec {
   readonly env: string;
   readonly flag: string;
+  /** A boolean setting: `--no-<flag>` turns it off. */
+  readonly negatable?: boolean;
   readonly defaultText: string;
   readonly description: string;
 }
@@ -57,6 +59,7 @@ export const SETTINGS = {
   dryRun: {
     env: "EPHEMERA_DRY_RUN",
     flag: "--dry-run",
+    negatable: true,
     defaultText: String(SETTING_DEFAULTS.dryRun),
     description: "plan only: change nothing, write no audit records",
   },
@@ -79,7 +82,7 @@ export const SETTINGS = {
     defaultText: SETTING_DEFAULTS.expiryScheduleGroup,
     description: "schedule group of the one-shot ephemera-expiry-<env> schedules, if not in the environment's own group",
   },
-  region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in" },
+  region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },
   endpoint: { env: "AWS_ENDPOINT_URL", flag: "--endpoint-url", defaultText: "each service's own", description: "one endpoint for every service (a local emulator)" },
 } as const satisfies Record<string, SettingSpec>;

@@ -67,7 +67,7 @@ export class KindContext {
     maxAttempts: number;
   };
   private readonly forcePathStyle: boolean;
-  private readonly clients = new Map<string, { destroy(): void }>();
+  private readonly clients = new Map<unknown, { destroy(): void }>();
   private readonly kubeClients = new Map<string, Promise<KubeClient>>();
   private accountIdPromise?: Promise<string>;
 
@@ -93,32 +93,41 @@ export class KindContext {
     if (options.accountId !== undefined) this.accountIdPromise = Promise.resolve(options.accountId);
   }
 
+  /**
+   * The SDK v3 client of any other service, made once from the same base config
+   * (region, endpoint, credentials, adaptive retries): `ctx.client(IAMClient)`. A new
+   * kind's adapter uses this; nothing here changes for it.
+   */
+  client<C extends { destroy(): void }>(Client: new (config: KindContext["base"]) => C): C {
+    return this.cached(Client, () => new Client(this.base));
+  }
+
   get eks(): EKSClient {
-    return this.client("eks", () => new EKSClient(this.base));
+    return this.cached("eks", () => new EKSClient(this.base));
   }
   get rds(): RDSClient {
-    return this.client("rds", () => new RDSClient(this.base));
+    return this.cached("rds", () => new RDSClient(this.base));
   }
   get ec2(): EC2Client {
-    return this.client("ec2", () => new EC2Client(this.base));
+    return this.cached("ec2", () => new EC2Client(this.base));
   }
   get s3(): S3Client {
-    return this.client("s3", () => new S3Client({ ...this.base, forcePathStyle: this.forcePathStyle }));
+    return this.cached("s3", () => new S3Client({ ...this.base, forcePathStyle: this.forcePathStyle }));
   }
   get budgets(): BudgetsClient {
-    return this.client("budgets", () => new BudgetsClient(this.base));
+    return this.cached("budgets", () => new BudgetsClient(this.base));
   }
   get scheduler(): SchedulerClient {
-    return this.client("scheduler", () => new SchedulerClient(this.base));
+    return this.cached("scheduler", () => new SchedulerClient(this.base));
   }
   get secretsManager(): SecretsManagerClient {
-    return this.client("secretsManager", () => new SecretsManagerClient(this.base));
+    return this.cached("secretsManager", () => new SecretsManagerClient(this.base));
   }
   get tagging(): ResourceGroupsTaggingAPIClient {
-    return this.client("tagging", () => new ResourceGroupsTaggingAPIClient(this.base));
+    return this.cached("tagging", () => new ResourceGroupsTaggingAPIClient(this.base));
   }
   get sts(): STSClient {
-    return this.client("sts", () => new STSClient(this.base));
+    return this.cached("sts", () => new STSClient(this.base));
   }
 
   /**
@@ -180,7 +189,7 @@ export class KindContext {
     }
   }
 
-  private client<T extends { destroy(): void }>(key: string, create: () => T): T {
+  private cached<T extends { destroy(): void }>(key: unknown, create: () => T): T {
     let client = this.clients.get(key) as T | undefined;
     if (client === undefined) {
       client = create();

@@ -160,7 +160,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   };
 }
 
-/** The settings as a table a person reads (`ephemera --help`, the README). */
+/** The settings as a table a person reads (`ephemera --help`; docs/cli.md has the same as a table). */
 export function describeSettings(): string {
   return Object.values(SETTINGS)
     .map((s) => `  ${s.env.padEnd(32)} ${s.flag.padEnd(25)} ${s.description} (${s.defaultText === "required" ? "required" : `default: ${s.defaultText}`})`)

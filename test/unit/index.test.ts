@@ -116,7 +116,7 @@ describe("the repository", () => {
       const dir = path.posix.dirname(rel);
       const name = path.posix.basename(rel).split(".")[0]!;
       const source = path.posix.join(dir === "." ? "" : dir, name);
-      return ![".ts", ".mjs", ".yml", ""].some((ext) => fs.existsSync(path.join(REPO_ROOT, source + ext)));
+      return ![".ts", ".mjs", ".yml", ".json", ""].some((ext) => fs.existsSync(path.join(REPO_ROOT, source + ext)));
     });
     expect(unmatched).toEqual([]);
   });

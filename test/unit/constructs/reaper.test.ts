@@ -110,7 +110,7 @@ describe("Reaper", () => {
     });
   });
 
-  describe("its settings (the EPHEMERA_* variables reaper/env-config.ts reads)", () => {
+  describe("its settings (the EPHEMERA_* variables reaper/runtime/settings.ts reads)", () => {
     const SETTING_VARIABLES: string[] = Object.values(SETTINGS).map((s) => s.env);
 
     it("sets only variables the reaper reads, plus NODE_OPTIONS for source maps", () => {

@@ -73,13 +73,14 @@ describe("the import-into-existing-repo example", () => {
     expect(specifiers.filter((s) => s.startsWith("../"))).toEqual([]);
   });
 
-  it("depends on ephemera as file:../.. and on the cdktf, constructs and provider versions Ephemera uses", () => {
-    type Pkg = { dependencies: Record<string, string> };
+  it("depends on ephemera as its packed tarball and on the cdktf, constructs and provider versions Ephemera is developed against", () => {
+    type Pkg = { dependencies: Record<string, string>; devDependencies: Record<string, string>; peerDependencies: Record<string, string> };
     const root = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as Pkg;
     const example = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "package.json"), "utf8")) as Pkg;
-    expect(example.dependencies.ephemera).toBe("file:../..");
+    expect(example.dependencies.ephemera).toBe("file:ephemera.tgz");
     for (const name of ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-kubernetes"]) {
-      expect({ name, version: example.dependencies[name] }).toEqual({ name, version: root.dependencies[name] });
+      expect({ name, version: example.dependencies[name] }).toEqual({ name, version: root.devDependencies[name] });
+      expect({ name, peer: typeof root.peerDependencies[name] }).toEqual({ name, peer: "string" });
     }
     const cdktf = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "cdktf.json"), "utf8")) as { app: string; language: string };
     expect(cdktf).toMatchObject({ language: "typescript", app: expect.stringContaining("dist/main.js") });

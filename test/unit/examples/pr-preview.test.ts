@@ -60,7 +60,7 @@ describe("the PR preview workflow (examples/pr-preview/preview.yml)", () => {
   });
 
   it("runs the cdktf CLI of the cdktf version the repo pins", () => {
-    const pinned = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies.cdktf;
+    const pinned = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies.cdktf;
     expect(workflow.env.CDKTF_CLI).toBe(`cdktf-cli@${pinned}`);
     expect(runs("deploy")).toContain('npx --yes "$CDKTF_CLI" deploy');
   });

@@ -5,7 +5,7 @@ import { KubeClient } from "../../../../reaper/kube/kube-client";
 import { eksTokenProblem, useKubeApiDouble } from "../../../../harness/kube-api-double";
 
 // Kubernetes here is a local HTTP double of the few API paths the reaper uses
-// (test/support/kube-api-double.ts), not an API server: none can run on these machines.
+// (harness/kube-api-double.ts), not an API server: none can run on these machines.
 const kubeApi = useKubeApiDouble();
 
 const CLUSTER = "shared";

@@ -1,3 +1,4 @@
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { KindContext } from "../../../../reaper/runtime/kind-context";
 
 describe("KindContext", () => {
@@ -35,6 +36,23 @@ describe("KindContext", () => {
   it("uses the configured account id without asking STS", async () => {
     const ctx = new KindContext({ aws: { region: "us-east-1", endpoint: "http://127.0.0.1:1" }, auditBucket: "audit", accountId: "111122223333" });
     expect(await ctx.accountId()).toBe("111122223333");
+    await ctx.destroy();
+  });
+
+  it("makes a client for any other service from the same config, once (what a new kind's adapter uses)", async () => {
+    const ctx = new KindContext({ aws: { region: "eu-west-1", endpoint: "http://127.0.0.1:4566" }, auditBucket: "audit", maxAttempts: 3 });
+    const lambda = ctx.client(LambdaClient);
+    expect(ctx.client(LambdaClient)).toBe(lambda);
+    expect(await lambda.config.region()).toBe("eu-west-1");
+    expect(await lambda.config.maxAttempts()).toBe(3);
+    expect(await lambda.config.retryStrategy()).toMatchObject({ mode: "adaptive" });
+    await ctx.destroy();
+  });
+
+  it("uses the account the account guard established, without asking STS again", async () => {
+    const ctx = new KindContext({ aws: { region: "us-east-1", endpoint: "http://127.0.0.1:1" }, auditBucket: "audit", maxAttempts: 1 });
+    ctx.rememberAccountId("444455556666");
+    expect(await ctx.accountId()).toBe("444455556666");
     await ctx.destroy();
   });
 });

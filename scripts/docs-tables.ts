@@ -1,0 +1,82 @@
+/**
+ * The tables in docs/ that are derived from code, so a default or an IAM action is
+ * written in one place: the kind catalog, the CLI and Lambda settings, and the inputs
+ * of an environment stack. `npm run docs` rewrites them between their
+ * `<!-- generated:<name> -->` markers; a unit test fails when a page is out of date.
+ */
+import * as path from "node:path";
+import { KIND_CATALOG, KIND_NAMES, type KindRow } from "../reaper/kinds/catalog";
+import { SETTINGS, type SettingSpec } from "../reaper/model";
+import { ENVIRONMENT_INPUTS } from "../stacks/environment-config";
+
+export const DOCS_DIR = path.join(__dirname, "..", "docs");
+
+/** Page (relative to docs/) → the generated sections it holds. */
+export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
+  "kinds.md": ["kinds", "kinds-iam"],
+  "cli.md": ["settings"],
+  "deploying.md": ["environment-inputs"],
+};
+
+export function generatedSection(name: string): string {
+  switch (name) {
+    case "kinds":
+      return table(
+        ["kind", "what", "delete phase", "pause phase", "holds data"],
+        KIND_NAMES.map((kind) => {
+          const row: KindRow = KIND_CATALOG[kind];
+          return [code(kind), row.what, code(row.deletePhase), row.pausePhase === undefined ? "(not paused)" : code(row.pausePhase), row.holdsData ? "yes: final snapshot on `snapshot-delete`" : "no"];
+        }),
+      );
+    case "kinds-iam":
+      return table(
+        ["kind", "discover", "tag", "pause and resume", "delete"],
+        KIND_NAMES.map((kind) => {
+          const { iam } = KIND_CATALOG[kind] as KindRow;
+          const actions = (list: readonly string[] | undefined) => (list === undefined || list.length === 0 ? "-" : list.map(code).join(", "));
+          return [
+            code(kind),
+            actions([...iam.discover, ...(iam.read?.actions ?? [])]),
+            actions(iam.tag?.actions),
+            actions(iam.pause?.actions),
+            actions([...(iam.delete?.actions ?? []), ...(iam.finalSnapshot?.actions ?? []).filter((a) => !(iam.delete?.actions ?? []).includes(a))]),
+          ];
+        }),
+      );
+    case "settings":
+      return table(
+        ["variable", "flag", "default", "meaning"],
+        (Object.values(SETTINGS) as SettingSpec[]).map((s) => [code(s.env), s.negatable ? `${code(s.flag)} / ${code(`--no-${s.flag.slice(2)}`)}` : code(s.flag), s.defaultText, s.description]),
+      );
+    case "environment-inputs":
+      return table(
+        ["input", "required", "meaning", "example"],
+        ENVIRONMENT_INPUTS.map((i) => [code(i.name), i.required ? "yes" : (i.requiredWhen ?? ""), i.what, code(i.example)]),
+      );
+    default:
+      throw new Error(`no generated section named ${JSON.stringify(name)}`);
+  }
+}
+
+/** `markdown` with every generated section it marks replaced by today's content. */
+export function withGeneratedSections(markdown: string, sections: readonly string[]): string {
+  let out = markdown;
+  for (const name of sections) {
+    const start = `<!-- generated:${name} -->\n`;
+    const end = `<!-- /generated:${name} -->`;
+    const from = out.indexOf(start);
+    const to = out.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`the page has no ${start.trim()} … ${end} markers`);
+    out = out.slice(0, from + start.length) + generatedSection(name) + "\n" + out.slice(to);
+  }
+  return out;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function code(text: string): string {
+  return `\`${text}\``;
+}
