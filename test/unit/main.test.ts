@@ -9,7 +9,7 @@ import { REPO_ROOT } from "../../harness/paths";
  * `cdktf synth` runs cdktf.json's `app` command in the project directory with
  * CDKTF_OUTDIR set. This test does the same in a temp directory that stands for a fresh
  * clone (the repo's package.json and cdktf.json, no dist/), following the app command
- * step by step. `npx tsc -p tsconfig.build.json` is done by esbuild (main.ts and the repo's
+ * step by step. `tsc -p tsconfig.build.json` (in `npm run build`) is done by esbuild (main.ts and the repo's
  * modules into dist/main.js, packages left external and loaded from the repo's
  * node_modules), which takes a fraction of a second instead of a full build into the
  * shared dist/; a step the test does not know fails it, so a new step is never skipped.
@@ -19,7 +19,14 @@ let clone: string;
 let appFile: string;
 
 function runStep(step: string): void {
-  if (step === "npx tsc -p tsconfig.build.json") {
+  const npmScript = /^npm run (?:--silent |-s )?([\w:-]+)$/.exec(step);
+  if (npmScript !== null) {
+    // An npm script: its own steps, as package.json has them.
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const script = scripts[npmScript[1]!];
+    if (script === undefined) throw new Error(`cdktf.json's app runs npm script ${npmScript[1]}, which package.json does not have`);
+    for (const inner of script.split("&&").map((s) => s.trim())) runStep(inner);
+  } else if (/^(npx )?tsc -p tsconfig\.build\.json$/.test(step)) {
     buildSync({ entryPoints: [path.join(ROOT, "main.ts")], bundle: true, platform: "node", target: "node20", packages: "external", outfile: appFile, logLevel: "error" });
   } else if (/^(node scripts\/bundle-reaper\.mjs|npm run bundle:reaper)$/.test(step)) {
     const bundled = spawnSync(process.execPath, [path.join(ROOT, "scripts/bundle-reaper.mjs"), "--outdir", path.join(clone, "dist/reaper-lambda")], { encoding: "utf8" });
