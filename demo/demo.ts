@@ -34,7 +34,7 @@ import { EnvironmentStack, environmentStackName } from "../stacks/environment-st
 import { PlatformStack } from "../stacks/platform-stack";
 import { type Emulator, EMULATOR_CREDENTIALS, startEmulator } from "../harness/emulator";
 import { type KubeApiDouble, startKubeApiDouble } from "../harness/kube-api-double";
-import { emulatorEnvironment, synthesizedNamespace, type TerraformWorkspace, workspaceFor } from "../harness/terraform";
+import { emulatorEnvironment, slowestResources, synthesizedNamespace, type TerraformWorkspace, workspaceFor } from "../harness/terraform";
 import { budgetNotification, snsEvent } from "./budget-alert";
 import { Cleanup, stopChildProcesses } from "./cleanup";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../harness/existing-infrastructure";
@@ -528,16 +528,10 @@ function summarizeState(addresses: readonly string[]): string {
   return `${managed.length} resources: ${[...counts].map(([type, n]) => (n > 1 ? `${type} ×${n}` : type)).join(", ")}`;
 }
 
-/** The slowest resources of an apply, from Terraform's "...: Creation complete after 1m5s" lines. */
+/** The slowest resources of an apply, by resource type. */
 function slowest(output: string, count = 2): string {
-  const done = [...output.matchAll(/^(\S+): (?:Creation|Modifications) complete after (?:(\d+)m)?(\d+)s/gm)].map((m) => ({
-    address: m[1]!,
-    s: Number(m[2] ?? 0) * 60 + Number(m[3]),
-  }));
-  return done
-    .sort((a, b) => b.s - a.s)
-    .slice(0, count)
-    .map((d) => `${d.address.split(".")[0]} ${seconds(d.s * 1000)}`)
+  return slowestResources(output, count)
+    .map((d) => `${d.address.split(".")[0]} ${seconds(d.seconds * 1000)}`)
     .join(", ");
 }
 

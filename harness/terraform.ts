@@ -173,6 +173,28 @@ export class TerraformWorkspace {
   }
 }
 
+/** One resource's time in an apply or destroy, from Terraform's "...: Creation complete after 1m5s" lines. */
+export interface ResourceTime {
+  /** The resource address, without the hash suffix cdktf adds to logical ids. */
+  readonly address: string;
+  readonly seconds: number;
+}
+
+/** The `count` slowest resources of an apply or destroy, slowest first. */
+export function slowestResources(output: string, count = 3): ResourceTime[] {
+  return [...output.matchAll(/^(\S+): (?:Creation|Destruction|Modifications) complete after (?:(\d+)m)?(\d+)s/gm)]
+    .map((m) => ({ address: m[1]!.replace(/_[0-9A-F]{8}$/, ""), seconds: Number(m[2] ?? 0) * 60 + Number(m[3]) }))
+    .sort((x, y) => y.seconds - x.seconds)
+    .slice(0, count);
+}
+
+/** `address 160 s, address 6 s, …`: the slowest resources as a log line. */
+export function describeSlowest(output: string, count = 3): string {
+  return slowestResources(output, count)
+    .map((d) => `${d.address} ${d.seconds} s`)
+    .join(", ");
+}
+
 /**
  * Drops the Kubernetes parts of a synthesized stack (every `kubernetes_*` resource and
  * data source, the kubernetes provider and its required_providers entry, and outputs or

@@ -38,7 +38,7 @@ import { TerraformOutput, TerraformStack } from "../../constructs/core";
 import { TAG } from "../../reaper/model";
 import { Emulator, useEmulator } from "../../harness/emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../../harness/existing-infrastructure";
-import { TerraformWorkspace, synthStack } from "../../harness/terraform";
+import { describeSlowest, TerraformWorkspace, synthStack } from "../../harness/terraform";
 
 const AUDIT_BUCKET = "ephemera-e2e-audit";
 const BREAK_GLASS = "arn:aws:iam::123456789012:role/audit-break-glass";
@@ -139,19 +139,6 @@ function askForAccountId(ws: TerraformWorkspace): void {
   fs.writeFileSync(file, JSON.stringify(tf, null, 2));
 }
 
-/** The slowest resources of an apply or destroy, from Terraform's "... complete after 1m5s" lines. */
-function slowest(output: string, count = 4): string {
-  const done = [...output.matchAll(/^(\S+): (?:Creation|Destruction|Modifications) complete after (?:(\d+)m)?(\d+)s/gm)].map((m) => ({
-    address: m[1]!.replace(/_[0-9A-F]{8}$/, ""),
-    seconds: Number(m[2] ?? 0) * 60 + Number(m[3]),
-  }));
-  return done
-    .sort((x, y) => y.seconds - x.seconds)
-    .slice(0, count)
-    .map((d) => `${d.address} ${d.seconds} s`)
-    .join(", ");
-}
-
 const emulator = useEmulator({ resetBetweenTests: false });
 const timings: Record<string, number> = {};
 const details: string[] = [];
@@ -186,7 +173,7 @@ describe("the AWS constructs applied together against the emulator", () => {
     const [sharedApply, envApply] = await timed("apply (both stacks, in parallel)", () =>
       Promise.all([timed("apply shared stack", () => shared.apply()), timed("apply environment stack", () => env.apply())]),
     );
-    details.push(`slowest in shared apply: ${slowest(sharedApply.output)}`, `slowest in environment apply: ${slowest(envApply.output)}`);
+    details.push(`slowest in shared apply: ${describeSlowest(sharedApply.output)}`, `slowest in environment apply: ${describeSlowest(envApply.output)}`);
     out = Object.fromEntries(Object.entries(await env.outputs()).map(([k, v]) => [k, String(v)]));
   });
 
@@ -382,7 +369,7 @@ describe("the AWS constructs applied together against the emulator", () => {
 
   it("destroys the environment, keeping a final snapshot, and leaves the audit bucket and its records", async () => {
     const destroyed = await timed("destroy environment stack", () => env.destroy());
-    details.push(`slowest in environment destroy: ${slowest(destroyed.output)}`);
+    details.push(`slowest in environment destroy: ${describeSlowest(destroyed.output)}`);
     expect(await env.stateList()).toEqual([]);
 
     const rds = new RDSClient(emulator().clientConfig());

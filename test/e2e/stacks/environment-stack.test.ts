@@ -20,7 +20,7 @@ import { EnvironmentStack, environmentStackName } from "../../../stacks/environm
 import { TAG, parseDuration } from "../../../reaper/model";
 import { Emulator, useEmulator } from "../../../harness/emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../../../harness/existing-infrastructure";
-import { emulatorEnvironment, TerraformWorkspace, synthStack } from "../../../harness/terraform";
+import { emulatorEnvironment, describeSlowest, TerraformWorkspace, synthStack } from "../../../harness/terraform";
 
 const ENV = "pr-77";
 const TTL = "2d";
@@ -99,19 +99,6 @@ const ENV_TAGS = {
   [TAG.budgetUsd]: "30",
 };
 
-/** The slowest resources of an apply or destroy, from Terraform's "... complete after 1m5s" lines. */
-function slowest(output: string, count = 3): string {
-  const done = [...output.matchAll(/^(\S+): (?:Creation|Destruction|Modifications) complete after (?:(\d+)m)?(\d+)s/gm)].map((m) => ({
-    address: m[1]!.replace(/_[0-9A-F]{8}$/, ""),
-    seconds: Number(m[2] ?? 0) * 60 + Number(m[3]),
-  }));
-  return done
-    .sort((x, y) => y.seconds - x.seconds)
-    .slice(0, count)
-    .map((d) => `${d.address} ${d.seconds} s`)
-    .join(", ");
-}
-
 const emulator = useEmulator({ resetBetweenTests: false });
 const timings: Record<string, number> = {};
 const details: string[] = [];
@@ -139,7 +126,7 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
     ws = await timed("init", () => TerraformWorkspace.create(emulatorEnvironment(platform)(synthesized), emulator()));
     askForAccountId(ws);
     const applied = await timed("apply", () => ws.apply());
-    details.push(`slowest in apply: ${slowest(applied.output)}`);
+    details.push(`slowest in apply: ${describeSlowest(applied.output)}`);
     out = Object.fromEntries(Object.entries(await ws.outputs()).map(([k, v]) => [k, String(v)]));
   });
 
@@ -272,7 +259,7 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
 
   it("destroys the environment and leaves nothing of it behind, only the platform", async () => {
     const destroyed = await timed("destroy", () => ws.destroy());
-    details.push(`slowest in destroy: ${slowest(destroyed.output)}`);
+    details.push(`slowest in destroy: ${describeSlowest(destroyed.output)}`);
     expect(await ws.stateList()).toEqual([]);
     const config = emulator().clientConfig();
 
