@@ -23,7 +23,11 @@ export function table(rows: readonly (readonly string[])[]): string {
 
 /** `ephemera ls` for a person. */
 export function renderListing(listing: EnvironmentListing): string {
-  if (listing.environments.length === 0) return "No environments found.";
+  if (listing.environments.length === 0) {
+    // An empty list from failed listings is not "none": say what is known.
+    if (!listing.complete) return "No environment could be listed: listings failed (see below), so whether any exist is unknown.";
+    return "No environments found.";
+  }
   const rows = [["ENV", "STATE", "OWNER", "EXPIRES (UTC)", "LEFT", "BUDGET", "SPEND", "RESOURCES"]];
   const problems: string[] = [];
   for (const e of listing.environments) {

@@ -25,7 +25,11 @@ export type WorkloadResource = "deployments" | "statefulsets";
 export type MergePatch = { readonly [key: string]: MergePatch | string | number | boolean | null };
 
 export interface KubeClientOptions {
-  /** The API server's base URL: `https://...` for a cluster, `http://127.0.0.1:<port>` for a test double. */
+  /**
+   * The API server's base URL: `https://...` for a cluster. Plain `http://` is accepted
+   * only to a loopback address (`127.0.0.1`, `::1`, `localhost`: a local test double),
+   * because every request carries the bearer token.
+   */
   readonly server: string;
   /** PEM of the CA that signed the API server's certificate (EKS gives it base64-encoded; decode first). */
   readonly caPem?: string;
@@ -57,7 +61,12 @@ export class KubeClient {
   constructor(private readonly options: KubeClientOptions) {
     this.base = new URL(options.server);
     if (this.base.protocol !== "https:" && this.base.protocol !== "http:") {
-      throw new Error(`Kubernetes API server URL must be http(s), got ${options.server}`);
+      throw new Error(`Kubernetes API server URL must be https, got ${options.server}`);
+    }
+    if (this.base.protocol === "http:" && !isLoopback(this.base.hostname)) {
+      throw new Error(
+        `Kubernetes API server URL ${options.server} is plain http to a host that is not this machine: the bearer token would travel in clear text; use the cluster's https endpoint`,
+      );
     }
     this.agent =
       this.base.protocol === "https:"
@@ -167,6 +176,12 @@ export class KubeClient {
       req.end();
     });
   }
+}
+
+/** A loopback host: nothing leaves this machine, so plain http exposes no token. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function seg(value: string): string {

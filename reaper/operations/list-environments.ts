@@ -13,6 +13,8 @@ export interface EnvironmentListing {
   readonly version: 1;
   /** The instant `secondsLeft` is measured from (ISO-8601 UTC). */
   readonly at: string;
+  /** False when a listing failed: environments may exist that are not shown, or have more resources than shown. */
+  readonly complete: boolean;
   /** Sorted by id. */
   readonly environments: readonly EnvironmentSummary[];
   /** Listings that failed (so an environment may have more resources than shown), and resources left out. */
@@ -60,6 +62,7 @@ export function listEnvironments(inventory: Inventory, options: ListOptions): En
   return {
     version: 1,
     at: options.now.toISOString(),
+    complete: inventory.failures.length === 0,
     environments: grouped.environments.map((view) => summarize(view.env, view.resources, options)),
     notes: grouped.notes,
   };

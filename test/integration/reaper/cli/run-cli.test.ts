@@ -135,6 +135,17 @@ describe("ephemera ls", () => {
     expect(lines.find((l) => l.startsWith("pr-old"))).toMatch(/expired 2h\d*m? ago|expired 1h59m ago/);
   });
 
+  test("when every listing fails, it says nothing could be listed (not that there are none) and exits 1", async () => {
+    // A port nothing listens on: every AWS call is refused.
+    const run = await ephemera(["ls", "--max-envs-per-run", "1"], { env: { ...settings, AWS_ENDPOINT_URL: "http://127.0.0.1:9" } });
+    expect(run.code).toBe(1);
+    expect(run.out).toBe("No environment could be listed: listings failed (see below), so whether any exist is unknown.");
+    expect(run.out).not.toContain("No environments found");
+    expect(run.err).toContain("listing(s) failed, so the list may be incomplete");
+    const json = await ephemera(["ls", "--json"], { env: { ...settings, AWS_ENDPOINT_URL: "http://127.0.0.1:9" } });
+    expect(json.json()).toMatchObject({ complete: false, environments: [] });
+  });
+
   test("on a terminal, progress goes to stderr", async () => {
     const run = await ephemera(["ls"], { isTTY: true });
     expect(run.code).toBe(0);

@@ -1,4 +1,6 @@
-import { formatTimeLeft, formatUsd } from "../../../../reaper/cli/render";
+import { formatTimeLeft, formatUsd, renderListing } from "../../../../reaper/cli/render";
+import { listEnvironments } from "../../../../reaper/operations/list-environments";
+import { AUDIT_BUCKET, HOUR, NOW } from "../../../support/reaper-fixtures";
 
 describe("how ls shows time and money", () => {
   test("time left is whole minutes in the ttl grammar, rounded towards zero", () => {
@@ -15,5 +17,20 @@ describe("how ls shows time and money", () => {
   test("amounts are dollars with cents, and an unknown amount is a dash", () => {
     expect(formatUsd(21.3)).toBe("$21.30");
     expect(formatUsd(null)).toBe("-");
+  });
+});
+
+describe("how ls shows an empty list", () => {
+  const options = { now: NOW, auditBucket: AUDIT_BUCKET, maxTtlMs: 14 * 24 * HOUR };
+
+  test("with every listing done, it says no environments were found", () => {
+    expect(renderListing(listEnvironments({ resources: [], failures: [] }, options))).toBe("No environments found.");
+  });
+
+  test("when listings failed, it says nothing could be listed, never that there are none", () => {
+    const failures = [{ kind: "rds-instance" as const, scope: "region us-east-1", code: "ThrottlingException", message: "Rate exceeded" }];
+    const text = renderListing(listEnvironments({ resources: [], failures }, options));
+    expect(text).toBe("No environment could be listed: listings failed (see below), so whether any exist is unknown.");
+    expect(text).not.toContain("No environments found");
   });
 });

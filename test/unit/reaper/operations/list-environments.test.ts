@@ -10,6 +10,7 @@ describe("summarising environments (ephemera ls)", () => {
     expect(listing).toEqual({
       version: 1,
       at: "2026-05-01T12:00:00.000Z",
+      complete: true,
       notes: [],
       environments: [
         {
