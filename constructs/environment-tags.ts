@@ -1,3 +1,5 @@
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LaunchTemplate, LaunchTemplateTagSpecifications } from "@cdktf/provider-aws/lib/launch-template";
 import { IConstruct } from "constructs";
 import { Annotations, Aspects, Fn, IAspect, TerraformResource, Token } from "./core";
@@ -12,6 +14,7 @@ import {
   parseEnvId,
   parseInstant,
   formatInstant,
+  IAM_PATH,
 } from "../reaper/model";
 
 /** The facts every resource of one environment carries as `ephemera:*` tags. */
@@ -130,6 +133,7 @@ export class EnvironmentTagging implements IAspect {
 
   visit(node: IConstruct): void {
     if (!isTaggable(node) || isExcluded(node)) return;
+    if (node instanceof IamRole || node instanceof IamInstanceProfile) placeUnderIamPath(node);
     const tags = { ...this.tags, [TAG.createdAt]: Fn.timestamp() };
     node.tags = { ...(node.tagsInput ?? {}), ...tags };
     const ignore = RUNTIME_TAG_KEYS.map((key) => `tags["${key}"]`);
@@ -154,6 +158,22 @@ export class EnvironmentTagging implements IAspect {
     if (filled.length === 0) return false;
     template.putTagSpecifications(filled);
     return true;
+  }
+}
+
+/**
+ * IAM roles and instance profiles of an environment live under IAM_PATH, the one path the
+ * reaper lists (IAM cannot filter by tag, and reads tags one role at a time). A path the
+ * caller chose outside it is an error: the reaper would never find the role to delete it.
+ */
+function placeUnderIamPath(node: IamRole | IamInstanceProfile): void {
+  const given = node.pathInput;
+  if (given === undefined) {
+    node.path = IAM_PATH;
+  } else if (!Token.isUnresolved(given) && !given.startsWith(IAM_PATH)) {
+    Annotations.of(node).addError(
+      `path "${given}" is outside ${IAM_PATH}: the reaper finds an environment's roles and instance profiles only under it, and would leave this one behind; use ${IAM_PATH} or a path under it, such as "${IAM_PATH}team/"`,
+    );
   }
 }
 

@@ -21,6 +21,7 @@ import {
   InvalidValueError,
   isAccountId,
   isEksClusterName,
+  isIamPath,
   isKmsKeyArn,
   isS3BucketName,
   isSnsTopicArn,
@@ -106,6 +107,13 @@ export interface ReaperProps {
    * @default ["ephemera-*"]
    */
   readonly deletableBucketNames?: readonly string[];
+  /**
+   * The IAM path under which the reaper lists environments' roles, and may delete them
+   * (`EPHEMERA_IAM_PATH`). The constructs put every role of an environment under
+   * `/ephemera/`; a narrower path (`/ephemera/web/`) limits this reaper to the roles under it.
+   * @default /ephemera/
+   */
+  readonly iamPath?: string;
   /**
    * Name of the function; also the prefix of its queue, log group, sweep schedule and
    * roles (`<name>-<region>`, `<name>-scheduler-<region>`: IAM names are global, so a
@@ -232,6 +240,9 @@ export class Reaper extends Construct {
           deadLetterQueueArn: deadLetters.arn,
           publishTopicArns: [...(props.notificationTopicArn === undefined ? [] : [props.notificationTopicArn]), ...(props.ownerTopicArns ?? [])],
           deletableBucketNames: config.deletableBucketNames,
+          iamPath: config.iamPath,
+          // The role below, by name: an expire event that came early moves its schedule, passing this role on.
+          schedulerRoleArn: `arn:${partition}:iam::${accountId}:role/${name}-scheduler-${region}`,
         }),
       ),
     });
@@ -305,6 +316,7 @@ interface CheckedConfig {
   readonly memoryMb: number;
   readonly logRetentionDays: number;
   readonly maxEnvironmentsPerRun: number;
+  readonly iamPath: string;
 }
 
 function checkProps(props: ReaperProps): CheckedConfig {
@@ -377,6 +389,11 @@ function checkProps(props: ReaperProps): CheckedConfig {
     }
   }
 
+  const iamPath = props.iamPath ?? SETTING_DEFAULTS.iamPath;
+  if (isLiteral(iamPath) && !isIamPath(iamPath)) {
+    throw new InvalidValueError("iamPath", iamPath, "is not an IAM path", 'use a path that starts and ends with "/", such as "/ephemera/"');
+  }
+
   const timeoutSeconds = integerProp("timeoutSeconds", props.timeoutSeconds, DEFAULTS.timeoutSeconds, 1, 900, 300);
   const memoryMb = integerProp("memoryMb", props.memoryMb, DEFAULTS.memoryMb, 128, 10_240, 512);
   const logRetentionDays = props.logRetentionDays ?? DEFAULTS.logRetentionDays;
@@ -393,6 +410,7 @@ function checkProps(props: ReaperProps): CheckedConfig {
     memoryMb,
     logRetentionDays,
     maxEnvironmentsPerRun,
+    iamPath,
   };
 }
 
@@ -411,6 +429,7 @@ function environmentVariables(props: ReaperProps, config: CheckedConfig, deployA
   if (Token.isUnresolved(clusters) || clusters.length > 0) variables[SETTINGS.clusters.env] = joined(clusters);
   if (props.notificationTopicArn !== undefined) variables[SETTINGS.notificationTopicArn.env] = props.notificationTopicArn;
   if (props.maxTtl !== undefined) variables[SETTINGS.maxTtl.env] = props.maxTtl;
+  if (props.iamPath !== undefined) variables[SETTINGS.iamPath.env] = config.iamPath;
   return variables;
 }
 

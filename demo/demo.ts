@@ -20,7 +20,7 @@ import { DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, EC2Clien
 import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from "@aws-sdk/client-iam";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { GetScheduleCommand, ListScheduleGroupsCommand, ListTagsForResourceCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { ListTopicsCommand, SNSClient } from "@aws-sdk/client-sns";
 import { expiryScheduleGroupName, expiryScheduleName } from "../reaper/model";
 import { DEFAULT_REAPER_FUNCTION_NAME } from "../constructs/reaper";
@@ -298,13 +298,13 @@ async function main(): Promise<void> {
     say(`What is left (${PAUSED.envId}, still paused):`);
     const left = await ephemera(["ls"]);
     if (left.out.split("\n").some((l) => l.startsWith(`${REAPED.envId} `))) throw new Error(`${REAPED.envId} is still listed after the reap`);
-    const leftovers = await untouchedKinds(emulator, REAPED.envId);
-    if (leftovers.length > 0) {
-      say(
-        `Still in the account, tagged ${REAPED.envId}: ${leftovers.join(", ")}. The reaper has no adapter for these kinds (they cost nothing while unused); ` +
-          `\`terraform destroy\` of env-${REAPED.envId} removes them.`,
-      );
-    }
+    // Checked with plain SDK calls, not the reaper's own listing: what a redeploy of the same id would clash with.
+    const leftovers = await leftInAccount(emulator, REAPED.envId);
+    if (leftovers.length > 0) throw new Error(`still in the account, tagged ${REAPED.envId}: ${leftovers.join(", ")}`);
+    say(
+      `Nothing tagged ${REAPED.envId} is left in the account: no IAM role, launch template, security group or schedule group, ` +
+        `so the same environment id can be deployed again from fresh state.`,
+    );
   });
 
   await narrator.step("Verify the audit trail (ephemera audit verify)", async () => {
@@ -491,11 +491,12 @@ async function auditTable(emulator: Emulator, bucket: string, runId: string): Pr
   }
 }
 
-/** Resources of an environment, of kinds the reaper does not handle, still in the account. */
-async function untouchedKinds(emulator: Emulator, envId: string): Promise<string[]> {
+/** An environment's IAM roles, launch templates, security groups and schedule groups still in the account. */
+async function leftInAccount(emulator: Emulator, envId: string): Promise<string[]> {
   const config = emulator.clientConfig();
   const iam = new IAMClient(config);
   const ec2 = new EC2Client(config);
+  const scheduler = new SchedulerClient(config);
   try {
     const found: string[] = [];
     const roles = (await iam.send(new ListRolesCommand({}))).Roles ?? [];
@@ -506,10 +507,15 @@ async function untouchedKinds(emulator: Emulator, envId: string): Promise<string
     const byTag = [{ Name: `tag:${TAG.env}`, Values: [envId] }];
     for (const lt of (await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: byTag }))).LaunchTemplates ?? []) found.push(`launch template ${lt.LaunchTemplateName}`);
     for (const sg of (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: byTag }))).SecurityGroups ?? []) found.push(`security group ${sg.GroupName}`);
+    for (const group of (await scheduler.send(new ListScheduleGroupsCommand({}))).ScheduleGroups ?? []) {
+      const tags = (await scheduler.send(new ListTagsForResourceCommand({ ResourceArn: group.Arn }))).Tags ?? [];
+      if (tags.some((t) => t.Key === TAG.env && t.Value === envId)) found.push(`schedule group ${group.Name}`);
+    }
     return found;
   } finally {
     iam.destroy();
     ec2.destroy();
+    scheduler.destroy();
   }
 }
 

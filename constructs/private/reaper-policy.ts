@@ -1,5 +1,5 @@
-import { DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName } from "../../reaper/kinds/catalog";
-import { AUDIT_PREFIX, MANAGED_BY_VALUE, TAG } from "../../reaper/model";
+import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName } from "../../reaper/kinds/catalog";
+import { AUDIT_PREFIX, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, TAG } from "../../reaper/model";
 
 /**
  * The reaper Lambda's IAM policy, as plain JSON built by pure functions, so tests can
@@ -50,6 +50,14 @@ export interface ReaperPolicyInput {
   readonly publishTopicArns?: readonly string[];
   /** Bucket name patterns (`*` allowed) the reaper may empty and delete. */
   readonly deletableBucketNames: readonly string[];
+  /** The IAM path of environments' roles, which the reaper may delete. @default IAM_PATH (`/ephemera/`) */
+  readonly iamPath?: string;
+  /**
+   * The role EventBridge Scheduler invokes the reaper with. The reaper moves an
+   * environment's one-shot expiry schedule that fired early, and a schedule update
+   * passes its role on. @default - no schedule moves
+   */
+  readonly schedulerRoleArn?: string;
 }
 
 /** The only tag keys the reaper ever writes (state, extend, pause). */
@@ -98,7 +106,7 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
     const resources =
       grant.on === DELETABLE_BUCKETS
         ? input.deletableBucketNames.flatMap((name) => [bucketArn(name), `${bucketArn(name)}/*`])
-        : grant.on.map((on) => `arn:${p}:${on.service}:${on.global ? "" : region}:${account}:${on.resource}`);
+        : grant.on.map((on) => `arn:${p}:${on.service}:${on.global ? "" : region}:${account}:${on.resource.replace("{iamPath}", input.iamPath ?? IAM_PATH)}`);
     const condition: Record<string, Record<string, string | readonly string[]>> = {};
     const add = (operator: string, values: Readonly<Record<string, string | readonly string[]>>) => {
       condition[operator] = { ...condition[operator], ...values };
@@ -112,12 +120,31 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
     return { Sid: sid, Effect: "Allow", Action: grant.actions, Resource: resources, ...(Object.keys(condition).length === 0 ? {} : { Condition: condition }) };
   };
 
-  const perKind = KIND_NAMES.flatMap((kind) =>
+  // Grants scoped by the managed-by tag alone share one statement for tags and one for the
+  // rest (an action only ever matches the ARNs of its own resource type, so the union
+  // grants nothing more); IAM allows 10,240 characters for a role's inline policies.
+  const grants = KIND_NAMES.flatMap((kind) =>
     OPERATIONS.flatMap((operation) => {
       const grant = grantOf(kind, operation);
-      return grant === undefined ? [] : [statement(`${pascal(operation)}${pascal(kind)}`, grant, operation)];
+      return grant === undefined ? [] : [{ kind, operation, grant }];
     }),
   );
+  const shared = (g: (typeof grants)[number]) => g.grant.scope === "managed" && g.grant.condition === undefined && g.grant.on !== DELETABLE_BUCKETS;
+  const union = (sid: string, operation: Operation, members: typeof grants): PolicyStatement[] =>
+    members.length === 0
+      ? []
+      : [
+          statement(sid, {
+            actions: [...new Set(members.flatMap((m) => m.grant.actions))],
+            on: members.flatMap((m) => m.grant.on as readonly ArnPattern[]).filter((on, i, all) => all.findIndex((o) => JSON.stringify(o) === JSON.stringify(on)) === i),
+            scope: "managed",
+          }, operation),
+        ];
+  const perKind = [
+    ...union("TagManagedResources", "tag", grants.filter((g) => shared(g) && g.operation === "tag")),
+    ...union("ActOnManagedResources", "delete", grants.filter((g) => shared(g) && g.operation !== "tag")),
+    ...grants.filter((g) => !shared(g)).map((g) => statement(`${pascal(g.operation)}${pascal(g.kind)}`, g.grant, g.operation)),
+  ];
 
   const statements: PolicyStatement[] = [
     {
@@ -152,6 +179,25 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
         StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${TAG.protect}`]: "false" },
       },
     },
+    ...(input.schedulerRoleArn === undefined
+      ? []
+      : [
+          {
+            // Only the one-shot expiry schedules, by name, wherever their group; a group's managed-by tag is checked where AWS reports it.
+            Sid: "MoveExpirySchedules",
+            Effect: "Allow" as const,
+            Action: ["scheduler:GetSchedule", "scheduler:UpdateSchedule"],
+            Resource: `arn:${p}:scheduler:${region}:${account}:schedule/*/${expiryScheduleName("*")}`,
+            Condition: { StringEqualsIfExists: { [MANAGED_TAG]: MANAGED_BY_VALUE } },
+          },
+          {
+            Sid: "PassTheSchedulerRoleToScheduler",
+            Effect: "Allow" as const,
+            Action: ["iam:PassRole"],
+            Resource: input.schedulerRoleArn,
+            Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+          },
+        ]),
     ...(publishTo.length === 0 ? [] : [{ Sid: "NotifyOwners", Effect: "Allow" as const, Action: ["sns:Publish"], Resource: publishTo }]),
     {
       Sid: "DeadLetters",
@@ -169,7 +215,7 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
-const OPERATIONS = ["read", "tag", "pause", "delete", "finalSnapshot"] as const;
+const OPERATIONS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot"] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 function grantOf(kind: KindName, operation: Operation): IamGrant | undefined {

@@ -8,7 +8,7 @@ test/integration/harness/moto.test.ts. Product code never knows about them.
 
 from collections.abc import Callable
 
-from moto_gaps import awslambda, budgets, cost_explorer, eks, rds, speed
+from moto_gaps import awslambda, budgets, cost_explorer, ec2, eks, rds, scheduler, speed
 
 PATCHES: list[Callable[[], None]] = [
     # RDS: every DB instance had DbiResourceId "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U".
@@ -26,6 +26,10 @@ PATCHES: list[Callable[[], None]] = [
     eks.nodegroup_updates,
     eks.tags_on_every_eks_resource,
     eks.access_entries,
+    # EC2: tags added to a launch template after its creation never showed.
+    ec2.launch_template_tags_follow_create_tags,
+    # Scheduler: deleting a schedule group that does not exist answered HTTP 500.
+    scheduler.delete_missing_schedule_group_is_not_found,
     # Lambda: DeadLetterConfig was dropped.
     awslambda.store_dead_letter_config,
     # Not a gap: rebuilding ~1,500 managed IAM policies made every reset slow.

@@ -4,6 +4,7 @@ import { errorCode, hasCode } from "../support/outcomes";
 
 export type ScheduleMove =
   | { readonly status: "moved"; readonly group: string; readonly name: string; readonly from?: string; readonly to: string; readonly requestId?: string }
+  | { readonly status: "unchanged"; readonly group: string; readonly name: string; readonly to: string }
   | { readonly status: "absent"; readonly name: string; readonly groups: readonly string[] }
   | { readonly status: "failed"; readonly name: string; readonly group?: string; readonly code: string; readonly message: string };
 
@@ -25,6 +26,7 @@ export async function moveExpirySchedule(
   for (const group of [...new Set(groups)]) {
     try {
       const current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
+      if (current.ScheduleExpression === to && current.ScheduleExpressionTimezone === "UTC") return { status: "unchanged", group, name, to };
       const out = await scheduler.send(
         new UpdateScheduleCommand({
           Name: name,

@@ -195,6 +195,7 @@ function exampleValue(flag: string): string {
     "--warning-window": "1h",
     "--max-ttl": "14d",
     "--max-envs-per-run": "10",
+    "--iam-path": "/ephemera/",
   };
   return examples[flag] ?? "<value>";
 }

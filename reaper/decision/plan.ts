@@ -50,6 +50,7 @@ export type PhaseName =
   | "database-dependencies"
   | "resources"
   | "network"
+  | "identity"
   | "billing";
 
 export interface PlanPhase {
@@ -135,8 +136,8 @@ export interface PlanNote {
 /**
  * Teardown order: what runs on a thing goes before the thing (workloads before the
  * node group, the database before its subnet group and secret), instances before the
- * security groups their interfaces hold, and the budget and schedules last so the
- * environment stays watched until it is gone. Each kind's phase is its catalog row's.
+ * security groups their interfaces hold, the IAM roles once nothing runs as them, and
+ * the budget and schedules last so the environment stays watched until it is gone. Each kind's phase is its catalog row's.
  */
 export const DELETE_PHASE_ORDER: readonly PhaseName[] = [
   "namespace",
@@ -145,6 +146,7 @@ export const DELETE_PHASE_ORDER: readonly PhaseName[] = [
   "database-dependencies",
   "resources",
   "network",
+  "identity",
   "billing",
 ];
 

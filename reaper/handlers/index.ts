@@ -1,5 +1,8 @@
 import { readSettings } from "../runtime/settings";
-import { BUDGET_NAME_PREFIX, envOfBudgetName, ephemeraEventType, tryParseEnvId } from "../model";
+import { moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
+import type { Inventory } from "../kinds/kind-adapter";
+import { BUDGET_NAME_PREFIX, envOfBudgetName, ephemeraEventType, expiryScheduleGroupName, tryParseEnvId } from "../model";
+import { listEnvironments } from "../operations/list-environments";
 import { runSweep, type SweepRequest } from "../operations/run-sweep";
 import type { PlanNote } from "../decision/plan";
 import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runtime";
@@ -66,6 +69,11 @@ export interface HandlerResult {
   readonly env?: string;
   readonly budgetAlerts?: readonly BudgetAlertOutcome[];
   readonly run?: RunReport;
+  /**
+   * An expire event that came before the environment's expiry: its one-shot schedule,
+   * moved to the expiry the reaper computes (`moved`), or why not.
+   */
+  readonly rescheduled?: ScheduleMove;
 }
 
 export interface HandlerDeps {
@@ -121,8 +129,17 @@ async function dispatch(runtime: ReaperRuntime, event: unknown, clock: () => Dat
         const error = env === undefined ? 'an expire event needs "env", such as {"ephemera":"expire","env":"pr-123"}' : env.error.message;
         return { trigger, ok: false, error: `${error}; nothing was done` };
       }
-      const run = await sweepWith({ envs: [env.value] });
-      return { trigger, ok: run.ok, env: env.value, run, ...(run.error === undefined ? {} : { error: run.error }) };
+      let inventory: Inventory | undefined;
+      const run = await sweepWith({ envs: [env.value], onDiscovered: (found) => (inventory = found) });
+      const rescheduled = inventory === undefined || run.dryRun ? undefined : await rescheduleIfEarly(runtime, env.value, inventory, clock());
+      return {
+        trigger,
+        ok: run.ok && rescheduled?.status !== "failed",
+        env: env.value,
+        run,
+        ...(rescheduled === undefined ? {} : { rescheduled }),
+        ...(run.error === undefined ? {} : { error: run.error }),
+      };
     }
     case "budget-alert":
       return budgetAlert(runtime, (event as SnsEvent).Records, sweepWith);
@@ -199,6 +216,22 @@ async function budgetAlert(
   };
 }
 
+/**
+ * The one-shot schedule is set at deploy time from one resource's created-at, while the
+ * reaper's expiry is the latest over all of the environment's resources, seconds later.
+ * A schedule that fires before that expiry finds nothing to reap; rather than leave the
+ * reap to the next sweep (minutes later), it is moved to the expiry itself. A protected
+ * environment, or one whose expiry is unknown, keeps its schedule (the reaper never acts on those).
+ */
+async function rescheduleIfEarly(runtime: ReaperRuntime, env: string, inventory: Inventory, now: Date): Promise<ScheduleMove | undefined> {
+  const { auditBucket, maxTtlMs } = runtime.config;
+  const summary = listEnvironments(inventory, { now, auditBucket, maxTtlMs }).environments.find((e) => e.env === env);
+  if (summary === undefined || summary.protected || summary.expiresAt === null) return undefined;
+  const expiresAt = new Date(summary.expiresAt);
+  if (expiresAt.getTime() <= now.getTime()) return undefined;
+  return moveExpirySchedule(runtime.ctx.scheduler, env, expiresAt, [expiryScheduleGroupName(env), runtime.settings.expiryScheduleGroup]);
+}
+
 function pauseOutcome(env: string, run: RunReport): Pick<BudgetAlertOutcome, "status" | "reason"> {
   if (run.error !== undefined && run.environments.length === 0) return { status: "not-paused", reason: run.error };
   const planned = run.environments.find((e) => e.env === env);
@@ -257,6 +290,7 @@ function logLine(result: HandlerResult, context: HandlerContext | undefined, dur
     deferred: run?.deferred ?? 0,
     warnings: run?.warnings.length ?? 0,
     ...(result.budgetAlerts === undefined ? {} : { budgetAlerts: alerts }),
+    ...(result.rescheduled === undefined ? {} : { rescheduled: result.rescheduled.status === "moved" ? result.rescheduled.to : result.rescheduled.status }),
     ...(result.error === undefined ? {} : { error: result.error }),
     durationMs,
   };

@@ -1,5 +1,5 @@
 import type { PhaseName } from "../decision/plan";
-import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, SCHEDULE_GROUP_PREFIX } from "../model/names";
+import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, IAM_PATH, SCHEDULE_GROUP_PREFIX } from "../model/names";
 
 /**
  * One row per kind of resource the reaper knows: when it is deleted and paused, whether
@@ -14,7 +14,10 @@ import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, SCHEDULE_GROUP_PREFIX } from
 /** Where a grant applies: an ARN resource pattern of the reaper's own account (and region, unless `global`). */
 export interface ArnPattern {
   readonly service: string;
-  /** The part after the account, `*` allowed: `db:*`, `nodegroup/*`, `budget/ephemera-*`. */
+  /**
+   * The part after the account, `*` allowed: `db:*`, `nodegroup/*`, `budget/ephemera-*`.
+   * `{iamPath}` stands for the reaper's IAM path (`/ephemera/` unless configured).
+   */
   readonly resource: string;
   /** Budgets ARNs name no region. @default false */
   readonly global?: boolean;
@@ -72,6 +75,8 @@ export interface KindRow {
     readonly delete?: IamGrant;
     /** Creating the final snapshot, which does not exist yet and so has no tags: scoped by its name. */
     readonly finalSnapshot?: IamGrant;
+    /** What the delete also acts on that is not the resource itself (an IAM role's instance profiles). */
+    readonly deleteDependents?: IamGrant;
   };
 }
 
@@ -179,6 +184,28 @@ export const KIND_CATALOG = {
       delete: { actions: ["scheduler:DeleteSchedule"], on: [regional("scheduler", `schedule/${SCHEDULE_GROUP_PREFIX}*/*`)], scope: "managed-if-tagged" },
     },
   },
+  "launch-template": {
+    what: "EC2 launch templates (DescribeLaunchTemplates filtered on the managed-by tag); deleted after the node group that launched from them",
+    deletePhase: "resources",
+    holdsData: false,
+    reportsSpend: false,
+    iam: {
+      discover: ["ec2:DescribeLaunchTemplates"],
+      tag: { actions: ["ec2:CreateTags"], on: [regional("ec2", "launch-template/*")], scope: MANAGED },
+      delete: { actions: ["ec2:DeleteLaunchTemplate"], on: [regional("ec2", "launch-template/*")], scope: MANAGED },
+    },
+  },
+  "scheduler-group": {
+    what: "EventBridge Scheduler schedule groups named `ephemera-<env>`, which carry the environment's tags; deleted after their schedules",
+    deletePhase: "billing",
+    holdsData: false,
+    reportsSpend: false,
+    iam: {
+      discover: ["scheduler:ListScheduleGroups", "scheduler:ListTagsForResource"],
+      tag: { actions: ["scheduler:TagResource"], on: [regional("scheduler", "schedule-group/*")], scope: MANAGED },
+      delete: { actions: ["scheduler:DeleteScheduleGroup"], on: [regional("scheduler", `schedule-group/${SCHEDULE_GROUP_PREFIX}*`)], scope: MANAGED },
+    },
+  },
   "security-group": {
     what: "EC2 security groups (DescribeSecurityGroups filtered on the managed-by tag); deleted after what uses them",
     deletePhase: "network",
@@ -199,6 +226,28 @@ export const KIND_CATALOG = {
       discover: ["rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"],
       tag: { actions: ["rds:AddTagsToResource"], on: [regional("rds", "subgrp:*")], scope: MANAGED },
       delete: { actions: ["rds:DeleteDBSubnetGroup"], on: [regional("rds", "subgrp:*")], scope: MANAGED },
+    },
+  },
+  "iam-role": {
+    what: `IAM roles under the path \`${IAM_PATH}\` (ListRoles by path, then each role's tags), with their policies and instance profiles; deleted once nothing runs as them`,
+    deletePhase: "identity",
+    holdsData: false,
+    reportsSpend: false,
+    iam: {
+      // The delete reads what hangs on the role; reads are allowed everywhere, like every discovery read.
+      discover: ["iam:ListRoles", "iam:ListRoleTags", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListInstanceProfilesForRole", "iam:GetInstanceProfile"],
+      tag: { actions: ["iam:TagRole"], on: [global("iam", "role{iamPath}*")], scope: MANAGED },
+      delete: {
+        actions: ["iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteRole"],
+        on: [global("iam", "role{iamPath}*")],
+        scope: MANAGED,
+      },
+      // Instance profiles under the path: the role is taken out of them, and the environment's own are deleted.
+      deleteDependents: {
+        actions: ["iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+        on: [global("iam", "instance-profile{iamPath}*")],
+        scope: "name",
+      },
     },
   },
   secret: {

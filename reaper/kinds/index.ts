@@ -2,11 +2,14 @@ import { budgetAdapter } from "./budget";
 import { dbSubnetGroupAdapter } from "./db-subnet-group";
 import { ec2InstanceAdapter } from "./ec2-instance";
 import { eksNodegroupAdapter } from "./eks-nodegroup";
+import { iamRoleAdapter } from "./iam-role";
 import { k8sNamespaceAdapter } from "./k8s-namespace";
+import { launchTemplateAdapter } from "./launch-template";
 import type { KindContext } from "../runtime/kind-context";
 import { rdsInstanceAdapter } from "./rds-instance";
 import type { KindAdapter, KindName } from "./kind-adapter";
 import { s3BucketAdapter } from "./s3-bucket";
+import { schedulerGroupAdapter } from "./scheduler-group";
 import { schedulerScheduleAdapter } from "./scheduler-schedule";
 import { secretAdapter } from "./secret";
 import { securityGroupAdapter } from "./security-group";
@@ -23,8 +26,11 @@ export const KIND_ADAPTERS: Readonly<Record<KindName, KindAdapter<KindContext>>>
   "s3-bucket": s3BucketAdapter,
   budget: budgetAdapter,
   "scheduler-schedule": schedulerScheduleAdapter,
+  "launch-template": launchTemplateAdapter,
+  "scheduler-group": schedulerGroupAdapter,
   "security-group": securityGroupAdapter,
   "db-subnet-group": dbSubnetGroupAdapter,
+  "iam-role": iamRoleAdapter,
   secret: secretAdapter,
 };
 

@@ -1,19 +1,12 @@
-import {
-  DeleteScheduleCommand,
-  ListTagsForResourceCommand,
-  paginateListScheduleGroups,
-  paginateListSchedules,
-  type ScheduleGroupSummary,
-  type ScheduleSummary,
-  TagResourceCommand,
-} from "@aws-sdk/client-scheduler";
-import { isManagedByEphemera, TAG, type Tags } from "../model";
+import { DeleteScheduleCommand, paginateListSchedules, type ScheduleSummary, TagResourceCommand } from "@aws-sdk/client-scheduler";
+import { TAG, type Tags } from "../model";
 import type { KindContext } from "../runtime/kind-context";
 import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
-import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
+import { tagList } from "../support/tag-list";
+import { managedScheduleGroups } from "./scheduler-group";
+import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
 
 /**
  * EventBridge Scheduler schedules.
@@ -26,41 +19,22 @@ import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-ada
  * nothing here relies on it. The Tagging API in moto covers neither.)
  *
  * `tag` therefore writes to the group, and so to every schedule in it. Delete removes
- * the schedule; the empty group is free and left in place.
+ * the schedule; the group itself is the `scheduler-group` kind's, deleted after it.
  */
 export const schedulerScheduleAdapter: KindAdapter<KindContext> = {
   kind: "scheduler-schedule",
 
   async list(ctx) {
-    let groups: ScheduleGroupSummary[];
-    try {
-      groups = await listGroups(ctx);
-    } catch (err) {
-      return { resources: [], failures: [listingFailure("scheduler-schedule", `region ${ctx.region} schedule groups`, err)] };
-    }
-    const failures: ListingFailure[] = [];
-    const perGroup = await mapWithLimit(
-      groups.filter((g) => g.Arn !== undefined && g.Name !== undefined && g.State !== "DELETING"),
-      ctx.listConcurrency,
-      async (group) => {
-        let tags: Tags;
-        try {
-          tags = tagsFromList((await ctx.scheduler.send(new ListTagsForResourceCommand({ ResourceArn: group.Arn }))).Tags);
-        } catch (err) {
-          if (hasCode(err, "ResourceNotFoundException")) return [];
-          failures.push(listingFailure("scheduler-schedule", `schedule group ${group.Name}`, err));
-          return [];
-        }
-        if (!isManagedByEphemera(tags)) return [];
-        try {
-          return (await listSchedules(ctx, group.Name as string)).map((s) => toResource(ctx, s, tags));
-        } catch (err) {
-          // The group's tags were read, so only its own environment can be hiding here.
-          failures.push(listingFailure("scheduler-schedule", `schedule group ${group.Name}`, err, tags[TAG.env]));
-          return [];
-        }
-      },
-    );
+    const { groups, failures } = await managedScheduleGroups(ctx, "scheduler-schedule");
+    const perGroup = await mapWithLimit(groups, ctx.listConcurrency, async ({ group, tags }) => {
+      try {
+        return (await listSchedules(ctx, group.Name)).map((s) => toResource(ctx, s, tags));
+      } catch (err) {
+        // The group's tags were read, so only its own environment can be hiding here.
+        failures.push(listingFailure("scheduler-schedule", `schedule group ${group.Name}`, err, tags[TAG.env]));
+        return [];
+      }
+    });
     return { resources: perGroup.flat(), failures };
   },
 
@@ -106,10 +80,6 @@ function scheduleGroupArn(scheduleArn: string | undefined, group: string): strin
     throw err;
   }
   return `${match[1]}schedule-group/${group}`;
-}
-
-function listGroups(ctx: KindContext): Promise<ScheduleGroupSummary[]> {
-  return allPages(paginateListScheduleGroups({ client: ctx.scheduler, pageSize: 100 }, {}), (page) => page.ScheduleGroups);
 }
 
 function listSchedules(ctx: KindContext, group: string): Promise<ScheduleSummary[]> {

@@ -52,6 +52,11 @@ export function isKmsKeyArn(text: string): boolean {
   return /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(text);
 }
 
+/** An IAM path: `/`, or `/` and printable characters ending in `/`, at most 512 characters. */
+export function isIamPath(text: string): boolean {
+  return text.length <= 512 && /^\/(?:[\x21-\x7E]*\/)?$/.test(text);
+}
+
 /** The ARN partition of a region: `aws-cn` in China, `aws-us-gov` in GovCloud, else `aws`. */
 export function partitionOf(region: string): string {
   if (region.startsWith("cn-")) return "aws-cn";

@@ -42,6 +42,7 @@ export {
   isAccountId,
   isEksClusterName,
   isIamPrincipalArn,
+  isIamPath,
   isIamRoleArn,
   isKmsKeyArn,
   isLambdaFunctionArn,
@@ -61,6 +62,7 @@ export {
   expiryScheduleName,
   FINAL_SNAPSHOT_PREFIX,
   finalSnapshotName,
+  IAM_PATH,
   NAME_PREFIX,
   SCHEDULE_GROUP_PREFIX,
 } from "./names";

@@ -52,5 +52,12 @@ export function finalSnapshotName(env: string, at: Date, dbInstanceId?: string):
     .replace(/-$/, "");
 }
 
+/**
+ * The IAM path of every role and instance profile an environment creates: the
+ * environment tagging puts them there, and the reaper lists only this path (IAM can
+ * read tags only one role at a time).
+ */
+export const IAM_PATH = "/ephemera/";
+
 /** Every audit record lives under this key prefix; the AuditBucket grants writes here and nowhere else. */
 export const AUDIT_PREFIX = "audit/";

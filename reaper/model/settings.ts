@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_TTL } from "./duration";
+import { IAM_PATH } from "./names";
 
 const DAY = 86_400_000;
 
@@ -20,6 +21,8 @@ export const SETTING_DEFAULTS = {
   /** Schedule group searched for the one-shot `ephemera-expiry-<env>` schedules. */
   expiryScheduleGroup: "default",
   dryRun: false,
+  /** The IAM path the reaper lists environments' roles under. */
+  iamPath: IAM_PATH,
 } as const;
 
 /**
@@ -81,6 +84,12 @@ export const SETTINGS = {
     flag: "--expiry-schedule-group",
     defaultText: SETTING_DEFAULTS.expiryScheduleGroup,
     description: "schedule group of the one-shot ephemera-expiry-<env> schedules, if not in the environment's own group",
+  },
+  iamPath: {
+    env: "EPHEMERA_IAM_PATH",
+    flag: "--iam-path",
+    defaultText: SETTING_DEFAULTS.iamPath,
+    description: "IAM path under which environments' roles are listed (the constructs put them under /ephemera/)",
   },
   region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },

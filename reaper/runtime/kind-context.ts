@@ -9,6 +9,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { STSClient } from "@aws-sdk/client-sts";
 import { createEksToken, type SigningCredentials } from "../kube/eks-token";
 import { KubeClient } from "../kube/kube-client";
+import { IAM_PATH } from "../model";
 import { stsCallerAccount } from "./account-guard";
 import { sdkRetryOptions } from "./reaper-config";
 
@@ -43,6 +44,8 @@ export interface KindContextOptions {
   readonly maxAttempts?: number;
   /** Calls in flight per listing when it fans out (tags per bucket, node groups per cluster). @default 5 */
   readonly listConcurrency?: number;
+  /** The IAM path under which environments' roles live; only it is listed. @default IAM_PATH (`/ephemera/`) */
+  readonly iamPath?: string;
 }
 
 /** How long one EKS token is reused; EKS accepts it for 15 minutes. */
@@ -58,6 +61,7 @@ export class KindContext {
   readonly auditBucket: string;
   readonly kubernetesClusters: readonly string[];
   readonly listConcurrency: number;
+  readonly iamPath: string;
   private readonly base: {
     region: string;
     endpoint?: string;
@@ -82,6 +86,7 @@ export class KindContext {
     this.auditBucket = options.auditBucket;
     this.kubernetesClusters = options.kubernetesClusters ?? [];
     this.listConcurrency = options.listConcurrency ?? 5;
+    this.iamPath = options.iamPath ?? IAM_PATH;
     this.forcePathStyle = options.aws?.forcePathStyle ?? endpoint !== undefined;
     this.base = {
       region,

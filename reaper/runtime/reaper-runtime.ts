@@ -37,6 +37,7 @@ export class ReaperRuntime {
       aws: this.connection(),
       auditBucket: settings.reaper.auditBucket,
       kubernetesClusters: settings.clusters,
+      iamPath: settings.iamPath,
       ...(options.kubeClientFactory === undefined ? {} : { kubeClientFactory: options.kubeClientFactory }),
       maxAttempts: settings.reaper.awsMaxAttempts,
     });

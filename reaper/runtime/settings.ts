@@ -1,4 +1,4 @@
-import { isAccountId, isEksClusterName, isRegion, isS3BucketName, isSnsTopicArn, MAX_MAX_TTL, parseDuration, SETTING_DEFAULTS, SETTINGS, type SettingName, tryParseDuration } from "../model";
+import { isAccountId, isEksClusterName, isIamPath, isRegion, isS3BucketName, isSnsTopicArn, MAX_MAX_TTL, parseDuration, SETTING_DEFAULTS, SETTINGS, type SettingName, tryParseDuration } from "../model";
 import { quote } from "../model/invalid-value-error";
 import { type ReaperConfig, reaperConfig } from "./reaper-config";
 
@@ -14,6 +14,8 @@ export interface EphemeraSettings {
   readonly clusters: readonly string[];
   /** Schedule group searched for an environment's one-shot `ephemera-expiry-<env>` schedule. */
   readonly expiryScheduleGroup: string;
+  /** The IAM path under which environments' roles are listed. */
+  readonly iamPath: string;
   readonly aws: { readonly region: string; readonly profile?: string; readonly endpoint?: string };
 }
 
@@ -112,6 +114,12 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     throw problem(group!.from, group!.text, "is not a schedule group name", `use letters, digits, '.', '_' and '-', such as "default"`);
   }
 
+  const iamPathSource = source("iamPath");
+  const iamPath = iamPathSource?.text.trim() ?? SETTING_DEFAULTS.iamPath;
+  if (!isIamPath(iamPath)) {
+    throw problem(iamPathSource!.from, iamPathSource!.text, "is not an IAM path", `use a path that starts and ends with "/", such as "/ephemera/"`);
+  }
+
   const regionSource = source("region") ?? (env.AWS_DEFAULT_REGION?.trim() ? { text: env.AWS_DEFAULT_REGION, from: "AWS_DEFAULT_REGION" } : undefined);
   if (regionSource === undefined) {
     throw new SettingsError(`${SETTINGS.region.env} is not set; set it to the environments' region (e.g. ${SETTINGS.region.env}=us-east-1) or pass ${SETTINGS.region.flag} <region>`);
@@ -156,6 +164,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     dryRun,
     clusters,
     expiryScheduleGroup,
+    iamPath,
     aws: { region, ...(profile ? { profile } : {}), ...(endpoint === undefined ? {} : { endpoint }) },
   };
 }

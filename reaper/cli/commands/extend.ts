@@ -54,6 +54,7 @@ function render(c: CommandContext, result: ExtendResult, duration: string): void
       }
       const s = result.schedule;
       if (s?.status === "moved") c.io.stdout(`Expiry schedule ${s.group}/${s.name} moved to ${s.to}.`);
+      else if (s?.status === "unchanged") c.io.stdout(`Expiry schedule ${s.group}/${s.name} already fires at ${s.to}.`);
       else if (s?.status === "absent") c.io.stdout(`No expiry schedule ${s.name} (looked in: ${s.groups.join(", ")}); nothing to move.`);
       else if (s?.status === "failed") c.io.stderr(`ephemera: the expiry schedule ${s.group}/${s.name} could not be moved (${s.code}: ${s.message}); the reaper will still reap on time at its next sweep`);
       for (const e of result.auditErrors ?? []) c.io.stderr(`ephemera: audit: ${e}`);

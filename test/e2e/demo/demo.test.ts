@@ -137,6 +137,9 @@ describe("npm run demo", () => {
     const table = after.slice(0, after.indexOf("Step 9/10"));
     expect(table).toMatch(/^\s+pr-102\s+paused\s+/m);
     expect(table).not.toMatch(/^\s+pr-101\s+/m);
+    // Its IAM roles, launch template and schedule group went with it: the id can be deployed again.
+    expect(run.output).toContain("Nothing tagged pr-101 is left in the account");
+    expect(deletes.map((d) => d.kind)).toEqual(expect.arrayContaining(["iam-role", "launch-template", "scheduler-group"]));
   });
 
   it("verifies every audit run", () => {

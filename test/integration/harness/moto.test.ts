@@ -22,7 +22,7 @@ import {
   ListCostAllocationTagsCommand,
   UpdateCostAllocationTagsStatusCommand,
 } from "@aws-sdk/client-cost-explorer";
-import { CreateLaunchTemplateCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateLaunchTemplateCommand, CreateTagsCommand, DescribeLaunchTemplatesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import {
   AssociateAccessPolicyCommand,
   CreateAccessEntryCommand,
@@ -59,6 +59,7 @@ import {
   RDSClient,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from "@aws-sdk/client-rds";
+import { DeleteScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { useEmulator } from "../../../harness/emulator";
 
@@ -106,6 +107,37 @@ describe("RDS: unique DbiResourceIds", () => {
       new DescribeDBInstancesCommand({ Filters: [{ Name: "dbi-resource-id", Values: [restoredId!] }] }),
     );
     expect(found.DBInstances?.map((d) => d.DBInstanceIdentifier)).toEqual(["pr-123-db"]);
+  });
+});
+
+describe("EC2: a launch template's tags follow CreateTags", () => {
+  it("DescribeLaunchTemplates shows tags added after the template was created", async () => {
+    const ec2 = new EC2Client(emulator().clientConfig());
+    const created = await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: "pr-1-nodes",
+        LaunchTemplateData: { InstanceType: "m6i.large" },
+        TagSpecifications: [{ ResourceType: "launch-template", Tags: [{ Key: "ephemera:env", Value: "pr-1" }] }],
+      }),
+    );
+    const id = created.LaunchTemplate!.LaunchTemplateId!;
+    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "ephemera:state", Value: "reaping" }] }));
+    const described = await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }));
+    expect(described.LaunchTemplates?.[0]?.Tags?.sort((a, b) => a.Key!.localeCompare(b.Key!))).toEqual([
+      { Key: "ephemera:env", Value: "pr-1" },
+      { Key: "ephemera:state", Value: "reaping" },
+    ]);
+    const filtered = await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: "tag:ephemera:state", Values: ["reaping"] }] }));
+    expect(filtered.LaunchTemplates?.map((t) => t.LaunchTemplateId)).toEqual([id]);
+    ec2.destroy();
+  });
+});
+
+describe("Scheduler: deleting a schedule group that does not exist", () => {
+  it("answers ResourceNotFoundException, as AWS does", async () => {
+    const scheduler = new SchedulerClient(emulator().clientConfig());
+    await expect(scheduler.send(new DeleteScheduleGroupCommand({ Name: "ephemera-pr-404" }))).rejects.toMatchObject({ name: "ResourceNotFoundException", $metadata: { httpStatusCode: 404 } });
+    scheduler.destroy();
   });
 });
 

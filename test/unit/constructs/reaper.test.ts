@@ -159,12 +159,14 @@ describe("Reaper", () => {
           dryRun: true,
           notificationTopicArn: "arn:aws:sns:us-east-1:123456789012:ephemera-notifications",
           maxTtl: "7d",
+          iamPath: "/ephemera/web/",
         }),
       );
       const settings = readSettings({ ...given, AWS_REGION: "us-east-1" });
       expect(settings).toMatchObject({
         dryRun: true,
         clusters: ["previews", "previews-eu"],
+        iamPath: "/ephemera/web/",
         reaper: {
           auditBucket: "acme-ephemera-audit",
           allowedAccounts: ["123456789012"],
@@ -174,6 +176,16 @@ describe("Reaper", () => {
           notificationTopicArn: "arn:aws:sns:us-east-1:123456789012:ephemera-notifications",
         },
       });
+    });
+
+    it("lists and may delete roles only under the IAM path it is given: its setting and its policy agree", () => {
+      const out = synthReaper({ iamPath: "/ephemera/web/" });
+      expect(variables(out).EPHEMERA_IAM_PATH).toBe("/ephemera/web/");
+      const policy = all(out, "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!.policy as string;
+      expect(policy).toContain(":role/ephemera/web/*");
+      expect(policy).not.toContain(":role/ephemera/*");
+      expect(Object.keys(variables(synthReaper()))).not.toContain("EPHEMERA_IAM_PATH");
+      expect(all(synthReaper(), "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!.policy).toContain(":role/ephemera/*");
     });
 
     it("turns owner warnings off with a warning window of 0", () => {
@@ -302,6 +314,7 @@ describe("Reaper", () => {
       { field: "timeoutSeconds", props: { timeoutSeconds: 901 } },
       { field: "memoryMb", props: { memoryMb: 64 } },
       { field: "logRetentionDays", props: { logRetentionDays: 31 }, problem: /retention period/ },
+      { field: "iamPath", props: { iamPath: "ephemera" }, problem: /not an IAM path/ },
     ];
     it.each(cases)("$field ($props)", ({ field, props: overrides, problem }) => {
       expectInvalid(() => synthReaper(overrides), field, problem);

@@ -115,8 +115,8 @@ describe("ephemera ls", () => {
       budgetUsd: 25,
       spendUsd: 3.5,
       forecastUsd: null,
-      resources: { budget: 1, "eks-nodegroup": 1, "rds-instance": 1, "s3-bucket": 1, "scheduler-schedule": 1 },
-      resourceCount: 5,
+      resources: { budget: 1, "eks-nodegroup": 1, "rds-instance": 1, "s3-bucket": 1, "scheduler-group": 1, "scheduler-schedule": 1 },
+      resourceCount: 6,
     });
     const live = listing.environments.find((env) => env.env === "pr-live")!;
     expect(live.secondsLeft).toBeGreaterThan(5 * 3600 - 120);
@@ -171,7 +171,7 @@ describe("ephemera extend", () => {
       runId: expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
     });
     runIds.push(extended.runId as string);
-    expect((extended.actions as { outcome: string }[]).map((a) => a.outcome)).toEqual(["done", "done", "done", "done", "done"]);
+    expect((extended.actions as { outcome: string }[]).map((a) => a.outcome)).toEqual(["done", "done", "done", "done", "done", "done"]);
     expect((await bucketTags("pr-live-artifacts"))[TAG.extendedUntil]).toBe(at(7 * HOUR));
     expect((await database("pr-live-db")).tags[TAG.extendedUntil]).toBe(at(7 * HOUR));
     expect((await nodegroup("pr-live-spot")).tags?.[TAG.extendedUntil]).toBe(at(7 * HOUR));
@@ -191,7 +191,7 @@ describe("ephemera extend", () => {
   test("the extension is an audited run: before and after records for each tag write, in a chain that verifies", async () => {
     const run = await ephemera(["audit", "verify", "--run", extended.runId as string, "--json"]);
     expect(run.code).toBe(0);
-    expect(run.json()).toMatchObject({ ok: true, runs: [{ runId: extended.runId, ok: true, records: 2 + 2 * 5 }] });
+    expect(run.json()).toMatchObject({ ok: true, runs: [{ runId: extended.runId, ok: true, records: 2 + 2 * 6 }] });
     const keys = (await auditKeys()).filter((k) => k.includes(extended.runId as string));
     const { s3, destroy } = emulatorClients(e);
     const before = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: AUDIT_BUCKET, Key: keys[1]! }))).Body!.transformToString());

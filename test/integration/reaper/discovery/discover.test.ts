@@ -1,17 +1,14 @@
 import { createServer } from "node:net";
 import { CreateBudgetCommand } from "@aws-sdk/client-budgets";
-import {
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  RunInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import { CreateLaunchTemplateCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, CreateNodegroupCommand } from "@aws-sdk/client-eks";
 import { CreateDBInstanceCommand, CreateDBSubnetGroupCommand } from "@aws-sdk/client-rds";
 import { CreateBucketCommand, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
 import { CreateScheduleCommand, CreateScheduleGroupCommand } from "@aws-sdk/client-scheduler";
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { discover } from "../../../../reaper/discovery/discover";
+import { IAM_PATH } from "../../../../reaper/model";
 import { ALL_KIND_ADAPTERS, KIND_ADAPTERS } from "../../../../reaper/kinds";
 import { KindContext } from "../../../../reaper/runtime/kind-context";
 import type { KindName } from "../../../../reaper/kinds/kind-adapter";
@@ -124,6 +121,21 @@ async function seedEveryKind(ctx: KindContext, env: string): Promise<void> {
         ...(tagged ? { tags } : {}),
       }),
     );
+    await ctx.ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: `${env}-nodes${suffix}`,
+        LaunchTemplateData: { InstanceType: "m6i.large" },
+        TagSpecifications: maybe([{ ResourceType: "launch-template", Tags: list }]),
+      }),
+    );
+    await ctx.client(IAMClient).send(
+      new CreateRoleCommand({
+        RoleName: `${env}-nodes-node${suffix}`,
+        Path: IAM_PATH,
+        AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        Tags: maybe(list),
+      }),
+    );
     kubeApi().addNamespace(`${env}${suffix}`, {
       labels: tagged ? { "ephemera.dev/managed-by": "ephemera", "ephemera.dev/env": env } : {},
     });
@@ -149,8 +161,11 @@ describe("discover", () => {
       "s3-bucket": ["pr-42-assets"],
       budget: ["ephemera-pr-42"],
       "scheduler-schedule": ["ephemera-pr-42/nightly"],
+      "launch-template": [expect.stringMatching(/^lt-/)],
+      "scheduler-group": ["ephemera-pr-42"],
       "security-group": [expect.stringMatching(/^sg-/)],
       "db-subnet-group": ["pr-42-subnets"],
+      "iam-role": ["pr-42-nodes-node"],
       secret: ["pr-42/password"],
     });
     for (const r of inventory.resources) expect(r.tags).toMatchObject({ "ephemera:managed-by": "ephemera", "ephemera:env": "pr-42" });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { GetBucketTaggingCommand, HeadBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetScheduleCommand, UpdateScheduleCommand } from "@aws-sdk/client-scheduler";
 import { createHandler, type HandlerResult } from "../../../../reaper/handlers";
 import { TAG } from "../../../../reaper/model";
 import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
@@ -18,6 +19,7 @@ const FIXTURE = readFileSync(BUDGET_NOTIFICATION_FIXTURE, "utf8");
 const ROOT = REPO_ROOT;
 
 let e: Emulator;
+let earlyTags: Record<string, string>;
 let settings: Record<string, string>;
 
 /** An SNS delivery of AWS Budgets notifications, as Lambda receives it. */
@@ -82,7 +84,7 @@ beforeAll(async () => {
   settings = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_NOTIFICATION_TOPIC_ARN: topic };
   // In-process handler: one environment per event kind, plus bystanders that must not be touched.
   await seedEnvironment(e, "pr-late", now, { expiresInHours: -2, state: "expiring", database: false });
-  await seedEnvironment(e, "pr-early", now, { expiresInHours: 5, database: false });
+  earlyTags = await seedEnvironment(e, "pr-early", now, { expiresInHours: 5, database: false, expirySchedule: "own-group" });
   await seedEnvironment(e, "pr-123", now, { expiresInHours: 5 });
   await seedEnvironment(e, "pr-calm", now, { expiresInHours: 5 });
   await seedEnvironment(e, "pr-due", now, { expiresInHours: -3, state: "expiring", database: false });
@@ -103,10 +105,26 @@ describe("the reaper Lambda handler, in-process", () => {
     expect(await bucketExists("pr-due-artifacts")).toBe(true);
   });
 
-  test("an expire event for an environment not yet expired does nothing: the schedule never makes a reap early", async () => {
+  test("an expire event that comes before the expiry reaps nothing and moves its schedule to the real expiry", async () => {
+    // Deploy sets the schedule from one resource's created-at; the reaper's expiry is the latest over all of them.
+    const { scheduler, destroy } = emulatorClients(e);
+    const schedule = { Name: "ephemera-expiry-pr-early", GroupName: "ephemera-pr-early" };
+    const seeded = await scheduler.send(new GetScheduleCommand(schedule));
+    const early = `at(${new Date(Date.now() - 5_000).toISOString().slice(0, 19)})`;
+    await scheduler.send(new UpdateScheduleCommand({ ...schedule, ScheduleExpression: early, ScheduleExpressionTimezone: "UTC", FlexibleTimeWindow: { Mode: "OFF" }, Target: seeded.Target }));
+
     const result = await handler({ ephemera: "expire", env: "pr-early" });
     expect(result).toMatchObject({ trigger: "expire", ok: true, run: { environments: [] } });
     expect(await bucketExists("pr-early-artifacts")).toBe(true);
+    // Every resource was seeded with the same created-at and an 8h ttl.
+    const real = `at(${new Date(Date.parse(earlyTags[TAG.createdAt]!) + 8 * 3_600_000).toISOString().slice(0, 19)})`;
+    expect(result.rescheduled).toEqual({ status: "moved", group: "ephemera-pr-early", name: "ephemera-expiry-pr-early", from: early, to: real, requestId: expect.any(String) });
+    expect(await scheduler.send(new GetScheduleCommand(schedule))).toMatchObject({ ScheduleExpression: real, ScheduleExpressionTimezone: "UTC", Target: seeded.Target });
+    expect(JSON.parse(logs[logs.length - 1]!)).toMatchObject({ trigger: "expire", env: "pr-early", rescheduled: real });
+
+    // Fired again (a retry): the schedule is where it should be already.
+    expect((await handler({ ephemera: "expire", env: "pr-early" })).rescheduled).toMatchObject({ status: "unchanged", to: real });
+    destroy();
   });
 
   test("a budget alert over SNS pauses the environment its budget names, within the same invocation", async () => {

@@ -21,6 +21,7 @@ const NOTIFICATIONS = `arn:aws:sns:${REGION}:${ACCOUNT}:ephemera-notifications`;
 const DLQ = `arn:aws:sqs:${REGION}:${ACCOUNT}:ephemera-reaper-dlq`;
 const LOG_GROUP = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/ephemera-reaper`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/ephemera-reaper`;
+const SCHEDULER_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ephemera-reaper-scheduler-us-east-1`;
 
 const POLICY = reaperPolicy({
   partition: "aws",
@@ -32,6 +33,7 @@ const POLICY = reaperPolicy({
   deadLetterQueueArn: DLQ,
   publishTopicArns: [NOTIFICATIONS, `arn:aws:sns:${REGION}:${ACCOUNT}:team-*`],
   deletableBucketNames: ["ephemera-*"],
+  schedulerRoleArn: SCHEDULER_ROLE_ARN,
 });
 
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
@@ -45,6 +47,9 @@ const GROUP = arn("scheduler", "schedule-group/ephemera-pr-1");
 const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry-pr-1");
 const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
 const RECORD = `${AUDIT_ARN}/audit/2026/01/15/run-20260115T101500Z-ab12/000003.json`;
+const ROLE_OF_ENV = `arn:aws:iam::${ACCOUNT}:role/ephemera/pr-1-nodes-node`;
+const PROFILE_OF_ENV = `arn:aws:iam::${ACCOUNT}:instance-profile/ephemera/pr-1-nodes`;
+const LAUNCH_TEMPLATE = arn("ec2", "launch-template/lt-0abc1234def567890");
 
 const MANAGED = { [TAG.managedBy]: "ephemera", [TAG.env]: "pr-1" };
 const SOMEONE_ELSES = { [TAG.managedBy]: "platform-team" };
@@ -160,6 +165,24 @@ const ALLOWED: Case[] = [
   { name: "lists every database, whatever its tags", action: "rds:DescribeDBInstances", resource: "*", expect: "Allowed" },
   { name: "lists tagged resources through the Tagging API", action: "tag:GetResources", resource: "*", expect: "Allowed" },
   { name: "lists the schedules of any group", action: "scheduler:ListSchedules", resource: "*", expect: "Allowed" },
+  { name: "lists the roles under the environments' IAM path, with their tags", action: "iam:ListRoleTags", resource: "*", expect: "Allowed" },
+  { name: "deletes a managed role under the environments' IAM path", action: "iam:DeleteRole", resource: ROLE_OF_ENV, tags: MANAGED, expect: "Allowed" },
+  { name: "detaches a managed role's policies before deleting it", action: "iam:DetachRolePolicy", resource: ROLE_OF_ENV, tags: MANAGED, expect: "Allowed" },
+  { name: "deletes a managed role's inline policies", action: "iam:DeleteRolePolicy", resource: ROLE_OF_ENV, tags: MANAGED, expect: "Allowed" },
+  { name: "takes a managed role out of an instance profile under the path", action: "iam:RemoveRoleFromInstanceProfile", resource: PROFILE_OF_ENV, expect: "Allowed" },
+  { name: "deletes an instance profile under the path", action: "iam:DeleteInstanceProfile", resource: PROFILE_OF_ENV, expect: "Allowed" },
+  { name: "marks a managed role as reaping", action: "iam:TagRole", resource: ROLE_OF_ENV, tags: MANAGED, context: stateTag, expect: "Allowed" },
+  { name: "deletes a managed launch template", action: "ec2:DeleteLaunchTemplate", resource: LAUNCH_TEMPLATE, tags: MANAGED, expect: "Allowed" },
+  { name: "deletes an environment's managed schedule group", action: "scheduler:DeleteScheduleGroup", resource: GROUP, tags: MANAGED, expect: "Allowed" },
+  { name: "moves an expiry schedule that fired early", action: "scheduler:UpdateSchedule", resource: EXPIRY_SCHEDULE, tags: MANAGED, expect: "Allowed" },
+  { name: "moves an expiry schedule kept in the default group", action: "scheduler:UpdateSchedule", resource: arn("scheduler", "schedule/default/ephemera-expiry-pr-1"), expect: "Allowed" },
+  {
+    name: "passes the scheduler role on to EventBridge Scheduler (a schedule update carries it)",
+    action: "iam:PassRole",
+    resource: SCHEDULER_ROLE_ARN,
+    context: { "iam:PassedToService": "scheduler.amazonaws.com" },
+    expect: "Allowed",
+  },
 ];
 
 const DENIED: Case[] = [
@@ -232,9 +255,29 @@ const DENIED: Case[] = [
   { name: "cannot create IAM roles", action: "iam:CreateRole", resource: `arn:aws:iam::${ACCOUNT}:role/anything`, expect: "ImplicitlyDenied" },
   { name: "cannot widen its own policy", action: "iam:PutRolePolicy", resource: ROLE, expect: "ImplicitlyDenied" },
   { name: "cannot pass roles", action: "iam:PassRole", resource: ROLE, expect: "ImplicitlyDenied" },
+  {
+    name: "cannot pass the scheduler role to any other service",
+    action: "iam:PassRole",
+    resource: SCHEDULER_ROLE_ARN,
+    context: { "iam:PassedToService": "lambda.amazonaws.com" },
+    expect: "ImplicitlyDenied",
+  },
+  { name: "does not move other schedules", action: "scheduler:UpdateSchedule", resource: arn("scheduler", "schedule/default/nightly-backup"), expect: "ImplicitlyDenied" },
+  { name: "does not move an expiry schedule whose group someone else manages", action: "scheduler:UpdateSchedule", resource: EXPIRY_SCHEDULE, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
   { name: "cannot replace its own code", action: "lambda:UpdateFunctionCode", resource: FUNCTION_ARN, expect: "ImplicitlyDenied" },
   { name: "cannot publish to other topics", action: "sns:Publish", resource: arn("sns", "billing-alerts"), expect: "ImplicitlyDenied" },
   { name: "cannot create resources (RunInstances)", action: "ec2:RunInstances", resource: INSTANCE, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "does not delete a role outside the environments' IAM path, even a managed one", action: "iam:DeleteRole", resource: `arn:aws:iam::${ACCOUNT}:role/pr-1-nodes-node`, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "does not delete an untagged role under the path", action: "iam:DeleteRole", resource: ROLE_OF_ENV, expect: "ImplicitlyDenied" },
+  { name: "does not delete a role under the path that someone else manages", action: "iam:DeleteRole", resource: ROLE_OF_ENV, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
+  { name: "never deletes a protected role", action: "iam:DeleteRole", resource: ROLE_OF_ENV, tags: PROTECTED, expect: "ExplicitlyDenied" },
+  { name: "cannot attach a policy to an environment's role", action: "iam:AttachRolePolicy", resource: ROLE_OF_ENV, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "cannot change an environment's role's trust policy", action: "iam:UpdateAssumeRolePolicy", resource: ROLE_OF_ENV, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "does not delete an instance profile outside the path", action: "iam:DeleteInstanceProfile", resource: `arn:aws:iam::${ACCOUNT}:instance-profile/web-nodes`, expect: "ImplicitlyDenied" },
+  { name: "does not delete an untagged launch template", action: "ec2:DeleteLaunchTemplate", resource: LAUNCH_TEMPLATE, expect: "ImplicitlyDenied" },
+  { name: "never deletes a protected launch template", action: "ec2:DeleteLaunchTemplate", resource: LAUNCH_TEMPLATE, tags: PROTECTED, expect: "ExplicitlyDenied" },
+  { name: "does not delete the default schedule group", action: "scheduler:DeleteScheduleGroup", resource: arn("scheduler", "schedule-group/default"), tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "does not delete a schedule group someone else manages", action: "scheduler:DeleteScheduleGroup", resource: GROUP, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
 ];
 
 const SCHEDULER_ROLE: Case[] = [
@@ -287,25 +330,7 @@ describe("the reaper's IAM policy, read", () => {
 
   it("conditions every other allow on the managed-by tag, or scopes it to ARNs", () => {
     const tagConditioned = allows.filter((s) => JSON.stringify(s.Condition ?? {}).includes(`aws:ResourceTag/${TAG.managedBy}`)).map((s) => s.Sid);
-    expect(tagConditioned).toEqual([
-      "TagEksNodegroup",
-      "PauseEksNodegroup",
-      "DeleteEksNodegroup",
-      "TagRdsInstance",
-      "PauseRdsInstance",
-      "DeleteRdsInstance",
-      "TagEc2Instance",
-      "PauseEc2Instance",
-      "DeleteEc2Instance",
-      "TagSchedulerSchedule",
-      "DeleteSchedulerSchedule",
-      "TagSecurityGroup",
-      "DeleteSecurityGroup",
-      "TagDbSubnetGroup",
-      "DeleteDbSubnetGroup",
-      "TagSecret",
-      "DeleteSecret",
-    ]);
+    expect(tagConditioned).toEqual(["TagManagedResources", "ActOnManagedResources", "DeleteSchedulerSchedule", "DeleteSecret", "MoveExpirySchedules"]);
     const scopedByArn = allows.filter((s) => !tagConditioned.includes(s.Sid) && s.Sid !== "DiscoverEverywhere");
     for (const statement of scopedByArn) {
       for (const resource of resources(statement)) expect({ sid: statement.Sid, resource }).toEqual({ sid: statement.Sid, resource: expect.stringMatching(/^arn:aws:[a-z0-9-]+:/) });
@@ -316,7 +341,7 @@ describe("the reaper's IAM policy, read", () => {
     expect([...REAPER_WRITTEN_TAG_KEYS].sort()).toEqual([TAG.extendedUntil, TAG.pausedSize, TAG.state].sort());
     // A final snapshot is new (CopyTagsToSnapshot copies the instance's tags onto it); it is scoped by its name instead.
     const tagging = POLICY.Statement.filter((s) => s.Sid !== "FinalSnapshotRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
-    expect(tagging.map((s) => s.Sid)).toEqual(["TagEksNodegroup", "TagRdsInstance", "TagEc2Instance", "TagBudget", "TagSchedulerSchedule", "TagSecurityGroup", "TagDbSubnetGroup", "TagSecret"]);
+    expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedResources", "TagBudget"]);
     for (const statement of tagging) expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual(REAPER_WRITTEN_TAG_KEYS);
   });
 
@@ -327,15 +352,25 @@ describe("the reaper's IAM policy, read", () => {
     expect(resources).toContain(arn("scheduler", `schedule/${SCHEDULE_GROUP_PREFIX}*/*`));
   });
 
-  it("has one statement per operation of each kind in the catalog, and none for a kind without that operation", () => {
+  it("allows every action of every kind's catalog grants on that grant's ARNs, and every discovery read everywhere", () => {
+    const allows = POLICY.Statement.filter((s) => s.Effect === "Allow");
+    const covered = (action: string, resource: string) =>
+      allows.some((s) => s.Action.includes(action) && (typeof s.Resource === "string" ? [s.Resource] : s.Resource).includes(resource));
+    const missing: string[] = [];
     for (const kind of KIND_NAMES) {
-      const iam = KIND_CATALOG[kind].iam as unknown as Record<string, { actions: readonly string[] } | undefined>;
-      for (const operation of ["read", "tag", "pause", "delete", "finalSnapshot"]) {
-        const sid = `${operation[0]!.toUpperCase()}${operation.slice(1)}${kind.replace(/(^|-)([a-z0-9])/g, (_, _d: string, c: string) => c.toUpperCase())}`;
-        const statement = POLICY.Statement.find((s) => s.Sid === sid);
-        expect({ sid, actions: statement?.Action }).toEqual({ sid, actions: iam[operation]?.actions });
+      const iam = KIND_CATALOG[kind].iam as unknown as Record<string, { actions: readonly string[]; on: unknown } | readonly string[] | undefined>;
+      for (const action of iam.discover as readonly string[]) if (!covered(action, "*")) missing.push(`${kind} discover ${action}`);
+      for (const operation of ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot"]) {
+        const grant = iam[operation] as { actions: readonly string[]; on: { service: string; resource: string; global?: boolean }[] | string } | undefined;
+        if (grant === undefined) continue;
+        const arns =
+          typeof grant.on === "string"
+            ? ["arn:aws:s3:::ephemera-*", "arn:aws:s3:::ephemera-*/*"]
+            : grant.on.map((on) => `arn:aws:${on.service}:${on.global ? "" : REGION}:${ACCOUNT}:${on.resource.replace("{iamPath}", "/ephemera/")}`);
+        for (const action of grant.actions) for (const arn of arns) if (!covered(action, arn)) missing.push(`${kind} ${operation} ${action} on ${arn}`);
       }
     }
+    expect(missing).toEqual([]);
   });
 
   it("denies pause and delete on protected resources for every kind whose service evaluates tags", () => {

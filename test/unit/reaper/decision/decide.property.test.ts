@@ -261,7 +261,7 @@ describe("decide, for any inventory", () => {
   });
 
   test("deletes come after the reaping mark and in dependency order", () => {
-    const order = ["mark", "namespace", "nodegroup", "database", "database-dependencies", "resources", "network", "billing"];
+    const order = ["mark", "namespace", "nodegroup", "database", "database-dependencies", "resources", "network", "identity", "billing"];
     fc.assert(
       fc.property(inputArb, (input) => {
         for (const env of decide(input).environments.filter((e) => e.intent === "reap")) {

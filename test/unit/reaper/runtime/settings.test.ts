@@ -19,6 +19,7 @@ describe("reading EPHEMERA_* settings", () => {
       dryRun: false,
       clusters: [],
       expiryScheduleGroup: "default",
+      iamPath: "/ephemera/",
       aws: { region: "us-east-1" },
       reaper: { auditBucket: "acme-ephemera-audit", allowedAccounts: [], warningWindowMs: 3_600_000, maxEnvironmentsPerRun: 10, maxTtlMs: 14 * 86_400_000 },
     });
@@ -36,6 +37,7 @@ describe("reading EPHEMERA_* settings", () => {
       EPHEMERA_NOTIFICATION_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:owners",
       EPHEMERA_MAX_TTL: "3w",
       EPHEMERA_EXPIRY_SCHEDULE_GROUP: "ephemera",
+      EPHEMERA_IAM_PATH: "/ephemera/web/",
       AWS_PROFILE: "sandbox",
       AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
     });
@@ -43,6 +45,7 @@ describe("reading EPHEMERA_* settings", () => {
       dryRun: true,
       clusters: ["shared", "shared-eu"],
       expiryScheduleGroup: "ephemera",
+      iamPath: "/ephemera/web/",
       aws: { region: "us-east-1", profile: "sandbox", endpoint: "http://127.0.0.1:5000" },
       reaper: {
         allowedAccounts: ["123456789012", "210987654321"],
@@ -93,6 +96,11 @@ describe("reading EPHEMERA_* settings", () => {
   test("a notification topic that is not an SNS ARN, and an endpoint that is not a URL, are named", () => {
     expect(settingsError({ ...BASE, EPHEMERA_NOTIFICATION_TOPIC_ARN: "owners" })).toContain('EPHEMERA_NOTIFICATION_TOPIC_ARN "owners" is not an SNS topic ARN');
     expect(settingsError({ ...BASE, AWS_ENDPOINT_URL: "localhost:5000" })).toContain('AWS_ENDPOINT_URL "localhost:5000" is not an http(s) URL');
+  });
+
+  test("an IAM path that does not start and end with / is refused with an example", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_IAM_PATH: "ephemera" })).toBe('EPHEMERA_IAM_PATH "ephemera" is not an IAM path; use a path that starts and ends with "/", such as "/ephemera/"');
+    expect(settingsError({ ...BASE }, { iamPath: "/ephemera" })).toMatch(/^--iam-path "\/ephemera" is not an IAM path/);
   });
 
   test("an empty variable counts as unset", () => {
