@@ -12,7 +12,7 @@ import { REPO_ROOT } from "../../../harness/paths";
 
 const ROOT = REPO_ROOT;
 /** The order the reaper deletes in (reaper/decision/plan.ts DELETE_PHASE_ORDER), as the demo's audit table shows it. */
-const DELETE_PHASES = ["namespace", "nodegroup", "database", "database-dependencies", "resources", "network", "billing"];
+const DELETE_PHASES = ["namespace", "nodegroup", "database", "database-dependencies", "resources", "network", "identity", "billing"];
 
 interface DemoRun {
   readonly code: number | null;
