@@ -45,7 +45,7 @@ export interface AuditBucketProps {
   readonly retentionDays?: number;
   /**
    * ARN of an existing KMS key for SSE-KMS. The writer needs `kms:GenerateDataKey` on
-   * it (`grantWrite` adds that) and the key's policy must let IAM policies grant it.
+   * it (`grantWrite` adds that; readers need `kms:Decrypt`, which `grantReadWrite` adds) and the key's policy must let IAM policies grant it.
    * @default - a new customer-managed key with yearly rotation, kept when the construct is removed
    */
   readonly kmsKeyArn?: string;
@@ -208,28 +208,56 @@ export class AuditBucket extends Construct {
   }
 
   /**
-   * Lets `role` put records under `audit/` and nothing else (no read, no delete),
-   * including `kms:GenerateDataKey` on the bucket's key, which SSE-KMS writes need.
+   * Lets `role` write records under `audit/`, each key once (a put without
+   * `If-None-Match: *` is denied), and nothing else (no read, no delete), including
+   * `kms:GenerateDataKey` on the bucket's key, which SSE-KMS writes need.
    *
    * @param role an `IamRole` construct, or an existing role's name or ARN
    * @returns the inline policy it attached to the role
    */
   grantWrite(role: IamRole | string): IamRolePolicy {
+    return this.grant(role, "write");
+  }
+
+  /**
+   * What a reaper role needs: `grantWrite`, plus listing and reading under `audit/`
+   * (`s3:ListBucket` with an `audit/` prefix, `s3:GetObject`, `kms:Decrypt`). A run reads
+   * the trail to close the chains of runs that stopped and to name the run before it.
+   *
+   * @param role an `IamRole` construct, or an existing role's name or ARN
+   * @returns the inline policy it attached to the role
+   */
+  grantReadWrite(role: IamRole | string): IamRolePolicy {
+    return this.grant(role, "read-write");
+  }
+
+  private grant(role: IamRole | string, access: "write" | "read-write"): IamRolePolicy {
     const roleName = typeof role === "string" ? roleNameOf(role) : role.name;
     const idPart = typeof role !== "string" ? role.node.id : isLiteral(roleName) ? roleName : `role-${this.grantIds.size + 1}`;
-    const id = `grant-write-${idPart}`;
-    if (this.grantIds.has(id)) {
-      throw new InvalidValueError("role", idPart, "was already granted write access to this audit bucket", "call grantWrite once per role");
+    if (this.grantIds.has(idPart)) {
+      throw new InvalidValueError("role", idPart, "was already granted access to this audit bucket", "call grantWrite or grantReadWrite once per role");
     }
-    this.grantIds.add(id);
-    return new IamRolePolicy(this, id, {
+    this.grantIds.add(idPart);
+    const records = `${this.bucketArn}/${AUDIT_PREFIX}*`;
+    const statements =
+      access === "write"
+        ? [
+            { Sid: "PutAuditRecords", Effect: "Allow", Action: "s3:PutObject", Resource: records },
+            { Sid: "EncryptAuditRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: this.kmsKeyArn },
+          ]
+        : [
+            { Sid: "PutAndGetAuditRecords", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: records },
+            { Sid: "ListAuditRecords", Effect: "Allow", Action: "s3:ListBucket", Resource: this.bucketArn, Condition: { StringLike: { "s3:prefix": `${AUDIT_PREFIX}*` } } },
+            { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.kmsKeyArn },
+          ];
+    return new IamRolePolicy(this, `grant-${access}-${idPart}`, {
       role: roleName,
-      name: `ephemera-audit-write-${this.bucketName}`,
+      name: `ephemera-audit-${access}-${this.bucketName}`,
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-          { Sid: "PutAuditRecords", Effect: "Allow", Action: "s3:PutObject", Resource: `${this.bucketArn}/${AUDIT_PREFIX}*` },
-          { Sid: "EncryptAuditRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: this.kmsKeyArn },
+          ...statements,
+          { Sid: "WriteEachKeyOnce", Effect: "Deny", Action: "s3:PutObject", Resource: `${this.bucketArn}/*`, Condition: { Null: { "s3:if-none-match": "true" } } },
         ],
       }),
     });

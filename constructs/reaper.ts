@@ -221,7 +221,7 @@ export class Reaper extends Construct {
 
     this.role = new IamRole(this, "role", {
       name: `${name}-${region}`,
-      description: "Ephemera reaper: acts only on resources tagged ephemera:managed-by=ephemera; put-only on the audit bucket",
+      description: "Ephemera reaper: acts only on resources tagged ephemera:managed-by=ephemera; writes each audit key once",
       assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")),
     });
     this.roleArn = this.role.arn;

@@ -9,6 +9,8 @@ import type { Notifier } from "./action/notifier";
 import type { Plan } from "./decision/plan";
 import type { ReaperConfig } from "./runtime/reaper-config";
 import { describeError } from "./support/outcomes";
+import { openRun, type RunOpening } from "./audit/run-ledger";
+import type { ConfirmedGone } from "./action/act";
 
 export interface SweepOptions<Ctx> {
   readonly config: ReaperConfig;
@@ -37,6 +39,12 @@ export interface SweepOptions<Ctx> {
   readonly runId?: string;
   /** Told the plan once decide has made it, before anything is executed (the CLI prints it then). */
   readonly onPlan?: (plan: Plan) => void;
+  /**
+   * Confirm gone the resources of earlier unknown outcomes that discovery no longer
+   * finds. Only a sweep of every environment can tell "gone" from "not looked at".
+   * @default true
+   */
+  readonly reconcile?: boolean;
 }
 
 export interface SweepResult {
@@ -96,7 +104,11 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
   options.onPlan?.(plan);
 
   const t3 = Date.now();
+  const opening = dryRun ? undefined : await openRun(options.auditStore, { runId, now: startedAt, clock, unfinishedAfterMs: options.config.unfinishedRunAfterMs });
+  const confirmedGone = opening === undefined || options.reconcile === false ? [] : goneSince(opening, inventory, listedKinds(options.adapters));
   const result = await act({
+    ...(opening === undefined ? {} : { opening }),
+    confirmedGone,
     plan,
     adapters: options.adapters,
     ctx: options.ctx,
@@ -107,7 +119,7 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
   });
   timings.actMs = Date.now() - t3;
 
-  const failed = result.actions.some((a) => a.outcome === "failed" || a.outcome === "refused" || a.outcome === "skipped");
+  const failed = result.actions.some((a) => a.outcome === "failed" || a.outcome === "refused" || a.outcome === "skipped" || a.outcome === "unknown");
   return finish({
     ok: result.error === undefined && !failed && result.auditErrors.length === 0,
     accountId,
@@ -115,4 +127,24 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     result,
     ...(result.error === undefined ? {} : { error: result.error }),
   });
+}
+
+/**
+ * The resources of earlier unknown outcomes that discovery no longer finds, where their
+ * kind was listed this run and the listing completed: confirmed gone. One still found is
+ * acted on again by this run's plan, if its environment still calls for it.
+ */
+export function goneSince(opening: RunOpening, inventory: Inventory, listed: ReadonlySet<string>): ConfirmedGone[] {
+  const failedKinds = new Set(inventory.failures.map((f) => f.kind as string));
+  const present = new Set(inventory.resources.map((r) => `${r.kind} ${r.id}`));
+  return opening.unknownOutcomes.flatMap((u) => {
+    const { kind, id } = u.resource;
+    if (!listed.has(kind) || failedKinds.has(kind) || present.has(`${kind} ${id}`)) return [];
+    return [{ ...(u.env === undefined ? {} : { env: u.env }), resource: u.resource, unknownIn: { runId: u.runId, seq: u.seq } }];
+  });
+}
+
+function listedKinds<Ctx>(adapters: AdapterTable<Ctx>): ReadonlySet<string> {
+  const list = Array.isArray(adapters) ? adapters : Object.values(adapters);
+  return new Set(list.filter((a) => a !== undefined).map((a) => a.kind as string));
 }

@@ -16,8 +16,11 @@ import { AUDIT_PREFIX, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, TAG } fro
  * - tag writes may only set the keys the reaper writes (`aws:TagKeys`);
  * - pause and delete actions on resources tagged `ephemera:protect` (anything but
  *   "false") are denied outright, mirroring the reaper's own rule;
- * - the audit bucket is put-only: `s3:PutObject` under `audit/`, and an explicit Deny
- *   of deletes, retention and bucket-setting changes that no other statement can undo.
+ * - the audit bucket is write-once: `s3:PutObject` under `audit/` only where no object
+ *   is yet (`If-None-Match: *`; any other put is denied), reads and listings under
+ *   `audit/` (a run closes the chains of runs that stopped and names the run before it),
+ *   and an explicit Deny of deletes, retention and bucket-setting changes that no other
+ *   statement can undo.
  */
 
 export interface PolicyStatement {
@@ -155,14 +158,28 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
     },
     ...perKind,
     {
-      Sid: "WriteAuditRecords",
+      Sid: "WriteAndReadAuditRecords",
       Effect: "Allow",
-      Action: ["s3:PutObject"],
+      Action: ["s3:PutObject", "s3:GetObject"],
       Resource: `${auditBucketArn}/${AUDIT_PREFIX}*`,
+    },
+    {
+      Sid: "ListAuditRecords",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: auditBucketArn,
+      Condition: { StringLike: { "s3:prefix": `${AUDIT_PREFIX}*` } },
+    },
+    {
+      Sid: "WriteEachAuditKeyOnce",
+      Effect: "Deny",
+      Action: ["s3:PutObject"],
+      Resource: `${auditBucketArn}/*`,
+      Condition: { Null: { "s3:if-none-match": "true" } },
     },
     ...(input.auditKmsKeyArn === undefined
       ? []
-      : [{ Sid: "EncryptAuditRecords", Effect: "Allow" as const, Action: ["kms:GenerateDataKey"], Resource: input.auditKmsKeyArn }]),
+      : [{ Sid: "EncryptAndReadAuditRecords", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: input.auditKmsKeyArn }]),
     {
       Sid: "NeverTamperWithAuditRecords",
       Effect: "Deny",

@@ -1,6 +1,7 @@
 import type { AuditLog } from "../audit/audit-log";
+import type { RunOpening } from "../audit/run-ledger";
 import type { AuditEvent, AuditOutcome } from "../audit/audit-record";
-import { errorCode, messageOf, requestIdOf } from "../support/outcomes";
+import { errorCode, isAmbiguous, messageOf, requestIdOf } from "../support/outcomes";
 import { mapWithLimit } from "../support/map-with-limit";
 import type { KindAdapter, KindName, OperationResult } from "../kinds/kind-adapter";
 import type { Notifier } from "./notifier";
@@ -21,6 +22,18 @@ export interface ActOptions<Ctx> {
   readonly config: Pick<ReaperConfig, "auditBucket" | "concurrency">;
   /** Execute nothing and write nothing; the result is the plan. @default false */
   readonly dryRun?: boolean;
+  /** What the audit trail said before this run (openRun): named in the run-start record. */
+  readonly opening?: RunOpening;
+  /** Resources of earlier unknown outcomes now confirmed gone: a record each, after the run-start. */
+  readonly confirmedGone?: readonly ConfirmedGone[];
+}
+
+/** A resource an earlier action left with an unknown outcome, which discovery no longer finds. */
+export interface ConfirmedGone {
+  readonly env?: string;
+  readonly resource: { readonly kind: string; readonly id: string };
+  /** The record of the unknown outcome. */
+  readonly unknownIn: { readonly runId: string; readonly seq: number };
 }
 
 /**
@@ -86,11 +99,35 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
 
   const auditErrors: string[] = [];
   try {
-    await audit.append({ type: "run-start", details: { plan } });
+    const opening = options.opening;
+    await audit.append({
+      type: "run-start",
+      details: {
+        plan,
+        // The last finished run this one knew of: a run removed from the bucket breaks this link.
+        previous: opening?.previous ?? null,
+        ...(opening === undefined || opening.closed.length === 0 ? {} : { closedRuns: opening.closed }),
+        ...(opening?.problem === undefined ? {} : { auditTrailProblem: opening.problem }),
+      },
+    });
   } catch (err) {
     const error = `the run-start audit record could not be written (${errorCode(err)}: ${messageOf(err)}); nothing was done`;
     const environments = plan.environments.map((e) => ({ env: e.env, intent: e.intent, status: "not-run" as const }));
     return { ...base, dryRun: false, environments, actions: [], auditErrors: [], error };
+  }
+
+  for (const gone of options.confirmedGone ?? []) {
+    try {
+      await audit.append({
+        type: "confirmed-gone",
+        ...(gone.env === undefined ? {} : { env: gone.env }),
+        resource: gone.resource,
+        reason: `its earlier action's outcome was unknown (run ${gone.unknownIn.runId}, record ${gone.unknownIn.seq}); discovery no longer finds it`,
+        details: { unknownIn: gone.unknownIn },
+      });
+    } catch (err) {
+      auditErrors.push(`${gone.resource.kind} ${gone.resource.id}: the confirmed-gone record could not be written (${errorCode(err)})`);
+    }
   }
 
   const lookup = adapterLookup(options.adapters);
@@ -220,11 +257,11 @@ async function execute<Ctx>(
         break;
       }
     }
-    if (!result.ok) return ["failed", { ...result, code: result.code ?? "Failed" }];
+    if (!result.ok) return [result.ambiguous ? "unknown" : "failed", { ...result, code: result.code ?? "Failed" }];
     return [result.alreadyDone ? "already-done" : "done", result];
   } catch (err) {
     const requestId = requestIdOf(err);
-    return ["failed", { code: errorCode(err), message: messageOf(err), ...(requestId === undefined ? {} : { requestId }) }];
+    return [isAmbiguous(err) ? "unknown" : "failed", { code: errorCode(err), message: messageOf(err), ...(requestId === undefined ? {} : { requestId }) }];
   }
 }
 

@@ -1,4 +1,4 @@
-import { auditKey } from "./audit-key";
+import { auditKey, type AuditMarker, auditMarkerKey } from "./audit-key";
 import { type AuditEvent, type AuditRecord, genesisHash, sealRecord } from "./audit-record";
 import type { AuditStore } from "./audit-store";
 import { isUsableRunId } from "./run-id";
@@ -53,9 +53,28 @@ export class AuditLog {
       time: this.clock().toISOString(),
       prevHash: this.prevHash,
     });
-    await this.store.put(auditKey(this.runId, this.options.startedAt, record.seq), JSON.stringify(record));
+    // Exclusive: a seq already taken means a later run closed this run's chain; the chain stops here.
+    await this.store.put(auditKey(this.runId, this.options.startedAt, record.seq), JSON.stringify(record), { exclusive: true });
     this.seq += 1;
     this.prevHash = record.hash;
+    await writeMarkers(this.store, this.options.startedAt, record);
     return record;
+  }
+}
+
+/**
+ * The markers a record calls for (see AuditMarker), written after it. A marker that
+ * cannot be written is not fatal: a later run rebuilds the end marker from the records,
+ * and an unknown outcome without its marker is still acted on again while its resource exists.
+ */
+export async function writeMarkers(store: AuditStore, startedAt: Date, record: AuditRecord): Promise<void> {
+  const put = (marker: AuditMarker, body: unknown) => store.put(auditMarkerKey(marker, startedAt), JSON.stringify(body), { exclusive: true }).then(() => undefined, () => undefined);
+  if (record.type === "run-summary" || record.type === "run-closed") {
+    await put({ marker: "end", runId: record.runId }, { seq: record.seq, type: record.type, hash: record.hash });
+  } else if (record.type === "action" && record.outcome === "unknown" && record.resource !== undefined) {
+    await put({ marker: "unknown", runId: record.runId, seq: record.seq }, { env: record.env, resource: record.resource, action: record.action });
+  } else if (record.type === "confirmed-gone") {
+    const of = (record.details?.unknownIn ?? {}) as { runId?: string; seq?: number };
+    if (typeof of.runId === "string" && typeof of.seq === "number") await put({ marker: "gone", runId: record.runId, of: { runId: of.runId, seq: of.seq } }, { resource: record.resource });
   }
 }

@@ -3,14 +3,20 @@ import type { PhaseName, PlannedAction } from "../decision/plan";
 import { canonicalJson } from "./canonical-json";
 
 /**
- * - `run-start`: opens a run's chain and holds the plan
+ * - `run-start`: opens a run's chain and holds the plan, and names the last finished run it knew of
  * - `action`: one per side of every action (`phase` before / after)
+ * - `confirmed-gone`: a resource whose earlier action had an unknown outcome is confirmed gone
  * - `run-summary`: closes the chain, so a removed tail is detectable
+ * - `run-closed`: closes, from a later run, the chain of a run that never finished
  */
-export type AuditRecordType = "run-start" | "action" | "run-summary";
+export type AuditRecordType = "run-start" | "action" | "confirmed-gone" | "run-summary" | "run-closed";
 
-/** `pending` is the before-record's; the rest are what happened. */
-export type AuditOutcome = "pending" | "done" | "already-done" | "not-applicable" | "failed" | "refused";
+/**
+ * `pending` is the before-record's; the rest are what happened. `unknown`: the request
+ * may have been carried out (the connection was reset, or the answer was lost, after it
+ * was sent); a later run reconciles it.
+ */
+export type AuditOutcome = "pending" | "done" | "already-done" | "not-applicable" | "failed" | "refused" | "unknown";
 
 /** What the engine says about an event; the log adds the chain fields. */
 export interface AuditEvent {

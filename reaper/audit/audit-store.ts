@@ -1,7 +1,11 @@
 /** Where audit records are kept: an Object Lock S3 bucket in production, a map in unit tests. */
 export interface AuditStore {
-  /** Stores one record; resolves only once it is durably written. */
-  put(key: string, body: string): Promise<{ readonly requestId?: string; readonly versionId?: string }>;
+  /**
+   * Stores one object; resolves only once it is durably written. `exclusive`: only if no
+   * object has the key yet (S3's `If-None-Match: *`); otherwise it rejects with
+   * `PreconditionFailed`, so two writers never both think they wrote the same key.
+   */
+  put(key: string, body: string, options?: { readonly exclusive?: boolean }): Promise<{ readonly requestId?: string; readonly versionId?: string }>;
   /** Every key under `prefix`, in key order. */
   list(prefix: string): Promise<string[]>;
   /** The current body of one key. */

@@ -28,7 +28,7 @@ export class S3AuditStore implements AuditStore {
     private readonly options: S3AuditStoreOptions,
   ) {}
 
-  async put(key: string, body: string): Promise<{ requestId?: string; versionId?: string }> {
+  async put(key: string, body: string, options: { exclusive?: boolean } = {}): Promise<{ requestId?: string; versionId?: string }> {
     const now = (this.options.clock ?? (() => new Date()))();
     const retention = this.options.perObjectRetention
       ? {
@@ -44,6 +44,7 @@ export class S3AuditStore implements AuditStore {
         ContentType: "application/json",
         // Object Lock writes must carry an integrity checksum.
         ChecksumAlgorithm: "SHA256",
+        ...(options.exclusive ? { IfNoneMatch: "*" } : {}),
         ...retention,
       }),
     );

@@ -52,6 +52,8 @@ export interface OperationResult {
   readonly requestId?: string;
   /** The API's error code on failure. */
   readonly code?: string;
+  /** The failure came after the request was sent (a reset, a timeout, a 5xx): it may have been carried out. */
+  readonly ambiguous?: boolean;
   readonly message?: string;
   /** Facts to remember, e.g. the node group size before a pause. */
   readonly facts?: Readonly<Record<string, string | number | boolean>>;

@@ -194,5 +194,7 @@ function auditIdOf(res: KubeResponse): { auditId?: string } {
 
 function networkError(method: string, url: URL, err: Error): KubeApiError {
   const code = (err as { code?: string }).code;
-  return new KubeApiError("NetworkError", `${method} ${url.host}${url.pathname}: ${code ?? err.message}`, 0);
+  // Refused or unresolved: the request never left. Anything else may have reached the server.
+  const neverSent = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+  return new KubeApiError("NetworkError", `${method} ${url.host}${url.pathname}: ${code ?? err.message}`, 0, undefined, !neverSent);
 }

@@ -1,6 +1,7 @@
 import { act, type ActResult, type AdapterTable } from "../action/act";
 import { AuditLog } from "../audit/audit-log";
 import { newRunId } from "../audit/run-id";
+import { openRun } from "../audit/run-ledger";
 import { KIND_ADAPTERS } from "../kinds";
 import type { KindContext } from "../runtime/kind-context";
 import type { Plan } from "../decision/plan";
@@ -19,14 +20,18 @@ export interface ActWithAuditOptions {
  * run-start record holding the plan, a before and an after record per action, and a
  * run-summary, exactly as a sweep writes them, so `ephemera audit verify` checks it too.
  */
-export function actWithAudit(runtime: ReaperRuntime, plan: Plan, options: ActWithAuditOptions): Promise<ActResult> {
+export async function actWithAudit(runtime: ReaperRuntime, plan: Plan, options: ActWithAuditOptions): Promise<ActResult> {
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
+  const runId = newRunId(startedAt);
+  const store = runtime.auditStore(clock);
+  const opening = options.dryRun ? undefined : await openRun(store, { runId, now: startedAt, clock, unfinishedAfterMs: runtime.config.unfinishedRunAfterMs });
   return act({
+    ...(opening === undefined ? {} : { opening }),
     plan,
     adapters: options.adapters ?? KIND_ADAPTERS,
     ctx: runtime.ctx,
-    audit: new AuditLog(runtime.auditStore(clock), newRunId(startedAt), { startedAt, clock }),
+    audit: new AuditLog(store, runId, { startedAt, clock }),
     notifier: runtime.notifier,
     config: runtime.config,
     dryRun: options.dryRun,

@@ -42,6 +42,8 @@ export function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Pr
     notifier: runtime.notifier,
     clock,
     dryRun: request.dryRun ?? runtime.settings.dryRun,
+    // A sweep of some environments has not looked at the others' resources.
+    reconcile: request.envs === undefined,
     ...(request.decideAt === undefined ? {} : { decideAt: request.decideAt }),
     ...(request.budgetAlerts === undefined ? {} : { budgetAlerts: request.budgetAlerts }),
     ...(request.onPlan === undefined ? {} : { onPlan: request.onPlan }),

@@ -33,6 +33,13 @@ export interface ReaperConfig {
   /** Environments acted on at once; phases within one environment always run in order. @default 4 */
   readonly concurrency: number;
   /**
+   * A run without its run-summary that started this long ago has stopped for good: the
+   * next run closes its audit chain. Longer than the longest run (the Lambda stops at 15
+   * minutes), so a run still going is never closed.
+   * @default 15 minutes
+   */
+  readonly unfinishedRunAfterMs: number;
+  /**
    * SNS topic for owner notifications when the `ephemera:owner` tag is not itself an SNS topic ARN.
    * @default - none: such owners are not notified, and the plan says so
    */
@@ -54,6 +61,7 @@ export const DEFAULT_REAPER_CONFIG = {
   warningWindowMs: parseDuration(SETTING_DEFAULTS.warningWindow),
   maxEnvironmentsPerRun: SETTING_DEFAULTS.maxEnvsPerRun as number,
   concurrency: 4,
+  unfinishedRunAfterMs: 15 * 60_000,
   maxTtlMs: parseDuration(SETTING_DEFAULTS.maxTtl),
   awsMaxAttempts: 5,
 } as const;
@@ -76,6 +84,7 @@ export function reaperConfig(input: ReaperConfigInput): ReaperConfig {
   whole("warningWindowMs", 0);
   whole("maxEnvironmentsPerRun", 0);
   whole("concurrency", 1);
+  whole("unfinishedRunAfterMs", 1);
   whole("maxTtlMs", 1);
   whole("awsMaxAttempts", 1);
   if (config.auditLockMode !== "COMPLIANCE" && config.auditLockMode !== "GOVERNANCE") {

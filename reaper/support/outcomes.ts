@@ -34,10 +34,35 @@ export function messageOf(err: unknown): string {
   return String(err);
 }
 
-/** An operation's failure, with the API's own code and request id for the audit record. */
+/** Network failures that can come after a request was sent, and so after it was carried out. */
+const AFTER_SENDING = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "ESOCKETTIMEDOUT", "TimeoutError", "RequestTimeout", "RequestTimeoutException"];
+
+/**
+ * True when a failed call may still have been carried out: the connection was reset or
+ * timed out after the request went out, or the service answered 500, 502 or 504 (it
+ * had the request and did not say what became of it). A refused connection, a throttle
+ * and every 4xx answer mean it was not.
+ */
+export function isAmbiguous(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  if ((err as { ambiguous?: unknown }).ambiguous === true) return true;
+  if (AFTER_SENDING.includes(errorCode(err))) return true;
+  // Under some runners the socket error is rewrapped and its code survives only in the message.
+  if (/\b(ECONNRESET|EPIPE|ETIMEDOUT|socket hang up)\b/.test(messageOf(err))) return true;
+  const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  return status === 500 || status === 502 || status === 504;
+}
+
+/** An operation's failure, with the API's own code and request id for the audit record; `ambiguous` when it may have happened. */
 export function failed(err: unknown): OperationResult {
   const requestId = requestIdOf(err);
-  return { ok: false, code: errorCode(err), message: messageOf(err), ...(requestId === undefined ? {} : { requestId }) };
+  return {
+    ok: false,
+    code: errorCode(err),
+    message: messageOf(err),
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(isAmbiguous(err) ? { ambiguous: true } : {}),
+  };
 }
 
 /** A refusal decided here rather than by the API (an Object Lock bucket, a spot instance asked to pause). */

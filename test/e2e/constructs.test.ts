@@ -64,7 +64,7 @@ class SharedStack extends TerraformStack {
       }),
     });
     const audit = new AuditBucket(this, "audit", { bucketName: AUDIT_BUCKET, retentionDays: 1, breakGlassPrincipalArn: BREAK_GLASS });
-    audit.grantWrite(reaper);
+    audit.grantReadWrite(reaper);
     new CostAllocationTagActivation(this, "cost-allocation");
   }
 }
@@ -199,11 +199,17 @@ describe("the AWS constructs applied together against the emulator", () => {
     expect(denied).toEqual(expect.arrayContaining(["s3:*", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"]));
   });
 
-  it("grants the reaper's role put-only access to audit records", async () => {
+  it("grants the reaper's role reads and write-once puts under audit/", async () => {
     const iam = new IAMClient(emulator().clientConfig());
-    const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: "ephemera-reaper", PolicyName: `ephemera-audit-write-${AUDIT_BUCKET}` }))).PolicyDocument!;
-    const policy = JSON.parse(decodeURIComponent(doc)) as { Statement: { Action: string; Resource: string }[] };
-    expect(policy.Statement.map((s) => [s.Action, s.Resource.split(":::").pop()])).toContainEqual(["s3:PutObject", `${AUDIT_BUCKET}/audit/*`]);
+    const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: "ephemera-reaper", PolicyName: `ephemera-audit-read-write-${AUDIT_BUCKET}` }))).PolicyDocument!;
+    const policy = JSON.parse(decodeURIComponent(doc)) as { Statement: { Effect: string; Action: string | string[]; Resource: string }[] };
+    expect(policy.Statement.map((s) => [s.Effect, s.Action, s.Resource.split(":::").pop()])).toEqual(
+      expect.arrayContaining([
+        ["Allow", ["s3:PutObject", "s3:GetObject"], `${AUDIT_BUCKET}/audit/*`],
+        ["Allow", "s3:ListBucket", AUDIT_BUCKET],
+        ["Deny", "s3:PutObject", `${AUDIT_BUCKET}/*`],
+      ]),
+    );
   });
 
   it("never puts ephemera:managed-by on the audit bucket, and marks it protected", async () => {

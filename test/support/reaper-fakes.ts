@@ -1,3 +1,4 @@
+import { parseAuditKey, parseAuditMarker } from "../../reaper/audit/audit-key";
 import type { AuditStore } from "../../reaper/audit/audit-store";
 import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../../reaper/kinds/kind-adapter";
 import type { Notification, Notifier } from "../../reaper/action/notifier";
@@ -81,9 +82,13 @@ export class MemoryAuditStore implements AuditStore {
   readonly objects = new Map<string, string>();
   readonly puts: string[] = [];
   failWhen: (key: string, body: string) => boolean = () => false;
+  /** Record seqs whose keys count as taken by another writer: an exclusive put of one fails. */
+  readonly taken = new Set<number>();
 
-  async put(key: string, body: string) {
+  async put(key: string, body: string, options: { exclusive?: boolean } = {}) {
     if (this.failWhen(key, body)) throw awsError("ServiceUnavailable", "the audit bucket is unavailable");
+    const seq = /\/(\d+)\.json$/.exec(key)?.[1];
+    if (options.exclusive && (this.objects.has(key) || (seq !== undefined && this.taken.has(Number(seq))))) throw awsError("PreconditionFailed", `${key} is taken`);
     this.objects.set(key, body);
     this.puts.push(key);
     return { requestId: `put-${this.puts.length}` };
@@ -99,8 +104,17 @@ export class MemoryAuditStore implements AuditStore {
     return body;
   }
 
+  /** The audit records (markers left out), in key order. */
   records(): Record<string, unknown>[] {
-    return [...this.objects.keys()].sort().map((k) => JSON.parse(this.objects.get(k)!));
+    return [...this.objects.keys()]
+      .filter((k) => parseAuditKey(k) !== undefined)
+      .sort()
+      .map((k) => JSON.parse(this.objects.get(k)!));
+  }
+
+  /** The marker keys written beside the records. */
+  markers(): string[] {
+    return [...this.objects.keys()].filter((k) => parseAuditMarker(k) !== undefined).sort();
   }
 }
 

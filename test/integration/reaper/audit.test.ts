@@ -88,7 +88,18 @@ describe("audit records in an Object Lock bucket", () => {
     const client = s3();
     await lockedBucket(client);
     const { runId, records } = await writeRun(client, LOCKED);
-    expect(await verifyAuditRun(client, LOCKED, runId)).toEqual({ runId, ok: true, records });
+    expect(await verifyAuditRun(client, LOCKED, runId)).toEqual({ runId, ok: true, status: "complete", records, finalHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  test("each key is written once: a second put to a record's key is refused and the record stays as it was", async () => {
+    const client = s3();
+    await lockedBucket(client);
+    const { runId, key } = await writeRun(client, LOCKED);
+    const store = new S3AuditStore(client, LOCKED, { retentionDays: 30, lockMode: "GOVERNANCE", perObjectRetention: true });
+    const original = await body(client, LOCKED, key(1));
+    await expect(store.put(key(1), "{}", { exclusive: true })).rejects.toMatchObject({ name: "PreconditionFailed" });
+    expect(await body(client, LOCKED, key(1))).toBe(original);
+    expect(await verifyAuditRun(client, LOCKED, runId)).toMatchObject({ ok: true, status: "complete" });
   });
 
   test("a real act run over the emulator's bucket leaves a chain that verifies", async () => {
@@ -107,7 +118,7 @@ describe("audit records in an Object Lock bucket", () => {
       config: { auditBucket: LOCKED, concurrency: 4 },
     });
     expect(result.environments[0]?.status).toBe("done");
-    expect(await verifyAuditRun(client, LOCKED, runId)).toEqual({ runId, ok: true, records: 2 + 2 * result.actions.length });
+    expect(await verifyAuditRun(client, LOCKED, runId)).toMatchObject({ runId, ok: true, status: "complete", records: 2 + 2 * result.actions.length });
   });
 });
 
@@ -131,11 +142,24 @@ describe("tampering with records (in an unlocked bucket, where it is possible)",
     expect(await verifyAuditRun(client, PLAIN, runId)).toMatchObject({ ok: false, firstBroken: { seq: 3, problem: "record 3 is missing" } });
   });
 
-  test("a deleted last record is detected", async () => {
+  test("a deleted last record is detected by the run's end marker", async () => {
     const { client, runId, key, records } = await plainRun();
     await client.send(new DeleteObjectCommand({ Bucket: PLAIN, Key: key(records - 1) }));
     expect(await verifyAuditRun(client, PLAIN, runId)).toMatchObject({
       ok: false,
+      status: "broken",
+      firstBroken: { problem: expect.stringContaining(`end marker says the chain ended at record ${records - 1}`) },
+    });
+  });
+
+  test("a deleted last record and end marker: in progress while the run could still be going, unfinished after", async () => {
+    const { client, runId, key, records } = await plainRun();
+    await client.send(new DeleteObjectCommand({ Bucket: PLAIN, Key: key(records - 1) }));
+    await client.send(new DeleteObjectCommand({ Bucket: PLAIN, Key: key(records - 1).replace(/\d+\.json$/, "end.json") }));
+    expect(await verifyAuditRun(client, PLAIN, runId)).toMatchObject({ ok: true, status: "in-progress" });
+    expect(await verifyAuditRun(client, PLAIN, runId, { now: new Date(Date.now() + 3_600_000) })).toMatchObject({
+      ok: false,
+      status: "unfinished",
       firstBroken: { seq: records - 1, problem: expect.stringContaining("no run-summary") },
     });
   });

@@ -185,18 +185,38 @@ describe("AuditBucket", () => {
     expect(audit!.bucketArn).toMatch(/^\$\{TfToken\[/);
   });
 
-  describe("grantWrite", () => {
+  describe("grantWrite and grantReadWrite", () => {
     function grant(role: (s: Construct) => IamRole | string, props: AuditBucketProps = PROPS): Block {
       const out = synth((s) => new AuditBucket(s, "audit", props).grantWrite(role(s)));
       return one(out, "aws_iam_role_policy");
     }
+    const writeOnce = {
+      Sid: "WriteEachKeyOnce",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: expect.stringMatching(/\.arn\}\/\*$/),
+      Condition: { Null: { "s3:if-none-match": "true" } },
+    };
 
-    it("lets an IamRole put records under audit/ and use the key for them, and nothing else", () => {
+    it("lets an IamRole put records under audit/, each key once, and use the key for them, and nothing else", () => {
       const policy = grant((s) => new IamRole(s, "reaper", { name: "ephemera-reaper", assumeRolePolicy: "{}" }));
       expect(policy.role).toMatch(/^\$\{aws_iam_role\.reaper\.name\}$/);
       expect(JSON.parse(policy.policy as string).Statement).toEqual([
         { Sid: "PutAuditRecords", Effect: "Allow", Action: "s3:PutObject", Resource: expect.stringMatching(/\.arn\}\/audit\/\*$/) },
         { Sid: "EncryptAuditRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: expect.stringMatching(/^\$\{aws_kms_key\./) },
+        writeOnce,
+      ]);
+    });
+
+    it("grantReadWrite adds listing and reading under audit/ and decrypting, for a reaper role", () => {
+      const out = synth((s) => new AuditBucket(s, "audit", PROPS).grantReadWrite("ephemera-reaper"));
+      const policy = one(out, "aws_iam_role_policy");
+      expect(policy.name).toMatch(/^ephemera-audit-read-write-/);
+      expect(JSON.parse(policy.policy as string).Statement).toEqual([
+        { Sid: "PutAndGetAuditRecords", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: expect.stringMatching(/\/audit\/\*$/) },
+        { Sid: "ListAuditRecords", Effect: "Allow", Action: "s3:ListBucket", Resource: expect.stringMatching(/\.arn\}$/), Condition: { StringLike: { "s3:prefix": "audit/*" } } },
+        { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringMatching(/^\$\{aws_kms_key\./) },
+        writeOnce,
       ]);
     });
 
@@ -214,7 +234,7 @@ describe("AuditBucket", () => {
           synth((s) => {
             const audit = new AuditBucket(s, "audit", PROPS);
             audit.grantWrite("ephemera-reaper");
-            audit.grantWrite("ephemera-reaper");
+            audit.grantReadWrite("ephemera-reaper");
           }),
         "role",
         /already granted/,

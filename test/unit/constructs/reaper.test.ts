@@ -89,13 +89,15 @@ describe("Reaper", () => {
       expect(one(out, "aws_lambda_function").depends_on).toContain(`aws_iam_role_policy.${policy[0]}`);
     });
 
-    it("attaches the reaper policy inline: put-only on the audit bucket, tampering denied", () => {
+    it("attaches the reaper policy inline: each audit key written once, reads under audit/, tampering denied", () => {
       const out = synthReaper({ auditKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" });
       const policy = all(out, "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!;
       const statements = JSON.parse(policy.policy).Statement as Block[];
       const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-      expect(bySid.WriteAuditRecords).toMatchObject({ Effect: "Allow", Action: ["s3:PutObject"], Resource: expect.stringMatching(/:s3:::acme-ephemera-audit\/audit\/\*$/) });
-      expect(bySid.EncryptAuditRecords).toMatchObject({ Action: ["kms:GenerateDataKey"], Resource: expect.stringContaining(":key/1234abcd") });
+      expect(bySid.WriteAndReadAuditRecords).toMatchObject({ Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: expect.stringMatching(/:s3:::acme-ephemera-audit\/audit\/\*$/) });
+      expect(bySid.ListAuditRecords).toMatchObject({ Action: ["s3:ListBucket"], Condition: { StringLike: { "s3:prefix": "audit/*" } } });
+      expect(bySid.WriteEachAuditKeyOnce).toMatchObject({ Effect: "Deny", Action: ["s3:PutObject"], Condition: { Null: { "s3:if-none-match": "true" } } });
+      expect(bySid.EncryptAndReadAuditRecords).toMatchObject({ Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringContaining(":key/1234abcd") });
       expect(bySid.NeverTamperWithAuditRecords).toMatchObject({ Effect: "Deny", Action: expect.arrayContaining(["s3:DeleteObject*", "s3:PutObjectRetention", "s3:BypassGovernanceRetention", "s3:PutBucket*"]) });
       expect(bySid.DeadLetters.Resource).toBe(ref(out, "aws_sqs_queue", "arn"));
       expect(bySid.OwnLogs.Resource).toBe(`${ref(out, "aws_cloudwatch_log_group", "arn")}:*`);

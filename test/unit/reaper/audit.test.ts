@@ -1,5 +1,5 @@
 import { AuditLog } from "../../../reaper/audit/audit-log";
-import { auditKey, auditRunPrefix, parseAuditKey } from "../../../reaper/audit/audit-key";
+import { auditKey, auditRunPrefix, parseAuditKey, parseAuditMarker } from "../../../reaper/audit/audit-key";
 import { genesisHash, hashRecord } from "../../../reaper/audit/audit-record";
 import { canonicalJson } from "../../../reaper/audit/canonical-json";
 import { isUsableRunId, newRunId, runIdStart } from "../../../reaper/audit/run-id";
@@ -21,16 +21,41 @@ async function writtenRun(store = new MemoryAuditStore(), runId = RUN_ID) {
   return store;
 }
 
-const keyOf = (seq: number) => auditKey(RUN_ID, NOW, seq);
-const objects = (store: MemoryAuditStore) => [...store.objects].map(([key, body]) => ({ key, body }));
+/** The key of record `seq` of a run in the store (keys name each record's kind and hash). */
+const keyIn = (store: MemoryAuditStore, seq: number, runId = RUN_ID) => [...store.objects.keys()].find((k) => parseAuditKey(k)?.runId === runId && parseAuditKey(k)?.seq === seq)!;
+const objects = (store: MemoryAuditStore) => [...store.objects].filter(([key]) => parseAuditKey(key) !== undefined).map(([key, body]) => ({ key, body }));
 
 describe("audit records", () => {
-  test("are stored under audit/<yyyy>/<mm>/<dd>/<run-id>/<seq>.json", async () => {
+  test("are stored under audit/<yyyy>/<mm>/<dd>/<run-id>/<seq>.json, and the run's end is marked beside them", async () => {
     const store = await writtenRun();
-    expect([...store.objects.keys()]).toEqual([0, 1, 2, 3].map((n) => `audit/2026/05/01/${RUN_ID}/00000${n}.json`));
-    expect(parseAuditKey(keyOf(3))).toEqual({ runId: RUN_ID, seq: 3 });
+    const records = store.records() as { hash: string; seq: number }[];
+    expect([...store.objects.keys()].sort()).toEqual([...[0, 1, 2, 3].map((n) => `audit/2026/05/01/${RUN_ID}/00000${n}.json`), `audit/2026/05/01/${RUN_ID}/end.json`]);
+    expect(parseAuditKey(keyIn(store, 3))).toEqual({ runId: RUN_ID, seq: 3 });
+    expect(parseAuditKey(`audit/2026/05/01/${RUN_ID}/end.json`)).toBeUndefined();
+    expect(parseAuditMarker(`audit/2026/05/01/${RUN_ID}/end.json`)).toEqual({ marker: "end", runId: RUN_ID });
+    expect(JSON.parse(store.objects.get(`audit/2026/05/01/${RUN_ID}/end.json`)!)).toEqual({ seq: 3, type: "run-summary", hash: records.find((r) => r.seq === 3)!.hash });
     expect(parseAuditKey("audit/2026/05/01/x.json")).toBeUndefined();
     expect(auditRunPrefix(RUN_ID, NOW)).toBe(`audit/2026/05/01/${RUN_ID}/`);
+  });
+
+  test("an action of unknown outcome is marked beside the records with its resource, for a later run to reconcile", async () => {
+    const store = new MemoryAuditStore();
+    const log = new AuditLog(store, RUN_ID, { startedAt: NOW, clock: () => NOW });
+    await log.append({ type: "run-start" });
+    const resource = { kind: "k8s-namespace", id: "shared/env-pr-1" };
+    await log.append({ type: "action", env: "pr-1", resource, action: "delete", phase: "after", outcome: "unknown" });
+    const key = `audit/2026/05/01/${RUN_ID}/unknown-000001.json`;
+    expect(parseAuditMarker(key)).toEqual({ marker: "unknown", runId: RUN_ID, seq: 1 });
+    expect(JSON.parse(store.objects.get(key)!)).toEqual({ env: "pr-1", resource, action: "delete" });
+  });
+
+  test("a record is written only where no object is yet: a taken key stops the chain, it is never overwritten", async () => {
+    const store = new MemoryAuditStore();
+    const log = new AuditLog(store, RUN_ID, { startedAt: NOW, clock: () => NOW });
+    await log.append({ type: "run-start" });
+    store.taken.add(1);
+    await expect(log.append({ type: "action", reason: "late" })).rejects.toMatchObject({ name: "PreconditionFailed" });
+    expect(store.objects.size).toBe(1);
   });
 
   test("carry run id, seq, time, prevHash and a hash over everything else", async () => {
@@ -60,7 +85,7 @@ describe("audit records", () => {
     store.failWhen = () => false;
     await log.append({ type: "run-summary" });
     expect(log.length).toBe(2);
-    expect(await verifyAuditRunIn(store, RUN_ID)).toEqual({ runId: RUN_ID, ok: true, records: 2 });
+    expect(await verifyAuditRunIn(store, RUN_ID)).toEqual({ runId: RUN_ID, ok: true, status: "complete", records: 2, finalHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   test("concurrent appends are chained one after another", async () => {
@@ -87,70 +112,70 @@ describe("audit records", () => {
 
 describe("verifying a run's chain", () => {
   test("an intact chain verifies", async () => {
-    expect(verifyAuditChain(RUN_ID, objects(await writtenRun()))).toEqual({ runId: RUN_ID, ok: true, records: 4 });
+    expect(verifyAuditChain(RUN_ID, objects(await writtenRun()))).toEqual({ runId: RUN_ID, ok: true, status: "complete", records: 4, finalHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   test("an altered record is detected at that record", async () => {
     const store = await writtenRun();
-    store.objects.set(keyOf(2), store.objects.get(keyOf(2))!.replace('"outcome":"done"', '"outcome":"failed"'));
-    expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken).toEqual({ seq: 2, key: keyOf(2), problem: expect.stringContaining("altered") });
+    store.objects.set(keyIn(store, 2), store.objects.get(keyIn(store, 2))!.replace('"outcome":"done"', '"outcome":"failed"'));
+    expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken).toEqual({ seq: 2, key: keyIn(store, 2), problem: expect.stringContaining("altered") });
   });
 
   test("an altered record whose hash was recomputed is detected at the next record", async () => {
     const store = await writtenRun();
-    const record = JSON.parse(store.objects.get(keyOf(1))!);
+    const record = JSON.parse(store.objects.get(keyIn(store, 1))!);
     record.reason = "nothing to see";
     record.hash = hashRecord(record);
-    store.objects.set(keyOf(1), JSON.stringify(record));
+    store.objects.set(keyIn(store, 1), JSON.stringify(record));
     expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken).toMatchObject({ seq: 2, problem: expect.stringContaining("prevHash") });
   });
 
   test("a deleted record in the middle is detected", async () => {
     const store = await writtenRun();
-    store.objects.delete(keyOf(1));
+    store.objects.delete(keyIn(store, 1));
     expect(verifyAuditChain(RUN_ID, objects(store))).toMatchObject({ ok: false, firstBroken: { seq: 1, problem: "record 1 is missing" } });
   });
 
   test("a deleted last record (the run summary) is detected", async () => {
     const store = await writtenRun();
-    store.objects.delete(keyOf(3));
+    store.objects.delete(keyIn(store, 3));
     expect(verifyAuditChain(RUN_ID, objects(store))).toMatchObject({ ok: false, firstBroken: { seq: 3, problem: expect.stringContaining("no run-summary") } });
   });
 
   test("a deleted tail is detected", async () => {
     const store = await writtenRun();
-    store.objects.delete(keyOf(3));
-    store.objects.delete(keyOf(2));
+    store.objects.delete(keyIn(store, 3));
+    store.objects.delete(keyIn(store, 2));
     expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken?.problem).toMatch(/tail was removed/);
   });
 
   test("reordered records are detected", async () => {
     const store = await writtenRun();
-    const [one, two] = [store.objects.get(keyOf(1))!, store.objects.get(keyOf(2))!];
-    store.objects.set(keyOf(1), two);
-    store.objects.set(keyOf(2), one);
+    const [one, two] = [store.objects.get(keyIn(store, 1))!, store.objects.get(keyIn(store, 2))!];
+    store.objects.set(keyIn(store, 1), two);
+    store.objects.set(keyIn(store, 2), one);
     expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken).toMatchObject({ seq: 1, problem: expect.stringContaining("reordered") });
   });
 
   test("a record appended after the run summary is detected", async () => {
     const store = await writtenRun();
-    const summary = JSON.parse(store.objects.get(keyOf(3))!);
+    const summary = JSON.parse(store.objects.get(keyIn(store, 3))!);
     const extra = { ...summary, seq: 4, prevHash: summary.hash, type: "action", reason: "late" };
     extra.hash = hashRecord(extra);
-    store.objects.set(keyOf(4), JSON.stringify(extra));
+    store.objects.set(auditKey(RUN_ID, NOW, 4), JSON.stringify(extra));
     expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken).toMatchObject({ seq: 4, problem: expect.stringContaining("after the run closed") });
   });
 
   test("a record copied in from another run is detected", async () => {
     const other = await writtenRun(new MemoryAuditStore(), "20260501T120000Z-ffffffff");
     const store = await writtenRun();
-    store.objects.set(keyOf(1), [...other.objects.values()][1]!);
+    store.objects.set(keyIn(store, 1), [...other.objects.values()][1]!);
     expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken).toMatchObject({ seq: 1, problem: expect.stringContaining("belongs to run") });
   });
 
   test("a record that is not JSON is detected", async () => {
     const store = await writtenRun();
-    store.objects.set(keyOf(0), "garbage");
+    store.objects.set(keyIn(store, 0), "garbage");
     expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken).toMatchObject({ seq: 0, problem: expect.stringContaining("not an audit record") });
   });
 
@@ -161,7 +186,7 @@ describe("verifying a run's chain", () => {
   test("verifyAudit checks every run under a prefix and says which one is broken", async () => {
     const store = await writtenRun();
     await writtenRun(store, "20260501T130000Z-00000002");
-    store.objects.delete(auditKey("20260501T130000Z-00000002", NOW, 1));
+    store.objects.delete(keyIn(store, 1, "20260501T130000Z-00000002"));
     const results = await verifyAuditIn(store, "audit/2026/05/01/");
     expect(results.map((r) => [r.runId, r.ok])).toEqual([
       [RUN_ID, true],

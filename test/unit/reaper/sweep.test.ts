@@ -91,6 +91,59 @@ describe("sweep", () => {
     expect(result.result?.environments.find((e) => e.env === "pr-2")?.status).toBe("done");
   });
 
+  test("an action whose answer was lost is recorded as unknown, marked for later runs, and makes the run not ok", async () => {
+    const { world, store, options } = setup();
+    world.failures.set("delete:rds-instance:pr-1-db", Object.assign(new Error("socket hang up"), { name: "Error", code: "ECONNRESET" }));
+    const result = await sweep(options);
+    expect(result.ok).toBe(false);
+    expect(result.result?.actions.find((a) => a.target.id === "pr-1-db" && a.action === "delete")).toMatchObject({ outcome: "unknown" });
+    expect(result.result?.environments.find((e) => e.env === "pr-1")).toMatchObject({ status: "failed", failedStep: "database" });
+    expect(store.markers().filter((k) => k.includes("/unknown-"))).toHaveLength(1);
+  });
+
+  test("a later full sweep that no longer finds the resource of an unknown outcome records it confirmed gone, once", async () => {
+    const { world, store, options } = setup();
+    world.failures.set("delete:rds-instance:pr-1-db", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    await sweep(options);
+    // The delete had happened after all: the database is gone, the rest of pr-1 is still there.
+    const second = setup().options;
+    const withoutDb = async () => inventory(environment("pr-1", { state: "expiring" }).filter((r) => r.id !== "pr-1-db"));
+    const run2 = await sweep({ ...second, auditStore: store, discover: withoutDb, runId: "20260501T121500Z-00000002", clock: () => new Date(NOW.getTime() + 15 * 60_000) });
+    expect(run2.ok).toBe(true);
+    const gone = store.records().filter((r) => r.type === "confirmed-gone");
+    expect(gone).toEqual([expect.objectContaining({ runId: run2.runId, env: "pr-1", resource: expect.objectContaining({ kind: "rds-instance", id: "pr-1-db" }) })]);
+    expect(store.markers().filter((k) => k.includes("/gone-"))).toHaveLength(1);
+    const run3 = await sweep({ ...second, auditStore: store, discover: withoutDb, runId: "20260501T123000Z-00000003", clock: () => new Date(NOW.getTime() + 30 * 60_000) });
+    expect(run3.ok).toBe(true);
+    expect(store.records().filter((r) => r.type === "confirmed-gone")).toHaveLength(1);
+  });
+
+  test("an unknown outcome is not confirmed gone when its kind's listing failed, or when the sweep covered only some environments", async () => {
+    const { world, store, options } = setup();
+    world.failures.set("delete:rds-instance:pr-1-db", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    await sweep(options);
+    const failedListing = async () =>
+      inventory(environment("pr-1", { state: "expiring" }).filter((r) => r.kind !== "rds-instance"), [{ kind: "rds-instance", scope: "us-east-1", code: "Throttling", message: "Rate exceeded" }]);
+    const later = (n: number) => ({ runId: `20260501T12${n}000Z-0000000${n}`, clock: () => new Date(NOW.getTime() + n * 10 * 60_000) });
+    await sweep({ ...setup().options, auditStore: store, discover: failedListing, ...later(2) });
+    const nothing = async () => inventory([]);
+    await sweep({ ...setup().options, auditStore: store, discover: nothing, reconcile: false, ...later(3) });
+    expect(store.records().filter((r) => r.type === "confirmed-gone")).toEqual([]);
+  });
+
+  test("a sweep closes the chain of a run that stopped, and its run-start names the run before it", async () => {
+    const { store, options } = setup();
+    store.failWhen = (_key, body) => body.includes('"type":"run-summary"');
+    await sweep(options);
+    store.failWhen = () => false;
+    const later = new Date(NOW.getTime() + 20 * 60_000);
+    const run2 = await sweep({ ...options, runId: "20260501T122000Z-00000002", clock: () => later });
+    const start = store.records().find((r) => r.runId === run2.runId && r.type === "run-start") as { details: Record<string, unknown> };
+    const closing = store.records().find((r) => r.type === "run-closed") as { hash: string };
+    expect(start.details).toMatchObject({ previous: { runId: options.runId, hash: closing.hash }, closedRuns: [{ runId: options.runId, actionsWithUnknownOutcome: 0 }] });
+    expect(await verifyAuditRunIn(store, options.runId!, { now: later })).toMatchObject({ ok: true, status: "closed", closedBy: run2.runId });
+  });
+
   test("budget alerts reach decide", async () => {
     const { options } = setup({ budgetAlerts: ["pr-2"] });
     const result = await sweep(options);

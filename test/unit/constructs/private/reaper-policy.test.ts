@@ -100,6 +100,8 @@ async function evaluate(c: Case): Promise<string> {
 }
 
 const inThisAccount = { "s3:ResourceAccount": ACCOUNT };
+/** A put sent with `If-None-Match: *`, as every audit write is. */
+const writeOnce = { "s3:if-none-match": "*" };
 const stateTag = { "aws:TagKeys": [TAG.state] };
 
 const ALLOWED: Case[] = [
@@ -156,8 +158,18 @@ const ALLOWED: Case[] = [
     expect: "Allowed",
   },
   { name: "deletes an environment bucket in this account", action: "s3:DeleteBucket", resource: "arn:aws:s3:::ephemera-pr-1-assets", context: inThisAccount, expect: "Allowed" },
-  { name: "writes an audit record under audit/", action: "s3:PutObject", resource: RECORD, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
+  {
+    name: "writes an audit record under audit/ where no object is yet",
+    action: "s3:PutObject",
+    resource: RECORD,
+    context: { ...inThisAccount, ...writeOnce },
+    withBucketPolicy: true,
+    expect: "Allowed",
+  },
   { name: "encrypts audit records with the bucket's key", action: "kms:GenerateDataKey", resource: KMS_KEY, expect: "Allowed" },
+  { name: "reads audit records back (closing runs that stopped, linking runs)", action: "s3:GetObject", resource: RECORD, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
+  { name: "decrypts audit records with the bucket's key", action: "kms:Decrypt", resource: KMS_KEY, expect: "Allowed" },
+  { name: "lists audit records under audit/", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "audit/2026/01/15/" }, expect: "Allowed" },
   { name: "publishes to the notification topic", action: "sns:Publish", resource: NOTIFICATIONS, expect: "Allowed" },
   { name: "publishes to an owner's topic in the allowed pattern", action: "sns:Publish", resource: arn("sns", "team-web"), expect: "Allowed" },
   { name: "sends an event that kept failing to its dead-letter queue", action: "sqs:SendMessage", resource: DLQ, expect: "Allowed" },
@@ -249,9 +261,18 @@ const DENIED: Case[] = [
   { name: "never changes the audit bucket's Object Lock", action: "s3:PutBucketObjectLockConfiguration", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never retags the audit bucket", action: "s3:PutBucketTagging", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never adds a lifecycle rule that expires records", action: "s3:PutLifecycleConfiguration", resource: AUDIT_ARN, context: inThisAccount, expect: "ExplicitlyDenied" },
-  { name: "cannot read audit records (put-only)", action: "s3:GetObject", resource: RECORD, context: inThisAccount, withBucketPolicy: true, expect: "ImplicitlyDenied" },
-  { name: "cannot write outside audit/", action: "s3:PutObject", resource: `${AUDIT_ARN}/index.html`, context: inThisAccount, expect: "ImplicitlyDenied" },
-  { name: "cannot decrypt with the audit key", action: "kms:Decrypt", resource: KMS_KEY, expect: "ImplicitlyDenied" },
+  {
+    name: "never overwrites an audit record: a put without If-None-Match is denied",
+    action: "s3:PutObject",
+    resource: RECORD,
+    context: inThisAccount,
+    withBucketPolicy: true,
+    expect: "ExplicitlyDenied",
+  },
+  { name: "cannot list the audit bucket outside audit/", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "" }, expect: "ImplicitlyDenied" },
+  { name: "cannot read the audit bucket outside audit/", action: "s3:GetObject", resource: `${AUDIT_ARN}/index.html`, context: inThisAccount, expect: "ImplicitlyDenied" },
+  { name: "cannot write outside audit/", action: "s3:PutObject", resource: `${AUDIT_ARN}/index.html`, context: { ...inThisAccount, ...writeOnce }, expect: "ImplicitlyDenied" },
+  { name: "cannot re-encrypt or manage the audit key", action: "kms:ScheduleKeyDeletion", resource: KMS_KEY, expect: "ImplicitlyDenied" },
   { name: "cannot create IAM roles", action: "iam:CreateRole", resource: `arn:aws:iam::${ACCOUNT}:role/anything`, expect: "ImplicitlyDenied" },
   { name: "cannot widen its own policy", action: "iam:PutRolePolicy", resource: ROLE, expect: "ImplicitlyDenied" },
   { name: "cannot pass roles", action: "iam:PassRole", resource: ROLE, expect: "ImplicitlyDenied" },

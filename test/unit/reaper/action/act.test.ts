@@ -82,9 +82,10 @@ describe("act", () => {
   });
 
   test("running the same plan twice is safe: the second run finds everything already done", async () => {
-    const { world, options } = setup(reapPlan("pr-1"));
+    const { world, store, options } = setup(reapPlan("pr-1"));
     await act(options());
-    const second = await act(options());
+    // A second run: its own run id (two runs never share one; each record key is written once).
+    const second = await act({ ...options(), audit: new AuditLog(store, "20260501T120500Z-0000beef", { startedAt: NOW, clock: () => NOW }) });
     expect(second.environments[0]?.status).toBe("done");
     expect(second.actions.filter((a) => a.action === "delete").every((a) => a.outcome === "already-done")).toBe(true);
     expect(world.deleted.size).toBe(9);
@@ -134,7 +135,16 @@ describe("act", () => {
       expect.objectContaining({ phase: "before", outcome: "pending", env: "pr-1", action: "tag", step: "mark" }),
       expect.objectContaining({ phase: "after", outcome: "done", requestId: expect.stringMatching(/^req-tag-/) }),
     ]);
-    expect(await verifyAuditRunIn(store, RUN_ID)).toEqual({ runId: RUN_ID, ok: true, records: records.length });
+    expect(await verifyAuditRunIn(store, RUN_ID)).toEqual({
+      runId: RUN_ID,
+      ok: true,
+      status: "complete",
+      records: records.length,
+      previous: null,
+      finalHash: records.at(-1)!.hash,
+    });
+    // The end marker says so without reading the records.
+    expect(store.markers()).toEqual([expect.stringMatching(new RegExp(`/${RUN_ID}/end\\.json$`))]);
   });
 
   test("the audit bucket is refused even when a hand-made plan names it", async () => {
