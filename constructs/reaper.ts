@@ -134,6 +134,13 @@ export interface ReaperProps {
    */
   readonly timeoutSeconds?: number;
   /**
+   * Seconds of each invocation kept free (`EPHEMERA_DEADLINE_MARGIN_SECONDS`): no action
+   * starts with less left, the rest wait for the next run, and the run's summary is
+   * always written. Less than `timeoutSeconds`.
+   * @default 60
+   */
+  readonly deadlineMarginSeconds?: number;
+  /**
    * Memory in MB (128 to 10240); CPU grows with it.
    * @default 512
    */
@@ -313,6 +320,7 @@ interface CheckedConfig {
   readonly sweepSchedule: string;
   readonly deletableBucketNames: readonly string[];
   readonly timeoutSeconds: number;
+  readonly deadlineMarginSeconds: number;
   readonly memoryMb: number;
   readonly logRetentionDays: number;
   readonly maxEnvironmentsPerRun: number;
@@ -395,6 +403,15 @@ function checkProps(props: ReaperProps): CheckedConfig {
   }
 
   const timeoutSeconds = integerProp("timeoutSeconds", props.timeoutSeconds, DEFAULTS.timeoutSeconds, 1, 900, 300);
+  const deadlineMarginSeconds = integerProp("deadlineMarginSeconds", props.deadlineMarginSeconds, SETTING_DEFAULTS.deadlineMarginSeconds, 0, 899, 60);
+  if (isLiteral(timeoutSeconds) && isLiteral(deadlineMarginSeconds) && deadlineMarginSeconds >= timeoutSeconds) {
+    throw new InvalidValueError(
+      "deadlineMarginSeconds",
+      String(deadlineMarginSeconds),
+      `is not less than timeoutSeconds (${timeoutSeconds}), so no action could ever start`,
+      `use a margin well under the timeout, such as ${Math.min(60, Math.floor(timeoutSeconds / 5))}, or raise timeoutSeconds`,
+    );
+  }
   const memoryMb = integerProp("memoryMb", props.memoryMb, DEFAULTS.memoryMb, 128, 10_240, 512);
   const logRetentionDays = props.logRetentionDays ?? DEFAULTS.logRetentionDays;
   if (isLiteral(logRetentionDays) && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -407,6 +424,7 @@ function checkProps(props: ReaperProps): CheckedConfig {
     sweepSchedule,
     deletableBucketNames,
     timeoutSeconds,
+    deadlineMarginSeconds,
     memoryMb,
     logRetentionDays,
     maxEnvironmentsPerRun,
@@ -422,6 +440,7 @@ function environmentVariables(props: ReaperProps, config: CheckedConfig, deployA
     [SETTINGS.warningWindow.env]: props.warningWindow ?? SETTING_DEFAULTS.warningWindow,
     [SETTINGS.maxEnvsPerRun.env]: Token.isUnresolved(config.maxEnvironmentsPerRun) ? Token.asString(config.maxEnvironmentsPerRun) : String(config.maxEnvironmentsPerRun),
     [SETTINGS.dryRun.env]: props.dryRun === true ? "true" : "false",
+    [SETTINGS.deadlineMarginSeconds.env]: Token.isUnresolved(config.deadlineMarginSeconds) ? Token.asString(config.deadlineMarginSeconds) : String(config.deadlineMarginSeconds),
     // The bundle ships a source map; stack traces in the logs then name the TypeScript source.
     NODE_OPTIONS: "--enable-source-maps",
   };

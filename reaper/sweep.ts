@@ -45,6 +45,8 @@ export interface SweepOptions<Ctx> {
    * @default true
    */
   readonly reconcile?: boolean;
+  /** The time left to this run (a Lambda invocation's); see ActOptions.timeLeftMs. @default - no deadline */
+  readonly timeLeftMs?: () => number;
 }
 
 export interface SweepResult {
@@ -116,6 +118,7 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     notifier: options.notifier,
     config: options.config,
     dryRun,
+    ...(options.timeLeftMs === undefined ? {} : { timeLeftMs: options.timeLeftMs }),
   });
   timings.actMs = Date.now() - t3;
 

@@ -6,7 +6,7 @@ import { mapWithLimit } from "../support/map-with-limit";
 import type { KindAdapter, KindName, OperationResult } from "../kinds/kind-adapter";
 import type { Notifier } from "./notifier";
 import type { EnvironmentPlan, Intent, PhaseName, Plan, PlannedAction } from "../decision/plan";
-import type { ReaperConfig } from "../runtime/reaper-config";
+import { DEFAULT_REAPER_CONFIG, type ReaperConfig } from "../runtime/reaper-config";
 import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
 
 /** The kind adapters, as reaper/kinds/index.ts exports them: a list, or a record keyed by kind. */
@@ -19,13 +19,20 @@ export interface ActOptions<Ctx> {
   /** This run's audit log; its run id is the result's. Not written to in a dry run. */
   readonly audit: AuditLog;
   readonly notifier: Notifier;
-  readonly config: Pick<ReaperConfig, "auditBucket" | "concurrency">;
+  readonly config: Pick<ReaperConfig, "auditBucket" | "concurrency"> & Partial<Pick<ReaperConfig, "deadlineMarginMs">>;
   /** Execute nothing and write nothing; the result is the plan. @default false */
   readonly dryRun?: boolean;
   /** What the audit trail said before this run (openRun): named in the run-start record. */
   readonly opening?: RunOpening;
   /** Resources of earlier unknown outcomes now confirmed gone: a record each, after the run-start. */
   readonly confirmedGone?: readonly ConfirmedGone[];
+  /**
+   * The time left to this run (a Lambda invocation's `getRemainingTimeInMillis`). No
+   * action starts with less than `config.deadlineMarginMs` left: the rest are deferred to
+   * the next run, and the run-summary (which lists them) is still written.
+   * @default - no deadline
+   */
+  readonly timeLeftMs?: () => number;
 }
 
 /** A resource an earlier action left with an unknown outcome, which discovery no longer finds. */
@@ -38,9 +45,10 @@ export interface ConfirmedGone {
 
 /**
  * What became of one action. `skipped`: not run, because its before-record could not
- * be written or an earlier phase of its environment failed.
+ * be written or an earlier phase of its environment failed. `deferred`: not started,
+ * because the run's time was running out; the next run does it.
  */
-export type ActionOutcomeKind = Exclude<AuditOutcome, "pending"> | "skipped";
+export type ActionOutcomeKind = Exclude<AuditOutcome, "pending"> | "skipped" | "deferred";
 
 export interface ActionOutcome {
   readonly env: string;
@@ -63,9 +71,14 @@ export interface ActionTarget {
 export interface EnvironmentOutcome {
   readonly env: string;
   readonly intent: Intent;
-  /** `done`: every phase succeeded; `failed`: `failedStep` failed and the phases after it did not run. */
-  readonly status: "done" | "failed" | "not-run";
+  /**
+   * `done`: every phase succeeded; `failed`: `failedStep` failed and the phases after it
+   * did not run; `deferred`: the run's time ran out at `deferredStep`, which and the
+   * phases after it are left to the next run.
+   */
+  readonly status: "done" | "failed" | "deferred" | "not-run";
   readonly failedStep?: PhaseName;
+  readonly deferredStep?: PhaseName;
 }
 
 export interface ActResult {
@@ -131,6 +144,11 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
   }
 
   const lookup = adapterLookup(options.adapters);
+  const marginMs = config.deadlineMarginMs ?? DEFAULT_REAPER_CONFIG.deadlineMarginMs;
+  const outOfTime = (): number | undefined => {
+    const left = options.timeLeftMs?.();
+    return left !== undefined && left < marginMs ? left : undefined;
+  };
   const runAction = async (env: string, step: PhaseName, action: PlannedAction): Promise<ActionOutcome> => {
     const target = targetOf(action);
     const event: AuditEvent = {
@@ -153,6 +171,10 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
       ...(result.requestId === undefined ? {} : { requestId: result.requestId }),
     });
 
+    const left = outOfTime();
+    if (left !== undefined) {
+      return outcome("deferred", { code: "OutOfTime", message: `not started: ${Math.round(left / 1000)} s left, under the ${Math.round(marginMs / 1000)} s margin; the next run does it` });
+    }
     try {
       await audit.append({ ...event, phase: "before", outcome: "pending" });
     } catch (err) {
@@ -182,7 +204,14 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
   const runEnvironment = async (envPlan: EnvironmentPlan) => {
     const outcomes: ActionOutcome[] = [];
     let failedStep: PhaseName | undefined;
+    let deferredStep: PhaseName | undefined;
     for (const phase of envPlan.phases) {
+      if (deferredStep !== undefined) {
+        for (const action of phase.actions) {
+          outcomes.push({ env: envPlan.env, step: phase.name, action: action.type, target: targetOf(action), outcome: "deferred", message: `not started: phase ${deferredStep} was deferred` });
+        }
+        continue;
+      }
       if (failedStep !== undefined) {
         for (const action of phase.actions) {
           outcomes.push({
@@ -199,15 +228,17 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
       for (const action of phase.actions) {
         const result = await runAction(envPlan.env, phase.name, action);
         outcomes.push(result);
-        if (!SUCCEEDED.has(result.outcome)) failedStep = phase.name;
+        if (result.outcome === "deferred") deferredStep ??= phase.name;
+        else if (!SUCCEEDED.has(result.outcome)) failedStep = phase.name;
       }
     }
-    const status = failedStep === undefined ? ("done" as const) : ("failed" as const);
+    const status = failedStep !== undefined ? ("failed" as const) : deferredStep !== undefined ? ("deferred" as const) : ("done" as const);
     const environment: EnvironmentOutcome = {
       env: envPlan.env,
       intent: envPlan.intent,
       status,
       ...(failedStep === undefined ? {} : { failedStep }),
+      ...(failedStep === undefined && deferredStep !== undefined ? { deferredStep } : {}),
     };
     return { environment, outcomes };
   };
@@ -217,7 +248,8 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
   const environments = perEnvironment.map((e) => e.environment);
 
   try {
-    await audit.append({ type: "run-summary", details: { totals: totals(environments, actions), auditErrors } });
+    const deferred = actions.filter((a) => a.outcome === "deferred").map((a) => ({ env: a.env, step: a.step, action: a.action, resource: a.target }));
+    await audit.append({ type: "run-summary", details: { totals: totals(environments, actions), auditErrors, ...(deferred.length === 0 ? {} : { deferred }) } });
   } catch (err) {
     auditErrors.push(`the run-summary record could not be written (${errorCode(err)}); the run's chain is left open`);
   }
@@ -229,7 +261,7 @@ async function execute<Ctx>(
   lookup: (kind: KindName) => KindAdapter<Ctx> | undefined,
   options: ActOptions<Ctx>,
   auditBucket: string,
-): Promise<[Exclude<ActionOutcomeKind, "skipped">, Partial<OperationResult>]> {
+): Promise<[Exclude<ActionOutcomeKind, "skipped" | "deferred">, Partial<OperationResult>]> {
   try {
     if (action.type === "notify") {
       const sent = await options.notifier.notify(action);

@@ -23,6 +23,8 @@ export interface SnsRecord {
 /** The part of the Lambda context the handler reads. */
 export interface HandlerContext {
   readonly awsRequestId?: string;
+  /** Milliseconds until Lambda stops the invocation: no action starts within the deadline margin of it. */
+  getRemainingTimeInMillis?(): number;
 }
 
 /** What became of one budget notification. */
@@ -101,7 +103,8 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
     let result: HandlerResult;
     try {
       runtime ??= new ReaperRuntime(readSettings(deps.env ?? process.env), deps.runtime);
-      result = await dispatch(runtime, event, clock);
+      const timeLeftMs = context?.getRemainingTimeInMillis === undefined ? undefined : () => context.getRemainingTimeInMillis!();
+      result = await dispatch(runtime, event, clock, timeLeftMs);
     } catch (err) {
       // Settings errors, and anything unexpected: reported, never retried into a loop by a throw.
       result = { trigger: triggerOf(event), ok: false, error: describeError(err) };
@@ -114,8 +117,8 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
 /** The Lambda entry point (`index.handler`). */
 export const handler = createHandler();
 
-async function dispatch(runtime: ReaperRuntime, event: unknown, clock: () => Date): Promise<HandlerResult> {
-  const sweepWith = async (request: SweepRequest) => report(await runSweep(runtime, { clock, ...request }));
+async function dispatch(runtime: ReaperRuntime, event: unknown, clock: () => Date, timeLeftMs: (() => number) | undefined): Promise<HandlerResult> {
+  const sweepWith = async (request: SweepRequest) => report(await runSweep(runtime, { clock, ...(timeLeftMs === undefined ? {} : { timeLeftMs }), ...request }));
   const trigger = triggerOf(event);
   switch (trigger) {
     case "sweep": {

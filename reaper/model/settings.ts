@@ -23,6 +23,8 @@ export const SETTING_DEFAULTS = {
   dryRun: false,
   /** The IAM path the reaper lists environments' roles under. */
   iamPath: IAM_PATH,
+  /** Seconds of a Lambda invocation kept free: no action starts with less left. */
+  deadlineMarginSeconds: 60,
 } as const;
 
 /**
@@ -90,6 +92,12 @@ export const SETTINGS = {
     flag: "--iam-path",
     defaultText: SETTING_DEFAULTS.iamPath,
     description: "IAM path under which environments' roles are listed (the constructs put them under /ephemera/)",
+  },
+  deadlineMarginSeconds: {
+    env: "EPHEMERA_DEADLINE_MARGIN_SECONDS",
+    flag: "--deadline-margin-seconds",
+    defaultText: String(SETTING_DEFAULTS.deadlineMarginSeconds),
+    description: "seconds of a Lambda invocation kept free: no action starts with less left, the rest wait for the next run",
   },
   region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },

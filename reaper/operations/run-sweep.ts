@@ -23,6 +23,8 @@ export interface SweepRequest {
   readonly onDiscovered?: (inventory: Inventory) => void;
   /** Told the plan before it is executed. */
   readonly onPlan?: (plan: Plan) => void;
+  /** The time left to the run (a Lambda invocation's): actions that would start too late are deferred. @default - no deadline */
+  readonly timeLeftMs?: () => number;
 }
 
 /** One sweep with a runtime's clients: the Lambda's scheduled, expiry and budget events and `ephemera reap` all come here. */
@@ -47,5 +49,6 @@ export function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Pr
     ...(request.decideAt === undefined ? {} : { decideAt: request.decideAt }),
     ...(request.budgetAlerts === undefined ? {} : { budgetAlerts: request.budgetAlerts }),
     ...(request.onPlan === undefined ? {} : { onPlan: request.onPlan }),
+    ...(request.timeLeftMs === undefined ? {} : { timeLeftMs: request.timeLeftMs }),
   });
 }

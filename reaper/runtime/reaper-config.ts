@@ -40,6 +40,13 @@ export interface ReaperConfig {
    */
   readonly unfinishedRunAfterMs: number;
   /**
+   * Time kept free at the end of a run that has a deadline (a Lambda invocation): no
+   * action starts with less left, so the run ends with its actions answered and its
+   * run-summary written, not killed between a before- and an after-record.
+   * @default 60 seconds
+   */
+  readonly deadlineMarginMs: number;
+  /**
    * SNS topic for owner notifications when the `ephemera:owner` tag is not itself an SNS topic ARN.
    * @default - none: such owners are not notified, and the plan says so
    */
@@ -62,6 +69,7 @@ export const DEFAULT_REAPER_CONFIG = {
   maxEnvironmentsPerRun: SETTING_DEFAULTS.maxEnvsPerRun as number,
   concurrency: 4,
   unfinishedRunAfterMs: 15 * 60_000,
+  deadlineMarginMs: SETTING_DEFAULTS.deadlineMarginSeconds * 1000,
   maxTtlMs: parseDuration(SETTING_DEFAULTS.maxTtl),
   awsMaxAttempts: 5,
 } as const;
@@ -85,6 +93,7 @@ export function reaperConfig(input: ReaperConfigInput): ReaperConfig {
   whole("maxEnvironmentsPerRun", 0);
   whole("concurrency", 1);
   whole("unfinishedRunAfterMs", 1);
+  whole("deadlineMarginMs", 0);
   whole("maxTtlMs", 1);
   whole("awsMaxAttempts", 1);
   if (config.auditLockMode !== "COMPLIANCE" && config.auditLockMode !== "GOVERNANCE") {

@@ -81,6 +81,16 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     maxEnvironmentsPerRun = Number(text);
   }
 
+  const margin = source("deadlineMarginSeconds");
+  let deadlineMarginSeconds: number = SETTING_DEFAULTS.deadlineMarginSeconds;
+  if (margin !== undefined) {
+    const text = margin.text.trim();
+    if (!/^\d{1,3}$/.test(text) || Number(text) > 900) {
+      throw problem(margin.from, margin.text, "is not a whole number of seconds from 0 to 900", `use seconds such as "60" (less than the function's timeout)`);
+    }
+    deadlineMarginSeconds = Number(text);
+  }
+
   let dryRun: boolean = SETTING_DEFAULTS.dryRun;
   if (overrides.dryRun !== undefined) {
     dryRun = overrides.dryRun;
@@ -152,6 +162,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
       warningWindowMs,
       maxEnvironmentsPerRun,
       maxTtlMs,
+      deadlineMarginMs: deadlineMarginSeconds * 1000,
       ...(topic === undefined ? {} : { notificationTopicArn: topic.text.trim() }),
     });
   } catch (err) {

@@ -123,6 +123,7 @@ describe("Reaper", () => {
           "EPHEMERA_ALLOWED_ACCOUNTS",
           "EPHEMERA_AUDIT_BUCKET",
           "EPHEMERA_CLUSTERS",
+          "EPHEMERA_DEADLINE_MARGIN_SECONDS",
           "EPHEMERA_DRY_RUN",
           "EPHEMERA_MAX_ENVS_PER_RUN",
           "EPHEMERA_MAX_TTL",
@@ -134,12 +135,13 @@ describe("Reaper", () => {
       expect(variables(synthReaper()).NODE_OPTIONS).toBe("--enable-source-maps");
     });
 
-    it("writes the defaults out: 1h warning window, 10 environments per run, not a dry run", () => {
+    it("writes the defaults out: 1h warning window, 10 environments per run, not a dry run, 60 s deadline margin", () => {
       expect(variables(synthReaper())).toMatchObject({
         EPHEMERA_AUDIT_BUCKET: "acme-ephemera-audit",
         EPHEMERA_WARNING_WINDOW: "1h",
         EPHEMERA_MAX_ENVS_PER_RUN: "10",
         EPHEMERA_DRY_RUN: "false",
+        EPHEMERA_DEADLINE_MARGIN_SECONDS: "60",
       });
       const names = Object.keys(variables(synthReaper()));
       for (const unset of ["EPHEMERA_CLUSTERS", "EPHEMERA_NOTIFICATION_TOPIC_ARN", "EPHEMERA_MAX_TTL"]) expect(names).not.toContain(unset);
@@ -314,6 +316,9 @@ describe("Reaper", () => {
       { field: "deletableBucketNames", props: { deletableBucketNames: ["Ephemera_*"] } },
       { field: "timeoutSeconds", props: { timeoutSeconds: 0 } },
       { field: "timeoutSeconds", props: { timeoutSeconds: 901 } },
+      { field: "deadlineMarginSeconds", props: { deadlineMarginSeconds: -1 } },
+      { field: "deadlineMarginSeconds", props: { timeoutSeconds: 30 }, problem: /not less than timeoutSeconds \(30\)/ },
+      { field: "deadlineMarginSeconds", props: { timeoutSeconds: 120, deadlineMarginSeconds: 120 }, problem: /such as 24, or raise timeoutSeconds/ },
       { field: "memoryMb", props: { memoryMb: 64 } },
       { field: "logRetentionDays", props: { logRetentionDays: 31 }, problem: /retention period/ },
       { field: "iamPath", props: { iamPath: "ephemera" }, problem: /not an IAM path/ },

@@ -6,6 +6,7 @@ import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { GetBucketTaggingCommand, HeadBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { GetScheduleCommand, UpdateScheduleCommand } from "@aws-sdk/client-scheduler";
 import { createHandler, type HandlerResult } from "../../../../reaper/handlers";
+import { verifyAuditRun } from "../../../../reaper/audit/verify-audit";
 import { TAG } from "../../../../reaper/model";
 import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
@@ -89,6 +90,7 @@ beforeAll(async () => {
   await seedEnvironment(e, "pr-calm", now, { expiresInHours: 5 });
   await seedEnvironment(e, "pr-due", now, { expiresInHours: -3, state: "expiring", database: false });
   await seedEnvironment(e, "pr-soon", now, { expiresInHours: 0.5, database: false });
+  await seedEnvironment(e, "pr-slow", now, { expiresInHours: -1, state: "expiring", database: false });
 }, 120_000);
 
 describe("the reaper Lambda handler, in-process", () => {
@@ -103,6 +105,26 @@ describe("the reaper Lambda handler, in-process", () => {
     expect(result).toMatchObject({ trigger: "expire", ok: true, env: "pr-late", run: { environments: [{ env: "pr-late", intent: "reap", status: "done" }] } });
     expect(await bucketExists("pr-late-artifacts")).toBe(false);
     expect(await bucketExists("pr-due-artifacts")).toBe(true);
+  });
+
+  test("an invocation whose time runs out mid-plan starts no action inside the margin, defers the rest and closes its run; the next finishes", async () => {
+    // Lambda's context: two minutes left for the first two checks, then 30 s (under the 60 s margin).
+    let checks = 0;
+    const runningOut = { awsRequestId: "req-slow", getRemainingTimeInMillis: () => (++checks <= 2 ? 120_000 : 30_000) };
+    const first = await handler({ ephemera: "expire", env: "pr-slow" }, runningOut);
+    expect(first).toMatchObject({ ok: true, run: { environments: [{ env: "pr-slow", intent: "reap", status: "deferred" }] } });
+    expect(first.run!.actions).toMatchObject({ done: 2, deferred: expect.any(Number) });
+    expect(await bucketExists("pr-slow-artifacts")).toBe(true);
+    const { s3, destroy } = emulatorClients(e);
+    const verified = await verifyAuditRun(s3, AUDIT_BUCKET, first.run!.runId);
+    expect(verified).toMatchObject({ ok: true, status: "complete", records: 1 + 2 * 2 + 1 });
+    expect(JSON.parse(logs[logs.length - 1]!)).toMatchObject({ requestId: "req-slow", actions: { done: 2, deferred: first.run!.actions.deferred } });
+
+    const second = await handler({ ephemera: "expire", env: "pr-slow" }, { getRemainingTimeInMillis: () => 250_000 });
+    expect(second).toMatchObject({ ok: true, run: { environments: [{ env: "pr-slow", intent: "reap", status: "done" }] } });
+    expect(await bucketExists("pr-slow-artifacts")).toBe(false);
+    expect(await verifyAuditRun(s3, AUDIT_BUCKET, second.run!.runId)).toMatchObject({ ok: true, status: "complete", previous: { runId: first.run!.runId } });
+    destroy();
   });
 
   test("an expire event that comes before the expiry reaps nothing and moves its schedule to the real expiry", async () => {

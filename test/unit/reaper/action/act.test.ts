@@ -147,6 +147,39 @@ describe("act", () => {
     expect(store.markers()).toEqual([expect.stringMatching(new RegExp(`/${RUN_ID}/end\\.json$`))]);
   });
 
+  test("with its time running out, no action starts inside the margin: the rest are deferred, and the summary lists them", async () => {
+    const { world, store, options } = setup(reapPlan("pr-1"));
+    // 2 minutes left until the fourth delete has started, then 30 s.
+    const timeLeftMs = () => (world.calls.filter((c) => c.startsWith("delete")).length < 4 ? 120_000 : 30_000);
+    const result = await act({ ...options(), config: { auditBucket: AUDIT_BUCKET, concurrency: 4, deadlineMarginMs: 60_000 }, timeLeftMs });
+
+    expect(world.calls.filter((c) => c.startsWith("delete"))).toEqual([
+      "delete k8s-namespace shared/pr-1",
+      "delete eks-nodegroup shared/pr-1-spot",
+      "delete rds-instance pr-1-db",
+      "delete db-subnet-group pr-1-db-subnets",
+    ]);
+    expect(result.environments).toEqual([{ env: "pr-1", intent: "reap", status: "deferred", deferredStep: "database-dependencies" }]);
+    const deferred = result.actions.filter((a) => a.outcome === "deferred");
+    expect(deferred.map((a) => a.target.id)).toEqual(["pr-1/db-password", "pr-1-artifacts", "sg-pr-1", "pr-1-budget", "pr-1-nightly"]);
+    expect(deferred[0]).toMatchObject({ code: "OutOfTime", message: "not started: 30 s left, under the 60 s margin; the next run does it" });
+    // Nothing deferred has a before-record; every action started has both.
+    const records = store.records() as { type: string; action?: string; phase?: string; resource?: { id: string }; details?: { deferred?: { resource: { id: string } }[] } }[];
+    expect(records.filter((r) => r.action === "delete" && deferred.some((d) => d.target.id === r.resource?.id))).toEqual([]);
+    expect(records.filter((r) => r.phase === "before").length).toBe(records.filter((r) => r.phase === "after").length);
+    expect(records.at(-1)!.details!.deferred!.map((d) => d.resource.id)).toEqual(deferred.map((a) => a.target.id));
+    expect(await verifyAuditRunIn(store, RUN_ID)).toMatchObject({ ok: true, status: "complete" });
+  });
+
+  test("a run already inside the margin starts nothing, and still writes its run-start and summary", async () => {
+    const { world, store, options } = setup(reapPlan("pr-1"));
+    const result = await act({ ...options(), timeLeftMs: () => 59_999 });
+    expect(world.calls).toEqual([]);
+    expect(result.actions.every((a) => a.outcome === "deferred")).toBe(true);
+    expect(result.environments[0]).toMatchObject({ status: "deferred", deferredStep: "mark" });
+    expect(store.records().map((r) => r.type)).toEqual(["run-start", "run-summary"]);
+  });
+
   test("the audit bucket is refused even when a hand-made plan names it", async () => {
     const bucket = resource("s3-bucket", AUDIT_BUCKET, envTags("pr-1"));
     const plan: Plan = {

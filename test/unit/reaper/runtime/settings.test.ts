@@ -21,7 +21,7 @@ describe("reading EPHEMERA_* settings", () => {
       expiryScheduleGroup: "default",
       iamPath: "/ephemera/",
       aws: { region: "us-east-1" },
-      reaper: { auditBucket: "acme-ephemera-audit", allowedAccounts: [], warningWindowMs: 3_600_000, maxEnvironmentsPerRun: 10, maxTtlMs: 14 * 86_400_000 },
+      reaper: { auditBucket: "acme-ephemera-audit", allowedAccounts: [], warningWindowMs: 3_600_000, maxEnvironmentsPerRun: 10, maxTtlMs: 14 * 86_400_000, deadlineMarginMs: 60_000 },
     });
     expect(s.reaper.notificationTopicArn).toBeUndefined();
   });
@@ -38,6 +38,7 @@ describe("reading EPHEMERA_* settings", () => {
       EPHEMERA_MAX_TTL: "3w",
       EPHEMERA_EXPIRY_SCHEDULE_GROUP: "ephemera",
       EPHEMERA_IAM_PATH: "/ephemera/web/",
+      EPHEMERA_DEADLINE_MARGIN_SECONDS: "90",
       AWS_PROFILE: "sandbox",
       AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
     });
@@ -52,6 +53,7 @@ describe("reading EPHEMERA_* settings", () => {
         warningWindowMs: 2 * 3_600_000,
         maxEnvironmentsPerRun: 3,
         maxTtlMs: 21 * 86_400_000,
+        deadlineMarginMs: 90_000,
         notificationTopicArn: "arn:aws:sns:us-east-1:123456789012:owners",
       },
     });
@@ -91,6 +93,13 @@ describe("reading EPHEMERA_* settings", () => {
 
   test("a blast-radius cap that is not a whole number is refused with an example", () => {
     expect(settingsError({ ...BASE, EPHEMERA_MAX_ENVS_PER_RUN: "-1" })).toContain('EPHEMERA_MAX_ENVS_PER_RUN "-1" is not a whole number; use a count such as "10"');
+  });
+
+  test("a deadline margin that is not whole seconds up to 900 is refused with an example", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_DEADLINE_MARGIN_SECONDS: "1m" })).toBe(
+      'EPHEMERA_DEADLINE_MARGIN_SECONDS "1m" is not a whole number of seconds from 0 to 900; use seconds such as "60" (less than the function\'s timeout)',
+    );
+    expect(settingsError({ ...BASE, EPHEMERA_DEADLINE_MARGIN_SECONDS: "901" })).toContain("from 0 to 900");
   });
 
   test("a notification topic that is not an SNS ARN, and an endpoint that is not a URL, are named", () => {
