@@ -13,7 +13,7 @@ import { Construct, IConstruct } from "constructs";
 import { Annotations, Aspects, IAspect, TerraformResource, TerraformStack, Token } from "./core";
 import { excludeFromEnvironmentTags } from "./environment-tags";
 import { integerProp, isLiteral } from "./private/props";
-import { AUDIT_PREFIX, InvalidValueError, isIamPrincipalArn, isKmsKeyArn, TAG } from "../reaper/model";
+import { AUDIT_PREFIX, InvalidValueError, LEASE_PREFIX, isIamPrincipalArn, isKmsKeyArn, TAG } from "../reaper/model";
 
 /** How S3 Object Lock holds each record for the retention period. */
 export type AuditRetentionMode = "GOVERNANCE" | "COMPLIANCE";
@@ -239,6 +239,7 @@ export class AuditBucket extends Construct {
     }
     this.grantIds.add(idPart);
     const records = `${this.bucketArn}/${AUDIT_PREFIX}*`;
+    const leases = `${this.bucketArn}/${LEASE_PREFIX}*`;
     const statements =
       access === "write"
         ? [
@@ -246,8 +247,14 @@ export class AuditBucket extends Construct {
             { Sid: "EncryptAuditRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: this.kmsKeyArn },
           ]
         : [
-            { Sid: "PutAndGetAuditRecords", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: records },
-            { Sid: "ListAuditRecords", Effect: "Allow", Action: "s3:ListBucket", Resource: this.bucketArn, Condition: { StringLike: { "s3:prefix": `${AUDIT_PREFIX}*` } } },
+            { Sid: "PutAndGetAuditRecordsAndLeases", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: [records, leases] },
+            {
+              Sid: "ListAuditRecordsAndLeases",
+              Effect: "Allow",
+              Action: "s3:ListBucket",
+              Resource: this.bucketArn,
+              Condition: { StringLike: { "s3:prefix": [`${AUDIT_PREFIX}*`, `${LEASE_PREFIX}*`] } },
+            },
             { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.kmsKeyArn },
           ];
     return new IamRolePolicy(this, `grant-${access}-${idPart}`, {

@@ -440,6 +440,7 @@ function environmentVariables(props: ReaperProps, config: CheckedConfig, deployA
     [SETTINGS.warningWindow.env]: props.warningWindow ?? SETTING_DEFAULTS.warningWindow,
     [SETTINGS.maxEnvsPerRun.env]: Token.isUnresolved(config.maxEnvironmentsPerRun) ? Token.asString(config.maxEnvironmentsPerRun) : String(config.maxEnvironmentsPerRun),
     [SETTINGS.dryRun.env]: props.dryRun === true ? "true" : "false",
+    [SETTINGS.leaseSeconds.env]: String(leaseSecondsOf(config.sweepSchedule)),
     [SETTINGS.deadlineMarginSeconds.env]: Token.isUnresolved(config.deadlineMarginSeconds) ? Token.asString(config.deadlineMarginSeconds) : String(config.deadlineMarginSeconds),
     // The bundle ships a source map; stack traces in the logs then name the TypeScript source.
     NODE_OPTIONS: "--enable-source-maps",
@@ -459,6 +460,18 @@ function joined(list: readonly string[]): string {
 function literalList(list: readonly string[] | undefined): string[] {
   if (list === undefined || Token.isUnresolved(list)) return [];
   return list.filter((item) => isLiteral(item));
+}
+
+/**
+ * A run's lease on an environment lasts one sweep interval: a crashed run keeps other
+ * runs off an environment no longer than that. A cron schedule's interval is not read
+ * from it: one minute then, renewed as needed.
+ */
+function leaseSecondsOf(sweepSchedule: string): number {
+  if (!isLiteral(sweepSchedule)) return SETTING_DEFAULTS.leaseSeconds;
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(sweepSchedule);
+  if (rate === null) return 60;
+  return Math.min(Number(rate[1]) * { minute: 60, hour: 3600, day: 86_400 }[rate[2] as "minute" | "hour" | "day"], 86_400);
 }
 
 function isScheduleExpression(text: string): boolean {

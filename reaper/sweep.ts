@@ -10,6 +10,7 @@ import type { Plan } from "./decision/plan";
 import type { ReaperConfig } from "./runtime/reaper-config";
 import { describeError } from "./support/outcomes";
 import { openRun, type RunOpening } from "./audit/run-ledger";
+import { EnvLeases } from "./action/env-lease";
 import type { ConfirmedGone } from "./action/act";
 
 export interface SweepOptions<Ctx> {
@@ -115,6 +116,8 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     adapters: options.adapters,
     ctx: options.ctx,
     audit: new AuditLog(options.auditStore, runId, { startedAt, clock }),
+    // Discovery began after startedAt: a hold by another run that ended since then makes this plan stale for that environment.
+    ...(dryRun ? {} : { leases: new EnvLeases(options.auditStore, { runId, leaseMs: options.config.leaseMs, lookedAt: startedAt, clock }) }),
     notifier: options.notifier,
     config: options.config,
     dryRun,

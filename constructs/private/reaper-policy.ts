@@ -1,5 +1,5 @@
 import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName } from "../../reaper/kinds/catalog";
-import { AUDIT_PREFIX, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, TAG } from "../../reaper/model";
+import { AUDIT_PREFIX, expiryScheduleName, IAM_PATH, LEASE_PREFIX, MANAGED_BY_VALUE, TAG } from "../../reaper/model";
 
 /**
  * The reaper Lambda's IAM policy, as plain JSON built by pure functions, so tests can
@@ -16,9 +16,10 @@ import { AUDIT_PREFIX, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, TAG } fro
  * - tag writes may only set the keys the reaper writes (`aws:TagKeys`);
  * - pause and delete actions on resources tagged `ephemera:protect` (anything but
  *   "false") are denied outright, mirroring the reaper's own rule;
- * - the audit bucket is write-once: `s3:PutObject` under `audit/` only where no object
- *   is yet (`If-None-Match: *`; any other put is denied), reads and listings under
- *   `audit/` (a run closes the chains of runs that stopped and names the run before it),
+ * - the audit bucket is write-once: `s3:PutObject` under `audit/` and `leases/` only
+ *   where no object is yet (`If-None-Match: *`; any other put is denied), reads and
+ *   listings there (a run closes the chains of runs that stopped, names the run before
+ *   it, and takes environments' leases),
  *   and an explicit Deny of deletes, retention and bucket-setting changes that no other
  *   statement can undo.
  */
@@ -161,14 +162,14 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
       Sid: "WriteAndReadAuditRecords",
       Effect: "Allow",
       Action: ["s3:PutObject", "s3:GetObject"],
-      Resource: `${auditBucketArn}/${AUDIT_PREFIX}*`,
+      Resource: [`${auditBucketArn}/${AUDIT_PREFIX}*`, `${auditBucketArn}/${LEASE_PREFIX}*`],
     },
     {
       Sid: "ListAuditRecords",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: auditBucketArn,
-      Condition: { StringLike: { "s3:prefix": `${AUDIT_PREFIX}*` } },
+      Condition: { StringLike: { "s3:prefix": [`${AUDIT_PREFIX}*`, `${LEASE_PREFIX}*`] } },
     },
     {
       Sid: "WriteEachAuditKeyOnce",

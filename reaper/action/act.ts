@@ -1,5 +1,6 @@
 import type { AuditLog } from "../audit/audit-log";
 import type { RunOpening } from "../audit/run-ledger";
+import type { EnvLeases } from "./env-lease";
 import type { AuditEvent, AuditOutcome } from "../audit/audit-record";
 import { errorCode, isAmbiguous, messageOf, requestIdOf } from "../support/outcomes";
 import { mapWithLimit } from "../support/map-with-limit";
@@ -26,6 +27,12 @@ export interface ActOptions<Ctx> {
   readonly opening?: RunOpening;
   /** Resources of earlier unknown outcomes now confirmed gone: a record each, after the run-start. */
   readonly confirmedGone?: readonly ConfirmedGone[];
+  /**
+   * Leases on environments: an environment is acted on only while this run holds its
+   * lease, and not at all when another run holds it or held it after this run looked.
+   * @default - no leases (a single run, or a test)
+   */
+  readonly leases?: EnvLeases;
   /**
    * The time left to this run (a Lambda invocation's `getRemainingTimeInMillis`). No
    * action starts with less than `config.deadlineMarginMs` left: the rest are deferred to
@@ -205,33 +212,38 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
     const outcomes: ActionOutcome[] = [];
     let failedStep: PhaseName | undefined;
     let deferredStep: PhaseName | undefined;
+    /** Why the environment's remaining actions are not run. */
+    let stopped: { outcome: "deferred" | "skipped"; code?: string; message: string } | undefined;
+
+    const hasActions = envPlan.phases.some((p) => p.actions.length > 0);
+    const lease = options.leases === undefined || !hasActions ? undefined : await options.leases.acquire(envPlan.env);
+    if (lease !== undefined && !lease.ok) {
+      // Unreadable lease log: fail closed (not ok). Held by another run: the next run does it.
+      stopped = { outcome: lease.code === "LeaseUnavailable" ? "skipped" : "deferred", code: lease.code, message: lease.message };
+      if (stopped.outcome === "skipped") failedStep = envPlan.phases[0]?.name;
+      else deferredStep = envPlan.phases[0]?.name;
+    }
+
     for (const phase of envPlan.phases) {
-      if (deferredStep !== undefined) {
-        for (const action of phase.actions) {
-          outcomes.push({ env: envPlan.env, step: phase.name, action: action.type, target: targetOf(action), outcome: "deferred", message: `not started: phase ${deferredStep} was deferred` });
-        }
-        continue;
-      }
-      if (failedStep !== undefined) {
-        for (const action of phase.actions) {
-          outcomes.push({
-            env: envPlan.env,
-            step: phase.name,
-            action: action.type,
-            target: targetOf(action),
-            outcome: "skipped",
-            message: `not run: phase ${failedStep} failed`,
-          });
-        }
-        continue;
-      }
+      if (stopped === undefined && failedStep !== undefined) stopped = { outcome: "skipped", message: `not run: phase ${failedStep} failed` };
+      if (stopped === undefined && deferredStep !== undefined) stopped = { outcome: "deferred", message: `not started: phase ${deferredStep} was deferred` };
       for (const action of phase.actions) {
+        if (stopped === undefined && lease?.ok && !(await lease.keep())) {
+          stopped = { outcome: "deferred", code: "LeaseLost", message: `not started: this run's lease on ${envPlan.env} could not be renewed` };
+          deferredStep ??= phase.name;
+        }
+        if (stopped !== undefined) {
+          const { outcome, code, message } = stopped;
+          outcomes.push({ env: envPlan.env, step: phase.name, action: action.type, target: targetOf(action), outcome, ...(code === undefined ? {} : { code }), message });
+          continue;
+        }
         const result = await runAction(envPlan.env, phase.name, action);
         outcomes.push(result);
         if (result.outcome === "deferred") deferredStep ??= phase.name;
         else if (!SUCCEEDED.has(result.outcome)) failedStep = phase.name;
       }
     }
+    if (lease?.ok) await lease.release();
     const status = failedStep !== undefined ? ("failed" as const) : deferredStep !== undefined ? ("deferred" as const) : ("done" as const);
     const environment: EnvironmentOutcome = {
       env: envPlan.env,

@@ -55,6 +55,7 @@ export {
 export { atExpression, ephemeraEventType, type ExpireEvent, expireEvent, type SweepEvent, sweepEvent } from "./events";
 export {
   AUDIT_PREFIX,
+  LEASE_PREFIX,
   BUDGET_NAME_PREFIX,
   budgetName,
   envOfBudgetName,

@@ -61,3 +61,6 @@ export const IAM_PATH = "/ephemera/";
 
 /** Every audit record lives under this key prefix; the AuditBucket grants writes here and nowhere else. */
 export const AUDIT_PREFIX = "audit/";
+
+/** Environment leases (reaper/action/env-lease.ts) live under this prefix of the audit bucket. */
+export const LEASE_PREFIX = "leases/";

@@ -25,6 +25,8 @@ export const SETTING_DEFAULTS = {
   iamPath: IAM_PATH,
   /** Seconds of a Lambda invocation kept free: no action starts with less left. */
   deadlineMarginSeconds: 60,
+  /** Seconds a run's lease on an environment lasts unrenewed: the default sweep interval. */
+  leaseSeconds: 300,
 } as const;
 
 /**
@@ -98,6 +100,12 @@ export const SETTINGS = {
     flag: "--deadline-margin-seconds",
     defaultText: String(SETTING_DEFAULTS.deadlineMarginSeconds),
     description: "seconds of a Lambda invocation kept free: no action starts with less left, the rest wait for the next run",
+  },
+  leaseSeconds: {
+    env: "EPHEMERA_LEASE_SECONDS",
+    flag: "--lease-seconds",
+    defaultText: String(SETTING_DEFAULTS.leaseSeconds),
+    description: "seconds a run's lease on an environment lasts unrenewed: the longest a crashed run keeps others off it (the Reaper construct sets its sweep interval)",
   },
   region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },

@@ -2,6 +2,7 @@ import { act, type ActResult, type AdapterTable } from "../action/act";
 import { AuditLog } from "../audit/audit-log";
 import { newRunId } from "../audit/run-id";
 import { openRun } from "../audit/run-ledger";
+import { EnvLeases } from "../action/env-lease";
 import { KIND_ADAPTERS } from "../kinds";
 import type { KindContext } from "../runtime/kind-context";
 import type { Plan } from "../decision/plan";
@@ -13,6 +14,8 @@ export interface ActWithAuditOptions {
   readonly dryRun: boolean;
   /** @default KIND_ADAPTERS */
   readonly adapters?: AdapterTable<KindContext>;
+  /** When the discovery the plan came from began (see EnvLeases). @default the run's start */
+  readonly lookedAt?: Date;
 }
 
 /**
@@ -28,6 +31,7 @@ export async function actWithAudit(runtime: ReaperRuntime, plan: Plan, options: 
   const opening = options.dryRun ? undefined : await openRun(store, { runId, now: startedAt, clock, unfinishedAfterMs: runtime.config.unfinishedRunAfterMs });
   return act({
     ...(opening === undefined ? {} : { opening }),
+    ...(options.dryRun ? {} : { leases: new EnvLeases(store, { runId, leaseMs: runtime.config.leaseMs, lookedAt: options.lookedAt ?? startedAt, clock }) }),
     plan,
     adapters: options.adapters ?? KIND_ADAPTERS,
     ctx: runtime.ctx,

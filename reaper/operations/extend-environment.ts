@@ -62,6 +62,7 @@ export async function extendEnvironment(runtime: ReaperRuntime, request: ExtendR
   if (!guard.ok) return { env, status: "refused", ok: false, code: "account", message: guard.error };
   const accountId = guard.accountId;
 
+  const lookedAt = clock();
   const inventory = await runtime.discover([env]);
   const decision = planExtend(env, inventory, {
     now: clock(),
@@ -76,7 +77,7 @@ export async function extendEnvironment(runtime: ReaperRuntime, request: ExtendR
   const base = { env, accountId, previousExpiresAt: decision.previousExpiresAt, expiresAt: decision.expiresAt, capped: decision.capped, plan: decision.plan };
   if (dryRun) return { ...base, status: "dry-run", ok: true };
 
-  const result = await actWithAudit(runtime, decision.plan, { clock, dryRun: false, ...(request.adapters ? { adapters: request.adapters } : {}) });
+  const result = await actWithAudit(runtime, decision.plan, { clock, lookedAt, dryRun: false, ...(request.adapters ? { adapters: request.adapters } : {}) });
   const written = result.actions.filter((a) => a.outcome === "done").length;
   const status = allSucceeded(result) ? "extended" : written > 0 ? "partly-extended" : "failed";
   const out = { ...base, runId: result.runId, actions: result.actions, auditErrors: result.auditErrors, ...(result.error ? { message: result.error } : {}) };

@@ -45,6 +45,7 @@ export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorP
   if (!guard.ok) return { env, intent, status: "refused", ok: false, message: guard.error };
   const accountId = guard.accountId;
 
+  const lookedAt = clock();
   const inventory = await runtime.discover([env]);
   const options = {
     now: clock(),
@@ -59,7 +60,7 @@ export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorP
   }
   if (dryRun) return { env, intent, status: "dry-run", ok: true, accountId, plan };
 
-  const result = await actWithAudit(runtime, plan, { clock, dryRun: false, ...(request.adapters ? { adapters: request.adapters } : {}) });
+  const result = await actWithAudit(runtime, plan, { clock, lookedAt, dryRun: false, ...(request.adapters ? { adapters: request.adapters } : {}) });
   const ok = allSucceeded(result) && result.auditErrors.length === 0;
   return {
     env,

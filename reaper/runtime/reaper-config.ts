@@ -47,6 +47,13 @@ export interface ReaperConfig {
    */
   readonly deadlineMarginMs: number;
   /**
+   * How long a run's lease on an environment lasts without renewal (renewed at half):
+   * the longest a crashed run keeps other runs off that environment. The Reaper construct
+   * sets it to its sweep interval.
+   * @default 5 minutes
+   */
+  readonly leaseMs: number;
+  /**
    * SNS topic for owner notifications when the `ephemera:owner` tag is not itself an SNS topic ARN.
    * @default - none: such owners are not notified, and the plan says so
    */
@@ -70,6 +77,7 @@ export const DEFAULT_REAPER_CONFIG = {
   concurrency: 4,
   unfinishedRunAfterMs: 15 * 60_000,
   deadlineMarginMs: SETTING_DEFAULTS.deadlineMarginSeconds * 1000,
+  leaseMs: SETTING_DEFAULTS.leaseSeconds * 1000,
   maxTtlMs: parseDuration(SETTING_DEFAULTS.maxTtl),
   awsMaxAttempts: 5,
 } as const;
@@ -94,6 +102,7 @@ export function reaperConfig(input: ReaperConfigInput): ReaperConfig {
   whole("concurrency", 1);
   whole("unfinishedRunAfterMs", 1);
   whole("deadlineMarginMs", 0);
+  whole("leaseMs", 1000);
   whole("maxTtlMs", 1);
   whole("awsMaxAttempts", 1);
   if (config.auditLockMode !== "COMPLIANCE" && config.auditLockMode !== "GOVERNANCE") {

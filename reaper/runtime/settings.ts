@@ -91,6 +91,16 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     deadlineMarginSeconds = Number(text);
   }
 
+  const leaseSource = source("leaseSeconds");
+  let leaseSeconds: number = SETTING_DEFAULTS.leaseSeconds;
+  if (leaseSource !== undefined) {
+    const text = leaseSource.text.trim();
+    if (!/^\d{1,5}$/.test(text) || Number(text) < 10 || Number(text) > 86_400) {
+      throw problem(leaseSource.from, leaseSource.text, "is not a whole number of seconds from 10 to 86400", `use the sweep interval in seconds, such as "300"`);
+    }
+    leaseSeconds = Number(text);
+  }
+
   let dryRun: boolean = SETTING_DEFAULTS.dryRun;
   if (overrides.dryRun !== undefined) {
     dryRun = overrides.dryRun;
@@ -163,6 +173,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
       maxEnvironmentsPerRun,
       maxTtlMs,
       deadlineMarginMs: deadlineMarginSeconds * 1000,
+      leaseMs: leaseSeconds * 1000,
       ...(topic === undefined ? {} : { notificationTopicArn: topic.text.trim() }),
     });
   } catch (err) {

@@ -15,6 +15,8 @@ export class FakeWorld {
   delayMs = 0;
   inFlight = new Map<string, number>();
   maxEnvsInFlight = 0;
+  /** The most operations on one environment at once (1 when runs never race an environment). */
+  maxOpsPerEnvInFlight = 0;
 
   adapters(kinds: readonly KindName[], options: { withoutPause?: readonly KindName[] } = {}): KindAdapter<FakeWorld>[] {
     return kinds.map((kind) => {
@@ -55,6 +57,7 @@ export class FakeWorld {
     const env = r.tags["ephemera:env"] ?? "?";
     this.inFlight.set(env, (this.inFlight.get(env) ?? 0) + 1);
     this.maxEnvsInFlight = Math.max(this.maxEnvsInFlight, [...this.inFlight.values()].filter((n) => n > 0).length);
+    this.maxOpsPerEnvInFlight = Math.max(this.maxOpsPerEnvInFlight, this.inFlight.get(env)!);
     try {
       if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       this.calls.push(`${name.split("(")[0]} ${r.kind} ${r.id}`);

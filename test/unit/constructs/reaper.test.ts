@@ -94,8 +94,12 @@ describe("Reaper", () => {
       const policy = all(out, "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!;
       const statements = JSON.parse(policy.policy).Statement as Block[];
       const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-      expect(bySid.WriteAndReadAuditRecords).toMatchObject({ Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: expect.stringMatching(/:s3:::acme-ephemera-audit\/audit\/\*$/) });
-      expect(bySid.ListAuditRecords).toMatchObject({ Action: ["s3:ListBucket"], Condition: { StringLike: { "s3:prefix": "audit/*" } } });
+      expect(bySid.WriteAndReadAuditRecords).toMatchObject({
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:GetObject"],
+        Resource: [expect.stringMatching(/:s3:::acme-ephemera-audit\/audit\/\*$/), expect.stringMatching(/:s3:::acme-ephemera-audit\/leases\/\*$/)],
+      });
+      expect(bySid.ListAuditRecords).toMatchObject({ Action: ["s3:ListBucket"], Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*"] } } });
       expect(bySid.WriteEachAuditKeyOnce).toMatchObject({ Effect: "Deny", Action: ["s3:PutObject"], Condition: { Null: { "s3:if-none-match": "true" } } });
       expect(bySid.EncryptAndReadAuditRecords).toMatchObject({ Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringContaining(":key/1234abcd") });
       expect(bySid.NeverTamperWithAuditRecords).toMatchObject({ Effect: "Deny", Action: expect.arrayContaining(["s3:DeleteObject*", "s3:PutObjectRetention", "s3:BypassGovernanceRetention", "s3:PutBucket*"]) });
@@ -125,6 +129,7 @@ describe("Reaper", () => {
           "EPHEMERA_CLUSTERS",
           "EPHEMERA_DEADLINE_MARGIN_SECONDS",
           "EPHEMERA_DRY_RUN",
+          "EPHEMERA_LEASE_SECONDS",
           "EPHEMERA_MAX_ENVS_PER_RUN",
           "EPHEMERA_MAX_TTL",
           "EPHEMERA_NOTIFICATION_TOPIC_ARN",
@@ -142,9 +147,16 @@ describe("Reaper", () => {
         EPHEMERA_MAX_ENVS_PER_RUN: "10",
         EPHEMERA_DRY_RUN: "false",
         EPHEMERA_DEADLINE_MARGIN_SECONDS: "60",
+        EPHEMERA_LEASE_SECONDS: "300",
       });
       const names = Object.keys(variables(synthReaper()));
       for (const unset of ["EPHEMERA_CLUSTERS", "EPHEMERA_NOTIFICATION_TOPIC_ARN", "EPHEMERA_MAX_TTL"]) expect(names).not.toContain(unset);
+    });
+
+    it("leases an environment for one sweep interval: the rate's, or a minute for a cron schedule", () => {
+      expect(variables(synthReaper({ sweepSchedule: "rate(10 minutes)" })).EPHEMERA_LEASE_SECONDS).toBe("600");
+      expect(variables(synthReaper({ sweepSchedule: "rate(1 hour)" })).EPHEMERA_LEASE_SECONDS).toBe("3600");
+      expect(variables(synthReaper({ sweepSchedule: "cron(0/10 * * * ? *)" })).EPHEMERA_LEASE_SECONDS).toBe("60");
     });
 
     it("allows the account it is deployed into unless told otherwise", () => {

@@ -47,6 +47,7 @@ const GROUP = arn("scheduler", "schedule-group/ephemera-pr-1");
 const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry-pr-1");
 const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
 const RECORD = `${AUDIT_ARN}/audit/2026/01/15/run-20260115T101500Z-ab12/000003.json`;
+const LEASE = `${AUDIT_ARN}/leases/pr-1/000004.json`;
 const ROLE_OF_ENV = `arn:aws:iam::${ACCOUNT}:role/ephemera/pr-1-nodes-node`;
 const PROFILE_OF_ENV = `arn:aws:iam::${ACCOUNT}:instance-profile/ephemera/pr-1-nodes`;
 const LAUNCH_TEMPLATE = arn("ec2", "launch-template/lt-0abc1234def567890");
@@ -170,6 +171,9 @@ const ALLOWED: Case[] = [
   { name: "reads audit records back (closing runs that stopped, linking runs)", action: "s3:GetObject", resource: RECORD, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
   { name: "decrypts audit records with the bucket's key", action: "kms:Decrypt", resource: KMS_KEY, expect: "Allowed" },
   { name: "lists audit records under audit/", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "audit/2026/01/15/" }, expect: "Allowed" },
+  { name: "lists an environment's leases", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "leases/pr-1/" }, expect: "Allowed" },
+  { name: "reads an environment's lease", action: "s3:GetObject", resource: LEASE, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
+  { name: "takes a lease where no entry is yet", action: "s3:PutObject", resource: LEASE, context: { ...inThisAccount, ...writeOnce }, withBucketPolicy: true, expect: "Allowed" },
   { name: "publishes to the notification topic", action: "sns:Publish", resource: NOTIFICATIONS, expect: "Allowed" },
   { name: "publishes to an owner's topic in the allowed pattern", action: "sns:Publish", resource: arn("sns", "team-web"), expect: "Allowed" },
   { name: "sends an event that kept failing to its dead-letter queue", action: "sqs:SendMessage", resource: DLQ, expect: "Allowed" },
@@ -269,6 +273,8 @@ const DENIED: Case[] = [
     withBucketPolicy: true,
     expect: "ExplicitlyDenied",
   },
+  { name: "never overwrites a lease entry", action: "s3:PutObject", resource: LEASE, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
+  { name: "never deletes a lease entry", action: "s3:DeleteObject", resource: LEASE, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "cannot list the audit bucket outside audit/", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "" }, expect: "ImplicitlyDenied" },
   { name: "cannot read the audit bucket outside audit/", action: "s3:GetObject", resource: `${AUDIT_ARN}/index.html`, context: inThisAccount, expect: "ImplicitlyDenied" },
   { name: "cannot write outside audit/", action: "s3:PutObject", resource: `${AUDIT_ARN}/index.html`, context: { ...inThisAccount, ...writeOnce }, expect: "ImplicitlyDenied" },

@@ -1,5 +1,6 @@
 import { act, type ActOptions, type ActResult } from "../../../../reaper/action/act";
 import { AuditLog } from "../../../../reaper/audit/audit-log";
+import { EnvLeases } from "../../../../reaper/action/env-lease";
 import { verifyAuditRunIn } from "../../../../reaper/audit/verify-audit";
 import { decide } from "../../../../reaper/decision/decide";
 import type { Plan } from "../../../../reaper/decision/plan";
@@ -178,6 +179,32 @@ describe("act", () => {
     expect(result.actions.every((a) => a.outcome === "deferred")).toBe(true);
     expect(result.environments[0]).toMatchObject({ status: "deferred", deferredStep: "mark" });
     expect(store.records().map((r) => r.type)).toEqual(["run-start", "run-summary"]);
+  });
+
+  test("three runs acting at once on the same stale plan warn each owner once, and never race one environment", async () => {
+    const envs = ["pr-1", "pr-2", "pr-3", "pr-4", "pr-5", "pr-6"];
+    const plan = decide({ inventory: inventory(envs.flatMap((e) => environment(e, { expiresInHours: 0.5 }))), now: NOW, config: CONFIG });
+    expect(plan.environments.map((e) => e.intent)).toEqual(envs.map(() => "warn"));
+    const { world, store, notifier, options } = setup(plan);
+    world.delayMs = 5;
+    const runs = ["20260501T120000Z-0000000a", "20260501T120000Z-0000000b", "20260501T120000Z-0000000c"].map((runId) =>
+      act({
+        ...options(),
+        audit: new AuditLog(store, runId, { startedAt: NOW, clock: () => NOW }),
+        leases: new EnvLeases(store, { runId, leaseMs: 300_000, lookedAt: new Date(NOW.getTime() - 1_000), clock: () => NOW }),
+      }),
+    );
+    const results = await Promise.all(runs);
+    expect(notifier.sent).toHaveLength(envs.length);
+    expect(envs.every((env) => notifier.sent.filter((n) => n.subject.includes(env)).length === 1)).toBe(true);
+    for (const env of envs) {
+      const statuses = results.map((r) => r.environments.find((e) => e.env === env)!.status).sort();
+      expect(statuses).toEqual(["deferred", "deferred", "done"]);
+    }
+    expect(world.maxOpsPerEnvInFlight).toBe(1);
+    const deferred = results.flatMap((r) => r.actions).filter((a) => a.outcome === "deferred");
+    expect(deferred.length).toBeGreaterThan(0);
+    expect(deferred.every((a) => a.code === "LeaseHeld" || a.code === "ActedOnSince")).toBe(true);
   });
 
   test("the audit bucket is refused even when a hand-made plan names it", async () => {
