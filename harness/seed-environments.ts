@@ -2,7 +2,8 @@ import { BudgetsClient, CreateBudgetCommand } from "@aws-sdk/client-budgets";
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from "@aws-sdk/client-eks";
 import { CreateDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
-import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { budgetName, expireEvent, expiryScheduleGroupName, expiryScheduleName, TAG } from "../reaper/model";
@@ -25,13 +26,19 @@ export interface SeedOptions {
   readonly nodegroup?: readonly string[];
   /** Where the one-shot `ephemera-expiry-<env>` schedule lives: the environment's own group, or a named one. */
   readonly expirySchedule?: "own-group" | string;
+  /** Objects put in the `<env>-artifacts` bucket. @default 0 */
+  readonly objects?: number;
+  /** A Secrets Manager secret `<env>/db-password`. @default false */
+  readonly secret?: boolean;
+  /** The `ephemera:managed-by` value: anything but "ephemera" makes a look-alike the reaper must leave alone. @default "ephemera" */
+  readonly managedBy?: string;
 }
 
 /** The tags tagEnvironment writes, for an environment that expires `expiresInHours` from `now`. */
 export function envTags(env: string, now: Date, options: SeedOptions): Record<string, string> {
   const createdAt = new Date(now.getTime() + (options.expiresInHours - 8) * HOUR);
   return {
-    [TAG.managedBy]: "ephemera",
+    [TAG.managedBy]: options.managedBy ?? "ephemera",
     [TAG.env]: env,
     [TAG.owner]: "team@example.com",
     [TAG.ttl]: "8h",
@@ -55,6 +62,7 @@ export function emulatorClients(e: Emulator) {
     budgets: new BudgetsClient(config),
     scheduler: new SchedulerClient(config),
     sns: new SNSClient(config),
+    secrets: new SecretsManagerClient(config),
   };
   return { ...clients, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
 }
@@ -104,6 +112,12 @@ export async function seedEnvironment(e: Emulator, env: string, now: Date, optio
   const tags = envTags(env, now, options);
   await c.s3.send(new CreateBucketCommand({ Bucket: `${env}-artifacts` }));
   await c.s3.send(new PutBucketTaggingCommand({ Bucket: `${env}-artifacts`, Tagging: { TagSet: tagList(tags) } }));
+  for (let i = 0; i < (options.objects ?? 0); i++) {
+    await c.s3.send(new PutObjectCommand({ Bucket: `${env}-artifacts`, Key: `build/${i}.txt`, Body: `artifact ${i} of ${env}` }));
+  }
+  if (options.secret) {
+    await c.secrets.send(new CreateSecretCommand({ Name: `${env}/db-password`, SecretString: "not-a-secret", Tags: tagList(tags) }));
+  }
   const [limit, actual] = options.budget ?? [25, 3];
   await c.budgets.send(
     new CreateBudgetCommand({

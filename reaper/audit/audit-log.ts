@@ -54,7 +54,15 @@ export class AuditLog {
       prevHash: this.prevHash,
     });
     // Exclusive: a seq already taken means a later run closed this run's chain; the chain stops here.
-    await this.store.put(auditKey(this.runId, this.options.startedAt, record.seq), JSON.stringify(record), { exclusive: true });
+    const key = auditKey(this.runId, this.options.startedAt, record.seq);
+    const body = JSON.stringify(record);
+    try {
+      await this.store.put(key, body, { exclusive: true });
+    } catch (err) {
+      // A write that failed after it was sent may have landed: then it stands, and the chain goes on from it.
+      const stored = await this.store.get(key).catch(() => undefined);
+      if (stored !== body) throw err;
+    }
     this.seq += 1;
     this.prevHash = record.hash;
     await writeMarkers(this.store, this.options.startedAt, record);

@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { AuditLockMode } from "../runtime/reaper-config";
 import { allPages } from "../support/all-pages";
+import { errorCode } from "../support/outcomes";
 import type { AuditStore } from "./audit-store";
 
 const DAY = 86_400_000;
@@ -29,6 +30,22 @@ export class S3AuditStore implements AuditStore {
   ) {}
 
   async put(key: string, body: string, options: { exclusive?: boolean } = {}): Promise<{ requestId?: string; versionId?: string }> {
+    try {
+      return await this.send(key, body, options);
+    } catch (err) {
+      const code = errorCode(err);
+      if (!options.exclusive || (code !== "PreconditionFailed" && code !== "ConditionalRequestConflict")) throw err;
+      // The key is taken. By this very write when an earlier attempt's answer was lost and
+      // the SDK retried it: then the object holds exactly this body, and the write stands.
+      const stored = await this.get(key).catch(() => undefined);
+      if (stored === body) return {};
+      // A concurrent write conflicted and neither landed: try once more.
+      if (stored === undefined && code === "ConditionalRequestConflict") return this.send(key, body, options);
+      throw err;
+    }
+  }
+
+  private async send(key: string, body: string, options: { exclusive?: boolean }): Promise<{ requestId?: string; versionId?: string }> {
     const now = (this.options.clock ?? (() => new Date()))();
     const retention = this.options.perObjectRetention
       ? {

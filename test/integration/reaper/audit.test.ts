@@ -16,6 +16,7 @@ import { S3AuditStore } from "../../../reaper/audit/s3-audit-store";
 import { verifyAudit, verifyAuditRun } from "../../../reaper/audit/verify-audit";
 import { decide } from "../../../reaper/decision/decide";
 import { useEmulator } from "../../../harness/emulator";
+import { startFaultProxy } from "../../../harness/fault-proxy";
 import { CONFIG, environment, inventory } from "../../support/reaper-fixtures";
 import { FakeWorld, RecordingNotifier } from "../../support/reaper-fakes";
 
@@ -89,6 +90,28 @@ describe("audit records in an Object Lock bucket", () => {
     await lockedBucket(client);
     const { runId, records } = await writeRun(client, LOCKED);
     expect(await verifyAuditRun(client, LOCKED, runId)).toEqual({ runId, ok: true, status: "complete", records, finalHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  test("a write whose answer was lost, retried by the SDK, stands: the key holds exactly that record", async () => {
+    const client = s3();
+    await lockedBucket(client);
+    const proxy = await startFaultProxy({ target: emulator().endpoint });
+    try {
+      const viaProxy = new S3Client({ ...emulator().clientConfig(), endpoint: proxy.url });
+      const store = new S3AuditStore(viaProxy, LOCKED, { retentionDays: 30, lockMode: "GOVERNANCE", perObjectRetention: true });
+      proxy.inject("lost-answer");
+      await store.put("audit/2026/05/01/run-x/000000.json", '{"a":1}', { exclusive: true });
+      expect(proxy.requests.map((r) => [r.action, r.fault])).toEqual([
+        ["PutObject", "lost-answer"],
+        ["PutObject", undefined],
+        ["GetObject", undefined],
+      ]);
+      expect(await body(client, LOCKED, "audit/2026/05/01/run-x/000000.json")).toBe('{"a":1}');
+      // Another body under the same key is still refused.
+      await expect(store.put("audit/2026/05/01/run-x/000000.json", '{"a":2}', { exclusive: true })).rejects.toMatchObject({ name: "PreconditionFailed" });
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test("each key is written once: a second put to a record's key is refused and the record stays as it was", async () => {

@@ -124,14 +124,20 @@ describe("opening a run against the audit trail", () => {
   });
 });
 
+/** EARLIER, finished; then NEW, whose run-start names EARLIER as the run before it. */
+async function twoLinkedRuns(): Promise<MemoryAuditStore> {
+  const store = new MemoryAuditStore();
+  await finishedRun(store);
+  const opening = await open(store);
+  const log = logOf(store, NEW);
+  await log.append({ type: "run-start", details: { previous: opening.previous ?? null } });
+  await log.append({ type: "run-summary" });
+  return store;
+}
+
 describe("verifying the links between runs", () => {
   test("a run named as the one before another, but removed whole, is missing", async () => {
-    const store = new MemoryAuditStore();
-    await finishedRun(store);
-    const opening = await open(store);
-    const log = logOf(store, NEW);
-    await log.append({ type: "run-start", details: { previous: opening.previous ?? null } });
-    await log.append({ type: "run-summary" });
+    const store = await twoLinkedRuns();
     for (const key of [...store.objects.keys()].filter((k) => k.includes(EARLIER))) store.objects.delete(key);
 
     const results = await verifyAuditIn(store, "audit/", { now: NOW });
@@ -142,12 +148,7 @@ describe("verifying the links between runs", () => {
   });
 
   test("a finished run whose final record was replaced by a valid-looking one breaks the link", async () => {
-    const store = new MemoryAuditStore();
-    await finishedRun(store);
-    const opening = await open(store);
-    const log = logOf(store, NEW);
-    await log.append({ type: "run-start", details: { previous: opening.previous ?? null } });
-    await log.append({ type: "run-summary" });
+    const store = await twoLinkedRuns();
     // Rewrite EARLIER's summary with a recomputed, self-consistent hash.
     const rewritten = new MemoryAuditStore();
     const at = runIdStart(EARLIER)!;
