@@ -10,6 +10,9 @@ const tier = (name, extra = {}) => ({
 });
 
 module.exports = {
+  // At least two files at once, even on 2 cores: most of the time a file waits on moto,
+  // on terraform or on the SDK's backoff (the fault tests), not on the CPU.
+  maxWorkers: Math.max(2, require("node:os").availableParallelism() - 1),
   projects: [
     tier("unit"),
     tier("integration"),

@@ -40,10 +40,15 @@ export interface FaultProxy {
   setRates(rates: FaultRates): void;
   /** Gives the next `times` requests this fault, before any drawn by the rates. */
   inject(fault: FaultKind, times?: number): void;
+  /** A fault for every request the rule picks (an outage of one thing), before any other; `undefined` ends it. */
+  failWhen(rule: FaultRule | undefined): void;
   /** `service:Action` → requests, from `since` (an index into `requests`). */
   countByAction(since?: number): Map<string, number>;
   stop(): Promise<void>;
 }
+
+/** Picks the requests of an outage: `(r) => r.service === "s3" && r.path.startsWith("/audit-bucket/") ? "unavailable" : undefined`. */
+export type FaultRule = (request: { readonly service: string; readonly action: string; readonly path: string }) => FaultKind | undefined;
 
 /** Splits every share of a total: `faultRates(0.2)` is 20 % of requests, spread over the five kinds. */
 export function faultRates(total: number): FaultRates {
@@ -56,6 +61,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let rates: FaultRates = options.rates ?? {};
   const requests: ProxiedRequest[] = [];
   const queued: FaultKind[] = [];
+  let rule: FaultRule | undefined;
   const agent = new http.Agent({ keepAlive: true });
 
   const server = http.createServer((req, res) => {
@@ -66,7 +72,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const service = serviceOf(req);
       const action = actionOf(service, req, body);
       const drawn = draw(random(), rates);
-      const fault = queued.shift() ?? drawn;
+      const ruled = rule?.({ service, action, path: new URL(req.url ?? "/", "http://proxy").pathname });
+      const fault = ruled ?? queued.shift() ?? drawn;
       requests.push({ service, action, ...(fault === undefined ? {} : { fault, body: body.toString("utf8").slice(0, 2_000) }) });
       if (fault === "reset") {
         req.socket.destroy();
@@ -112,6 +119,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
     inject: (fault, times = 1) => {
       for (let i = 0; i < times; i++) queued.push(fault);
+    },
+    failWhen: (next) => {
+      rule = next;
     },
     countByAction: (since = 0) => {
       const counts = new Map<string, number>();

@@ -1,7 +1,7 @@
 import { BudgetsClient, CreateBudgetCommand } from "@aws-sdk/client-budgets";
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from "@aws-sdk/client-eks";
-import { CreateDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
+import { CreateDBInstanceCommand, type CreateDBInstanceCommandInput, RDSClient } from "@aws-sdk/client-rds";
 import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
@@ -46,6 +46,19 @@ export function envTags(env: string, now: Date, options: SeedOptions): Record<st
     [TAG.budgetUsd]: String(options.budget?.[0] ?? 25),
     ...(options.state === undefined ? {} : { [TAG.state]: options.state }),
     ...(options.protect ? { [TAG.protect]: "true" } : {}),
+  };
+}
+
+/** The small database `<env>-db` an environment is seeded with. */
+export function seedDatabase(env: string, tags: Record<string, string>): CreateDBInstanceCommandInput {
+  return {
+    DBInstanceIdentifier: `${env}-db`,
+    Engine: "postgres",
+    DBInstanceClass: "db.t3.micro",
+    AllocatedStorage: 20,
+    MasterUsername: "app",
+    MasterUserPassword: "not-a-secret-1",
+    Tags: tagList(tags),
   };
 }
 
@@ -133,17 +146,7 @@ export async function seedEnvironment(e: Emulator, env: string, now: Date, optio
     }),
   );
   if (options.database ?? true) {
-    await c.rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: `${env}-db`,
-        Engine: "postgres",
-        DBInstanceClass: "db.t3.micro",
-        AllocatedStorage: 20,
-        MasterUsername: "app",
-        MasterUserPassword: "not-a-secret-1",
-        Tags: tagList(tags),
-      }),
-    );
+    await c.rds.send(new CreateDBInstanceCommand(seedDatabase(env, tags)));
   }
   if (options.nodegroup !== undefined) {
     await c.eks.send(

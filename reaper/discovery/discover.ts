@@ -12,7 +12,8 @@ export interface DiscoverOptions {
 }
 
 /**
- * The reaper's first stage: every adapter's listing, concatenated. A listing that
+ * The reaper's first stage: every adapter's listing, concatenated, in one discovery pass
+ * (a read two kinds need is made once: {@link KindContext.oncePerDiscovery}). A listing that
  * throws becomes a ListingFailure for its kind; whatever an adapter returns, nothing
  * without `ephemera:managed-by=ephemera`, and never the audit bucket, gets through.
  */
@@ -21,13 +22,15 @@ export async function discover(
   adapters: readonly KindAdapter<KindContext>[] = ALL_KIND_ADAPTERS,
   options: DiscoverOptions = {},
 ): Promise<Inventory> {
-  const listed = await mapWithLimit(adapters, options.concurrency ?? 4, async (adapter): Promise<Inventory> => {
-    try {
-      return await adapter.list(ctx);
-    } catch (err) {
-      return { resources: [], failures: [listingFailure(adapter.kind, "list", err)] };
-    }
-  });
+  const listed = await ctx.discoveryPassOf(() =>
+    mapWithLimit(adapters, options.concurrency ?? 4, async (adapter): Promise<Inventory> => {
+      try {
+        return await adapter.list(ctx);
+      } catch (err) {
+        return { resources: [], failures: [listingFailure(adapter.kind, "list", err)] };
+      }
+    }),
+  );
   const resources: DiscoveredResource[] = [];
   const failures: ListingFailure[] = [];
   for (const inventory of listed) {

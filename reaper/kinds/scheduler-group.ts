@@ -59,28 +59,34 @@ export interface ManagedScheduleGroup {
 }
 
 /**
- * Every schedule group tagged managed-by=ephemera (not being deleted), with its tags.
- * A failed listing, or a group whose tags could not be read, is a listing failure of `kind`.
+ * Every schedule group tagged managed-by=ephemera (not being deleted), with its tags,
+ * read once per discovery pass for both scheduler kinds. A failed listing, or a group
+ * whose tags could not be read, is a listing failure of `kind`.
  */
 export async function managedScheduleGroups(ctx: KindContext, kind: KindName): Promise<{ groups: ManagedScheduleGroup[]; failures: ListingFailure[] }> {
+  const { groups, unread } = await ctx.oncePerDiscovery("scheduler:managed-groups", () => readManagedScheduleGroups(ctx));
+  return { groups, failures: unread.map(({ scope, err }) => listingFailure(kind, scope, err)) };
+}
+
+async function readManagedScheduleGroups(ctx: KindContext): Promise<{ groups: ManagedScheduleGroup[]; unread: { scope: string; err: unknown }[] }> {
   let all: ScheduleGroupSummary[];
   try {
     all = await allPages(paginateListScheduleGroups({ client: ctx.scheduler, pageSize: 100 }, {}), (page) => page.ScheduleGroups);
   } catch (err) {
-    return { groups: [], failures: [listingFailure(kind, `region ${ctx.region} schedule groups`, err)] };
+    return { groups: [], unread: [{ scope: `region ${ctx.region} schedule groups`, err }] };
   }
-  const failures: ListingFailure[] = [];
+  const unread: { scope: string; err: unknown }[] = [];
   const candidates = all.filter((g): g is ManagedScheduleGroup["group"] => g.Arn !== undefined && g.Name !== undefined && g.State !== "DELETING");
   const tagged = await mapWithLimit(candidates, ctx.listConcurrency, async (group) => {
     try {
       const tags = tagsFromList((await ctx.scheduler.send(new ListTagsForResourceCommand({ ResourceArn: group.Arn }))).Tags);
       return isManagedByEphemera(tags) ? { group, tags } : undefined;
     } catch (err) {
-      if (!hasCode(err, "ResourceNotFoundException")) failures.push(listingFailure(kind, `schedule group ${group.Name}`, err));
+      if (!hasCode(err, "ResourceNotFoundException")) unread.push({ scope: `schedule group ${group.Name}`, err });
       return undefined;
     }
   });
-  return { groups: tagged.filter((g): g is ManagedScheduleGroup => g !== undefined), failures };
+  return { groups: tagged.filter((g): g is ManagedScheduleGroup => g !== undefined), unread };
 }
 
 function toResource(ctx: KindContext, group: ManagedScheduleGroup["group"], tags: Tags): DiscoveredResource {

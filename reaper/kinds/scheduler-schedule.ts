@@ -1,8 +1,7 @@
 import { DeleteScheduleCommand, paginateListSchedules, type ScheduleSummary, TagResourceCommand } from "@aws-sdk/client-scheduler";
-import { TAG, type Tags } from "../model";
+import type { Tags } from "../model";
 import type { KindContext } from "../runtime/kind-context";
 import { allPages } from "../support/all-pages";
-import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList } from "../support/tag-list";
 import { managedScheduleGroups } from "./scheduler-group";
@@ -13,9 +12,10 @@ import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
  *
  * AWS tags schedule *groups* only ("You can only assign tags to schedule groups",
  * TagResource), so an environment's schedules live in a group tagged as the
- * environment, and each schedule is reported with its group's tags. Discovery:
- * ListScheduleGroups → ListTagsForResource per group → ListSchedules(GroupName) for
- * the managed ones. (moto would also tag a schedule itself; real AWS would not, so
+ * environment, and each schedule is reported with its group's tags. Discovery: the
+ * managed groups (ListScheduleGroups → ListTagsForResource per group, shared with the
+ * `scheduler-group` kind in one discovery pass), then one ListSchedules over every group,
+ * keeping the schedules of managed groups. (moto would also tag a schedule itself; real AWS would not, so
  * nothing here relies on it. The Tagging API in moto covers neither.)
  *
  * `tag` therefore writes to the group, and so to every schedule in it. Delete removes
@@ -26,16 +26,18 @@ export const schedulerScheduleAdapter: KindAdapter<KindContext> = {
 
   async list(ctx) {
     const { groups, failures } = await managedScheduleGroups(ctx, "scheduler-schedule");
-    const perGroup = await mapWithLimit(groups, ctx.listConcurrency, async ({ group, tags }) => {
-      try {
-        return (await listSchedules(ctx, group.Name)).map((s) => toResource(ctx, s, tags));
-      } catch (err) {
-        // The group's tags were read, so only its own environment can be hiding here.
-        failures.push(listingFailure("scheduler-schedule", `schedule group ${group.Name}`, err, tags[TAG.env]));
-        return [];
-      }
-    });
-    return { resources: perGroup.flat(), failures };
+    if (groups.length === 0) return { resources: [], failures };
+    const tagsOf = new Map(groups.map(({ group, tags }) => [group.Name, tags]));
+    try {
+      const schedules = await allPages(paginateListSchedules({ client: ctx.scheduler, pageSize: 100 }, {}), (page) => page.Schedules);
+      const resources = schedules.flatMap((s) => {
+        const tags = tagsOf.get(s.GroupName ?? "default");
+        return tags === undefined ? [] : [toResource(ctx, s, tags)];
+      });
+      return { resources, failures };
+    } catch (err) {
+      return { resources: [], failures: [...failures, listingFailure("scheduler-schedule", `region ${ctx.region} schedules`, err)] };
+    }
   },
 
   tag(ctx, resource, tags) {
@@ -80,10 +82,6 @@ function scheduleGroupArn(scheduleArn: string | undefined, group: string): strin
     throw err;
   }
   return `${match[1]}schedule-group/${group}`;
-}
-
-function listSchedules(ctx: KindContext, group: string): Promise<ScheduleSummary[]> {
-  return allPages(paginateListSchedules({ client: ctx.scheduler, pageSize: 100 }, { GroupName: group }), (page) => page.Schedules);
 }
 
 function toResource(ctx: KindContext, schedule: ScheduleSummary, groupTags: Tags): DiscoveredResource {

@@ -11,7 +11,8 @@ import { createEksToken, type SigningCredentials } from "../kube/eks-token";
 import { KubeClient } from "../kube/kube-client";
 import { IAM_PATH } from "../model";
 import { stsCallerAccount } from "./account-guard";
-import { sdkRetryOptions } from "./reaper-config";
+import { DEFAULT_REAPER_CONFIG } from "./reaper-config";
+import { sdkRetryOptions } from "./retry-strategy";
 
 /** Where and as whom the AWS clients connect; every field falls back to the environment. */
 export interface AwsConnection {
@@ -40,13 +41,16 @@ export interface KindContextOptions {
    * @default - the endpoint and CA from EKS DescribeCluster, with an EKS bearer token
    */
   readonly kubeClientFactory?: (clusterName: string, ctx: KindContext) => Promise<KubeClient> | KubeClient;
-  /** Attempts per AWS call, with adaptive (client-side rate-limited) retries. @default 5 */
+  /** Attempts per AWS call, with adaptive (client-side rate-limited) retries. @default DEFAULT_REAPER_CONFIG.awsMaxAttempts (8) */
   readonly maxAttempts?: number;
   /** Calls in flight per listing when it fans out (tags per bucket, node groups per cluster). @default 5 */
   readonly listConcurrency?: number;
   /** The IAM path under which environments' roles live; only it is listed. @default IAM_PATH (`/ephemera/`) */
   readonly iamPath?: string;
 }
+
+/** What every SDK client of a context is built from. */
+type ClientConfig = KindContext["base"] & ReturnType<typeof sdkRetryOptions>;
 
 /** How long one EKS token is reused; EKS accepts it for 15 minutes. */
 const TOKEN_REUSE_MS = 5 * 60_000;
@@ -67,11 +71,11 @@ export class KindContext {
     endpoint?: string;
     credentials?: SigningCredentials | (() => Promise<SigningCredentials>);
     profile?: string;
-    retryMode: "adaptive";
-    maxAttempts: number;
   };
+  private readonly maxAttempts: number;
   private readonly forcePathStyle: boolean;
   private readonly clients = new Map<unknown, { destroy(): void }>();
+  private discoveryPass?: Map<string, Promise<unknown>>;
   private readonly kubeClients = new Map<string, Promise<KubeClient>>();
   private accountIdPromise?: Promise<string>;
 
@@ -93,8 +97,8 @@ export class KindContext {
       ...(endpoint === undefined ? {} : { endpoint }),
       ...(options.aws?.credentials === undefined ? {} : { credentials: options.aws.credentials }),
       ...(options.aws?.profile === undefined ? {} : { profile: options.aws.profile }),
-      ...sdkRetryOptions({ awsMaxAttempts: options.maxAttempts ?? 5 }),
     };
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_REAPER_CONFIG.awsMaxAttempts;
     if (options.accountId !== undefined) this.accountIdPromise = Promise.resolve(options.accountId);
   }
 
@@ -103,36 +107,36 @@ export class KindContext {
    * (region, endpoint, credentials, adaptive retries): `ctx.client(IAMClient)`. A new
    * kind's adapter uses this; nothing here changes for it.
    */
-  client<C extends { destroy(): void }>(Client: new (config: KindContext["base"]) => C): C {
-    return this.cached(Client, () => new Client(this.base));
+  client<C extends { destroy(): void }>(Client: new (config: ClientConfig) => C): C {
+    return this.cached(Client, () => new Client(this.clientConfig()));
   }
 
   get eks(): EKSClient {
-    return this.cached("eks", () => new EKSClient(this.base));
+    return this.cached("eks", () => new EKSClient(this.clientConfig()));
   }
   get rds(): RDSClient {
-    return this.cached("rds", () => new RDSClient(this.base));
+    return this.cached("rds", () => new RDSClient(this.clientConfig()));
   }
   get ec2(): EC2Client {
-    return this.cached("ec2", () => new EC2Client(this.base));
+    return this.cached("ec2", () => new EC2Client(this.clientConfig()));
   }
   get s3(): S3Client {
-    return this.cached("s3", () => new S3Client({ ...this.base, forcePathStyle: this.forcePathStyle }));
+    return this.cached("s3", () => new S3Client({ ...this.clientConfig(), forcePathStyle: this.forcePathStyle }));
   }
   get budgets(): BudgetsClient {
-    return this.cached("budgets", () => new BudgetsClient(this.base));
+    return this.cached("budgets", () => new BudgetsClient(this.clientConfig()));
   }
   get scheduler(): SchedulerClient {
-    return this.cached("scheduler", () => new SchedulerClient(this.base));
+    return this.cached("scheduler", () => new SchedulerClient(this.clientConfig()));
   }
   get secretsManager(): SecretsManagerClient {
-    return this.cached("secretsManager", () => new SecretsManagerClient(this.base));
+    return this.cached("secretsManager", () => new SecretsManagerClient(this.clientConfig()));
   }
   get tagging(): ResourceGroupsTaggingAPIClient {
-    return this.cached("tagging", () => new ResourceGroupsTaggingAPIClient(this.base));
+    return this.cached("tagging", () => new ResourceGroupsTaggingAPIClient(this.clientConfig()));
   }
   get sts(): STSClient {
-    return this.cached("sts", () => new STSClient(this.base));
+    return this.cached("sts", () => new STSClient(this.clientConfig()));
   }
 
   /**
@@ -148,6 +152,33 @@ export class KindContext {
       });
     }
     return this.accountIdPromise;
+  }
+
+  /**
+   * Runs `list` with one discovery pass open: within it, {@link oncePerDiscovery} reads
+   * are made once and shared by every adapter (two kinds from one listing). Outside a
+   * pass nothing is shared, so no adapter ever sees an earlier pass's answer.
+   */
+  async discoveryPassOf<T>(list: () => Promise<T>): Promise<T> {
+    const pass = new Map<string, Promise<unknown>>();
+    this.discoveryPass = pass;
+    try {
+      return await list();
+    } finally {
+      if (this.discoveryPass === pass) this.discoveryPass = undefined;
+    }
+  }
+
+  /** `read()` once per discovery pass under `key` (each call outside a pass reads afresh). */
+  oncePerDiscovery<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const pass = this.discoveryPass;
+    if (pass === undefined) return read();
+    let shared = pass.get(key) as Promise<T> | undefined;
+    if (shared === undefined) {
+      shared = read();
+      pass.set(key, shared);
+    }
+    return shared;
   }
 
   /** The account the caller's credentials belong to, as STS just said: later lookups need no call of their own. */
@@ -201,6 +232,11 @@ export class KindContext {
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /** The base config with a retry strategy of the client's own (its rate limiter is per client, as in the SDK). */
+  private clientConfig(): ClientConfig {
+    return { ...this.base, ...sdkRetryOptions(this.maxAttempts) };
   }
 
   private signingCredentials(): SigningCredentials | (() => Promise<SigningCredentials>) {

@@ -60,7 +60,11 @@ export interface ReaperConfig {
   readonly notificationTopicArn?: string;
   /** Longest ttl the reaper accepts; a longer one makes the expiry unknown. @default 14 days */
   readonly maxTtlMs: number;
-  /** Attempts per AWS call, with the SDK's adaptive (client-side rate limiting) retry mode. @default 5 */
+  /**
+   * Attempts per AWS call, with the SDK's adaptive retry mode (backoff, and client-side rate
+   * limiting under throttling); each call may use all of them (reaper/runtime/retry-strategy.ts).
+   * @default 8
+   */
   readonly awsMaxAttempts: number;
 }
 
@@ -79,7 +83,7 @@ export const DEFAULT_REAPER_CONFIG = {
   deadlineMarginMs: SETTING_DEFAULTS.deadlineMarginSeconds * 1000,
   leaseMs: SETTING_DEFAULTS.leaseSeconds * 1000,
   maxTtlMs: parseDuration(SETTING_DEFAULTS.maxTtl),
-  awsMaxAttempts: 5,
+  awsMaxAttempts: 8,
 } as const;
 
 /** Fills in defaults and rejects values that would make the reaper unsafe or useless. */
@@ -114,19 +118,6 @@ export function reaperConfig(input: ReaperConfigInput): ReaperConfig {
   if (problems.length > 0) throw new Error(`invalid reaper config: ${problems.join("; ")}`);
   return config;
 }
-
-/**
- * What every AWS client the reaper creates should be given (kind-context, audit, SNS, STS):
- * adaptive retry backs off on throttling across all calls of a client, so a large sweep
- * slows down instead of failing.
- */
-export function sdkRetryOptions(config: Pick<ReaperConfig, "awsMaxAttempts">): {
-  retryMode: "adaptive";
-  maxAttempts: number;
-} {
-  return { retryMode: "adaptive", maxAttempts: config.awsMaxAttempts };
-}
-
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -7,7 +7,8 @@ import { type AwsConnection, KindContext, type KindContextOptions } from "./kind
 import type { Inventory } from "../kinds/kind-adapter";
 import { type Notifier, snsNotifier } from "../action/notifier";
 import { onlyEnvironments } from "../discovery/only-environments";
-import { type ReaperConfig, sdkRetryOptions } from "./reaper-config";
+import type { ReaperConfig } from "./reaper-config";
+import { sdkRetryOptions } from "./retry-strategy";
 import { stsCallerAccount } from "./account-guard";
 
 export interface ReaperRuntimeOptions {
@@ -60,7 +61,7 @@ export class ReaperRuntime {
       ...(this.settings.aws.endpoint === undefined ? {} : { endpoint: this.settings.aws.endpoint }),
       ...(this.options.credentials === undefined ? {} : { credentials: this.options.credentials }),
       ...(this.settings.aws.profile === undefined ? {} : { profile: this.settings.aws.profile }),
-      ...sdkRetryOptions(this.settings.reaper),
+      ...sdkRetryOptions(this.settings.reaper.awsMaxAttempts),
     });
     return this.snsClient;
   }

@@ -59,6 +59,16 @@ describe("the fault-injecting proxy", () => {
     expect(await failure(direct.send(new HeadBucketCommand({ Bucket: "never-made" })))).toMatchObject({ status: 404 });
   });
 
+  test("an outage by rule fails just the requests it picks, before the drawn faults, until it is lifted", async () => {
+    const c = await through({});
+    await c.s3.send(new CreateBucketCommand({ Bucket: "kept-up" }));
+    proxy!.failWhen((r) => (r.service === "s3" && r.path.startsWith("/down") ? "unavailable" : undefined));
+    expect(await failure(c.s3.send(new CreateBucketCommand({ Bucket: "down-bucket" })))).toMatchObject({ code: "ServiceUnavailable", status: 503 });
+    expect(await failure(c.s3.send(new HeadBucketCommand({ Bucket: "kept-up" })))).toBeUndefined();
+    proxy!.failWhen(undefined);
+    expect(await failure(c.s3.send(new CreateBucketCommand({ Bucket: "down-bucket" })))).toBeUndefined();
+  });
+
   test("counts requests by service and action, and draws the same faults from the same seed", async () => {
     const run = async () => {
       const c = await through(faultRates(0.5), 42);

@@ -90,29 +90,41 @@ describe("scheduler-schedule adapter", () => {
     expect(await schedulerScheduleAdapter.delete(ctx(), resource, {})).toMatchObject({ ok: true, alreadyDone: true });
   });
 
-  it("a group whose schedules cannot be listed is a listing failure of that group's environment", async () => {
+  it("lists every group's schedules in one paginated ListSchedules, not one per group", async () => {
+    const envs = [uniqueEnv(), uniqueEnv(), uniqueEnv()];
+    for (const env of envs) {
+      await scheduleGroup(`ephemera-${env}`, managedTags(env));
+      await schedule(`ephemera-${env}`, "nightly-reset");
+    }
+    const inputs: unknown[] = [];
+    ctx().scheduler.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "ListSchedulesCommand") inputs.push(args.input);
+        return next(args);
+      },
+      { step: "initialize", name: "countListSchedules" },
+    );
+    const { resources, failures } = await schedulerScheduleAdapter.list(ctx());
+    ctx().scheduler.middlewareStack.remove("countListSchedules");
+    expect(failures).toEqual([]);
+    for (const env of envs) expect(ofEnv(resources, env).map((r) => r.id)).toEqual([`ephemera-${env}/nightly-reset`]);
+    expect(inputs).toEqual([expect.not.objectContaining({ GroupName: expect.anything() })]);
+  });
+
+  it("schedules that cannot be listed are a listing failure of the region, which blocks every environment", async () => {
     const env = uniqueEnv();
     await scheduleGroup(`ephemera-${env}`, managedTags(env));
     await schedule(`ephemera-${env}`, "nightly-reset");
     ctx().scheduler.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === "ListSchedulesCommand" && (args.input as { GroupName?: string }).GroupName === `ephemera-${env}`) {
-          throw Object.assign(new Error("Access denied"), { name: "AccessDeniedException", $metadata: {} });
-        }
+        if (context.commandName === "ListSchedulesCommand") throw Object.assign(new Error("Access denied"), { name: "AccessDeniedException", $metadata: {} });
         return next(args);
       },
-      { step: "initialize", name: "denyOneGroup" },
+      { step: "initialize", name: "denyListSchedules" },
     );
     const { resources, failures } = await schedulerScheduleAdapter.list(ctx());
-    expect(ofEnv(resources, env)).toEqual([]);
-    expect(failures).toEqual([
-      {
-        kind: "scheduler-schedule",
-        scope: `schedule group ephemera-${env}`,
-        code: "AccessDeniedException",
-        message: "Access denied",
-        env,
-      },
-    ]);
+    ctx().scheduler.middlewareStack.remove("denyListSchedules");
+    expect(resources).toEqual([]);
+    expect(failures).toEqual([{ kind: "scheduler-schedule", scope: "region us-east-1 schedules", code: "AccessDeniedException", message: "Access denied" }]);
   });
 });

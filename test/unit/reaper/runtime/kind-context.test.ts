@@ -1,5 +1,6 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { KindContext } from "../../../../reaper/runtime/kind-context";
+import { PerCallQuotaRetryStrategy } from "../../../../reaper/runtime/retry-strategy";
 
 describe("KindContext", () => {
   const saved = { ...process.env };
@@ -28,8 +29,11 @@ describe("KindContext", () => {
   it("creates each service's client once, when first used, with adaptive retries", async () => {
     const ctx = new KindContext({ aws: { region: "us-east-1" }, auditBucket: "audit", maxAttempts: 7 });
     expect(ctx.eks).toBe(ctx.eks);
+    expect(await ctx.eks.config.retryStrategy()).toBeInstanceOf(PerCallQuotaRetryStrategy);
     expect(await ctx.eks.config.retryStrategy()).toMatchObject({ mode: "adaptive" });
     expect(await ctx.eks.config.maxAttempts()).toBe(7);
+    // A strategy (and so a rate limiter) per client, as the SDK does.
+    expect(await ctx.rds.config.retryStrategy()).not.toBe(await ctx.eks.config.retryStrategy());
     await ctx.destroy();
   });
 
@@ -46,6 +50,21 @@ describe("KindContext", () => {
     expect(await lambda.config.region()).toBe("eu-west-1");
     expect(await lambda.config.maxAttempts()).toBe(3);
     expect(await lambda.config.retryStrategy()).toMatchObject({ mode: "adaptive" });
+    await ctx.destroy();
+  });
+
+  it("shares a read between adapters within one discovery pass, and never across passes", async () => {
+    const ctx = new KindContext({ aws: { region: "us-east-1" }, auditBucket: "audit" });
+    let reads = 0;
+    const read = () => Promise.resolve(++reads);
+    const inPass = await ctx.discoveryPassOf(async () => [await ctx.oncePerDiscovery("k", read), await ctx.oncePerDiscovery("k", read), await ctx.oncePerDiscovery("other", read)]);
+    expect(inPass).toEqual([1, 1, 2]);
+    expect(await ctx.oncePerDiscovery("k", read)).toBe(3);
+    expect(await ctx.oncePerDiscovery("k", read)).toBe(4);
+    expect(await ctx.discoveryPassOf(() => ctx.oncePerDiscovery("k", read))).toBe(5);
+    // A pass that fails ends too.
+    await expect(ctx.discoveryPassOf(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(await ctx.oncePerDiscovery("k", read)).toBe(6);
     await ctx.destroy();
   });
 

@@ -1,4 +1,4 @@
-import { DEFAULT_REAPER_CONFIG, reaperConfig, sdkRetryOptions } from "../../../../reaper/runtime/reaper-config";
+import { DEFAULT_REAPER_CONFIG, reaperConfig } from "../../../../reaper/runtime/reaper-config";
 
 describe("reaperConfig", () => {
   test("fills in safe defaults, including no allowed accounts", () => {
@@ -21,9 +21,5 @@ describe("reaperConfig", () => {
     expect(() =>
       reaperConfig({ auditBucket: " ", allowedAccounts: ["12345"], concurrency: 0, notificationTopicArn: "team@example.com" }),
     ).toThrow(/auditBucket is empty.*"12345" is not a 12-digit account id.*concurrency must be a whole number of at least 1.*not an SNS topic ARN/);
-  });
-
-  test("asks the SDK for adaptive retry", () => {
-    expect(sdkRetryOptions(reaperConfig({ auditBucket: "a" }))).toEqual({ retryMode: "adaptive", maxAttempts: 5 });
   });
 });
