@@ -1,7 +1,7 @@
 import { runSweep } from "../../../reaper/operations/run-sweep";
 import { useEmulator } from "../../../harness/emulator";
 import { type FaultProxy, faultRates, startFaultProxy } from "../../../harness/fault-proxy";
-import { convergesUnderFaults, deliveredWarnings, EXPIRED, reaperThrough, seedAccount, SOON } from "./fault-account";
+import { auditVerify, convergesUnderFaults, deliveredWarnings, EXPIRED, reaperThrough, seedAccount, SOON } from "./fault-account";
 
 /** The reaper through a proxy that fails a share of its AWS requests (fault-account.ts); 50 % is in sweep.heavy-faults.test.ts. */
 const emulator = useEmulator();
@@ -45,6 +45,12 @@ describe("sweeps under injected faults", () => {
         const actedBy = results.filter((r) => r.result?.actions.some((a) => a.env === env && a.outcome !== "deferred" && a.outcome !== "skipped"));
         expect(actedBy.length).toBeLessThanOrEqual(1);
       }
+      // Three runs that started together name the same run before them, and all verify.
+      const verify = await auditVerify(account, new Date(Date.now() + 30_000));
+      expect(verify.code).toBe(0);
+      const [, runs, verified] = /(\d+) run\(s\): (\d+) verified, 0 broken/.exec(verify.out) ?? [];
+      expect(Number(runs)).toBeGreaterThanOrEqual(3);
+      expect(verified).toBe(runs);
     },
     600_000,
   );
