@@ -41,6 +41,7 @@ import { type Notifier, snsNotifier } from "../../../reaper/action/notifier";
 import { reaperConfig } from "../../../reaper/runtime/reaper-config";
 import { renderPlan } from "../../../reaper/decision/render-plan";
 import { stsCallerAccount } from "../../../reaper/runtime/account-guard";
+import { seedDatabase } from "../../../harness/seed-environments";
 import { sweep, type SweepResult } from "../../../reaper/sweep";
 import { type Emulator, useEmulator } from "../../../harness/emulator";
 import { type KubeApiDouble, startKubeApiDouble } from "../../../harness/kube-api-double";
@@ -154,16 +155,7 @@ async function seed(e: Emulator): Promise<Seeded> {
       new CreateDBSubnetGroupCommand({ DBSubnetGroupName: `${env}-db`, DBSubnetGroupDescription: env, SubnetIds: subnets, Tags: tagList(tags) }),
     );
     await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: `${env}-db`,
-        Engine: "postgres",
-        DBInstanceClass: "db.t3.micro",
-        AllocatedStorage: 20,
-        MasterUsername: "app",
-        MasterUserPassword: "not-a-secret-1",
-        DBSubnetGroupName: `${env}-db`,
-        Tags: tagList(tags),
-      }),
+      new CreateDBInstanceCommand({ ...seedDatabase(env, tags), DBSubnetGroupName: `${env}-db` }),
     );
     await secrets.send(new CreateSecretCommand({ Name: `${env}/db`, SecretString: "x", Tags: tagList(tags) }));
     await s3.send(new CreateBucketCommand({ Bucket: `${env}-artifacts` }));
