@@ -220,6 +220,8 @@ async function main(): Promise<void> {
     EPHEMERA_ALLOWED_ACCOUNTS: emulator.accountId,
     EPHEMERA_CLUSTERS: infra.clusterName,
     EPHEMERA_NOTIFICATION_TOPIC_ARN: platform.outputs.notification_topic_arn!,
+    // The emulator has no Price List API: the spend meter prices from the table shipped with the package.
+    EPHEMERA_PRICE_LIST: "off",
   };
   const kubeClientFactory = (cluster: string, ctx: KindContext) => new KubeClient({ server: kube.url, token: ctx.eksTokenProvider(cluster) });
   const ephemera = cliIn(settings, kubeClientFactory);
@@ -228,7 +230,8 @@ async function main(): Promise<void> {
   await narrator.step("List the environments (ephemera ls)", async () => {
     say(
       "The CLI runs in-process with the emulator's endpoint and keys; it finds every resource by its ephemera:* tags. " +
-        "SPEND is what AWS Budgets reports, hours late on AWS; the emulator reports none.",
+        "BUDGETS SAY is what AWS Budgets reports, hours late on AWS (the emulator reports none); ESTIMATE and BURN/H are the " +
+        "reaper's own spend meter, from what runs and for how long (docs/spend.md).",
     );
     await ephemera(["ls"]);
   });

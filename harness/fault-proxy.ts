@@ -146,7 +146,7 @@ function draw(x: number, rates: FaultRates): FaultKind | undefined {
 }
 
 /** A small, fast, seedable generator (Mulberry32). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

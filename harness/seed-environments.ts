@@ -14,8 +14,10 @@ export const CLUSTER = "shared";
 export const REAPER_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:ephemera-reaper";
 
 export interface SeedOptions {
-  /** Hours from now to the expiry (created-at + 8h ttl); negative: expired. */
+  /** Hours from now to the expiry (created-at + ttl); negative: expired. */
   readonly expiresInHours: number;
+  /** The `ephemera:ttl`, in hours. @default 8 */
+  readonly ttlHours?: number;
   readonly state?: string;
   readonly protect?: boolean;
   /** [limit, actual spend] in USD. @default [25, 3] */
@@ -36,12 +38,13 @@ export interface SeedOptions {
 
 /** The tags tagEnvironment writes, for an environment that expires `expiresInHours` from `now`. */
 export function envTags(env: string, now: Date, options: SeedOptions): Record<string, string> {
-  const createdAt = new Date(now.getTime() + (options.expiresInHours - 8) * HOUR);
+  const ttlHours = options.ttlHours ?? 8;
+  const createdAt = new Date(now.getTime() + (options.expiresInHours - ttlHours) * HOUR);
   return {
     [TAG.managedBy]: options.managedBy ?? "ephemera",
     [TAG.env]: env,
     [TAG.owner]: "team@example.com",
-    [TAG.ttl]: "8h",
+    [TAG.ttl]: `${ttlHours}h`,
     [TAG.createdAt]: createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
     [TAG.budgetUsd]: String(options.budget?.[0] ?? 25),
     ...(options.state === undefined ? {} : { [TAG.state]: options.state }),
@@ -164,7 +167,7 @@ export async function seedEnvironment(e: Emulator, env: string, now: Date, optio
   const group = expiryScheduleGroupName(env);
   await c.scheduler.send(new CreateScheduleGroupCommand({ Name: group, Tags: tagList(tags) }));
   if (options.expirySchedule !== undefined) {
-    const expiresAt = new Date(new Date(tags[TAG.createdAt]!).getTime() + 8 * HOUR);
+    const expiresAt = new Date(new Date(tags[TAG.createdAt]!).getTime() + (options.ttlHours ?? 8) * HOUR);
     await c.scheduler.send(
       new CreateScheduleCommand({
         Name: expiryScheduleName(env),

@@ -12,6 +12,7 @@ import { describeError } from "./support/outcomes";
 import { openRun, type RunOpening } from "./audit/run-ledger";
 import { EnvLeases } from "./action/env-lease";
 import type { ConfirmedGone } from "./action/act";
+import type { SpendMeter, SpendReport } from "./spend/spend-meter";
 
 export interface SweepOptions<Ctx> {
   readonly config: ReaperConfig;
@@ -48,6 +49,10 @@ export interface SweepOptions<Ctx> {
   readonly reconcile?: boolean;
   /** The time left to this run (a Lambda invocation's); see ActOptions.timeLeftMs. @default - no deadline */
   readonly timeLeftMs?: () => number;
+  /** Estimates spend for decide, and keeps its readings on an acting run. @default - none: Budgets' figures alone */
+  readonly spendMeter?: Pick<SpendMeter, "estimate" | "record">;
+  /** The environments this sweep looks at, when not all (the meter keeps the others' readings as they were). @default - all */
+  readonly lookedAt?: readonly string[];
 }
 
 export interface SweepResult {
@@ -60,6 +65,10 @@ export interface SweepResult {
   readonly accountId?: string;
   readonly plan?: Plan;
   readonly result?: ActResult;
+  /** The spend meter's estimates, when it ran. */
+  readonly spend?: SpendReport;
+  /** Why the meter's readings were not kept this run. */
+  readonly spendError?: string;
   readonly timings: { readonly discoverMs: number; readonly decideMs: number; readonly actMs: number; readonly totalMs: number };
 }
 
@@ -97,14 +106,18 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
   timings.discoverMs = Date.now() - t1;
 
   const t2 = Date.now();
+  const decideAt = options.decideAt ?? clock();
+  const spend = await options.spendMeter?.estimate(inventory, decideAt, options.lookedAt);
   const plan = decide({
     inventory,
-    now: options.decideAt ?? clock(),
+    now: decideAt,
     config: options.config,
     ...(options.budgetAlerts === undefined ? {} : { budgetAlerts: options.budgetAlerts }),
+    ...(spend === undefined ? {} : { spend: spend.spend, spendNotes: spend.notes }),
   });
   timings.decideMs = Date.now() - t2;
   options.onPlan?.(plan);
+  const spendError = spend === undefined || dryRun ? undefined : await options.spendMeter!.record(spend, runId);
 
   const t3 = Date.now();
   const opening = dryRun ? undefined : await openRun(options.auditStore, { runId, now: startedAt, clock, unfinishedAfterMs: options.config.unfinishedRunAfterMs });
@@ -131,6 +144,8 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     accountId,
     plan,
     result,
+    ...(spend === undefined ? {} : { spend }),
+    ...(spendError === undefined ? {} : { spendError }),
     ...(result.error === undefined ? {} : { error: result.error }),
   });
 }

@@ -1,12 +1,13 @@
 /**
  * The tables in docs/ that are derived from code, so a default or an IAM action is
- * written in one place: the kind catalog, the CLI and Lambda settings, and the inputs
- * of an environment stack. `npm run docs` rewrites them between their
+ * written in one place: the kind catalog, the CLI and Lambda settings, the inputs
+ * of an environment stack, and what the spend meter's shipped price table covers. `npm run docs` rewrites them between their
  * `<!-- generated:<name> -->` markers; a unit test fails when a page is out of date.
  */
 import * as path from "node:path";
 import { KIND_CATALOG, KIND_NAMES, type KindRow } from "../reaper/kinds/catalog";
 import { SETTINGS, type SettingSpec } from "../reaper/model";
+import { SHIPPED_PRICES, shippedPriceKeys } from "../reaper/spend/shipped-prices";
 import { ENVIRONMENT_INPUTS } from "../stacks/environment-config";
 
 export const DOCS_DIR = path.join(__dirname, "..", "docs");
@@ -14,6 +15,7 @@ export const DOCS_DIR = path.join(__dirname, "..", "docs");
 /** Page (relative to docs/) → the generated sections it holds. */
 export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   "kinds.md": ["kinds", "kinds-iam"],
+  "spend.md": ["shipped-prices"],
   "cli.md": ["settings"],
   "deploying.md": ["environment-inputs"],
 };
@@ -22,10 +24,17 @@ export function generatedSection(name: string): string {
   switch (name) {
     case "kinds":
       return table(
-        ["kind", "what", "delete phase", "pause phase", "holds data"],
+        ["kind", "what", "delete phase", "pause phase", "holds data", "spend metered"],
         KIND_NAMES.map((kind) => {
           const row: KindRow = KIND_CATALOG[kind];
-          return [code(kind), row.what, code(row.deletePhase), row.pausePhase === undefined ? "(not paused)" : code(row.pausePhase), row.holdsData ? "yes: final snapshot on `snapshot-delete`" : "no"];
+          return [
+            code(kind),
+            row.what,
+            code(row.deletePhase),
+            row.pausePhase === undefined ? "(not paused)" : code(row.pausePhase),
+            row.holdsData ? "yes: final snapshot on `snapshot-delete`" : "no",
+            row.metered ? "yes" : "no",
+          ];
         }),
       );
     case "kinds-iam":
@@ -48,6 +57,18 @@ export function generatedSection(name: string): string {
         ["variable", "flag", "default", "meaning"],
         (Object.values(SETTINGS) as SettingSpec[]).map((s) => [code(s.env), s.negatable ? `${code(s.flag)} / ${code(`--no-${s.flag.slice(2)}`)}` : code(s.flag), s.defaultText, s.description]),
       );
+    case "shipped-prices": {
+      const keys = shippedPriceKeys().map((key) => key.split(" "));
+      const distinct = (kind: string, pick: (parts: string[]) => string) => [...new Set(keys.filter((k) => k[0] === kind).map(pick))].sort().map(code).join(", ");
+      return [
+        `- **Source**: ${SHIPPED_PRICES.source}`,
+        `- **As of**: ${SHIPPED_PRICES.asOf}`,
+        `- **Regions**: ${distinct("ec2", (k) => k[1]!)}`,
+        `- **EC2 instance types** (Linux, on-demand): ${distinct("ec2", (k) => k[2]!)}`,
+        `- **RDS classes** (${distinct("rds", (k) => k[2]!)}; single- and multi-AZ): ${distinct("rds", (k) => k[3]!)}`,
+        `- **RDS storage** (per GB-month): ${distinct("rds-storage", (k) => k[2]!)}`,
+      ].join("\n");
+    }
     case "environment-inputs":
       return table(
         ["input", "required", "meaning", "example"],

@@ -1,5 +1,5 @@
-import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName } from "../../reaper/kinds/catalog";
-import { AUDIT_PREFIX, expiryScheduleName, IAM_PATH, LEASE_PREFIX, MANAGED_BY_VALUE, TAG } from "../../reaper/model";
+import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName, SPEND_METER_ACTIONS } from "../../reaper/kinds/catalog";
+import { AUDIT_PREFIX, expiryScheduleName, IAM_PATH, LEASE_PREFIX, MANAGED_BY_VALUE, SPEND_PREFIX, TAG } from "../../reaper/model";
 
 /**
  * The reaper Lambda's IAM policy, as plain JSON built by pure functions, so tests can
@@ -16,10 +16,11 @@ import { AUDIT_PREFIX, expiryScheduleName, IAM_PATH, LEASE_PREFIX, MANAGED_BY_VA
  * - tag writes may only set the keys the reaper writes (`aws:TagKeys`);
  * - pause and delete actions on resources tagged `ephemera:protect` (anything but
  *   "false") are denied outright, mirroring the reaper's own rule;
- * - the audit bucket is write-once: `s3:PutObject` under `audit/` and `leases/` only
+ * - the spend meter reads public prices (`ec2:DescribeSpotPriceHistory`, `pricing:GetProducts`);
+ * - the audit bucket is write-once: `s3:PutObject` under `audit/`, `leases/` and `spend/` only
  *   where no object is yet (`If-None-Match: *`; any other put is denied), reads and
  *   listings there (a run closes the chains of runs that stopped, names the run before
- *   it, and takes environments' leases),
+ *   it, takes environments' leases, and goes on from the spend meter's last readings),
  *   and an explicit Deny of deletes, retention and bucket-setting changes that no other
  *   statement can undo.
  */
@@ -64,8 +65,8 @@ export interface ReaperPolicyInput {
   readonly schedulerRoleArn?: string;
 }
 
-/** The only tag keys the reaper ever writes (state, extend, pause). */
-export const REAPER_WRITTEN_TAG_KEYS: readonly string[] = [TAG.state, TAG.extendedUntil, TAG.pausedSize];
+/** The only tag keys the reaper ever writes (state, extend, pause, the budget warning). */
+export const REAPER_WRITTEN_TAG_KEYS: readonly string[] = [TAG.state, TAG.extendedUntil, TAG.pausedSize, TAG.budgetWarned];
 
 /** Actions on the audit bucket and its records that the reaper is denied, whatever else allows them. */
 export const AUDIT_BUCKET_DENIED_ACTIONS: readonly string[] = [
@@ -157,19 +158,20 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
       Action: [...new Set(KIND_NAMES.flatMap((kind) => KIND_CATALOG[kind].iam.discover))],
       Resource: "*",
     },
+    { Sid: "ReadPrices", Effect: "Allow", Action: SPEND_METER_ACTIONS, Resource: "*" },
     ...perKind,
     {
       Sid: "WriteAndReadAuditRecords",
       Effect: "Allow",
       Action: ["s3:PutObject", "s3:GetObject"],
-      Resource: [`${auditBucketArn}/${AUDIT_PREFIX}*`, `${auditBucketArn}/${LEASE_PREFIX}*`],
+      Resource: [`${auditBucketArn}/${AUDIT_PREFIX}*`, `${auditBucketArn}/${LEASE_PREFIX}*`, `${auditBucketArn}/${SPEND_PREFIX}*`],
     },
     {
       Sid: "ListAuditRecords",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: auditBucketArn,
-      Condition: { StringLike: { "s3:prefix": [`${AUDIT_PREFIX}*`, `${LEASE_PREFIX}*`] } },
+      Condition: { StringLike: { "s3:prefix": [`${AUDIT_PREFIX}*`, `${LEASE_PREFIX}*`, `${SPEND_PREFIX}*`] } },
     },
     {
       Sid: "WriteEachAuditKeyOnce",

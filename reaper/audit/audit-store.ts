@@ -1,3 +1,10 @@
+export interface ListOptions {
+  /** Only keys after this one. @default - from the first */
+  readonly startAfter?: string;
+  /** At most this many keys. @default - all */
+  readonly limit?: number;
+}
+
 /** Where audit records are kept: an Object Lock S3 bucket in production, a map in unit tests. */
 export interface AuditStore {
   /**
@@ -6,8 +13,8 @@ export interface AuditStore {
    * `PreconditionFailed`, so two writers never both think they wrote the same key.
    */
   put(key: string, body: string, options?: { readonly exclusive?: boolean }): Promise<{ readonly requestId?: string; readonly versionId?: string }>;
-  /** Every key under `prefix`, in key order. */
-  list(prefix: string): Promise<string[]>;
+  /** Every key under `prefix`, in key order; with `startAfter`, only keys after it; with `limit`, at most that many (the first). */
+  list(prefix: string, options?: ListOptions): Promise<string[]>;
   /** The current body of one key. */
   get(key: string): Promise<string>;
 }

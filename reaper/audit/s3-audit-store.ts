@@ -1,5 +1,6 @@
 import {
   GetObjectCommand,
+  ListObjectsV2Command,
   paginateListObjectsV2,
   PutObjectCommand,
   type S3Client,
@@ -7,7 +8,7 @@ import {
 import type { AuditLockMode } from "../runtime/reaper-config";
 import { allPages } from "../support/all-pages";
 import { errorCode } from "../support/outcomes";
-import type { AuditStore } from "./audit-store";
+import type { AuditStore, ListOptions } from "./audit-store";
 
 const DAY = 86_400_000;
 
@@ -71,8 +72,13 @@ export class S3AuditStore implements AuditStore {
     };
   }
 
-  async list(prefix: string): Promise<string[]> {
-    const objects = await allPages(paginateListObjectsV2({ client: this.s3 }, { Bucket: this.bucket, Prefix: prefix }), (page) => page.Contents);
+  async list(prefix: string, options: ListOptions = {}): Promise<string[]> {
+    const input = { Bucket: this.bucket, Prefix: prefix, ...(options.startAfter === undefined ? {} : { StartAfter: options.startAfter }) };
+    if (options.limit !== undefined) {
+      const out = await this.s3.send(new ListObjectsV2Command({ ...input, MaxKeys: options.limit }));
+      return (out.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [object.Key])).sort().slice(0, options.limit);
+    }
+    const objects = await allPages(paginateListObjectsV2({ client: this.s3 }, input), (page) => page.Contents);
     return objects.flatMap((object) => (object.Key === undefined ? [] : [object.Key])).sort();
   }
 

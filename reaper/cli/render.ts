@@ -1,5 +1,6 @@
 import type { ActionOutcome } from "../action/act";
 import { formatDuration } from "../model";
+import { money } from "../decision/budget-standing";
 import type { EnvironmentListing } from "../operations/list-environments";
 import type { PlanNote } from "../decision/plan";
 
@@ -28,7 +29,7 @@ export function renderListing(listing: EnvironmentListing): string {
     if (!listing.complete) return "No environment could be listed: listings failed (see below), so whether any exist is unknown.";
     return "No environments found.";
   }
-  const rows = [["ENV", "STATE", "OWNER", "EXPIRES (UTC)", "LEFT", "BUDGET", "SPEND", "RESOURCES"]];
+  const rows = [["ENV", "STATE", "OWNER", "EXPIRES (UTC)", "LEFT", "BUDGET", "BUDGETS SAY", "ESTIMATE", "BURN/H", "RESOURCES"]];
   const problems: string[] = [];
   for (const e of listing.environments) {
     rows.push([
@@ -39,6 +40,8 @@ export function renderListing(listing: EnvironmentListing): string {
       e.protected ? "never (protected)" : formatTimeLeft(e.secondsLeft),
       formatUsd(e.budgetUsd),
       formatUsd(e.spendUsd),
+      e.spendBasis === "unknown" ? "unknown" : e.estimatedSpendUsd === null ? "-" : `$${money(e.estimatedSpendUsd)}`,
+      e.burnUsdPerHour === null ? "-" : `$${money(e.burnUsdPerHour)}`,
       Object.entries(e.resources)
         .map(([kind, n]) => `${kind} ${n}`)
         .join(", "),

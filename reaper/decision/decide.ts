@@ -10,9 +10,10 @@ import {
   type PlanNote,
   type PlanPhase,
 } from "./plan";
-import { kindRow } from "../kinds/catalog";
 import { deletePhases, holdsData, isPhase, isRestartedWhilePaused, markPhase, pausePhases, pausePlanPhases, stateOf, warnPhase } from "./phases";
 import type { ReaperConfig } from "../runtime/reaper-config";
+import type { EnvSpend } from "../spend/meter";
+import { budgetStanding, money } from "./budget-standing";
 
 export type DecideConfig = Pick<
   ReaperConfig,
@@ -25,6 +26,10 @@ export interface DecideInput {
   readonly config: DecideConfig;
   /** Environments named by a budget alert since the last run: paused like any over-budget environment. */
   readonly budgetAlerts?: readonly string[];
+  /** The spend meter's estimate per environment at `now` (reaper/spend). @default - none: Budgets' figures alone */
+  readonly spend?: Readonly<Record<string, EnvSpend>>;
+  /** What the meter has to say (an unreachable price list, an unpriced resource), added to the plan's notes. */
+  readonly spendNotes?: readonly PlanNote[];
 }
 
 /**
@@ -37,7 +42,7 @@ export interface DecideInput {
 export function decide(input: DecideInput): Plan {
   const { inventory, now, config } = input;
   const grouped = groupEnvironments(inventory, config.auditBucket);
-  const notes: PlanNote[] = [...grouped.notes];
+  const notes: PlanNote[] = [...grouped.notes, ...(input.spendNotes ?? [])];
 
   const alerts = new Set<string>();
   for (const env of new Set(input.budgetAlerts ?? [])) {
@@ -58,7 +63,7 @@ export function decide(input: DecideInput): Plan {
 
   const candidates: EnvironmentPlan[] = [];
   for (const view of grouped.environments) {
-    const decision = decideEnvironment(view, now, config, alerts.has(view.env));
+    const decision = decideEnvironment(view, now, config, alerts.has(view.env), input.spend?.[view.env]);
     notes.push(...decision.notes);
     if (decision.plan !== undefined) candidates.push(decision.plan);
   }
@@ -95,7 +100,7 @@ interface Decision {
   readonly notes: readonly PlanNote[];
 }
 
-function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfig, alerted: boolean): Decision {
+function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfig, alerted: boolean, spend: EnvSpend | undefined): Decision {
   const { env, resources } = view;
   const notes: PlanNote[] = [];
   const note = (level: PlanNote["level"], code: PlanNote["code"], message: string, resource?: DiscoveredResource) =>
@@ -145,6 +150,9 @@ function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfi
   const inWindow = now.getTime() >= expiresAt.getTime() - config.warningWindowMs;
   const owner = ownerOf(resources);
   const topic = notificationTopic(resources, config);
+  /** The owner's notification, or undefined when there is no topic to send it to. */
+  const tellOwner = (subject: string, message: string, reason: string): PlanPhase | undefined =>
+    topic === undefined ? undefined : notifyPhase({ topicArn: topic, owner, subject, message, reason });
   const restop = (): Decision => {
     const restarted = resources.filter(isRestartedWhilePaused);
     if (restarted.length === 0) return { notes };
@@ -152,23 +160,18 @@ function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfi
     return destructive({ ...base, intent: "restop", reason, phases: pausePhases(restarted, reason) });
   };
 
-  const overBudget = budgetReason(resources, alerted);
+  const standing = budgetStanding(resources, spend, now);
+  const overBudget = standing.over ?? (alerted ? "a budget alert was received for it" : undefined);
   if (overBudget !== undefined) {
     if (allPaused) return restop();
     note("warning", "over-budget", `${overBudget}: pausing, never deleting`);
     const reason = `over budget (${overBudget})`;
-    const notify =
-      topic === undefined
-        ? undefined
-        : notifyPhase({
-            topicArn: topic,
-            owner,
-            subject: `Ephemera: ${env} paused (over budget)`,
-            message:
-              `Environment ${env} (owner ${owner}) was paused because it is over budget: ${overBudget}.\n` +
-              `Its data is kept. It expires at ${expiresText}. Resume it with: ephemera resume ${env}`,
-            reason,
-          });
+    const notify = tellOwner(
+      `Ephemera: ${env} paused (over budget)`,
+      `Environment ${env} (owner ${owner}) was paused because it is over budget: ${overBudget}.\n` +
+        `Its data is kept. It expires at ${expiresText}. Resume it with: ephemera resume ${env}`,
+      reason,
+    );
     return destructive({ ...base, intent: "pause", reason, phases: pausePlanPhases(resources, reason, notify) });
   }
 
@@ -182,19 +185,13 @@ function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfi
     const reason = expired
       ? `expired at ${expiresText}; the owner is warned before anything is done`
       : `expires at ${expiresText}, within the warning window`;
-    const notify =
-      topic === undefined
-        ? undefined
-        : notifyPhase({
-            topicArn: topic,
-            owner,
-            subject: `Ephemera: ${env} expires at ${expiresText}`,
-            message:
-              `Environment ${env} (owner ${owner}) expires at ${expiresText}. ` +
-              `On expiry it will be ${ON_EXPIRY_WORDS[onExpiry.value]}.\n` +
-              `To keep it longer, run: ephemera extend ${env} <duration>`,
-            reason,
-          });
+    const notify = tellOwner(
+      `Ephemera: ${env} expires at ${expiresText}`,
+      `Environment ${env} (owner ${owner}) expires at ${expiresText}. ` +
+        `On expiry it will be ${ON_EXPIRY_WORDS[onExpiry.value]}.\n` +
+        `To keep it longer, run: ephemera extend ${env} <duration>`,
+      reason,
+    );
     // Notify first, mark on success: the `expiring` tag is then proof the owner was told.
     const phases = [notify, warnPhase(resources, reason)].filter(isPhase);
     return { plan: { ...base, intent: "warn", reason, phases }, notes };
@@ -226,7 +223,33 @@ function decideEnvironment(view: EnvironmentView, now: Date, config: DecideConfi
     return { plan: { ...base, intent: "unwarn", reason, phases: [{ name: "mark", actions: unwarn }] }, notes };
   }
 
-  return restop();
+  const restopped = restop();
+  if (restopped.plan !== undefined || allPaused) return restopped;
+  return warnBudget() ?? restopped;
+
+  /** At its burn rate the environment reaches its budget within the warning window: tell the owner once per limit. */
+  function warnBudget(): Decision | undefined {
+    const { exhaustedAt, limitUsd, burnUsdPerHour } = standing;
+    if (exhaustedAt === null || limitUsd === null || burnUsdPerHour === null || burnUsdPerHour <= 0) return undefined;
+    if (exhaustedAt.getTime() - now.getTime() > config.warningWindowMs) return undefined;
+    const marker = String(limitUsd);
+    if (resources.some((r) => r.tags[TAG.budgetWarned] === marker)) return undefined;
+    const when = formatInstant(exhaustedAt);
+    const spent = Math.max(standing.budgetsUsd ?? 0, standing.meteredUsd ?? 0);
+    const reason = `spending $${money(burnUsdPerHour)}/h, it reaches its budget of $${money(limitUsd)} at ${when} ($${money(spent)} so far)`;
+    const notify = tellOwner(
+      `Ephemera: ${env} reaches its budget at ${when}`,
+      `Environment ${env} (owner ${owner}) is spending $${money(burnUsdPerHour)} an hour and has spent about $${money(spent)} ` +
+        `of its $${money(limitUsd)} budget. At this rate the budget is used up at ${when}, and the environment will then be paused ` +
+        `(scaled to zero, database stopped, data kept). Scale it down, or raise its budget.`,
+      reason,
+    );
+    const mark: PlanPhase = {
+      name: "mark",
+      actions: resources.map((resource) => ({ type: "tag" as const, resource, tags: { [TAG.budgetWarned]: marker }, reason })),
+    };
+    return { plan: { ...base, intent: "warn-budget", reason, phases: [notify, mark].filter(isPhase) }, notes };
+  }
 }
 
 const ON_EXPIRY_WORDS: Readonly<Record<OnExpiry, string>> = {
@@ -263,23 +286,6 @@ function resolveOnExpiry(resources: readonly DiscoveredResource[]): OnExpiryReso
   // An untagged resource reads as the default; only a real disagreement between explicit values is reported.
   const explicitValues = new Set(resources.map((r) => r.tags[TAG.onExpiry]).filter((v): v is string => v !== undefined));
   return explicitValues.size > 1 ? { ok: true, value, conflict: [...explicitValues].sort().join(", ") } : { ok: true, value };
-}
-
-/** Why the environment is over budget, or undefined: a budget's actual spend at or above its limit, or an alert. */
-function budgetReason(resources: readonly DiscoveredResource[], alerted: boolean): string | undefined {
-  for (const budget of resources.filter((r) => kindRow(r.kind).reportsSpend)) {
-    const limit = usd(budget.facts?.limitUsd);
-    const actual = usd(budget.facts?.actualUsd);
-    if (limit !== undefined && actual !== undefined && actual >= limit) {
-      return `budget ${budget.id} spent $${actual} of $${limit}`;
-    }
-  }
-  return alerted ? "a budget alert was received for it" : undefined;
-}
-
-function usd(value: string | number | boolean | undefined): number | undefined {
-  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : undefined;
 }
 
 function ownerOf(resources: readonly DiscoveredResource[]): string {

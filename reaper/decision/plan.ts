@@ -26,9 +26,10 @@ export interface Plan {
  * - `restop`: paused, but AWS restarted its database after 7 days: stop it again
  * - `resume`: asked for by an operator (`planResume`): the exact reverse of `pause`
  * - `unwarn`: marked `expiring` but extended out of the warning window: back to `active`
+ * - `warn-budget`: at its burn rate the environment reaches its budget within the warning window: notify, then mark it warned for that limit
  * - `extend`: asked for by an operator (`planExtend`): write `ephemera:extended-until` on every resource
  */
-export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend";
+export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget";
 
 /** The ordered phases of one environment; `act` starts a phase only when every action of the previous one succeeded. */
 export interface EnvironmentPlan {
@@ -121,6 +122,8 @@ export type NoteCode =
   | "no-notification-topic"
   | "budget-alert-unknown-env"
   | "over-budget"
+  | "spend-unknown"
+  | "spend-meter"
   | "awaiting-notification"
   | "stale-state"
   | "not-found";

@@ -5,6 +5,7 @@ import { listingFailure } from "../support/outcomes";
 import type { DiscoveredResource, Inventory, KindAdapter, ListingFailure } from "../kinds/kind-adapter";
 import { isManagedByEphemera } from "../model";
 import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
+import type { MeteredUsage } from "../spend/usage";
 
 export interface DiscoverOptions {
   /** Adapters listing at once (each also bounds its own fan-out). @default 4 */
@@ -33,11 +34,13 @@ export async function discover(
   );
   const resources: DiscoveredResource[] = [];
   const failures: ListingFailure[] = [];
+  const usage: MeteredUsage[] = [];
   for (const inventory of listed) {
     failures.push(...inventory.failures);
+    usage.push(...(inventory.usage ?? []).filter((u) => isManagedByEphemera(u.tags)));
     for (const resource of inventory.resources) {
       if (isManagedByEphemera(resource.tags) && !refersToAuditBucket(resource, ctx.auditBucket)) resources.push(resource);
     }
   }
-  return { resources, failures };
+  return { resources, failures, usage };
 }

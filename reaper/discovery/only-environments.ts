@@ -11,5 +11,6 @@ export function onlyEnvironments(inventory: Inventory, envs: readonly string[]):
   return {
     resources: inventory.resources.filter((r) => wanted.has(r.tags[TAG.env] ?? "")),
     failures: inventory.failures.filter((f) => f.env === undefined || wanted.has(f.env)),
+    ...(inventory.usage === undefined ? {} : { usage: inventory.usage.filter((u) => wanted.has(u.tags[TAG.env] ?? "")) }),
   };
 }

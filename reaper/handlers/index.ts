@@ -7,6 +7,7 @@ import { runSweep, type SweepRequest } from "../operations/run-sweep";
 import type { PlanNote } from "../decision/plan";
 import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runtime";
 import type { SweepResult } from "../sweep";
+import type { SpendTotals } from "../spend/spend-meter";
 import { describeError } from "../support/outcomes";
 import { parseBudgetNotification } from "./budget-notification";
 
@@ -60,6 +61,8 @@ export interface RunReport {
   /** Warnings of the plan (skipped environments, listing failures), for the log. */
   readonly warnings: readonly PlanNote[];
   readonly timings: SweepResult["timings"];
+  /** The spend meter's totals over the environments it metered, when it ran. */
+  readonly spend?: SpendTotals & { readonly readingKept: boolean };
 }
 
 export interface HandlerResult {
@@ -260,8 +263,12 @@ function report(result: SweepResult): RunReport {
     environments: (result.plan?.environments ?? []).map((e) => ({ env: e.env, intent: e.intent, status: outcomes.get(e.env) ?? "not-run" })),
     deferred: result.plan?.deferred.length ?? 0,
     actions,
-    warnings: (result.plan?.notes ?? []).filter((n) => n.level === "warning"),
+    warnings: [
+      ...(result.plan?.notes ?? []).filter((n) => n.level === "warning"),
+      ...(result.spendError === undefined ? [] : [{ level: "warning" as const, code: "spend-meter" as const, message: result.spendError }]),
+    ],
     timings: result.timings,
+    ...(result.spend === undefined ? {} : { spend: { ...result.spend.totals, readingKept: !result.dryRun && result.spend.readings !== undefined && result.spendError === undefined } }),
   };
 }
 
@@ -292,6 +299,17 @@ function logLine(result: HandlerResult, context: HandlerContext | undefined, dur
     actions: run?.actions ?? {},
     deferred: run?.deferred ?? 0,
     warnings: run?.warnings.length ?? 0,
+    ...(run?.spend === undefined
+      ? {}
+      : {
+          spend: {
+            environments: run.spend.environments,
+            estimatedUsd: Math.round(run.spend.estimatedUsd * 100) / 100,
+            burnUsdPerHour: Math.round(run.spend.burnUsdPerHour * 10_000) / 10_000,
+            unknown: run.spend.unknown,
+            readingKept: run.spend.readingKept,
+          },
+        }),
     ...(result.budgetAlerts === undefined ? {} : { budgetAlerts: alerts }),
     ...(result.rescheduled === undefined ? {} : { rescheduled: result.rescheduled.status === "moved" ? result.rescheduled.to : result.rescheduled.status }),
     ...(result.error === undefined ? {} : { error: result.error }),

@@ -63,6 +63,8 @@ export interface KindRow {
   readonly restartedStatus?: string;
   /** Discovery reports the environment's budget and spend in the facts `limitUsd`, `actualUsd`, `forecastUsd`. */
   readonly reportsSpend: boolean;
+  /** The spend meter prices it by the hour (reaper/spend); every other kind is listed as not metered. */
+  readonly metered: boolean;
   readonly iam: {
     /** Listings and reads, allowed on every resource: a listing that cannot finish fails closed. */
     readonly discover: readonly string[];
@@ -84,6 +86,13 @@ const MANAGED = "managed" as const;
 const regional = (service: string, resource: string): ArnPattern => ({ service, resource });
 const global = (service: string, resource: string): ArnPattern => ({ service, resource, global: true });
 
+/**
+ * What the spend meter (reaper/spend) calls besides the kinds' listings: the Spot price
+ * history and the Price List API. Both read public prices, of no resource; the reaper's
+ * policy allows them on `*`.
+ */
+export const SPEND_METER_ACTIONS: readonly string[] = ["ec2:DescribeSpotPriceHistory", "pricing:GetProducts"];
+
 /** The table. Its key order is the order kinds are listed and documented in. */
 export const KIND_CATALOG = {
   "k8s-namespace": {
@@ -92,6 +101,7 @@ export const KIND_CATALOG = {
     pausePhase: "namespace",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: { discover: ["eks:DescribeCluster"] },
   },
   "eks-nodegroup": {
@@ -100,6 +110,7 @@ export const KIND_CATALOG = {
     pausePhase: "nodegroup",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       discover: ["eks:ListClusters", "eks:ListNodegroups", "eks:DescribeNodegroup"],
       tag: { actions: ["eks:TagResource", "eks:UntagResource"], on: [regional("eks", "nodegroup/*")], scope: MANAGED },
@@ -114,6 +125,7 @@ export const KIND_CATALOG = {
     holdsData: true,
     restartedStatus: "available",
     reportsSpend: false,
+    metered: true,
     iam: {
       discover: ["rds:DescribeDBInstances"],
       tag: { actions: ["rds:AddTagsToResource"], on: [regional("rds", "db:*")], scope: MANAGED },
@@ -129,6 +141,7 @@ export const KIND_CATALOG = {
     pausePhase: "resources",
     holdsData: false,
     reportsSpend: false,
+    metered: true,
     iam: {
       discover: ["ec2:DescribeInstances"],
       tag: { actions: ["ec2:CreateTags"], on: [regional("ec2", "instance/*")], scope: MANAGED },
@@ -141,6 +154,7 @@ export const KIND_CATALOG = {
     deletePhase: "resources",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       discover: ["tag:GetResources"],
       // S3 does not evaluate aws:ResourceTag for these (unless ABAC is switched on per bucket): by name, in this account.
@@ -165,6 +179,7 @@ export const KIND_CATALOG = {
     deletePhase: "billing",
     holdsData: false,
     reportsSpend: true,
+    metered: false,
     iam: {
       discover: [],
       read: { actions: ["budgets:ViewBudget", "budgets:ListTagsForResource"], on: [global("budgets", "budget/*")], scope: "name" },
@@ -178,6 +193,7 @@ export const KIND_CATALOG = {
     deletePhase: "billing",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       discover: ["scheduler:ListScheduleGroups", "scheduler:ListSchedules", "scheduler:ListTagsForResource"],
       tag: { actions: ["scheduler:TagResource"], on: [regional("scheduler", "schedule-group/*")], scope: MANAGED },
@@ -189,6 +205,7 @@ export const KIND_CATALOG = {
     deletePhase: "resources",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       discover: ["ec2:DescribeLaunchTemplates"],
       tag: { actions: ["ec2:CreateTags"], on: [regional("ec2", "launch-template/*")], scope: MANAGED },
@@ -200,6 +217,7 @@ export const KIND_CATALOG = {
     deletePhase: "billing",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       discover: ["scheduler:ListScheduleGroups", "scheduler:ListTagsForResource"],
       tag: { actions: ["scheduler:TagResource"], on: [regional("scheduler", "schedule-group/*")], scope: MANAGED },
@@ -211,6 +229,7 @@ export const KIND_CATALOG = {
     deletePhase: "network",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       discover: ["ec2:DescribeSecurityGroups"],
       tag: { actions: ["ec2:CreateTags"], on: [regional("ec2", "security-group/*")], scope: MANAGED },
@@ -222,6 +241,7 @@ export const KIND_CATALOG = {
     deletePhase: "database-dependencies",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       discover: ["rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"],
       tag: { actions: ["rds:AddTagsToResource"], on: [regional("rds", "subgrp:*")], scope: MANAGED },
@@ -233,6 +253,7 @@ export const KIND_CATALOG = {
     deletePhase: "identity",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       // The delete reads what hangs on the role; reads are allowed everywhere, like every discovery read.
       discover: ["iam:ListRoles", "iam:ListRoleTags", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListInstanceProfilesForRole", "iam:GetInstanceProfile"],
@@ -255,6 +276,7 @@ export const KIND_CATALOG = {
     deletePhase: "database-dependencies",
     holdsData: false,
     reportsSpend: false,
+    metered: false,
     iam: {
       discover: ["secretsmanager:ListSecrets", "secretsmanager:DescribeSecret"],
       tag: { actions: ["secretsmanager:TagResource"], on: [regional("secretsmanager", "secret:*")], scope: MANAGED },

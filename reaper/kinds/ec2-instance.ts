@@ -12,9 +12,16 @@ import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
+import type { MeteredUsage } from "../spend/usage";
 
 /** States in which an instance still exists and may cost money. */
 const LIVE_STATES = ["pending", "running", "stopping", "stopped"];
+
+/** States the spend meter reads too: an instance gone since the last sweep keeps its cost in the total. */
+const METERED_STATES = [...LIVE_STATES, "shutting-down", "terminated"];
+
+/** States in which EC2 bills the instance's compute. */
+const BILLED_STATES = new Set(["pending", "running", "stopping", "shutting-down"]);
 
 /**
  * Instances launched by an Auto Scaling group (an EKS node group's, say) belong to
@@ -26,8 +33,9 @@ const OWNED_BY_GROUP_TAGS = ["aws:autoscaling:groupName", "eks:nodegroup-name"];
 /**
  * EC2 instances.
  *
- * Discovery: DescribeInstances filtered on `tag:ephemera:managed-by` and live states,
- * paginated. Spot-ness comes from each instance's `InstanceLifecycle` field (the
+ * Discovery: DescribeInstances filtered on `tag:ephemera:managed-by`, paginated. Live
+ * instances not owned by a group are the resources; every one (node group instances and
+ * instances terminated since the last sweep included) is reported to the spend meter. Spot-ness comes from each instance's `InstanceLifecycle` field (the
  * `instance-lifecycle` filter would do it server-side, but moto answers it with a
  * 500). The Tagging API also lists instances, but has no lifecycle or state.
  *
@@ -43,13 +51,15 @@ export const ec2InstanceAdapter: KindAdapter<KindContext> = {
       const instances = await describe(ctx, {
         Filters: [
           { Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY_VALUE] },
-          { Name: "instance-state-name", Values: LIVE_STATES },
+          { Name: "instance-state-name", Values: METERED_STATES },
         ],
       });
       const resources = instances
+        .filter(({ instance }) => LIVE_STATES.includes(instance.State?.Name ?? ""))
         .filter(({ instance }) => !OWNED_BY_GROUP_TAGS.some((key) => (instance.Tags ?? []).some((t) => t.Key === key)))
         .map((owned) => toResource(ctx, owned));
-      return { resources, failures: [] };
+      const usage = instances.flatMap(({ instance }) => toUsage(ctx, instance) ?? []);
+      return { resources, failures: [], usage };
     } catch (err) {
       return { resources: [], failures: [listingFailure("ec2-instance", `region ${ctx.region}`, err)] };
     }
@@ -122,6 +132,38 @@ async function describe(
   const pages = paginateDescribeInstances({ client: ctx.ec2, ...(input.InstanceIds ? {} : { pageSize: 1000 }) }, input);
   const reservations = await allPages(pages, (page) => page.Reservations);
   return reservations.flatMap((reservation) => (reservation.Instances ?? []).map((instance) => ({ instance, ownerId: reservation.OwnerId })));
+}
+
+/**
+ * What the spend meter needs of an instance. AWS moves `LaunchTime` to the latest start,
+ * and writes when it stopped or terminated an instance into its state transition reason:
+ * `User initiated (2026-05-01 12:00:00 GMT)`.
+ */
+function toUsage(ctx: KindContext, instance: Instance): MeteredUsage | undefined {
+  const state = instance.State?.Name ?? "unknown";
+  if (instance.InstanceId === undefined || instance.InstanceType === undefined || instance.LaunchTime === undefined) return undefined;
+  const charging = BILLED_STATES.has(state);
+  const stoppedAt = charging ? undefined : transitionTime(instance.StateTransitionReason);
+  return {
+    kind: "ec2-instance",
+    id: instance.InstanceId,
+    region: ctx.region,
+    tags: tagsFromList(instance.Tags),
+    status: state,
+    charging,
+    runStart: instance.LaunchTime.toISOString(),
+    ...(stoppedAt === undefined ? {} : { runEnd: stoppedAt }),
+    compute: { kind: "ec2", region: ctx.region, instanceType: instance.InstanceType },
+    ...(instance.InstanceLifecycle === "spot" ? { spotZone: instance.Placement?.AvailabilityZone ?? "unknown-zone" } : {}),
+  };
+}
+
+/** `... (2026-05-01 12:00:00 GMT)` → ISO-8601; undefined when the reason names no time. */
+export function transitionTime(reason: string | undefined): string | undefined {
+  const m = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)/.exec(reason ?? "");
+  if (m === null) return undefined;
+  const at = Date.parse(`${m[1]}T${m[2]}Z`);
+  return Number.isFinite(at) ? new Date(at).toISOString() : undefined;
 }
 
 async function describeOne(ctx: KindContext, id: string): Promise<Instance | undefined> {

@@ -1,5 +1,6 @@
 import type { Tags } from "../model";
 import type { KindName } from "./catalog";
+import type { MeteredUsage } from "../spend/usage";
 
 export type { KindName } from "./catalog";
 
@@ -42,6 +43,8 @@ export interface ListingFailure {
 export interface Inventory {
   readonly resources: readonly DiscoveredResource[];
   readonly failures: readonly ListingFailure[];
+  /** What bills by the hour, for the spend meter (node group instances included, which no adapter acts on). @default - none */
+  readonly usage?: readonly MeteredUsage[];
 }
 
 /** The outcome of one adapter operation; "already gone/stopped/scaled" is `done` with `alreadyDone: true`. */

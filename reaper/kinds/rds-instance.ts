@@ -13,6 +13,7 @@ import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
+import type { MeteredUsage } from "../spend/usage";
 
 /**
  * RDS DB instances.
@@ -31,8 +32,8 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
   async list(ctx) {
     try {
       const instances = await describeAll(ctx);
-      const resources = instances.filter((db) => isManagedByEphemera(tagsFromList(db.TagList))).map((db) => toResource(ctx, db));
-      return { resources, failures: [] };
+      const managed = instances.filter((db) => isManagedByEphemera(tagsFromList(db.TagList)));
+      return { resources: managed.map((db) => toResource(ctx, db)), failures: [], usage: managed.flatMap((db) => toUsage(ctx, db) ?? []) };
     } catch (err) {
       return { resources: [], failures: [listingFailure("rds-instance", `region ${ctx.region}`, err)] };
     }
@@ -126,6 +127,33 @@ function notFound(id: string): Error {
   const err = new Error(`DB instance ${id} not found`);
   err.name = "DBInstanceNotFoundFault";
   return err;
+}
+
+/**
+ * What the spend meter needs of a database: its class and engine, and its allocated
+ * storage, billed from creation whether it runs or not. RDS bills the instance unless it
+ * is stopped; it reports no time of the latest start, so its run is taken from creation.
+ * An Aurora instance's storage belongs to its cluster and is not metered.
+ */
+function toUsage(ctx: KindContext, db: DBInstance): MeteredUsage | undefined {
+  if (db.DBInstanceIdentifier === undefined || db.DBInstanceClass === undefined || db.InstanceCreateTime === undefined) return undefined;
+  const since = db.InstanceCreateTime.toISOString();
+  const multiAz = db.MultiAZ === true;
+  const storage =
+    db.DBClusterIdentifier === undefined && db.AllocatedStorage !== undefined && db.AllocatedStorage > 0
+      ? { gb: db.AllocatedStorage, product: { kind: "rds-storage" as const, region: ctx.region, storageType: db.StorageType ?? "gp2", multiAz }, since }
+      : undefined;
+  return {
+    kind: "rds-instance",
+    id: db.DBInstanceIdentifier,
+    region: ctx.region,
+    tags: tagsFromList(db.TagList),
+    status: db.DBInstanceStatus ?? "unknown",
+    charging: db.DBInstanceStatus !== "stopped",
+    runStart: since,
+    compute: { kind: "rds", region: ctx.region, engine: db.Engine ?? "unknown", instanceClass: db.DBInstanceClass, multiAz },
+    ...(storage === undefined ? {} : { storage }),
+  };
 }
 
 function toResource(ctx: KindContext, db: DBInstance): DiscoveredResource {

@@ -56,6 +56,7 @@ export { atExpression, ephemeraEventType, type ExpireEvent, expireEvent, type Sw
 export {
   AUDIT_PREFIX,
   LEASE_PREFIX,
+  SPEND_PREFIX,
   BUDGET_NAME_PREFIX,
   budgetName,
   envOfBudgetName,

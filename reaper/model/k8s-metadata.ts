@@ -26,6 +26,8 @@ export const K8S_ANNOTATION = {
   budgetUsd: "ephemera.dev/budget-usd",
   /** Workloads' replica count before a pause, so resume restores it. */
   pausedSize: "ephemera.dev/paused-size",
+  /** The budget limit the owner was warned the burn rate will reach. */
+  budgetWarned: "ephemera.dev/budget-warned",
 } as const;
 
 /** The Kubernetes counterpart of RUNTIME_TAG_KEYS: Terraform must ignore changes to these. */
@@ -34,6 +36,7 @@ export const RUNTIME_K8S_KEYS: readonly string[] = [
   K8S_ANNOTATION.extendedUntil,
   K8S_LABEL.state,
   K8S_ANNOTATION.pausedSize,
+  K8S_ANNOTATION.budgetWarned,
 ];
 
 /** Read by kube-janitor, so clusters that already run it also clean up after Ephemera. */

@@ -64,3 +64,6 @@ export const AUDIT_PREFIX = "audit/";
 
 /** Environment leases (reaper/action/env-lease.ts) live under this prefix of the audit bucket. */
 export const LEASE_PREFIX = "leases/";
+
+/** The spend meter's readings (reaper/spend/spend-readings.ts) live under this prefix of the audit bucket. */
+export const SPEND_PREFIX = "spend/";

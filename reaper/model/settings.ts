@@ -27,6 +27,8 @@ export const SETTING_DEFAULTS = {
   deadlineMarginSeconds: 60,
   /** Seconds a run's lease on an environment lasts unrenewed: the default sweep interval. */
   leaseSeconds: 300,
+  /** Where the spend meter gets on-demand prices. */
+  priceList: "aws",
 } as const;
 
 /**
@@ -106,6 +108,12 @@ export const SETTINGS = {
     flag: "--lease-seconds",
     defaultText: String(SETTING_DEFAULTS.leaseSeconds),
     description: "seconds a run's lease on an environment lasts unrenewed: the longest a crashed run keeps others off it (the Reaper construct sets its sweep interval)",
+  },
+  priceList: {
+    env: "EPHEMERA_PRICE_LIST",
+    flag: "--price-list",
+    defaultText: SETTING_DEFAULTS.priceList,
+    description: "where the spend meter gets on-demand prices: aws (the AWS Price List API, else the table shipped with the package), off (the table only), or an http(s) endpoint of the Price List API",
   },
   region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },

@@ -13,6 +13,8 @@ export const TAG = {
   state: "ephemera:state",
   /** A paused node group's desired size, so resume restores what pause took away. */
   pausedSize: "ephemera:paused-size",
+  /** The budget limit (USD) the owner was last warned the burn rate will reach: one warning per limit. */
+  budgetWarned: "ephemera:budget-warned",
 } as const;
 
 export type TagKey = (typeof TAG)[keyof typeof TAG];
@@ -35,7 +37,7 @@ export type EnvState = (typeof ENV_STATES)[number];
  * Keys written after creation by first apply, the reaper or the CLI; Terraform must
  * ignore changes to them, or the next apply would undo an extension or a pause.
  */
-export const RUNTIME_TAG_KEYS: readonly TagKey[] = [TAG.createdAt, TAG.extendedUntil, TAG.state, TAG.pausedSize];
+export const RUNTIME_TAG_KEYS: readonly TagKey[] = [TAG.createdAt, TAG.extendedUntil, TAG.state, TAG.pausedSize, TAG.budgetWarned];
 
 /** The reaper's first gate: without this exact tag it touches nothing. */
 export function isManagedByEphemera(tags: Tags): boolean {

@@ -4,6 +4,8 @@ import type { DiscoveredResource, Inventory, KindName } from "../kinds/kind-adap
 import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
 import type { PlanNote } from "../decision/plan";
 import { stateOf } from "../decision/phases";
+import { budgetStanding, type SpendBasis } from "../decision/budget-standing";
+import type { EnvSpend } from "../spend/meter";
 
 /**
  * `ephemera ls --json`: version 1 of this shape is a contract for pipelines and agents.
@@ -42,6 +44,14 @@ export interface EnvironmentSummary {
   /** Actual spend so far this period, as AWS Budgets reports it (it lags by hours). */
   readonly spendUsd: number | null;
   readonly forecastUsd: number | null;
+  /** The spend meter's estimate since the environment started, at `at`; null when a resource had no known price (never zero then) or the meter did not run. */
+  readonly estimatedSpendUsd: number | null;
+  /** USD per hour of what is billed at `at` (the meter's); null when unknown. */
+  readonly burnUsdPerHour: number | null;
+  /** When the larger of `spendUsd` and `estimatedSpendUsd` reaches `budgetUsd` at this burn rate: `at` once it has; null when it never will or there is no budget. */
+  readonly budgetExhaustedAt: string | null;
+  /** Which figure the budget is enforced on: `budgets` or `estimate` (the larger), or `unknown` when the meter could not price a resource. */
+  readonly spendBasis: SpendBasis;
   /** Count of resources per kind, kinds in name order. */
   readonly resources: Readonly<Partial<Record<KindName, number>>>;
   readonly resourceCount: number;
@@ -52,6 +62,10 @@ export interface ListOptions {
   /** Never listed, whatever its tags. */
   readonly auditBucket: string;
   readonly maxTtlMs: number;
+  /** The spend meter's estimates at `now`. @default - none: the meter's fields are null */
+  readonly spend?: Readonly<Record<string, EnvSpend>>;
+  /** What the meter had to say (an unreachable price list, an unpriced resource): added to the notes. */
+  readonly spendNotes?: readonly PlanNote[];
 }
 
 const STATE_ORDER: readonly EnvState[] = ["reaping", "paused", "expiring", "active"];
@@ -64,7 +78,7 @@ export function listEnvironments(inventory: Inventory, options: ListOptions): En
     at: options.now.toISOString(),
     complete: inventory.failures.length === 0,
     environments: grouped.environments.map((view) => summarize(view.env, view.resources, options)),
-    notes: grouped.notes,
+    notes: [...grouped.notes, ...(options.spendNotes ?? [])],
   };
 }
 
@@ -77,6 +91,7 @@ function summarize(env: string, resources: readonly DiscoveredResource[], option
   const owners = [...new Set(resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))].sort();
   const budgets = resources.filter((r) => kindRow(r.kind).reportsSpend);
   const fact = (name: string) => firstNumber(budgets.map((b) => b.facts?.[name]));
+  const standing = budgetStanding(resources, options.spend?.[env], options.now);
   const resourcesByKind: Partial<Record<KindName, number>> = {};
   for (const kind of [...new Set(resources.map((r) => r.kind))].sort()) {
     resourcesByKind[kind] = resources.filter((r) => r.kind === kind).length;
@@ -91,9 +106,13 @@ function summarize(env: string, resources: readonly DiscoveredResource[], option
     secondsLeft: expiry.known ? Math.trunc((expiry.expiresAt.getTime() - options.now.getTime()) / 1000) : null,
     onExpiry: onExpiryOf(resources),
     protected: resources.some((r) => isProtected(r.tags)),
-    budgetUsd: fact("limitUsd") ?? firstNumber(resources.map((r) => r.tags[TAG.budgetUsd])),
-    spendUsd: fact("actualUsd"),
+    budgetUsd: standing.limitUsd,
+    spendUsd: standing.budgetsUsd,
     forecastUsd: fact("forecastUsd"),
+    estimatedSpendUsd: microDollars(standing.estimatedUsd),
+    burnUsdPerHour: microDollars(standing.burnUsdPerHour),
+    budgetExhaustedAt: standing.exhaustedAt === null ? null : formatInstant(standing.exhaustedAt),
+    spendBasis: standing.basis,
     resources: resourcesByKind,
     resourceCount: resources.length,
   };
@@ -107,6 +126,11 @@ function onExpiryOf(resources: readonly DiscoveredResource[]): EnvironmentSummar
     seen.add(parsed.value);
   }
   return safestOnExpiry(seen);
+}
+
+/** To a millionth of a dollar: the meter's figures are estimates, not invoices, but a Spot hour can cost under a cent. */
+function microDollars(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 1_000_000) / 1_000_000;
 }
 
 function firstNumber(values: readonly (string | number | boolean | undefined)[]): number | null {

@@ -41,6 +41,8 @@ export function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Pr
     adapters: request.adapters ?? KIND_ADAPTERS,
     ctx: runtime.ctx,
     auditStore: runtime.auditStore(clock),
+    spendMeter: runtime.spendMeter(clock),
+    ...(request.envs === undefined ? {} : { lookedAt: request.envs }),
     notifier: runtime.notifier,
     clock,
     dryRun: request.dryRun ?? runtime.settings.dryRun,

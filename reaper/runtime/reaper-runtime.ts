@@ -1,4 +1,7 @@
+import { PricingClient } from "@aws-sdk/client-pricing";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { PriceList, pricingClientRegion } from "../spend/price-list";
+import { SpendMeter } from "../spend/spend-meter";
 import { S3AuditStore } from "../audit/s3-audit-store";
 import { discover } from "../discovery/discover";
 import type { EphemeraSettings } from "./settings";
@@ -29,6 +32,8 @@ export class ReaperRuntime {
   /** The caller's account, asked of STS every time: the account guard never trusts a configured id. */
   readonly callerAccount: () => Promise<string>;
   private snsClient?: SNSClient;
+  private pricingClient?: PricingClient;
+  private prices?: PriceList;
 
   constructor(
     readonly settings: EphemeraSettings,
@@ -66,6 +71,33 @@ export class ReaperRuntime {
     return this.snsClient;
   }
 
+  /**
+   * On-demand prices, kept for the runtime's life (a Lambda cold start): the Price List API
+   * as the settings say, the shipped table behind it.
+   */
+  get priceList(): PriceList {
+    if (this.prices !== undefined) return this.prices;
+    const setting = this.settings.priceList;
+    const region = pricingClientRegion(this.settings.aws.region);
+    if (setting === "off" || region === undefined) return (this.prices = new PriceList(undefined));
+    const endpoint = typeof setting === "object" ? setting.endpoint : this.settings.aws.endpoint;
+    this.pricingClient = new PricingClient({
+      region,
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(this.options.credentials === undefined ? {} : { credentials: this.options.credentials }),
+      ...(this.settings.aws.profile === undefined ? {} : { profile: this.settings.aws.profile }),
+      // Prices are a nicety with a table behind them: a slow or absent API must not hold up a sweep.
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 },
+    });
+    return (this.prices = new PriceList(this.pricingClient));
+  }
+
+  /** The spend meter of a run: prices from {@link priceList}, readings in the audit bucket. */
+  spendMeter(clock?: () => Date): SpendMeter {
+    return new SpendMeter({ ec2: this.ctx.ec2, prices: this.priceList, store: this.auditStore(clock), ...(clock === undefined ? {} : { clock }) });
+  }
+
   /** The audit bucket as the engine writes to it; `clock` stamps each record's retention. */
   auditStore(clock?: () => Date): S3AuditStore {
     const { auditBucket, auditRetentionDays, auditLockMode, auditPerObjectRetention } = this.settings.reaper;
@@ -86,6 +118,7 @@ export class ReaperRuntime {
   /** Closes every client (sockets included). */
   async destroy(): Promise<void> {
     this.snsClient?.destroy();
+    this.pricingClient?.destroy();
     await this.ctx.destroy();
   }
 

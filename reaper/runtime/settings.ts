@@ -17,6 +17,12 @@ export interface EphemeraSettings {
   /** The IAM path under which environments' roles are listed. */
   readonly iamPath: string;
   readonly aws: { readonly region: string; readonly profile?: string; readonly endpoint?: string };
+  /**
+   * Where the spend meter gets on-demand prices: `aws` (the AWS Price List API, through the
+   * configured endpoint if there is one, else the shipped table), `off` (the shipped table
+   * only), or an http(s) endpoint of the Price List API.
+   */
+  readonly priceList: "aws" | "off" | { readonly endpoint: string };
 }
 
 
@@ -149,20 +155,25 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     throw problem(regionSource.from, regionSource.text, "is not an AWS region", `use a region code such as "us-east-1"`);
   }
   const profile = source("profile")?.text.trim();
-  const endpointSource = source("endpoint");
-  let endpoint: string | undefined;
-  if (endpointSource !== undefined) {
-    endpoint = endpointSource.text.trim();
+  const httpUrl = (setting: { text: string; from: string }, fix: string): string => {
+    const text = setting.text.trim();
     let url: URL | undefined;
     try {
-      url = new URL(endpoint);
+      url = new URL(text);
     } catch {
       url = undefined;
     }
-    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      throw problem(endpointSource.from, endpointSource.text, "is not an http(s) URL", `use one such as "http://127.0.0.1:5000", or leave it unset for AWS itself`);
-    }
-  }
+    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) throw problem(setting.from, setting.text, "is not an http(s) URL", fix);
+    return text;
+  };
+  const endpointSource = source("endpoint");
+  const endpoint = endpointSource === undefined ? undefined : httpUrl(endpointSource, `use one such as "http://127.0.0.1:5000", or leave it unset for AWS itself`);
+  const priceListSource = source("priceList");
+  const priceListWord = priceListSource?.text.trim().toLowerCase() ?? SETTING_DEFAULTS.priceList;
+  const priceList: EphemeraSettings["priceList"] =
+    priceListWord === "aws" || priceListWord === "off"
+      ? priceListWord
+      : { endpoint: httpUrl(priceListSource!, `use "aws" (the default), "off" for the table shipped with the package, or an endpoint such as "https://api.pricing.us-east-1.amazonaws.com"`) };
 
   let reaper: ReaperConfig;
   try {
@@ -188,6 +199,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     expiryScheduleGroup,
     iamPath,
     aws: { region, ...(profile ? { profile } : {}), ...(endpoint === undefined ? {} : { endpoint }) },
+    priceList,
   };
 }
 

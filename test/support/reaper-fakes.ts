@@ -97,8 +97,10 @@ export class MemoryAuditStore implements AuditStore {
     return { requestId: `put-${this.puts.length}` };
   }
 
-  async list(prefix: string) {
-    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  async list(prefix: string, options: { startAfter?: string; limit?: number } = {}) {
+    const after = options.startAfter;
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix) && (after === undefined || k > after)).sort();
+    return options.limit === undefined ? keys : keys.slice(0, options.limit);
   }
 
   async get(key: string) {

@@ -7,9 +7,11 @@ import { type CommandContext, EXIT } from "../command-context";
 export async function lsCommand(c: CommandContext, command: Extract<Command, { name: "ls" }>): Promise<number> {
   const now = command.now ?? c.clock();
   c.progress("Discovering resources…");
-  const inventory = await c.runtime().discover();
+  const runtime = c.runtime();
+  const inventory = await runtime.discover();
   const { auditBucket, maxTtlMs } = c.settings.reaper;
-  const listing = listEnvironments(inventory, { now, auditBucket, maxTtlMs });
+  const spend = await runtime.spendMeter(c.clock).estimate(inventory, now);
+  const listing = listEnvironments(inventory, { now, auditBucket, maxTtlMs, spend: spend.spend, spendNotes: spend.notes });
   c.progress(`Found ${inventory.resources.length} resources in ${listing.environments.length} environments.`);
   if (command.json) {
     c.io.stdout(JSON.stringify(listing, null, 2));

@@ -97,9 +97,13 @@ describe("Reaper", () => {
       expect(bySid.WriteAndReadAuditRecords).toMatchObject({
         Effect: "Allow",
         Action: ["s3:PutObject", "s3:GetObject"],
-        Resource: [expect.stringMatching(/:s3:::acme-ephemera-audit\/audit\/\*$/), expect.stringMatching(/:s3:::acme-ephemera-audit\/leases\/\*$/)],
+        Resource: [
+          expect.stringMatching(/:s3:::acme-ephemera-audit\/audit\/\*$/),
+          expect.stringMatching(/:s3:::acme-ephemera-audit\/leases\/\*$/),
+          expect.stringMatching(/:s3:::acme-ephemera-audit\/spend\/\*$/),
+        ],
       });
-      expect(bySid.ListAuditRecords).toMatchObject({ Action: ["s3:ListBucket"], Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*"] } } });
+      expect(bySid.ListAuditRecords).toMatchObject({ Action: ["s3:ListBucket"], Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*"] } } });
       expect(bySid.WriteEachAuditKeyOnce).toMatchObject({ Effect: "Deny", Action: ["s3:PutObject"], Condition: { Null: { "s3:if-none-match": "true" } } });
       expect(bySid.EncryptAndReadAuditRecords).toMatchObject({ Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringContaining(":key/1234abcd") });
       expect(bySid.NeverTamperWithAuditRecords).toMatchObject({ Effect: "Deny", Action: expect.arrayContaining(["s3:DeleteObject*", "s3:PutObjectRetention", "s3:BypassGovernanceRetention", "s3:PutBucket*"]) });

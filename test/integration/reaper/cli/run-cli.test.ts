@@ -115,6 +115,11 @@ describe("ephemera ls", () => {
       budgetUsd: 25,
       spendUsd: 3.5,
       forecastUsd: null,
+      // Its database (db.t3.micro, 20 GB gp2) has run for seconds: Budgets' $3.50 is the larger figure.
+      estimatedSpendUsd: expect.any(Number),
+      burnUsdPerHour: 0.021151,
+      budgetExhaustedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      spendBasis: "budgets",
       resources: { budget: 1, "eks-nodegroup": 1, "rds-instance": 1, "s3-bucket": 1, "scheduler-group": 1, "scheduler-schedule": 1 },
       resourceCount: 6,
     });
@@ -129,8 +134,8 @@ describe("ephemera ls", () => {
     expect(run.code).toBe(0);
     expect(run.err).toBe("");
     const lines = run.out.split("\n");
-    expect(lines[0]).toMatch(/^ENV\s+STATE\s+OWNER\s+EXPIRES \(UTC\)\s+LEFT\s+BUDGET\s+SPEND\s+RESOURCES$/);
-    expect(lines.find((l) => l.startsWith("pr-live"))).toMatch(/^pr-live\s+active\s+team@example\.com\s+\S+Z\s+4h5\dm\s+\$25\.00\s+\$3\.50\s+budget 1, eks-nodegroup 1/);
+    expect(lines[0]).toMatch(/^ENV\s+STATE\s+OWNER\s+EXPIRES \(UTC\)\s+LEFT\s+BUDGET\s+BUDGETS SAY\s+ESTIMATE\s+BURN\/H\s+RESOURCES$/);
+    expect(lines.find((l) => l.startsWith("pr-live"))).toMatch(/^pr-live\s+active\s+team@example\.com\s+\S+Z\s+4h5\dm\s+\$25\.00\s+\$3\.50\s+\$0\.0\d*\s+\$0\.0212\s+budget 1, eks-nodegroup 1/);
     expect(lines.find((l) => l.startsWith("pr-guard"))).toContain("never (protected)");
     expect(lines.find((l) => l.startsWith("pr-old"))).toMatch(/expired 2h\d*m? ago|expired 1h59m ago/);
   });

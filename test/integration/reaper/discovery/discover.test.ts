@@ -205,6 +205,7 @@ describe("discover", () => {
       failures: [
         { kind: "k8s-namespace", scope: "cluster no-such-cluster", code: "ResourceNotFoundException", message: expect.any(String) },
       ],
+      usage: [],
     });
   });
 });

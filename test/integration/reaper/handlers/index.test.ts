@@ -223,8 +223,12 @@ describe("the reaper Lambda handler, in-process", () => {
       dryRun: false,
       intents: expect.objectContaining({ reap: expect.any(Number), warn: expect.any(Number) }),
       actions: expect.objectContaining({ done: expect.any(Number) }),
+      spend: { environments: expect.any(Number), estimatedUsd: expect.any(Number), burnUsdPerHour: expect.any(Number), unknown: 0, readingKept: true },
       durationMs: expect.any(Number),
     });
+    // The seeded databases bill by the hour: the totals are the meter's, not zeros.
+    expect(line.spend.environments).toBeGreaterThan(0);
+    expect(line.spend.burnUsdPerHour).toBeGreaterThan(0);
     expect(JSON.parse(logs[0]!)).toMatchObject({ requestId: "req-1", trigger: "expire", env: "pr-late" });
     expect(logs.every((l) => !l.includes("\n"))).toBe(true);
   });

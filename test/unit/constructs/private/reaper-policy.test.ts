@@ -349,23 +349,24 @@ describe("the reaper's IAM policy, read", () => {
   const allows = POLICY.Statement.filter((s) => s.Effect === "Allow");
   const resources = (s: (typeof allows)[number]) => (typeof s.Resource === "string" ? [s.Resource] : s.Resource);
 
-  it("allows only reads and listings on every resource", () => {
+  it("allows only reads and listings on every resource: discovery's, and the spend meter's public prices", () => {
     const everywhere = allows.filter((s) => resources(s).includes("*"));
-    expect(everywhere.map((s) => s.Sid)).toEqual(["DiscoverEverywhere"]);
-    for (const action of everywhere[0]!.Action) expect(action).toMatch(/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/);
+    expect(everywhere.map((s) => s.Sid)).toEqual(["DiscoverEverywhere", "ReadPrices"]);
+    for (const statement of everywhere) for (const action of statement.Action) expect(action).toMatch(/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/);
+    expect(everywhere[1]!.Action).toEqual(["ec2:DescribeSpotPriceHistory", "pricing:GetProducts"]);
   });
 
   it("conditions every other allow on the managed-by tag, or scopes it to ARNs", () => {
     const tagConditioned = allows.filter((s) => JSON.stringify(s.Condition ?? {}).includes(`aws:ResourceTag/${TAG.managedBy}`)).map((s) => s.Sid);
     expect(tagConditioned).toEqual(["TagManagedResources", "ActOnManagedResources", "DeleteSchedulerSchedule", "DeleteSecret", "MoveExpirySchedules"]);
-    const scopedByArn = allows.filter((s) => !tagConditioned.includes(s.Sid) && s.Sid !== "DiscoverEverywhere");
+    const scopedByArn = allows.filter((s) => !tagConditioned.includes(s.Sid) && s.Sid !== "DiscoverEverywhere" && s.Sid !== "ReadPrices");
     for (const statement of scopedByArn) {
       for (const resource of resources(statement)) expect({ sid: statement.Sid, resource }).toEqual({ sid: statement.Sid, resource: expect.stringMatching(/^arn:aws:[a-z0-9-]+:/) });
     }
   });
 
   it("lets tag writes set only the keys the reaper writes", () => {
-    expect([...REAPER_WRITTEN_TAG_KEYS].sort()).toEqual([TAG.extendedUntil, TAG.pausedSize, TAG.state].sort());
+    expect([...REAPER_WRITTEN_TAG_KEYS].sort()).toEqual([TAG.extendedUntil, TAG.pausedSize, TAG.state, TAG.budgetWarned].sort());
     // A final snapshot is new (CopyTagsToSnapshot copies the instance's tags onto it); it is scoped by its name instead.
     const tagging = POLICY.Statement.filter((s) => s.Sid !== "FinalSnapshotRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
     expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedResources", "TagBudget"]);

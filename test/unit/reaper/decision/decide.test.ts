@@ -1,6 +1,7 @@
 import { decide, type DecideInput } from "../../../../reaper/decision/decide";
 import { TAG } from "../../../../reaper/model";
 import type { DeleteAction } from "../../../../reaper/decision/plan";
+import type { EnvSpend } from "../../../../reaper/spend/meter";
 import {
   allActions,
   AUDIT_BUCKET,
@@ -273,6 +274,101 @@ describe("decide: budgets", () => {
     );
     const plan = run(resources);
     expect(steps(plan, "pr-1").filter((s) => s.includes("pause "))).toEqual(["namespace: pause k8s-namespace", "database: pause rds-instance"]);
+  });
+});
+
+describe("decide: the spend meter", () => {
+  const spend = (usd: number, burnUsdPerHour: number, unpriced: string[] = []): Record<string, EnvSpend> => ({
+    "pr-1": { at: NOW.toISOString(), usd, burnUsdPerHour, unpriced, metered: 2, complete: true },
+  });
+  const metered = (resources: Parameters<typeof inventory>[0], estimate: Record<string, EnvSpend>, failures: Parameters<typeof inventory>[1] = []) =>
+    decide({ inventory: inventory(resources, failures), now: NOW, config: CONFIG, spend: estimate });
+
+  test("an environment whose estimate reached its budget is paused, and the reason names the meter's figure, while Budgets lags", () => {
+    const plan = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 2 }), spend(10.5, 0.5));
+    const env = envPlan(plan, "pr-1")!;
+    expect(env.intent).toBe("pause");
+    expect(env.reason).toBe("over budget (the spend meter's estimate $10.50 reached the budget of $10.00 (budget pr-1-budget); AWS Budgets reports $2.00)");
+    expect(allActions(plan).some((a) => a.action.type === "delete")).toBe(false);
+  });
+
+  test("when Budgets' figure is the larger, the reason names Budgets'", () => {
+    const plan = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 12 }), spend(10.5, 0.5));
+    expect(envPlan(plan, "pr-1")!.reason).toContain("budget pr-1-budget spent $12 of $10");
+  });
+
+  test("an estimate below the budget, burning slowly, does nothing", () => {
+    const plan = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 2 }), spend(9.5, 0.1));
+    expect(plan.environments).toEqual([]);
+  });
+
+  test("an expired environment whose estimate reached the budget is paused, never deleted", () => {
+    const plan = metered(environment("pr-1", { state: "expiring" }, { limitUsd: 10, actualUsd: 0 }), spend(11, 0.5));
+    expect(envPlan(plan, "pr-1")?.intent).toBe("pause");
+  });
+
+  test("a known part at the budget pauses even when another resource has no price; a known part below it does not", () => {
+    const over = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 0 }), spend(10, 0.5, ["ec2-instance i-1 (ec2 us-east-1 x9.huge)"]));
+    expect(envPlan(over, "pr-1")?.intent).toBe("pause");
+    const below = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 0 }), spend(1, 0.5, ["ec2-instance i-1 (ec2 us-east-1 x9.huge)"]));
+    expect(below.environments).toEqual([]);
+  });
+
+  test("a pause the meter calls for is withheld when a listing failed", () => {
+    const plan = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 0 }), spend(11, 0.5), [{ kind: "ec2-instance", scope: "region us-east-1", message: "throttled" }]);
+    expect(plan.environments).toEqual([]);
+    expect(codes(plan, "pr-1")).toContain("fail-closed");
+  });
+
+  test("a burn rate that reaches the budget within the warning window warns the owner, then marks every resource with the limit", () => {
+    // $9.60 spent, $0.50/h: $10 at 12:48, within the hour's window.
+    const plan = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 1 }), spend(9.6, 0.5));
+    const env = envPlan(plan, "pr-1")!;
+    expect(env.intent).toBe("warn-budget");
+    expect(env.reason).toBe("spending $0.50/h, it reaches its budget of $10.00 at 2026-05-01T12:48:00Z ($9.60 so far)");
+    expect(env.phases.map((p) => p.name)).toEqual(["notify", "mark"]);
+    const notify = env.phases[0]!.actions[0]!;
+    expect(notify).toMatchObject({ type: "notify", topicArn: OWNER_TOPIC, subject: "Ephemera: pr-1 reaches its budget at 2026-05-01T12:48:00Z" });
+    expect(env.phases[1]!.actions.every((a) => a.type === "tag" && a.tags[TAG.budgetWarned] === "10")).toBe(true);
+    expect(env.phases[1]!.actions).toHaveLength(environment("pr-1").length);
+  });
+
+  test("the burn warning is given once per limit: a marked environment is not warned again, one whose budget was raised is", () => {
+    const warned = environment("pr-1", { expiresInHours: 5, extra: { [TAG.budgetWarned]: "10" } }, { limitUsd: 10, actualUsd: 1 });
+    expect(metered(warned, spend(9.6, 0.5)).environments).toEqual([]);
+    const raised = environment("pr-1", { expiresInHours: 5, extra: { [TAG.budgetWarned]: "10" } }, { limitUsd: 10.5, actualUsd: 1 });
+    expect(envPlan(metered(raised, spend(10.3, 0.5)), "pr-1")?.intent).toBe("warn-budget");
+  });
+
+  test("a burn rate that reaches the budget only after the warning window does not warn", () => {
+    const plan = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 1 }), spend(9, 0.5));
+    expect(plan.environments).toEqual([]);
+  });
+
+  test("no burn warning without a known burn rate: an unpriced resource makes it unknown", () => {
+    const plan = metered(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 10, actualUsd: 1 }), spend(9.6, 0.5, ["ec2-instance i-1 (ec2 us-east-1 x9.huge)"]));
+    expect(plan.environments).toEqual([]);
+  });
+
+  test("the expiry warning comes first; the burn warning waits for a run with nothing else to do", () => {
+    const plan = metered(environment("pr-1", { expiresInHours: 0.5 }, { limitUsd: 10, actualUsd: 1 }), spend(9.6, 0.5));
+    expect(envPlan(plan, "pr-1")?.intent).toBe("warn");
+  });
+
+  test("without a Budgets budget, the ephemera:budget-usd tag is the limit the estimate is held to", () => {
+    const resources = environment("pr-1", { expiresInHours: 5, extra: { [TAG.budgetUsd]: "5" } }).filter((r) => r.kind !== "budget");
+    const plan = metered(resources, spend(5.2, 0.5));
+    expect(envPlan(plan, "pr-1")).toMatchObject({ intent: "pause", reason: expect.stringContaining(`reached the budget of $5.00 (${TAG.budgetUsd})`) });
+  });
+
+  test("the meter's notes join the plan's", () => {
+    const plan = decide({
+      inventory: inventory(environment("pr-1", { expiresInHours: 5 })),
+      now: NOW,
+      config: CONFIG,
+      spendNotes: [{ level: "warning", code: "spend-meter", message: "the AWS Price List API could not be reached" }],
+    });
+    expect(codes(plan)).toContain("spend-meter");
   });
 });
 

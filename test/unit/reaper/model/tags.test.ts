@@ -14,7 +14,7 @@ describe("tags", () => {
     expect(Object.values(TAG).sort()).toEqual(
       [
         "managed-by", "env", "owner", "ttl", "created-at", "expires-at", "extended-until",
-        "on-expiry", "budget-usd", "protect", "state", "paused-size",
+        "on-expiry", "budget-usd", "protect", "state", "paused-size", "budget-warned",
       ].map((name) => `ephemera:${name}`).sort(),
     );
   });
@@ -29,7 +29,7 @@ describe("tags", () => {
   });
 
   test("Terraform is told to leave alone exactly the keys written after creation", () => {
-    const expected = [TAG.createdAt, TAG.extendedUntil, TAG.pausedSize, TAG.state];
+    const expected = [TAG.createdAt, TAG.extendedUntil, TAG.pausedSize, TAG.state, TAG.budgetWarned];
     expect([...RUNTIME_TAG_KEYS].sort()).toEqual(expected.sort());
   });
 

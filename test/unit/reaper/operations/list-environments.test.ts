@@ -26,6 +26,10 @@ describe("summarising environments (ephemera ls)", () => {
           budgetUsd: 25,
           spendUsd: 7.5,
           forecastUsd: null,
+          estimatedSpendUsd: null,
+          burnUsdPerHour: null,
+          budgetExhaustedAt: null,
+          spendBasis: "budgets",
           resources: {
             budget: 1,
             "db-subnet-group": 1,

@@ -1,0 +1,91 @@
+import { kindRow } from "../kinds/catalog";
+import type { DiscoveredResource } from "../kinds/kind-adapter";
+import { TAG } from "../model";
+import type { EnvSpend } from "../spend/meter";
+
+/** Which figure an environment's spend is judged by: the larger of Budgets' and the meter's, or `unknown` when the meter could not price a resource. */
+export type SpendBasis = "budgets" | "estimate" | "unknown";
+
+/** An environment's spend against its budget at one instant: what `decide` enforces and `ls` shows. */
+export interface BudgetStanding {
+  /** The budget's limit: the Budgets budget's, else the `ephemera:budget-usd` tag; null when there is none. */
+  readonly limitUsd: number | null;
+  /** The budget it came from (`ephemera-<env>`), when it came from a Budgets budget. */
+  readonly budget?: string;
+  /** Actual spend as AWS Budgets reports it (hours behind). */
+  readonly budgetsUsd: number | null;
+  /** The meter's estimate; null when a resource had no known price (never zero then) or nothing was metered. */
+  readonly estimatedUsd: number | null;
+  /** The meter's known part: a lower bound of the spend even when a price is unknown. */
+  readonly meteredUsd: number | null;
+  /** USD per hour of what is billed now; null when unknown. */
+  readonly burnUsdPerHour: number | null;
+  readonly basis: SpendBasis;
+  /** When the larger figure reaches the limit at the current burn: now if it has; null when it never will or there is no limit. */
+  readonly exhaustedAt: Date | null;
+  /** Why it is over budget (naming the figure that reached the limit), or undefined. */
+  readonly over?: string;
+}
+
+/** The larger of Budgets' actual spend and the meter's estimate, against the limit. */
+export function budgetStanding(resources: readonly DiscoveredResource[], spend: EnvSpend | undefined, now: Date): BudgetStanding {
+  const budgets = resources.filter((r) => kindRow(r.kind).reportsSpend);
+  const budget = budgets.find((r) => usd(r.facts?.limitUsd) !== undefined) ?? budgets[0];
+  const limit = usd(budget?.facts?.limitUsd) ?? firstUsd(resources.map((r) => r.tags[TAG.budgetUsd]));
+  const budgetsUsd = firstUsd(budgets.map((r) => r.facts?.actualUsd));
+  const known = spend === undefined || spend.unpriced.length > 0 ? undefined : spend;
+  const meteredUsd = spend?.usd;
+  const larger = Math.max(budgetsUsd ?? -Infinity, meteredUsd ?? -Infinity);
+  const burn = known?.burnUsdPerHour;
+  const basis: SpendBasis =
+    spend !== undefined && spend.unpriced.length > 0 ? "unknown" : known !== undefined && (budgetsUsd === undefined || known.usd >= budgetsUsd) ? "estimate" : "budgets";
+
+  let exhaustedAt: Date | null = null;
+  if (limit !== undefined && Number.isFinite(larger)) {
+    if (larger >= limit) exhaustedAt = now;
+    else if (burn !== undefined && burn > 0) exhaustedAt = new Date(now.getTime() + ((limit - larger) / burn) * 3_600_000);
+  }
+
+  let over: string | undefined;
+  if (limit !== undefined) {
+    const byBudgets = budgetsUsd !== undefined && budgetsUsd >= limit;
+    const byMeter = meteredUsd !== undefined && meteredUsd >= limit;
+    if (byMeter && (!byBudgets || meteredUsd >= budgetsUsd)) {
+      over =
+        `the spend meter's estimate $${money(meteredUsd)} reached the budget of $${money(limit)}` +
+        `${budget === undefined ? ` (${TAG.budgetUsd})` : ` (budget ${budget.id})`}; AWS Budgets reports ${budgetsUsd === undefined ? "no figure" : `$${money(budgetsUsd)}`}`;
+    } else if (byBudgets) {
+      over = `budget ${budget?.id ?? TAG.budgetUsd} spent $${budgetsUsd} of $${limit}`;
+    }
+  }
+
+  return {
+    limitUsd: limit ?? null,
+    ...(budget === undefined ? {} : { budget: budget.id }),
+    budgetsUsd: budgetsUsd ?? null,
+    estimatedUsd: known?.usd ?? null,
+    meteredUsd: meteredUsd ?? null,
+    burnUsdPerHour: burn ?? null,
+    basis,
+    exhaustedAt,
+    ...(over === undefined ? {} : { over }),
+  };
+}
+
+/** Dollars to the cent, or to the tenth of a cent below a dollar (a short environment costs cents). */
+export function money(value: number): string {
+  return Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(4).replace(/0{1,2}$/, "");
+}
+
+function usd(value: string | number | boolean | undefined): number | undefined {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function firstUsd(values: readonly (string | number | boolean | undefined)[]): number | undefined {
+  for (const value of values) {
+    const n = usd(value);
+    if (n !== undefined) return n;
+  }
+  return undefined;
+}
