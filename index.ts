@@ -23,10 +23,13 @@ export declare const KIND_ADAPTERS: typeof Engine.KIND_ADAPTERS;
 export declare const KIND_CATALOG: typeof Engine.KIND_CATALOG;
 export declare const KIND_NAMES: typeof Engine.KIND_NAMES;
 export declare const KindContext: typeof Engine.KindContext;
+export declare const PriceList: typeof Engine.PriceList;
 export declare const ReaperRuntime: typeof Engine.ReaperRuntime;
 export declare const S3AuditStore: typeof Engine.S3AuditStore;
 export declare const SettingsError: typeof Engine.SettingsError;
+export declare const SpendMeter: typeof Engine.SpendMeter;
 export declare const act: typeof Engine.act;
+export declare const budgetStanding: typeof Engine.budgetStanding;
 export declare const checkAccount: typeof Engine.checkAccount;
 export declare const createHandler: typeof Engine.createHandler;
 export declare const decide: typeof Engine.decide;
@@ -34,6 +37,7 @@ export declare const discover: typeof Engine.discover;
 export declare const extendEnvironment: typeof Engine.extendEnvironment;
 export declare const handler: typeof Engine.handler;
 export declare const listEnvironments: typeof Engine.listEnvironments;
+export declare const meter: typeof Engine.meter;
 export declare const moveExpirySchedule: typeof Engine.moveExpirySchedule;
 export declare const planExtend: typeof Engine.planExtend;
 export declare const planPause: typeof Engine.planPause;
@@ -51,15 +55,17 @@ export declare const verifyAuditIn: typeof Engine.verifyAuditIn;
 export declare const verifyAuditRun: typeof Engine.verifyAuditRun;
 export declare const verifyAuditRunIn: typeof Engine.verifyAuditRunIn;
 export type KindContext = Engine.KindContext;
+export type PriceList = Engine.PriceList;
 export type ReaperRuntime = Engine.ReaperRuntime;
 export type S3AuditStore = Engine.S3AuditStore;
 export type SettingsError = Engine.SettingsError;
+export type SpendMeter = Engine.SpendMeter;
 
 /** The values declared above: each a getter that loads the engine on first use. */
 const LAZY: readonly (keyof typeof Engine)[] = [
   "ALL_KIND_ADAPTERS", "DEFAULT_REAPER_CONFIG", "KIND_ADAPTERS", "KIND_CATALOG", "KIND_NAMES", "KindContext",
-  "ReaperRuntime", "S3AuditStore", "SettingsError", "act", "checkAccount", "createHandler", "decide",
-  "discover", "extendEnvironment", "handler", "listEnvironments", "moveExpirySchedule", "planExtend",
+  "PriceList", "ReaperRuntime", "S3AuditStore", "SettingsError", "SpendMeter", "act", "budgetStanding", "checkAccount",
+  "createHandler", "decide", "discover", "extendEnvironment", "handler", "listEnvironments", "meter", "moveExpirySchedule", "planExtend",
   "planPause", "planResume", "readSettings", "reaperConfig", "renderPlan", "runCli", "runOperatorPlan",
   "runSweep", "snsNotifier", "sweep", "verifyAudit", "verifyAuditIn", "verifyAuditRun", "verifyAuditRunIn",
 ];

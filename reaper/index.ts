@@ -32,3 +32,9 @@ export { ReaperRuntime, type ReaperRuntimeOptions } from "./runtime/reaper-runti
 export { type EphemeraSettings, readSettings, SettingsError } from "./runtime/settings";
 export { type CliIo, runCli } from "./cli/run-cli";
 export { sweep, type SweepOptions, type SweepResult } from "./sweep";
+export { type BudgetStanding, budgetStanding, type SpendBasis } from "./decision/budget-standing";
+export { type EnvReading, type EnvSpend, meter, type MeterInput, type MeterResult, type PriceSheet, type SpendReadings } from "./spend/meter";
+export { PriceList, type PriceLookup } from "./spend/price-list";
+export type { Product, Quote } from "./spend/products";
+export { SpendMeter, type SpendMeterOptions, type SpendReport, type SpendTotals } from "./spend/spend-meter";
+export type { MeteredUsage } from "./spend/usage";

@@ -68,6 +68,26 @@ describe("summarising environments (ephemera ls)", () => {
     expect(listEnvironments(inventory(resources), options).environments[0]).toMatchObject({ budgetUsd: 40, spendUsd: null });
   });
 
+  test("the spend meter's figures: estimate, burn, when the budget runs out at that burn, and which figure counts", () => {
+    const at = options.now.toISOString();
+    const spend = { "pr-1": { at, usd: 15, burnUsdPerHour: 2.5, unpriced: [], metered: 2, complete: true } };
+    const [env] = listEnvironments(inventory(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 25, actualUsd: 7.5 })), { ...options, spend }).environments;
+    // The larger figure ($15) reaches $25 in 4 hours at $2.50/h.
+    expect(env).toMatchObject({ spendUsd: 7.5, estimatedSpendUsd: 15, burnUsdPerHour: 2.5, spendBasis: "estimate", budgetExhaustedAt: "2026-05-01T16:00:00Z" });
+  });
+
+  test("Budgets' figure counts when it is the larger; an exhausted budget runs out at the listing's instant", () => {
+    const spend = { "pr-1": { at: options.now.toISOString(), usd: 3, burnUsdPerHour: 0.5, unpriced: [], metered: 1, complete: true } };
+    const [env] = listEnvironments(inventory(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 25, actualUsd: 30 })), { ...options, spend }).environments;
+    expect(env).toMatchObject({ spendBasis: "budgets", budgetExhaustedAt: "2026-05-01T12:00:00Z" });
+  });
+
+  test("an unpriced resource makes the estimate and the burn unknown (null), never zero", () => {
+    const spend = { "pr-1": { at: options.now.toISOString(), usd: 0, burnUsdPerHour: 0, unpriced: ["ec2-instance i-1 (ec2 us-east-1 x9.huge)"], metered: 1, complete: true } };
+    const [env] = listEnvironments(inventory(environment("pr-1", { expiresInHours: 5 }, { limitUsd: 25, actualUsd: 1 })), { ...options, spend }).environments;
+    expect(env).toMatchObject({ estimatedSpendUsd: null, burnUsdPerHour: null, spendBasis: "unknown", budgetExhaustedAt: null });
+  });
+
   test("a listing failure is reported in the notes", () => {
     const listing = listEnvironments(inventory(environment("pr-1"), [{ kind: "rds-instance", scope: "region us-east-1", code: "ThrottlingException", message: "slow down" }]), options);
     expect(listing.notes).toEqual([expect.objectContaining({ code: "listing-failure", message: expect.stringContaining("ThrottlingException") })]);

@@ -107,6 +107,15 @@ describe("reading EPHEMERA_* settings", () => {
     expect(settingsError({ ...BASE, AWS_ENDPOINT_URL: "localhost:5000" })).toContain('AWS_ENDPOINT_URL "localhost:5000" is not an http(s) URL');
   });
 
+  test("the spend meter's price source: the Price List API by default, off, or an endpoint; anything else is named with the fix", () => {
+    expect(readSettings(BASE).priceList).toBe("aws");
+    expect(readSettings({ ...BASE, EPHEMERA_PRICE_LIST: "OFF" }).priceList).toBe("off");
+    expect(readSettings({ ...BASE }, { priceList: "https://api.pricing.us-east-1.amazonaws.com" }).priceList).toEqual({ endpoint: "https://api.pricing.us-east-1.amazonaws.com" });
+    expect(settingsError({ ...BASE, EPHEMERA_PRICE_LIST: "table" })).toBe(
+      'EPHEMERA_PRICE_LIST "table" is not an http(s) URL; use "aws" (the default), "off" for the table shipped with the package, or an endpoint such as "https://api.pricing.us-east-1.amazonaws.com"',
+    );
+  });
+
   test("an IAM path that does not start and end with / is refused with an example", () => {
     expect(settingsError({ ...BASE, EPHEMERA_IAM_PATH: "ephemera" })).toBe('EPHEMERA_IAM_PATH "ephemera" is not an IAM path; use a path that starts and ends with "/", such as "/ephemera/"');
     expect(settingsError({ ...BASE }, { iamPath: "/ephemera" })).toMatch(/^--iam-path "\/ephemera" is not an IAM path/);
