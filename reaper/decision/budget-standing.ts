@@ -1,6 +1,7 @@
 import { kindRow } from "../kinds/catalog";
 import type { DiscoveredResource } from "../kinds/kind-adapter";
 import { TAG } from "../model";
+import { isFormattable } from "../model/instant";
 import type { EnvSpend } from "../spend/meter";
 
 /** Which figure an environment's spend is judged by: the larger of Budgets' and the meter's, or `unknown` when the meter could not price a resource. */
@@ -29,10 +30,16 @@ export interface BudgetStanding {
 
 /** The larger of Budgets' actual spend and the meter's estimate, against the limit. */
 export function budgetStanding(resources: readonly DiscoveredResource[], spend: EnvSpend | undefined, now: Date): BudgetStanding {
-  const budgets = resources.filter((r) => kindRow(r.kind).reportsSpend);
-  const budget = budgets.find((r) => usd(r.facts?.limitUsd) !== undefined) ?? budgets[0];
-  const limit = usd(budget?.facts?.limitUsd) ?? firstUsd(resources.map((r) => r.tags[TAG.budgetUsd]));
-  const budgetsUsd = firstUsd(budgets.map((r) => r.facts?.actualUsd));
+  const budgets = resources
+    .filter((r) => kindRow(r.kind).reportsSpend)
+    .map((resource) => ({ resource, limit: usd(resource.facts?.limitUsd), actual: usd(resource.facts?.actualUsd) }));
+  // One budget per environment is the norm; should there be more, the strictest limit holds.
+  const strictest = budgets.filter((b) => b.limit !== undefined).sort((a, b) => a.limit! - b.limit!)[0];
+  const budget = (strictest ?? budgets[0])?.resource;
+  const limit = strictest?.limit ?? firstUsd(resources.map((r) => r.tags[TAG.budgetUsd]));
+  const budgetsUsd = strictest?.actual ?? firstUsd(budgets.map((b) => b.actual));
+  // Any budget at or over its own limit is over budget, as AWS Budgets would alert.
+  const spentOut = budgets.find((b) => b.limit !== undefined && b.actual !== undefined && b.actual >= b.limit);
   const known = spend === undefined || spend.unpriced.length > 0 ? undefined : spend;
   const meteredUsd = spend?.usd;
   const larger = Math.max(budgetsUsd ?? -Infinity, meteredUsd ?? -Infinity);
@@ -43,20 +50,21 @@ export function budgetStanding(resources: readonly DiscoveredResource[], spend: 
   let exhaustedAt: Date | null = null;
   if (limit !== undefined && Number.isFinite(larger)) {
     if (larger >= limit) exhaustedAt = now;
-    else if (burn !== undefined && burn > 0) exhaustedAt = new Date(now.getTime() + ((limit - larger) / burn) * 3_600_000);
+    else if (burn !== undefined && burn > 0) {
+      const at = now.getTime() + ((limit - larger) / burn) * 3_600_000;
+      // A burn of fractions of a cent a year reaches the budget after year 9999: never, for any purpose.
+      exhaustedAt = isFormattable(at) ? new Date(at) : null;
+    }
   }
 
   let over: string | undefined;
-  if (limit !== undefined) {
-    const byBudgets = budgetsUsd !== undefined && budgetsUsd >= limit;
-    const byMeter = meteredUsd !== undefined && meteredUsd >= limit;
-    if (byMeter && (!byBudgets || meteredUsd >= budgetsUsd)) {
-      over =
-        `the spend meter's estimate $${money(meteredUsd)} reached the budget of $${money(limit)}` +
-        `${budget === undefined ? ` (${TAG.budgetUsd})` : ` (budget ${budget.id})`}; AWS Budgets reports ${budgetsUsd === undefined ? "no figure" : `$${money(budgetsUsd)}`}`;
-    } else if (byBudgets) {
-      over = `budget ${budget?.id ?? TAG.budgetUsd} spent $${budgetsUsd} of $${limit}`;
-    }
+  const byMeter = limit !== undefined && meteredUsd !== undefined && meteredUsd >= limit;
+  if (byMeter && (spentOut === undefined || meteredUsd >= spentOut.actual!)) {
+    over =
+      `the spend meter's estimate $${money(meteredUsd)} reached the budget of $${money(limit)}` +
+      `${budget === undefined ? ` (${TAG.budgetUsd})` : ` (budget ${budget.id})`}; AWS Budgets reports ${budgetsUsd === undefined ? "no figure" : `$${money(budgetsUsd)}`}`;
+  } else if (spentOut !== undefined) {
+    over = `budget ${spentOut.resource.id} spent $${spentOut.actual} of $${spentOut.limit}`;
   }
 
   return {

@@ -83,10 +83,23 @@ const inputArb: fc.Arbitrary<DecideInput> = fc
       { weight: 2, arbitrary: fc.array(failureArb, { minLength: 1, maxLength: 2 }) },
     ),
     budgetAlerts: fc.subarray(ENVS, { maxLength: 1 }),
+    // The spend meter's estimate per environment: absent, or any figure, sometimes with an unpriced resource.
+    spend: fc.tuple(
+      ...ENVS.map(() =>
+        fc.option(
+          fc.record({
+            usd: fc.integer({ min: 0, max: 6000 }).map((cents) => cents / 100),
+            burn: fc.oneof(fc.constant(Number.MIN_VALUE), fc.integer({ min: 0, max: 3000 }).map((cents) => cents / 100)),
+            unpriced: fc.boolean(),
+          }),
+          { nil: undefined },
+        ),
+      ),
+    ),
     cap: fc.integer({ min: 0, max: 4 }),
     windowHours: fc.integer({ min: 0, max: 6 }),
   })
-  .map(({ envTags, resources, failures, budgetAlerts, cap, windowHours }) => ({
+  .map(({ envTags, resources, failures, budgetAlerts, spend, cap, windowHours }) => ({
     inventory: {
       resources: resources.map((r, i): DiscoveredResource => {
         const tags: Record<string, string> = { ...envTags[r.envIndex] };
@@ -108,6 +121,12 @@ const inputArb: fc.Arbitrary<DecideInput> = fc
     },
     now: NOW,
     budgetAlerts,
+    spend: Object.fromEntries(
+      ENVS.flatMap((env, i) => {
+        const s = spend[i];
+        return s === undefined ? [] : [[env, { at: NOW.toISOString(), usd: s.usd, burnUsdPerHour: s.burn, unpriced: s.unpriced ? ["ec2-instance i-x (ec2 us-east-1 x9.huge)"] : [], metered: 1, complete: true }]];
+      }),
+    ),
     config: { ...CONFIG, maxEnvironmentsPerRun: cap, warningWindowMs: windowHours * HOUR },
   }));
 
@@ -123,11 +142,13 @@ function actionsOf(plan: Plan) {
 }
 
 function overBudget(input: DecideInput, env: string): boolean {
+  const budgets = envResources(input, env).filter((r) => r.kind === "budget");
+  const strictest = Math.min(...budgets.map((r) => Number(r.facts?.limitUsd)));
+  const metered = input.spend?.[env]?.usd;
   return (
     (input.budgetAlerts ?? []).includes(env) ||
-    envResources(input, env).some(
-      (r) => r.kind === "budget" && Number(r.facts?.actualUsd) >= Number(r.facts?.limitUsd),
-    )
+    budgets.some((r) => Number(r.facts?.actualUsd) >= Number(r.facts?.limitUsd)) ||
+    (metered !== undefined && metered >= strictest)
   );
 }
 
@@ -144,7 +165,7 @@ describe("the generated inventories", () => {
       }),
       { numRuns: 2000, seed: 42 },
     );
-    expect([...seen].sort()).toEqual(["deferred", "pause", "reap", "restop", "unwarn", "warn"]);
+    expect([...seen].sort()).toEqual(["deferred", "pause", "reap", "restop", "unwarn", "warn", "warn-budget"]);
   });
 });
 
@@ -248,12 +269,26 @@ describe("decide, for any inventory", () => {
     );
   });
 
-  test("a warning never deletes or pauses, and notifies before it marks", () => {
+  test("a warning, of expiry or of burn, never deletes or pauses, and notifies before it marks", () => {
     fc.assert(
       fc.property(inputArb, (input) => {
-        for (const env of decide(input).environments.filter((e) => e.intent === "warn")) {
+        for (const env of decide(input).environments.filter((e) => e.intent === "warn" || e.intent === "warn-budget")) {
           expect(env.phases.flatMap((p) => p.actions).every((a) => a.type === "notify" || a.type === "tag")).toBe(true);
           expect(env.phases.map((p) => p.name)).toEqual(env.phases.length === 2 ? ["notify", "mark"] : ["mark"]);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  test("a burn warning marks only ephemera:budget-warned, for an environment the meter sees burning and not yet over", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        for (const env of decide(input).environments.filter((e) => e.intent === "warn-budget")) {
+          for (const action of env.phases.flatMap((p) => p.actions)) if (action.type === "tag") expect(Object.keys(action.tags)).toEqual([TAG.budgetWarned]);
+          expect(input.spend?.[env.env]?.burnUsdPerHour).toBeGreaterThan(0);
+          expect(input.spend?.[env.env]?.unpriced).toEqual([]);
+          expect(overBudget(input, env.env)).toBe(false);
         }
       }),
       RUNS,
