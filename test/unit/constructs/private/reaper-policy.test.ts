@@ -48,6 +48,7 @@ const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry
 const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
 const RECORD = `${AUDIT_ARN}/audit/2026/01/15/run-20260115T101500Z-ab12/000003.json`;
 const LEASE = `${AUDIT_ARN}/leases/pr-1/000004.json`;
+const READING = `${AUDIT_ARN}/spend/8222537599999-20260115T101500Z-ab12.json`;
 const ROLE_OF_ENV = `arn:aws:iam::${ACCOUNT}:role/ephemera/pr-1-nodes-node`;
 const PROFILE_OF_ENV = `arn:aws:iam::${ACCOUNT}:instance-profile/ephemera/pr-1-nodes`;
 const LAUNCH_TEMPLATE = arn("ec2", "launch-template/lt-0abc1234def567890");
@@ -174,6 +175,12 @@ const ALLOWED: Case[] = [
   { name: "lists an environment's leases", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "leases/pr-1/" }, expect: "Allowed" },
   { name: "reads an environment's lease", action: "s3:GetObject", resource: LEASE, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
   { name: "takes a lease where no entry is yet", action: "s3:PutObject", resource: LEASE, context: { ...inThisAccount, ...writeOnce }, withBucketPolicy: true, expect: "Allowed" },
+  { name: "lists the spend meter's readings, newest first", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "spend/" }, expect: "Allowed" },
+  { name: "reads the spend meter's last reading", action: "s3:GetObject", resource: READING, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
+  { name: "keeps a spend reading where no object is yet", action: "s3:PutObject", resource: READING, context: { ...inThisAccount, ...writeOnce }, withBucketPolicy: true, expect: "Allowed" },
+  { name: "reads the Spot price history (the spend meter)", action: "ec2:DescribeSpotPriceHistory", resource: "*", expect: "Allowed" },
+  { name: "reads on-demand prices from the Price List API (the spend meter)", action: "pricing:GetProducts", resource: "*", expect: "Allowed" },
+  { name: "marks a managed budget with the limit its owner was warned about", action: "budgets:TagResource", resource: BUDGET, context: { "aws:TagKeys": [TAG.budgetWarned] }, expect: "Allowed" },
   { name: "publishes to the notification topic", action: "sns:Publish", resource: NOTIFICATIONS, expect: "Allowed" },
   { name: "publishes to an owner's topic in the allowed pattern", action: "sns:Publish", resource: arn("sns", "team-web"), expect: "Allowed" },
   { name: "sends an event that kept failing to its dead-letter queue", action: "sqs:SendMessage", resource: DLQ, expect: "Allowed" },
@@ -275,6 +282,10 @@ const DENIED: Case[] = [
   },
   { name: "never overwrites a lease entry", action: "s3:PutObject", resource: LEASE, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
   { name: "never deletes a lease entry", action: "s3:DeleteObject", resource: LEASE, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never deletes a spend reading", action: "s3:DeleteObject", resource: READING, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never overwrites a spend reading: a put without If-None-Match is denied", action: "s3:PutObject", resource: READING, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
+  { name: "writes nothing in the audit bucket outside audit/, leases/ and spend/", action: "s3:PutObject", resource: `${AUDIT_ARN}/other/x.json`, context: { ...inThisAccount, ...writeOnce }, expect: "ImplicitlyDenied" },
+  { name: "tags a budget with no key but the reaper's own", action: "budgets:TagResource", resource: BUDGET, context: { "aws:TagKeys": [TAG.budgetWarned, TAG.owner] }, expect: "ImplicitlyDenied" },
   { name: "cannot list the audit bucket outside audit/", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "" }, expect: "ImplicitlyDenied" },
   { name: "cannot read the audit bucket outside audit/", action: "s3:GetObject", resource: `${AUDIT_ARN}/index.html`, context: inThisAccount, expect: "ImplicitlyDenied" },
   { name: "cannot write outside audit/", action: "s3:PutObject", resource: `${AUDIT_ARN}/index.html`, context: { ...inThisAccount, ...writeOnce }, expect: "ImplicitlyDenied" },
