@@ -24,10 +24,16 @@ export function table(rows: readonly (readonly string[])[]): string {
 
 /** `ephemera ls` for a person. */
 export function renderListing(listing: EnvironmentListing): string {
+  const pools = listing.pools.map(
+    (p) =>
+      `Pool ${p.pool}: ${p.warm} warm${p.size === null ? "" : ` of ${p.size}`}, ${p.restoring} restoring` +
+      `${p.oldestRestoredAt === null ? "" : `, oldest restored ${p.oldestRestoredAt}`}`,
+  );
+  const withPools = (text: string) => [text, ...(pools.length > 0 ? ["", ...pools] : [])].join("\n");
   if (listing.environments.length === 0) {
     // An empty list from failed listings is not "none": say what is known.
-    if (!listing.complete) return "No environment could be listed: listings failed (see below), so whether any exist is unknown.";
-    return "No environments found.";
+    if (!listing.complete) return withPools("No environment could be listed: listings failed (see below), so whether any exist is unknown.");
+    return withPools("No environments found.");
   }
   const rows = [["ENV", "STATE", "OWNER", "EXPIRES (UTC)", "LEFT", "BUDGET", "BUDGETS SAY", "ESTIMATE", "BURN/H", "RESOURCES"]];
   const problems: string[] = [];
@@ -48,7 +54,7 @@ export function renderListing(listing: EnvironmentListing): string {
     ]);
     if (e.expiryProblem !== null) problems.push(`${e.env}: expiry unknown (${e.expiryProblem}); the reaper leaves it alone`);
   }
-  return [table(rows), ...(problems.length > 0 ? ["", ...problems] : [])].join("\n");
+  return withPools([table(rows), ...(problems.length > 0 ? ["", ...problems] : [])].join("\n"));
 }
 
 export function renderNote(note: PlanNote): string {

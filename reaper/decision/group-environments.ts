@@ -14,6 +14,8 @@ export interface EnvironmentView {
 export interface GroupedInventory {
   /** Sorted by environment id. */
   readonly environments: readonly EnvironmentView[];
+  /** Warm pool databases no environment has claimed (`ephemera:pool`, no `ephemera:env`), by pool name: never an environment's. */
+  readonly pools: Readonly<Record<string, readonly DiscoveredResource[]>>;
   readonly notes: readonly PlanNote[];
 }
 
@@ -25,6 +27,7 @@ export interface GroupedInventory {
 export function groupEnvironments(inventory: Inventory, auditBucket: string): GroupedInventory {
   const notes: PlanNote[] = [];
   const byEnv = new Map<string, DiscoveredResource[]>();
+  const pools: Record<string, DiscoveredResource[]> = {};
   for (const resource of inventory.resources) {
     const ref = { kind: resource.kind, id: resource.id };
     if (!isManagedByEphemera(resource.tags)) {
@@ -41,6 +44,11 @@ export function groupEnvironments(inventory: Inventory, auditBucket: string): Gr
       continue;
     }
     const envTag = resource.tags[TAG.env];
+    const pool = resource.tags[TAG.pool];
+    if (envTag === undefined && pool !== undefined && resource.kind === "rds-instance") {
+      (pools[pool] ??= []).push(resource);
+      continue;
+    }
     const envId = envTag === undefined ? undefined : tryParseEnvId(envTag, { field: TAG.env });
     if (envId === undefined || !envId.ok) {
       notes.push({
@@ -78,7 +86,8 @@ export function groupEnvironments(inventory: Inventory, auditBucket: string): Gr
     resources: byEnv.get(env)!.slice().sort((a, b) => compareText(a.kind, b.kind) || compareText(a.id, b.id)),
     failures: failures.filter((f) => f.env === undefined || f.env === env),
   }));
-  return { environments, notes };
+  for (const members of Object.values(pools)) members.sort((a, b) => compareText(a.id, b.id));
+  return { environments, pools, notes };
 }
 
 /** Code-unit order, independent of the host's locale. */

@@ -162,6 +162,7 @@ function toResource(ctx: KindContext, db: DBInstance): DiscoveredResource {
   if (db.DBInstanceClass !== undefined) facts.instanceClass = db.DBInstanceClass;
   if (db.DBClusterIdentifier !== undefined) facts.dbClusterIdentifier = db.DBClusterIdentifier;
   if (db.DeletionProtection !== undefined) facts.deletionProtection = db.DeletionProtection;
+  if (db.InstanceCreateTime !== undefined) facts.createdAt = db.InstanceCreateTime.toISOString();
   return {
     kind: "rds-instance",
     id: db.DBInstanceIdentifier ?? "",

@@ -28,6 +28,9 @@ export const K8S_ANNOTATION = {
   pausedSize: "ephemera.dev/paused-size",
   /** The budget limit the owner was warned the burn rate will reach. */
   budgetWarned: "ephemera.dev/budget-warned",
+  /** The warm pool and baseline snapshot of a pooled database (the tags are a database's; the keys exist so every tag has one). */
+  pool: "ephemera.dev/pool",
+  baseline: "ephemera.dev/baseline",
 } as const;
 
 /** The Kubernetes counterpart of RUNTIME_TAG_KEYS: Terraform must ignore changes to these. */

@@ -65,5 +65,15 @@ export const AUDIT_PREFIX = "audit/";
 /** Environment leases (reaper/action/env-lease.ts) live under this prefix of the audit bucket. */
 export const LEASE_PREFIX = "leases/";
 
+/** Every warm pool database is named `ephemera-pool-<pool>-<8 hex>`. */
+export const POOL_MEMBER_PREFIX = `${NAME_PREFIX}pool-`;
+
+export function poolMemberIdentifier(pool: string, suffix: string): string {
+  return `${POOL_MEMBER_PREFIX}${pool}-${suffix}`;
+}
+
+/** Claims of pool databases (reaper/pool) live under this prefix of the audit bucket: one object per database, written once. */
+export const CLAIM_PREFIX = "claims/";
+
 /** The spend meter's readings (reaper/spend/spend-readings.ts) live under this prefix of the audit bucket. */
 export const SPEND_PREFIX = "spend/";

@@ -109,6 +109,12 @@ export const SETTINGS = {
     defaultText: String(SETTING_DEFAULTS.leaseSeconds),
     description: "seconds a run's lease on an environment lasts unrenewed: the longest a crashed run keeps others off it (the Reaper construct sets its sweep interval)",
   },
+  databasePool: {
+    env: "EPHEMERA_DATABASE_POOL",
+    flag: "--database-pool",
+    defaultText: "none",
+    description: "the warm database pool, as JSON (the WarmDatabasePool construct writes it): what claim takes from and each sweep refills",
+  },
   priceList: {
     env: "EPHEMERA_PRICE_LIST",
     flag: "--price-list",

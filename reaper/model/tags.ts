@@ -15,7 +15,14 @@ export const TAG = {
   pausedSize: "ephemera:paused-size",
   /** The budget limit (USD) the owner was last warned the burn rate will reach: one warning per limit. */
   budgetWarned: "ephemera:budget-warned",
+  /** The warm pool a database was restored for (reaper/pool); it stays on the database once an environment claims it. */
+  pool: "ephemera:pool",
+  /** The snapshot a pool database was restored from, so one restored from an older baseline is replaced. */
+  baseline: "ephemera:baseline",
 } as const;
+
+/** The `ephemera:state` of a pool database nobody has claimed: never reaped as an environment, never claimed twice. */
+export const POOL_STATE = "warm";
 
 export type TagKey = (typeof TAG)[keyof typeof TAG];
 

@@ -6,6 +6,7 @@ import type { PlanNote } from "../decision/plan";
 import { stateOf } from "../decision/phases";
 import { budgetStanding, type SpendBasis } from "../decision/budget-standing";
 import type { EnvSpend } from "../spend/meter";
+import { type PoolSummary, summarizePool } from "../pool/pool-members";
 
 /**
  * `ephemera ls --json`: version 1 of this shape is a contract for pipelines and agents.
@@ -19,6 +20,8 @@ export interface EnvironmentListing {
   readonly complete: boolean;
   /** Sorted by id. */
   readonly environments: readonly EnvironmentSummary[];
+  /** Warm database pools: the configured one (even when empty) and any other whose databases discovery found, sorted by name. */
+  readonly pools: readonly PoolSummary[];
   /** Listings that failed (so an environment may have more resources than shown), and resources left out. */
   readonly notes: readonly PlanNote[];
 }
@@ -66,6 +69,8 @@ export interface ListOptions {
   readonly spend?: Readonly<Record<string, EnvSpend>>;
   /** What the meter had to say (an unreachable price list, an unpriced resource): added to the notes. */
   readonly spendNotes?: readonly PlanNote[];
+  /** The configured warm pool, whose size `pools` shows. @default - none */
+  readonly pool?: { readonly name: string; readonly size: number };
 }
 
 const STATE_ORDER: readonly EnvState[] = ["reaping", "paused", "expiring", "active"];
@@ -78,6 +83,9 @@ export function listEnvironments(inventory: Inventory, options: ListOptions): En
     at: options.now.toISOString(),
     complete: inventory.failures.length === 0,
     environments: grouped.environments.map((view) => summarize(view.env, view.resources, options)),
+    pools: [...new Set([...Object.keys(grouped.pools), ...(options.pool === undefined ? [] : [options.pool.name])])]
+      .sort()
+      .map((name) => summarizePool(name, grouped.pools[name] ?? [], name === options.pool?.name ? options.pool.size : undefined)),
     notes: [...grouped.notes, ...(options.spendNotes ?? [])],
   };
 }

@@ -1,6 +1,7 @@
 import { isAccountId, isEksClusterName, isIamPath, isRegion, isS3BucketName, isSnsTopicArn, MAX_MAX_TTL, parseDuration, SETTING_DEFAULTS, SETTINGS, type SettingName, tryParseDuration } from "../model";
 import { quote } from "../model/invalid-value-error";
 import { type ReaperConfig, reaperConfig } from "./reaper-config";
+import { type DatabasePoolSettings, parseDatabasePool } from "../pool/pool-settings";
 
 /**
  * Everything the Lambda and the CLI read from their environment: the reaper's config,
@@ -23,6 +24,8 @@ export interface EphemeraSettings {
    * only), or an http(s) endpoint of the Price List API.
    */
   readonly priceList: "aws" | "off" | { readonly endpoint: string };
+  /** The warm database pool, when there is one. */
+  readonly pool?: DatabasePoolSettings;
 }
 
 
@@ -175,6 +178,16 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
       ? priceListWord
       : { endpoint: httpUrl(priceListSource!, `use "aws" (the default), "off" for the table shipped with the package, or an endpoint such as "https://api.pricing.us-east-1.amazonaws.com"`) };
 
+  const poolSource = source("databasePool");
+  let pool: DatabasePoolSettings | undefined;
+  if (poolSource !== undefined) {
+    try {
+      pool = parseDatabasePool(poolSource.text, poolSource.from);
+    } catch (err) {
+      throw new SettingsError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
   let reaper: ReaperConfig;
   try {
     reaper = reaperConfig({
@@ -200,6 +213,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     iamPath,
     aws: { region, ...(profile ? { profile } : {}), ...(endpoint === undefined ? {} : { endpoint }) },
     priceList,
+    ...(pool === undefined ? {} : { pool }),
   };
 }
 

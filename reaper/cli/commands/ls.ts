@@ -11,7 +11,15 @@ export async function lsCommand(c: CommandContext, command: Extract<Command, { n
   const inventory = await runtime.discover();
   const { auditBucket, maxTtlMs } = c.settings.reaper;
   const spend = await runtime.spendMeter(c.clock).estimate(inventory, now);
-  const listing = listEnvironments(inventory, { now, auditBucket, maxTtlMs, spend: spend.spend, spendNotes: spend.notes });
+  const pool = c.settings.pool;
+  const listing = listEnvironments(inventory, {
+    now,
+    auditBucket,
+    maxTtlMs,
+    spend: spend.spend,
+    spendNotes: spend.notes,
+    ...(pool === undefined ? {} : { pool: { name: pool.name, size: pool.size } }),
+  });
   c.progress(`Found ${inventory.resources.length} resources in ${listing.environments.length} environments.`);
   if (command.json) {
     c.io.stdout(JSON.stringify(listing, null, 2));

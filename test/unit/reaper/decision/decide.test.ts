@@ -372,6 +372,20 @@ describe("decide: the spend meter", () => {
   });
 });
 
+describe("decide: the warm database pool", () => {
+  test("a warm pool database is no environment's: it gets no action and no warning, even next to expired environments", () => {
+    const warm = resource("rds-instance", "ephemera-pool-default-ab12cd34", { [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm" }, { status: "available" });
+    const plan = run([warm, ...environment("pr-1", { state: "expiring" })]);
+    expect(allActions(plan).some((a) => a.action.type !== "notify" && a.action.resource.id === warm.id)).toBe(false);
+    expect(plan.notes.some((n) => n.resource?.id === warm.id)).toBe(false);
+  });
+
+  test("only a database can be a pool's: anything else tagged with a pool but no environment is reported and skipped", () => {
+    const bucket = resource("s3-bucket", "stray", { [TAG.managedBy]: "ephemera", [TAG.pool]: "default" });
+    expect(run([bucket]).notes).toEqual([expect.objectContaining({ code: "invalid-env", resource: { kind: "s3-bucket", id: "stray" } })]);
+  });
+});
+
 describe("decide: failing closed", () => {
   const failure = { kind: "rds-instance" as const, scope: "us-east-1", code: "ThrottlingException", message: "Rate exceeded" };
 

@@ -14,7 +14,7 @@ describe("tags", () => {
     expect(Object.values(TAG).sort()).toEqual(
       [
         "managed-by", "env", "owner", "ttl", "created-at", "expires-at", "extended-until",
-        "on-expiry", "budget-usd", "protect", "state", "paused-size", "budget-warned",
+        "on-expiry", "budget-usd", "protect", "state", "paused-size", "budget-warned", "pool", "baseline",
       ].map((name) => `ephemera:${name}`).sort(),
     );
   });

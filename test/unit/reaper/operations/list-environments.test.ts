@@ -44,6 +44,7 @@ describe("summarising environments (ephemera ls)", () => {
           resourceCount: 9,
         },
       ],
+      pools: [],
     });
   });
 
@@ -91,5 +92,22 @@ describe("summarising environments (ephemera ls)", () => {
   test("a listing failure is reported in the notes", () => {
     const listing = listEnvironments(inventory(environment("pr-1"), [{ kind: "rds-instance", scope: "region us-east-1", code: "ThrottlingException", message: "slow down" }]), options);
     expect(listing.notes).toEqual([expect.objectContaining({ code: "listing-failure", message: expect.stringContaining("ThrottlingException") })]);
+  });
+});
+
+describe("summarising the warm pool (ephemera ls)", () => {
+  const warm = (id: string, createdAt: string, status = "available") =>
+    resource("rds-instance", id, { [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm", [TAG.baseline]: "app-1" }, { status, facts: { createdAt } });
+
+  test("the pool's databases are not environments: ls counts them as the pool's, with its size, and raises no warning", () => {
+    const resources = [warm("ephemera-pool-default-a", "2026-05-01T08:00:00.000Z"), warm("ephemera-pool-default-b", "2026-05-01T10:00:00.000Z"), warm("ephemera-pool-default-c", "2026-05-01T11:00:00.000Z", "creating")];
+    const listing = listEnvironments(inventory(resources), { ...options, pool: { name: "default", size: 3 } });
+    expect(listing.environments).toEqual([]);
+    expect(listing.notes).toEqual([]);
+    expect(listing.pools).toEqual([{ pool: "default", size: 3, warm: 2, restoring: 1, oldestRestoredAt: "2026-05-01T08:00:00.000Z" }]);
+  });
+
+  test("a configured pool with nothing in it is shown empty", () => {
+    expect(listEnvironments(inventory([]), { ...options, pool: { name: "default", size: 2 } }).pools).toEqual([{ pool: "default", size: 2, warm: 0, restoring: 0, oldestRestoredAt: null }]);
   });
 });

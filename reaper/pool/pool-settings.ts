@@ -1,0 +1,73 @@
+import { InvalidValueError, parseDuration, tryParseDuration, tryParseEnvId } from "../model";
+import type { PoolSettings } from "./decide-pool";
+
+/** A warm database pool as the reaper and the CLI read it (`EPHEMERA_DATABASE_POOL`, JSON), from the WarmDatabasePool construct. */
+export interface DatabasePoolSettings extends PoolSettings {
+  /** The class its databases are restored as. */
+  readonly instanceClass: string;
+  /** The DB subnet group they are restored into. */
+  readonly subnetGroup: string;
+  /** The security groups a warm database has: admitting nothing, so an unclaimed database is unreachable. */
+  readonly securityGroupIds: readonly string[];
+  /** What they are restored from: a named snapshot, or the newest snapshot of a DB instance. */
+  readonly baseline: { readonly snapshot: string } | { readonly sourceDbInstance: string };
+}
+
+/** The longest pool name: its members' identifiers (`ephemera-pool-<name>-<8 hex>`) must stay within RDS's 63 characters. */
+export const MAX_POOL_NAME_LENGTH = 20;
+
+const EXAMPLE =
+  '{"name":"default","size":2,"maxAge":"1d","instanceClass":"db.t4g.micro","subnetGroup":"ephemera-pool","securityGroupIds":["sg-0abc1234"],"baseline":{"sourceDbInstance":"app-baseline"}}';
+
+/** Reads the JSON the construct writes; every problem names the field (`EPHEMERA_DATABASE_POOL.size`) and the fix. */
+export function parseDatabasePool(text: string, field = "EPHEMERA_DATABASE_POOL"): DatabasePoolSettings {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidValueError(field, text, "is not JSON", `set it as the WarmDatabasePool construct writes it, such as ${EXAMPLE}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidValueError(field, text, "is not a JSON object", `use one such as ${EXAMPLE}`);
+  const o = value as Record<string, unknown>;
+  const text_ = (key: string, example: string): string => {
+    const v = o[key];
+    if (typeof v !== "string" || v.trim() === "") throw new InvalidValueError(`${field}.${key}`, JSON.stringify(v ?? null), "is not a non-empty string", `use one such as "${example}"`);
+    return v;
+  };
+
+  const name = text_("name", "default");
+  const parsedName = tryParseEnvId(name, { field: `${field}.name` });
+  if (!parsedName.ok) throw parsedName.error;
+  if (name.length > MAX_POOL_NAME_LENGTH) throw new InvalidValueError(`${field}.name`, name, `is longer than ${MAX_POOL_NAME_LENGTH} characters`, 'use a short name, such as "default"');
+
+  const size = o.size;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0 || size > 50) {
+    throw new InvalidValueError(`${field}.size`, JSON.stringify(size ?? null), "is not a whole number from 0 to 50", "use the number of databases to keep warm, such as 2");
+  }
+  const maxAgeText = text_("maxAge", "1d");
+  const maxAge = tryParseDuration(maxAgeText, { field: `${field}.maxAge` });
+  if (!maxAge.ok) throw maxAge.error;
+  if (maxAge.value < parseDuration("1h")) throw new InvalidValueError(`${field}.maxAge`, maxAgeText, "is shorter than an hour, less than a restore may take", 'use "1d" or more');
+
+  const groups = o.securityGroupIds;
+  if (!Array.isArray(groups) || groups.length === 0 || !groups.every((g) => typeof g === "string" && /^sg-[0-9a-f]+$/.test(g))) {
+    throw new InvalidValueError(`${field}.securityGroupIds`, JSON.stringify(groups ?? null), "is not a list of security group ids", 'use the pool\'s own security group, such as ["sg-0abc1234"]');
+  }
+
+  const baseline = o.baseline as Record<string, unknown> | undefined;
+  const snapshot = typeof baseline?.snapshot === "string" ? baseline.snapshot : undefined;
+  const source = typeof baseline?.sourceDbInstance === "string" ? baseline.sourceDbInstance : undefined;
+  if ((snapshot === undefined) === (source === undefined)) {
+    throw new InvalidValueError(`${field}.baseline`, JSON.stringify(o.baseline ?? null), "names neither, or both, of a snapshot and a source DB instance", 'use {"sourceDbInstance":"app-baseline"} or {"snapshot":"app-baseline-2026-05-01"}');
+  }
+
+  return {
+    name,
+    size,
+    maxAgeMs: maxAge.value,
+    instanceClass: text_("instanceClass", "db.t4g.micro"),
+    subnetGroup: text_("subnetGroup", "ephemera-pool"),
+    securityGroupIds: groups as string[],
+    baseline: snapshot !== undefined ? { snapshot } : { sourceDbInstance: source! },
+  };
+}
