@@ -300,6 +300,10 @@ async function execute<Ctx>(
         result = await operation.call(adapter, options.ctx, resource);
         break;
       }
+      case "rotate-credentials":
+        if (adapter.rotateCredentials === undefined) return ["refused", { code: "NoCredentials", message: `${resource.kind} has no master password to rotate` }];
+        result = await adapter.rotateCredentials(options.ctx, resource);
+        break;
     }
     if (!result.ok) return [result.ambiguous ? "unknown" : "failed", { ...result, code: result.code ?? "Failed" }];
     return [result.alreadyDone ? "already-done" : "done", result];

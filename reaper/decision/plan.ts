@@ -26,10 +26,11 @@ export interface Plan {
  * - `restop`: paused, but AWS restarted its database after 7 days: stop it again
  * - `resume`: asked for by an operator (`planResume`): the exact reverse of `pause`
  * - `unwarn`: marked `expiring` but extended out of the warning window: back to `active`
+ * - `claim`: an environment takes a warm pool database (reaper/pool): it is tagged the environment's, and its master password rotated
  * - `warn-budget`: at its burn rate the environment reaches its budget within the warning window: notify, then mark it warned for that limit
  * - `extend`: asked for by an operator (`planExtend`): write `ephemera:extended-until` on every resource
  */
-export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget";
+export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim";
 
 /** The ordered phases of one environment; `act` starts a phase only when every action of the previous one succeeded. */
 export interface EnvironmentPlan {
@@ -59,7 +60,7 @@ export interface PlanPhase {
   readonly actions: readonly PlannedAction[];
 }
 
-export type PlannedAction = TagAction | DeleteAction | PauseAction | ResumeAction | NotifyAction;
+export type PlannedAction = TagAction | DeleteAction | PauseAction | ResumeAction | NotifyAction | RotateCredentialsAction;
 
 /** Operations that stop spending or remove data: never planned for an environment the reaper cannot fully see. */
 export const DESTRUCTIVE_ACTIONS: ReadonlySet<PlannedAction["type"]> = new Set(["delete", "pause"]);
@@ -87,6 +88,13 @@ export interface PauseAction {
 
 export interface ResumeAction {
   readonly type: "resume";
+  readonly resource: DiscoveredResource;
+  readonly reason: string;
+}
+
+/** A new master password, kept where the database keeps it (RDS: its Secrets Manager secret), so no earlier holder knows it. */
+export interface RotateCredentialsAction {
+  readonly type: "rotate-credentials";
   readonly resource: DiscoveredResource;
   readonly reason: string;
 }

@@ -44,6 +44,7 @@ function describeAction(action: PlannedAction): string {
       return `delete ${action.resource.kind} ${action.resource.id}${action.finalSnapshotName ? ` (final snapshot ${action.finalSnapshotName})` : ""}`;
     case "pause":
     case "resume":
+    case "rotate-credentials":
       return `${action.type} ${action.resource.kind} ${action.resource.id}`;
   }
 }

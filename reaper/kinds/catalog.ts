@@ -75,6 +75,8 @@ export interface KindRow {
     /** Pause and resume. */
     readonly pause?: IamGrant;
     readonly delete?: IamGrant;
+    /** A new master password for a claimed pool database (`rotate-credentials`). */
+    readonly credentials?: IamGrant;
     /** Creating the final snapshot, which does not exist yet and so has no tags: scoped by its name. */
     readonly finalSnapshot?: IamGrant;
     /** What the delete also acts on that is not the resource itself (an IAM role's instance profiles). */
@@ -133,6 +135,7 @@ export const KIND_CATALOG = {
       // CreateDBSnapshot on the instance: the final snapshot is taken by DeleteDBInstance.
       delete: { actions: ["rds:DeleteDBInstance", "rds:CreateDBSnapshot"], on: [regional("rds", "db:*")], scope: MANAGED },
       finalSnapshot: { actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"], on: [regional("rds", `snapshot:${FINAL_SNAPSHOT_PREFIX}*`)], scope: "name" },
+      credentials: { actions: ["rds:ModifyDBInstance"], on: [regional("rds", "db:*")], scope: MANAGED },
     },
   },
   "ec2-instance": {

@@ -86,4 +86,6 @@ export interface KindAdapter<Ctx = unknown> {
   pause?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
   /** Reverses `pause` exactly (sizes and replica counts remembered at pause time). */
   resume?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
+  /** Gives the resource a new master password (a claimed pool database); absent for kinds without one. */
+  rotateCredentials?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
 }

@@ -3,6 +3,7 @@ import {
   type DBInstance,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
   paginateDescribeDBInstances,
   StartDBInstanceCommand,
   StopDBInstanceCommand,
@@ -21,6 +22,9 @@ import type { MeteredUsage } from "../spend/usage";
  * Discovery: DescribeDBInstances, paginated, filtered here on its TagList. It gives
  * the status (`available`, `stopped`, ...) decide needs, in one call per 100
  * instances; `tag:` filters would be neater, but moto rejects them.
+ *
+ * Rotating credentials (a claimed pool database) rotates the master password in the
+ * secret RDS keeps it in, or has RDS start keeping one.
  *
  * Pause stops the instance (AWS starts a stopped instance again after 7 days; the
  * engine's `restop` pauses it again). An instance already stopped or stopping, or on
@@ -67,6 +71,24 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
       } catch (err) {
         return settleStateFault(ctx, resource.id, err, ["available", "starting"], "the instance is already running");
       }
+    });
+  },
+
+  rotateCredentials(ctx, resource) {
+    return attempt(async () => {
+      const db = await describeOne(ctx, resource.id);
+      if (db === undefined) throw notFound(resource.id);
+      // RDS keeps the password in its own secret: rotate that one, or, where there is none, have RDS make one (with a new password).
+      const managed = db.MasterUserSecret?.SecretArn !== undefined;
+      const out = await ctx.rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: resource.id,
+          ApplyImmediately: true,
+          ...(managed ? { RotateMasterUserPassword: true } : { ManageMasterUserPassword: true }),
+        }),
+      );
+      const secretArn = out.DBInstance?.MasterUserSecret?.SecretArn ?? db.MasterUserSecret?.SecretArn;
+      return done(out.$metadata.requestId, { rotation: managed ? "rotated" : "managed", ...(secretArn === undefined ? {} : { secretArn }) });
     });
   },
 

@@ -82,6 +82,40 @@ describe("act", () => {
     expect(deleteOf(result, "pr-1-db-subnets")).toMatchObject({ outcome: "failed", code: "InvalidDBSubnetGroupStateFault" });
   });
 
+  test("rotating credentials goes to the kind's adapter; a kind without a master password refuses it, and the phase after is skipped", async () => {
+    const db = resource("rds-instance", "pr-1-db", envTags("pr-1", { expiresInHours: 5 }), { status: "available" });
+    const bucket = resource("s3-bucket", "pr-1-artifacts", envTags("pr-1", { expiresInHours: 5 }));
+    const plan = (target: typeof db): Plan => ({
+      version: 1,
+      createdAt: NOW.toISOString(),
+      environments: [
+        {
+          env: "pr-1",
+          intent: "claim",
+          reason: "claimed",
+          phases: [
+            { name: "database", actions: [{ type: "rotate-credentials", resource: target, reason: "claimed" }] },
+            { name: "mark", actions: [{ type: "tag", resource: db, tags: { "ephemera:state": "active" }, reason: "claimed" }] },
+          ],
+        },
+      ],
+      deferred: [],
+      notes: [],
+    });
+    const rotating = setup(plan(db));
+    const rotated: string[] = [];
+    const adapters = rotating.world.adapters(ALL_KINDS).map((a) =>
+      a.kind === "rds-instance" ? { ...a, rotateCredentials: async (_w: unknown, r: { id: string }) => (rotated.push(r.id), { ok: true, requestId: "rotated" }) } : a,
+    );
+    const withRotation = await act({ ...rotating.options(), adapters });
+    expect(rotated).toEqual(["pr-1-db"]);
+    expect(withRotation.actions.map((a) => `${a.action} ${a.outcome}`)).toEqual(["rotate-credentials done", "tag done"]);
+    const refusing = setup(plan(bucket));
+    const without = await act(refusing.options());
+    expect(without.actions.map((a) => `${a.action} ${a.outcome}`)).toEqual(["rotate-credentials refused", "tag skipped"]);
+    expect(without.actions[0]).toMatchObject({ code: "NoCredentials", message: "s3-bucket has no master password to rotate" });
+  });
+
   test("running the same plan twice is safe: the second run finds everything already done", async () => {
     const { world, store, options } = setup(reapPlan("pr-1"));
     await act(options());

@@ -1,0 +1,155 @@
+import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
+import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
+import { readSettings } from "../../../../reaper/runtime/settings";
+import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
+import { TAG } from "../../../../reaper/model";
+import { emulatorClients, seedAuditBucket } from "../../../../harness/seed-environments";
+import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
+
+// One account walked through in order: three warm databases, five concurrent claims, then a claim resumed.
+const emulator = useEmulator({ resetBetweenTests: false });
+const AUDIT_BUCKET = "ephemera-audit-pool";
+const POOL = {
+  name: "default",
+  size: 3,
+  maxAge: "1d",
+  instanceClass: "db.t4g.micro",
+  subnetGroup: "ephemera-pool",
+  securityGroupIds: ["sg-0abc1234"],
+  baseline: { snapshot: "app-baseline-1" },
+};
+
+let e: Emulator;
+let env: Record<string, string>;
+const runtimes: ReaperRuntime[] = [];
+const results: Awaited<ReturnType<typeof claimPoolDatabase>>[] = [];
+
+function runtime(): ReaperRuntime {
+  const r = new ReaperRuntime(readSettings(env), { credentials: EMULATOR_CREDENTIALS });
+  runtimes.push(r);
+  return r;
+}
+
+const tagsFor = (envId: string) => ({ [TAG.owner]: `${envId}@example.com`, [TAG.ttl]: "8h", [TAG.createdAt]: "2026-05-01T12:00:00Z" });
+
+async function database(id: string) {
+  const { rds, destroy } = emulatorClients(e);
+  const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+  destroy();
+  return { tags: Object.fromEntries((db.TagList ?? []).map((t) => [t.Key!, t.Value!])), secretArn: db.MasterUserSecret?.SecretArn };
+}
+
+async function secretVersions(arn: string): Promise<string[]> {
+  const { secrets, destroy } = emulatorClients(e);
+  const out = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+  destroy();
+  return Object.keys(out.VersionIdsToStages ?? {}).sort();
+}
+
+const versionsBefore = new Map<string, string[]>();
+
+beforeAll(async () => {
+  e = emulator();
+  await seedAuditBucket(e, AUDIT_BUCKET);
+  const { rds, destroy } = emulatorClients(e);
+  for (const [i, suffix] of ["aaaa0001", "aaaa0002", "aaaa0003"].entries()) {
+    const id = `ephemera-pool-default-${suffix}`;
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        Engine: "postgres",
+        DBInstanceClass: "db.t4g.micro",
+        AllocatedStorage: 20,
+        MasterUsername: "app",
+        ManageMasterUserPassword: true,
+        Tags: Object.entries({ [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm", [TAG.baseline]: "app-baseline-1", n: String(i) }).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    versionsBefore.set(id, await secretVersions((await database(id)).secretArn!));
+  }
+  // Someone else's database with a pool tag: not the pool's (not managed).
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: "lookalike-pool-db",
+      Engine: "postgres",
+      DBInstanceClass: "db.t4g.micro",
+      AllocatedStorage: 20,
+      MasterUsername: "app",
+      MasterUserPassword: "not-a-secret-1",
+      Tags: [{ Key: TAG.pool, Value: "default" }, { Key: TAG.state, Value: "warm" }],
+    }),
+  );
+  destroy();
+  env = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_DATABASE_POOL: JSON.stringify(POOL), EPHEMERA_PRICE_LIST: "off" };
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of runtimes) await r.destroy();
+});
+
+describe("claiming warm pool databases", () => {
+  test("five concurrent claims for three warm databases: three get one each, never the same, and two are told to restore a fresh one", async () => {
+    const envs = ["pr-1", "pr-2", "pr-3", "pr-4", "pr-5"];
+    results.push(...(await Promise.all(envs.map((envId) => claimPoolDatabase(runtime(), { env: envId, tags: tagsFor(envId), claimant: `arn:aws:iam::123456789012:role/agent-${envId}` })))));
+    const claimed = results.filter((r) => r.status === "claimed");
+    expect(claimed).toHaveLength(3);
+    expect(new Set(claimed.map((r) => r.database)).size).toBe(3);
+    expect(results.filter((r) => r.status === "empty").map((r) => r.message)).toEqual([
+      "pool default has no warm database free: restore a fresh one",
+      "pool default has no warm database free: restore a fresh one",
+    ]);
+    expect(claimed.every((r) => r.database!.startsWith("ephemera-pool-default-"))).toBe(true);
+  });
+
+  test("a claimed database is the environment's: its tags, state active, the pool kept for lineage", async () => {
+    for (const r of results.filter((x) => x.status === "claimed")) {
+      const { tags } = await database(r.database!);
+      expect(tags).toMatchObject({ [TAG.managedBy]: "ephemera", [TAG.env]: r.env, [TAG.state]: "active", [TAG.owner]: `${r.env}@example.com`, [TAG.ttl]: "8h", [TAG.pool]: "default" });
+    }
+  });
+
+  test("each claim rotated the database's master password: its secret has a new version", async () => {
+    for (const r of results.filter((x) => x.status === "claimed")) {
+      expect(r.secretArn).toBe((await database(r.database!)).secretArn);
+      const after = await secretVersions(r.secretArn!);
+      expect(after.length).toBeGreaterThan(versionsBefore.get(r.database!)!.length);
+    }
+  });
+
+  test("each database has one claim record, written once, naming its environment and who claimed it", async () => {
+    const { s3, destroy } = emulatorClients(e);
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: AUDIT_BUCKET, Prefix: "claims/" }))).Contents ?? []).map((o) => o.Key!).sort();
+    const claimed = results.filter((x) => x.status === "claimed");
+    expect(keys).toEqual(claimed.map((r) => `claims/default/${r.database}.json`).sort());
+    for (const r of claimed) {
+      const body = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: AUDIT_BUCKET, Key: `claims/default/${r.database}.json` }))).Body!.transformToString());
+      expect(body).toMatchObject({ v: 1, pool: "default", database: r.database, env: r.env, claimant: `arn:aws:iam::123456789012:role/agent-${r.env}` });
+    }
+    destroy();
+  });
+
+  test("every claim is an audited run that verifies: a tag and a rotation, before and after", async () => {
+    const runs = await verifyAuditIn(runtime().auditStore());
+    expect(runs).toHaveLength(3);
+    expect(runs.map((run) => [run.ok, run.status])).toEqual(runs.map(() => [true, "complete"]));
+    for (const r of results.filter((x) => x.status === "claimed")) {
+      expect(r.actions?.map((a) => `${a.action} ${a.target.id} ${a.outcome}`)).toEqual([`tag ${r.database} done`, `rotate-credentials ${r.database} done`]);
+    }
+  });
+
+  test("claiming again for an environment that holds a database resumes it, and takes no second one", async () => {
+    const first = results.find((r) => r.status === "claimed")!;
+    const again = await claimPoolDatabase(runtime(), { env: first.env, tags: tagsFor(first.env), claimant: "arn:aws:iam::123456789012:role/agent-retry" });
+    expect(again).toMatchObject({ status: "claimed", database: first.database });
+  });
+
+  test("without a pool configured, a claim is refused with the fix", async () => {
+    const { EPHEMERA_DATABASE_POOL: _pool, ...withoutPool } = env;
+    const r = new ReaperRuntime(readSettings(withoutPool), { credentials: EMULATOR_CREDENTIALS });
+    runtimes.push(r);
+    expect(await claimPoolDatabase(r, { env: "pr-9", tags: {}, claimant: "x" })).toMatchObject({ status: "refused", ok: false, message: expect.stringContaining("EPHEMERA_DATABASE_POOL") });
+  });
+});
