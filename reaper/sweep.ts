@@ -6,7 +6,7 @@ import { newRunId } from "./audit/run-id";
 import { decide } from "./decision/decide";
 import type { Inventory } from "./kinds/kind-adapter";
 import type { Notifier } from "./action/notifier";
-import type { Plan } from "./decision/plan";
+import type { EnvironmentPlan, Plan, PlanNote } from "./decision/plan";
 import type { ReaperConfig } from "./runtime/reaper-config";
 import { describeError } from "./support/outcomes";
 import { openRun, type RunOpening } from "./audit/run-ledger";
@@ -53,6 +53,8 @@ export interface SweepOptions<Ctx> {
   readonly spendMeter?: Pick<SpendMeter, "estimate" | "record">;
   /** The environments this sweep looks at, when not all (the meter keeps the others' readings as they were). @default - all */
   readonly lookedAt?: readonly string[];
+  /** Plans the warm pool's refill, run with the environments' plan (reaper/pool/plan-refill.ts). @default - no pool */
+  readonly refill?: (inventory: Inventory, at: Date) => Promise<{ readonly plan?: EnvironmentPlan; readonly notes: readonly PlanNote[] }>;
 }
 
 export interface SweepResult {
@@ -108,13 +110,18 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
   const t2 = Date.now();
   const decideAt = options.decideAt ?? clock();
   const spend = await options.spendMeter?.estimate(inventory, decideAt, options.lookedAt);
-  const plan = decide({
+  const decided = decide({
     inventory,
     now: decideAt,
     config: options.config,
     ...(options.budgetAlerts === undefined ? {} : { budgetAlerts: options.budgetAlerts }),
     ...(spend === undefined ? {} : { spend: spend.spend, spendNotes: spend.notes }),
   });
+  const refill = await options.refill?.(inventory, decideAt);
+  const plan: Plan =
+    refill === undefined
+      ? decided
+      : { ...decided, environments: [...decided.environments, ...(refill.plan === undefined ? [] : [refill.plan])], notes: [...decided.notes, ...refill.notes] };
   timings.decideMs = Date.now() - t2;
   options.onPlan?.(plan);
   const spendError = spend === undefined || dryRun ? undefined : await options.spendMeter!.record(spend, runId);

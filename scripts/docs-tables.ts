@@ -39,7 +39,7 @@ export function generatedSection(name: string): string {
       );
     case "kinds-iam":
       return table(
-        ["kind", "discover", "tag", "pause and resume", "delete", "claim (rotate credentials)"],
+        ["kind", "discover", "tag", "pause and resume", "delete", "warm pool (restore, claim)"],
         KIND_NAMES.map((kind) => {
           const { iam } = KIND_CATALOG[kind] as KindRow;
           const actions = (list: readonly string[] | undefined) => (list === undefined || list.length === 0 ? "-" : list.map(code).join(", "));
@@ -49,7 +49,7 @@ export function generatedSection(name: string): string {
             actions(iam.tag?.actions),
             actions(iam.pause?.actions),
             actions([...(iam.delete?.actions ?? []), ...(iam.finalSnapshot?.actions ?? []).filter((a) => !(iam.delete?.actions ?? []).includes(a))]),
-            actions(iam.credentials?.actions),
+            actions([...(iam.restore?.actions ?? []), ...(iam.credentials?.actions ?? [])]),
           ];
         }),
       );

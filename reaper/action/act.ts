@@ -300,6 +300,10 @@ async function execute<Ctx>(
         result = await operation.call(adapter, options.ctx, resource);
         break;
       }
+      case "restore":
+        if (adapter.restore === undefined) return ["refused", { code: "NotRestorable", message: `${resource.kind} is never restored` }];
+        result = await adapter.restore(options.ctx, resource, action.from);
+        break;
       case "rotate-credentials":
         if (adapter.rotateCredentials === undefined) return ["refused", { code: "NoCredentials", message: `${resource.kind} has no master password to rotate` }];
         result = await adapter.rotateCredentials(options.ctx, resource);
@@ -336,6 +340,8 @@ function detailsOf(action: PlannedAction): Record<string, unknown> | undefined {
       return action.finalSnapshotName === undefined ? undefined : { finalSnapshotName: action.finalSnapshotName };
     case "notify":
       return { owner: action.owner, subject: action.subject };
+    case "restore":
+      return { from: action.from, tags: action.resource.tags };
     default:
       return undefined;
   }

@@ -26,11 +26,12 @@ export interface Plan {
  * - `restop`: paused, but AWS restarted its database after 7 days: stop it again
  * - `resume`: asked for by an operator (`planResume`): the exact reverse of `pause`
  * - `unwarn`: marked `expiring` but extended out of the warning window: back to `active`
+ * - `refill`: the warm pool (env `pool:<name>`) is topped up, and its stale or broken databases deleted
  * - `claim`: an environment takes a warm pool database (reaper/pool): it is tagged the environment's, and its master password rotated
  * - `warn-budget`: at its burn rate the environment reaches its budget within the warning window: notify, then mark it warned for that limit
  * - `extend`: asked for by an operator (`planExtend`): write `ephemera:extended-until` on every resource
  */
-export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim";
+export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim" | "refill";
 
 /** The ordered phases of one environment; `act` starts a phase only when every action of the previous one succeeded. */
 export interface EnvironmentPlan {
@@ -60,7 +61,7 @@ export interface PlanPhase {
   readonly actions: readonly PlannedAction[];
 }
 
-export type PlannedAction = TagAction | DeleteAction | PauseAction | ResumeAction | NotifyAction | RotateCredentialsAction;
+export type PlannedAction = TagAction | DeleteAction | PauseAction | ResumeAction | NotifyAction | RotateCredentialsAction | RestoreAction;
 
 /** Operations that stop spending or remove data: never planned for an environment the reaper cannot fully see. */
 export const DESTRUCTIVE_ACTIONS: ReadonlySet<PlannedAction["type"]> = new Set(["delete", "pause"]);
@@ -90,6 +91,22 @@ export interface ResumeAction {
   readonly type: "resume";
   readonly resource: DiscoveredResource;
   readonly reason: string;
+}
+
+/** A warm pool database restored from the baseline snapshot; `resource` is the database to be, with its identifier and tags. */
+export interface RestoreAction {
+  readonly type: "restore";
+  readonly resource: DiscoveredResource;
+  readonly from: RestoreSpec;
+  readonly reason: string;
+}
+
+/** What a pool database is restored from and as. */
+export interface RestoreSpec {
+  readonly snapshot: string;
+  readonly instanceClass: string;
+  readonly subnetGroup: string;
+  readonly securityGroupIds: readonly string[];
 }
 
 /** A new master password, kept where the database keeps it (RDS: its Secrets Manager secret), so no earlier holder knows it. */
@@ -131,6 +148,7 @@ export type NoteCode =
   | "budget-alert-unknown-env"
   | "over-budget"
   | "spend-unknown"
+  | "pool"
   | "spend-meter"
   | "awaiting-notification"
   | "stale-state"

@@ -46,5 +46,7 @@ function describeAction(action: PlannedAction): string {
     case "resume":
     case "rotate-credentials":
       return `${action.type} ${action.resource.kind} ${action.resource.id}`;
+    case "restore":
+      return `restore ${action.resource.kind} ${action.resource.id} from ${action.from.snapshot} as ${action.from.instanceClass}`;
   }
 }

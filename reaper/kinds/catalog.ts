@@ -1,5 +1,6 @@
 import type { PhaseName } from "../decision/plan";
-import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, IAM_PATH, SCHEDULE_GROUP_PREFIX } from "../model/names";
+import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, IAM_PATH, POOL_MEMBER_PREFIX, SCHEDULE_GROUP_PREFIX } from "../model/names";
+import { TAG } from "../model/tags";
 
 /**
  * One row per kind of resource the reaper knows: when it is deleted and paused, whether
@@ -44,7 +45,7 @@ export interface IamGrant {
   readonly on: readonly ArnPattern[] | typeof DELETABLE_BUCKETS;
   readonly scope: "managed" | "managed-if-tagged" | "name";
   /** A further condition, as IAM writes it. */
-  readonly condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 }
 
 export interface KindRow {
@@ -77,6 +78,8 @@ export interface KindRow {
     readonly delete?: IamGrant;
     /** A new master password for a claimed pool database (`rotate-credentials`). */
     readonly credentials?: IamGrant;
+    /** Restoring a warm pool database: it does not exist yet, so it is scoped by its name (`restore`). */
+    readonly restore?: IamGrant;
     /** Creating the final snapshot, which does not exist yet and so has no tags: scoped by its name. */
     readonly finalSnapshot?: IamGrant;
     /** What the delete also acts on that is not the resource itself (an IAM role's instance profiles). */
@@ -85,6 +88,9 @@ export interface KindRow {
 }
 
 const MANAGED = "managed" as const;
+
+/** The tags a warm pool database is restored with (reaper/pool/plan-refill.ts). */
+export const POOL_TAG_KEYS: readonly string[] = [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline];
 const regional = (service: string, resource: string): ArnPattern => ({ service, resource });
 const global = (service: string, resource: string): ArnPattern => ({ service, resource, global: true });
 
@@ -136,6 +142,14 @@ export const KIND_CATALOG = {
       delete: { actions: ["rds:DeleteDBInstance", "rds:CreateDBSnapshot"], on: [regional("rds", "db:*")], scope: MANAGED },
       finalSnapshot: { actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"], on: [regional("rds", `snapshot:${FINAL_SNAPSHOT_PREFIX}*`)], scope: "name" },
       credentials: { actions: ["rds:ModifyDBInstance"], on: [regional("rds", "db:*")], scope: MANAGED },
+      // RDS checks a restore against the new instance, the snapshot, and the groups it lands in.
+      restore: {
+        actions: ["rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"],
+        on: [regional("rds", `db:${POOL_MEMBER_PREFIX}*`), regional("rds", "snapshot:*"), regional("rds", "subgrp:*"), regional("rds", "og:*"), regional("rds", "pg:*")],
+        scope: "name",
+        // Only the tags a warm database is restored with.
+        condition: { "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
+      },
     },
   },
   "ec2-instance": {

@@ -1,6 +1,7 @@
 import type { Tags } from "../model";
 import type { KindName } from "./catalog";
 import type { MeteredUsage } from "../spend/usage";
+import type { RestoreSpec } from "../decision/plan";
 
 export type { KindName } from "./catalog";
 
@@ -86,6 +87,8 @@ export interface KindAdapter<Ctx = unknown> {
   pause?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
   /** Reverses `pause` exactly (sizes and replica counts remembered at pause time). */
   resume?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
+  /** Creates the resource from a snapshot (a warm pool database); absent for kinds that are never restored. */
+  restore?(ctx: Ctx, resource: DiscoveredResource, from: RestoreSpec): Promise<OperationResult>;
   /** Gives the resource a new master password (a claimed pool database); absent for kinds without one. */
   rotateCredentials?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
 }

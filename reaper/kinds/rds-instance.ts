@@ -4,6 +4,7 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
   paginateDescribeDBInstances,
   StartDBInstanceCommand,
   StopDBInstanceCommand,
@@ -70,6 +71,32 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
         return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "starting" });
       } catch (err) {
         return settleStateFault(ctx, resource.id, err, ["available", "starting"], "the instance is already running");
+      }
+    });
+  },
+
+  restore(ctx, resource, from) {
+    return attempt(async () => {
+      try {
+        const out = await ctx.rds.send(
+          new RestoreDBInstanceFromDBSnapshotCommand({
+            DBInstanceIdentifier: resource.id,
+            DBSnapshotIdentifier: from.snapshot,
+            DBInstanceClass: from.instanceClass,
+            DBSubnetGroupName: from.subnetGroup,
+            VpcSecurityGroupIds: [...from.securityGroupIds],
+            PubliclyAccessible: false,
+            MultiAZ: false,
+            DeletionProtection: false,
+            CopyTagsToSnapshot: true,
+            Tags: tagList(resource.tags),
+          }),
+        );
+        return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "creating" });
+      } catch (err) {
+        // Restored by an earlier try whose answer was lost: the same identifier, so it stands.
+        if (hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault")) return alreadyDone("the database already exists");
+        throw err;
       }
     });
   },

@@ -5,6 +5,7 @@ import type { Inventory } from "../kinds/kind-adapter";
 import type { Plan } from "../decision/plan";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { sweep, type SweepResult } from "../sweep";
+import { newestBaseline, planRefill } from "../pool/plan-refill";
 
 export interface SweepRequest {
   /** Only these environments are looked at (the one-shot expiry event, `ephemera reap --env`). @default - all */
@@ -30,6 +31,8 @@ export interface SweepRequest {
 /** One sweep with a runtime's clients: the Lambda's scheduled, expiry and budget events and `ephemera reap` all come here. */
 export function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Promise<SweepResult> {
   const clock = request.clock ?? (() => new Date());
+  // The warm pool is refilled by sweeps of every environment (an expiry event's sweep looks at one).
+  const pool = runtime.settings.pool;
   return sweep({
     config: runtime.config,
     callerAccount: runtime.callerAccount,
@@ -42,6 +45,12 @@ export function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Pr
     ctx: runtime.ctx,
     auditStore: runtime.auditStore(clock),
     spendMeter: runtime.spendMeter(clock),
+    ...(pool === undefined || request.envs !== undefined
+      ? {}
+      : {
+          refill: async (inventory: Inventory, at: Date) =>
+            planRefill({ settings: pool, inventory, baseline: await newestBaseline(runtime.ctx.rds, pool.baseline), now: at, region: runtime.ctx.region, auditBucket: runtime.config.auditBucket }),
+        }),
     ...(request.envs === undefined ? {} : { lookedAt: request.envs }),
     notifier: runtime.notifier,
     clock,

@@ -182,6 +182,9 @@ const ALLOWED: Case[] = [
   { name: "claims a warm pool database where no claim is yet", action: "s3:PutObject", resource: CLAIM, context: { ...inThisAccount, ...writeOnce }, withBucketPolicy: true, expect: "Allowed" },
   { name: "reads a pool database's claim (a claim resumed)", action: "s3:GetObject", resource: CLAIM, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
   { name: "rotates a claimed managed database's master password", action: "rds:ModifyDBInstance", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), tags: MANAGED, expect: "Allowed" },
+  { name: "restores a warm pool database under the pool's name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), expect: "Allowed" },
+  { name: "restores from the baseline snapshot", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "snapshot:app-baseline-2026-05-01"), expect: "Allowed" },
+  { name: "tags a pool database as it is restored", action: "rds:AddTagsToResource", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), context: { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] }, expect: "Allowed" },
   { name: "reads the Spot price history (the spend meter)", action: "ec2:DescribeSpotPriceHistory", resource: "*", expect: "Allowed" },
   { name: "reads on-demand prices from the Price List API (the spend meter)", action: "pricing:GetProducts", resource: "*", expect: "Allowed" },
   { name: "marks a managed budget with the limit its owner was warned about", action: "budgets:TagResource", resource: BUDGET, context: { "aws:TagKeys": [TAG.budgetWarned] }, expect: "Allowed" },
@@ -288,6 +291,7 @@ const DENIED: Case[] = [
   { name: "never deletes a lease entry", action: "s3:DeleteObject", resource: LEASE, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never takes a claim back", action: "s3:DeleteObject", resource: CLAIM, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never overwrites a claim: a put without If-None-Match is denied", action: "s3:PutObject", resource: CLAIM, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
+  { name: "restores no database under any other name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "db:prod-main"), expect: "ImplicitlyDenied" },
   { name: "does not modify a database managed by someone else", action: "rds:ModifyDBInstance", resource: DB, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
   { name: "never deletes a spend reading", action: "s3:DeleteObject", resource: READING, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never overwrites a spend reading: a put without If-None-Match is denied", action: "s3:PutObject", resource: READING, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
@@ -386,7 +390,10 @@ describe("the reaper's IAM policy, read", () => {
   it("lets tag writes set only the keys the reaper writes", () => {
     expect([...REAPER_WRITTEN_TAG_KEYS].sort()).toEqual([TAG.extendedUntil, TAG.pausedSize, TAG.state, TAG.budgetWarned].sort());
     // A final snapshot is new (CopyTagsToSnapshot copies the instance's tags onto it); it is scoped by its name instead.
-    const tagging = POLICY.Statement.filter((s) => s.Sid !== "FinalSnapshotRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
+    // A final snapshot is new, and so is a restored pool database: each is scoped by its name, the pool's to its own tag keys.
+    const restore = POLICY.Statement.find((s) => s.Sid === "RestoreRdsInstance")!;
+    expect(restore.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([TAG.managedBy, TAG.pool, TAG.state, TAG.baseline]);
+    const tagging = POLICY.Statement.filter((s) => s.Sid !== "FinalSnapshotRdsInstance" && s.Sid !== "RestoreRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
     expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedResources", "TagBudget"]);
     for (const statement of tagging) expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual(REAPER_WRITTEN_TAG_KEYS);
   });

@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import { type DBSnapshot, DescribeDBSnapshotsCommand, paginateDescribeDBSnapshots, type RDSClient } from "@aws-sdk/client-rds";
+import { groupEnvironments } from "../decision/group-environments";
+import type { EnvironmentPlan, PlannedAction, PlanNote } from "../decision/plan";
+import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
+import { MANAGED_BY_VALUE, POOL_STATE, poolMemberIdentifier, TAG } from "../model";
+import { allPages } from "../support/all-pages";
+import { errorCode } from "../support/outcomes";
+import { type Baseline, decidePool } from "./decide-pool";
+import { poolMemberOf } from "./pool-members";
+import type { DatabasePoolSettings } from "./pool-settings";
+
+/** The plan environment a pool's refill runs under: `pool:<name>`, which no environment id can be. */
+export function poolPlanEnv(pool: string): string {
+  return `pool:${pool}`;
+}
+
+export interface RefillInput {
+  readonly settings: DatabasePoolSettings;
+  readonly inventory: Inventory;
+  readonly baseline: Baseline;
+  readonly now: Date;
+  readonly region: string;
+  readonly auditBucket: string;
+  /** The 8 hex characters that make a new member's identifier unique. @default random */
+  readonly suffix?: () => string;
+}
+
+/**
+ * The refill of the warm pool as a plan (run with the sweep's, audited like any other):
+ * restores to bring it to its size, deletes of stale or broken warm databases. Nothing
+ * when a database listing failed: a pool that cannot be seen is not refilled.
+ */
+export function planRefill(input: RefillInput): { readonly plan?: EnvironmentPlan; readonly notes: readonly PlanNote[] } {
+  const { settings } = input;
+  const env = poolPlanEnv(settings.name);
+  if (input.inventory.failures.some((f) => f.kind === "rds-instance")) {
+    return { notes: [{ level: "warning", code: "fail-closed", env, message: "the database listing failed, so the pool cannot be seen: no refill this run" }] };
+  }
+  const members = groupEnvironments(input.inventory, input.auditBucket).pools[settings.name] ?? [];
+  const decision = decidePool(settings, members.map(poolMemberOf), input.baseline, input.now);
+  const notes: PlanNote[] = decision.note === undefined ? [] : [{ level: "warning", code: "pool", env, message: decision.note }];
+  const suffix = input.suffix ?? (() => randomBytes(4).toString("hex"));
+  const actions: PlannedAction[] = [];
+  for (let i = 0; i < decision.restore; i++) {
+    const id = poolMemberIdentifier(settings.name, suffix());
+    const tags = { [TAG.managedBy]: MANAGED_BY_VALUE, [TAG.pool]: settings.name, [TAG.state]: POOL_STATE, [TAG.baseline]: decision.from! };
+    const resource: DiscoveredResource = { kind: "rds-instance", id, region: input.region, tags };
+    actions.push({
+      type: "restore",
+      resource,
+      from: { snapshot: decision.from!, instanceClass: settings.instanceClass, subnetGroup: settings.subnetGroup, securityGroupIds: settings.securityGroupIds },
+      reason: `pool ${settings.name} holds ${decision.fresh - decision.restore} fresh of ${settings.size}`,
+    });
+  }
+  for (const { id, reason } of decision.remove) {
+    const resource = members.find((m) => m.id === id);
+    if (resource !== undefined) actions.push({ type: "delete", resource, reason: `replaced: ${reason}` });
+  }
+  if (actions.length === 0) return { notes };
+  const reason = `refill pool ${settings.name}: ${decision.restore} to restore, ${decision.remove.length} to replace`;
+  return { plan: { env, intent: "refill", reason, phases: [{ name: "database", actions }] }, notes };
+}
+
+/** The newest available snapshot of the pool's baseline, or why there is none. */
+export async function newestBaseline(rds: RDSClient, baseline: DatabasePoolSettings["baseline"]): Promise<Baseline> {
+  try {
+    const snapshots: DBSnapshot[] =
+      "snapshot" in baseline
+        ? ((await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: baseline.snapshot }))).DBSnapshots ?? [])
+        : await allPages(paginateDescribeDBSnapshots({ client: rds }, { DBInstanceIdentifier: baseline.sourceDbInstance }), (page) => page.DBSnapshots);
+    const newest = snapshots
+      .filter((s) => s.Status === "available" && s.DBSnapshotIdentifier !== undefined)
+      .sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+    if (newest === undefined) return { unknown: `no available snapshot of ${"snapshot" in baseline ? baseline.snapshot : baseline.sourceDbInstance}` };
+    return { snapshot: newest.DBSnapshotIdentifier!, createdAt: (newest.SnapshotCreateTime ?? new Date(0)).toISOString() };
+  } catch (err) {
+    return { unknown: errorCode(err) ?? "the snapshot lookup failed" };
+  }
+}

@@ -1,0 +1,117 @@
+import { CreateDBInstanceCommand, CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { CreateSubnetCommand, CreateVpcCommand } from "@aws-sdk/client-ec2";
+import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
+import { runSweep } from "../../../../reaper/operations/run-sweep";
+import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
+import { readSettings } from "../../../../reaper/runtime/settings";
+import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
+import { TAG } from "../../../../reaper/model";
+import { emulatorClients, seedAuditBucket } from "../../../../harness/seed-environments";
+import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
+
+// One account walked through in order: the pool filled, a claim, a new baseline, the stale databases replaced.
+const emulator = useEmulator({ resetBetweenTests: false });
+const AUDIT_BUCKET = "ephemera-audit-refill";
+const POOL = {
+  name: "default",
+  size: 2,
+  maxAge: "1d",
+  instanceClass: "db.t4g.micro",
+  subnetGroup: "ephemera-pool",
+  securityGroupIds: ["sg-0abc1234"],
+  baseline: { sourceDbInstance: "app-baseline" },
+};
+
+let e: Emulator;
+let settings: Record<string, string>;
+const runtimes: ReaperRuntime[] = [];
+const runtime = () => {
+  const r = new ReaperRuntime(readSettings(settings), { credentials: EMULATOR_CREDENTIALS });
+  runtimes.push(r);
+  return r;
+};
+
+async function poolDatabases(): Promise<{ id: string; tags: Record<string, string> }[]> {
+  const { rds, destroy } = emulatorClients(e);
+  const out = await rds.send(new DescribeDBInstancesCommand({}));
+  destroy();
+  return (out.DBInstances ?? [])
+    .map((db) => ({ id: db.DBInstanceIdentifier!, tags: Object.fromEntries((db.TagList ?? []).map((t) => [t.Key!, t.Value!])) }))
+    .filter((db) => db.tags[TAG.pool] === "default")
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const warm = (dbs: { tags: Record<string, string> }[]) => dbs.filter((db) => db.tags[TAG.state] === "warm" && db.tags[TAG.env] === undefined);
+
+async function snapshot(id: string): Promise<void> {
+  const { rds, destroy } = emulatorClients(e);
+  await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "app-baseline", DBSnapshotIdentifier: id }));
+  destroy();
+}
+
+beforeAll(async () => {
+  e = emulator();
+  await seedAuditBucket(e, AUDIT_BUCKET);
+  const { ec2, rds, destroy } = emulatorClients(e);
+  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.1.0.0/16" }));
+  const subnets: string[] = [];
+  for (const [i, az] of ["us-east-1a", "us-east-1b"].entries()) {
+    subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: `10.1.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
+  }
+  await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: "ephemera-pool", DBSubnetGroupDescription: "warm pool", SubnetIds: subnets }));
+  await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: "app-baseline", Engine: "postgres", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "not-a-secret-1" }));
+  destroy();
+  await snapshot("app-baseline-1");
+  settings = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_DATABASE_POOL: JSON.stringify(POOL), EPHEMERA_PRICE_LIST: "off" };
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of runtimes) await r.destroy();
+});
+
+describe("the reaper refills the warm pool", () => {
+  test("a sweep fills an empty pool to its size from the baseline's newest snapshot, tagged warm; the plan says so", async () => {
+    const result = await runSweep(runtime());
+    expect(result.ok).toBe(true);
+    const refill = result.plan!.environments.find((p) => p.env === "pool:default")!;
+    expect(refill).toMatchObject({ intent: "refill", reason: "refill pool default: 2 to restore, 0 to replace" });
+    const dbs = await poolDatabases();
+    expect(dbs.map((db) => db.id)).toEqual([expect.stringMatching(/^ephemera-pool-default-[0-9a-f]{8}$/), expect.stringMatching(/^ephemera-pool-default-[0-9a-f]{8}$/)]);
+    expect(dbs.every((db) => db.tags[TAG.state] === "warm" && db.tags[TAG.baseline] === "app-baseline-1" && db.tags[TAG.managedBy] === "ephemera")).toBe(true);
+  });
+
+  test("a full pool is left as it is, and its databases are never reaped as environments", async () => {
+    const result = await runSweep(runtime());
+    expect(result.plan!.environments).toEqual([]);
+    expect(result.plan!.notes.filter((n) => n.resource?.kind === "rds-instance")).toEqual([]);
+  });
+
+  test("a claimed database no longer counts: the next sweep restores one more, and leaves the claimed one alone", async () => {
+    const claim = await claimPoolDatabase(runtime(), { env: "pr-7", tags: { [TAG.owner]: "team@example.com", [TAG.ttl]: "8h", [TAG.createdAt]: new Date().toISOString().slice(0, 19) + "Z" }, claimant: "agent" });
+    expect(claim.status).toBe("claimed");
+    const result = await runSweep(runtime());
+    expect(result.plan!.environments.find((p) => p.env === "pool:default")).toMatchObject({ reason: "refill pool default: 1 to restore, 0 to replace" });
+    const dbs = await poolDatabases();
+    expect(warm(dbs)).toHaveLength(2);
+    expect(dbs.find((db) => db.id === claim.database)!.tags).toMatchObject({ [TAG.env]: "pr-7", [TAG.state]: "active" });
+  });
+
+  test("a newer baseline snapshot replaces the warm databases: fresh ones first, the stale ones once those are ready", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a later SnapshotCreateTime than the first
+    await snapshot("app-baseline-2");
+    const first = await runSweep(runtime());
+    expect(first.plan!.environments.find((p) => p.env === "pool:default")).toMatchObject({ reason: "refill pool default: 2 to restore, 0 to replace" });
+    const second = await runSweep(runtime());
+    const replace = second.plan!.environments.find((p) => p.env === "pool:default")!;
+    expect(replace.phases[0]!.actions.map((a) => a.type)).toEqual(["delete", "delete"]);
+    const dbs = await poolDatabases();
+    expect(warm(dbs).map((db) => db.tags[TAG.baseline])).toEqual(["app-baseline-2", "app-baseline-2"]);
+    expect(dbs.filter((db) => db.tags[TAG.env] === "pr-7")).toHaveLength(1); // the claimed one is the environment's, never the pool's to replace
+  });
+
+  test("every refill is audited like any other run, and the trail verifies", async () => {
+    const runs = await verifyAuditIn(runtime().auditStore());
+    expect(runs.length).toBeGreaterThanOrEqual(6);
+    expect(runs.every((run) => run.ok)).toBe(true);
+  });
+});
