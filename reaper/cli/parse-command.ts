@@ -27,6 +27,7 @@ export type Command =
   | (Common & { readonly name: "ls"; readonly now?: Date })
   | (Common & { readonly name: "extend"; readonly env: string; readonly duration: string; readonly by: number })
   | (Common & { readonly name: "pause" | "resume"; readonly env: string })
+  | (Common & { readonly name: "claim"; readonly env: string; readonly owner: string; readonly ttl: string })
   | (Common & {
       readonly name: "reap";
       readonly now?: Date;
@@ -53,6 +54,7 @@ const COMMAND_OPTIONS: Readonly<Record<CommandName, Record<string, Spec>>> = {
   extend: { "dry-run": { type: "boolean" } },
   pause: { "dry-run": { type: "boolean" } },
   resume: { "dry-run": { type: "boolean" } },
+  claim: { owner: { type: "string" }, ttl: { type: "string" } },
   reap: { "dry-run": { type: "boolean" }, now: { type: "string" }, env: { type: "string" }, "allow-simulated-clock": { type: "boolean" } },
   audit: { run: { type: "string" } },
 };
@@ -131,6 +133,15 @@ export function parseCommand(argv: readonly string[]): Command {
     case "resume": {
       const [env] = positional(1, "<env>", `ephemera ${name} pr-123`);
       return { name, ...common, env: envId(env!, "<env>") };
+    }
+    case "claim": {
+      const [env] = positional(1, "<env>", "ephemera claim pr-123 --owner team@example.com");
+      const owner = typeof values.owner === "string" ? values.owner.trim() : "";
+      if (owner === "") throw new UsageError(`ephemera claim needs --owner, the environment's owner, e.g. ephemera claim ${envId(env!, "<env>")} --owner team@example.com`, name);
+      const ttl = typeof values.ttl === "string" ? values.ttl : "8h";
+      const parsedTtl = tryParseDuration(ttl, { field: "--ttl", max: Infinity });
+      if (!parsedTtl.ok) throw new UsageError(parsedTtl.error.message, name);
+      return { name, ...common, env: envId(env!, "<env>"), owner, ttl };
     }
     case "reap": {
       positional(0, "no arguments", "ephemera reap --dry-run");

@@ -6,6 +6,7 @@ import { extendCommand } from "./commands/extend";
 import { lsCommand } from "./commands/ls";
 import { operatorCommand } from "./commands/pause-resume";
 import { reapCommand } from "./commands/reap";
+import { claimCommand } from "./commands/claim";
 import { type Command, parseCommand, UsageError } from "./parse-command";
 import { progressAdapters } from "./progress-adapters";
 import { type CliIo, type CommandContext, EXIT } from "./command-context";
@@ -72,6 +73,8 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       case "pause":
       case "resume":
         return await operatorCommand(context, command);
+      case "claim":
+        return await claimCommand(context, command);
       case "reap":
         return await reapCommand(context, command);
       case "audit-verify":

@@ -1,7 +1,7 @@
 import { describeSettings } from "../runtime/settings";
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS = ["ls", "extend", "pause", "resume", "reap", "audit"] as const;
+export const COMMANDS = ["ls", "extend", "pause", "resume", "claim", "reap", "audit"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const CONFIG_FLAGS = `Configuration flags (every command; each overrides its environment variable):
@@ -18,6 +18,7 @@ Commands:
   extend <env> <duration>     push an environment's expiry out (e.g. ephemera extend pr-123 4h)
   pause <env>                 stop an environment's spending, keeping its data
   resume <env>                the exact reverse of pause
+  claim <env> --owner <who>   take a warm database from the pool for an environment
   reap                        run one sweep of the reaper (--dry-run to only show the plan)
   audit verify                check the hash chain of the audit records
 
@@ -52,6 +53,16 @@ stops its database and instances, and marks it paused. Audited. Example: ephemer
   resume: `Usage: ephemera resume <env> [--dry-run] [--json]
 
 The exact reverse of pause: database first, workloads last. Audited. Example: ephemera resume pr-123`,
+  claim: `Usage: ephemera claim <env> --owner <owner> [--ttl <duration>] [--json]
+
+Takes the oldest warm database of the pool (EPHEMERA_DATABASE_POOL) for <env>, before its
+deploy: the database is tagged the environment's (owner, ttl, created now) and its master
+password rotated, audited. Two claims at once never get the same database; claiming again
+for the same <env> resumes its claim. With no warm database free the status is "empty":
+restore a fresh database instead. Exit status 0 when claimed or empty.
+  --owner <owner>      the environment's ephemera:owner (required)
+  --ttl <duration>     the environment's ephemera:ttl (default 8h)
+Example: ephemera claim pr-123 --owner team@example.com --json`,
   reap: `Usage: ephemera reap [--dry-run] [--now <ISO-8601>] [--env <id>] [--json]
 
 One sweep of the reaper, with exactly the Lambda's rules: warn before expiry, reap after,

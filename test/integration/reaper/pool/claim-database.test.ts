@@ -2,6 +2,7 @@ import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from "@aws-sdk/cl
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
+import { runCli } from "../../../../reaper/cli/run-cli";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/runtime/settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
@@ -144,6 +145,23 @@ describe("claiming warm pool databases", () => {
     const first = results.find((r) => r.status === "claimed")!;
     const again = await claimPoolDatabase(runtime(), { env: first.env, tags: tagsFor(first.env), claimant: "arn:aws:iam::123456789012:role/agent-retry" });
     expect(again).toMatchObject({ status: "claimed", database: first.database });
+  });
+
+  test("the CLI: claim --json says the pool is empty and to restore fresh (exit 0); ls shows the pool; bad input exits 2", async () => {
+    const io = () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      return { out, err, io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), isTTY: false } };
+    };
+    const claim = io();
+    expect(await runCli(["claim", "pr-6", "--owner", "team@example.com", "--json"], claim.io, { env, runtime: { credentials: EMULATOR_CREDENTIALS } })).toBe(0);
+    expect(JSON.parse(claim.out.join(""))).toMatchObject({ status: "empty", ok: true, env: "pr-6", pool: "default", fallback: "fresh-restore" });
+    const ls = io();
+    expect(await runCli(["ls", "--json"], ls.io, { env, runtime: { credentials: EMULATOR_CREDENTIALS } })).toBe(0);
+    expect(JSON.parse(ls.out.join("")).pools).toEqual([{ pool: "default", size: 3, warm: 0, restoring: 0, oldestRestoredAt: null }]);
+    const bad = io();
+    expect(await runCli(["claim", "pr-6"], bad.io, { env, runtime: { credentials: EMULATOR_CREDENTIALS } })).toBe(2);
+    expect(bad.err.join("")).toContain("ephemera claim needs --owner");
   });
 
   test("without a pool configured, a claim is refused with the fix", async () => {

@@ -20,7 +20,7 @@ describe("parsing the ephemera command line", () => {
 
   test("an unknown command is named, with the nearest command suggested and the list of commands", () => {
     expect(usageError(["lss"]).message).toBe(
-      'unknown command "lss"; did you mean "ls"? The commands are ls, extend, pause, resume, reap, audit (see ephemera --help)',
+      'unknown command "lss"; did you mean "ls"? The commands are ls, extend, pause, resume, claim, reap, audit (see ephemera --help)',
     );
   });
 
@@ -81,5 +81,18 @@ describe("parsing the ephemera command line", () => {
     expect(parseCommand(["audit", "verify", "--run", "20260501T120000Z-3f9a1c2b"])).toMatchObject({ name: "audit-verify", runId: "20260501T120000Z-3f9a1c2b" });
     expect(usageError(["audit", "check"]).message).toContain('unknown subcommand "audit check"');
     expect(usageError(["audit", "verify", "--run", "../x"]).message).toContain('--run "../x" is not a run id');
+  });
+});
+
+describe("parsing ephemera claim", () => {
+  test("an environment, its owner and a ttl (8h unless given)", () => {
+    expect(parseCommand(["claim", "pr-1", "--owner", "team@example.com"])).toMatchObject({ name: "claim", env: "pr-1", owner: "team@example.com", ttl: "8h" });
+    expect(parseCommand(["claim", "pr-1", "--owner", "team@example.com", "--ttl", "2d", "--json"])).toMatchObject({ ttl: "2d", json: true });
+  });
+
+  test("a missing owner, a bad environment id or a bad ttl is named, with an example", () => {
+    expect(() => parseCommand(["claim", "pr-1"])).toThrow("ephemera claim needs --owner, the environment's owner, e.g. ephemera claim pr-1 --owner team@example.com");
+    expect(() => parseCommand(["claim", "PR-1", "--owner", "x"])).toThrow(/^<env> "PR-1" has uppercase letters/);
+    expect(() => parseCommand(["claim", "pr-1", "--owner", "x", "--ttl", "soon"])).toThrow(/^--ttl "soon"/);
   });
 });
