@@ -10,3 +10,4 @@ export * from "./env-namespace";
 export * from "./ephemeral-environment";
 export * from "./env-expiry-schedule";
 export * from "./reaper";
+export * from "./warm-database-pool";

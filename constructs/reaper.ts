@@ -150,6 +150,11 @@ export interface ReaperProps {
    * @default 30
    */
   readonly logRetentionDays?: number;
+  /**
+   * The warm database pool the reaper refills on each sweep (`EPHEMERA_DATABASE_POOL`).
+   * @default - none: no pool
+   */
+  readonly databasePool?: { readonly settingsJson: string };
 }
 
 export const DEFAULT_REAPER_FUNCTION_NAME = "ephemera-reaper";
@@ -450,6 +455,7 @@ function environmentVariables(props: ReaperProps, config: CheckedConfig, deployA
   if (props.notificationTopicArn !== undefined) variables[SETTINGS.notificationTopicArn.env] = props.notificationTopicArn;
   if (props.maxTtl !== undefined) variables[SETTINGS.maxTtl.env] = props.maxTtl;
   if (props.iamPath !== undefined) variables[SETTINGS.iamPath.env] = config.iamPath;
+  if (props.databasePool !== undefined) variables[SETTINGS.databasePool.env] = props.databasePool.settingsJson;
   return variables;
 }
 

@@ -5,6 +5,7 @@ import { Construct } from "constructs";
 import { AuditBucket, AuditRetentionMode } from "../constructs/audit-bucket";
 import { CostAllocationTagActivation } from "../constructs/cost-allocation-tag-activation";
 import { Reaper } from "../constructs/reaper";
+import { WarmDatabasePool, type WarmDatabasePoolProps } from "../constructs/warm-database-pool";
 import { TerraformOutput, TerraformStack } from "../constructs/core";
 
 export interface PlatformStackProps {
@@ -65,6 +66,11 @@ export interface PlatformStackProps {
    * @default - <repo>/dist/reaper-lambda
    */
   readonly reaperBundlePath?: string;
+  /**
+   * A warm database pool the reaper keeps filled, for environments to claim (`ephemera claim`).
+   * @default - none
+   */
+  readonly databasePool?: WarmDatabasePoolProps;
 }
 
 /**
@@ -79,6 +85,8 @@ export class PlatformStack extends TerraformStack {
   readonly pauseTopic: SnsTopic;
   readonly notificationTopicArn: string;
   readonly reaper: Reaper;
+  /** The warm database pool, when `databasePool` was given. */
+  readonly databasePool?: WarmDatabasePool;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -111,6 +119,8 @@ export class PlatformStack extends TerraformStack {
 
     this.notificationTopicArn = props.notificationTopicArn ?? new SnsTopic(this, "notification-topic", { name: "ephemera-notifications" }).arn;
 
+    if (props.databasePool !== undefined) this.databasePool = new WarmDatabasePool(this, "database-pool", props.databasePool);
+
     this.reaper = new Reaper(this, "reaper", {
       auditBucketName: this.auditBucket.bucketName,
       auditKmsKeyArn: this.auditBucket.kmsKeyArn,
@@ -122,6 +132,7 @@ export class PlatformStack extends TerraformStack {
       sweepSchedule: props.sweepSchedule,
       maxEnvironmentsPerRun: props.maxEnvironmentsPerRun,
       bundlePath: props.reaperBundlePath,
+      ...(this.databasePool === undefined ? {} : { databasePool: this.databasePool }),
     });
 
     if (props.activateCostAllocationTag ?? true) new CostAllocationTagActivation(this, "cost-allocation");

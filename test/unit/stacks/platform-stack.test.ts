@@ -36,6 +36,16 @@ describe("PlatformStack", () => {
     }
   });
 
+  it("with a databasePool, makes the pool's groups and hands the reaper their settings; without one, neither", () => {
+    const tf = synthPlatform({ databasePool: { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], sourceDbInstanceIdentifier: "app-baseline", size: 3 } });
+    expect(named(tf, "aws_security_group", "ephemera-pool-default")[1]).toMatchObject({ vpc_id: "vpc-0abc" });
+    const [fn] = blocks(tf, "aws_lambda_function");
+    expect(fn!.environment.variables.EPHEMERA_DATABASE_POOL).toContain('"size" = 3');
+    const without = synthPlatform();
+    expect(blocks(without, "aws_db_subnet_group")).toEqual([]);
+    expect(blocks(without, "aws_lambda_function")[0]!.environment.variables).not.toHaveProperty("EPHEMERA_DATABASE_POOL");
+  });
+
   it("creates the pause topic with a policy that lets AWS Budgets publish to it", () => {
     const tf = synthPlatform();
     const topic = Object.entries(tf.resource.aws_sns_topic!).find(([, t]) => t.name === "ephemera-pause");

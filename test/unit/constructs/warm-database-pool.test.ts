@@ -1,0 +1,48 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Reaper } from "../../../constructs/reaper";
+import { WarmDatabasePool, type WarmDatabasePoolProps } from "../../../constructs/warm-database-pool";
+import { all, expectInvalid, one, synth } from "./synth";
+
+let bundlePath: string;
+beforeAll(() => {
+  bundlePath = fs.mkdtempSync(path.join(os.tmpdir(), "ephemera-pool-bundle-"));
+  fs.writeFileSync(path.join(bundlePath, "index.js"), "exports.handler = async () => ({ ok: true });\n");
+});
+afterAll(() => fs.rmSync(bundlePath, { recursive: true, force: true }));
+
+const PROPS: WarmDatabasePoolProps = { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], sourceDbInstanceIdentifier: "app-baseline" };
+
+describe("WarmDatabasePool", () => {
+  it("makes the pool's subnet group and a security group that admits nothing", () => {
+    const out = synth((s) => new WarmDatabasePool(s, "pool", PROPS));
+    expect(one(out, "aws_db_subnet_group")).toMatchObject({ name: "ephemera-pool-default", subnet_ids: ["subnet-a", "subnet-b"] });
+    expect(one(out, "aws_security_group")).toMatchObject({ name: "ephemera-pool-default", vpc_id: "vpc-0abc" });
+    expect(one(out, "aws_security_group")).not.toHaveProperty("ingress");
+    expect(all(out, "aws_vpc_security_group_ingress_rule")).toEqual([]);
+    // The reaper restores the databases; nothing here creates one.
+    expect(all(out, "aws_db_instance")).toEqual([]);
+  });
+
+  it("hands the reaper its settings: size 2, 1 day, db.t4g.micro and the baseline by default", () => {
+    const out = synth((s) => {
+      const pool = new WarmDatabasePool(s, "pool", PROPS);
+      new Reaper(s, "reaper", { auditBucketName: "acme-ephemera-audit", bundlePath, databasePool: pool });
+    });
+    const variables = one(out, "aws_lambda_function").environment.variables as Record<string, string>;
+    const settings = variables.EPHEMERA_DATABASE_POOL!;
+    expect(settings).toMatch(/^\$\{jsonencode\(/);
+    for (const fragment of ['"name" = "default"', '"size" = 2', '"maxAge" = "1d"', '"instanceClass" = "db.t4g.micro"', '"sourceDbInstance" = "app-baseline"', "aws_db_subnet_group.pool_subnet-group", "aws_security_group.pool_security-group"]) {
+      expect(settings).toContain(fragment);
+    }
+  });
+
+  it("refuses a bad size, name, max age or baseline, naming the prop and the fix", () => {
+    expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, size: 51 })), "size");
+    expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, name: "Default" })), "name");
+    expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, maxAge: "a while" })), "maxAge");
+    expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, snapshotIdentifier: "app-1" })), "sourceDbInstanceIdentifier", /both given/);
+    expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, subnetIds: ["subnet-a"] })), "subnetIds");
+  });
+});
