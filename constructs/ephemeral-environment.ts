@@ -6,7 +6,7 @@ import { EnvExpirySchedule, ExpiryTarget, checkExpiryTarget } from "./env-expiry
 import { EnvNamespace, NamespaceSize } from "./env-namespace";
 import { DEFAULT_TTL, EnvironmentTagProps, tagEnvironment } from "./environment-tags";
 import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./private/props";
-import { SnapshotDatabase } from "./snapshot-database";
+import { type ClaimedDatabase, SnapshotDatabase } from "./snapshot-database";
 import { SpotNodeGroup } from "./spot-node-group";
 import { expiryExpression } from "./private/terraform-time";
 import { InvalidValueError, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
@@ -56,6 +56,12 @@ export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   readonly baselineDbInstanceIdentifier?: string;
   /** @default db.t4g.micro */
   readonly databaseInstanceClass?: string;
+  /**
+   * A warm pool database claimed for this environment (`ephemera claim`), imported instead
+   * of restored; the `database_source` output says which happened.
+   * @default - a fresh restore
+   */
+  readonly claimedDatabase?: ClaimedDatabase;
   /**
    * `dedicated`: a Spot node group of the environment's own, which is what the reaper
    * scales to 0 on pause. `shared`: workloads run on an existing pool, the database
@@ -148,6 +154,7 @@ export class EphemeralEnvironment extends Construct {
         snapshotIdentifier: props.baselineSnapshotIdentifier,
         sourceDbInstanceIdentifier: props.baselineDbInstanceIdentifier,
         instanceClass: props.databaseInstanceClass,
+        ...(props.claimedDatabase === undefined ? {} : { claimed: props.claimedDatabase }),
         // Only this environment's nodes: its own node security group, nothing shared.
         allowedSecurityGroupIds: [nodeSecurityGroup],
       });
@@ -193,7 +200,7 @@ export class EphemeralEnvironment extends Construct {
       service_account: this.namespace.serviceAccountName,
       expires_at: this.expiresAt,
       budget_name: this.budget.budgetName,
-      ...(this.database ? { database_endpoint: this.database.endpoint, database_secret_arn: this.database.secretArn } : {}),
+      ...(this.database ? { database_endpoint: this.database.endpoint, database_secret_arn: this.database.secretArn, database_source: this.database.source } : {}),
     };
   }
 }

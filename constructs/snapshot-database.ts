@@ -72,6 +72,21 @@ export interface SnapshotDatabaseProps {
    * @default 0
    */
   readonly backupRetentionPeriod?: number;
+  /**
+   * A warm pool database the environment claimed (`ephemera claim`): taken into this
+   * environment's state by a Terraform import instead of restored, so the apply waits for
+   * no restore. It keeps the pool's DB subnet group, gets this environment's security
+   * group and tags, and is destroyed with the environment like a restored one. The
+   * baseline props are still read, but only to fill the ignored `snapshot_identifier`.
+   * @default - a fresh restore
+   */
+  readonly claimed?: ClaimedDatabase;
+}
+
+/** A pool database claimed for the environment: its identifier and the pool's DB subnet group. */
+export interface ClaimedDatabase {
+  readonly identifier: string;
+  readonly subnetGroupName: string;
 }
 
 const DEFAULT_INSTANCE_CLASS = "db.t4g.micro";
@@ -93,6 +108,8 @@ export class SnapshotDatabase extends Construct {
   readonly identifier: string;
   /** Escape hatch for settings this construct does not expose. */
   readonly instance: DbInstance;
+  /** `pool` when a claimed database was imported, `restore` when this environment restored its own. */
+  readonly source: "pool" | "restore";
 
   private readonly securityGroup: SecurityGroup;
   private readonly allowed: string[] = [];
@@ -106,7 +123,13 @@ export class SnapshotDatabase extends Construct {
     if (!Token.isUnresolved(subnetIds) && subnetIds.length < 2) {
       throw new InvalidValueError("subnetIds", JSON.stringify(subnetIds), "lists one subnet, but a DB subnet group needs two Availability Zones", 'add a private subnet in another zone, such as ["subnet-0abc1234", "subnet-0def5678"]');
     }
-    const identifier = props.identifier ?? envScopedName(envId, id);
+    const claimed = props.claimed;
+    if (claimed !== undefined) {
+      requiredStringProp("claimed.identifier", claimed.identifier, "ephemera-pool-default-ab12cd34");
+      requiredStringProp("claimed.subnetGroupName", claimed.subnetGroupName, "ephemera-pool-default");
+    }
+    this.source = claimed === undefined ? "restore" : "pool";
+    const identifier = claimed?.identifier ?? props.identifier ?? envScopedName(envId, id);
     // Named "identifier" also when derived from the construct id: setting it is the fix.
     nameProp("identifier", identifier, 63, `${envId}-db`);
     if (isLiteral(identifier) && identifier !== identifier.toLowerCase()) {
@@ -129,11 +152,14 @@ export class SnapshotDatabase extends Construct {
 
     const snapshotIdentifier = this.baselineSnapshot(props, storageEncrypted);
 
-    const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
-      name: identifier,
-      description: `Ephemera ${envId}: private subnets of database ${identifier}`,
-      subnetIds: [...subnetIds],
-    });
+    // A claimed database stays in the pool's subnet group: moving it would mean waiting on RDS for nothing.
+    const subnetGroupName =
+      claimed?.subnetGroupName ??
+      new DbSubnetGroup(this, "subnet-group", {
+        name: identifier,
+        description: `Ephemera ${envId}: private subnets of database ${identifier}`,
+        subnetIds: [...subnetIds],
+      }).name;
     this.securityGroup = new SecurityGroup(this, "security-group", {
       name: `ephemera-${identifier}`,
       description: `Ephemera ${envId}: admits only the allowed security groups to database ${identifier}`,
@@ -146,7 +172,7 @@ export class SnapshotDatabase extends Construct {
       identifier,
       snapshotIdentifier,
       instanceClass: props.instanceClass ?? DEFAULT_INSTANCE_CLASS,
-      dbSubnetGroupName: subnetGroup.name,
+      dbSubnetGroupName: subnetGroupName,
       vpcSecurityGroupIds: [this.securityGroup.id],
       publiclyAccessible: false,
       multiAz: false,
@@ -166,6 +192,7 @@ export class SnapshotDatabase extends Construct {
       finalSnapshotIdentifier: `ephemera-${identifier}-final-${Fn.formatdate("YYYYMMDDhhmm", Fn.timestamp())}`,
       lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier"] },
     });
+    if (claimed !== undefined) this.instance.importFrom(claimed.identifier);
     this.identifier = this.instance.identifier;
     this.address = this.instance.address;
     this.port = this.instance.port;

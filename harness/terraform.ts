@@ -297,3 +297,17 @@ export function synthesizedNamespace(tf: Record<string, unknown>): SynthesizedNa
   const { name, labels = {}, annotations = {} } = namespace.metadata;
   return { name, labels, annotations };
 }
+
+/**
+ * Emulator workaround: the harness runs the provider with `skip_requesting_account_id`,
+ * so it does not know the account and reads a rule's same-account
+ * `referenced_security_group_id` back as "<account>/sg-…", a diff on every plan. Letting
+ * the provider ask the emulator's STS for the account id (as it does against real AWS)
+ * removes that artifact. Call it after `TerraformWorkspace.create`, before the apply.
+ */
+export function askForAccountId(ws: TerraformWorkspace): void {
+  const file = path.join(ws.dir, "cdk.tf.json");
+  const tf = JSON.parse(fs.readFileSync(file, "utf8")) as { provider: { aws: Record<string, unknown>[] } };
+  for (const block of tf.provider.aws) block.skip_requesting_account_id = false;
+  fs.writeFileSync(file, JSON.stringify(tf, null, 2));
+}

@@ -29,6 +29,8 @@ const INPUTS = {
   baselineSnapshot: { name: "EPHEMERA_BASELINE_SNAPSHOT", example: "baseline-2026-11-01", required: false, requiredWhen: "this or EPHEMERA_BASELINE_DB_INSTANCE, unless EPHEMERA_DATABASE=false", what: "snapshot to restore the database from" },
   baselineDbInstance: { name: "EPHEMERA_BASELINE_DB_INSTANCE", example: "baseline-db", required: false, requiredWhen: "this or EPHEMERA_BASELINE_SNAPSHOT, unless EPHEMERA_DATABASE=false", what: "restore the latest snapshot of this DB instance" },
   database: { name: "EPHEMERA_DATABASE", example: "false", required: false, what: "false to create no database (default true)" },
+  claimedDatabase: { name: "EPHEMERA_CLAIMED_DATABASE", example: "ephemera-pool-default-ab12cd34", required: false, what: "a warm pool database claimed with `ephemera claim`: imported instead of restored (default: a fresh restore)" },
+  poolSubnetGroup: { name: "EPHEMERA_POOL_SUBNET_GROUP", example: "ephemera-pool-default", required: false, requiredWhen: "with EPHEMERA_CLAIMED_DATABASE", what: "the pool's DB subnet group, which the claimed database stays in" },
   pauseTopicArn: { name: "EPHEMERA_PAUSE_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:ephemera-pause", required: true, what: "the platform's pause topic" },
   ownerTopicArn: { name: "EPHEMERA_OWNER_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:team-web", required: false, what: "topic for the owner's 50 % and 80 % budget warnings" },
   stateBucket: { name: "EPHEMERA_STATE_BUCKET", example: "acme-terraform-state", required: false, what: "S3 bucket for remote state; the key is ephemera/environments/<env>/terraform.tfstate (default: local state)" },
@@ -53,6 +55,8 @@ export interface EnvironmentConfig {
   readonly baselineSnapshot?: string;
   readonly baselineDbInstance?: string;
   readonly database: boolean;
+  /** A claimed pool database, imported instead of restored. */
+  readonly claimedDatabase?: { readonly identifier: string; readonly subnetGroupName: string };
   readonly pauseTopicArn: string;
   readonly ownerTopicArn?: string;
   readonly stateBucket?: string;
@@ -112,6 +116,12 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
       `set exactly one of ${INPUTS.baselineSnapshot.name} (e.g. ${INPUTS.baselineSnapshot.example}) or ${INPUTS.baselineDbInstance.name} (e.g. ${INPUTS.baselineDbInstance.example}), or ${INPUTS.database.name}=false`,
     );
   }
+  const claimedDatabase = read(INPUTS.claimedDatabase);
+  const poolSubnetGroup = read(INPUTS.poolSubnetGroup);
+  if ((claimedDatabase === undefined) !== (poolSubnetGroup === undefined)) {
+    problems.push(`set both ${INPUTS.claimedDatabase.name} (ephemera claim's database) and ${INPUTS.poolSubnetGroup.name} (e.g. ${INPUTS.poolSubnetGroup.example}), or neither`);
+  }
+  if (claimedDatabase !== undefined && !database) problems.push(`${INPUTS.claimedDatabase.name} is set, but ${INPUTS.database.name}=false: a claimed database needs a database`);
   const reaperFunctionArn = read(INPUTS.reaperFunctionArn);
   const reaperSchedulerRoleArn = read(INPUTS.reaperSchedulerRoleArn);
   if ((reaperFunctionArn === undefined) !== (reaperSchedulerRoleArn === undefined)) {
@@ -134,6 +144,7 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
     baselineSnapshot,
     baselineDbInstance,
     database,
+    claimedDatabase: claimedDatabase !== undefined && poolSubnetGroup !== undefined ? { identifier: claimedDatabase, subnetGroupName: poolSubnetGroup } : undefined,
     pauseTopicArn: read(INPUTS.pauseTopicArn)!,
     ownerTopicArn: read(INPUTS.ownerTopicArn),
     stateBucket: read(INPUTS.stateBucket),

@@ -65,6 +65,7 @@ export class EnvironmentStack extends TerraformStack {
       database: config.database,
       baselineSnapshotIdentifier: config.baselineSnapshot,
       baselineDbInstanceIdentifier: config.baselineDbInstance,
+      ...(config.claimedDatabase === undefined ? {} : { claimedDatabase: config.claimedDatabase }),
       reaper: config.reaper,
     });
 

@@ -38,7 +38,7 @@ import { TerraformOutput, TerraformStack } from "../../constructs/core";
 import { TAG } from "../../reaper/model";
 import { Emulator, useEmulator } from "../../harness/emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../../harness/existing-infrastructure";
-import { describeSlowest, TerraformWorkspace, synthStack } from "../../harness/terraform";
+import { askForAccountId, describeSlowest, TerraformWorkspace, synthStack } from "../../harness/terraform";
 
 const AUDIT_BUCKET = "ephemera-e2e-audit";
 const BREAK_GLASS = "arn:aws:iam::123456789012:role/audit-break-glass";
@@ -123,20 +123,6 @@ function stateResources(ws: TerraformWorkspace): StateResource[] {
   return (state.resources ?? [])
     .filter((r) => r.mode === "managed")
     .flatMap((r) => r.instances.map((i) => ({ type: r.type, name: r.name, attributes: i.attributes })));
-}
-
-/**
- * Emulator workaround, in the test only: the shared harness runs the provider with
- * `skip_requesting_account_id`, so it does not know the account and reads a rule's
- * same-account `referenced_security_group_id` back as "<account>/sg-…", a diff on
- * every plan. Letting the provider ask the emulator's STS for the account id (as it
- * does against real AWS) removes that artifact.
- */
-function askForAccountId(ws: TerraformWorkspace): void {
-  const file = path.join(ws.dir, "cdk.tf.json");
-  const tf = JSON.parse(fs.readFileSync(file, "utf8")) as { provider: { aws: Record<string, unknown>[] } };
-  for (const block of tf.provider.aws) block.skip_requesting_account_id = false;
-  fs.writeFileSync(file, JSON.stringify(tf, null, 2));
 }
 
 const emulator = useEmulator({ resetBetweenTests: false });

@@ -20,7 +20,7 @@ import { EnvironmentStack, environmentStackName } from "../../../stacks/environm
 import { TAG, parseDuration } from "../../../reaper/model";
 import { Emulator, useEmulator } from "../../../harness/emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../../../harness/existing-infrastructure";
-import { emulatorEnvironment, describeSlowest, TerraformWorkspace, synthStack } from "../../../harness/terraform";
+import { askForAccountId, emulatorEnvironment, describeSlowest, TerraformWorkspace, synthStack } from "../../../harness/terraform";
 
 const ENV = "pr-77";
 const TTL = "2d";
@@ -59,18 +59,6 @@ function environmentConfig(platform: Platform): EnvironmentConfig {
     database: true,
     pauseTopicArn: platform.pauseTopicArn,
   };
-}
-
-/**
- * Emulator workaround, in the test only (as in aws-constructs.test.ts): with
- * `skip_requesting_account_id` the provider reads a same-account
- * `referenced_security_group_id` back as "<account>/sg-…", a diff on every plan.
- */
-function askForAccountId(ws: TerraformWorkspace): void {
-  const file = path.join(ws.dir, "cdk.tf.json");
-  const tf = JSON.parse(fs.readFileSync(file, "utf8")) as { provider: { aws: Record<string, unknown>[] } };
-  for (const block of tf.provider.aws) block.skip_requesting_account_id = false;
-  fs.writeFileSync(file, JSON.stringify(tf, null, 2));
 }
 
 interface StateResource {
@@ -243,6 +231,7 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
       budget_name: `ephemera-${ENV}`,
       database_endpoint: expect.stringMatching(/^pr-77-database\..+:\d+$/),
       database_secret_arn: expect.stringMatching(/^arn:aws:secretsmanager:us-east-1:\d{12}:secret:/),
+      database_source: "restore",
     });
     const budgets = new BudgetsClient(emulator().clientConfig());
     const arn = stateResources(ws).find((r) => r.type === "aws_budgets_budget")!.attributes.arn as string;

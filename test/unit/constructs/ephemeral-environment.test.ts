@@ -152,7 +152,7 @@ describe("EphemeralEnvironment", () => {
       });
       return Object.keys(env!.outputs).sort();
     };
-    expect(outputs({})).toEqual(["budget_name", "database_endpoint", "database_secret_arn", "env_id", "expires_at", "namespace", "service_account"]);
+    expect(outputs({})).toEqual(["budget_name", "database_endpoint", "database_secret_arn", "database_source", "env_id", "expires_at", "namespace", "service_account"]);
     expect(outputs({ database: false, baselineSnapshotIdentifier: undefined })).toEqual(["budget_name", "env_id", "expires_at", "namespace", "service_account"]);
   });
 

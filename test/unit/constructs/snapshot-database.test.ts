@@ -181,3 +181,22 @@ describe("SnapshotDatabase", () => {
     expectInvalid(() => database({}, "x".repeat(60)), "identifier", /longer than 63/);
   });
 });
+
+describe("SnapshotDatabase, claimed from the warm pool", () => {
+  const claimed = { identifier: "ephemera-pool-default-ab12cd34", subnetGroupName: "ephemera-pool-default" };
+
+  it("imports the claimed instance instead of restoring one: its identifier, the pool's subnet group, this environment's security group", () => {
+    const out = database({ claimed });
+    const instance = one(out, "aws_db_instance");
+    expect(instance).toMatchObject({ identifier: claimed.identifier, db_subnet_group_name: "ephemera-pool-default", manage_master_user_password: true });
+    expect(instance.vpc_security_group_ids).toEqual([expect.stringMatching(/^\$\{aws_security_group\.database_security-group_\w+\.id\}$/)]);
+    expect(all(out, "aws_db_subnet_group")).toEqual([]);
+    const imports = (out as unknown as { import?: { to: string; id: string }[] }).import ?? [];
+    expect(imports).toEqual([{ to: expect.stringMatching(/^aws_db_instance\.database_instance_\w+$/), id: claimed.identifier }]);
+  });
+
+  it("names a claim without its identifier or subnet group", () => {
+    expectInvalid(() => database({ claimed: { ...claimed, identifier: "" } }), "claimed.identifier");
+    expectInvalid(() => database({ claimed: { ...claimed, subnetGroupName: "" } }), "claimed.subnetGroupName");
+  });
+});

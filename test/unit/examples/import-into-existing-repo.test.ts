@@ -57,7 +57,7 @@ describe("the import-into-existing-repo example", () => {
     expect(blocks(tf, "aws_launch_template")[0]!.vpc_security_group_ids).toContain(ACME_PLATFORM.clusterSecurityGroupId);
     expect(blocks(tf, "aws_db_instance")).toHaveLength(1);
     expect(blocks(tf, "kubernetes_namespace_v1")[0]!.metadata.name).toBe("env-pr-9");
-    expect(Object.keys(tf.output).sort()).toEqual(["budget_name", "database_endpoint", "database_secret_arn", "env_id", "expires_at", "namespace", "service_account"]);
+    expect(Object.keys(tf.output).sort()).toEqual(["budget_name", "database_endpoint", "database_secret_arn", "database_source", "env_id", "expires_at", "namespace", "service_account"]);
   });
 
   it("tags the environment's resources beside the app's default tags", () => {

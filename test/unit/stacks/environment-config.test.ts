@@ -75,3 +75,22 @@ describe("readEnvironmentConfig", () => {
     );
   });
 });
+
+describe("readEnvironmentConfig: a claimed pool database", () => {
+  it("takes the claimed database and the pool's subnet group together", () => {
+    expect(readEnvironmentConfig(from({ ...VALID, EPHEMERA_CLAIMED_DATABASE: "ephemera-pool-default-ab12cd34", EPHEMERA_POOL_SUBNET_GROUP: "ephemera-pool-default" })).claimedDatabase).toEqual({
+      identifier: "ephemera-pool-default-ab12cd34",
+      subnetGroupName: "ephemera-pool-default",
+    });
+    expect(readEnvironmentConfig(from(VALID)).claimedDatabase).toBeUndefined();
+  });
+
+  it("names one given without the other, and a claim with no database", () => {
+    expect(problemsOf({ ...VALID, EPHEMERA_CLAIMED_DATABASE: "ephemera-pool-default-ab12cd34" })).toEqual([
+      "set both EPHEMERA_CLAIMED_DATABASE (ephemera claim's database) and EPHEMERA_POOL_SUBNET_GROUP (e.g. ephemera-pool-default), or neither",
+    ]);
+    expect(problemsOf({ ...VALID, EPHEMERA_DATABASE: "false", EPHEMERA_BASELINE_SNAPSHOT: undefined, EPHEMERA_CLAIMED_DATABASE: "x", EPHEMERA_POOL_SUBNET_GROUP: "y" })).toEqual([
+      "EPHEMERA_CLAIMED_DATABASE is set, but EPHEMERA_DATABASE=false: a claimed database needs a database",
+    ]);
+  });
+});

@@ -40,7 +40,7 @@ describe("EnvironmentStack", () => {
 
   it("outputs the namespace, the database endpoint and secret ARN, the expiry and the budget name", () => {
     const { output } = synthEnvironment();
-    expect(Object.keys(output).sort()).toEqual(["budget_name", "database_endpoint", "database_secret_arn", "env_id", "expires_at", "namespace", "service_account"]);
+    expect(Object.keys(output).sort()).toEqual(["budget_name", "database_endpoint", "database_secret_arn", "database_source", "env_id", "expires_at", "namespace", "service_account"]);
     expect(output.namespace!.value).toBe("env-pr-123");
     expect(output.env_id!.value).toBe("pr-123");
     expect(output.database_endpoint!.value).toMatch(/^\$\{aws_db_instance\..+\.endpoint\}$/);
