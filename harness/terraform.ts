@@ -125,6 +125,22 @@ export class TerraformWorkspace {
     return this.must(["destroy", "-auto-approve", "-no-color"]);
   }
 
+  /**
+   * `apply -json`: Terraform's machine-readable log. Returns the wall time and each
+   * resource's time from its `apply_complete` events (`elapsed_seconds`), slowest first.
+   */
+  async applyMachineReadable(): Promise<{ readonly ms: number; readonly resources: readonly ResourceTime[] }> {
+    const result = await this.must(["apply", "-auto-approve", "-json"]);
+    const resources: ResourceTime[] = [];
+    for (const line of result.output.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const event = JSON.parse(line) as { type?: string; hook?: { resource?: { addr?: string }; elapsed_seconds?: number } };
+      if (event.type !== "apply_complete" || event.hook?.resource?.addr === undefined) continue;
+      resources.push({ address: event.hook.resource.addr.replace(/_[0-9A-F]{8}$/, ""), seconds: event.hook.elapsed_seconds ?? 0 });
+    }
+    return { ms: result.ms, resources: resources.sort((a, b) => b.seconds - a.seconds) };
+  }
+
   /** `terraform output -json`, unwrapped to name → value. */
   async outputs(): Promise<Record<string, unknown>> {
     const result = await this.must(["output", "-json"]);

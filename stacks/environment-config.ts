@@ -29,6 +29,8 @@ const INPUTS = {
   baselineSnapshot: { name: "EPHEMERA_BASELINE_SNAPSHOT", example: "baseline-2026-11-01", required: false, requiredWhen: "this or EPHEMERA_BASELINE_DB_INSTANCE, unless EPHEMERA_DATABASE=false", what: "snapshot to restore the database from" },
   baselineDbInstance: { name: "EPHEMERA_BASELINE_DB_INSTANCE", example: "baseline-db", required: false, requiredWhen: "this or EPHEMERA_BASELINE_SNAPSHOT, unless EPHEMERA_DATABASE=false", what: "restore the latest snapshot of this DB instance" },
   database: { name: "EPHEMERA_DATABASE", example: "false", required: false, what: "false to create no database (default true)" },
+  nodes: { name: "EPHEMERA_NODES", example: "shared", required: false, what: "dedicated (a Spot node group of its own, the default) or shared (workloads on an existing node pool)" },
+  sharedNodeSecurityGroup: { name: "EPHEMERA_SHARED_NODE_SECURITY_GROUP", example: "sg-0pool1234", required: false, requiredWhen: "with EPHEMERA_NODES=shared and a database", what: "the shared node pool's security group, which the database admits" },
   claimedDatabase: { name: "EPHEMERA_CLAIMED_DATABASE", example: "ephemera-pool-default-ab12cd34", required: false, what: "a warm pool database claimed with `ephemera claim`: imported instead of restored (default: a fresh restore)" },
   poolSubnetGroup: { name: "EPHEMERA_POOL_SUBNET_GROUP", example: "ephemera-pool-default", required: false, requiredWhen: "with EPHEMERA_CLAIMED_DATABASE", what: "the pool's DB subnet group, which the claimed database stays in" },
   pauseTopicArn: { name: "EPHEMERA_PAUSE_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:ephemera-pause", required: true, what: "the platform's pause topic" },
@@ -55,6 +57,9 @@ export interface EnvironmentConfig {
   readonly baselineSnapshot?: string;
   readonly baselineDbInstance?: string;
   readonly database: boolean;
+  /** `dedicated` (the default) or `shared` nodes, and the shared pool's security group. */
+  readonly nodes?: "dedicated" | "shared";
+  readonly sharedNodeSecurityGroup?: string;
   /** A claimed pool database, imported instead of restored. */
   readonly claimedDatabase?: { readonly identifier: string; readonly subnetGroupName: string };
   readonly pauseTopicArn: string;
@@ -116,6 +121,12 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
       `set exactly one of ${INPUTS.baselineSnapshot.name} (e.g. ${INPUTS.baselineSnapshot.example}) or ${INPUTS.baselineDbInstance.name} (e.g. ${INPUTS.baselineDbInstance.example}), or ${INPUTS.database.name}=false`,
     );
   }
+  const nodes = read(INPUTS.nodes) ?? "dedicated";
+  if (nodes !== "dedicated" && nodes !== "shared") problems.push(`${INPUTS.nodes.name} "${nodes}" is not dedicated or shared; use e.g. ${INPUTS.nodes.name}=shared`);
+  const sharedNodeSecurityGroup = read(INPUTS.sharedNodeSecurityGroup);
+  if (nodes === "shared" && database && sharedNodeSecurityGroup === undefined) {
+    problems.push(`${INPUTS.nodes.name}=shared with a database needs ${INPUTS.sharedNodeSecurityGroup.name} (e.g. ${INPUTS.sharedNodeSecurityGroup.example}), the security group the database admits`);
+  }
   const claimedDatabase = read(INPUTS.claimedDatabase);
   const poolSubnetGroup = read(INPUTS.poolSubnetGroup);
   if ((claimedDatabase === undefined) !== (poolSubnetGroup === undefined)) {
@@ -144,6 +155,8 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
     baselineSnapshot,
     baselineDbInstance,
     database,
+    nodes: nodes as "dedicated" | "shared",
+    sharedNodeSecurityGroup,
     claimedDatabase: claimedDatabase !== undefined && poolSubnetGroup !== undefined ? { identifier: claimedDatabase, subnetGroupName: poolSubnetGroup } : undefined,
     pauseTopicArn: read(INPUTS.pauseTopicArn)!,
     ownerTopicArn: read(INPUTS.ownerTopicArn),

@@ -66,6 +66,8 @@ export class EnvironmentStack extends TerraformStack {
       baselineSnapshotIdentifier: config.baselineSnapshot,
       baselineDbInstanceIdentifier: config.baselineDbInstance,
       ...(config.claimedDatabase === undefined ? {} : { claimedDatabase: config.claimedDatabase }),
+      ...(config.nodes === undefined ? {} : { nodes: config.nodes }),
+      ...(config.sharedNodeSecurityGroup === undefined ? {} : { sharedNodeSecurityGroupId: config.sharedNodeSecurityGroup }),
       reaper: config.reaper,
     });
 

@@ -94,3 +94,17 @@ describe("readEnvironmentConfig: a claimed pool database", () => {
     ]);
   });
 });
+
+describe("readEnvironmentConfig: shared nodes", () => {
+  it("takes shared nodes with the pool's security group; dedicated is the default", () => {
+    expect(readEnvironmentConfig(from(VALID)).nodes).toBe("dedicated");
+    expect(readEnvironmentConfig(from({ ...VALID, EPHEMERA_NODES: "shared", EPHEMERA_SHARED_NODE_SECURITY_GROUP: "sg-0pool" }))).toMatchObject({ nodes: "shared", sharedNodeSecurityGroup: "sg-0pool" });
+  });
+
+  it("names a node mode it does not know, and shared nodes with a database but no security group", () => {
+    expect(problemsOf({ ...VALID, EPHEMERA_NODES: "fargate" })).toEqual(['EPHEMERA_NODES "fargate" is not dedicated or shared; use e.g. EPHEMERA_NODES=shared']);
+    expect(problemsOf({ ...VALID, EPHEMERA_NODES: "shared" })).toEqual([
+      "EPHEMERA_NODES=shared with a database needs EPHEMERA_SHARED_NODE_SECURITY_GROUP (e.g. sg-0pool1234), the security group the database admits",
+    ]);
+  });
+});
