@@ -21,14 +21,13 @@ import { CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateDBSubnetGroupCommand, RDSClient } from "@aws-sdk/client-rds";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { EMULATOR_CREDENTIALS, startEmulator, type Emulator } from "../harness/emulator";
-import { createExistingInfrastructure, type ExistingInfrastructure } from "../harness/existing-infrastructure";
+import { createExistingInfrastructure, environmentConfigOn, type ExistingInfrastructure } from "../harness/existing-infrastructure";
 import { seedAuditBucket } from "../harness/seed-environments";
 import { askForAccountId, emulatorEnvironment, type ResourceTime, synthStack, TerraformWorkspace, withoutKubernetes } from "../harness/terraform";
 import { claimPoolDatabase } from "../reaper/pool/claim-database";
 import { runSweep } from "../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../reaper/runtime/reaper-runtime";
 import { readSettings } from "../reaper/runtime/settings";
-import type { EnvironmentConfig } from "../stacks/environment-config";
 import { EnvironmentStack, environmentStackName } from "../stacks/environment-stack";
 
 const AUDIT_BUCKET = "ephemera-audit-bench-ready";
@@ -98,24 +97,11 @@ async function main(): Promise<number> {
         if (claim.status !== "claimed") throw new Error(`the claim for ${way.env} ended ${claim.status}: ${claim.message ?? ""}`);
         claimed = claim.database;
       }
-      const config: EnvironmentConfig = {
-        envId: way.env,
-        ttl: "1h",
-        owner: "bench@example.com",
-        budgetUsd: 10,
-        onExpiry: "delete",
-        region: e.region,
-        clusterName: infra.clusterName,
-        oidcProviderArn: infra.oidcProviderArn,
-        vpcId: infra.vpcId,
-        subnetIds: infra.subnetIds,
-        baselineSnapshot: infra.baselineSnapshot,
-        database: true,
+      const config = environmentConfigOn(infra, e.region, way.env, pauseTopicArn, {
         nodes: way.nodes,
         ...(way.nodes === "shared" ? { sharedNodeSecurityGroup: sharedNodes } : {}),
         ...(claimed === undefined ? {} : { claimedDatabase: { identifier: claimed, subnetGroupName: "ephemera-pool-default" } }),
-        pauseTopicArn,
-      };
+      });
       // Shared nodes make no node group, so nothing reads the cluster security group the emulator lacks.
       const prepare = way.nodes === "shared" ? withoutKubernetes : emulatorEnvironment(infra);
       const ws = await TerraformWorkspace.create(prepare(synthStack((app) => new EnvironmentStack(app, environmentStackName(way.env), config))), e);

@@ -9,6 +9,7 @@ import { CreateClusterCommand, DescribeClusterCommand, EKSClient } from "@aws-sd
 import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from "@aws-sdk/client-rds";
 import type { Emulator } from "./emulator";
+import type { EnvironmentConfig } from "../stacks/environment-config";
 
 export interface ExistingInfrastructureOptions {
   /** @default previews */
@@ -97,4 +98,33 @@ export async function createExistingInfrastructure(emulator: Emulator, options: 
   } finally {
     for (const client of [ec2, iam, eks, rds]) client.destroy();
   }
+}
+
+/**
+ * An environment stack's inputs on the existing infrastructure: a one-hour, $10
+ * environment of `envId`, restoring the baseline snapshot; `more` overrides or adds.
+ */
+export function environmentConfigOn(
+  infra: ExistingInfrastructure,
+  region: string,
+  envId: string,
+  pauseTopicArn: string,
+  more: Partial<EnvironmentConfig> = {},
+): EnvironmentConfig {
+  return {
+    envId,
+    ttl: "1h",
+    owner: "octocat@example.com",
+    budgetUsd: 10,
+    onExpiry: "delete",
+    region,
+    clusterName: infra.clusterName,
+    oidcProviderArn: infra.oidcProviderArn,
+    vpcId: infra.vpcId,
+    subnetIds: infra.subnetIds,
+    baselineSnapshot: infra.baselineSnapshot,
+    database: true,
+    pauseTopicArn,
+    ...more,
+  };
 }

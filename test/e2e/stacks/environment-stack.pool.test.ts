@@ -6,10 +6,9 @@ import { TAG } from "../../../reaper/model";
 import { runSweep } from "../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../reaper/runtime/settings";
-import type { EnvironmentConfig } from "../../../stacks/environment-config";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
 import { EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
-import { createExistingInfrastructure } from "../../../harness/existing-infrastructure";
+import { createExistingInfrastructure, environmentConfigOn } from "../../../harness/existing-infrastructure";
 import { seedAuditBucket } from "../../../harness/seed-environments";
 import { askForAccountId, emulatorEnvironment, synthStack, TerraformWorkspace } from "../../../harness/terraform";
 
@@ -94,22 +93,7 @@ beforeAll(async () => {
   expect(code).toBe(0);
   claimed = (JSON.parse(out.join("")) as { database: string }).database;
 
-  const envConfig: EnvironmentConfig = {
-    envId: ENV,
-    ttl: "1h",
-    owner: "octocat@example.com",
-    budgetUsd: 10,
-    onExpiry: "delete",
-    region: e.region,
-    clusterName: infra.clusterName,
-    oidcProviderArn: infra.oidcProviderArn,
-    vpcId: infra.vpcId,
-    subnetIds: infra.subnetIds,
-    baselineSnapshot: infra.baselineSnapshot,
-    database: true,
-    claimedDatabase: { identifier: claimed, subnetGroupName: "ephemera-pool-default" },
-    pauseTopicArn,
-  };
+  const envConfig = environmentConfigOn(infra, e.region, ENV, pauseTopicArn, { claimedDatabase: { identifier: claimed, subnetGroupName: "ephemera-pool-default" } });
   ws = await TerraformWorkspace.create(emulatorEnvironment(infra)(synthStack((app) => new EnvironmentStack(app, environmentStackName(ENV), envConfig))), e);
   askForAccountId(ws);
   const started = Date.now();

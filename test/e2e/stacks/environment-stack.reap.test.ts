@@ -7,10 +7,9 @@ import { IAM_PATH, TAG } from "../../../reaper/model";
 import { runSweep } from "../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../reaper/runtime/settings";
-import type { EnvironmentConfig } from "../../../stacks/environment-config";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
 import { EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
-import { createExistingInfrastructure } from "../../../harness/existing-infrastructure";
+import { createExistingInfrastructure, environmentConfigOn } from "../../../harness/existing-infrastructure";
 import { seedAuditBucket } from "../../../harness/seed-environments";
 import { emulatorEnvironment, synthStack, TerraformWorkspace } from "../../../harness/terraform";
 
@@ -71,21 +70,11 @@ beforeAll(async () => {
   sns.destroy();
   iam.destroy();
   await seedAuditBucket(e, AUDIT_BUCKET);
-  const config: EnvironmentConfig = {
-    envId: ENV,
-    ttl: "1h",
-    owner: "octocat@example.com",
-    budgetUsd: 10,
-    onExpiry: "delete",
-    region: e.region,
-    clusterName: infra.clusterName,
-    oidcProviderArn: infra.oidcProviderArn,
-    vpcId: infra.vpcId,
-    subnetIds: infra.subnetIds,
+  const config = environmentConfigOn(infra, e.region, ENV, pauseTopicArn, {
+    baselineSnapshot: undefined,
     database: false,
-    pauseTopicArn,
     reaper: { functionArn: `arn:aws:lambda:${e.region}:${e.accountId}:function:ephemera-reaper`, schedulerRoleArn: schedulerRole.Role!.Arn! },
-  };
+  });
   synthesized = emulatorEnvironment(infra)(synthStack((app) => new EnvironmentStack(app, environmentStackName(ENV), config)));
   first = await TerraformWorkspace.create(synthesized, e);
   await first.apply();
