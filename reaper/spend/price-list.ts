@@ -1,5 +1,5 @@
 import { GetProductsCommand, type PricingClient } from "@aws-sdk/client-pricing";
-import { errorCode, messageOf } from "../support/outcomes";
+import { errorCode } from "../support/outcomes";
 import { type Product, productKey, type Quote } from "./products";
 import { SHIPPED_PRICES, shippedPrice } from "./shipped-prices";
 
@@ -249,20 +249,10 @@ export class PriceList {
       const entries: unknown = answer.PriceList;
       return priceFromPriceList(Array.isArray(entries) ? entries : undefined, request.unit);
     } catch (err) {
-      this.outage ??= outageCode(err);
+      this.outage ??= errorCode(err);
       return undefined;
     }
   }
-}
-
-/**
- * The error's code ({@link errorCode}); for a socket error some runners re-wrap as a
- * plain `Error`, the code (`ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN` ...) from its message.
- */
-function outageCode(err: unknown): string {
-  const code = errorCode(err);
-  if (code !== "Error") return code;
-  return /\b(E[A-Z]{2,}(?:_[A-Z]+)?)\b/.exec(messageOf(err))?.[1] ?? code;
 }
 
 function quoteOf(product: Product, fromApi: number | undefined): Quote | undefined {

@@ -5,12 +5,21 @@ type Facts = Readonly<Record<string, string | number | boolean>>;
 /** The error code an AWS SDK v3 exception (its `name`), a Kubernetes error (its reason) or a socket error (`ECONNREFUSED`) carries. */
 export function errorCode(err: unknown): string {
   if (typeof err !== "object" || err === null) return "Error";
-  const { name, code } = err as { name?: unknown; code?: unknown };
+  const { name, code, message } = err as { name?: unknown; code?: unknown; message?: unknown };
   // A service error's name is its code; a socket error is a plain Error whose code says what happened.
   const generic = typeof name !== "string" || name === "" || name === "Error" || name === "TypeError";
   if (generic && typeof code === "string" && code !== "") return code;
+  // The SDK re-wraps an error it does not see as an Error (one from another realm, as under a test
+  // runner's sandbox): the socket error's code then survives only in the wrapper's message.
+  if (generic && typeof message === "string" && message.startsWith(SDK_WRAPPER)) {
+    const wrapped = /\b(E[A-Z]{2,}(?:_[A-Z]+)?)\b/.exec(message.slice(SDK_WRAPPER.length))?.[1];
+    if (wrapped !== undefined) return wrapped;
+  }
   return typeof name === "string" && name !== "" ? name : "Error";
 }
+
+/** How the SDK's error wrapper begins its message. */
+const SDK_WRAPPER = "AWS SDK error wrapper for ";
 
 /** True when the error's code is one of `codes`. */
 export function hasCode(err: unknown, ...codes: string[]): boolean {

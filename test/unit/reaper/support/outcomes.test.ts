@@ -39,6 +39,13 @@ describe("operation outcomes", () => {
     expect(errorCode(err)).toBe("ECONNREFUSED");
   });
 
+  it("a socket error the SDK re-wrapped (seen from another realm) still reports its system code; other wrapped errors stay plain", () => {
+    expect(errorCode(new Error("AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:9"))).toBe("ECONNREFUSED");
+    expect(errorCode(new Error("AWS SDK error wrapper for Error: getaddrinfo EAI_AGAIN api.pricing.us-east-1.amazonaws.com"))).toBe("EAI_AGAIN");
+    expect(errorCode(new Error("AWS SDK error wrapper for [object Object]"))).toBe("Error");
+    expect(errorCode(new Error("connect ECONNREFUSED 127.0.0.1:9"))).toBe("Error");
+  });
+
   it("nothing an operation throws escapes it", async () => {
     const result = await attempt(async () => {
       throw Object.assign(new Error("boom"), { name: "ThrottlingException" });
