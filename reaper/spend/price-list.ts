@@ -1,4 +1,5 @@
 import { GetProductsCommand, type PricingClient } from "@aws-sdk/client-pricing";
+import { mapWithLimit } from "../support/map-with-limit";
 import { errorCode } from "../support/outcomes";
 import { type Product, productKey, type Quote } from "./products";
 import { SHIPPED_PRICES, shippedPrice } from "./shipped-prices";
@@ -166,29 +167,10 @@ export function pricingClientRegion(region: string): string | undefined {
   return "us-east-1";
 }
 
-/** At most `limit` tasks at once; the rest wait their turn. */
-function gate(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
-
 /** Prices products from the AWS Price List API, falling back to the table shipped with the package. */
 export class PriceList {
   /** `productKey` → the API's price, `undefined` when it had none (or was not asked). */
   private readonly answers = new Map<string, Promise<number | undefined>>();
-  private readonly inGate = gate(PRICE_LIST_CONCURRENCY);
-  /** The first GetProducts call of this object: the others wait for it, so an outage costs one request. */
-  private firstCall: Promise<unknown> | undefined;
   /** The error code of the call that found the API unreachable. */
   private outage: string | undefined;
 
@@ -198,10 +180,17 @@ export class PriceList {
    */
   constructor(private readonly client: PricingClient | undefined) {}
 
-  /** Prices `products`; never throws. Duplicates are priced once. */
+  /**
+   * Prices `products`; never throws. Duplicates are priced once. The first product not
+   * asked about yet goes alone, so an outage costs one request; the rest follow, at most
+   * {@link PRICE_LIST_CONCURRENCY} at once.
+   */
   async quotes(products: readonly Product[]): Promise<PriceLookup> {
-    const unique = new Map(products.map((product) => [productKey(product), product] as const));
-    const priced = await Promise.all([...unique].map(async ([key, product]) => [key, quoteOf(product, await this.ask(key, product))] as const));
+    const unique = [...new Map(products.map((product) => [productKey(product), product] as const))];
+    const [first, ...rest] = unique.filter(([key]) => !this.answers.has(key));
+    if (first !== undefined) await this.ask(...first);
+    await mapWithLimit(rest, PRICE_LIST_CONCURRENCY, ([key, product]) => this.ask(key, product));
+    const priced = await Promise.all(unique.map(async ([key, product]) => [key, quoteOf(product, await this.ask(key, product))] as const));
     const problem = this.problem();
     return { quotes: new Map(priced), ...(problem === undefined ? {} : { problem }) };
   }
@@ -222,16 +211,9 @@ export class PriceList {
   }
 
   private async fetch(product: Product): Promise<number | undefined> {
-    const client = this.client;
     const request = priceListRequest(product);
-    if (client === undefined || request === undefined || this.outage !== undefined) return undefined;
-    if (this.firstCall === undefined) {
-      const first = this.inGate(() => this.call(client, request));
-      this.firstCall = first;
-      return first;
-    }
-    await this.firstCall;
-    return this.inGate(() => (this.outage === undefined ? this.call(client, request) : Promise.resolve(undefined)));
+    if (this.client === undefined || request === undefined || this.outage !== undefined) return undefined;
+    return this.call(this.client, request);
   }
 
   /** One GetProducts call; a failure marks the API unreachable for the rest of this object's life. */

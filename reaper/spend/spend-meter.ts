@@ -44,7 +44,6 @@ export interface SpendTotals {
   readonly burnUsdPerHour: number;
   /** Environments with an unpriced resource. */
   readonly unknown: number;
-  readonly api: { readonly priceList: boolean; readonly spot: boolean };
 }
 
 /**
@@ -102,7 +101,6 @@ export class SpendMeter {
         estimatedUsd: estimates.reduce((sum, e) => sum + e.usd, 0),
         burnUsdPerHour: estimates.reduce((sum, e) => sum + e.burnUsdPerHour, 0),
         unknown: estimates.filter((e) => e.unpriced.length > 0).length,
-        api: { priceList: priced.problem === undefined && onDemand.length > 0, spot: spot.problem === undefined && spotTypes.length > 0 },
       },
     };
   }
