@@ -3,7 +3,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
 import { Fn, Token } from "./core";
 import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./private/props";
-import { InvalidValueError, POOL_MEMBER_PREFIX, tryParseDuration, tryParseEnvId } from "../reaper/model";
+import { InvalidValueError, POOL_MEMBER_PREFIX, tryParseDuration, tryParsePoolName } from "../reaper/model";
 
 export interface WarmDatabasePoolProps {
   /** The VPC of the pool's security group. */
@@ -65,9 +65,8 @@ export class WarmDatabasePool extends Construct {
     super(scope, id);
     const name = props.name ?? "default";
     if (isLiteral(name)) {
-      const parsed = tryParseEnvId(name, { field: "name" });
+      const parsed = tryParsePoolName(name, { field: "name" });
       if (!parsed.ok) throw parsed.error;
-      if (name.length > 20) throw new InvalidValueError("name", name, "is longer than 20 characters", 'use a short name, such as "default"');
     }
     this.name = name;
     this.size = integerProp("size", props.size, DEFAULT_POOL_SIZE, 0, 50, 2);

@@ -61,6 +61,8 @@ export {
   CLAIM_PREFIX,
   POOL_MEMBER_PREFIX,
   poolMemberIdentifier,
+  MAX_POOL_NAME_LENGTH,
+  tryParsePoolName,
   BUDGET_NAME_PREFIX,
   budgetName,
   envOfBudgetName,

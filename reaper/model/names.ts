@@ -3,6 +3,9 @@
  * them, the reaper finds them by these names, and the reaper's IAM policy is scoped to
  * them. Change one here and every side follows.
  */
+import { tryParseEnvId } from "./env-id";
+import { InvalidValueError } from "./invalid-value-error";
+import { fail, type ParseOptions, type Result } from "./result";
 
 /** What every per-environment name the reaper or its IAM policy matches on starts with. */
 export const NAME_PREFIX = "ephemera-";
@@ -67,6 +70,16 @@ export const LEASE_PREFIX = "leases/";
 
 /** Every warm pool database is named `ephemera-pool-<pool>-<8 hex>`. */
 export const POOL_MEMBER_PREFIX = `${NAME_PREFIX}pool-`;
+
+/** The longest pool name: its databases' identifiers (`ephemera-pool-<name>-<8 hex>`) must stay within RDS's 63 characters. */
+export const MAX_POOL_NAME_LENGTH = 20;
+
+/** A pool's name: an environment id's characters, at most {@link MAX_POOL_NAME_LENGTH} long. */
+export function tryParsePoolName(text: string, options: ParseOptions = {}): Result<string> {
+  const parsed = tryParseEnvId(text, options);
+  if (!parsed.ok || text.length <= MAX_POOL_NAME_LENGTH) return parsed;
+  return fail(new InvalidValueError(options.field ?? "name", text, `is longer than ${MAX_POOL_NAME_LENGTH} characters`, 'use a short name, such as "default"'));
+}
 
 export function poolMemberIdentifier(pool: string, suffix: string): string {
   return `${POOL_MEMBER_PREFIX}${pool}-${suffix}`;

@@ -1,4 +1,4 @@
-import { InvalidValueError, parseDuration, tryParseDuration, tryParseEnvId } from "../model";
+import { InvalidValueError, parseDuration, tryParseDuration, tryParsePoolName } from "../model";
 import type { PoolSettings } from "./decide-pool";
 
 /** A warm database pool as the reaper and the CLI read it (`EPHEMERA_DATABASE_POOL`, JSON), from the WarmDatabasePool construct. */
@@ -12,9 +12,6 @@ export interface DatabasePoolSettings extends PoolSettings {
   /** What they are restored from: a named snapshot, or the newest snapshot of a DB instance. */
   readonly baseline: { readonly snapshot: string } | { readonly sourceDbInstance: string };
 }
-
-/** The longest pool name: its members' identifiers (`ephemera-pool-<name>-<8 hex>`) must stay within RDS's 63 characters. */
-export const MAX_POOL_NAME_LENGTH = 20;
 
 const EXAMPLE =
   '{"name":"default","size":2,"maxAge":"1d","instanceClass":"db.t4g.micro","subnetGroup":"ephemera-pool","securityGroupIds":["sg-0abc1234"],"baseline":{"sourceDbInstance":"app-baseline"}}';
@@ -36,9 +33,8 @@ export function parseDatabasePool(text: string, field = "EPHEMERA_DATABASE_POOL"
   };
 
   const name = text_("name", "default");
-  const parsedName = tryParseEnvId(name, { field: `${field}.name` });
+  const parsedName = tryParsePoolName(name, { field: `${field}.name` });
   if (!parsedName.ok) throw parsedName.error;
-  if (name.length > MAX_POOL_NAME_LENGTH) throw new InvalidValueError(`${field}.name`, name, `is longer than ${MAX_POOL_NAME_LENGTH} characters`, 'use a short name, such as "default"');
 
   const size = o.size;
   if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0 || size > 50) {
