@@ -90,7 +90,8 @@ function usd(value: string | number | boolean | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-function firstUsd(values: readonly (string | number | boolean | undefined)[]): number | undefined {
+/** The first value that reads as a finite number (Budgets' facts and the budget-usd tag arrive as either). */
+export function firstUsd(values: readonly (string | number | boolean | undefined)[]): number | undefined {
   for (const value of values) {
     const n = usd(value);
     if (n !== undefined) return n;

@@ -4,7 +4,7 @@ import type { DiscoveredResource, Inventory, KindName } from "../kinds/kind-adap
 import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
 import type { PlanNote } from "../decision/plan";
 import { stateOf } from "../decision/phases";
-import { budgetStanding, type SpendBasis } from "../decision/budget-standing";
+import { budgetStanding, firstUsd, type SpendBasis } from "../decision/budget-standing";
 import type { EnvSpend } from "../spend/meter";
 import { type PoolSummary, summarizePool } from "../pool/pool-members";
 
@@ -98,7 +98,6 @@ function summarize(env: string, resources: readonly DiscoveredResource[], option
   const states = new Set(resources.map(stateOf));
   const owners = [...new Set(resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))].sort();
   const budgets = resources.filter((r) => kindRow(r.kind).reportsSpend);
-  const fact = (name: string) => firstNumber(budgets.map((b) => b.facts?.[name]));
   const standing = budgetStanding(resources, options.spend?.[env], options.now);
   const resourcesByKind: Partial<Record<KindName, number>> = {};
   for (const kind of [...new Set(resources.map((r) => r.kind))].sort()) {
@@ -116,7 +115,7 @@ function summarize(env: string, resources: readonly DiscoveredResource[], option
     protected: resources.some((r) => isProtected(r.tags)),
     budgetUsd: standing.limitUsd,
     spendUsd: standing.budgetsUsd,
-    forecastUsd: fact("forecastUsd"),
+    forecastUsd: firstUsd(budgets.map((b) => b.facts?.forecastUsd)) ?? null,
     estimatedSpendUsd: microDollars(standing.estimatedUsd),
     burnUsdPerHour: microDollars(standing.burnUsdPerHour),
     budgetExhaustedAt: standing.exhaustedAt === null ? null : formatInstant(standing.exhaustedAt),
@@ -139,12 +138,4 @@ function onExpiryOf(resources: readonly DiscoveredResource[]): EnvironmentSummar
 /** To a millionth of a dollar: the meter's figures are estimates, not invoices, but a Spot hour can cost under a cent. */
 function microDollars(value: number | null): number | null {
   return value === null ? null : Math.round(value * 1_000_000) / 1_000_000;
-}
-
-function firstNumber(values: readonly (string | number | boolean | undefined)[]): number | null {
-  for (const value of values) {
-    const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
-    if (Number.isFinite(n)) return n;
-  }
-  return null;
 }
