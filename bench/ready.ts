@@ -18,11 +18,9 @@
  * the same three on AWS, modelled from published figures.
  */
 import { CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { CreateDBSubnetGroupCommand, RDSClient } from "@aws-sdk/client-rds";
-import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { EMULATOR_CREDENTIALS, startEmulator, type Emulator } from "../harness/emulator";
 import { createExistingInfrastructure, environmentConfigOn, type ExistingInfrastructure } from "../harness/existing-infrastructure";
-import { seedAuditBucket } from "../harness/seed-environments";
+import { POOL_SUBNET_GROUP, poolSettings, seedAuditBucket, seedPoolGroups, seedTopic } from "../harness/seed-environments";
 import { askForAccountId, emulatorEnvironment, type ResourceTime, synthStack, TerraformWorkspace, withoutKubernetes } from "../harness/terraform";
 import { claimPoolDatabase } from "../reaper/pool/claim-database";
 import { runSweep } from "../reaper/operations/run-sweep";
@@ -62,21 +60,15 @@ async function main(): Promise<number> {
     e = await startEmulator();
     const infra = await createExistingInfrastructure(e);
     await seedAuditBucket(e, AUDIT_BUCKET);
-    const { pauseTopicArn, poolGroup, sharedNodes } = await platform(e, infra);
+    const pauseTopicArn = await seedTopic(e, "ephemera-pause");
+    const { securityGroupId } = await seedPoolGroups(e, infra.vpcId, infra.subnetIds);
+    const sharedNodes = await sharedNodeGroup(e, infra);
     const settings = readSettings({
       ...e.env(),
       EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
       EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
       EPHEMERA_PRICE_LIST: "off",
-      EPHEMERA_DATABASE_POOL: JSON.stringify({
-        name: "default",
-        size: 2,
-        maxAge: "1d",
-        instanceClass: "db.t4g.micro",
-        subnetGroup: "ephemera-pool-default",
-        securityGroupIds: [poolGroup],
-        baseline: { snapshot: infra.baselineSnapshot },
-      }),
+      EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, securityGroupId, { snapshot: infra.baselineSnapshot })),
     });
     const runtime = () => {
       const r = new ReaperRuntime(settings, { credentials: EMULATOR_CREDENTIALS });
@@ -100,7 +92,7 @@ async function main(): Promise<number> {
       const config = environmentConfigOn(infra, e.region, way.env, pauseTopicArn, {
         nodes: way.nodes,
         ...(way.nodes === "shared" ? { sharedNodeSecurityGroup: sharedNodes } : {}),
-        ...(claimed === undefined ? {} : { claimedDatabase: { identifier: claimed, subnetGroupName: "ephemera-pool-default" } }),
+        ...(claimed === undefined ? {} : { claimedDatabase: { identifier: claimed, subnetGroupName: POOL_SUBNET_GROUP } }),
       });
       // Shared nodes make no node group, so nothing reads the cluster security group the emulator lacks.
       const prepare = way.nodes === "shared" ? withoutKubernetes : emulatorEnvironment(infra);
@@ -130,19 +122,13 @@ async function main(): Promise<number> {
   }
 }
 
-/** What the platform stack (and a shared node pool) would have made: the pause topic, the pool's groups. */
-async function platform(e: Emulator, infra: ExistingInfrastructure): Promise<{ pauseTopicArn: string; poolGroup: string; sharedNodes: string }> {
-  const config = e.clientConfig();
-  const sns = new SNSClient(config);
-  const ec2 = new EC2Client(config);
-  const rds = new RDSClient(config);
+/** A shared node pool's security group, which the shared-nodes way's database admits. */
+async function sharedNodeGroup(e: Emulator, infra: ExistingInfrastructure): Promise<string> {
+  const ec2 = new EC2Client(e.clientConfig());
   try {
-    const pauseTopicArn = (await sns.send(new CreateTopicCommand({ Name: "ephemera-pause" }))).TopicArn!;
-    await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: "ephemera-pool-default", DBSubnetGroupDescription: "warm pool", SubnetIds: [...infra.subnetIds] }));
-    const group = async (name: string) => (await ec2.send(new CreateSecurityGroupCommand({ VpcId: infra.vpcId, GroupName: name, Description: name }))).GroupId!;
-    return { pauseTopicArn, poolGroup: await group("ephemera-pool-default"), sharedNodes: await group("shared-nodes") };
+    return (await ec2.send(new CreateSecurityGroupCommand({ VpcId: infra.vpcId, GroupName: "shared-nodes", Description: "shared-nodes" }))).GroupId!;
   } finally {
-    for (const client of [sns, ec2, rds]) client.destroy();
+    ec2.destroy();
   }
 }
 

@@ -1,7 +1,7 @@
 import { BudgetsClient, CreateBudgetCommand } from "@aws-sdk/client-budgets";
-import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from "@aws-sdk/client-eks";
-import { CreateDBInstanceCommand, type CreateDBInstanceCommandInput, RDSClient } from "@aws-sdk/client-rds";
+import { CreateDBInstanceCommand, type CreateDBInstanceCommandInput, CreateDBSubnetGroupCommand, RDSClient } from "@aws-sdk/client-rds";
 import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
@@ -186,4 +186,24 @@ export async function seedEnvironment(e: Emulator, env: string, now: Date, optio
   }
   c.destroy();
   return tags;
+}
+
+/** The pool every test and bench uses: "default", db.t4g.micro, its subnet group `ephemera-pool-default`, a day's max age. */
+export const POOL_SUBNET_GROUP = "ephemera-pool-default";
+
+/** `EPHEMERA_DATABASE_POOL` as the WarmDatabasePool construct writes it, for the default pool of `size`. */
+export function poolSettings(size: number, securityGroupId: string, baseline: { snapshot: string } | { sourceDbInstance: string }) {
+  return { name: "default", size, maxAge: "1d", instanceClass: "db.t4g.micro", subnetGroup: POOL_SUBNET_GROUP, securityGroupIds: [securityGroupId], baseline };
+}
+
+/** What the WarmDatabasePool construct makes in the platform stack: the pool's DB subnet group, and a security group that admits nothing. */
+export async function seedPoolGroups(e: Emulator, vpcId: string, subnetIds: readonly string[]): Promise<{ securityGroupId: string }> {
+  const { ec2, rds, destroy } = emulatorClients(e);
+  try {
+    await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: POOL_SUBNET_GROUP, DBSubnetGroupDescription: "warm pool", SubnetIds: [...subnetIds] }));
+    const group = await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: POOL_SUBNET_GROUP, Description: "admits nothing" }));
+    return { securityGroupId: group.GroupId! };
+  } finally {
+    destroy();
+  }
 }

@@ -1,7 +1,5 @@
-import { CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { runCli } from "../../../reaper/cli/run-cli";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { runEphemera } from "../../../harness/cli";
 import { TAG } from "../../../reaper/model";
 import { runSweep } from "../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
@@ -9,7 +7,7 @@ import { readSettings } from "../../../reaper/runtime/settings";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
 import { EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
 import { createExistingInfrastructure, environmentConfigOn } from "../../../harness/existing-infrastructure";
-import { seedAuditBucket } from "../../../harness/seed-environments";
+import { POOL_SUBNET_GROUP, poolSettings, seedAuditBucket, seedPoolGroups, seedTopic } from "../../../harness/seed-environments";
 import { askForAccountId, emulatorEnvironment, synthStack, TerraformWorkspace } from "../../../harness/terraform";
 
 /**
@@ -61,39 +59,23 @@ beforeAll(async () => {
   const e = emulator();
   const infra = await createExistingInfrastructure(e);
   await seedAuditBucket(e, AUDIT_BUCKET);
-  const config = e.clientConfig();
-  const sns = new SNSClient(config);
-  const ec2 = new EC2Client(config);
-  const rds = new RDSClient(config);
-  const pauseTopicArn = (await sns.send(new CreateTopicCommand({ Name: "ephemera-pause" }))).TopicArn!;
-  // What the WarmDatabasePool construct makes in the platform stack.
-  await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: "ephemera-pool-default", DBSubnetGroupDescription: "warm pool", SubnetIds: [...infra.subnetIds] }));
-  const poolGroup = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: infra.vpcId, GroupName: "ephemera-pool-default", Description: "admits nothing" }))).GroupId!;
-  for (const client of [sns, ec2, rds]) client.destroy();
+  const pauseTopicArn = await seedTopic(e, "ephemera-pause");
+  const { securityGroupId } = await seedPoolGroups(e, infra.vpcId, infra.subnetIds);
   settings = {
     ...e.env(),
     EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
     EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
     EPHEMERA_PRICE_LIST: "off",
-    EPHEMERA_DATABASE_POOL: JSON.stringify({
-      name: "default",
-      size: 1,
-      maxAge: "1d",
-      instanceClass: "db.t4g.micro",
-      subnetGroup: "ephemera-pool-default",
-      securityGroupIds: [poolGroup],
-      baseline: { snapshot: infra.baselineSnapshot },
-    }),
+    EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(1, securityGroupId, { snapshot: infra.baselineSnapshot })),
   };
 
   // The reaper fills the pool, and the pipeline claims a database before the deploy.
   expect((await runSweep(runtime())).ok).toBe(true);
-  const out: string[] = [];
-  const code = await runCli(["claim", ENV, "--owner", "octocat@example.com", "--json"], { stdout: (t) => out.push(t), stderr: () => undefined, isTTY: false }, { env: settings, runtime: { credentials: EMULATOR_CREDENTIALS } });
-  expect(code).toBe(0);
-  claimed = (JSON.parse(out.join("")) as { database: string }).database;
+  const claim = await runEphemera(["claim", ENV, "--owner", "octocat@example.com", "--json"], settings);
+  expect(claim.code).toBe(0);
+  claimed = claim.json<{ database: string }>().database;
 
-  const envConfig = environmentConfigOn(infra, e.region, ENV, pauseTopicArn, { claimedDatabase: { identifier: claimed, subnetGroupName: "ephemera-pool-default" } });
+  const envConfig = environmentConfigOn(infra, e.region, ENV, pauseTopicArn, { claimedDatabase: { identifier: claimed, subnetGroupName: POOL_SUBNET_GROUP } });
   ws = await TerraformWorkspace.create(emulatorEnvironment(infra)(synthStack((app) => new EnvironmentStack(app, environmentStackName(ENV), envConfig))), e);
   askForAccountId(ws);
   const started = Date.now();

@@ -2,10 +2,10 @@ import { DescribeNodegroupCommand } from "@aws-sdk/client-eks";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { GetBucketTaggingCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetScheduleCommand } from "@aws-sdk/client-scheduler";
-import { runCli } from "../../../../reaper/cli/run-cli";
+import { type CliRun, runEphemera } from "../../../../harness/cli";
 import { TAG } from "../../../../reaper/model";
 import { CLUSTER, emulatorClients, REAPER_FUNCTION_ARN, seedAuditBucket, seedCluster, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
-import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
+import { type Emulator, useEmulator } from "../../../../harness/emulator";
 
 // One seeded account walked through in order (ls → extend → pause → resume → reap → audit verify):
 // each test reads what the commands before it left.
@@ -18,23 +18,8 @@ let seededAt: Date;
 let settings: Record<string, string>;
 const runIds: string[] = [];
 
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-  json<T = Record<string, unknown>>(): T;
-}
-
-async function ephemera(argv: string[], options: { env?: Record<string, string>; isTTY?: boolean } = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    argv,
-    { stdout: (t) => out.push(t), stderr: (t) => err.push(t), isTTY: options.isTTY ?? false },
-    { env: options.env ?? settings, runtime: { credentials: EMULATOR_CREDENTIALS } },
-  );
-  const text = out.join("\n");
-  return { code, out: text, err: err.join("\n"), json: <T>() => JSON.parse(text) as T };
+function ephemera(argv: string[], options: { env?: Record<string, string>; isTTY?: boolean } = {}): Promise<CliRun> {
+  return runEphemera(argv, options.env ?? settings, options.isTTY === undefined ? {} : { isTTY: options.isTTY });
 }
 
 /** ISO-8601 at whole seconds, as the seeded tags write it. */

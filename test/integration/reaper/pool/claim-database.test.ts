@@ -2,26 +2,18 @@ import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from "@aws-sdk/cl
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
-import { runCli } from "../../../../reaper/cli/run-cli";
+import { runEphemera } from "../../../../harness/cli";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/runtime/settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { TAG } from "../../../../reaper/model";
-import { emulatorClients, seedAuditBucket } from "../../../../harness/seed-environments";
+import { emulatorClients, poolSettings, seedAuditBucket } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 
 // One account walked through in order: three warm databases, five concurrent claims, then a claim resumed.
 const emulator = useEmulator({ resetBetweenTests: false });
 const AUDIT_BUCKET = "ephemera-audit-pool";
-const POOL = {
-  name: "default",
-  size: 3,
-  maxAge: "1d",
-  instanceClass: "db.t4g.micro",
-  subnetGroup: "ephemera-pool",
-  securityGroupIds: ["sg-0abc1234"],
-  baseline: { snapshot: "app-baseline-1" },
-};
+const POOL = poolSettings(3, "sg-0abc1234", { snapshot: "app-baseline-1" });
 
 let e: Emulator;
 let env: Record<string, string>;
@@ -148,20 +140,15 @@ describe("claiming warm pool databases", () => {
   });
 
   test("the CLI: claim --json says the pool is empty and to restore fresh (exit 0); ls shows the pool; bad input exits 2", async () => {
-    const io = () => {
-      const out: string[] = [];
-      const err: string[] = [];
-      return { out, err, io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), isTTY: false } };
-    };
-    const claim = io();
-    expect(await runCli(["claim", "pr-6", "--owner", "team@example.com", "--json"], claim.io, { env, runtime: { credentials: EMULATOR_CREDENTIALS } })).toBe(0);
-    expect(JSON.parse(claim.out.join(""))).toMatchObject({ status: "empty", ok: true, env: "pr-6", pool: "default", fallback: "fresh-restore" });
-    const ls = io();
-    expect(await runCli(["ls", "--json"], ls.io, { env, runtime: { credentials: EMULATOR_CREDENTIALS } })).toBe(0);
-    expect(JSON.parse(ls.out.join("")).pools).toEqual([{ pool: "default", size: 3, warm: 0, restoring: 0, oldestRestoredAt: null }]);
-    const bad = io();
-    expect(await runCli(["claim", "pr-6"], bad.io, { env, runtime: { credentials: EMULATOR_CREDENTIALS } })).toBe(2);
-    expect(bad.err.join("")).toContain("ephemera claim needs --owner");
+    const claim = await runEphemera(["claim", "pr-6", "--owner", "team@example.com", "--json"], env);
+    expect(claim.code).toBe(0);
+    expect(claim.json()).toMatchObject({ status: "empty", ok: true, env: "pr-6", pool: "default", fallback: "fresh-restore" });
+    const ls = await runEphemera(["ls", "--json"], env);
+    expect(ls.code).toBe(0);
+    expect(ls.json<{ pools: unknown }>().pools).toEqual([{ pool: "default", size: 3, warm: 0, restoring: 0, oldestRestoredAt: null }]);
+    const bad = await runEphemera(["claim", "pr-6"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("ephemera claim needs --owner");
   });
 
   test("without a pool configured, a claim is refused with the fix", async () => {

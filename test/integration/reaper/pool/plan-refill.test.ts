@@ -1,4 +1,4 @@
-import { CreateDBInstanceCommand, CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { CreateDBInstanceCommand, CreateDBSnapshotCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { CreateSubnetCommand, CreateVpcCommand } from "@aws-sdk/client-ec2";
 import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
 import { runSweep } from "../../../../reaper/operations/run-sweep";
@@ -6,21 +6,12 @@ import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/runtime/settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { TAG } from "../../../../reaper/model";
-import { emulatorClients, seedAuditBucket } from "../../../../harness/seed-environments";
+import { emulatorClients, poolSettings, seedAuditBucket, seedPoolGroups } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 
 // One account walked through in order: the pool filled, a claim, a new baseline, the stale databases replaced.
 const emulator = useEmulator({ resetBetweenTests: false });
 const AUDIT_BUCKET = "ephemera-audit-refill";
-const POOL = {
-  name: "default",
-  size: 2,
-  maxAge: "1d",
-  instanceClass: "db.t4g.micro",
-  subnetGroup: "ephemera-pool",
-  securityGroupIds: ["sg-0abc1234"],
-  baseline: { sourceDbInstance: "app-baseline" },
-};
 
 let e: Emulator;
 let settings: Record<string, string>;
@@ -58,11 +49,11 @@ beforeAll(async () => {
   for (const [i, az] of ["us-east-1a", "us-east-1b"].entries()) {
     subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: `10.1.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
   }
-  await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: "ephemera-pool", DBSubnetGroupDescription: "warm pool", SubnetIds: subnets }));
   await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: "app-baseline", Engine: "postgres", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "not-a-secret-1" }));
   destroy();
+  const { securityGroupId } = await seedPoolGroups(e, Vpc!.VpcId!, subnets);
   await snapshot("app-baseline-1");
-  settings = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_DATABASE_POOL: JSON.stringify(POOL), EPHEMERA_PRICE_LIST: "off" };
+  settings = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, securityGroupId, { sourceDbInstance: "app-baseline" })), EPHEMERA_PRICE_LIST: "off" };
 }, 120_000);
 
 afterAll(async () => {

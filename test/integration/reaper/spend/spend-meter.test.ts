@@ -2,10 +2,10 @@ import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesComman
 import { DescribeNodegroupCommand } from "@aws-sdk/client-eks";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { runCli } from "../../../../reaper/cli/run-cli";
+import { runEphemera } from "../../../../harness/cli";
 import { TAG } from "../../../../reaper/model";
 import { CLUSTER, emulatorClients, seedAuditBucket, seedCluster, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
-import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
+import { type Emulator, useEmulator } from "../../../../harness/emulator";
 import { PricingDouble } from "../../../../harness/pricing-double";
 
 // One account walked through in order: ls before anything is kept, the sweep at a later
@@ -23,12 +23,7 @@ let seededAt: Date;
 let settings: Record<string, string>;
 const instances: Record<string, string[]> = {};
 
-async function ephemera(argv: string[], env: Record<string, string> = settings) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), isTTY: false }, { env, runtime: { credentials: EMULATOR_CREDENTIALS } });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const ephemera = (argv: string[], env: Record<string, string> = settings) => runEphemera(argv, env);
 
 /** ISO-8601 `hours` after the seeding, at whole seconds. */
 const later = (hours: number) => `${new Date(seededAt.getTime() + hours * HOUR).toISOString().slice(0, 19)}Z`;
