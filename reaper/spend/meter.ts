@@ -102,8 +102,8 @@ export function meter(input: MeterInput): MeterResult {
     }
     const complete = input.incomplete !== "all" && !input.incomplete.has(env);
     const usages = byEnv.get(env) ?? [];
-    if (usages.length === 0 && last === undefined && !input.present.has(env)) continue;
-    if (complete && usages.length === 0 && !input.present.has(env)) continue; // gone: its reading is dropped
+    // Nothing of it seen: never metered, or gone (its reading is dropped, unless a failed listing may hide it).
+    if (usages.length === 0 && !input.present.has(env) && (last === undefined || complete)) continue;
     const sinceMs = last === undefined || Date.parse(last.at) > at ? undefined : Date.parse(last.at);
     const lastUsd = sinceMs === undefined ? 0 : last!.usd;
     const notPricedBefore = new Set(sinceMs === undefined ? [] : (last!.unpriced ?? []));
@@ -145,9 +145,8 @@ function meterEnvironment(
   const unpriced: Unpriced[] = [];
   for (const u of usages) {
     const part = `${u.kind} ${u.id}`;
-    const compute = computeQuote(u, prices);
+    const { quote: compute, what } = computePrice(u, prices);
     if (compute === undefined) {
-      const what = u.spotZone === undefined ? productKey(u.compute) : `spot ${spotKey(instanceTypeOf(u), u.spotZone)}`;
       unpriced.push({ part, label: `${part} (${what})` });
     } else {
       const end = u.charging ? at : u.runEnd === undefined ? undefined : Date.parse(u.runEnd);
@@ -169,13 +168,14 @@ function meterEnvironment(
   return { usd, burn, unpriced };
 }
 
-function computeQuote(u: MeteredUsage, prices: PriceSheet): Quote | undefined {
-  if (u.spotZone !== undefined) return prices.spot[spotKey(instanceTypeOf(u), u.spotZone)];
-  return prices.onDemand[productKey(u.compute)];
-}
-
-function instanceTypeOf(u: MeteredUsage): string {
-  return u.compute.kind === "ec2" ? u.compute.instanceType : u.compute.kind === "rds" ? u.compute.instanceClass : u.compute.storageType;
+/** A usage's compute price, and what it was looked up as: the Spot price of a Spot instance's type in its zone, else its on-demand product. */
+function computePrice(u: MeteredUsage, prices: PriceSheet): { readonly quote?: Quote; readonly what: string } {
+  if (u.spotZone !== undefined && u.compute.kind === "ec2") {
+    const key = spotKey(u.compute.instanceType, u.spotZone);
+    return { ...(prices.spot[key] === undefined ? {} : { quote: prices.spot[key] }), what: `spot ${key}` };
+  }
+  const key = productKey(u.compute);
+  return { ...(prices.onDemand[key] === undefined ? {} : { quote: prices.onDemand[key] }), what: key };
 }
 
 /**
