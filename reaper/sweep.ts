@@ -71,6 +71,7 @@ export interface SweepResult {
   readonly spend?: SpendReport;
   /** Why the meter's readings were not kept this run. */
   readonly spendError?: string;
+  /** `discoverMs`: the listings and the spend meter's reads; `decideMs`: the policy and the pool's refill plan; `actMs`: the actions. */
   readonly timings: { readonly discoverMs: number; readonly decideMs: number; readonly actMs: number; readonly totalMs: number };
 }
 
@@ -105,11 +106,12 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     timings.discoverMs = Date.now() - t1;
     return finish({ ok: false, accountId, error: `discovery failed (${describeError(err)}); nothing was done` });
   }
+  // The meter's reads (its last readings, prices) belong with the listings, not with the policy.
+  const decideAt = options.decideAt ?? clock();
+  const spend = await options.spendMeter?.estimate(inventory, decideAt, options.lookedAt);
   timings.discoverMs = Date.now() - t1;
 
   const t2 = Date.now();
-  const decideAt = options.decideAt ?? clock();
-  const spend = await options.spendMeter?.estimate(inventory, decideAt, options.lookedAt);
   const decided = decide({
     inventory,
     now: decideAt,
