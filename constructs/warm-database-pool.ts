@@ -3,7 +3,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
 import { Fn, Token } from "./core";
 import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./private/props";
-import { InvalidValueError, POOL_MEMBER_PREFIX, tryParseDuration, tryParsePoolName } from "../reaper/model";
+import { InvalidValueError, POOL_MEMBER_PREFIX, tryParsePoolMaxAge, tryParsePoolName } from "../reaper/model";
 
 export interface WarmDatabasePoolProps {
   /** The VPC of the pool's security group. */
@@ -33,7 +33,7 @@ export interface WarmDatabasePoolProps {
    */
   readonly instanceClass?: string;
   /**
-   * A warm database older than this is replaced (the TTL grammar), so a claim never gets a stale copy.
+   * A warm database older than this is replaced (the TTL grammar, an hour at least), so a claim never gets a stale copy.
    * @default 1d
    */
   readonly maxAge?: string;
@@ -76,7 +76,7 @@ export class WarmDatabasePool extends Construct {
       throw new InvalidValueError("subnetIds", JSON.stringify(subnetIds), "lists one subnet, but a DB subnet group needs two Availability Zones", 'add a private subnet in another zone, such as ["subnet-0abc1234", "subnet-0def5678"]');
     }
     const maxAge = props.maxAge ?? "1d";
-    const parsedAge = tryParseDuration(maxAge, { field: "maxAge" });
+    const parsedAge = tryParsePoolMaxAge(maxAge, { field: "maxAge" });
     if (!parsedAge.ok) throw parsedAge.error;
     if ((props.sourceDbInstanceIdentifier === undefined) === (props.snapshotIdentifier === undefined)) {
       throw new InvalidValueError(

@@ -63,6 +63,7 @@ export {
   poolMemberIdentifier,
   MAX_POOL_NAME_LENGTH,
   tryParsePoolName,
+  tryParsePoolMaxAge,
   BUDGET_NAME_PREFIX,
   budgetName,
   envOfBudgetName,

@@ -3,6 +3,7 @@
  * them, the reaper finds them by these names, and the reaper's IAM policy is scoped to
  * them. Change one here and every side follows.
  */
+import { tryParseDuration } from "./duration";
 import { tryParseEnvId } from "./env-id";
 import { InvalidValueError } from "./invalid-value-error";
 import { fail, type ParseOptions, type Result } from "./result";
@@ -73,6 +74,15 @@ export const POOL_MEMBER_PREFIX = `${NAME_PREFIX}pool-`;
 
 /** The longest pool name: its databases' identifiers (`ephemera-pool-<name>-<8 hex>`) must stay within RDS's 63 characters. */
 export const MAX_POOL_NAME_LENGTH = 20;
+
+/** A pool's max age: the TTL grammar, an hour at least (a restore may take that long, so a shorter one would churn the pool). */
+export function tryParsePoolMaxAge(text: string, options: ParseOptions = {}): Result<number> {
+  const parsed = tryParseDuration(text, options);
+  if (!parsed.ok || parsed.value >= HOUR_MS) return parsed;
+  return fail(new InvalidValueError(options.field ?? "maxAge", text, "is shorter than an hour, less than a restore may take", 'use "1d" or more'));
+}
+
+const HOUR_MS = 3_600_000;
 
 /** A pool's name: an environment id's characters, at most {@link MAX_POOL_NAME_LENGTH} long. */
 export function tryParsePoolName(text: string, options: ParseOptions = {}): Result<string> {

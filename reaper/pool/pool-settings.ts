@@ -1,4 +1,4 @@
-import { InvalidValueError, parseDuration, tryParseDuration, tryParsePoolName } from "../model";
+import { InvalidValueError, tryParsePoolMaxAge, tryParsePoolName } from "../model";
 import type { PoolSettings } from "./decide-pool";
 
 /** A warm database pool as the reaper and the CLI read it (`EPHEMERA_DATABASE_POOL`, JSON), from the WarmDatabasePool construct. */
@@ -41,9 +41,8 @@ export function parseDatabasePool(text: string, field = "EPHEMERA_DATABASE_POOL"
     throw new InvalidValueError(`${field}.size`, JSON.stringify(size ?? null), "is not a whole number from 0 to 50", "use the number of databases to keep warm, such as 2");
   }
   const maxAgeText = text_("maxAge", "1d");
-  const maxAge = tryParseDuration(maxAgeText, { field: `${field}.maxAge` });
+  const maxAge = tryParsePoolMaxAge(maxAgeText, { field: `${field}.maxAge` });
   if (!maxAge.ok) throw maxAge.error;
-  if (maxAge.value < parseDuration("1h")) throw new InvalidValueError(`${field}.maxAge`, maxAgeText, "is shorter than an hour, less than a restore may take", 'use "1d" or more');
 
   const groups = o.securityGroupIds;
   if (!Array.isArray(groups) || groups.length === 0 || !groups.every((g) => typeof g === "string" && /^sg-[0-9a-f]+$/.test(g))) {

@@ -42,6 +42,8 @@ describe("WarmDatabasePool", () => {
     expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, size: 51 })), "size");
     expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, name: "Default" })), "name");
     expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, maxAge: "a while" })), "maxAge");
+    // The reaper refuses a max age under an hour: so does synth, rather than every sweep failing.
+    expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, maxAge: "10m" })), "maxAge", /shorter than an hour/);
     expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, snapshotIdentifier: "app-1" })), "sourceDbInstanceIdentifier", /both given/);
     expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, subnetIds: ["subnet-a"] })), "subnetIds");
   });
