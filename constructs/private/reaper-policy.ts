@@ -235,7 +235,7 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
-const OPERATIONS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot", "credentials", "restore"] as const;
+const OPERATIONS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot", "credentials", "credentialsSecret", "restore"] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 function grantOf(kind: KindName, operation: Operation): IamGrant | undefined {

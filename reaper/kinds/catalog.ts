@@ -78,6 +78,11 @@ export interface KindRow {
     readonly delete?: IamGrant;
     /** A new master password for a claimed pool database (`rotate-credentials`). */
     readonly credentials?: IamGrant;
+    /**
+     * What RDS checks against the caller when `rotate-credentials` has it create or rotate the
+     * database's own secret (`rds!db-*`, untagged by Ephemera): scoped by that name.
+     */
+    readonly credentialsSecret?: IamGrant;
     /** Restoring a warm pool database: it does not exist yet, so it is scoped by its name (`restore`). */
     readonly restore?: IamGrant;
     /** Creating the final snapshot, which does not exist yet and so has no tags: scoped by its name. */
@@ -142,6 +147,16 @@ export const KIND_CATALOG = {
       delete: { actions: ["rds:DeleteDBInstance", "rds:CreateDBSnapshot"], on: [regional("rds", "db:*")], scope: MANAGED },
       finalSnapshot: { actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"], on: [regional("rds", `snapshot:${FINAL_SNAPSHOT_PREFIX}*`)], scope: "name" },
       credentials: { actions: ["rds:ModifyDBInstance"], on: [regional("rds", "db:*")], scope: MANAGED },
+      // ManageMasterUserPassword needs CreateSecret, TagResource and DescribeKey (of the default
+      // aws/secretsmanager key); RotateMasterUserPassword needs RotateSecret (RDS User Guide,
+      // "Permissions required for Secrets Manager integration").
+      credentialsSecret: {
+        actions: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret", "kms:DescribeKey"],
+        on: [regional("secretsmanager", "secret:rds!db-*"), regional("kms", "key/*")],
+        scope: "name",
+        // Never an ephemera: key: a secret tagged managed would become one the reaper may delete.
+        condition: { "ForAllValues:StringNotLike": { "aws:TagKeys": ["ephemera:*"] } },
+      },
       // RDS checks a restore against the new instance, the snapshot, and the groups it lands in.
       restore: {
         actions: ["rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"],

@@ -43,6 +43,7 @@ const NODE_GROUP = arn("eks", "nodegroup/previews/pr-1-nodes/6ec8a0b6-1f64-4a5d-
 const INSTANCE = arn("ec2", "instance/i-0abc1234def567890");
 const SECURITY_GROUP = arn("ec2", "security-group/sg-0abc1234");
 const SECRET = arn("secretsmanager", "secret:ephemera-pr-1-db-AbCdEf");
+const RDS_SECRET = arn("secretsmanager", "secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-AbCdEf");
 const GROUP = arn("scheduler", "schedule-group/ephemera-pr-1");
 const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry-pr-1");
 const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
@@ -182,6 +183,10 @@ const ALLOWED: Case[] = [
   { name: "claims a warm pool database where no claim is yet", action: "s3:PutObject", resource: CLAIM, context: { ...inThisAccount, ...writeOnce }, withBucketPolicy: true, expect: "Allowed" },
   { name: "reads a pool database's claim (a claim resumed)", action: "s3:GetObject", resource: CLAIM, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
   { name: "rotates a claimed managed database's master password", action: "rds:ModifyDBInstance", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), tags: MANAGED, expect: "Allowed" },
+  { name: "has RDS rotate a claimed database's own secret (RotateMasterUserPassword)", action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "Allowed" },
+  { name: "has RDS create a claimed database's own secret (ManageMasterUserPassword)", action: "secretsmanager:CreateSecret", resource: RDS_SECRET, expect: "Allowed" },
+  { name: "has RDS tag the secret it creates", action: "secretsmanager:TagResource", resource: RDS_SECRET, expect: "Allowed" },
+  { name: "reads the default Secrets Manager key RDS encrypts that secret with", action: "kms:DescribeKey", resource: arn("kms", "key/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab"), expect: "Allowed" },
   { name: "restores a warm pool database under the pool's name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), expect: "Allowed" },
   { name: "restores from the baseline snapshot", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "snapshot:app-baseline-2026-05-01"), expect: "Allowed" },
   { name: "tags a pool database as it is restored", action: "rds:AddTagsToResource", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), context: { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] }, expect: "Allowed" },
@@ -292,6 +297,10 @@ const DENIED: Case[] = [
   { name: "never takes a claim back", action: "s3:DeleteObject", resource: CLAIM, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never overwrites a claim: a put without If-None-Match is denied", action: "s3:PutObject", resource: CLAIM, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
   { name: "restores no database under any other name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "db:prod-main"), expect: "ImplicitlyDenied" },
+  { name: "creates no secret outside RDS's own rds!db- names", action: "secretsmanager:CreateSecret", resource: arn("secretsmanager", "secret:prod-api-key-AbCdEf"), expect: "ImplicitlyDenied" },
+  { name: "rotates no secret outside RDS's own rds!db- names", action: "secretsmanager:RotateSecret", resource: SECRET, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "tags no RDS-owned secret as managed (it would become deletable)", action: "secretsmanager:TagResource", resource: RDS_SECRET, context: { "aws:TagKeys": [TAG.managedBy] }, expect: "ImplicitlyDenied" },
+  { name: "reads no secret's value, not even RDS's own", action: "secretsmanager:GetSecretValue", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
   { name: "does not modify a database managed by someone else", action: "rds:ModifyDBInstance", resource: DB, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
   { name: "never deletes a spend reading", action: "s3:DeleteObject", resource: READING, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never overwrites a spend reading: a put without If-None-Match is denied", action: "s3:PutObject", resource: READING, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
@@ -393,7 +402,10 @@ describe("the reaper's IAM policy, read", () => {
     // A final snapshot is new, and so is a restored pool database: each is scoped by its name, the pool's to its own tag keys.
     const restore = POLICY.Statement.find((s) => s.Sid === "RestoreRdsInstance")!;
     expect(restore.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([TAG.managedBy, TAG.pool, TAG.state, TAG.baseline]);
-    const tagging = POLICY.Statement.filter((s) => s.Sid !== "FinalSnapshotRdsInstance" && s.Sid !== "RestoreRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
+    // RDS tags the secret it makes for a claimed database with its own keys: never an ephemera: one.
+    const secret = POLICY.Statement.find((s) => s.Sid === "CredentialsSecretRdsInstance")!;
+    expect(secret.Condition?.["ForAllValues:StringNotLike"]?.["aws:TagKeys"]).toEqual(["ephemera:*"]);
+    const tagging = POLICY.Statement.filter((s) => s.Sid !== "FinalSnapshotRdsInstance" && s.Sid !== "RestoreRdsInstance" && s.Sid !== "CredentialsSecretRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
     expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedResources", "TagBudget"]);
     for (const statement of tagging) expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual(REAPER_WRITTEN_TAG_KEYS);
   });
