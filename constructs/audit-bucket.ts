@@ -13,7 +13,7 @@ import { Construct, IConstruct } from "constructs";
 import { Annotations, Aspects, IAspect, TerraformResource, TerraformStack, Token } from "./core";
 import { excludeFromEnvironmentTags } from "./environment-tags";
 import { integerProp, isLiteral } from "./private/props";
-import { AUDIT_PREFIX, CLAIM_PREFIX, InvalidValueError, LEASE_PREFIX, isIamPrincipalArn, isKmsKeyArn, SPEND_PREFIX, TAG } from "../reaper/model";
+import { AUDIT_BUCKET_PREFIXES, AUDIT_PREFIX, InvalidValueError, isIamPrincipalArn, isKmsKeyArn, TAG } from "../reaper/model";
 
 /** How S3 Object Lock holds each record for the retention period. */
 export type AuditRetentionMode = "GOVERNANCE" | "COMPLIANCE";
@@ -220,11 +220,13 @@ export class AuditBucket extends Construct {
   }
 
   /**
-   * What a reaper role needs: `grantWrite`, plus writing, listing and reading under
-   * `audit/`, `leases/`, `spend/` and `claims/` (`s3:ListBucket` with those prefixes,
-   * `s3:GetObject`, `kms:Decrypt`). A run reads the trail to close the chains of runs that
-   * stopped and to name the run before it, takes environments' leases, goes on from the
-   * spend meter's last readings, and claims warm pool databases once each.
+   * What a reaper role, or a pipeline's role that runs `ephemera`, needs: `grantWrite`, plus
+   * writing, listing and reading under `audit/`, `leases/`, `spend/`, `claims/`, `admissions/`
+   * and `provisioning/` (`s3:ListBucket` with those prefixes, `s3:GetObject`, `kms:Decrypt`).
+   * A run reads the trail to close the chains of runs that stopped and to name the run before
+   * it, takes environments' leases, goes on from the spend meter's last readings, claims warm
+   * pool databases once each, and admits environments and pauses provisioning through
+   * write-once registers.
    *
    * @param role an `IamRole` construct, or an existing role's name or ARN
    * @returns the inline policy it attached to the role
@@ -241,9 +243,6 @@ export class AuditBucket extends Construct {
     }
     this.grantIds.add(idPart);
     const records = `${this.bucketArn}/${AUDIT_PREFIX}*`;
-    const leases = `${this.bucketArn}/${LEASE_PREFIX}*`;
-    const readings = `${this.bucketArn}/${SPEND_PREFIX}*`;
-    const claims = `${this.bucketArn}/${CLAIM_PREFIX}*`;
     const statements =
       access === "write"
         ? [
@@ -251,13 +250,13 @@ export class AuditBucket extends Construct {
             { Sid: "EncryptAuditRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: this.kmsKeyArn },
           ]
         : [
-            { Sid: "PutAndGetAuditRecordsAndLeases", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: [records, leases, readings, claims] },
+            { Sid: "PutAndGetAuditRecordsAndLeases", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: AUDIT_BUCKET_PREFIXES.map((prefix) => `${this.bucketArn}/${prefix}*`) },
             {
               Sid: "ListAuditRecordsAndLeases",
               Effect: "Allow",
               Action: "s3:ListBucket",
               Resource: this.bucketArn,
-              Condition: { StringLike: { "s3:prefix": [`${AUDIT_PREFIX}*`, `${LEASE_PREFIX}*`, `${SPEND_PREFIX}*`, `${CLAIM_PREFIX}*`] } },
+              Condition: { StringLike: { "s3:prefix": AUDIT_BUCKET_PREFIXES.map((prefix) => `${prefix}*`) } },
             },
             { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.kmsKeyArn },
           ];

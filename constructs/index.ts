@@ -11,3 +11,4 @@ export * from "./ephemeral-environment";
 export * from "./env-expiry-schedule";
 export * from "./reaper";
 export * from "./warm-database-pool";
+export * from "./platform-budget";

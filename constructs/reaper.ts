@@ -155,6 +155,13 @@ export interface ReaperProps {
    * @default - none: no pool
    */
   readonly databasePool?: { readonly settingsJson: string };
+  /**
+   * The platform budget (`EPHEMERA_PLATFORM_BUDGET_USD`): when the spend meter's total over the
+   * live environments reaches `pauseAtUsd`, a sweep pauses provisioning (`ephemera admit`
+   * refuses new environments), and lifts its own pause once the total is back under it.
+   * @default - none: only the platform budget's alert, if any, pauses provisioning
+   */
+  readonly platformBudget?: { readonly pauseAtUsd: number };
 }
 
 export const DEFAULT_REAPER_FUNCTION_NAME = "ephemera-reaper";
@@ -456,6 +463,7 @@ function environmentVariables(props: ReaperProps, config: CheckedConfig, deployA
   if (props.maxTtl !== undefined) variables[SETTINGS.maxTtl.env] = props.maxTtl;
   if (props.iamPath !== undefined) variables[SETTINGS.iamPath.env] = config.iamPath;
   if (props.databasePool !== undefined) variables[SETTINGS.databasePool.env] = props.databasePool.settingsJson;
+  if (props.platformBudget !== undefined) variables[SETTINGS.platformBudgetUsd.env] = String(props.platformBudget.pauseAtUsd);
   return variables;
 }
 

@@ -34,6 +34,8 @@ export interface SeedOptions {
   readonly secret?: boolean;
   /** The `ephemera:managed-by` value: anything but "ephemera" makes a look-alike the reaper must leave alone. @default "ephemera" */
   readonly managedBy?: string;
+  /** `ephemera:owner`. @default "team@example.com" */
+  readonly owner?: string;
 }
 
 /** The tags tagEnvironment writes, for an environment that expires `expiresInHours` from `now`. */
@@ -43,7 +45,7 @@ export function envTags(env: string, now: Date, options: SeedOptions): Record<st
   return {
     [TAG.managedBy]: options.managedBy ?? "ephemera",
     [TAG.env]: env,
-    [TAG.owner]: "team@example.com",
+    [TAG.owner]: options.owner ?? "team@example.com",
     [TAG.ttl]: `${ttlHours}h`,
     [TAG.createdAt]: createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
     [TAG.budgetUsd]: String(options.budget?.[0] ?? 25),

@@ -14,7 +14,7 @@ export { verifyAudit, verifyAuditIn, verifyAuditRun, verifyAuditRunIn } from "./
 export { type DecideConfig, type DecideInput, decide } from "./decision/decide";
 export type { EnvironmentPlan, Intent, Plan, PlannedAction, PlanNote, PlanPhase } from "./decision/plan";
 export { type ExtendDecision, type ExtendOptions, planExtend } from "./decision/plan-extend";
-export { type ManualPlanOptions, planPause, planResume } from "./decision/plan-pause-resume";
+export { type ManualPlanOptions, planPause, planResume } from "./decision/manual-plans";
 export { renderPlan } from "./decision/render-plan";
 export { discover } from "./discovery/discover";
 export { createHandler, handler, type HandlerDeps, type HandlerResult } from "./handlers";

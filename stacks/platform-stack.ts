@@ -6,7 +6,9 @@ import { AuditBucket, AuditRetentionMode } from "../constructs/audit-bucket";
 import { CostAllocationTagActivation } from "../constructs/cost-allocation-tag-activation";
 import { Reaper } from "../constructs/reaper";
 import { WarmDatabasePool, type WarmDatabasePoolProps } from "../constructs/warm-database-pool";
+import { PlatformBudget, type PlatformBudgetProps } from "../constructs/platform-budget";
 import { TerraformOutput, TerraformStack } from "../constructs/core";
+import { TAG } from "../reaper/model";
 
 export interface PlatformStackProps {
   /** AWS region of the platform (and of the environments it serves). */
@@ -71,6 +73,14 @@ export interface PlatformStackProps {
    * @default - none
    */
   readonly databasePool?: WarmDatabasePoolProps;
+  /**
+   * A monthly budget over everything Ephemera manages (`ephemera-platform`). At
+   * `thresholdPercent` (default 90) of `limitUsd`, its alert, and the reaper's spend meter,
+   * pause provisioning: `ephemera admit` refuses new environments. Also activates
+   * `ephemera:managed-by` as a cost allocation tag, which the budget's filter needs.
+   * @default - none
+   */
+  readonly platformBudget?: Omit<PlatformBudgetProps, "pauseTopicArn" | "accountId">;
 }
 
 /**
@@ -87,6 +97,8 @@ export class PlatformStack extends TerraformStack {
   readonly reaper: Reaper;
   /** The warm database pool, when `databasePool` was given. */
   readonly databasePool?: WarmDatabasePool;
+  /** The platform budget, when `platformBudget` was given. */
+  readonly platformBudget?: PlatformBudget;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -121,6 +133,10 @@ export class PlatformStack extends TerraformStack {
 
     if (props.databasePool !== undefined) this.databasePool = new WarmDatabasePool(this, "database-pool", props.databasePool);
 
+    if (props.platformBudget !== undefined) {
+      this.platformBudget = new PlatformBudget(this, "platform-budget", { ...props.platformBudget, pauseTopicArn: this.pauseTopic.arn });
+    }
+
     this.reaper = new Reaper(this, "reaper", {
       auditBucketName: this.auditBucket.bucketName,
       auditKmsKeyArn: this.auditBucket.kmsKeyArn,
@@ -133,9 +149,13 @@ export class PlatformStack extends TerraformStack {
       maxEnvironmentsPerRun: props.maxEnvironmentsPerRun,
       bundlePath: props.reaperBundlePath,
       ...(this.databasePool === undefined ? {} : { databasePool: this.databasePool }),
+      ...(this.platformBudget === undefined ? {} : { platformBudget: { pauseAtUsd: this.platformBudget.pauseAtUsd } }),
     });
 
-    if (props.activateCostAllocationTag ?? true) new CostAllocationTagActivation(this, "cost-allocation");
+    if (props.activateCostAllocationTag ?? true) {
+      new CostAllocationTagActivation(this, "cost-allocation", { tagKeys: this.platformBudget === undefined ? [TAG.env] : [TAG.env, TAG.managedBy] });
+    }
+    if (this.platformBudget !== undefined) new TerraformOutput(this, "platform_budget_name", { value: this.platformBudget.budgetName });
 
     new TerraformOutput(this, "audit_bucket", { value: this.auditBucket.bucketName });
     new TerraformOutput(this, "pause_topic_arn", { value: this.pauseTopic.arn });

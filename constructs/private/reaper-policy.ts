@@ -1,5 +1,5 @@
 import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName, SPEND_METER_ACTIONS } from "../../reaper/kinds/catalog";
-import { AUDIT_PREFIX, CLAIM_PREFIX, expiryScheduleName, IAM_PATH, LEASE_PREFIX, MANAGED_BY_VALUE, SPEND_PREFIX, TAG } from "../../reaper/model";
+import { AUDIT_BUCKET_PREFIXES, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, TAG } from "../../reaper/model";
 
 /**
  * The reaper Lambda's IAM policy, as plain JSON built by pure functions, so tests can
@@ -17,7 +17,7 @@ import { AUDIT_PREFIX, CLAIM_PREFIX, expiryScheduleName, IAM_PATH, LEASE_PREFIX,
  * - pause and delete actions on resources tagged `ephemera:protect` (anything but
  *   "false") are denied outright, mirroring the reaper's own rule;
  * - the spend meter reads public prices (`ec2:DescribeSpotPriceHistory`, `pricing:GetProducts`);
- * - the audit bucket is write-once: `s3:PutObject` under `audit/`, `leases/`, `spend/` and `claims/` only
+ * - the audit bucket is write-once: `s3:PutObject` under the AUDIT_BUCKET_PREFIXES only (`audit/`, `leases/`, `spend/`, `claims/`, `admissions/`, `provisioning/`)
  *   where no object is yet (`If-None-Match: *`; any other put is denied), reads and
  *   listings there (a run closes the chains of runs that stopped, names the run before
  *   it, takes environments' leases, and goes on from the spend meter's last readings),
@@ -164,14 +164,14 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
       Sid: "WriteAndReadAuditRecords",
       Effect: "Allow",
       Action: ["s3:PutObject", "s3:GetObject"],
-      Resource: [`${auditBucketArn}/${AUDIT_PREFIX}*`, `${auditBucketArn}/${LEASE_PREFIX}*`, `${auditBucketArn}/${SPEND_PREFIX}*`, `${auditBucketArn}/${CLAIM_PREFIX}*`],
+      Resource: AUDIT_BUCKET_PREFIXES.map((prefix) => `${auditBucketArn}/${prefix}*`),
     },
     {
       Sid: "ListAuditRecords",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: auditBucketArn,
-      Condition: { StringLike: { "s3:prefix": [`${AUDIT_PREFIX}*`, `${LEASE_PREFIX}*`, `${SPEND_PREFIX}*`, `${CLAIM_PREFIX}*`] } },
+      Condition: { StringLike: { "s3:prefix": AUDIT_BUCKET_PREFIXES.map((prefix) => `${prefix}*`) } },
     },
     {
       Sid: "WriteEachAuditKeyOnce",

@@ -28,13 +28,17 @@ export type Command =
   | (Common & { readonly name: "extend"; readonly env: string; readonly duration: string; readonly by: number })
   | (Common & { readonly name: "pause" | "resume"; readonly env: string })
   | (Common & { readonly name: "claim"; readonly env: string; readonly owner: string; readonly ttl: string })
+  | (Common & { readonly name: "admit"; readonly env: string; readonly owner: string; readonly ttl: string; readonly ttlMs: number; readonly budgetUsd?: number })
+  | (Common & { readonly name: "release"; readonly env: string })
+  | (Common & { readonly name: "provisioning"; readonly action: "status" | "pause" | "resume"; readonly reason?: string })
   | (Common & {
       readonly name: "reap";
       readonly now?: Date;
       readonly env?: string;
       readonly allowSimulatedClock: boolean;
     })
-  | (Common & { readonly name: "audit-verify"; readonly runId?: string });
+  | (Common & { readonly name: "audit-verify"; readonly runId?: string })
+  | (Common & { readonly name: "mcp" });
 
 type Spec = { type: "string" | "boolean"; short?: string };
 
@@ -55,8 +59,12 @@ const COMMAND_OPTIONS: Readonly<Record<CommandName, Record<string, Spec>>> = {
   pause: { "dry-run": { type: "boolean" } },
   resume: { "dry-run": { type: "boolean" } },
   claim: { owner: { type: "string" }, ttl: { type: "string" } },
+  admit: { owner: { type: "string" }, ttl: { type: "string" }, "budget-usd": { type: "string" } },
+  release: { "dry-run": { type: "boolean" } },
+  provisioning: { reason: { type: "string" } },
   reap: { "dry-run": { type: "boolean" }, now: { type: "string" }, env: { type: "string" }, "allow-simulated-clock": { type: "boolean" } },
   audit: { run: { type: "string" } },
+  mcp: {},
 };
 
 /** Reads argv (without `node` and the script): the command first, then its arguments and options. */
@@ -134,6 +142,38 @@ export function parseCommand(argv: readonly string[]): Command {
       const [env] = positional(1, "<env>", `ephemera ${name} pr-123`);
       return { name, ...common, env: envId(env!, "<env>") };
     }
+    case "admit": {
+      const [env] = positional(1, "<env>", "ephemera admit pr-123 --owner team@example.com");
+      const owner = typeof values.owner === "string" ? values.owner.trim() : "";
+      if (owner === "") throw new UsageError(`ephemera admit needs --owner, the environment's owner, e.g. ephemera admit ${envId(env!, "<env>")} --owner team@example.com`, name);
+      const ttl = typeof values.ttl === "string" ? values.ttl.trim() : "8h";
+      // The grammar here; the ceiling (the max TTL) is a limit admit refuses on, with exit 1.
+      const parsedTtl = tryParseDuration(ttl, { field: "--ttl", max: Infinity });
+      if (!parsedTtl.ok) throw new UsageError(parsedTtl.error.message, name);
+      const budgetText = values["budget-usd"];
+      let budgetUsd: number | undefined;
+      if (typeof budgetText === "string") {
+        if (!/^\d{1,9}(\.\d{1,2})?$/.test(budgetText.trim()) || Number(budgetText) <= 0) {
+          throw new UsageError(`--budget-usd ${JSON.stringify(budgetText)} is not an amount in USD above 0; use dollars and cents, such as --budget-usd 25`, name);
+        }
+        budgetUsd = Number(budgetText);
+      }
+      return { name, ...common, env: envId(env!, "<env>"), owner, ttl, ttlMs: parsedTtl.value, ...(budgetUsd === undefined ? {} : { budgetUsd }) };
+    }
+    case "release": {
+      const [env] = positional(1, "<env>", "ephemera release pr-123");
+      return { name, ...common, env: envId(env!, "<env>") };
+    }
+    case "provisioning": {
+      const [action] = positional(1, "status, pause or resume", "ephemera provisioning status");
+      if (action !== "status" && action !== "pause" && action !== "resume") {
+        throw new UsageError(`unknown subcommand "provisioning ${action}"; use status, pause or resume, e.g. ephemera provisioning status`, name);
+      }
+      const reason = typeof values.reason === "string" ? values.reason.trim() : undefined;
+      if (action === "status" && reason !== undefined) throw new UsageError(`--reason goes with pause or resume, e.g. ephemera provisioning pause --reason "over plan"`, name);
+      if (reason === "") throw new UsageError(`--reason needs text, e.g. --reason "budget raised"`, name);
+      return { name, ...common, action, ...(reason === undefined ? {} : { reason }) };
+    }
     case "claim": {
       const [env] = positional(1, "<env>", "ephemera claim pr-123 --owner team@example.com");
       const owner = typeof values.owner === "string" ? values.owner.trim() : "";
@@ -163,6 +203,10 @@ export function parseCommand(argv: readonly string[]): Command {
         throw new UsageError(`--run ${JSON.stringify(runId)} is not a run id; use one as printed by a run, such as "20260501T120000Z-3f9a1c2b"`, name);
       }
       return { name: "audit-verify", ...common, ...(typeof runId === "string" ? { runId } : {}) };
+    }
+    case "mcp": {
+      positional(0, "no arguments", "ephemera mcp");
+      return { name, ...common };
     }
   }
 }

@@ -7,6 +7,9 @@ import { lsCommand } from "./commands/ls";
 import { operatorCommand } from "./commands/pause-resume";
 import { reapCommand } from "./commands/reap";
 import { claimCommand } from "./commands/claim";
+import { admitCommand } from "./commands/admit";
+import { provisioningCommand } from "./commands/provisioning";
+import { mcpCommand } from "./commands/mcp";
 import { type Command, parseCommand, UsageError } from "./parse-command";
 import { progressAdapters } from "./progress-adapters";
 import { type CliIo, type CommandContext, EXIT } from "./command-context";
@@ -70,15 +73,23 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
         return await lsCommand(context, command);
       case "extend":
         return await extendCommand(context, command);
+      case "admit":
+        return await admitCommand(context, command);
       case "pause":
       case "resume":
+      case "release":
         return await operatorCommand(context, command);
+      case "provisioning":
+        return await provisioningCommand(context, command);
       case "claim":
         return await claimCommand(context, command);
       case "reap":
         return await reapCommand(context, command);
       case "audit-verify":
         return await auditVerifyCommand(context, command);
+      case "mcp":
+        // Each tool call runs one command line here, with the same deps.
+        return await mcpCommand(context, command, (toolArgv, toolIo) => runCli(toolArgv, toolIo, deps));
     }
     return command satisfies never;
   } catch (err) {

@@ -1,7 +1,7 @@
 import { describeSettings } from "../runtime/settings";
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS = ["ls", "extend", "pause", "resume", "claim", "reap", "audit"] as const;
+export const COMMANDS = ["ls", "admit", "extend", "pause", "resume", "release", "claim", "provisioning", "reap", "audit", "mcp"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const CONFIG_FLAGS = `Configuration flags (every command; each overrides its environment variable):
@@ -15,12 +15,17 @@ Usage: ephemera <command> [arguments] [options]
 
 Commands:
   ls                          environments: state, owner, expiry, time left, budget, spend, resources
+  admit <env> --owner <who>   the gate before a deploy: refuses past the caps or while provisioning is paused
   extend <env> <duration>     push an environment's expiry out (e.g. ephemera extend pr-123 4h)
   pause <env>                 stop an environment's spending, keeping its data
   resume <env>                the exact reverse of pause
+  release <env>               the task is finished: reap the environment now (no warning first)
   claim <env> --owner <who>   take a warm database from the pool for an environment
+  provisioning status|pause|resume
+                              whether admit admits new environments; pause or resume that
   reap                        run one sweep of the reaper (--dry-run to only show the plan)
   audit verify                check the hash chain of the audit records
+  mcp                         serve these commands to AI agents as MCP tools, on stdin/stdout
 
 Every command takes --json (one JSON document on stdout) and --help.
 Exit status: 0 success, 1 something failed or was refused (details on stderr), 2 bad usage or input.
@@ -53,6 +58,33 @@ stops its database and instances, and marks it paused. Audited. Example: ephemer
   resume: `Usage: ephemera resume <env> [--dry-run] [--json]
 
 The exact reverse of pause: database first, workloads last. Audited. Example: ephemera resume pr-123`,
+  admit: `Usage: ephemera admit <env> --owner <owner> [--ttl <duration>] [--budget-usd <n>] [--json]
+
+The gate a pipeline or an agent runs before deploying <env>. Admitted (exit 0): deploy.
+Refused (exit 1, the reason names the limit and the count) when the account already has
+EPHEMERA_MAX_ENVIRONMENTS live environments, or the owner EPHEMERA_MAX_ENVIRONMENTS_PER_OWNER;
+when provisioning is paused (ephemera provisioning status); when the ttl is over the max
+TTL or the budget over EPHEMERA_MAX_BUDGET_USD. An environment that is live already (a
+redeploy) is admitted whatever the caps. An admission counts for EPHEMERA_ADMISSION_HOLD
+until the environment's resources exist. Concurrent admits never go over a cap. Audited.
+  --owner <owner>        the environment's ephemera:owner (required)
+  --ttl <duration>       the ttl it will be deployed with (default 8h)
+  --budget-usd <n>       the budget it will be deployed with, in USD
+Example: ephemera admit pr-123 --owner team@example.com --ttl 8h --budget-usd 25 --json`,
+  release: `Usage: ephemera release <env> [--dry-run] [--json]
+
+The environment's task is finished: it is reaped now, with every rule that still applies
+(protection, the account guard, dependency order, the audit trail) but no warning to its
+owner first. Its on-expiry still applies: snapshot-delete (and pause) keep a final database
+snapshot. The audit trail records who released it. Example: ephemera release pr-123`,
+  provisioning: `Usage: ephemera provisioning status|pause|resume [--reason <text>] [--json]
+
+Whether admit admits new environments. The platform budget's alert, or the spend meter's
+total reaching EPHEMERA_PLATFORM_BUDGET_USD, pauses provisioning; running environments keep
+their own budgets and TTLs. A pause holds until spend falls back (the meter's), the month
+turns (the budget alert's), or an operator resumes. Pause and resume are audited.
+  --reason <text>       why (pause, resume), recorded in the audit trail
+Example: ephemera provisioning resume --reason "budget raised for the release week"`,
   claim: `Usage: ephemera claim <env> --owner <owner> [--ttl <duration>] [--json]
 
 Takes the oldest warm database of the pool (EPHEMERA_DATABASE_POOL) for <env>, before its
@@ -77,4 +109,11 @@ pause over budget, never touch protected or malformed environments.
 Checks the hash chain of every run's audit records (or one run's): each record's hash,
 its link to the one before, and that the run is closed by a run-summary record.
 Exit status 1 when any run does not verify.`,
+  mcp: `Usage: ephemera mcp [configuration flags]
+
+A Model Context Protocol server on stdin and stdout, for AI agents: each tool runs one
+ephemera command with --json, with this process's settings (EPHEMERA_* variables and
+the configuration flags given here), account guard, limits and audit (see docs/mcp.md).
+Writes nothing but the protocol to stdout; runs until stdin closes.
+Register it with an MCP client as the command: ephemera mcp`,
 };

@@ -30,8 +30,9 @@ export interface Plan {
  * - `claim`: an environment takes a warm pool database (reaper/pool): it is tagged the environment's, and its master password rotated
  * - `warn-budget`: at its burn rate the environment reaches its budget within the warning window: notify, then mark it warned for that limit
  * - `extend`: asked for by an operator (`planExtend`): write `ephemera:extended-until` on every resource
+ * - `release`: its task is finished (`planRelease`): reaped now, like an expired environment but with no warning first
  */
-export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim" | "refill";
+export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim" | "refill" | "release";
 
 /** The ordered phases of one environment; `act` starts a phase only when every action of the previous one succeeded. */
 export interface EnvironmentPlan {
@@ -152,7 +153,9 @@ export type NoteCode =
   | "spend-meter"
   | "awaiting-notification"
   | "stale-state"
-  | "not-found";
+  | "not-found"
+  | "admission"
+  | "provisioning";
 
 export interface PlanNote {
   readonly level: "info" | "warning";

@@ -1,15 +1,16 @@
 import { readSettings } from "../runtime/settings";
 import { moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
 import type { Inventory } from "../kinds/kind-adapter";
-import { BUDGET_NAME_PREFIX, envOfBudgetName, ephemeraEventType, expiryScheduleGroupName, tryParseEnvId } from "../model";
+import { BUDGET_NAME_PREFIX, envOfBudgetName, ephemeraEventType, expiryScheduleGroupName, PLATFORM_BUDGET_NAME, tryParseEnvId } from "../model";
+import { switchProvisioning } from "../admission/switch-provisioning";
 import { listEnvironments } from "../operations/list-environments";
-import { runSweep, type SweepRequest } from "../operations/run-sweep";
+import { runSweep, type SweepRequest, type SweepRunResult } from "../operations/run-sweep";
 import type { PlanNote } from "../decision/plan";
 import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runtime";
 import type { SweepResult } from "../sweep";
 import type { SpendTotals } from "../spend/spend-meter";
 import { describeError } from "../support/outcomes";
-import { parseBudgetNotification } from "./budget-notification";
+import { type BudgetNotification, parseBudgetNotification } from "./budget-notification";
 
 /** SNS delivering AWS Budgets notifications (plain-text bodies) from the pause topic. */
 export interface SnsEvent {
@@ -39,8 +40,9 @@ export interface BudgetAlertOutcome {
    * - `pause-failed`: the pause ran and an action failed
    * - `ignored`: not an Ephemera budget, or another account's
    * - `unparseable`: not a Budgets notification; nothing was done for it
+   * - `provisioning-paused`: the platform budget's alert paused provisioning (`not-paused` when it was already; `provisioning-failed`)
    */
-  readonly status: "paused" | "would-pause" | "not-paused" | "pause-failed" | "ignored" | "unparseable";
+  readonly status: "paused" | "would-pause" | "not-paused" | "pause-failed" | "ignored" | "unparseable" | "provisioning-paused" | "provisioning-failed";
   readonly budgetName?: string;
   readonly env?: string;
   readonly alertType?: string;
@@ -63,6 +65,8 @@ export interface RunReport {
   readonly timings: SweepResult["timings"];
   /** The spend meter's totals over the environments it metered, when it ran. */
   readonly spend?: SpendTotals & { readonly readingKept: boolean };
+  /** What the meter's total did to the provisioning switch (`EPHEMERA_PLATFORM_BUDGET_USD`). */
+  readonly provisioning?: { readonly status: string; readonly ok: boolean; readonly paused?: boolean; readonly message?: string };
 }
 
 export interface HandlerResult {
@@ -182,6 +186,17 @@ async function budgetAlert(
     }
     const { budgetName, alertType, amount, accountId } = parsed.notification;
     const base = { ...at, budgetName, alertType, ...(amount === undefined ? {} : { amount }) };
+    if (accountId !== undefined) {
+      callerAccount ??= await runtime.callerAccount().catch(() => undefined);
+      if (callerAccount !== undefined && accountId !== callerAccount) {
+        outcomes.push({ ...base, status: "ignored", reason: `the alert is for account ${accountId}, not this one (${callerAccount})` });
+        continue;
+      }
+    }
+    if (budgetName === PLATFORM_BUDGET_NAME) {
+      outcomes.push({ ...base, ...(await pauseProvisioning(runtime, parsed.notification)) });
+      continue;
+    }
     const envText = envOfBudgetName(budgetName);
     if (envText === undefined) {
       outcomes.push({ ...base, status: "ignored", reason: `budget ${JSON.stringify(budgetName)} is not an Ephemera budget (${BUDGET_NAME_PREFIX}<env>)` });
@@ -192,21 +207,20 @@ async function budgetAlert(
       outcomes.push({ ...base, status: "ignored", reason: env.error.message });
       continue;
     }
-    if (accountId !== undefined) {
-      callerAccount ??= await runtime.callerAccount().catch(() => undefined);
-      if (callerAccount !== undefined && accountId !== callerAccount) {
-        outcomes.push({ ...base, env: env.value, status: "ignored", reason: `the alert is for account ${accountId}, not this one (${callerAccount})` });
-        continue;
-      }
-    }
     alerts.push({ index: outcomes.length, env: env.value, base: { ...base, env: env.value } });
     outcomes.push({ ...base, env: env.value, status: "not-paused" });
   }
 
   const unreadable = outcomes.filter((o) => o.status === "unparseable").length;
+  const provisioningFailed = outcomes.filter((o) => o.status === "provisioning-failed").length;
   if (alerts.length === 0) {
     // Another team's budget on the same topic is expected; a message nobody can read is not.
-    const error = unreadable > 0 ? `${unreadable} of ${records.length} SNS messages could not be read as budget notifications; nothing was done` : undefined;
+    const error =
+      unreadable > 0
+        ? `${unreadable} of ${records.length} SNS messages could not be read as budget notifications; nothing was done`
+        : provisioningFailed > 0
+          ? "the platform budget's alert could not pause provisioning"
+          : undefined;
     return { trigger: "budget-alert", ok: error === undefined, budgetAlerts: outcomes, ...(error === undefined ? {} : { error }) };
   }
 
@@ -215,11 +229,25 @@ async function budgetAlert(
   for (const alert of alerts) outcomes[alert.index] = { ...alert.base, ...pauseOutcome(alert.env, run) };
   return {
     trigger: "budget-alert",
-    ok: run.ok && unreadable === 0 && outcomes.every((o) => o.status !== "pause-failed"),
+    ok: run.ok && unreadable === 0 && outcomes.every((o) => o.status !== "pause-failed" && o.status !== "provisioning-failed"),
     budgetAlerts: outcomes,
     run,
     ...(run.error === undefined ? {} : { error: run.error }),
   };
+}
+
+/** The platform budget's alert: provisioning pauses (running environments keep their own budgets and TTLs). */
+async function pauseProvisioning(runtime: ReaperRuntime, alert: BudgetNotification): Promise<Pick<BudgetAlertOutcome, "status" | "reason">> {
+  const figures = [alert.amount && `${alert.alertType.toLowerCase()} ${alert.amount}`, alert.threshold && `threshold ${alert.threshold}`, alert.budgetedAmount && `budget ${alert.budgetedAmount}`].filter(Boolean).join(", ");
+  if (runtime.settings.dryRun) return { status: "not-paused", reason: "dry run: provisioning would be paused" };
+  try {
+    const result = await switchProvisioning(runtime, { paused: true, source: "budget-alert", reason: `the platform budget ${alert.budgetName} alerted (${figures})`, by: "reaper" });
+    if (result.status === "paused") return { status: "provisioning-paused", reason: `provisioning paused (audit run ${result.runId})` };
+    if (result.status === "unchanged") return { status: "not-paused", reason: "provisioning was paused already" };
+    return { status: "provisioning-failed", reason: result.message ?? "provisioning could not be paused" };
+  } catch (err) {
+    return { status: "provisioning-failed", reason: `provisioning could not be paused: ${describeError(err)}` };
+  }
 }
 
 /**
@@ -250,13 +278,13 @@ function pauseOutcome(env: string, run: RunReport): Pick<BudgetAlertOutcome, "st
   return { status: "not-paused", reason: why.length > 0 ? why.join("; ") : "no pause was needed: it is already paused" };
 }
 
-function report(result: SweepResult): RunReport {
+function report(result: SweepRunResult): RunReport {
   const actions: Record<string, number> = {};
   for (const action of result.result?.actions ?? []) actions[action.outcome] = (actions[action.outcome] ?? 0) + 1;
   const outcomes = new Map((result.result?.environments ?? []).map((e) => [e.env, e.status]));
   return {
     runId: result.runId,
-    ok: result.ok,
+    ok: result.ok && (result.provisioning?.ok ?? true),
     dryRun: result.dryRun,
     ...(result.accountId === undefined ? {} : { accountId: result.accountId }),
     ...(result.error === undefined ? {} : { error: result.error }),
@@ -269,6 +297,16 @@ function report(result: SweepResult): RunReport {
     ],
     timings: result.timings,
     ...(result.spend === undefined ? {} : { spend: { ...result.spend.totals, readingKept: !result.dryRun && result.spend.readings !== undefined && result.spendError === undefined } }),
+    ...(result.provisioning === undefined
+      ? {}
+      : {
+          provisioning: {
+            status: result.provisioning.status,
+            ok: result.provisioning.ok,
+            ...("paused" in result.provisioning ? { paused: result.provisioning.paused } : {}),
+            ...(result.provisioning.message === undefined ? {} : { message: result.provisioning.message }),
+          },
+        }),
   };
 }
 
@@ -310,6 +348,7 @@ function logLine(result: HandlerResult, context: HandlerContext | undefined, dur
             readingKept: run.spend.readingKept,
           },
         }),
+    ...(run?.provisioning === undefined ? {} : { provisioning: run.provisioning }),
     ...(result.budgetAlerts === undefined ? {} : { budgetAlerts: alerts }),
     ...(result.rescheduled === undefined ? {} : { rescheduled: result.rescheduled.status === "moved" ? result.rescheduled.to : result.rescheduled.status }),
     ...(result.error === undefined ? {} : { error: result.error }),

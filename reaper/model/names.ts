@@ -15,11 +15,15 @@ export const NAME_PREFIX = "ephemera-";
 export const BUDGET_NAME_PREFIX = NAME_PREFIX;
 
 export function budgetName(envId: string): string {
-  return `${BUDGET_NAME_PREFIX}${envId}`;
+  const name = `${BUDGET_NAME_PREFIX}${envId}`;
+  if (name === PLATFORM_BUDGET_NAME) throw new InvalidValueError("envId", envId, "is reserved: its budget would be named like the platform budget", 'use another id, such as "platform-1"');
+  return name;
 }
 
 /** The environment a budget name belongs to, or undefined for a name that is not an Ephemera budget's. */
 export function envOfBudgetName(name: string): string | undefined {
+  // The platform budget shares the prefix but is no environment's: never discovered, never paused as one.
+  if (name === PLATFORM_BUDGET_NAME) return undefined;
   return name.startsWith(BUDGET_NAME_PREFIX) ? name.slice(BUDGET_NAME_PREFIX.length) : undefined;
 }
 
@@ -100,3 +104,18 @@ export const CLAIM_PREFIX = "claims/";
 
 /** The spend meter's readings (reaper/spend/spend-readings.ts) live under this prefix of the audit bucket. */
 export const SPEND_PREFIX = "spend/";
+
+/** Admission reservations (reaper/admission): a write-once register, one object per change, newest first. */
+export const ADMISSION_PREFIX = "admissions/";
+
+/** Whether provisioning is paused (reaper/admission): a write-once register, one object per change, newest first. */
+export const PROVISIONING_PREFIX = "provisioning/";
+
+/** The platform budget's name (the PlatformBudget construct): its alert pauses provisioning, not an environment. */
+export const PLATFORM_BUDGET_NAME = "ephemera-platform";
+
+/**
+ * Every prefix of the audit bucket that Ephemera writes (once per key) and reads back: the
+ * reaper's policy and `AuditBucket.grantReadWrite` allow exactly these, nothing else.
+ */
+export const AUDIT_BUCKET_PREFIXES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, SPEND_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, PROVISIONING_PREFIX];

@@ -29,6 +29,14 @@ export const SETTING_DEFAULTS = {
   leaseSeconds: 300,
   /** Where the spend meter gets on-demand prices. */
   priceList: "aws",
+  /** Most live environments in the account: `admit` refuses more. */
+  maxEnvironments: 50,
+  /** Most live environments one owner may have. */
+  maxEnvironmentsPerOwner: 5,
+  /** The largest budget `admit` accepts for one environment, in USD. */
+  maxBudgetUsd: 100,
+  /** How long an admission counts before the environment's resources exist. */
+  admissionHold: "1h",
 } as const;
 
 /**
@@ -120,6 +128,36 @@ export const SETTINGS = {
     flag: "--price-list",
     defaultText: SETTING_DEFAULTS.priceList,
     description: "where the spend meter gets on-demand prices: aws (the AWS Price List API, else the table shipped with the package), off (the table only), or an http(s) endpoint of the Price List API",
+  },
+  maxEnvironments: {
+    env: "EPHEMERA_MAX_ENVIRONMENTS",
+    flag: "--max-environments",
+    defaultText: String(SETTING_DEFAULTS.maxEnvironments),
+    description: "most live environments in the account: admit refuses more (live: resources exist, or admitted within the admission hold)",
+  },
+  maxEnvironmentsPerOwner: {
+    env: "EPHEMERA_MAX_ENVIRONMENTS_PER_OWNER",
+    flag: "--max-environments-per-owner",
+    defaultText: String(SETTING_DEFAULTS.maxEnvironmentsPerOwner),
+    description: "most live environments one owner may have: admit refuses more",
+  },
+  maxBudgetUsd: {
+    env: "EPHEMERA_MAX_BUDGET_USD",
+    flag: "--max-budget-usd",
+    defaultText: String(SETTING_DEFAULTS.maxBudgetUsd),
+    description: "the largest budget admit accepts for one environment, in USD",
+  },
+  admissionHold: {
+    env: "EPHEMERA_ADMISSION_HOLD",
+    flag: "--admission-hold",
+    defaultText: SETTING_DEFAULTS.admissionHold,
+    description: "how long an admission counts against the caps before the environment's resources exist (the ttl grammar)",
+  },
+  platformBudgetUsd: {
+    env: "EPHEMERA_PLATFORM_BUDGET_USD",
+    flag: "--platform-budget-usd",
+    defaultText: "none",
+    description: "the spend meter pauses provisioning when the live environments' estimates add up to this (PlatformStack sets it with its platform budget)",
   },
   region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },

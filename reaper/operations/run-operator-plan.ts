@@ -2,12 +2,12 @@ import type { ActionOutcome, AdapterTable, EnvironmentOutcome } from "../action/
 import { checkAccount } from "../runtime/account-guard";
 import type { KindContext } from "../runtime/kind-context";
 import type { Plan, PlanNote } from "../decision/plan";
-import { planPause, planResume } from "../decision/plan-pause-resume";
+import { planPause, planRelease, planResume } from "../decision/manual-plans";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "./act-with-audit";
 
 export interface OperatorPlanRequest {
-  readonly intent: "pause" | "resume";
+  readonly intent: "pause" | "resume" | "release";
   readonly env: string;
   /** @default the system clock */
   readonly clock?: () => Date;
@@ -24,7 +24,7 @@ export interface OperatorPlanRequest {
  */
 export interface OperatorPlanResult {
   readonly env: string;
-  readonly intent: "pause" | "resume";
+  readonly intent: "pause" | "resume" | "release";
   readonly status: "done" | "failed" | "refused" | "not-found" | "dry-run";
   readonly ok: boolean;
   readonly message?: string;
@@ -36,7 +36,7 @@ export interface OperatorPlanResult {
   readonly auditErrors?: readonly string[];
 }
 
-/** `ephemera pause|resume <env>`: account guard → discover the environment → planPause/planResume → act (an audited run). */
+/** `ephemera pause|resume|release <env>`: account guard → discover the environment → planPause/planResume/planRelease → act (an audited run). */
 export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorPlanRequest): Promise<OperatorPlanResult> {
   const clock = request.clock ?? (() => new Date());
   const dryRun = request.dryRun ?? runtime.settings.dryRun;
@@ -52,7 +52,8 @@ export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorP
     auditBucket: runtime.config.auditBucket,
     reason: request.reason ?? `requested by an operator (ephemera ${intent})`,
   };
-  const plan = intent === "pause" ? planPause(env, inventory, options) : planResume(env, inventory, options);
+  const planner = { pause: planPause, resume: planResume, release: planRelease }[intent];
+  const plan = planner(env, inventory, options);
   if (plan.environments.length === 0) {
     const note: PlanNote | undefined = plan.notes[0];
     const status = note?.code === "not-found" ? "not-found" : "refused";

@@ -6,6 +6,9 @@ import type { Plan } from "../decision/plan";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { sweep, type SweepResult } from "../sweep";
 import { newestBaseline, planRefill } from "../pool/plan-refill";
+import { meterProvisioning } from "../admission/meter-provisioning";
+import type { SwitchResult } from "../admission/switch-provisioning";
+import { describeError } from "../support/outcomes";
 
 export interface SweepRequest {
   /** Only these environments are looked at (the one-shot expiry event, `ephemera reap --env`). @default - all */
@@ -28,9 +31,29 @@ export interface SweepRequest {
   readonly timeLeftMs?: () => number;
 }
 
+/** A sweep, and what the spend meter's total did to the provisioning switch. */
+export interface SweepRunResult extends SweepResult {
+  /** Set when a full acting sweep checked the platform budget (`EPHEMERA_PLATFORM_BUDGET_USD`). */
+  readonly provisioning?: SwitchResult | { readonly status: "refused"; readonly ok: false; readonly message: string };
+}
+
 /** One sweep with a runtime's clients: the Lambda's scheduled, expiry and budget events and `ephemera reap` all come here. */
-export function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Promise<SweepResult> {
+export async function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Promise<SweepRunResult> {
   const clock = request.clock ?? (() => new Date());
+  const dryRun = request.dryRun ?? runtime.settings.dryRun;
+  const result = await sweepOnce(runtime, request, clock, dryRun);
+  // Only a sweep of every environment, on the real clock, sees the total.
+  if (dryRun || request.envs !== undefined || request.decideAt !== undefined || result.spend === undefined || result.error !== undefined) return result;
+  const complete = result.plan?.notes.every((n) => n.code !== "listing-failure") ?? false;
+  const provisioning = await meterProvisioning(runtime, result.spend, complete, clock).catch((err: unknown) => ({
+    status: "refused" as const,
+    ok: false as const,
+    message: `the provisioning switch could not be checked: ${describeError(err)}`,
+  }));
+  return provisioning === undefined ? result : { ...result, provisioning };
+}
+
+function sweepOnce(runtime: ReaperRuntime, request: SweepRequest, clock: () => Date, dryRun: boolean): Promise<SweepResult> {
   // The warm pool is refilled by sweeps of every environment (an expiry event's sweep looks at one).
   const pool = runtime.settings.pool;
   return sweep({
@@ -54,7 +77,7 @@ export function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Pr
     ...(request.envs === undefined ? {} : { lookedAt: request.envs }),
     notifier: runtime.notifier,
     clock,
-    dryRun: request.dryRun ?? runtime.settings.dryRun,
+    dryRun,
     // A sweep of some environments has not looked at the others' resources.
     reconcile: request.envs === undefined,
     ...(request.decideAt === undefined ? {} : { decideAt: request.decideAt }),

@@ -1,4 +1,5 @@
 import { PricingClient } from "@aws-sdk/client-pricing";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { PriceList, pricingClientRegion } from "../spend/price-list";
 import { SpendMeter } from "../spend/spend-meter";
@@ -54,6 +55,11 @@ export class ReaperRuntime {
       return accountId;
     };
     this.notifier = snsNotifier(this.sns);
+  }
+
+  /** Who is calling (the ARN STS reports), for claim records and the audit trail; `unknown` when STS cannot say. */
+  async callerArn(): Promise<string> {
+    return this.ctx.sts.send(new GetCallerIdentityCommand({})).then((out) => out.Arn ?? "unknown", () => "unknown");
   }
 
   get config(): ReaperConfig {

@@ -26,6 +26,22 @@ export interface EphemeraSettings {
   readonly priceList: "aws" | "off" | { readonly endpoint: string };
   /** The warm database pool, when there is one. */
   readonly pool?: DatabasePoolSettings;
+  /** What `ephemera admit` enforces, and when the spend meter pauses provisioning. */
+  readonly admission: AdmissionLimits;
+}
+
+/** The caps on how many environments exist (reaper/admission). */
+export interface AdmissionLimits {
+  /** Most live environments in the account. */
+  readonly maxEnvironments: number;
+  /** Most live environments per owner. */
+  readonly maxEnvironmentsPerOwner: number;
+  /** The largest budget one environment may ask for, in USD. */
+  readonly maxBudgetUsd: number;
+  /** How long an admission counts before the environment's resources exist. */
+  readonly holdMs: number;
+  /** The spend meter pauses provisioning when the live environments' estimates reach this; undefined: only the platform budget's alert does. */
+  readonly platformBudgetUsd?: number;
 }
 
 
@@ -188,6 +204,36 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     }
   }
 
+  const count = (name: "maxEnvironments" | "maxEnvironmentsPerOwner", fallback: number): number => {
+    const given = source(name);
+    if (given === undefined) return fallback;
+    const text = given.text.trim();
+    if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw problem(given.from, given.text, "is not a whole number of at least 1", `use a count such as "${fallback}"`);
+    return Number(text);
+  };
+  const usd = (name: "maxBudgetUsd" | "platformBudgetUsd", example: string): number | undefined => {
+    const given = source(name);
+    if (given === undefined) return undefined;
+    const text = given.text.trim();
+    if (!/^\d{1,9}(\.\d{1,2})?$/.test(text) || Number(text) <= 0) throw problem(given.from, given.text, "is not an amount in USD above 0", `use dollars and cents, such as "${example}"`);
+    return Number(text);
+  };
+  const hold = source("admissionHold");
+  let holdMs = parseDuration(SETTING_DEFAULTS.admissionHold);
+  if (hold !== undefined) {
+    const parsed = tryParseDuration(hold.text.trim(), { field: hold.from, max: parseDuration("1d") });
+    if (!parsed.ok) throw new SettingsError(parsed.error.message);
+    holdMs = parsed.value;
+  }
+  const platformBudgetUsd = usd("platformBudgetUsd", "2000");
+  const admission: AdmissionLimits = {
+    maxEnvironments: count("maxEnvironments", SETTING_DEFAULTS.maxEnvironments),
+    maxEnvironmentsPerOwner: count("maxEnvironmentsPerOwner", SETTING_DEFAULTS.maxEnvironmentsPerOwner),
+    maxBudgetUsd: usd("maxBudgetUsd", "100") ?? SETTING_DEFAULTS.maxBudgetUsd,
+    holdMs,
+    ...(platformBudgetUsd === undefined ? {} : { platformBudgetUsd }),
+  };
+
   let reaper: ReaperConfig;
   try {
     reaper = reaperConfig({
@@ -214,6 +260,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     aws: { region, ...(profile ? { profile } : {}), ...(endpoint === undefined ? {} : { endpoint }) },
     priceList,
     ...(pool === undefined ? {} : { pool }),
+    admission,
   };
 }
 

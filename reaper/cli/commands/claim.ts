@@ -1,4 +1,3 @@
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { formatInstant, TAG } from "../../model";
 import { claimPoolDatabase } from "../../pool/claim-database";
 import type { Command } from "../parse-command";
@@ -10,7 +9,7 @@ export async function claimCommand(c: CommandContext, command: Extract<Command, 
   const { env } = command;
   const runtime = c.runtime();
   // Who claims it, for the claim record and the audit trail.
-  const claimant = await runtime.ctx.sts.send(new GetCallerIdentityCommand({})).then((out) => out.Arn ?? "unknown", () => "unknown");
+  const claimant = await runtime.callerArn();
   c.progress(`Claiming a warm database for ${env}…`);
   const result = await claimPoolDatabase(runtime, {
     env,

@@ -4,14 +4,19 @@ import type { Command } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
 import { type CommandContext, EXIT } from "../command-context";
 
-/** `ephemera pause|resume <env>`. */
-export async function operatorCommand(c: CommandContext, command: Extract<Command, { name: "pause" | "resume" }>): Promise<number> {
+const DONE = { pause: "paused", resume: "resumed", release: "released" } as const;
+
+/** `ephemera pause|resume|release <env>`. A release records who released it (the caller's ARN). */
+export async function operatorCommand(c: CommandContext, command: Extract<Command, { name: "pause" | "resume" | "release" }>): Promise<number> {
   const { env, name: intent } = command;
   c.progress(`Discovering ${env}…`);
-  const result = await runOperatorPlan(c.runtime(), {
+  const runtime = c.runtime();
+  const reason = intent === "release" ? `released by ${await runtime.callerArn()} (ephemera release): its task is finished` : undefined;
+  const result = await runOperatorPlan(runtime, {
     intent,
     env,
     clock: c.clock,
+    ...(reason === undefined ? {} : { reason }),
     ...(c.adapters === undefined ? {} : { adapters: c.adapters }),
   });
   if (command.json) {
@@ -27,7 +32,7 @@ export async function operatorCommand(c: CommandContext, command: Extract<Comman
         c.io.stdout(`${renderPlan(result.plan!)}\n\nDry run: nothing was changed and no audit records were written.`);
         break;
       case "done":
-        c.io.stdout([`${env}: ${intent === "pause" ? "paused" : "resumed"} (audit run ${result.runId})`, ...renderActions(result.actions ?? [])].join("\n"));
+        c.io.stdout([`${env}: ${DONE[intent]} (audit run ${result.runId})`, ...renderActions(result.actions ?? [])].join("\n"));
         break;
       case "failed":
         c.io.stderr(

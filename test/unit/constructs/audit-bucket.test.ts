@@ -208,7 +208,7 @@ describe("AuditBucket", () => {
       ]);
     });
 
-    it("grantReadWrite adds listing and reading under audit/, the environments' leases under leases/, the spend readings under spend/, the pool's claims under claims/, and decrypting, for a reaper role", () => {
+    it("grantReadWrite adds listing and reading under audit/, the environments' leases under leases/, the spend readings under spend/, the pool's claims under claims/, the admission and provisioning registers, and decrypting, for a reaper role", () => {
       const out = synth((s) => new AuditBucket(s, "audit", PROPS).grantReadWrite("ephemera-reaper"));
       const policy = one(out, "aws_iam_role_policy");
       expect(policy.name).toMatch(/^ephemera-audit-read-write-/);
@@ -217,14 +217,14 @@ describe("AuditBucket", () => {
           Sid: "PutAndGetAuditRecordsAndLeases",
           Effect: "Allow",
           Action: ["s3:PutObject", "s3:GetObject"],
-          Resource: [expect.stringMatching(/\/audit\/\*$/), expect.stringMatching(/\/leases\/\*$/), expect.stringMatching(/\/spend\/\*$/), expect.stringMatching(/\/claims\/\*$/)],
+          Resource: ["audit", "leases", "spend", "claims", "admissions", "provisioning"].map((prefix) => expect.stringMatching(new RegExp(`/${prefix}/\\*$`))),
         },
         {
           Sid: "ListAuditRecordsAndLeases",
           Effect: "Allow",
           Action: "s3:ListBucket",
           Resource: expect.stringMatching(/\.arn\}$/),
-          Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*"] } },
+          Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*", "admissions/*", "provisioning/*"] } },
         },
         { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringMatching(/^\$\{aws_kms_key\./) },
         writeOnce,

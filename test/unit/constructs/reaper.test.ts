@@ -102,9 +102,14 @@ describe("Reaper", () => {
           expect.stringMatching(/:s3:::acme-ephemera-audit\/leases\/\*$/),
           expect.stringMatching(/:s3:::acme-ephemera-audit\/spend\/\*$/),
           expect.stringMatching(/:s3:::acme-ephemera-audit\/claims\/\*$/),
+          expect.stringMatching(/:s3:::acme-ephemera-audit\/admissions\/\*$/),
+          expect.stringMatching(/:s3:::acme-ephemera-audit\/provisioning\/\*$/),
         ],
       });
-      expect(bySid.ListAuditRecords).toMatchObject({ Action: ["s3:ListBucket"], Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*"] } } });
+      expect(bySid.ListAuditRecords).toMatchObject({
+        Action: ["s3:ListBucket"],
+        Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*", "admissions/*", "provisioning/*"] } },
+      });
       expect(bySid.WriteEachAuditKeyOnce).toMatchObject({ Effect: "Deny", Action: ["s3:PutObject"], Condition: { Null: { "s3:if-none-match": "true" } } });
       expect(bySid.EncryptAndReadAuditRecords).toMatchObject({ Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringContaining(":key/1234abcd") });
       expect(bySid.NeverTamperWithAuditRecords).toMatchObject({ Effect: "Deny", Action: expect.arrayContaining(["s3:DeleteObject*", "s3:PutObjectRetention", "s3:BypassGovernanceRetention", "s3:PutBucket*"]) });

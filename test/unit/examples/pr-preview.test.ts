@@ -8,6 +8,9 @@ import { REPO_ROOT } from "../../../harness/paths";
 
 interface Step {
   readonly name?: string;
+  readonly id?: string;
+  readonly if?: string;
+  readonly env?: Record<string, string>;
   readonly uses?: string;
   readonly run?: string;
   readonly with?: Record<string, string | number | boolean>;
@@ -98,6 +101,52 @@ describe("the PR preview workflow (examples/pr-preview/preview.yml)", () => {
     const strip = (login: string) => login.replace(new RegExp(`[^${pattern!.replace(/\\\//g, "/")}]`, "g"), "");
     expect(strip("dependabot[bot]")).toBe("dependabotbot");
     expect(strip("octo-cat_1")).toBe("octo-cat_1");
+  });
+
+  it("admits the environment before the deploy, and deploys, reads and comments its outputs only when admitted", () => {
+    const names = steps("deploy").map((s) => s.name);
+    const admit = steps("deploy").find((s) => s.id === "admit")!;
+    expect(names.indexOf(admit.name)).toBeLessThan(names.indexOf("Deploy the environment"));
+    expect(admit.run).toContain('npx ephemera admit "$EPHEMERA_ENV" --owner "$EPHEMERA_OWNER" --ttl "$EPHEMERA_TTL" --budget-usd "$EPHEMERA_BUDGET_USD" --json > admission.json');
+    expect(admit.run).toContain('echo "status=$?" >> "$GITHUB_OUTPUT"');
+    // The settings the CLI needs besides the region (configure-aws-credentials sets AWS_REGION).
+    expect(Object.keys(admit.env!).sort()).toEqual(["EPHEMERA_ALLOWED_ACCOUNTS", "EPHEMERA_AUDIT_BUCKET"]);
+    for (const name of ["Deploy the environment", "Read its outputs", "Comment on the pull request"]) {
+      expect({ name, if: steps("deploy").find((s) => s.name === name)!.if }).toEqual({ name, if: "steps.admit.outputs.status == '0'" });
+    }
+    expect(steps("deploy").find((s) => s.name === "Comment the refusal on the pull request")!.if).toBe("steps.admit.outputs.status != '0'");
+  });
+
+  describe("the refusal comment", () => {
+    const step = steps("deploy").find((s) => s.name === "Comment the refusal on the pull request")!;
+    async function refuse(admission: string, status = "1") {
+      const calls: { method: string; args: Record<string, unknown> }[] = [];
+      const failed: string[] = [];
+      const github = {
+        paginate: async () => [],
+        rest: { issues: { listComments: () => undefined, createComment: async (args: Record<string, unknown>) => void calls.push({ method: "createComment", args }), updateComment: async () => undefined } },
+      };
+      const fakeRequire = () => ({ readFileSync: () => admission });
+      const fakeProcess = { env: { STACK: "env-pr-42", ADMIT_STATUS: status } };
+      const core = { setFailed: (message: string) => void failed.push(message) };
+      const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>;
+      await new AsyncFunction("require", "github", "context", "process", "core", step.with!.script as string)(fakeRequire, github, { repo: { owner: "acme", repo: "web" }, issue: { number: 42 } }, fakeProcess, core);
+      return { body: String(calls[0]?.args.body), failed };
+    }
+
+    it("posts admit's reason and limit on the pull request, and fails the job", async () => {
+      const reason = "the account has 50 live environments, at the cap of 50 (EPHEMERA_MAX_ENVIRONMENTS); wait until one is released or reaped, or raise the cap";
+      const { body, failed } = await refuse(JSON.stringify({ status: "refused", ok: false, limit: "max-environments", reason }));
+      expect(body).toContain("### Preview environment `env-pr-42` was not deployed");
+      expect(body).toContain(`Refused (\`max-environments\`): ${reason}`);
+      expect(failed).toEqual([`not admitted: ${reason}`]);
+    });
+
+    it("with no JSON to read (bad input, exit 2), points at the admit step's log", async () => {
+      const { body, failed } = await refuse("", "2");
+      expect(body).toContain('ephemera admit exited 2; see the "Admit the environment" step\'s log');
+      expect(failed).toHaveLength(1);
+    });
   });
 
   describe("the comment script", () => {

@@ -46,6 +46,28 @@ describe("PlatformStack", () => {
     expect(blocks(without, "aws_lambda_function")[0]!.environment.variables).not.toHaveProperty("EPHEMERA_DATABASE_POOL");
   });
 
+  it("with a platformBudget, makes the ephemera-platform budget on the managed-by tag, alerting the pause topic, and hands the reaper its pause point", () => {
+    const tf = synthPlatform({ platformBudget: { limitUsd: 2000 } });
+    const [, budget] = named(tf, "aws_budgets_budget", "ephemera-platform");
+    expect(budget).toMatchObject({ budget_type: "COST", time_unit: "MONTHLY", limit_amount: "2000", limit_unit: "USD", cost_filter: [{ name: "TagKeyValue", values: ["user:ephemera:managed-by$ephemera"] }] });
+    const pauseTopic = Object.entries(tf.resource.aws_sns_topic!).find(([, t]) => t.name === "ephemera-pause")![0];
+    expect(budget.notification).toEqual([
+      expect.objectContaining({ notification_type: "ACTUAL", threshold: 90, threshold_type: "PERCENTAGE", comparison_operator: "GREATER_THAN", subscriber_sns_topic_arns: [`\${aws_sns_topic.${pauseTopic}.arn}`] }),
+    ]);
+    expect(blocks(tf, "aws_lambda_function")[0]!.environment.variables.EPHEMERA_PLATFORM_BUDGET_USD).toBe("1800");
+    expect(blocks(tf, "aws_ce_cost_allocation_tag").map((t) => t.tag_key).sort()).toEqual([TAG.env, TAG.managedBy]);
+    expect(tf.output.platform_budget_name?.value).toMatch(/^\$\{aws_budgets_budget\.[\w-]+\.name\}$/);
+    const without = synthPlatform();
+    expect(blocks(without, "aws_budgets_budget")).toEqual([]);
+    expect(blocks(without, "aws_lambda_function")[0]!.environment.variables).not.toHaveProperty("EPHEMERA_PLATFORM_BUDGET_USD");
+    expect(blocks(without, "aws_ce_cost_allocation_tag").map((t) => t.tag_key)).toEqual([TAG.env]);
+  });
+
+  it("refuses a platform budget that is not a positive amount, or a threshold outside 1 to 100 percent", () => {
+    expect(() => synthPlatform({ platformBudget: { limitUsd: 0 } })).toThrow('limitUsd "0" is not a positive number of US dollars');
+    expect(() => synthPlatform({ platformBudget: { limitUsd: 100, thresholdPercent: 150 } })).toThrow('thresholdPercent "150" is not a percentage above 0 and at most 100');
+  });
+
   it("creates the pause topic with a policy that lets AWS Budgets publish to it", () => {
     const tf = synthPlatform();
     const topic = Object.entries(tf.resource.aws_sns_topic!).find(([, t]) => t.name === "ephemera-pause");

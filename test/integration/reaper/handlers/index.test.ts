@@ -11,6 +11,7 @@ import { TAG } from "../../../../reaper/model";
 import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 import { BUDGET_NOTIFICATION_FIXTURE, REPO_ROOT } from "../../../../harness/paths";
+import { runEphemera } from "../../../../harness/cli";
 
 // One emulator, never reset (moto rebuilds EC2 and RDS slowly after a reset): each test
 // works on environments of its own, seeded once in beforeAll.
@@ -160,6 +161,17 @@ describe("the reaper Lambda handler, in-process", () => {
     expect(await dbStatus("pr-123-db")).toMatch(/^(stopped|stopping)$/);
     expect(await stateTag("pr-123-artifacts")).toBe("paused");
     expect(await dbStatus("pr-calm-db")).toBe("available");
+  });
+
+  test("the platform budget's alert pauses provisioning, not an environment, and a second alert changes nothing", async () => {
+    const result = await handler(snsEvent(budgetMessage("ephemera-platform")));
+    expect(result).toMatchObject({ trigger: "budget-alert", ok: true, budgetAlerts: [{ status: "provisioning-paused", budgetName: "ephemera-platform" }] });
+    expect(result.run).toBeUndefined();
+    const status = await runEphemera(["provisioning", "status", "--json"], settings);
+    expect(status.json()).toMatchObject({ paused: true, change: { source: "budget-alert", by: "reaper", reason: "the platform budget ephemera-platform alerted (actual $21.34, threshold > $20.00, budget $25.00)" } });
+    expect((await handler(snsEvent(budgetMessage("ephemera-platform")))).budgetAlerts).toEqual([expect.objectContaining({ status: "not-paused", reason: "provisioning was paused already" })]);
+    expect(await dbStatus("pr-calm-db")).toBe("available");
+    expect((await runEphemera(["provisioning", "resume", "--json"], settings)).json()).toMatchObject({ status: "resumed" });
   });
 
   test("an unparseable SNS message is reported and changes nothing", async () => {

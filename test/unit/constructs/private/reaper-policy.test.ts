@@ -51,6 +51,8 @@ const RECORD = `${AUDIT_ARN}/audit/2026/01/15/run-20260115T101500Z-ab12/000003.j
 const LEASE = `${AUDIT_ARN}/leases/pr-1/000004.json`;
 const READING = `${AUDIT_ARN}/spend/8222537599999-20260115T101500Z-ab12.json`;
 const CLAIM = `${AUDIT_ARN}/claims/default/ephemera-pool-default-ab12cd34.json`;
+const PROVISIONING = `${AUDIT_ARN}/provisioning/999999999996.json`;
+const ADMISSION = `${AUDIT_ARN}/admissions/999999999990.json`;
 const ROLE_OF_ENV = `arn:aws:iam::${ACCOUNT}:role/ephemera/pr-1-nodes-node`;
 const PROFILE_OF_ENV = `arn:aws:iam::${ACCOUNT}:instance-profile/ephemera/pr-1-nodes`;
 const LAUNCH_TEMPLATE = arn("ec2", "launch-template/lt-0abc1234def567890");
@@ -181,6 +183,9 @@ const ALLOWED: Case[] = [
   { name: "reads the spend meter's last reading", action: "s3:GetObject", resource: READING, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
   { name: "keeps a spend reading where no object is yet", action: "s3:PutObject", resource: READING, context: { ...inThisAccount, ...writeOnce }, withBucketPolicy: true, expect: "Allowed" },
   { name: "claims a warm pool database where no claim is yet", action: "s3:PutObject", resource: CLAIM, context: { ...inThisAccount, ...writeOnce }, withBucketPolicy: true, expect: "Allowed" },
+  { name: "pauses provisioning: writes the next version of the provisioning register where none is yet", action: "s3:PutObject", resource: PROVISIONING, context: { ...inThisAccount, ...writeOnce }, withBucketPolicy: true, expect: "Allowed" },
+  { name: "reads and lists the provisioning register (is it paused, and by whom)", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "provisioning/" }, expect: "Allowed" },
+  { name: "reads the admission register", action: "s3:GetObject", resource: ADMISSION, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
   { name: "reads a pool database's claim (a claim resumed)", action: "s3:GetObject", resource: CLAIM, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
   { name: "rotates a claimed managed database's master password", action: "rds:ModifyDBInstance", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), tags: MANAGED, expect: "Allowed" },
   { name: "has RDS rotate a claimed database's own secret (RotateMasterUserPassword)", action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "Allowed" },
@@ -294,6 +299,8 @@ const DENIED: Case[] = [
   },
   { name: "never overwrites a lease entry", action: "s3:PutObject", resource: LEASE, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
   { name: "never deletes a lease entry", action: "s3:DeleteObject", resource: LEASE, context: inThisAccount, expect: "ExplicitlyDenied" },
+  { name: "never overwrites a provisioning version: a put without If-None-Match is denied", action: "s3:PutObject", resource: PROVISIONING, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
+  { name: "never deletes an admission version", action: "s3:DeleteObject", resource: ADMISSION, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never takes a claim back", action: "s3:DeleteObject", resource: CLAIM, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never overwrites a claim: a put without If-None-Match is denied", action: "s3:PutObject", resource: CLAIM, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
   { name: "restores no database under any other name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "db:prod-main"), expect: "ImplicitlyDenied" },
@@ -304,7 +311,7 @@ const DENIED: Case[] = [
   { name: "does not modify a database managed by someone else", action: "rds:ModifyDBInstance", resource: DB, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
   { name: "never deletes a spend reading", action: "s3:DeleteObject", resource: READING, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never overwrites a spend reading: a put without If-None-Match is denied", action: "s3:PutObject", resource: READING, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
-  { name: "writes nothing in the audit bucket outside audit/, leases/, spend/ and claims/", action: "s3:PutObject", resource: `${AUDIT_ARN}/other/x.json`, context: { ...inThisAccount, ...writeOnce }, expect: "ImplicitlyDenied" },
+  { name: "writes nothing in the audit bucket outside audit/, leases/, spend/, claims/, admissions/ and provisioning/", action: "s3:PutObject", resource: `${AUDIT_ARN}/other/x.json`, context: { ...inThisAccount, ...writeOnce }, expect: "ImplicitlyDenied" },
   { name: "tags a budget with no key but the reaper's own", action: "budgets:TagResource", resource: BUDGET, context: { "aws:TagKeys": [TAG.budgetWarned, TAG.owner] }, expect: "ImplicitlyDenied" },
   { name: "cannot list the audit bucket outside audit/", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "" }, expect: "ImplicitlyDenied" },
   { name: "cannot read the audit bucket outside audit/", action: "s3:GetObject", resource: `${AUDIT_ARN}/index.html`, context: inThisAccount, expect: "ImplicitlyDenied" },

@@ -20,7 +20,7 @@ describe("parsing the ephemera command line", () => {
 
   test("an unknown command is named, with the nearest command suggested and the list of commands", () => {
     expect(usageError(["lss"]).message).toBe(
-      'unknown command "lss"; did you mean "ls"? The commands are ls, extend, pause, resume, claim, reap, audit (see ephemera --help)',
+      'unknown command "lss"; did you mean "ls"? The commands are ls, admit, extend, pause, resume, release, claim, provisioning, reap, audit, mcp (see ephemera --help)',
     );
   });
 
@@ -94,5 +94,32 @@ describe("parsing ephemera claim", () => {
     expect(() => parseCommand(["claim", "pr-1"])).toThrow("ephemera claim needs --owner, the environment's owner, e.g. ephemera claim pr-1 --owner team@example.com");
     expect(() => parseCommand(["claim", "PR-1", "--owner", "x"])).toThrow(/^<env> "PR-1" has uppercase letters/);
     expect(() => parseCommand(["claim", "pr-1", "--owner", "x", "--ttl", "soon"])).toThrow(/^--ttl "soon"/);
+  });
+});
+
+describe("parsing ephemera admit, release and provisioning", () => {
+  test("admit takes an env, an owner, a ttl (8h by default, in milliseconds) and a budget in USD", () => {
+    expect(parseCommand(["admit", "pr-1", "--owner", "web"])).toMatchObject({ name: "admit", env: "pr-1", owner: "web", ttl: "8h", ttlMs: 8 * 3_600_000 });
+    expect(parseCommand(["admit", "pr-1", "--owner", "web", "--ttl", "2d", "--budget-usd", "25.50", "--json"])).toMatchObject({ ttlMs: 2 * 86_400_000, budgetUsd: 25.5, json: true });
+  });
+
+  test("admit's bad input names the flag and shows a valid form (exit 2, not a refusal)", () => {
+    expect(usageError(["admit", "pr-1"]).message).toBe("ephemera admit needs --owner, the environment's owner, e.g. ephemera admit pr-1 --owner team@example.com");
+    expect(usageError(["admit", "pr-1", "--owner", "web", "--budget-usd", "lots"]).message).toBe('--budget-usd "lots" is not an amount in USD above 0; use dollars and cents, such as --budget-usd 25');
+    expect(usageError(["admit", "pr-1", "--owner", "web", "--budget-usd", "0"]).message).toContain("is not an amount in USD above 0");
+    expect(usageError(["admit", "pr-1", "--owner", "web", "--ttl", "soon"]).message).toContain("--ttl");
+    expect(usageError(["admit", "PR 1", "--owner", "web"]).message).toContain("<env>");
+  });
+
+  test("release takes one env and --dry-run", () => {
+    expect(parseCommand(["release", "pr-1", "--dry-run", "--json"])).toMatchObject({ name: "release", env: "pr-1", json: true, overrides: { dryRun: true } });
+    expect(usageError(["release"]).message).toBe("ephemera release needs <env>, e.g. ephemera release pr-123");
+  });
+
+  test("provisioning takes status, pause or resume, and a reason for a change only", () => {
+    expect(parseCommand(["provisioning", "status", "--json"])).toMatchObject({ name: "provisioning", action: "status", json: true });
+    expect(parseCommand(["provisioning", "pause", "--reason", "quarter end"])).toMatchObject({ action: "pause", reason: "quarter end" });
+    expect(usageError(["provisioning", "stop"]).message).toBe('unknown subcommand "provisioning stop"; use status, pause or resume, e.g. ephemera provisioning status');
+    expect(usageError(["provisioning", "status", "--reason", "x"]).message).toContain("--reason goes with pause or resume");
   });
 });

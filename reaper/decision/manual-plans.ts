@@ -1,7 +1,7 @@
 import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
-import { isProtected, TAG } from "../model";
+import { finalSnapshotName, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
 import { groupEnvironments } from "./group-environments";
-import { isPhase, pausePlanPhases, resumePhases, stateOf } from "./phases";
+import { deletePhases, holdsData, isPhase, markPhase, pausePlanPhases, resumePhases, stateOf } from "./phases";
 import type { Plan, PlanNote, PlanPhase } from "./plan";
 
 export interface ManualPlanOptions {
@@ -36,13 +36,38 @@ export function planResume(envId: string, inventory: Inventory, options: ManualP
   });
 }
 
-/** The checks a manual plan makes before building its phases: found, not protected, fully seen. */
+/**
+ * Its task is finished: the environment is reaped now, as an expired one would be, in
+ * the same dependency order, but without warning its owner first (the release is the
+ * deliberate act). Its `ephemera:on-expiry` still applies: `snapshot-delete` takes the final
+ * snapshot, and `pause`, which asked for its data to be kept, becomes `snapshot-delete`.
+ * Refused, like a pause, for a protected environment or one a listing failure may hide,
+ * and for a malformed on-expiry: the reaper never deletes on a guess.
+ */
+export function planRelease(envId: string, inventory: Inventory, options: ManualPlanOptions = {}): Plan {
+  const now = options.now ?? new Date();
+  return manualPlan("release", envId, inventory, options, (resources, reason) => {
+    const seen = new Set<OnExpiry>();
+    for (const resource of resources) {
+      const parsed = tryParseOnExpiry(resource.tags[TAG.onExpiry]);
+      if (!parsed.ok) return `${TAG.onExpiry} on ${resource.kind} ${resource.id} is malformed (${parsed.error.message}); release refused`;
+      seen.add(parsed.value);
+    }
+    const onExpiry = safestOnExpiry(seen);
+    const databases = resources.filter(holdsData);
+    const snapshot =
+      onExpiry === "delete" ? undefined : (db: DiscoveredResource) => finalSnapshotName(envId, now, databases.length > 1 ? db.id : undefined);
+    return [markPhase(resources, "reaping", reason), ...deletePhases(resources, reason, snapshot)].filter(isPhase);
+  });
+}
+
+/** The checks a manual plan makes before building its phases: found, not protected, fully seen. `phases` may refuse with a reason. */
 function manualPlan(
-  intent: "pause" | "resume",
+  intent: "pause" | "resume" | "release",
   envId: string,
   inventory: Inventory,
   options: ManualPlanOptions,
-  phases: (resources: readonly DiscoveredResource[], reason: string) => PlanPhase[],
+  phases: (resources: readonly DiscoveredResource[], reason: string) => PlanPhase[] | string,
 ): Plan {
   const now = options.now ?? new Date();
   const empty = (note: Omit<PlanNote, "env">): Plan => ({
@@ -71,10 +96,12 @@ function manualPlan(
     });
   }
   const reason = options.reason ?? "requested by an operator";
+  const planned = phases(view.resources, reason);
+  if (typeof planned === "string") return empty({ level: "warning", code: "malformed-on-expiry", message: planned });
   return {
     version: 1,
     createdAt: now.toISOString(),
-    environments: [{ env: envId, intent, reason, phases: phases(view.resources, reason) }],
+    environments: [{ env: envId, intent, reason, phases: planned }],
     deferred: [],
     notes: [],
   };

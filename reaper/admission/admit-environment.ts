@@ -1,0 +1,95 @@
+import { groupEnvironments } from "../decision/group-environments";
+import { TAG } from "../model";
+import { auditDecision } from "../operations/audit-decision";
+import { checkAccount } from "../runtime/account-guard";
+import type { ReaperRuntime } from "../runtime/reaper-runtime";
+import { type AdmissionCounts, type AdmissionLimit, type AdmissionRequest, decideAdmission, type LiveEnvironment } from "./decide-admission";
+import { provisioningRegister, provisioningStatus } from "./provisioning";
+import { heldAt, reservationRegister } from "./reservations";
+
+export interface AdmitRequest extends AdmissionRequest {
+  /** The caller's ARN, for the reservation and the audit trail. */
+  readonly by: string;
+  /** @default the system clock */
+  readonly clock?: () => Date;
+}
+
+/**
+ * `ephemera admit --json`. `status`: `admitted` (deploy now) or `refused` (do not: `limit`
+ * and `reason` say which cap, with the count). `ok` is false when refused, or when the
+ * decision could not be audited (`auditErrors`): deploy only on `ok`.
+ */
+export interface AdmitResult {
+  readonly status: "admitted" | "refused";
+  readonly ok: boolean;
+  readonly env: string;
+  readonly owner: string;
+  /** How it was admitted: `new`, `reserved` (admitted before, still counting), `live` (its resources exist). */
+  readonly basis?: "live" | "reserved" | "new";
+  /** What refused it: a cap or limit, the account guard, or a listing that failed (the count could be low). */
+  readonly limit?: AdmissionLimit | "account-guard" | "listing-failed" | "contention";
+  readonly reason: string;
+  readonly counts?: AdmissionCounts;
+  /** Until when a new admission counts without the environment's resources. */
+  readonly reservedUntil?: string;
+  readonly runId?: string;
+  readonly auditErrors?: readonly string[];
+}
+
+const ATTEMPTS = 8;
+
+/**
+ * The admission gate. Race-safe: the reservations are a write-once register, so of
+ * concurrent admits that read the same reservations only one writes the next version;
+ * the others read again and count the winner. Fails closed: a listing that failed refuses,
+ * because the environments it hid would not be counted.
+ */
+export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitRequest): Promise<AdmitResult> {
+  const clock = request.clock ?? (() => new Date());
+  const { env, owner } = request;
+  const base = { env, owner };
+  const guard = await checkAccount(runtime.config, runtime.callerAccount);
+  if (!guard.ok) return { ...base, status: "refused", ok: false, limit: "account-guard", reason: guard.error };
+
+  const inventory = await runtime.discover();
+  if (inventory.failures.length > 0) {
+    const failed = inventory.failures.map((f) => `${f.kind} in ${f.scope}${f.code ? `: ${f.code}` : ""}`).join("; ");
+    const reason = `a listing failed (${failed}), so live environments may be uncounted; refused rather than risk going over the caps, try again`;
+    return finish(runtime, { ...base, status: "refused", ok: false, limit: "listing-failed", reason }, clock);
+  }
+  const live: LiveEnvironment[] = groupEnvironments(inventory, runtime.config.auditBucket).environments.map((view) => ({
+    env: view.env,
+    owners: [...new Set(view.resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))],
+  }));
+  const provisioning = provisioningStatus(await provisioningRegister(runtime.auditStore(clock)).read(), clock());
+  const limits = { ...runtime.settings.admission, maxTtlMs: runtime.config.maxTtlMs };
+
+  const reservations = reservationRegister(runtime.auditStore(clock));
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const entry = await reservations.read();
+    const now = clock();
+    const held = heldAt(entry?.value, now);
+    const verdict = decideAdmission({ request, limits, live, held, provisioning });
+    if (verdict.verdict === "refused") {
+      return finish(runtime, { ...base, status: "refused", ok: false, limit: verdict.limit, reason: verdict.reason, counts: verdict.counts }, clock);
+    }
+    if (verdict.basis !== "new") {
+      return finish(runtime, { ...base, status: "admitted", ok: true, basis: verdict.basis, reason: verdict.reason, counts: verdict.counts }, clock);
+    }
+    const until = new Date(now.getTime() + limits.holdMs).toISOString();
+    const written = await reservations.write(entry, { holders: [...held, { env, owner, at: now.toISOString(), until, by: request.by }] });
+    if (written) {
+      return finish(runtime, { ...base, status: "admitted", ok: true, basis: "new", reason: verdict.reason, counts: verdict.counts, reservedUntil: until }, clock);
+    }
+  }
+  const reason = `the reservations changed under this admit ${ATTEMPTS} times in a row (many admits at once); try again`;
+  return finish(runtime, { ...base, status: "refused", ok: false, limit: "contention", reason }, clock);
+}
+
+/** Every decision is audited; one that cannot be is not ok, so the pipeline does not deploy on it. */
+async function finish(runtime: ReaperRuntime, result: AdmitResult, clock: () => Date): Promise<AdmitResult> {
+  const message = `${result.status === "admitted" ? "admitted" : `refused (${result.limit})`} ${result.env} for ${result.owner}: ${result.reason}`;
+  const audited = await auditDecision(runtime, { code: "admission", env: result.env, message }, clock);
+  if (audited.error === undefined) return { ...result, runId: audited.runId };
+  return { ...result, ok: false, runId: audited.runId, auditErrors: [audited.error] };
+}

@@ -1,0 +1,116 @@
+import { formatDuration, SETTINGS } from "../model";
+import type { AdmissionLimits } from "../runtime/settings";
+import type { ProvisioningStatus } from "./provisioning";
+import type { Reservation } from "./reservations";
+
+export interface AdmissionRequest {
+  readonly env: string;
+  readonly owner: string;
+  readonly ttlMs: number;
+  /** The budget asked for, in USD. @default - none given */
+  readonly budgetUsd?: number;
+}
+
+/** An environment whose resources exist, with the owners its resources name. */
+export interface LiveEnvironment {
+  readonly env: string;
+  readonly owners: readonly string[];
+}
+
+export interface AdmissionInput {
+  readonly request: AdmissionRequest;
+  readonly limits: AdmissionLimits & { readonly maxTtlMs: number };
+  readonly live: readonly LiveEnvironment[];
+  /** Reservations still counting now. */
+  readonly held: readonly Reservation[];
+  readonly provisioning: ProvisioningStatus;
+}
+
+/** Which rule refused an admission. */
+export type AdmissionLimit = "max-ttl" | "max-budget" | "owner-mismatch" | "provisioning-paused" | "max-environments" | "max-environments-per-owner";
+
+/** How many environments count against the caps, this one not included. */
+export interface AdmissionCounts {
+  readonly environments: number;
+  readonly maxEnvironments: number;
+  readonly owner: number;
+  readonly maxEnvironmentsPerOwner: number;
+}
+
+/**
+ * - `live`: its resources exist (a redeploy): admitted whatever the caps and the provisioning switch say
+ * - `reserved`: admitted earlier and still counting: admitted again, nothing new is reserved
+ * - `new`: admitted now: a reservation is to be written
+ */
+export type AdmissionVerdict =
+  | { readonly verdict: "admitted"; readonly basis: "live" | "reserved" | "new"; readonly reason: string; readonly counts: AdmissionCounts }
+  | { readonly verdict: "refused"; readonly limit: AdmissionLimit; readonly reason: string; readonly counts: AdmissionCounts };
+
+/**
+ * The admission gate's policy, a pure function. The request's own limits first (TTL,
+ * budget), then an environment that already exists or is already admitted is let in
+ * again (for its owner), then the provisioning switch, then the account's and the
+ * owner's caps. What counts: every live environment and every reservation still holding,
+ * an environment that is both counting once.
+ */
+export function decideAdmission(input: AdmissionInput): AdmissionVerdict {
+  const { request, limits, live, held, provisioning } = input;
+  const counting = new Map<string, readonly string[]>();
+  for (const e of live) counting.set(e.env, e.owners);
+  for (const r of held) counting.set(r.env, [...new Set([...(counting.get(r.env) ?? []), r.owner])]);
+  const others = [...counting].filter(([env]) => env !== request.env);
+  const counts: AdmissionCounts = {
+    environments: others.length,
+    maxEnvironments: limits.maxEnvironments,
+    owner: others.filter(([, owners]) => owners.includes(request.owner)).length,
+    maxEnvironmentsPerOwner: limits.maxEnvironmentsPerOwner,
+  };
+  const refuse = (limit: AdmissionLimit, reason: string): AdmissionVerdict => ({ verdict: "refused", limit, reason, counts });
+
+  if (request.ttlMs > limits.maxTtlMs) {
+    return refuse("max-ttl", `the ttl ${formatDuration(request.ttlMs)} is over the max TTL of ${formatDuration(limits.maxTtlMs)} (${SETTINGS.maxTtl.env}); ask for ${formatDuration(limits.maxTtlMs)} or less`);
+  }
+  if (request.budgetUsd !== undefined && request.budgetUsd > limits.maxBudgetUsd) {
+    return refuse("max-budget", `the budget $${request.budgetUsd} is over the max budget of $${limits.maxBudgetUsd} (${SETTINGS.maxBudgetUsd.env}); ask for $${limits.maxBudgetUsd} or less`);
+  }
+
+  const existing = counting.get(request.env);
+  if (existing !== undefined) {
+    if (existing.length > 0 && !existing.includes(request.owner)) {
+      return refuse("owner-mismatch", `${request.env} already exists for owner ${existing.join(", ")}, not ${request.owner}; use another environment id, or the same owner`);
+    }
+    const isLive = live.some((e) => e.env === request.env);
+    return {
+      verdict: "admitted",
+      basis: isLive ? "live" : "reserved",
+      reason: isLive ? `${request.env} is live already: a redeploy is never refused by the caps` : `${request.env} was admitted already and still counts`,
+      counts,
+    };
+  }
+
+  if (provisioning.paused) {
+    const change = provisioning.change!;
+    return refuse(
+      "provisioning-paused",
+      `provisioning is paused (since ${change.at}, by ${change.source}: ${change.reason}); new environments are refused until spend falls back or an operator runs: ephemera provisioning resume`,
+    );
+  }
+  if (counts.environments >= limits.maxEnvironments) {
+    return refuse(
+      "max-environments",
+      `the account has ${counts.environments} live environments, at the cap of ${limits.maxEnvironments} (${SETTINGS.maxEnvironments.env}); wait until one is released or reaped, or raise the cap`,
+    );
+  }
+  if (counts.owner >= limits.maxEnvironmentsPerOwner) {
+    return refuse(
+      "max-environments-per-owner",
+      `owner ${request.owner} has ${counts.owner} live environments, at the cap of ${limits.maxEnvironmentsPerOwner} (${SETTINGS.maxEnvironmentsPerOwner.env}); release one first (ephemera release <env>)`,
+    );
+  }
+  return {
+    verdict: "admitted",
+    basis: "new",
+    reason: `admitted: ${counts.environments + 1} of ${limits.maxEnvironments} environments, ${counts.owner + 1} of ${limits.maxEnvironmentsPerOwner} for ${request.owner}`,
+    counts,
+  };
+}

@@ -1,0 +1,186 @@
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { tryParseEnvId } from "../model";
+import type { EphemeraSettings } from "../runtime/settings";
+import { type CliCall, flag, option } from "./command-line";
+import { type CliOutcome, type JsonDocument, jsonDocument, toolError, toolResult, toolSuccess } from "./tool-call";
+
+/** What a client may assume of a tool: all of them act on (or read) an AWS account, so openWorldHint is always true. */
+export interface ToolHints {
+  readonly readOnlyHint: boolean;
+  readonly destructiveHint: boolean;
+  readonly idempotentHint: boolean;
+  readonly openWorldHint: true;
+}
+
+/** One MCP tool: its contract, the CLI command it runs, and (rarely) how the command's outcome becomes its result. */
+export interface EphemeraTool<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly inputSchema: Shape;
+  readonly hints: ToolHints;
+  /** The command line for validated arguments (`--json` and the configuration flags are added to it). */
+  readonly call: (args: z.objectOutputType<Shape, z.ZodTypeAny>) => CliCall;
+  /** Registered only when the settings allow it. @default always */
+  readonly available?: (settings: EphemeraSettings) => boolean;
+  /** The tool's result from the command's outcome. @default the command's document as is ({@link toolResult}) */
+  readonly result?: (outcome: CliOutcome, args: z.objectOutputType<Shape, z.ZodTypeAny>) => CallToolResult;
+  /** Arguments checked before any command runs: a message makes the call a tool error. */
+  readonly check?: (args: z.objectOutputType<Shape, z.ZodTypeAny>) => string | undefined;
+}
+
+/** One tool's definition, typed by its own input schema, listed with the others. */
+function tool<Shape extends z.ZodRawShape>(definition: EphemeraTool<Shape>): EphemeraTool {
+  return definition as unknown as EphemeraTool;
+}
+
+const READ: ToolHints = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+const write = (hints: { destructive: boolean; idempotent: boolean }): ToolHints => ({
+  readOnlyHint: false,
+  destructiveHint: hints.destructive,
+  idempotentHint: hints.idempotent,
+  openWorldHint: true,
+});
+
+const env = z.string().describe('The environment id (its ephemera:env tag), e.g. "pr-123".');
+const dryRun = z.boolean().optional().describe("true: only show what would be done; change nothing and write no audit records.");
+const now = z.string().optional().describe('Decide as if it were this ISO-8601 instant, e.g. "2026-05-01T12:00:00Z" (default: now).');
+const owner = z.string().describe("The environment's owner (its ephemera:owner tag): an email address or an SNS topic ARN.");
+const ttl = z.string().optional().describe('How long the environment lives, in the ttl grammar: "90m", "8h", "1d12h" (default 8h; at most the max TTL).');
+
+export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
+  tool({
+    name: "list_environments",
+    title: "List environments",
+    description:
+      "Every environment in the account: state, owner, expiry, seconds left, budget, spend so far and resources per kind (ephemera ls --json, version 1). " +
+      "An error with complete: false means a listing failed and the list may be incomplete.",
+    inputSchema: { now },
+    hints: READ,
+    call: (args) => ({ command: "ls", options: option("now", args.now) }),
+  }),
+  tool({
+    name: "describe_environment",
+    title: "Describe an environment",
+    description: "One environment's entry of list_environments (the same fields): state, owner, expiry, seconds left, budget, spend and resources.",
+    inputSchema: { env },
+    hints: READ,
+    check: (args) => {
+      const parsed = tryParseEnvId(args.env, { field: "env" });
+      return parsed.ok ? undefined : `ephemera: ${parsed.error.message}`;
+    },
+    call: () => ({ command: "ls" }),
+    result: (outcome, args) => {
+      const listing = outcome.code === 0 ? jsonDocument(outcome.stdout) : undefined;
+      if (listing === undefined) return toolResult(outcome);
+      const environments = Array.isArray(listing.environments) ? (listing.environments as JsonDocument[]) : [];
+      const entry = environments.find((e) => e.env === args.env);
+      return entry === undefined
+        ? toolError(`no environment ${args.env} was found (list_environments shows the ${environments.length} there are)`)
+        : toolSuccess(entry, outcome.stderr);
+    },
+  }),
+  tool({
+    name: "admit_environment",
+    title: "Admit an environment",
+    description:
+      "Admits a new environment before it is deployed, if the account's caps allow it: live environments in the account and per owner, " +
+      "the largest budget, and provisioning not paused (ephemera admit). A refusal is an error carrying the reason. Admitting a live environment again is allowed.",
+    inputSchema: {
+      env,
+      owner,
+      ttl,
+      budgetUsd: z.number().optional().describe("The environment's budget in USD (its ephemera:budget-usd tag)."),
+    },
+    hints: write({ destructive: false, idempotent: true }),
+    call: (args) => ({ command: "admit", options: [...option("owner", args.owner), ...option("ttl", args.ttl), ...option("budget-usd", args.budgetUsd)], positionals: [args.env] }),
+  }),
+  tool({
+    name: "extend_environment",
+    title: "Extend an environment",
+    description:
+      "Pushes an environment's expiry out: the new expiry is max(current expiry, now) + duration, capped at now + the max TTL; it never shortens (ephemera extend). " +
+      "Audited. Each call adds time again, so it is not idempotent.",
+    inputSchema: {
+      env,
+      duration: z.string().describe('How much longer, in whole units largest first: "90m", "4h", "1d12h", "1w" (at most the max TTL).'),
+      dryRun,
+    },
+    hints: write({ destructive: false, idempotent: false }),
+    call: (args) => ({ command: "extend", options: flag("dry-run", args.dryRun), positionals: [args.env, args.duration] }),
+  }),
+  tool({
+    name: "pause_environment",
+    title: "Pause an environment",
+    description:
+      "Stops an environment's spending and keeps its data: scales its workloads and node group to zero (sizes remembered), stops its database and instances, " +
+      "and marks it paused (ephemera pause). Audited. resume_environment reverses it.",
+    inputSchema: { env, dryRun },
+    hints: write({ destructive: true, idempotent: true }),
+    call: (args) => ({ command: "pause", options: flag("dry-run", args.dryRun), positionals: [args.env] }),
+  }),
+  tool({
+    name: "resume_environment",
+    title: "Resume an environment",
+    description: "The exact reverse of pause_environment: database first, workloads last, sizes restored, marked active (ephemera resume). Audited.",
+    inputSchema: { env, dryRun },
+    hints: write({ destructive: false, idempotent: true }),
+    call: (args) => ({ command: "resume", options: flag("dry-run", args.dryRun), positionals: [args.env] }),
+  }),
+  tool({
+    name: "release_environment",
+    title: "Release an environment",
+    description: "Reaps an environment now, as the reaper does once it has expired: its resources are deleted (ephemera release). Audited; cannot be undone.",
+    inputSchema: { env, dryRun },
+    hints: write({ destructive: true, idempotent: true }),
+    call: (args) => ({ command: "release", options: flag("dry-run", args.dryRun), positionals: [args.env] }),
+  }),
+  tool({
+    name: "plan_reap",
+    title: "Plan a reaper sweep",
+    description:
+      "What one sweep of the reaper would do, with exactly its rules (warn before expiry, reap after, pause over budget, never touch protected or malformed environments), " +
+      "changing nothing (ephemera reap --dry-run). now can be in the future: what a later sweep would do.",
+    inputSchema: { env: env.optional().describe('Only this environment, e.g. "pr-123" (default: all).'), now },
+    hints: READ,
+    call: (args) => ({ command: "reap", options: ["--dry-run", ...option("env", args.env), ...option("now", args.now)] }),
+  }),
+  tool({
+    name: "claim_database",
+    title: "Claim a warm database",
+    description:
+      'Takes the oldest warm database of the pool for an environment, before its deploy: tags it the environment\'s and rotates its master password (ephemera claim). Audited. ' +
+      'Claiming again for the same environment resumes its claim. status "empty" (fallback "fresh-restore") means no warm database was free.',
+    inputSchema: { env, owner, ttl },
+    hints: write({ destructive: false, idempotent: true }),
+    available: (settings) => settings.pool !== undefined,
+    call: (args) => ({ command: "claim", options: [...option("owner", args.owner), ...option("ttl", args.ttl)], positionals: [args.env] }),
+  }),
+  tool({
+    name: "verify_audit",
+    title: "Verify the audit trail",
+    description: "Checks the hash chain of every run's audit records, or one run's: each record's hash, its link to the one before, and the run's closing record (ephemera audit verify).",
+    inputSchema: { runId: z.string().optional().describe('One run\'s id, as a run prints it, e.g. "20260501T120000Z-3f9a1c2b" (default: every run).') },
+    hints: READ,
+    call: (args) => ({ command: "audit", options: option("run", args.runId), positionals: ["verify"] }),
+  }),
+  tool({
+    name: "provisioning_status",
+    title: "Provisioning status",
+    description: "Whether provisioning new environments is paused (the platform budget pauses it), and since when and why (ephemera provisioning status).",
+    inputSchema: {},
+    hints: READ,
+    call: () => ({ command: "provisioning", positionals: ["status"] }),
+  }),
+];
+
+/** The tools a server with these settings offers. */
+export function availableTools(settings: EphemeraSettings): EphemeraTool[] {
+  return EPHEMERA_TOOLS.filter((t) => t.available?.(settings) ?? true);
+}
+
+/** The MCP annotations of a tool: its title and hints. */
+export function toolAnnotations(t: EphemeraTool): ToolAnnotations {
+  return { title: t.title, ...t.hints };
+}

@@ -1,0 +1,229 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { runEphemera } from "../../../../harness/cli";
+import { type Emulator, useEmulator } from "../../../../harness/emulator";
+import { REPO_ROOT } from "../../../../harness/paths";
+import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
+
+// One `ephemera mcp` process for the file, driven by the SDK's own client over stdio, against one
+// seeded account; the tests run in order (extend → pause → resume → verify) and each reads what the ones before left.
+const emulator = useEmulator({ resetBetweenTests: false });
+const HOUR = 3_600_000;
+const AUDIT_BUCKET = "ephemera-audit-mcp";
+
+let e: Emulator;
+let seededAt: Date;
+let settings: Record<string, string>;
+let client: Client;
+let transport: StdioClientTransport;
+const serverStderr: string[] = [];
+
+/** ISO-8601 at whole seconds, as the seeded tags write it. */
+const at = (offsetMs: number) => `${new Date(seededAt.getTime() + offsetMs).toISOString().slice(0, 19)}Z`;
+const ephemera = (argv: string[]) => runEphemera(argv, settings);
+const call = (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+const texts = (result: CallToolResult) => result.content.map((c) => (c.type === "text" ? c.text : `<${c.type}>`));
+
+async function auditKeys(): Promise<string[]> {
+  const { s3, destroy } = emulatorClients(e);
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: AUDIT_BUCKET, Prefix: "audit/" }));
+  destroy();
+  return (out.Contents ?? []).map((o) => o.Key!);
+}
+
+beforeAll(async () => {
+  e = emulator();
+  await seedAuditBucket(e, AUDIT_BUCKET);
+  const topic = await seedTopic(e, "ephemera-owners");
+  seededAt = new Date();
+  await seedEnvironment(e, "pr-mcp", seededAt, { expiresInHours: 5, budget: [25, 3.5] });
+  await seedEnvironment(e, "pr-guard", seededAt, { expiresInHours: -2, state: "expiring", protect: true, database: false });
+  await seedEnvironment(e, "pr-old", seededAt, { expiresInHours: -2, state: "expiring", database: false });
+  settings = {
+    ...e.env(),
+    EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
+    EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
+    EPHEMERA_NOTIFICATION_TOPIC_ARN: topic,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+  transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [path.join(REPO_ROOT, "scripts/run-ts.mjs"), "reaper/cli/bin.ts", "mcp"],
+    cwd: REPO_ROOT,
+    env: settings,
+    stderr: "pipe",
+  });
+  transport.stderr?.on("data", (chunk: Buffer) => serverStderr.push(chunk.toString()));
+  client = new Client({ name: "ephemera-integration-test", version: "0" });
+  await client.connect(transport);
+}, 120_000);
+
+afterAll(async () => {
+  await client?.close();
+});
+
+describe("ephemera mcp over stdio", () => {
+  test("initializes as the ephemera server, with the package's version and tools", () => {
+    const version = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+    expect(client.getServerVersion()).toMatchObject({ name: "ephemera", version });
+    expect(client.getServerCapabilities()?.tools).toBeDefined();
+    expect(client.getInstructions()).toContain("destructive");
+  });
+
+  test("lists each tool with its title and exact hints; claim_database only with a pool, so not here", async () => {
+    const { tools } = await client.listTools();
+    const hints = (readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean) => ({ readOnlyHint, destructiveHint, idempotentHint, openWorldHint: true });
+    expect(Object.fromEntries(tools.map(({ name, annotations: { title: _title, ...rest } = {} }) => [name, rest]))).toEqual({
+      list_environments: hints(true, false, true),
+      describe_environment: hints(true, false, true),
+      admit_environment: hints(false, false, true),
+      extend_environment: hints(false, false, false),
+      pause_environment: hints(false, true, true),
+      resume_environment: hints(false, false, true),
+      release_environment: hints(false, true, true),
+      plan_reap: hints(true, false, true),
+      verify_audit: hints(true, false, true),
+      provisioning_status: hints(true, false, true),
+    });
+    for (const t of tools) {
+      expect(t.title).toBeTruthy();
+      expect(t.annotations?.title).toBe(t.title);
+      expect(t.description).toBeTruthy();
+    }
+    const required = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema.required ?? []]));
+    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], plan_reap: [] });
+  });
+
+  test("list_environments returns what ls --json does, as structured content and as text", async () => {
+    const now = at(HOUR);
+    const result = await call("list_environments", { now });
+    expect(result.isError).toBeFalsy();
+    const cli = await ephemera(["ls", "--now", now, "--json"]);
+    expect(cli.code).toBe(0);
+    expect(result.structuredContent).toEqual(cli.json());
+    expect(JSON.parse(texts(result)[0]!)).toEqual(result.structuredContent);
+    expect((result.structuredContent as { environments: { env: string }[] }).environments.map((x) => x.env)).toEqual(["pr-guard", "pr-mcp", "pr-old"]);
+  });
+
+  test("describe_environment returns the environment's entry of ls --json", async () => {
+    const result = await call("describe_environment", { env: "pr-mcp" });
+    expect(result.isError).toBeFalsy();
+    const entry = (await ephemera(["ls", "--json"])).json<{ environments: Record<string, unknown>[] }>().environments.find((x) => x.env === "pr-mcp")!;
+    // What the clock moves between the two reads.
+    const moving = { secondsLeft: expect.any(Number), estimatedSpendUsd: expect.any(Number), budgetExhaustedAt: expect.any(String) };
+    expect(result.structuredContent).toEqual({ ...entry, ...moving });
+    expect(result.structuredContent).toMatchObject({ env: "pr-mcp", state: "active", owner: "team@example.com", expiresAt: at(5 * HOUR), budgetUsd: 25, spendUsd: 3.5 });
+  });
+
+  test("describe_environment of an environment that does not exist is a tool error naming it", async () => {
+    const result = await call("describe_environment", { env: "pr-nope" });
+    expect(result.isError).toBe(true);
+    expect(texts(result)[0]).toMatch(/^no environment pr-nope was found/);
+  });
+
+  test("extend_environment moves the expiry where extend --dry-run said it would", async () => {
+    const preview = (await ephemera(["extend", "pr-mcp", "2h", "--dry-run", "--json"])).json<{ expiresAt: string; previousExpiresAt: string }>();
+    expect(preview.expiresAt).toBe(at(7 * HOUR));
+    const result = await call("extend_environment", { env: "pr-mcp", duration: "2h" });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      env: "pr-mcp",
+      status: "extended",
+      ok: true,
+      previousExpiresAt: preview.previousExpiresAt,
+      expiresAt: preview.expiresAt,
+      capped: false,
+      runId: expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
+    });
+    const listed = (await ephemera(["ls", "--json"])).json<{ environments: { env: string; expiresAt: string }[] }>();
+    expect(listed.environments.find((x) => x.env === "pr-mcp")!.expiresAt).toBe(at(7 * HOUR));
+  });
+
+  test("pause_environment then resume_environment stop and start the environment, as pause and resume do", async () => {
+    const paused = await call("pause_environment", { env: "pr-mcp" });
+    expect(paused.isError).toBeFalsy();
+    expect(paused.structuredContent).toMatchObject({ env: "pr-mcp", intent: "pause", status: "done", ok: true });
+    const state = async () => (await ephemera(["ls", "--json"])).json<{ environments: { env: string; state: string }[] }>().environments.find((x) => x.env === "pr-mcp")!.state;
+    expect(await state()).toBe("paused");
+    const resumed = await call("resume_environment", { env: "pr-mcp" });
+    expect(resumed.isError).toBeFalsy();
+    expect(resumed.structuredContent).toMatchObject({ env: "pr-mcp", intent: "resume", status: "done", ok: true });
+    expect(await state()).toBe("active");
+  });
+
+  test("pausing a protected environment is refused: a tool error with the CLI's reason, and nothing is written", async () => {
+    const before = await auditKeys();
+    const result = await call("pause_environment", { env: "pr-guard" });
+    const cli = await ephemera(["pause", "pr-guard", "--json"]);
+    expect(cli.code).toBe(1);
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toEqual(cli.json());
+    expect(result.structuredContent).toMatchObject({ status: "refused", message: expect.stringContaining("ephemera:protect") });
+    expect(texts(result).join("\n")).toContain("ephemera:protect");
+    expect(await auditKeys()).toEqual(before);
+  });
+
+  test("plan_reap shows the sweep's plan, as reap --dry-run --json does, and changes nothing", async () => {
+    const before = await auditKeys();
+    const result = await call("plan_reap");
+    expect(result.isError).toBeFalsy();
+    const cli = (await ephemera(["reap", "--dry-run", "--json"])).json<{ plan: { environments: unknown[]; notes: unknown[] } }>();
+    const plan = result.structuredContent as { dryRun: boolean; simulatedClock: boolean; actions: unknown[]; plan: { environments: unknown[]; notes: unknown[] } };
+    expect(plan).toMatchObject({ dryRun: true, simulatedClock: false, actions: [] });
+    expect(plan.plan.environments).toEqual(cli.plan.environments);
+    expect(plan.plan.notes).toEqual(cli.plan.notes);
+    expect(plan.plan.environments).toEqual([expect.objectContaining({ env: "pr-old", intent: "reap" })]);
+    expect(await auditKeys()).toEqual(before);
+  });
+
+  test("plan_reap with a later now decides as of then, and says so next to the document", async () => {
+    const result = await call("plan_reap", { env: "pr-mcp", now: at(8 * HOUR) });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ dryRun: true, simulatedClock: true, decidedAt: new Date(at(8 * HOUR)).toISOString() });
+    expect(texts(result)[1]).toContain(`deciding as of ${at(8 * HOUR)} (simulated`);
+  });
+
+  test("verify_audit returns what audit verify --json does: every run the tools wrote verifies", async () => {
+    const result = await call("verify_audit");
+    expect(result.isError).toBeFalsy();
+    const cli = await ephemera(["audit", "verify", "--json"]);
+    expect(result.structuredContent).toEqual(cli.json());
+    expect(result.structuredContent).toMatchObject({ ok: true, bucket: AUDIT_BUCKET });
+    // extend, pause and resume: one audited run each.
+    expect((result.structuredContent as { runs: unknown[] }).runs).toHaveLength(3);
+  });
+
+  test("a malformed duration is a tool error with the CLI's own message", async () => {
+    const result = await call("extend_environment", { env: "pr-mcp", duration: "soon" });
+    const cli = await ephemera(["extend", "pr-mcp", "soon"]);
+    expect(cli.code).toBe(2);
+    expect(result).toEqual({ isError: true, content: [{ type: "text", text: cli.err }] });
+    expect(cli.err).toContain('duration "soon"');
+  });
+
+  test("a missing required argument is an error, and the server answers the next call", async () => {
+    const outcome = await call("extend_environment", { env: "pr-mcp" }).then(
+      (result) => ({ isError: result.isError, text: texts(result).join("\n") }),
+      (err: Error) => ({ isError: true, text: err.message }),
+    );
+    expect(outcome.isError).toBe(true);
+    expect(outcome.text).toMatch(/duration/);
+    const next = await call("describe_environment", { env: "pr-mcp" });
+    expect(next.isError).toBeFalsy();
+    expect(next.structuredContent).toMatchObject({ env: "pr-mcp", expiresAt: at(7 * HOUR) });
+  });
+
+  test("the server wrote nothing but notes to stderr, and stops on its own when stdin closes", async () => {
+    expect(serverStderr.join("")).not.toMatch(/Error|at .*\.ts:\d+/);
+    const pid = transport.pid!;
+    const started = Date.now();
+    await client.close();
+    // The client sends SIGTERM only after waiting 2 s for the server to exit by itself.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});

@@ -1,0 +1,143 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { REPO_ROOT } from "../../../../harness/paths";
+import { poolSettings } from "../../../../harness/seed-environments";
+import type { CliIo } from "../../../../reaper/cli/command-context";
+import { createMcpServer } from "../../../../reaper/mcp/mcp-server";
+import { readSettings } from "../../../../reaper/runtime/settings";
+
+const ENV = { EPHEMERA_AUDIT_BUCKET: "acme-ephemera-audit", AWS_REGION: "us-east-1" };
+const POOL = JSON.stringify(poolSettings(2, "sg-0abc1234", { sourceDbInstance: "app-baseline" }));
+const LISTING = { version: 1, complete: true, environments: [{ env: "pr-1", state: "active" }, { env: "pr-2", state: "paused" }], notes: [] };
+
+/** A real server and client over an in-memory link; each tool call's command line goes to `run`, a stand-in for runCli. */
+async function connect(run: (argv: readonly string[], io: CliIo) => Promise<number>, env: Record<string, string> = ENV, configFlags: string[] = []) {
+  const server = createMcpServer({ settings: readSettings(env), run, configFlags });
+  const client = new Client({ name: "unit-test", version: "0" });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  return {
+    client,
+    call: (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+/** Answers every command with `code` and `stdout`, recording the command lines. */
+function cli(code: number, stdout: unknown, stderr = "") {
+  const calls: (readonly string[])[] = [];
+  const run = async (argv: readonly string[], io: CliIo) => {
+    calls.push(argv);
+    if (stdout !== undefined) io.stdout(JSON.stringify(stdout, null, 2));
+    if (stderr !== "") io.stderr(stderr);
+    return code;
+  };
+  return { calls, run };
+}
+
+describe("the ephemera MCP server", () => {
+  test("is named ephemera, with the package's version", async () => {
+    const s = await connect(cli(0, {}).run);
+    const version = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+    expect(s.client.getServerVersion()).toMatchObject({ name: "ephemera", version });
+    await s.close();
+  });
+
+  test("offers claim_database only when the settings configure a pool", async () => {
+    const without = await connect(cli(0, {}).run);
+    expect((await without.client.listTools()).tools.map((t) => t.name)).not.toContain("claim_database");
+    await without.close();
+    const withPool = await connect(cli(0, {}).run, { ...ENV, EPHEMERA_DATABASE_POOL: POOL });
+    const claim = (await withPool.client.listTools()).tools.find((t) => t.name === "claim_database");
+    expect(claim).toMatchObject({
+      title: "Claim a warm database",
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      inputSchema: { required: ["env", "owner"] },
+    });
+    await withPool.close();
+  });
+
+  test("every tool describes each of its arguments", async () => {
+    const s = await connect(cli(0, {}).run, { ...ENV, EPHEMERA_DATABASE_POOL: POOL });
+    for (const t of (await s.client.listTools()).tools) {
+      expect(t.description).toBeTruthy();
+      for (const [name, property] of Object.entries(t.inputSchema.properties ?? {})) {
+        expect({ tool: t.name, name, described: typeof (property as { description?: string }).description === "string" }).toEqual({ tool: t.name, name, described: true });
+      }
+    }
+    await s.close();
+  });
+
+  test("a call runs its command with --json and the server's configuration flags, and returns its document", async () => {
+    const fake = cli(0, { env: "pr-1", status: "extended", ok: true });
+    const s = await connect(fake.run, ENV, ["--max-ttl=3d"]);
+    const result = await s.call("extend_environment", { env: "pr-1", duration: "4h" });
+    expect(fake.calls).toEqual([["extend", "--json", "--max-ttl=3d", "--", "pr-1", "4h"]]);
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ env: "pr-1", status: "extended", ok: true });
+    await s.close();
+  });
+
+  test("describe_environment returns the one environment's entry of the listing", async () => {
+    const s = await connect(cli(0, LISTING).run);
+    const result = await s.call("describe_environment", { env: "pr-2" });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ env: "pr-2", state: "paused" });
+    await s.close();
+  });
+
+  test("describe_environment of an environment that is not there is an error naming it", async () => {
+    const s = await connect(cli(0, LISTING).run);
+    const result = await s.call("describe_environment", { env: "pr-nope" });
+    expect(result).toMatchObject({ isError: true, content: [{ type: "text", text: "no environment pr-nope was found (list_environments shows the 2 there are)" }] });
+    await s.close();
+  });
+
+  test("describe_environment of a malformed env id is refused with the CLI's message, without listing", async () => {
+    const fake = cli(0, LISTING);
+    const s = await connect(fake.run);
+    const result = await s.call("describe_environment", { env: "PR-1" });
+    expect(result.isError).toBe(true);
+    expect((result.content[0] as { text: string }).text).toMatch(/^ephemera: env "PR-1" has uppercase letters; use lowercase letters/);
+    expect(fake.calls).toEqual([]);
+    await s.close();
+  });
+
+  test("describe_environment passes on a listing that failed", async () => {
+    const s = await connect(cli(1, { ...LISTING, complete: false }, "ephemera: 1 listing(s) failed, so the list may be incomplete (see notes)").run);
+    const result = await s.call("describe_environment", { env: "pr-1" });
+    expect(result).toMatchObject({ isError: true, structuredContent: { complete: false } });
+    expect((result.content[0] as { text: string }).text).toContain("listing(s) failed");
+    await s.close();
+  });
+
+  test("arguments of the wrong type are a tool error before any command runs, and the server answers the next call", async () => {
+    const fake = cli(0, LISTING);
+    const s = await connect(fake.run);
+    const bad = await s.call("pause_environment", { env: 42 });
+    expect(bad.isError).toBe(true);
+    expect((bad.content[0] as { text: string }).text).toContain("Invalid arguments for tool pause_environment");
+    expect(fake.calls).toEqual([]);
+    expect((await s.call("list_environments")).structuredContent).toEqual(LISTING);
+    await s.close();
+  });
+
+  test("a command that throws is a tool error, and the server goes on", async () => {
+    let calls = 0;
+    const s = await connect(async (_argv, io) => {
+      calls += 1;
+      if (calls === 1) throw new Error("kaboom");
+      io.stdout(JSON.stringify(LISTING));
+      return 0;
+    });
+    expect(await s.call("list_environments")).toEqual({ isError: true, content: [{ type: "text", text: "ephemera: ls failed: Error: kaboom" }] });
+    expect((await s.call("list_environments")).isError).toBeFalsy();
+    await s.close();
+  });
+});
