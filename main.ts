@@ -1,7 +1,8 @@
 /**
  * The cdktf app named in cdktf.json.
  *
- * - `ephemera-platform`: the once-per-account pieces (PlatformStack).
+ * - `ephemera-platform`: the once-per-account pieces (PlatformStack); with
+ *   EPHEMERA_PLATFORM_BUDGET_LIMIT_USD, the platform budget too.
  * - `env-<id>`: one environment (EnvironmentStack), added when EPHEMERA_ENV is set;
  *   its inputs are EPHEMERA_* environment variables or cdktf context of the same names.
  */
@@ -19,10 +20,16 @@ const input = (name: string): string | undefined => {
 const region = input("EPHEMERA_REGION") ?? process.env.AWS_REGION ?? "us-east-1";
 
 try {
+  const platformLimit = input("EPHEMERA_PLATFORM_BUDGET_LIMIT_USD");
+  if (platformLimit !== undefined && !/^\d{1,9}(\.\d{1,2})?$/.test(platformLimit.trim())) {
+    throw new InvalidValueError("EPHEMERA_PLATFORM_BUDGET_LIMIT_USD", platformLimit, "is not an amount in USD", 'use the monthly limit in dollars, such as "2000"');
+  }
   new PlatformStack(app, "ephemera-platform", {
     region,
     auditBucketName: input("EPHEMERA_AUDIT_BUCKET") ?? `ephemera-audit-${region}`,
     breakGlassPrincipalArn: input("EPHEMERA_BREAK_GLASS_PRINCIPAL_ARN"),
+    // The monthly limit over everything Ephemera manages: provisioning pauses at 90 % of it.
+    ...(platformLimit === undefined ? {} : { platformBudget: { limitUsd: Number(platformLimit) } }),
   });
   if (input("EPHEMERA_ENV") !== undefined) {
     const config = readEnvironmentConfig(input);

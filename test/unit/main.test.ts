@@ -125,6 +125,16 @@ describe("the cdktf app (main.ts)", () => {
     });
   });
 
+  it("adds the platform budget when EPHEMERA_PLATFORM_BUDGET_LIMIT_USD is set, and refuses a limit that is not an amount", () => {
+    const run = synthApp({ EPHEMERA_PLATFORM_BUDGET_LIMIT_USD: "2000" });
+    expect(run.status).toBe(0);
+    const budgets = Object.values(run.stack("ephemera-platform").resource.aws_budgets_budget as Record<string, { name: string; limit_amount: string }>);
+    expect(budgets).toEqual([expect.objectContaining({ name: "ephemera-platform", limit_amount: "2000" })]);
+    const bad = synthApp({ EPHEMERA_PLATFORM_BUDGET_LIMIT_USD: "lots" });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('EPHEMERA_PLATFORM_BUDGET_LIMIT_USD "lots" is not an amount in USD');
+  });
+
   it("reads its inputs from cdktf context as well as from environment variables", () => {
     const run = synthApp({ CDKTF_CONTEXT_JSON: JSON.stringify(ENVIRONMENT) });
     expect(run.stacks).toEqual(["env-pr-5", "ephemera-platform"]);

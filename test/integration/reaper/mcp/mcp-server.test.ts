@@ -197,6 +197,42 @@ describe("ephemera mcp over stdio", () => {
     expect((result.structuredContent as { runs: unknown[] }).runs).toHaveLength(3);
   });
 
+  test("admit_environment admits a new environment, and again without a new reservation, as admit --json does", async () => {
+    const first = await call("admit_environment", { env: "pr-agent", owner: "agent-7", ttl: "4h", budgetUsd: 20 });
+    expect(first.isError).toBeFalsy();
+    expect(first.structuredContent).toMatchObject({ status: "admitted", ok: true, basis: "new", env: "pr-agent", owner: "agent-7", counts: { maxEnvironments: 50, maxEnvironmentsPerOwner: 5 } });
+    const again = await call("admit_environment", { env: "pr-agent", owner: "agent-7" });
+    expect(again.structuredContent).toMatchObject({ status: "admitted", basis: "reserved" });
+    const cli = await ephemera(["admit", "pr-agent", "--owner", "agent-7", "--json"]);
+    expect(cli.json()).toMatchObject({ status: "admitted", basis: "reserved", counts: (again.structuredContent as { counts: unknown }).counts });
+  });
+
+  test("admit_environment over a limit is a tool error carrying the refusal; malformed input carries the CLI's message", async () => {
+    const refused = await call("admit_environment", { env: "pr-long", owner: "agent-7", ttl: "30d" });
+    expect(refused.isError).toBe(true);
+    expect(refused.structuredContent).toMatchObject({ status: "refused", limit: "max-ttl", reason: "the ttl 4w2d is over the max TTL of 2w (EPHEMERA_MAX_TTL); ask for 2w or less" });
+    const bad = await call("admit_environment", { env: "pr-long", owner: "agent-7", budgetUsd: -5 });
+    expect(bad.isError).toBe(true);
+    expect(texts(bad).join("\n")).toContain('--budget-usd "-5" is not an amount in USD above 0');
+  });
+
+  test("provisioning_status says whether new environments are admitted", async () => {
+    const result = await call("provisioning_status");
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual((await ephemera(["provisioning", "status", "--json"])).json());
+    expect(result.structuredContent).toMatchObject({ ok: true, paused: false });
+  });
+
+  test("release_environment reaps an environment now; a protected one is a tool error and is left alone", async () => {
+    const released = await call("release_environment", { env: "pr-old" });
+    expect(released.isError).toBeFalsy();
+    expect(released.structuredContent).toMatchObject({ env: "pr-old", intent: "release", status: "done" });
+    expect((await call("describe_environment", { env: "pr-old" })).isError).toBe(true);
+    const guarded = await call("release_environment", { env: "pr-guard" });
+    expect(guarded.isError).toBe(true);
+    expect(guarded.structuredContent).toMatchObject({ status: "refused", message: expect.stringContaining("release refused") });
+  });
+
   test("a malformed duration is a tool error with the CLI's own message", async () => {
     const result = await call("extend_environment", { env: "pr-mcp", duration: "soon" });
     const cli = await ephemera(["extend", "pr-mcp", "soon"]);
