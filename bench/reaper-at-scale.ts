@@ -44,10 +44,12 @@ const TAG_READS: Partial<Record<KindName, readonly string[]>> = {
   "eks-nodegroup": ["eks:DescribeNodegroup"],
 };
 
-type Operation = "ls" | "dry-run" | "naive" | "reap";
+type Operation = "ls" | "admit" | "dry-run" | "naive" | "reap";
 
 const OPERATIONS: readonly { op: Operation; label: string; argv?: readonly string[] }[] = [
   { op: "ls", label: "`ephemera ls --json`", argv: ["ls", "--json"] },
+  // The gate before a deploy: the same discovery as ls, then the admission register and one audited run.
+  { op: "admit", label: "`ephemera admit --json` (a new environment)", argv: ["admit", "bench-new", "--owner", "bench@example.com", "--json"] },
   { op: "dry-run", label: "`ephemera reap --dry-run --json`", argv: ["reap", "--dry-run", "--json"] },
   { op: "naive", label: "naive: one read per resource" },
   { op: "reap", label: "`ephemera reap --json` (acting)", argv: ["reap", "--json"] },
@@ -115,6 +117,10 @@ function summarize(op: Operation, stdout: string, stderr: string[]): string {
     return [...counts].map(([k, n]) => `${n} ${k}`).join(", ") || "none";
   };
   try {
+    if (op === "admit") {
+      const admission = JSON.parse(stdout) as { status?: string; basis?: string; reason?: string };
+      return `${admission.status ?? "?"}${admission.basis === undefined ? "" : ` (${admission.basis})`}: ${(admission.reason ?? "").slice(0, 120)}`;
+    }
     if (op === "ls") {
       const listing = JSON.parse(stdout) as { environments?: unknown[] };
       return `${listing.environments?.length ?? 0} environments listed${stderr.length > 0 ? `; ${stderr.join(" ").slice(0, 200)}` : ""}`;
@@ -244,6 +250,8 @@ async function main(envs: number, lookAlikes: number): Promise<number> {
       EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
       EPHEMERA_NOTIFICATION_TOPIC_ARN: topic,
       EPHEMERA_MAX_ENVS_PER_RUN: String(Math.max(10, envs)),
+      // Room for one more: admit's cost is measured on an admission, not a refusal.
+      EPHEMERA_MAX_ENVIRONMENTS: String(envs + 10),
     };
 
     say("each kind's listing alone, for the discovery cost per kind");
