@@ -7,7 +7,7 @@
  *   its inputs are EPHEMERA_* environment variables or cdktf context of the same names.
  */
 import { App } from "./constructs/core";
-import { InvalidValueError } from "./reaper/model";
+import { InvalidValueError, tryParseUsd } from "./reaper/model";
 import { EnvironmentConfigError, readEnvironmentConfig } from "./stacks/environment-config";
 import { EnvironmentStack, environmentStackName } from "./stacks/environment-stack";
 import { PlatformStack } from "./stacks/platform-stack";
@@ -20,16 +20,15 @@ const input = (name: string): string | undefined => {
 const region = input("EPHEMERA_REGION") ?? process.env.AWS_REGION ?? "us-east-1";
 
 try {
-  const platformLimit = input("EPHEMERA_PLATFORM_BUDGET_LIMIT_USD");
-  if (platformLimit !== undefined && !/^\d{1,9}(\.\d{1,2})?$/.test(platformLimit.trim())) {
-    throw new InvalidValueError("EPHEMERA_PLATFORM_BUDGET_LIMIT_USD", platformLimit, "is not an amount in USD", 'use the monthly limit in dollars, such as "2000"');
-  }
+  const platformLimitText = input("EPHEMERA_PLATFORM_BUDGET_LIMIT_USD");
+  const platformLimit = platformLimitText === undefined ? undefined : tryParseUsd(platformLimitText, { field: "EPHEMERA_PLATFORM_BUDGET_LIMIT_USD", example: '"2000"' });
+  if (platformLimit?.ok === false) throw platformLimit.error;
   new PlatformStack(app, "ephemera-platform", {
     region,
     auditBucketName: input("EPHEMERA_AUDIT_BUCKET") ?? `ephemera-audit-${region}`,
     breakGlassPrincipalArn: input("EPHEMERA_BREAK_GLASS_PRINCIPAL_ARN"),
     // The monthly limit over everything Ephemera manages: provisioning pauses at 90 % of it.
-    ...(platformLimit === undefined ? {} : { platformBudget: { limitUsd: Number(platformLimit) } }),
+    ...(platformLimit?.ok === true ? { platformBudget: { limitUsd: platformLimit.value } } : {}),
   });
   if (input("EPHEMERA_ENV") !== undefined) {
     const config = readEnvironmentConfig(input);

@@ -1,7 +1,6 @@
 import { BudgetsBudget } from "@cdktf/provider-aws/lib/budgets-budget";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { Construct } from "constructs";
-import { Token } from "./core";
 import { isLiteral, requiredStringProp } from "./private/props";
 import { InvalidValueError, MANAGED_BY_VALUE, PLATFORM_BUDGET_NAME, TAG } from "../reaper/model";
 
@@ -58,7 +57,8 @@ export class PlatformBudget extends Construct {
       accountId,
       budgetType: "COST",
       timeUnit: "MONTHLY",
-      limitAmount: Token.isUnresolved(props.limitUsd) ? Token.asString(props.limitUsd) : String(props.limitUsd),
+      // A literal (checked above): the reaper is handed the pause point as a number.
+      limitAmount: String(props.limitUsd),
       limitUnit: "USD",
       // Cost Explorer's form of a user tag filter: "user:<key>$<value>".
       costFilter: [{ name: "TagKeyValue", values: [`user:${TAG.managedBy}$${MANAGED_BY_VALUE}`] }],

@@ -1,5 +1,4 @@
-import { groupEnvironments } from "../decision/group-environments";
-import { TAG } from "../model";
+import { groupEnvironments, ownersOf } from "../decision/group-environments";
 import { auditDecision } from "../operations/audit-decision";
 import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
@@ -57,14 +56,12 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
     const reason = `a listing failed (${failed}), so live environments may be uncounted; refused rather than risk going over the caps, try again`;
     return finish(runtime, { ...base, status: "refused", ok: false, limit: "listing-failed", reason }, clock);
   }
-  const live: LiveEnvironment[] = groupEnvironments(inventory, runtime.config.auditBucket).environments.map((view) => ({
-    env: view.env,
-    owners: [...new Set(view.resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))],
-  }));
-  const provisioning = provisioningStatus(await provisioningRegister(runtime.auditStore(clock)).read(), clock());
+  const live: LiveEnvironment[] = groupEnvironments(inventory, runtime.config.auditBucket).environments.map((view) => ({ env: view.env, owners: ownersOf(view.resources) }));
+  const store = runtime.auditStore(clock);
+  const provisioning = provisioningStatus(await provisioningRegister(store).read(), clock());
   const limits = { ...runtime.settings.admission, maxTtlMs: runtime.config.maxTtlMs };
 
-  const reservations = reservationRegister(runtime.auditStore(clock));
+  const reservations = reservationRegister(store);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const entry = await reservations.read();
     const now = clock();

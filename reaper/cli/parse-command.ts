@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { isUsableRunId } from "../audit/run-id";
 import { SETTINGS, type SettingName } from "../model";
 import type { SettingOverrides } from "../runtime/settings";
-import { tryParseDuration, tryParseEnvId, tryParseInstant } from "../model";
+import { tryParseDuration, tryParseEnvId, tryParseInstant, tryParseUsd } from "../model";
 import { COMMANDS, type CommandName } from "./usage";
 
 /** Bad arguments: exit status 2, and the message names the argument and shows a valid example. */
@@ -124,6 +124,16 @@ export function parseCommand(argv: readonly string[]): Command {
     return parsedInstant.value;
   };
 
+  /** `--owner` (required) and `--ttl` (8h by default): the grammar here; the max TTL is a limit the command itself applies. */
+  const ownerAndTtl = (env: string) => {
+    const owner = typeof values.owner === "string" ? values.owner.trim() : "";
+    if (owner === "") throw new UsageError(`ephemera ${name} needs --owner, the environment's owner, e.g. ephemera ${name} ${envId(env, "<env>")} --owner team@example.com`, name);
+    const ttl = typeof values.ttl === "string" ? values.ttl.trim() : "8h";
+    const parsedTtl = tryParseDuration(ttl, { field: "--ttl", max: Infinity });
+    if (!parsedTtl.ok) throw new UsageError(parsedTtl.error.message, name);
+    return { owner, ttl, ttlMs: parsedTtl.value };
+  };
+
   switch (name) {
     case "ls": {
       positional(0, "no arguments", "ephemera ls --json");
@@ -144,21 +154,11 @@ export function parseCommand(argv: readonly string[]): Command {
     }
     case "admit": {
       const [env] = positional(1, "<env>", "ephemera admit pr-123 --owner team@example.com");
-      const owner = typeof values.owner === "string" ? values.owner.trim() : "";
-      if (owner === "") throw new UsageError(`ephemera admit needs --owner, the environment's owner, e.g. ephemera admit ${envId(env!, "<env>")} --owner team@example.com`, name);
-      const ttl = typeof values.ttl === "string" ? values.ttl.trim() : "8h";
-      // The grammar here; the ceiling (the max TTL) is a limit admit refuses on, with exit 1.
-      const parsedTtl = tryParseDuration(ttl, { field: "--ttl", max: Infinity });
-      if (!parsedTtl.ok) throw new UsageError(parsedTtl.error.message, name);
+      const given = ownerAndTtl(env!);
       const budgetText = values["budget-usd"];
-      let budgetUsd: number | undefined;
-      if (typeof budgetText === "string") {
-        if (!/^\d{1,9}(\.\d{1,2})?$/.test(budgetText.trim()) || Number(budgetText) <= 0) {
-          throw new UsageError(`--budget-usd ${JSON.stringify(budgetText)} is not an amount in USD above 0; use dollars and cents, such as --budget-usd 25`, name);
-        }
-        budgetUsd = Number(budgetText);
-      }
-      return { name, ...common, env: envId(env!, "<env>"), owner, ttl, ttlMs: parsedTtl.value, ...(budgetUsd === undefined ? {} : { budgetUsd }) };
+      const budget = typeof budgetText === "string" ? tryParseUsd(budgetText, { field: "--budget-usd", example: "--budget-usd 25" }) : undefined;
+      if (budget?.ok === false) throw new UsageError(budget.error.message, name);
+      return { name, ...common, env: envId(env!, "<env>"), ...given, ...(budget?.ok === true ? { budgetUsd: budget.value } : {}) };
     }
     case "release": {
       const [env] = positional(1, "<env>", "ephemera release pr-123");
@@ -176,11 +176,7 @@ export function parseCommand(argv: readonly string[]): Command {
     }
     case "claim": {
       const [env] = positional(1, "<env>", "ephemera claim pr-123 --owner team@example.com");
-      const owner = typeof values.owner === "string" ? values.owner.trim() : "";
-      if (owner === "") throw new UsageError(`ephemera claim needs --owner, the environment's owner, e.g. ephemera claim ${envId(env!, "<env>")} --owner team@example.com`, name);
-      const ttl = typeof values.ttl === "string" ? values.ttl : "8h";
-      const parsedTtl = tryParseDuration(ttl, { field: "--ttl", max: Infinity });
-      if (!parsedTtl.ok) throw new UsageError(parsedTtl.error.message, name);
+      const { owner, ttl } = ownerAndTtl(env!);
       return { name, ...common, env: envId(env!, "<env>"), owner, ttl };
     }
     case "reap": {

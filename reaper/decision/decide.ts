@@ -1,4 +1,4 @@
-import { compareText, type EnvironmentView, groupEnvironments } from "./group-environments";
+import { compareText, type EnvironmentView, groupEnvironments, ownersOf } from "./group-environments";
 import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
 import { expiryOf, finalSnapshotName, formatInstant, isProtected, isSnsTopicArn, type OnExpiry, safestOnExpiry, TAG, tryParseEnvId, tryParseOnExpiry } from "../model";
 import {
@@ -289,7 +289,7 @@ function resolveOnExpiry(resources: readonly DiscoveredResource[]): OnExpiryReso
 }
 
 function ownerOf(resources: readonly DiscoveredResource[]): string {
-  const owners = [...new Set(resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))].sort(compareText);
+  const owners = ownersOf(resources);
   return owners.length === 0 ? "(no owner tag)" : owners.join(", ");
 }
 

@@ -94,3 +94,8 @@ export function groupEnvironments(inventory: Inventory, auditBucket: string): Gr
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The `ephemera:owner` values an environment's resources carry, each once, sorted (resources may disagree). */
+export function ownersOf(resources: readonly DiscoveredResource[]): string[] {
+  return [...new Set(resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))].sort(compareText);
+}

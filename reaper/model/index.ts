@@ -14,6 +14,7 @@ export { MAX_ENV_ID_LENGTH, parseEnvId, tryParseEnvId } from "./env-id";
 export { type Expiry, type ExpiryBasis, type ExpiryOptions, expiryOf } from "./expiry";
 export { formatInstant, parseInstant, tryParseInstant } from "./instant";
 export { InvalidValueError } from "./invalid-value-error";
+export { tryParseUsd, type UsdOptions } from "./usd";
 export {
   formatJanitorExpires,
   isK8sLabelValue,

@@ -1,4 +1,4 @@
-import { groupEnvironments } from "../decision/group-environments";
+import { groupEnvironments, ownersOf } from "../decision/group-environments";
 import { kindRow } from "../kinds/catalog";
 import type { DiscoveredResource, Inventory, KindName } from "../kinds/kind-adapter";
 import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
@@ -96,7 +96,7 @@ function summarize(env: string, resources: readonly DiscoveredResource[], option
     { maxTtl: options.maxTtlMs },
   );
   const states = new Set(resources.map(stateOf));
-  const owners = [...new Set(resources.map((r) => r.tags[TAG.owner]).filter((o): o is string => !!o))].sort();
+  const owners = ownersOf(resources);
   const budgets = resources.filter((r) => kindRow(r.kind).reportsSpend);
   const standing = budgetStanding(resources, options.spend?.[env], options.now);
   const resourcesByKind: Partial<Record<KindName, number>> = {};

@@ -1,4 +1,4 @@
-import { isAccountId, isEksClusterName, isIamPath, isRegion, isS3BucketName, isSnsTopicArn, MAX_MAX_TTL, parseDuration, SETTING_DEFAULTS, SETTINGS, type SettingName, tryParseDuration } from "../model";
+import { isAccountId, isEksClusterName, isIamPath, isRegion, isS3BucketName, isSnsTopicArn, MAX_MAX_TTL, parseDuration, SETTING_DEFAULTS, SETTINGS, type SettingName, tryParseDuration, tryParseUsd } from "../model";
 import { quote } from "../model/invalid-value-error";
 import { type ReaperConfig, reaperConfig } from "./reaper-config";
 import { type DatabasePoolSettings, parseDatabasePool } from "../pool/pool-settings";
@@ -214,9 +214,9 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   const usd = (name: "maxBudgetUsd" | "platformBudgetUsd", example: string): number | undefined => {
     const given = source(name);
     if (given === undefined) return undefined;
-    const text = given.text.trim();
-    if (!/^\d{1,9}(\.\d{1,2})?$/.test(text) || Number(text) <= 0) throw problem(given.from, given.text, "is not an amount in USD above 0", `use dollars and cents, such as "${example}"`);
-    return Number(text);
+    const parsed = tryParseUsd(given.text, { field: given.from, example: `"${example}"` });
+    if (!parsed.ok) throw new SettingsError(parsed.error.message);
+    return parsed.value;
   };
   const hold = source("admissionHold");
   let holdMs = parseDuration(SETTING_DEFAULTS.admissionHold);
