@@ -25,7 +25,7 @@ export declare const KIND_NAMES: typeof Engine.KIND_NAMES;
 export declare const KindContext: typeof Engine.KindContext;
 export declare const PriceList: typeof Engine.PriceList;
 export declare const ReaperRuntime: typeof Engine.ReaperRuntime;
-export declare const S3AuditStore: typeof Engine.S3AuditStore;
+export declare const S3StateStore: typeof Engine.S3StateStore;
 export declare const SettingsError: typeof Engine.SettingsError;
 export declare const SpendMeter: typeof Engine.SpendMeter;
 export declare const act: typeof Engine.act;
@@ -57,14 +57,14 @@ export declare const verifyAuditRunIn: typeof Engine.verifyAuditRunIn;
 export type KindContext = Engine.KindContext;
 export type PriceList = Engine.PriceList;
 export type ReaperRuntime = Engine.ReaperRuntime;
-export type S3AuditStore = Engine.S3AuditStore;
+export type S3StateStore = Engine.S3StateStore;
 export type SettingsError = Engine.SettingsError;
 export type SpendMeter = Engine.SpendMeter;
 
 /** The values declared above: each a getter that loads the engine on first use. */
 const LAZY: readonly (keyof typeof Engine)[] = [
   "ALL_KIND_ADAPTERS", "DEFAULT_REAPER_CONFIG", "KIND_ADAPTERS", "KIND_CATALOG", "KIND_NAMES", "KindContext",
-  "PriceList", "ReaperRuntime", "S3AuditStore", "SettingsError", "SpendMeter", "act", "budgetStanding", "checkAccount",
+  "PriceList", "ReaperRuntime", "S3StateStore", "SettingsError", "SpendMeter", "act", "budgetStanding", "checkAccount",
   "createHandler", "decide", "discover", "extendEnvironment", "handler", "listEnvironments", "meter", "moveExpirySchedule", "planExtend",
   "planPause", "planResume", "readSettings", "reaperConfig", "renderPlan", "runCli", "runOperatorPlan",
   "runSweep", "snsNotifier", "sweep", "verifyAudit", "verifyAuditIn", "verifyAuditRun", "verifyAuditRunIn",

@@ -84,7 +84,7 @@ async function main(): Promise<number> {
       let claimed: string | undefined;
       if (way.pooled) {
         const started = performance.now();
-        const claim = await claimPoolDatabase(runtime(), { env: way.env, tags: {}, claimant: "bench" });
+        const claim = await claimPoolDatabase(runtime(), { env: way.env, admission: { env: way.env, owner: "bench@example.com", ttlMs: 3_600_000 }, tags: {}, claimant: "bench" });
         claimMs = performance.now() - started;
         if (claim.status !== "claimed") throw new Error(`the claim for ${way.env} ended ${claim.status}: ${claim.message ?? ""}`);
         claimed = claim.database;

@@ -1,3 +1,6 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
@@ -10,10 +13,24 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct, IConstruct } from "constructs";
-import { Annotations, Aspects, IAspect, TerraformResource, TerraformStack, Token } from "./core";
+import { Annotations, Aspects, IAspect, Op, TerraformResource, TerraformStack, Token } from "./core";
 import { excludeFromEnvironmentTags } from "./environment-tags";
 import { integerProp, isLiteral } from "./private/props";
-import { AUDIT_BUCKET_PREFIXES, AUDIT_PREFIX, InvalidValueError, isIamPrincipalArn, isKmsKeyArn, TAG } from "../reaper/model";
+import { type IamGrant, KIND_CATALOG, KIND_NAMES, type KindRow } from "../reaper/kinds/catalog";
+import {
+  ADMISSION_PREFIX,
+  AUDIT_BUCKET_PREFIXES,
+  AUDIT_PREFIX,
+  CLAIM_PREFIX,
+  InvalidValueError,
+  isIamPrincipalArn,
+  isKmsKeyArn,
+  LEASE_PREFIX,
+  MANAGED_BY_VALUE,
+  POOL_MEMBER_PREFIX,
+  PROVISIONING_PREFIX,
+  TAG,
+} from "../reaper/model";
 
 /** How S3 Object Lock holds each record for the retention period. */
 export type AuditRetentionMode = "GOVERNANCE" | "COMPLIANCE";
@@ -50,10 +67,13 @@ export interface AuditBucketProps {
    */
   readonly kmsKeyArn?: string;
   /**
-   * The one IAM principal (role or user ARN) exempt from the bucket policy's denials
-   * of deletes, retention and legal-hold changes, Object Lock and versioning changes.
-   * It is also the principal that must apply later changes to the retention settings.
-   * @default - none: nobody is exempt; only the account's root user can lift the denials (by replacing the bucket policy)
+   * The one IAM principal (role or user ARN) exempt from the bucket policy's denials of
+   * deletes, retention and legal-hold changes, and changes to the bucket's policy,
+   * lifecycle, Object Lock and versioning. It is also the principal that must apply
+   * every later change to those settings (a `cdktf deploy` that changes the retention,
+   * the lifecycle ages or the policy runs as it). It is never exempt from TLS or from
+   * writing each key once.
+   * @default - none: nobody is exempt, Terraform included. After the first apply no one can change the bucket's policy, lifecycle, Object Lock or versioning; only the account's root user can delete the bucket policy. Synth warns.
    */
   readonly breakGlassPrincipalArn?: string;
   /**
@@ -74,17 +94,42 @@ const DEFAULT_RETENTION_DAYS = 365;
 const DEFAULT_IA_DAYS = 30;
 const DEFAULT_GLACIER_DAYS = 90;
 
-/** The actions only the break-glass principal may take on records. */
-export const AUDIT_PROTECTED_OBJECT_ACTIONS = [
-  "s3:DeleteObject",
-  "s3:DeleteObjectVersion",
-  "s3:PutObjectRetention",
-  "s3:PutObjectLegalHold",
-  "s3:BypassGovernanceRetention",
+/**
+ * The actions only the break-glass principal may take on records. `s3:PutObjectRetention`
+ * is bounded by statements of its own (see {@link auditBucketPolicy}): S3 checks it on a
+ * write that carries its own retention too.
+ */
+export const AUDIT_PROTECTED_OBJECT_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention"] as const;
+
+/**
+ * The actions only the break-glass principal may take on the bucket's settings: its
+ * policy (these denials themselves), its lifecycle (an expiration rule), its Object Lock
+ * configuration (the default retention) and its versioning.
+ */
+export const AUDIT_PROTECTED_BUCKET_ACTIONS = [
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucketPolicy",
+  "s3:PutLifecycleConfiguration",
+  "s3:PutBucketObjectLockConfiguration",
+  "s3:PutBucketVersioning",
 ] as const;
 
-/** The actions only the break-glass principal may take on the bucket's settings. */
-export const AUDIT_PROTECTED_BUCKET_ACTIONS = ["s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"] as const;
+/** Who gets which grant: see {@link AuditBucket.grantAdmit}, {@link AuditBucket.grantOperate} and the others. */
+export type AuditBucketAccess = "write" | "read-write" | "admit" | "operate";
+
+/** The prefixes `ephemera admit` writes: its reservation, and the audit records of its decision. */
+export const ADMIT_WRITES: readonly string[] = [ADMISSION_PREFIX, AUDIT_PREFIX];
+/** What `ephemera admit` reads: the reservations, the provisioning switch, and the trail it opens its run on. */
+export const ADMIT_READS: readonly string[] = [ADMISSION_PREFIX, PROVISIONING_PREFIX, AUDIT_PREFIX];
+/**
+ * What operators' commands write: `provisioning pause|resume` the switch, `claim` a claim
+ * record, `claim`, `release`, `pause`, `resume` and `extend` their environment's lease and
+ * audited run, and `claim` (which passes admission) or an operator's own `admit` a reservation.
+ * Not `spend/`: only the reaper's sweeps keep the spend meter's readings.
+ */
+export const OPERATE_WRITES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, PROVISIONING_PREFIX];
+/** What operators' commands read: every prefix (`ls` reads the spend meter's readings). */
+export const OPERATE_READS: readonly string[] = AUDIT_BUCKET_PREFIXES;
 
 /**
  * The long-lived, tamper-evident bucket the reaper writes every action to: one per
@@ -106,6 +151,8 @@ export class AuditBucket extends Construct {
   readonly key?: KmsKey;
 
   private readonly grantIds = new Set<string>();
+  /** The partition, region and account of `grantOperate`'s RDS ARNs: data sources, made with the first. */
+  private where?: { partition: string; region: string; accountId: string };
 
   constructor(scope: Construct, id: string, props: AuditBucketProps) {
     super(scope, id);
@@ -134,6 +181,11 @@ export class AuditBucket extends Construct {
     if (mode === "COMPLIANCE") {
       Annotations.of(this).addWarning(
         `retentionMode COMPLIANCE cannot be undone: for ${days} days after it is written no one, not even the root user, can delete a record or shorten its lock, and the storage is paid for until then. Use GOVERNANCE unless an auditor requires WORM storage.`,
+      );
+    }
+    if (breakGlass === undefined) {
+      Annotations.of(this).addWarning(
+        `No breakGlassPrincipalArn: once applied, the bucket policy denies s3:PutBucketPolicy, s3:DeleteBucketPolicy, s3:PutLifecycleConfiguration, s3:PutBucketObjectLockConfiguration and s3:PutBucketVersioning to every principal, Terraform included, so a later change to this bucket's policy, lifecycle, retention or versioning fails with AccessDenied; only the account's root user can delete the bucket policy. Set breakGlassPrincipalArn to the role that applies such changes (such as "arn:aws:iam::123456789012:role/audit-break-glass").`,
       );
     }
 
@@ -168,7 +220,7 @@ export class AuditBucket extends Construct {
       rule: { defaultRetention: { mode, days } },
       dependsOn: [versioning],
     });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKeyArn }, bucketKeyEnabled: true }],
     });
@@ -179,7 +231,7 @@ export class AuditBucket extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+    const lifecycle = new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: this.bucket.id,
       rule: [
         {
@@ -199,18 +251,20 @@ export class AuditBucket extends Construct {
       ],
       dependsOn: [versioning],
     });
-    // Created last: it denies the calls that configure versioning and Object Lock.
+    // Created last: it denies the calls that configure versioning, Object Lock and the lifecycle.
     new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,
-      policy: auditBucketPolicy(this.bucket.arn, breakGlass),
-      dependsOn: [versioning, lock, publicAccess],
+      policy: auditBucketPolicy(this.bucket.arn, breakGlass, { mode, days }),
+      dependsOn: [versioning, lock, publicAccess, encryption, lifecycle],
     });
   }
 
   /**
    * Lets `role` write records under `audit/`, each key once (a put without
    * `If-None-Match: *` is denied), and nothing else (no read, no delete), including
-   * `kms:GenerateDataKey` on the bucket's key, which SSE-KMS writes need.
+   * `kms:GenerateDataKey` on the bucket's key, which SSE-KMS writes need. For a writer of
+   * your own that only appends records; the roles that run `ephemera` take
+   * {@link grantAdmit} (pipelines) or {@link grantOperate} (operators).
    *
    * @param role an `IamRole` construct, or an existing role's name or ARN
    * @returns the inline policy it attached to the role
@@ -220,13 +274,15 @@ export class AuditBucket extends Construct {
   }
 
   /**
-   * What a reaper role, or a pipeline's role that runs `ephemera`, needs: `grantWrite`, plus
-   * writing, listing and reading under `audit/`, `leases/`, `spend/`, `claims/`, `admissions/`
-   * and `provisioning/` (`s3:ListBucket` with those prefixes, `s3:GetObject`, `kms:Decrypt`).
-   * A run reads the trail to close the chains of runs that stopped and to name the run before
-   * it, takes environments' leases, goes on from the spend meter's last readings, claims warm
-   * pool databases once each, and admits environments and pauses provisioning through
-   * write-once registers.
+   * Everything the reaper's own role has in the bucket, for a reaper role of your own (the
+   * `Reaper` construct's role has it in its own policy): `grantWrite`, plus writing, listing
+   * and reading under `audit/`, `leases/`, `spend/`, `claims/`, `admissions/` and
+   * `provisioning/` (`s3:ListBucket` with those prefixes, `s3:GetObject`, `kms:Decrypt`),
+   * each key once. A run reads the trail to close the chains of runs that stopped and to
+   * name the run before it, takes environments' leases, goes on from the spend meter's last
+   * readings, claims warm pool databases once each, and pauses provisioning. Too much for a
+   * pipeline (it could resume a budget pause): give a pipeline {@link grantAdmit}, an
+   * operator {@link grantOperate}.
    *
    * @param role an `IamRole` construct, or an existing role's name or ARN
    * @returns the inline policy it attached to the role
@@ -235,31 +291,97 @@ export class AuditBucket extends Construct {
     return this.grant(role, "read-write");
   }
 
-  private grant(role: IamRole | string, access: "write" | "read-write"): IamRolePolicy {
+  /**
+   * What a pipeline that runs `ephemera admit` needs, and no more: write the admission
+   * register (`admissions/`) and the audit records of its decision (`audit/`), each key
+   * once; read and list `admissions/`, `provisioning/` (is provisioning paused) and
+   * `audit/` (a run opens on the trail); `kms:GenerateDataKey` and `kms:Decrypt` on the
+   * bucket's key; and discovery's reads on every resource (admit counts the live
+   * environments: the kinds' listings, and the budgets). An explicit Deny keeps it out of
+   * `provisioning/`, `claims/`, `leases/` and `spend/` even when another policy of the role
+   * allows `s3:*` (a deploy policy over `ephemera-*` buckets matches the default audit
+   * bucket's name): a pipeline can neither lift a budget pause nor take a pool database.
+   *
+   * @param role an `IamRole` construct, or an existing role's name or ARN
+   * @returns the inline policy it attached to the role
+   */
+  grantAdmit(role: IamRole | string): IamRolePolicy {
+    return this.grant(role, "admit");
+  }
+
+  /**
+   * What an operator who runs `ephemera provisioning`, `claim`, `release`, `pause`, `resume`,
+   * `extend`, `ls` and `audit verify` needs in the bucket: write under `audit/`, `leases/`,
+   * `claims/`, `admissions/` and `provisioning/`, each key once (not `spend/`: only the
+   * reaper keeps the spend meter's readings); read and list all six prefixes; the bucket's
+   * key; discovery's reads on every resource (`ls`, `release` and `claim` list the
+   * environments and the pool). And what `claim` needs beyond that, which the reaper's role
+   * does not have: `rds:AddTagsToResource` with `ephemera:` keys only and
+   * `rds:ModifyDBInstance` (the new master password), both on the pool's databases
+   * (`db:ephemera-pool-*`) tagged `ephemera:managed-by=ephemera`, in this region and account;
+   * and what RDS checks when it creates or rotates such a database's own `rds!db-*` secret.
+   * What `release`, `pause`, `resume` and `extend` do to an environment's resources needs the
+   * actions the reaper's role has on them (docs/deploying.md): the operator's own policy.
+   *
+   * @param role an `IamRole` construct, or an existing role's name or ARN
+   * @returns the inline policy it attached to the role
+   */
+  grantOperate(role: IamRole | string): IamRolePolicy {
+    return this.grant(role, "operate");
+  }
+
+  private grant(role: IamRole | string, access: AuditBucketAccess): IamRolePolicy {
     const roleName = typeof role === "string" ? roleNameOf(role) : role.name;
     const idPart = typeof role !== "string" ? role.node.id : isLiteral(roleName) ? roleName : `role-${this.grantIds.size + 1}`;
     if (this.grantIds.has(idPart)) {
-      throw new InvalidValueError("role", idPart, "was already granted access to this audit bucket", "call grantWrite or grantReadWrite once per role");
+      throw new InvalidValueError("role", idPart, "was already granted access to this audit bucket", "call one of grantWrite, grantReadWrite, grantAdmit and grantOperate once per role");
     }
     this.grantIds.add(idPart);
-    const records = `${this.bucketArn}/${AUDIT_PREFIX}*`;
-    const statements =
-      access === "write"
-        ? [
-            { Sid: "PutAuditRecords", Effect: "Allow", Action: "s3:PutObject", Resource: records },
-            { Sid: "EncryptAuditRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: this.kmsKeyArn },
-          ]
-        : [
-            { Sid: "PutAndGetAuditRecordsAndLeases", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: AUDIT_BUCKET_PREFIXES.map((prefix) => `${this.bucketArn}/${prefix}*`) },
-            {
-              Sid: "ListAuditRecordsAndLeases",
-              Effect: "Allow",
-              Action: "s3:ListBucket",
-              Resource: this.bucketArn,
-              Condition: { StringLike: { "s3:prefix": AUDIT_BUCKET_PREFIXES.map((prefix) => `${prefix}*`) } },
-            },
-            { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.kmsKeyArn },
-          ];
+    const objects = (prefixes: readonly string[]) => prefixes.map((prefix) => `${this.bucketArn}/${prefix}*`);
+    const list = (sid: string, prefixes: readonly string[]) => ({
+      Sid: sid,
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: this.bucketArn,
+      Condition: { StringLike: { "s3:prefix": prefixes.map((prefix) => `${prefix}*`) } },
+    });
+    const kms = { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.kmsKeyArn };
+    const statements: object[] = [];
+    switch (access) {
+      case "write":
+        statements.push(
+          { Sid: "PutAuditRecords", Effect: "Allow", Action: "s3:PutObject", Resource: objects([AUDIT_PREFIX])[0] },
+          { Sid: "EncryptAuditRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: this.kmsKeyArn },
+        );
+        break;
+      case "read-write":
+        statements.push(
+          { Sid: "PutAndGetAuditRecordsAndLeases", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: objects(AUDIT_BUCKET_PREFIXES) },
+          list("ListAuditRecordsAndLeases", AUDIT_BUCKET_PREFIXES),
+          kms,
+        );
+        break;
+      case "admit":
+        statements.push(
+          { Sid: "PutReservationsAndDecisions", Effect: "Allow", Action: "s3:PutObject", Resource: objects(ADMIT_WRITES) },
+          { Sid: "ReadWhatAdmitReads", Effect: "Allow", Action: "s3:GetObject", Resource: objects(ADMIT_READS) },
+          list("ListWhatAdmitReads", ADMIT_READS),
+          kms,
+          { Sid: "CountLiveEnvironments", Effect: "Allow", Action: discoveryReads(), Resource: "*" },
+          { Sid: "NeverOpenTheGates", Effect: "Deny", Action: "s3:PutObject", Resource: objects(AUDIT_BUCKET_PREFIXES.filter((prefix) => !ADMIT_WRITES.includes(prefix))) },
+        );
+        break;
+      case "operate":
+        statements.push(
+          { Sid: "PutOperatorRecords", Effect: "Allow", Action: "s3:PutObject", Resource: objects(OPERATE_WRITES) },
+          { Sid: "ReadWhatOperatorsRead", Effect: "Allow", Action: "s3:GetObject", Resource: objects(OPERATE_READS) },
+          list("ListWhatOperatorsRead", OPERATE_READS),
+          kms,
+          { Sid: "DiscoverEnvironments", Effect: "Allow", Action: discoveryReads(), Resource: "*" },
+          ...this.claimStatements(),
+        );
+        break;
+    }
     return new IamRolePolicy(this, `grant-${access}-${idPart}`, {
       role: roleName,
       name: `ephemera-audit-${access}-${this.bucketName}`,
@@ -272,6 +394,39 @@ export class AuditBucket extends Construct {
       }),
     });
   }
+
+  /** What `ephemera claim` does to a pool database beyond the bucket: tag it the environment's, and have RDS rotate its password. */
+  private claimStatements(): object[] {
+    const where = (this.where ??= {
+      partition: new DataAwsPartition(this, "partition").partition,
+      region: new DataAwsRegion(this, "region").name,
+      accountId: new DataAwsCallerIdentity(this, "caller").accountId,
+    });
+    const rds = KIND_CATALOG["rds-instance"].iam as KindRow["iam"];
+    const statement = (sid: string, grant: IamGrant, extra: Record<string, Record<string, unknown>> = {}) => {
+      const resources = typeof grant.on === "string" ? [] : grant.on.map((on) => `arn:${where.partition}:${on.service}:${on.global ? "" : where.region}:${where.accountId}:${on.resource}`);
+      const condition: Record<string, Record<string, unknown>> = { ...(grant.scope === "managed" ? { StringEquals: { [MANAGED_TAG]: MANAGED_BY_VALUE } } : {}), ...(grant.condition ?? {}), ...extra };
+      return { Sid: sid, Effect: "Allow", Action: grant.actions, Resource: resources, ...(Object.keys(condition).length === 0 ? {} : { Condition: condition }) };
+    };
+    return [
+      // The environment's tags (owner, ttl, created-at, env, state): ephemera: keys only.
+      statement("TagClaimedPoolDatabases", { actions: ["rds:AddTagsToResource"], on: [{ service: "rds", resource: `db:${POOL_MEMBER_PREFIX}*` }], scope: "managed" }, {
+        "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_NAMESPACE}*`] },
+        Null: { "aws:TagKeys": "false" },
+      }),
+      statement("RotateClaimedPoolDatabasePasswords", rds.credentials!),
+      statement("LetRdsKeepTheClaimedDatabasesSecret", rds.credentialsSecret!),
+    ];
+  }
+}
+
+const MANAGED_TAG = `aws:ResourceTag/${TAG.managedBy}`;
+/** Every key Ephemera writes starts with it (`ephemera:owner`, `ephemera:env`, ...). */
+const TAG_NAMESPACE = TAG.managedBy.slice(0, TAG.managedBy.indexOf(":") + 1);
+
+/** Discovery's reads, as `ephemera admit` lists the live environments: every kind's listings, and the budgets'. */
+function discoveryReads(): string[] {
+  return [...new Set(KIND_NAMES.flatMap((kind) => [...KIND_CATALOG[kind].iam.discover, ...((KIND_CATALOG[kind].iam as KindRow["iam"]).read?.actions ?? [])]))];
 }
 
 function checkBucketName(name: string): string {
@@ -302,9 +457,43 @@ function roleNameOf(role: string): string {
   return role;
 }
 
-/** The bucket policy: TLS only, and records and lock settings immutable but for the break-glass principal. */
-export function auditBucketPolicy(bucketArn: string, breakGlassPrincipalArn?: string): string {
-  const exceptBreakGlass = breakGlassPrincipalArn === undefined ? {} : { Condition: { ArnNotEquals: { "aws:PrincipalArn": breakGlassPrincipalArn } } };
+/** The default retention the bucket policy holds per-object retention to. */
+export interface AuditRetention {
+  readonly mode: AuditRetentionMode;
+  /** Days (a number, or a Terraform token). */
+  readonly days: number;
+}
+
+/**
+ * The bucket policy, for every principal:
+ *
+ * - TLS only;
+ * - each key written once: a put without `If-None-Match: *` is denied, on every key and to
+ *   the break-glass principal too (`s3:if-none-match`, S3's documented way to enforce
+ *   conditional writes; it also refuses CopyObject and multipart uploads into the bucket);
+ * - records are never deleted, put under legal hold or unlocked (governance bypass);
+ * - the bucket's policy, lifecycle, Object Lock configuration and versioning never change;
+ * - retention (`s3:PutObjectRetention`) only as the bucket's default: its mode, and at most
+ *   a day more or less than its days. S3 checks `s3:PutObjectRetention` on a write that
+ *   carries its own retention (the Object Lock guide: deny it and writes with retention are
+ *   refused) as well as on a retention change, and its documented condition keys for both,
+ *   `s3:object-lock-mode` and `s3:object-lock-remaining-retention-days`, are the request's
+ *   retention. So a writer that sends the default retention with each put (the reaper's
+ *   `auditPerObjectRetention`) still writes, and a retention change can neither switch the
+ *   mode, remove the lock, nor set more than the default from now; shortening needs a
+ *   governance bypass, denied above (COMPLIANCE cannot be shortened at all).
+ *
+ * All but TLS and write-once spare `breakGlassPrincipalArn`, when given.
+ */
+export function auditBucketPolicy(bucketArn: string, breakGlassPrincipalArn?: string, retention: AuditRetention = { mode: DEFAULT_RETENTION_MODE, days: DEFAULT_RETENTION_DAYS }): string {
+  const exceptBreakGlass = breakGlassPrincipalArn === undefined ? {} : { ArnNotEquals: { "aws:PrincipalArn": breakGlassPrincipalArn } };
+  const condition = (c: Record<string, Record<string, string>>) => {
+    const all = { ...c, ...exceptBreakGlass };
+    return Object.keys(all).length === 0 ? {} : { Condition: all };
+  };
+  // A writer's clock a little off S3's may round its retain-until date a day either way.
+  const days = (delta: number) => (Token.isUnresolved(retention.days) ? Token.asString(Op.add(retention.days, delta)) : String(retention.days + delta));
+  const records = `${bucketArn}/*`;
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -313,25 +502,43 @@ export function auditBucketPolicy(bucketArn: string, breakGlassPrincipalArn?: st
         Effect: "Deny",
         Principal: "*",
         Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
+        Resource: [bucketArn, records],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
       {
-        Sid: "DenyRecordDeletionAndLockChanges",
+        Sid: "WriteEachKeyOnce",
         Effect: "Deny",
         Principal: "*",
-        Action: [...AUDIT_PROTECTED_OBJECT_ACTIONS],
-        Resource: `${bucketArn}/*`,
-        ...exceptBreakGlass,
+        Action: "s3:PutObject",
+        Resource: records,
+        Condition: { Null: { "s3:if-none-match": "true" } },
+      },
+      { Sid: "DenyRecordDeletionAndLockChanges", Effect: "Deny", Principal: "*", Action: [...AUDIT_PROTECTED_OBJECT_ACTIONS], Resource: records, ...condition({}) },
+      {
+        Sid: "DenyRetentionInAnotherMode",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObjectRetention",
+        Resource: records,
+        ...condition({ StringNotEquals: { "s3:object-lock-mode": retention.mode } }),
       },
       {
-        Sid: "DenyLockAndVersioningChanges",
+        Sid: "DenyRetentionLongerThanTheDefault",
         Effect: "Deny",
         Principal: "*",
-        Action: [...AUDIT_PROTECTED_BUCKET_ACTIONS],
-        Resource: bucketArn,
-        ...exceptBreakGlass,
+        Action: "s3:PutObjectRetention",
+        Resource: records,
+        ...condition({ NumericGreaterThan: { "s3:object-lock-remaining-retention-days": days(1) } }),
       },
+      {
+        Sid: "DenyRetentionShorterThanTheDefault",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObjectRetention",
+        Resource: records,
+        ...condition({ NumericLessThan: { "s3:object-lock-remaining-retention-days": days(-1) } }),
+      },
+      { Sid: "DenyPolicyLifecycleLockAndVersioningChanges", Effect: "Deny", Principal: "*", Action: [...AUDIT_PROTECTED_BUCKET_ACTIONS], Resource: bucketArn, ...condition({}) },
     ],
   });
 }

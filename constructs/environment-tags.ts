@@ -12,6 +12,7 @@ import {
   TAG,
   parseDuration,
   parseEnvId,
+  parseOwner,
   parseInstant,
   formatInstant,
   IAM_PATH,
@@ -21,7 +22,10 @@ import {
 export interface EnvironmentTagProps {
   /** Environment id, DNS-label safe, at most 40 characters (`pr-123`, `agent-7f3a`). */
   readonly envId: string;
-  /** Who is notified about expiry and budget (an e-mail address or team handle). */
+  /**
+   * Who is notified about expiry and budget (an e-mail address, a team handle or an SNS topic ARN):
+   * an AWS tag value, so at most 256 letters, digits, spaces and `_ . : / = + - @`.
+   */
   readonly owner: string;
   /**
    * Lifetime from first apply, in the one TTL grammar (`90m`, `8h`, `3d`, `1w`, `1d12h`).
@@ -81,9 +85,8 @@ function isTaggable(node: IConstruct): node is TaggableResource {
 /** Validates the props and returns the tag map they describe (created-at excluded). */
 export function environmentTags(props: EnvironmentTagProps): Record<string, string> {
   const envId = parseEnvId(props.envId, { field: "envId" });
-  if (!props.owner || props.owner.trim() !== props.owner) {
-    throw new InvalidValueError("owner", props.owner ?? "", "must be non-empty without surrounding spaces", 'use a contact such as "team-web@example.com"');
-  }
+  // The CLI's --owner rule: an AWS tag value, non-empty, without surrounding spaces.
+  parseOwner(props.owner ?? "", { field: "owner" });
   const ttl = props.ttl ?? DEFAULT_TTL;
   parseDuration(ttl, { field: "ttl" });
   const tags: Record<string, string> = {

@@ -16,7 +16,7 @@ import { AssetType, Fn, TerraformAsset, Token } from "./core";
 import { ExpiryTarget } from "./env-expiry-schedule";
 import { excludeFromEnvironmentTags } from "./environment-tags";
 import { integerProp, isLiteral, nameProp, requiredStringProp } from "./private/props";
-import { reaperPolicy, schedulerInvokePolicy, serviceTrustPolicy } from "./private/reaper-policy";
+import { type PoolRestoreScope, reaperPolicy, schedulerInvokePolicy, serviceTrustPolicy } from "./private/reaper-policy";
 import {
   InvalidValueError,
   isAccountId,
@@ -151,10 +151,13 @@ export interface ReaperProps {
    */
   readonly logRetentionDays?: number;
   /**
-   * The warm database pool the reaper refills on each sweep (`EPHEMERA_DATABASE_POOL`).
-   * @default - none: no pool
+   * The warm database pool the reaper refills on each sweep (`EPHEMERA_DATABASE_POOL`): the
+   * WarmDatabasePool construct. Its restores may read only the pool's baseline snapshots
+   * (the named one, or the source instance's `rds:<instance>-*` and `<instance>-*`
+   * snapshots) and land only in its subnet group.
+   * @default - none: no pool, and no restore permission
    */
-  readonly databasePool?: { readonly settingsJson: string };
+  readonly databasePool?: ReaperDatabasePool;
   /**
    * The platform budget (`EPHEMERA_PLATFORM_BUDGET_USD`): when the spend meter's total over the
    * live environments reaches `pauseAtUsd`, a sweep pauses provisioning (`ephemera admit`
@@ -162,6 +165,12 @@ export interface ReaperProps {
    * @default - none: only the platform budget's alert, if any, pauses provisioning
    */
   readonly platformBudget?: { readonly pauseAtUsd: number };
+}
+
+/** What the Reaper takes of a warm database pool: the WarmDatabasePool construct has all three. */
+export interface ReaperDatabasePool extends PoolRestoreScope {
+  /** `EPHEMERA_DATABASE_POOL`, as WarmDatabasePool writes it. */
+  readonly settingsJson: string;
 }
 
 export const DEFAULT_REAPER_FUNCTION_NAME = "ephemera-reaper";
@@ -262,6 +271,7 @@ export class Reaper extends Construct {
           iamPath: config.iamPath,
           // The role below, by name: an expire event that came early moves its schedule, passing this role on.
           schedulerRoleArn: `arn:${partition}:iam::${accountId}:role/${name}-scheduler-${region}`,
+          ...(props.databasePool === undefined ? {} : { pool: { subnetGroupName: props.databasePool.subnetGroupName, baseline: props.databasePool.baseline } }),
         }),
       ),
     });

@@ -58,6 +58,8 @@ export class WarmDatabasePool extends Construct {
   readonly size: number;
   readonly subnetGroupName: string;
   readonly securityGroupId: string;
+  /** What the pool restores from: the named snapshot, or the newest snapshot of the source instance. */
+  readonly baseline: { readonly snapshot: string } | { readonly sourceDbInstance: string };
   /** `EPHEMERA_DATABASE_POOL`: the settings the reaper and the CLI read (a Terraform expression until apply). */
   readonly settingsJson: string;
 
@@ -93,6 +95,7 @@ export class WarmDatabasePool extends Construct {
     const securityGroup = new SecurityGroup(this, "security-group", { name: groupName, description: `Ephemera warm pool ${name}: admits nothing`, vpcId: props.vpcId });
     this.subnetGroupName = subnetGroup.name;
     this.securityGroupId = securityGroup.id;
+    this.baseline = props.snapshotIdentifier !== undefined ? { snapshot: props.snapshotIdentifier } : { sourceDbInstance: props.sourceDbInstanceIdentifier! };
     this.settingsJson = Fn.jsonencode({
       name,
       size: this.size,
@@ -100,7 +103,7 @@ export class WarmDatabasePool extends Construct {
       instanceClass: props.instanceClass ?? DEFAULT_INSTANCE_CLASS,
       subnetGroup: subnetGroup.name,
       securityGroupIds: [securityGroup.id],
-      baseline: props.snapshotIdentifier !== undefined ? { snapshot: props.snapshotIdentifier } : { sourceDbInstance: props.sourceDbInstanceIdentifier },
+      baseline: this.baseline,
     });
   }
 }

@@ -36,6 +36,8 @@ export interface SeedOptions {
   readonly managedBy?: string;
   /** `ephemera:owner`. @default "team@example.com" */
   readonly owner?: string;
+  /** `ephemera:on-expiry` on every resource. @default none (delete) */
+  readonly onExpiry?: string;
 }
 
 /** The tags tagEnvironment writes, for an environment that expires `expiresInHours` from `now`. */
@@ -51,6 +53,7 @@ export function envTags(env: string, now: Date, options: SeedOptions): Record<st
     [TAG.budgetUsd]: String(options.budget?.[0] ?? 25),
     ...(options.state === undefined ? {} : { [TAG.state]: options.state }),
     ...(options.protect ? { [TAG.protect]: "true" } : {}),
+    ...(options.onExpiry === undefined ? {} : { [TAG.onExpiry]: options.onExpiry }),
   };
 }
 
@@ -205,6 +208,33 @@ export async function seedPoolGroups(e: Emulator, vpcId: string, subnetIds: read
     await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: POOL_SUBNET_GROUP, DBSubnetGroupDescription: "warm pool", SubnetIds: [...subnetIds] }));
     const group = await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: POOL_SUBNET_GROUP, Description: "admits nothing" }));
     return { securityGroupId: group.GroupId! };
+  } finally {
+    destroy();
+  }
+}
+
+/**
+ * A warm database of a pool, as a refill leaves it: `ephemera-pool-<pool>-<suffix>`, tagged
+ * managed, warm and with its baseline, its master password kept by RDS in Secrets Manager.
+ * Returns its identifier.
+ */
+export async function seedWarmDatabase(e: Emulator, suffix: string, baseline: string, pool = "default", extraTags: Readonly<Record<string, string>> = {}): Promise<string> {
+  const { rds, destroy } = emulatorClients(e);
+  const id = `ephemera-pool-${pool}-${suffix}`;
+  try {
+    const tags = { [TAG.managedBy]: "ephemera", [TAG.pool]: pool, [TAG.state]: "warm", [TAG.baseline]: baseline, ...extraTags };
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        Engine: "postgres",
+        DBInstanceClass: "db.t4g.micro",
+        AllocatedStorage: 20,
+        MasterUsername: "app",
+        ManageMasterUserPassword: true,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    return id;
   } finally {
     destroy();
   }

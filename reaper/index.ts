@@ -7,8 +7,8 @@ export { type ActOptions, type ActResult, type ActionOutcome, type AdapterTable,
 export { moveExpirySchedule, type ScheduleMove } from "./action/expiry-schedule";
 export { type Notification, type Notifier, snsNotifier } from "./action/notifier";
 export { type AuditRecord, type AuditEvent } from "./audit/audit-record";
-export type { AuditStore } from "./audit/audit-store";
-export { S3AuditStore } from "./audit/s3-audit-store";
+export type { StateStore } from "./state/state-store";
+export { S3StateStore } from "./state/s3-state-store";
 export type { AuditRunVerification } from "./audit/verify-audit-chain";
 export { verifyAudit, verifyAuditIn, verifyAuditRun, verifyAuditRunIn } from "./audit/verify-audit";
 export { type DecideConfig, type DecideInput, decide } from "./decision/decide";

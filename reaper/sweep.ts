@@ -1,7 +1,7 @@
 import { checkAccount } from "./runtime/account-guard";
 import { act, type ActResult, type AdapterTable } from "./action/act";
 import { AuditLog } from "./audit/audit-log";
-import type { AuditStore } from "./audit/audit-store";
+import type { StateStore } from "./state/state-store";
 import { newRunId } from "./audit/run-id";
 import { decide } from "./decision/decide";
 import type { Inventory } from "./kinds/kind-adapter";
@@ -22,7 +22,7 @@ export interface SweepOptions<Ctx> {
   readonly discover: () => Promise<Inventory>;
   readonly adapters: AdapterTable<Ctx>;
   readonly ctx: Ctx;
-  readonly auditStore: AuditStore;
+  readonly auditStore: StateStore;
   readonly notifier: Notifier;
   /** @default the system clock */
   readonly clock?: () => Date;
@@ -139,7 +139,7 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     ctx: options.ctx,
     audit: new AuditLog(options.auditStore, runId, { startedAt, clock }),
     // Discovery began after startedAt: a hold by another run that ended since then makes this plan stale for that environment.
-    ...(dryRun ? {} : { leases: new EnvLeases(options.auditStore, { runId, leaseMs: options.config.leaseMs, lookedAt: startedAt, clock }) }),
+    ...(dryRun ? {} : { leases: new EnvLeases(options.auditStore, { runId, leaseMs: options.config.leaseMs, maxSkewMs: options.config.maxClockSkewMs, lookedAt: startedAt, clock }) }),
     notifier: options.notifier,
     config: options.config,
     dryRun,

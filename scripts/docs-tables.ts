@@ -49,7 +49,7 @@ export function generatedSection(name: string): string {
             actions(iam.tag?.actions),
             actions(iam.pause?.actions),
             actions([...(iam.delete?.actions ?? []), ...(iam.finalSnapshot?.actions ?? []).filter((a) => !(iam.delete?.actions ?? []).includes(a))]),
-            actions([...(iam.restore?.actions ?? []), ...(iam.credentials?.actions ?? []), ...(iam.credentialsSecret?.actions ?? [])]),
+            actions([...(iam.restore?.actions ?? []), ...(iam.restoreTags?.actions ?? []), ...(iam.credentials?.actions ?? []), ...(iam.credentialsSecret?.actions ?? [])]),
           ];
         }),
       );

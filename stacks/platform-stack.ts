@@ -19,7 +19,11 @@ export interface PlatformStackProps {
   readonly auditRetentionMode?: AuditRetentionMode;
   /** @default 365 */
   readonly auditRetentionDays?: number;
-  /** @default - nobody may delete audit records or change their retention */
+  /**
+   * The role or user exempt from the audit bucket's denials (see AuditBucket), and the one
+   * that must apply later changes to its policy, lifecycle or retention.
+   * @default - nobody: no one may delete audit records, change their retention, or change the bucket's policy, lifecycle or Object Lock once applied (synth warns)
+   */
   readonly breakGlassPrincipalArn?: string;
   /**
    * Name of the SNS topic every environment's budget alerts go to; the reaper pauses on it.

@@ -1,5 +1,5 @@
 import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName, SPEND_METER_ACTIONS } from "../../reaper/kinds/catalog";
-import { AUDIT_BUCKET_PREFIXES, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, TAG } from "../../reaper/model";
+import { AUDIT_BUCKET_PREFIXES, baselineSnapshotPrefixes, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, PLATFORM_BUDGET_NAME, TAG } from "../../reaper/model";
 
 /**
  * The reaper Lambda's IAM policy, as plain JSON built by pure functions, so tests can
@@ -22,7 +22,14 @@ import { AUDIT_BUCKET_PREFIXES, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, 
  *   listings there (a run closes the chains of runs that stopped, names the run before
  *   it, takes environments' leases, and goes on from the spend meter's last readings),
  *   and an explicit Deny of deletes, retention and bucket-setting changes that no other
- *   statement can undo.
+ *   statement can undo;
+ * - the warm pool's refill restores only from the pool's baseline snapshots into the pool's
+ *   subnet group, and tags only the database it restores (`db:ephemera-pool-*`); without a
+ *   pool, no restore at all;
+ * - no credential grant: only `ephemera claim` rotates a claimed database's password, with
+ *   its caller's credentials (`AuditBucket.grantOperate`);
+ * - the platform budget (`ephemera-platform`) is denied every budget write, though its name
+ *   has the environments' budgets' prefix.
  */
 
 export interface PolicyStatement {
@@ -63,6 +70,22 @@ export interface ReaperPolicyInput {
    * passes its role on. @default - no schedule moves
    */
   readonly schedulerRoleArn?: string;
+  /**
+   * The warm database pool the reaper refills: its restores may read only the pool's
+   * baseline snapshots and land only in its subnet group. @default - no pool: no restore
+   */
+  readonly pool?: PoolRestoreScope;
+}
+
+/** What a pool's restores may use, from the WarmDatabasePool construct. */
+export interface PoolRestoreScope {
+  /** The pool's DB subnet group (a name, or a Terraform token). */
+  readonly subnetGroupName: string;
+  /**
+   * What the pool restores from: a named snapshot (an identifier, or a shared snapshot's
+   * ARN), or the newest snapshot of a DB instance.
+   */
+  readonly baseline: { readonly snapshot: string } | { readonly sourceDbInstance: string };
 }
 
 /** The only tag keys the reaper ever writes (state, extend, pause, the budget warning). */
@@ -80,6 +103,31 @@ export const AUDIT_BUCKET_DENIED_ACTIONS: readonly string[] = [
   "s3:PutReplicationConfiguration",
   "s3:PutEncryptionConfiguration",
 ];
+
+/**
+ * Every budget write, denied on the platform budget: its name has the environments'
+ * budgets' `ephemera-` prefix, which the budget kind's tag and delete grants are scoped by.
+ */
+export const PLATFORM_BUDGET_DENIED_ACTIONS: readonly string[] = [
+  "budgets:ModifyBudget",
+  "budgets:TagResource",
+  "budgets:UntagResource",
+  "budgets:CreateBudgetAction",
+  "budgets:UpdateBudgetAction",
+  "budgets:DeleteBudgetAction",
+  "budgets:ExecuteBudgetAction",
+];
+
+/**
+ * The baseline snapshots a pool may restore from, as the part of their ARN after the
+ * account (or a whole ARN, for a snapshot shared from another account): the named one,
+ * or the automated (`rds:<instance>-*`) and manual (`<instance>-*`) snapshots of the
+ * source instance, which RDS and the WarmDatabasePool docs name so.
+ */
+export function baselineSnapshotResources(baseline: PoolRestoreScope["baseline"]): readonly string[] {
+  if ("snapshot" in baseline) return [baseline.snapshot.startsWith("arn:") ? baseline.snapshot : `snapshot:${baseline.snapshot}`];
+  return baselineSnapshotPrefixes(baseline.sourceDbInstance).map((prefix) => `snapshot:${prefix}*`);
+}
 
 /** Only the reaper's own keys, and the key list must be present (ForAllValues alone passes when it is absent). */
 const REAPER_TAG_KEYS_ONLY = {
@@ -151,6 +199,21 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
     ...grants.filter((g) => !shared(g)).map((g) => statement(`${pascal(g.operation)}${pascal(g.kind)}`, g.grant, g.operation)),
   ];
 
+  // The pool's refill: a restore reads the pool's baseline snapshots and lands in its
+  // subnet group, and tags only the new database.
+  const poolStatements: PolicyStatement[] = [];
+  const restorable = KIND_NAMES.filter((kind) => grantOf(kind, "restore") !== undefined);
+  if (input.pool !== undefined) {
+    const rdsArn = (resource: string) => (resource.startsWith("arn:") ? resource : `arn:${p}:rds:${region}:${account}:${resource}`);
+    const own = [...baselineSnapshotResources(input.pool.baseline), `subgrp:${input.pool.subnetGroupName}`].map(rdsArn);
+    for (const kind of restorable) {
+      const restore = statement(`Restore${pascal(kind)}`, grantOf(kind, "restore")!, "restore");
+      poolStatements.push({ ...restore, Resource: [...[restore.Resource].flat(), ...own] });
+      const tags = grantOf(kind, "restoreTags");
+      if (tags !== undefined) poolStatements.push(statement(`TagRestored${pascal(kind)}`, tags, "restoreTags"));
+    }
+  }
+
   const statements: PolicyStatement[] = [
     {
       Sid: "DiscoverEverywhere",
@@ -160,6 +223,13 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
     },
     { Sid: "ReadPrices", Effect: "Allow", Action: SPEND_METER_ACTIONS, Resource: "*" },
     ...perKind,
+    ...poolStatements,
+    {
+      Sid: "NeverChangeThePlatformBudget",
+      Effect: "Deny",
+      Action: PLATFORM_BUDGET_DENIED_ACTIONS,
+      Resource: [`arn:${p}:budgets::${account}:budget/${PLATFORM_BUDGET_NAME}`, `arn:${p}:budgets::${account}:budget/${PLATFORM_BUDGET_NAME}/action/*`],
+    },
     {
       Sid: "WriteAndReadAuditRecords",
       Effect: "Allow",
@@ -235,8 +305,13 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
-const OPERATIONS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot", "credentials", "credentialsSecret", "restore"] as const;
-type Operation = (typeof OPERATIONS)[number];
+/**
+ * The operations the reaper's role is granted for every kind. `restore` and `restoreTags`
+ * only with a pool, scoped to it; `credentials` and `credentialsSecret` never: only
+ * `ephemera claim` rotates a password (AuditBucket.grantOperate).
+ */
+const OPERATIONS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot"] as const;
+type Operation = (typeof OPERATIONS)[number] | "restore" | "restoreTags";
 
 function grantOf(kind: KindName, operation: Operation): IamGrant | undefined {
   return (KIND_CATALOG[kind].iam as Partial<Record<Operation, IamGrant>>)[operation];

@@ -219,7 +219,7 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
     const lease = options.leases === undefined || !hasActions ? undefined : await options.leases.acquire(envPlan.env);
     if (lease !== undefined && !lease.ok) {
       // Unreadable lease log: fail closed (not ok). Held by another run: the next run does it.
-      stopped = { outcome: lease.code === "LeaseUnavailable" ? "skipped" : "deferred", code: lease.code, message: lease.message };
+      stopped = { outcome: lease.code === "LeaseUnavailable" || lease.code === "ClockSkew" ? "skipped" : "deferred", code: lease.code, message: lease.message };
       if (stopped.outcome === "skipped") failedStep = envPlan.phases[0]?.name;
       else deferredStep = envPlan.phases[0]?.name;
     }

@@ -4,7 +4,9 @@ import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { type AdmissionCounts, type AdmissionLimit, type AdmissionRequest, decideAdmission, type LiveEnvironment } from "./decide-admission";
 import { provisioningRegister, provisioningStatus } from "./provisioning";
-import { heldAt, reservationRegister } from "./reservations";
+import { heldAt, type Reservations, reservationRegister } from "./reservations";
+import { clockSkewError } from "../state/clock-skew";
+import { type CasStep, compareAndSet } from "../state/compare-and-set";
 
 export interface AdmitRequest extends AdmissionRequest {
   /** The caller's ARN, for the reservation and the audit trail. */
@@ -26,7 +28,7 @@ export interface AdmitResult {
   /** How it was admitted: `new`, `reserved` (admitted before, still counting), `live` (its resources exist). */
   readonly basis?: "live" | "reserved" | "new";
   /** What refused it: a cap or limit, the account guard, or a listing that failed (the count could be low). */
-  readonly limit?: AdmissionLimit | "account-guard" | "listing-failed" | "contention";
+  readonly limit?: AdmissionLimit | "account-guard" | "listing-failed" | "contention" | "clock-skew";
   readonly reason: string;
   readonly counts?: AdmissionCounts;
   /** Until when a new admission counts without the environment's resources. */
@@ -35,13 +37,12 @@ export interface AdmitResult {
   readonly auditErrors?: readonly string[];
 }
 
-const ATTEMPTS = 8;
-
 /**
- * The admission gate. Race-safe: the reservations are a write-once register, so of
+ * The admission gate. Race-safe: the reservations are a versioned register, so of
  * concurrent admits that read the same reservations only one writes the next version;
  * the others read again and count the winner. Fails closed: a listing that failed refuses,
- * because the environments it hid would not be counted.
+ * because the environments it hid would not be counted. Holds are judged by S3's clock,
+ * and a host whose clock is too far from it refuses.
  */
 export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitRequest): Promise<AdmitResult> {
   const clock = request.clock ?? (() => new Date());
@@ -58,28 +59,28 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
   }
   const live: LiveEnvironment[] = groupEnvironments(inventory, runtime.config.auditBucket).environments.map((view) => ({ env: view.env, owners: ownersOf(view.resources) }));
   const store = runtime.auditStore(clock);
-  const provisioning = provisioningStatus(await provisioningRegister(store).read(), clock());
+  const switchRead = await provisioningRegister(store).read();
   const limits = { ...runtime.settings.admission, maxTtlMs: runtime.config.maxTtlMs };
 
-  const reservations = reservationRegister(store);
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const entry = await reservations.read();
-    const now = clock();
-    const held = heldAt(entry?.value, now);
+  const outcome = await compareAndSet(reservationRegister(store), (read): CasStep<Reservations, AdmitResult> => {
+    const hostNow = clock();
+    const skew = clockSkewError(read.serverTime, hostNow, runtime.config.maxClockSkewMs);
+    if (skew !== undefined) return { done: { ...base, status: "refused", ok: false, limit: "clock-skew", reason: skew } };
+    // S3's time: every host judges the same hold the same way.
+    const now = read.serverTime ?? hostNow;
+    const held = heldAt(read.entry?.value, now);
+    const provisioning = provisioningStatus(switchRead.entry, now);
     const verdict = decideAdmission({ request, limits, live, held, provisioning });
-    if (verdict.verdict === "refused") {
-      return finish(runtime, { ...base, status: "refused", ok: false, limit: verdict.limit, reason: verdict.reason, counts: verdict.counts }, clock);
-    }
-    if (verdict.basis !== "new") {
-      return finish(runtime, { ...base, status: "admitted", ok: true, basis: verdict.basis, reason: verdict.reason, counts: verdict.counts }, clock);
-    }
+    if (verdict.verdict === "refused") return { done: { ...base, status: "refused", ok: false, limit: verdict.limit, reason: verdict.reason, counts: verdict.counts } };
+    if (verdict.basis !== "new") return { done: { ...base, status: "admitted", ok: true, basis: verdict.basis, reason: verdict.reason, counts: verdict.counts } };
     const until = new Date(now.getTime() + limits.holdMs).toISOString();
-    const written = await reservations.write(entry, { holders: [...held, { env, owner, at: now.toISOString(), until, by: request.by }] });
-    if (written) {
-      return finish(runtime, { ...base, status: "admitted", ok: true, basis: "new", reason: verdict.reason, counts: verdict.counts, reservedUntil: until }, clock);
-    }
-  }
-  const reason = `the reservations changed under this admit ${ATTEMPTS} times in a row (many admits at once); try again`;
+    return {
+      write: { holders: [...held, { env, owner, at: now.toISOString(), until, by: request.by }] },
+      then: { ...base, status: "admitted", ok: true, basis: "new", reason: verdict.reason, counts: verdict.counts, reservedUntil: until },
+    };
+  });
+  if (outcome.ok) return finish(runtime, outcome.result, clock);
+  const reason = `the reservations changed under this admit ${outcome.attempts} times in a row (many admits at once); try again`;
   return finish(runtime, { ...base, status: "refused", ok: false, limit: "contention", reason }, clock);
 }
 

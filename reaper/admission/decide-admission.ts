@@ -1,4 +1,4 @@
-import { formatDuration, SETTINGS } from "../model";
+import { formatDuration, ownerKey, SETTINGS } from "../model";
 import type { AdmissionLimits } from "../runtime/settings";
 import type { ProvisioningStatus } from "./provisioning";
 import type { Reservation } from "./reservations";
@@ -51,18 +51,22 @@ export type AdmissionVerdict =
  * budget), then an environment that already exists or is already admitted is let in
  * again (for its owner), then the provisioning switch, then the account's and the
  * owner's caps. What counts: every live environment and every reservation still holding,
- * an environment that is both counting once.
+ * an environment that is both counting once. Owners are compared trimmed and
+ * case-insensitive (`ownerKey`): `Alice@x` and `alice@x ` are one owner, for the cap and
+ * for an owner mismatch alike.
  */
 export function decideAdmission(input: AdmissionInput): AdmissionVerdict {
   const { request, limits, live, held, provisioning } = input;
   const counting = new Map<string, readonly string[]>();
   for (const e of live) counting.set(e.env, e.owners);
   for (const r of held) counting.set(r.env, [...new Set([...(counting.get(r.env) ?? []), r.owner])]);
+  const requester = ownerKey(request.owner);
+  const ownedByRequester = (owners: readonly string[]) => owners.some((o) => ownerKey(o) === requester);
   const others = [...counting].filter(([env]) => env !== request.env);
   const counts: AdmissionCounts = {
     environments: others.length,
     maxEnvironments: limits.maxEnvironments,
-    owner: others.filter(([, owners]) => owners.includes(request.owner)).length,
+    owner: others.filter(([, owners]) => ownedByRequester(owners)).length,
     maxEnvironmentsPerOwner: limits.maxEnvironmentsPerOwner,
   };
   const refuse = (limit: AdmissionLimit, reason: string): AdmissionVerdict => ({ verdict: "refused", limit, reason, counts });
@@ -76,7 +80,7 @@ export function decideAdmission(input: AdmissionInput): AdmissionVerdict {
 
   const existing = counting.get(request.env);
   if (existing !== undefined) {
-    if (existing.length > 0 && !existing.includes(request.owner)) {
+    if (existing.length > 0 && !ownedByRequester(existing)) {
       return refuse("owner-mismatch", `${request.env} already exists for owner ${existing.join(", ")}, not ${request.owner}; use another environment id, or the same owner`);
     }
     const isLive = live.some((e) => e.env === request.env);

@@ -1,5 +1,5 @@
-import type { AuditStore } from "../audit/audit-store";
-import { type RegisterEntry, WriteOnceRegister } from "../audit/write-once-register";
+import type { StateStore } from "../state/state-store";
+import { type RegisterEntry, VersionedRegister } from "../state/versioned-register";
 import { PROVISIONING_PREFIX } from "../model";
 
 /**
@@ -33,8 +33,8 @@ export interface ProvisioningStatus {
 const SOURCES: readonly ProvisioningSource[] = ["budget-alert", "spend-meter", "operator"];
 
 /** The provisioning switch: a write-once register under `provisioning/` in the audit bucket. */
-export function provisioningRegister(store: AuditStore): WriteOnceRegister<ProvisioningChange> {
-  return new WriteOnceRegister(store, PROVISIONING_PREFIX, parseChange);
+export function provisioningRegister(store: StateStore): VersionedRegister<ProvisioningChange> {
+  return new VersionedRegister(store, PROVISIONING_PREFIX, parseChange);
 }
 
 /**

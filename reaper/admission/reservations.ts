@@ -1,5 +1,5 @@
-import type { AuditStore } from "../audit/audit-store";
-import { WriteOnceRegister } from "../audit/write-once-register";
+import type { StateStore } from "../state/state-store";
+import { VersionedRegister } from "../state/versioned-register";
 import { ADMISSION_PREFIX } from "../model";
 
 /** An admitted environment whose resources may not exist yet: it counts against the caps until `until`. */
@@ -20,8 +20,8 @@ export interface Reservations {
 }
 
 /** The admission reservations: a write-once register under `admissions/` in the audit bucket. */
-export function reservationRegister(store: AuditStore): WriteOnceRegister<Reservations> {
-  return new WriteOnceRegister(store, ADMISSION_PREFIX, parseReservations);
+export function reservationRegister(store: StateStore): VersionedRegister<Reservations> {
+  return new VersionedRegister(store, ADMISSION_PREFIX, parseReservations);
 }
 
 /** The reservations still counting at `now`. */

@@ -1,6 +1,8 @@
 import { auditDecision } from "../operations/audit-decision";
 import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
+import { clockSkewError } from "../state/clock-skew";
+import { type CasStep, compareAndSet } from "../state/compare-and-set";
 import { type ProvisioningChange, type ProvisioningSource, provisioningRegister, provisioningStatus } from "./provisioning";
 
 export interface SwitchRequest {
@@ -32,34 +34,35 @@ export interface SwitchResult {
   readonly auditErrors?: readonly string[];
 }
 
-const ATTEMPTS = 8;
-
-/** Pauses or resumes provisioning: one compare-and-set on the register, then an audited record of the change. */
+/** Pauses or resumes provisioning: one compare-and-set on the register (by S3's clock), then an audited record of the change. */
 export async function switchProvisioning(runtime: ReaperRuntime, request: SwitchRequest): Promise<SwitchResult> {
   const clock = request.clock ?? (() => new Date());
   const guard = await checkAccount(runtime.config, runtime.callerAccount);
   if (!guard.ok) return { status: "refused", ok: false, paused: false, message: guard.error };
-  const register = provisioningRegister(runtime.auditStore(clock));
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const entry = await register.read();
-    const now = clock();
-    const status = provisioningStatus(entry, now);
+  const outcome = await compareAndSet(provisioningRegister(runtime.auditStore(clock)), (read): CasStep<ProvisioningChange, SwitchResult | ProvisioningChange> => {
+    const hostNow = clock();
+    const skew = clockSkewError(read.serverTime, hostNow, runtime.config.maxClockSkewMs);
+    if (skew !== undefined) return { done: { status: "refused", ok: false, paused: false, message: skew } };
+    const now = read.serverTime ?? hostNow;
+    const status = provisioningStatus(read.entry, now);
     const foreign = request.onlyIfSource !== undefined && status.change?.source !== request.onlyIfSource;
     if (status.paused === request.paused || (!request.paused && foreign)) {
-      return { status: "unchanged", ok: true, paused: status.paused, ...(status.change === undefined ? {} : { change: status.change }) };
+      return { done: { status: "unchanged", ok: true, paused: status.paused, ...(status.change === undefined ? {} : { change: status.change }) } };
     }
     const change: ProvisioningChange = { paused: request.paused, source: request.source, reason: request.reason, by: request.by, at: now.toISOString() };
-    if (!(await register.write(entry, change))) continue;
-    const verb = request.paused ? "paused" : "resumed";
-    const audited = await auditDecision(runtime, { code: "provisioning", message: `provisioning ${verb} by ${request.source} (${request.by}): ${request.reason}` }, clock);
-    return {
-      status: verb,
-      ok: audited.error === undefined,
-      paused: request.paused,
-      change,
-      runId: audited.runId,
-      ...(audited.error === undefined ? {} : { auditErrors: [audited.error] }),
-    };
-  }
-  return { status: "refused", ok: false, paused: false, message: `the provisioning switch changed under this call ${ATTEMPTS} times in a row; try again` };
+    return { write: change, then: change };
+  });
+  if (!outcome.ok) return { status: "refused", ok: false, paused: false, message: `the provisioning switch changed under this call ${outcome.attempts} times in a row; try again` };
+  if ("status" in outcome.result) return outcome.result;
+  const change = outcome.result;
+  const verb = request.paused ? "paused" : "resumed";
+  const audited = await auditDecision(runtime, { code: "provisioning", message: `provisioning ${verb} by ${request.source} (${request.by}): ${request.reason}` }, clock);
+  return {
+    status: verb,
+    ok: audited.error === undefined,
+    paused: request.paused,
+    change,
+    runId: audited.runId,
+    ...(audited.error === undefined ? {} : { auditErrors: [audited.error] }),
+  };
 }

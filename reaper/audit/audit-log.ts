@@ -1,6 +1,7 @@
 import { auditKey, type AuditMarker, auditMarkerKey } from "./audit-key";
 import { type AuditEvent, type AuditRecord, genesisHash, sealRecord } from "./audit-record";
-import type { AuditStore } from "./audit-store";
+import { keyTakenError, putIfAbsent } from "../state/put-if-absent";
+import type { StateStore } from "../state/state-store";
 import { isUsableRunId } from "./run-id";
 
 export interface AuditLogOptions {
@@ -23,7 +24,7 @@ export class AuditLog {
   private readonly clock: () => Date;
 
   constructor(
-    private readonly store: AuditStore,
+    private readonly store: StateStore,
     readonly runId: string,
     private readonly options: AuditLogOptions,
   ) {
@@ -56,13 +57,9 @@ export class AuditLog {
     // Exclusive: a seq already taken means a later run closed this run's chain; the chain stops here.
     const key = auditKey(this.runId, this.options.startedAt, record.seq);
     const body = JSON.stringify(record);
-    try {
-      await this.store.put(key, body, { exclusive: true });
-    } catch (err) {
-      // A write that failed after it was sent may have landed: then it stands, and the chain goes on from it.
-      const stored = await this.store.get(key).catch(() => undefined);
-      if (stored !== body) throw err;
-    }
+    // A write whose answer was lost but that landed stands, and the chain goes on from it.
+    const written = await putIfAbsent(this.store, key, body);
+    if (written.status === "taken") throw keyTakenError(key, "a later run closed this run's chain");
     this.seq += 1;
     this.prevHash = record.hash;
     await writeMarkers(this.store, this.options.startedAt, record);
@@ -75,8 +72,8 @@ export class AuditLog {
  * cannot be written is not fatal: a later run rebuilds the end marker from the records,
  * and an unknown outcome without its marker is still acted on again while its resource exists.
  */
-export async function writeMarkers(store: AuditStore, startedAt: Date, record: AuditRecord): Promise<void> {
-  const put = (marker: AuditMarker, body: unknown) => store.put(auditMarkerKey(marker, startedAt), JSON.stringify(body), { exclusive: true }).then(() => undefined, () => undefined);
+export async function writeMarkers(store: StateStore, startedAt: Date, record: AuditRecord): Promise<void> {
+  const put = (marker: AuditMarker, body: unknown) => putIfAbsent(store, auditMarkerKey(marker, startedAt), JSON.stringify(body)).then(() => undefined, () => undefined);
   if (record.type === "run-summary" || record.type === "run-closed") {
     await put({ marker: "end", runId: record.runId }, { seq: record.seq, type: record.type, hash: record.hash });
   } else if (record.type === "action" && record.outcome === "unknown" && record.resource !== undefined) {

@@ -2,7 +2,8 @@ import { errorCode, messageOf } from "../support/outcomes";
 import { writeMarkers } from "./audit-log";
 import { auditDayPrefix, auditKey, type AuditMarker, auditMarkerKey, parseAuditKey, parseAuditMarker } from "./audit-key";
 import { type AuditRecord, sealRecord } from "./audit-record";
-import type { AuditStore } from "./audit-store";
+import { putIfAbsent } from "../state/put-if-absent";
+import type { StateStore } from "../state/state-store";
 import { runIdStart } from "./run-id";
 
 const DAY = 86_400_000;
@@ -66,7 +67,7 @@ export interface OpenRunOptions {
  * outcomes still to reconcile. Listings and a few reads; writes only closing records
  * and markers, each where no object is yet.
  */
-export async function openRun(store: AuditStore, options: OpenRunOptions): Promise<RunOpening> {
+export async function openRun(store: StateStore, options: OpenRunOptions): Promise<RunOpening> {
   const problems: string[] = [];
   let runs: RunOnRecord[];
   try {
@@ -122,7 +123,7 @@ export async function openRun(store: AuditStore, options: OpenRunOptions): Promi
 }
 
 /** Every run with records under the day prefixes of `now` and the `days - 1` days before it, oldest first. */
-async function recentRuns(store: AuditStore, now: Date, days: number): Promise<RunOnRecord[]> {
+async function recentRuns(store: StateStore, now: Date, days: number): Promise<RunOnRecord[]> {
   type Draft = { seqs: number[]; ended: boolean; unknown: number[]; gone: { runId: string; seq: number }[] };
   const byRun = new Map<string, Draft>();
   const draft = (runId: string) => byRun.get(runId) ?? byRun.set(runId, { seqs: [], ended: false, unknown: [], gone: [] }).get(runId)!;
@@ -154,7 +155,7 @@ async function recentRuns(store: AuditStore, now: Date, days: number): Promise<R
  * first, nothing is written.
  */
 async function endRun(
-  store: AuditStore,
+  store: StateStore,
   run: RunOnRecord,
   closedBy: string,
   clock: () => Date,
@@ -193,25 +194,21 @@ async function endRun(
       actionsWithUnknownOutcome: [...open, ...unknown].map((r) => ({ seq: r.seq, env: r.env, action: r.action, resource: r.resource })),
     },
   });
-  try {
-    await store.put(auditKey(run.runId, run.startedAt, record.seq), JSON.stringify(record), { exclusive: true });
-  } catch (err) {
-    // Taken: the run wrote on after all (it is still going), or another run closed it.
-    if (errorCode(err) === "PreconditionFailed") return (await isEnded(store, run)) ? "closed-by-another" : "still-running";
-    throw err;
-  }
+  const written = await putIfAbsent(store, auditKey(run.runId, run.startedAt, record.seq), JSON.stringify(record));
+  // Taken: the run wrote on after all (it is still going), or another run closed it.
+  if (written.status === "taken") return (await isEnded(store, run)) ? "closed-by-another" : "still-running";
   await writeMarkers(store, run.startedAt, record);
   // The actions it left open become unknown outcomes, for the next sweeps to reconcile.
   const marked: number[] = [];
   for (const action of open.filter((r) => r.resource !== undefined)) {
     const key = auditMarkerKey({ marker: "unknown", runId: run.runId, seq: action.seq }, run.startedAt);
     const body = JSON.stringify({ env: action.env, resource: action.resource, action: action.action });
-    if (await store.put(key, body, { exclusive: true }).then(() => true, () => false)) marked.push(action.seq);
+    if ((await putIfAbsent(store, key, body).catch(() => undefined))?.status === "written") marked.push(action.seq);
   }
   return { closed: { runId: run.runId, seq: record.seq, actionsWithUnknownOutcome: open.length + unknown.length }, unknown: marked };
 }
 
-async function isEnded(store: AuditStore, run: RunOnRecord): Promise<boolean> {
+async function isEnded(store: StateStore, run: RunOnRecord): Promise<boolean> {
   return store.get(auditMarkerKey({ marker: "end", runId: run.runId }, run.startedAt)).then(
     () => true,
     () => false,

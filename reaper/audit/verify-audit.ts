@@ -1,9 +1,9 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { AUDIT_PREFIX } from "../model";
 import { auditRunPrefix, parseAuditKey, parseAuditMarker } from "./audit-key";
-import type { AuditStore } from "./audit-store";
+import type { StateStore } from "../state/state-store";
 import { runIdStart } from "./run-id";
-import { S3AuditStore } from "./s3-audit-store";
+import { S3StateStore } from "../state/s3-state-store";
 import { type AuditRunVerification, type VerifyChainOptions, verifyAuditChain } from "./verify-audit-chain";
 
 /** Checks the hash chain of one run's records in the audit bucket. */
@@ -21,7 +21,7 @@ export function verifyAudit(s3: S3Client, bucket: string, prefix: string = AUDIT
   return verifyAuditIn(readOnly(s3, bucket), prefix, options);
 }
 
-export async function verifyAuditRunIn(store: AuditStore, runId: string, options: VerifyChainOptions = {}): Promise<AuditRunVerification> {
+export async function verifyAuditRunIn(store: StateStore, runId: string, options: VerifyChainOptions = {}): Promise<AuditRunVerification> {
   const start = runIdStart(runId);
   let keys = start === undefined ? [] : await store.list(auditRunPrefix(runId, start));
   // A run id not made by newRunId does not say which day it is under: look everywhere.
@@ -47,7 +47,7 @@ function keysOf(listing: readonly string[]): Map<string, RunKeys> {
   return byRun;
 }
 
-export async function verifyAuditIn(store: AuditStore, prefix: string = AUDIT_PREFIX, options: VerifyChainOptions = {}): Promise<AuditRunVerification[]> {
+export async function verifyAuditIn(store: StateStore, prefix: string = AUDIT_PREFIX, options: VerifyChainOptions = {}): Promise<AuditRunVerification[]> {
   const byRun = keysOf(await store.list(prefix));
   const results = new Map<string, AuditRunVerification>();
   for (const runId of [...byRun.keys()].sort()) results.set(runId, await verifyKeys(store, runId, byRun.get(runId)!, options));
@@ -84,7 +84,7 @@ function linked(results: ReadonlyMap<string, AuditRunVerification>, prefix: stri
   return out;
 }
 
-async function verifyKeys(store: AuditStore, runId: string, keys: RunKeys, options: VerifyChainOptions): Promise<AuditRunVerification> {
+async function verifyKeys(store: StateStore, runId: string, keys: RunKeys, options: VerifyChainOptions): Promise<AuditRunVerification> {
   const objects = [];
   for (const key of keys.records) {
     try {
@@ -114,11 +114,12 @@ async function verifyKeys(store: AuditStore, runId: string, keys: RunKeys, optio
   };
 }
 
-function readOnly(s3: S3Client, bucket: string): AuditStore {
-  const store = new S3AuditStore(s3, bucket, { retentionDays: 1, lockMode: "GOVERNANCE", perObjectRetention: false });
+function readOnly(s3: S3Client, bucket: string): StateStore {
+  const store = new S3StateStore(s3, bucket, { retentionDays: 1, lockMode: "GOVERNANCE", perObjectRetention: false });
   return {
     put: () => Promise.reject(new Error("the verifier never writes")),
     list: (prefix) => store.list(prefix),
+    scan: (prefix, options) => store.scan(prefix, options),
     get: (key) => store.get(key),
   };
 }

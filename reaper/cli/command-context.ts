@@ -25,5 +25,11 @@ export interface CommandContext {
   readonly progress: (line: string) => void;
   /** The kind adapters, reporting progress on a terminal. */
   readonly adapters: AdapterTable<KindContext> | undefined;
+  /**
+   * Who asked, for audit reasons and records: the caller's ARN, and the MCP client when
+   * the command came through `ephemera mcp` (`arn:… via MCP client claude-code 1.2.3`;
+   * runCli's deps carry the client, never argv). One STS call, on first use.
+   */
+  readonly requestedBy: () => Promise<string>;
 }
 

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { isUsableRunId } from "../audit/run-id";
 import { SETTINGS, type SettingName } from "../model";
 import type { SettingOverrides } from "../runtime/settings";
-import { tryParseDuration, tryParseEnvId, tryParseInstant, tryParseUsd } from "../model";
+import { tryParseDuration, tryParseEnvId, tryParseInstant, tryParseOwner, tryParseUsd } from "../model";
 import { COMMANDS, type CommandName } from "./usage";
 
 /** Bad arguments: exit status 2, and the message names the argument and shows a valid example. */
@@ -29,7 +29,7 @@ export type Command =
   | (Common & { readonly name: "pause" | "resume"; readonly env: string })
   | (Common & { readonly name: "claim"; readonly env: string; readonly owner: string; readonly ttl: string })
   | (Common & { readonly name: "admit"; readonly env: string; readonly owner: string; readonly ttl: string; readonly ttlMs: number; readonly budgetUsd?: number })
-  | (Common & { readonly name: "release"; readonly env: string })
+  | (Common & { readonly name: "release"; readonly env: string; readonly discardData: boolean })
   | (Common & { readonly name: "provisioning"; readonly action: "status" | "pause" | "resume"; readonly reason?: string })
   | (Common & {
       readonly name: "reap";
@@ -60,7 +60,7 @@ const COMMAND_OPTIONS: Readonly<Record<CommandName, Record<string, Spec>>> = {
   resume: { "dry-run": { type: "boolean" } },
   claim: { owner: { type: "string" }, ttl: { type: "string" } },
   admit: { owner: { type: "string" }, ttl: { type: "string" }, "budget-usd": { type: "string" } },
-  release: { "dry-run": { type: "boolean" } },
+  release: { "dry-run": { type: "boolean" }, "discard-data": { type: "boolean" } },
   provisioning: { reason: { type: "string" } },
   reap: { "dry-run": { type: "boolean" }, now: { type: "string" }, env: { type: "string" }, "allow-simulated-clock": { type: "boolean" } },
   audit: { run: { type: "string" } },
@@ -124,10 +124,15 @@ export function parseCommand(argv: readonly string[]): Command {
     return parsedInstant.value;
   };
 
-  /** `--owner` (required) and `--ttl` (8h by default): the grammar here; the max TTL is a limit the command itself applies. */
+  /**
+   * `--owner` (required, an AWS tag value: checked here, before anything is written) and `--ttl`
+   * (8h by default): the grammar here; the max TTL is a setting, which the command applies.
+   */
   const ownerAndTtl = (env: string) => {
     const owner = typeof values.owner === "string" ? values.owner.trim() : "";
     if (owner === "") throw new UsageError(`ephemera ${name} needs --owner, the environment's owner, e.g. ephemera ${name} ${envId(env, "<env>")} --owner team@example.com`, name);
+    const taggable = tryParseOwner(owner, { field: "--owner" });
+    if (!taggable.ok) throw new UsageError(taggable.error.message, name);
     const ttl = typeof values.ttl === "string" ? values.ttl.trim() : "8h";
     const parsedTtl = tryParseDuration(ttl, { field: "--ttl", max: Infinity });
     if (!parsedTtl.ok) throw new UsageError(parsedTtl.error.message, name);
@@ -162,7 +167,7 @@ export function parseCommand(argv: readonly string[]): Command {
     }
     case "release": {
       const [env] = positional(1, "<env>", "ephemera release pr-123");
-      return { name, ...common, env: envId(env!, "<env>") };
+      return { name, ...common, env: envId(env!, "<env>"), discardData: values["discard-data"] === true };
     }
     case "provisioning": {
       const [action] = positional(1, "status, pause or resume", "ephemera provisioning status");

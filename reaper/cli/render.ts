@@ -52,7 +52,7 @@ export function renderListing(listing: EnvironmentListing): string {
         .map(([kind, n]) => `${kind} ${n}`)
         .join(", "),
     ]);
-    if (e.expiryProblem !== null) problems.push(`${e.env}: expiry unknown (${e.expiryProblem}); the reaper leaves it alone`);
+    if (e.expiryProblem !== null) problems.push(`${e.env}: expiry unknown (${e.expiryProblem}); the reaper never reaps it on a guess, but pauses it over budget`);
   }
   return withPools([table(rows), ...(problems.length > 0 ? ["", ...problems] : [])].join("\n"));
 }

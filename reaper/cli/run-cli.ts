@@ -14,6 +14,7 @@ import { type Command, parseCommand, UsageError } from "./parse-command";
 import { progressAdapters } from "./progress-adapters";
 import { type CliIo, type CommandContext, EXIT } from "./command-context";
 import { COMMAND_USAGE, USAGE } from "./usage";
+import { type McpClientInfo, requester } from "./requester";
 
 export { type CliIo, EXIT } from "./command-context";
 
@@ -23,6 +24,12 @@ export interface CliDeps {
   /** The real clock. @default the system clock */
   readonly clock?: () => Date;
   readonly runtime?: ReaperRuntimeOptions;
+  /**
+   * The MCP client the command was asked through: `ephemera mcp` sets it for each tool
+   * call from the initialize handshake, and audit reasons name it beside the caller's
+   * ARN. Deliberately not a flag: no tool argument can set or change it.
+   */
+  readonly mcpClient?: McpClientInfo;
 }
 
 /**
@@ -58,14 +65,17 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   }
 
   let runtime: ReaperRuntime | undefined;
+  let asker: Promise<string> | undefined;
   const progress = io.isTTY ? (line: string) => io.stderr(line) : () => undefined;
+  const getRuntime = () => (runtime ??= new ReaperRuntime(settings, deps.runtime));
   const context: CommandContext = {
     io,
     clock: deps.clock ?? (() => new Date()),
     settings,
-    runtime: () => (runtime ??= new ReaperRuntime(settings, deps.runtime)),
+    runtime: getRuntime,
     progress,
     adapters: io.isTTY ? progressAdapters(progress) : undefined,
+    requestedBy: () => (asker ??= getRuntime().callerArn().then((arn) => requester(arn, deps.mcpClient))),
   };
   try {
     switch (command.name) {
@@ -88,8 +98,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       case "audit-verify":
         return await auditVerifyCommand(context, command);
       case "mcp":
-        // Each tool call runs one command line here, with the same deps.
-        return await mcpCommand(context, command, (toolArgv, toolIo) => runCli(toolArgv, toolIo, deps));
+        // Each tool call runs one command line here, with the same deps and the MCP client it came from.
+        return await mcpCommand(context, command, (toolArgv, toolIo, mcpClient) =>
+          runCli(toolArgv, toolIo, { ...deps, ...(mcpClient === undefined ? {} : { mcpClient }) }),
+        );
     }
     return command satisfies never;
   } catch (err) {

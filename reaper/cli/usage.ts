@@ -67,16 +67,21 @@ when provisioning is paused (ephemera provisioning status); when the ttl is over
 TTL or the budget over EPHEMERA_MAX_BUDGET_USD. An environment that is live already (a
 redeploy) is admitted whatever the caps. An admission counts for EPHEMERA_ADMISSION_HOLD
 until the environment's resources exist. Concurrent admits never go over a cap. Audited.
-  --owner <owner>        the environment's ephemera:owner (required)
+  --owner <owner>        the environment's ephemera:owner (required): an AWS tag value
   --ttl <duration>       the ttl it will be deployed with (default 8h)
   --budget-usd <n>       the budget it will be deployed with, in USD
 Example: ephemera admit pr-123 --owner team@example.com --ttl 8h --budget-usd 25 --json`,
-  release: `Usage: ephemera release <env> [--dry-run] [--json]
+  release: `Usage: ephemera release <env> [--discard-data] [--dry-run] [--json]
 
 The environment's task is finished: it is reaped now, with every rule that still applies
 (protection, the account guard, dependency order, the audit trail) but no warning to its
-owner first. Its on-expiry still applies: snapshot-delete (and pause) keep a final database
-snapshot. The audit trail records who released it. Example: ephemera release pr-123`,
+owner first. Its on-expiry still applies: snapshot-delete keeps a final database snapshot.
+An environment whose on-expiry is pause (its owner asked for its data to be kept) is
+refused (exit 1), the dry run too, unless --discard-data is given.
+  --discard-data   release an on-expiry pause environment anyway: databases get a final
+                   snapshot, everything else (buckets, volumes, namespaces) is deleted
+  --dry-run        show the plan; change nothing
+The audit trail records who released it. Example: ephemera release pr-123`,
   provisioning: `Usage: ephemera provisioning status|pause|resume [--reason <text>] [--json]
 
 Whether admit admits new environments. The platform budget's alert, or the spend meter's
@@ -92,8 +97,9 @@ deploy: the database is tagged the environment's (owner, ttl, created now) and i
 password rotated, audited. Two claims at once never get the same database; claiming again
 for the same <env> resumes its claim. With no warm database free the status is "empty":
 restore a fresh database instead. Exit status 0 when claimed or empty.
-  --owner <owner>      the environment's ephemera:owner (required)
-  --ttl <duration>     the environment's ephemera:ttl (default 8h)
+  --owner <owner>      the environment's ephemera:owner (required): an AWS tag value
+  --ttl <duration>     the environment's ephemera:ttl (default 8h), at most the max TTL
+                       (EPHEMERA_MAX_TTL); a longer one exits 2 and changes nothing
 Example: ephemera claim pr-123 --owner team@example.com --json`,
   reap: `Usage: ephemera reap [--dry-run] [--now <ISO-8601>] [--env <id>] [--json]
 

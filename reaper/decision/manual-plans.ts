@@ -2,7 +2,7 @@ import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
 import { finalSnapshotName, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
 import { groupEnvironments } from "./group-environments";
 import { deletePhases, holdsData, isPhase, markPhase, pausePlanPhases, resumePhases, stateOf } from "./phases";
-import type { Plan, PlanNote, PlanPhase } from "./plan";
+import type { NoteCode, Plan, PlanNote, PlanPhase } from "./plan";
 
 export interface ManualPlanOptions {
   /** When the plan is made. @default now */
@@ -36,30 +36,57 @@ export function planResume(envId: string, inventory: Inventory, options: ManualP
   });
 }
 
+export interface ReleasePlanOptions extends ManualPlanOptions {
+  /**
+   * Release an environment whose `ephemera:on-expiry` is `pause` anyway, discarding the
+   * data its owner asked to keep (`ephemera release --discard-data`). @default false: refused
+   */
+  readonly discardData?: boolean;
+}
+
+/** What the reason of a release that discarded an on-expiry pause environment's data adds. */
+export const DISCARDED_ON_REQUEST = `its ${TAG.onExpiry} is pause (keep the data), and its data was discarded on request (--discard-data): databases get a final snapshot, everything else is deleted`;
+
 /**
  * Its task is finished: the environment is reaped now, as an expired one would be, in
  * the same dependency order, but without warning its owner first (the release is the
  * deliberate act). Its `ephemera:on-expiry` still applies: `snapshot-delete` takes the final
- * snapshot, and `pause`, which asked for its data to be kept, becomes `snapshot-delete`.
+ * snapshot. `pause` asked for its data to be kept, and a release would delete all but the
+ * databases' final snapshots (buckets emptied, volumes and namespaces deleted), so it is
+ * refused (`keeps-data`) unless `discardData` says to discard the data on purpose; then it
+ * is released as `snapshot-delete`, and the reason says the data was discarded on request.
  * Refused, like a pause, for a protected environment or one a listing failure may hide,
  * and for a malformed on-expiry: the reaper never deletes on a guess.
  */
-export function planRelease(envId: string, inventory: Inventory, options: ManualPlanOptions = {}): Plan {
+export function planRelease(envId: string, inventory: Inventory, options: ReleasePlanOptions = {}): Plan {
   const now = options.now ?? new Date();
   return manualPlan("release", envId, inventory, options, (resources, reason) => {
     const seen = new Set<OnExpiry>();
     for (const resource of resources) {
       const parsed = tryParseOnExpiry(resource.tags[TAG.onExpiry]);
-      if (!parsed.ok) return `${TAG.onExpiry} on ${resource.kind} ${resource.id} is malformed (${parsed.error.message}); release refused`;
+      if (!parsed.ok) return { code: "malformed-on-expiry", message: `${TAG.onExpiry} on ${resource.kind} ${resource.id} is malformed (${parsed.error.message}); release refused` };
       seen.add(parsed.value);
     }
     const onExpiry = safestOnExpiry(seen);
+    if (onExpiry === "pause" && options.discardData !== true) {
+      return {
+        code: "keeps-data",
+        message:
+          `${TAG.onExpiry} is pause on ${envId}: its owner asked for its data to be kept, and a release deletes it ` +
+          `(buckets emptied, volumes and namespaces deleted; only databases get a final snapshot); release refused. ` +
+          `Pause it instead (ephemera pause ${envId}), or release it with --discard-data (MCP: discardData: true) to discard its data on purpose`,
+      };
+    }
+    const why = onExpiry === "pause" ? `${reason}; ${DISCARDED_ON_REQUEST}` : reason;
     const databases = resources.filter(holdsData);
     const snapshot =
       onExpiry === "delete" ? undefined : (db: DiscoveredResource) => finalSnapshotName(envId, now, databases.length > 1 ? db.id : undefined);
-    return [markPhase(resources, "reaping", reason), ...deletePhases(resources, reason, snapshot)].filter(isPhase);
+    return { reason: why, phases: [markPhase(resources, "reaping", why), ...deletePhases(resources, why, snapshot)].filter(isPhase) };
   });
 }
+
+/** A manual plan's phases, with the reason it records when that is not the one it was given; or why it is refused. */
+type Planned = PlanPhase[] | { readonly phases: PlanPhase[]; readonly reason: string } | { readonly code: NoteCode; readonly message: string };
 
 /** The checks a manual plan makes before building its phases: found, not protected, fully seen. `phases` may refuse with a reason. */
 function manualPlan(
@@ -67,7 +94,7 @@ function manualPlan(
   envId: string,
   inventory: Inventory,
   options: ManualPlanOptions,
-  phases: (resources: readonly DiscoveredResource[], reason: string) => PlanPhase[] | string,
+  phases: (resources: readonly DiscoveredResource[], reason: string) => Planned,
 ): Plan {
   const now = options.now ?? new Date();
   const empty = (note: Omit<PlanNote, "env">): Plan => ({
@@ -95,13 +122,14 @@ function manualPlan(
       message: `${intent} refused: a listing failed (${view.failures.map((f) => `${f.kind} in ${f.scope}`).join("; ")}), so resources may be unseen`,
     });
   }
-  const reason = options.reason ?? "requested by an operator";
-  const planned = phases(view.resources, reason);
-  if (typeof planned === "string") return empty({ level: "warning", code: "malformed-on-expiry", message: planned });
+  const given = options.reason ?? "requested by an operator";
+  const planned = phases(view.resources, given);
+  if ("code" in planned) return empty({ level: "warning", code: planned.code, message: planned.message });
+  const { phases: list, reason } = Array.isArray(planned) ? { phases: planned, reason: given } : planned;
   return {
     version: 1,
     createdAt: now.toISOString(),
-    environments: [{ env: envId, intent, reason, phases: planned }],
+    environments: [{ env: envId, intent, reason, phases: list }],
     deferred: [],
     notes: [],
   };

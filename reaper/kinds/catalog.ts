@@ -76,15 +76,24 @@ export interface KindRow {
     /** Pause and resume. */
     readonly pause?: IamGrant;
     readonly delete?: IamGrant;
-    /** A new master password for a claimed pool database (`rotate-credentials`). */
+    /**
+     * A new master password for a claimed pool database (`rotate-credentials`). Only `ephemera
+     * claim` rotates, with the caller's credentials (`AuditBucket.grantOperate`): never the reaper's role.
+     */
     readonly credentials?: IamGrant;
     /**
      * What RDS checks against the caller when `rotate-credentials` has it create or rotate the
-     * database's own secret (`rds!db-*`, untagged by Ephemera): scoped by that name.
+     * database's own secret (`rds!db-*`, untagged by Ephemera): scoped by that name. Like
+     * `credentials`, the claim's caller's, never the reaper's role.
      */
     readonly credentialsSecret?: IamGrant;
-    /** Restoring a warm pool database: it does not exist yet, so it is scoped by its name (`restore`). */
+    /**
+     * Restoring a warm pool database: it does not exist yet, so it is scoped by its name (`restore`).
+     * The reaper's policy adds the pool's own baseline snapshots and subnet group to `on`.
+     */
     readonly restore?: IamGrant;
+    /** The tags a restore writes, on the new pool database alone (RDS checks them as `AddTagsToResource`). */
+    readonly restoreTags?: IamGrant;
     /** Creating the final snapshot, which does not exist yet and so has no tags: scoped by its name. */
     readonly finalSnapshot?: IamGrant;
     /** What the delete also acts on that is not the resource itself (an IAM role's instance profiles). */
@@ -146,7 +155,8 @@ export const KIND_CATALOG = {
       // CreateDBSnapshot on the instance: the final snapshot is taken by DeleteDBInstance.
       delete: { actions: ["rds:DeleteDBInstance", "rds:CreateDBSnapshot"], on: [regional("rds", "db:*")], scope: MANAGED },
       finalSnapshot: { actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"], on: [regional("rds", `snapshot:${FINAL_SNAPSHOT_PREFIX}*`)], scope: "name" },
-      credentials: { actions: ["rds:ModifyDBInstance"], on: [regional("rds", "db:*")], scope: MANAGED },
+      // Only pool databases are claimed.
+      credentials: { actions: ["rds:ModifyDBInstance"], on: [regional("rds", `db:${POOL_MEMBER_PREFIX}*`)], scope: MANAGED },
       // ManageMasterUserPassword needs CreateSecret, TagResource and DescribeKey (of the default
       // aws/secretsmanager key); RotateMasterUserPassword needs RotateSecret (RDS User Guide,
       // "Permissions required for Secrets Manager integration").
@@ -157,12 +167,21 @@ export const KIND_CATALOG = {
         // Never an ephemera: key: a secret tagged managed would become one the reaper may delete.
         condition: { "ForAllValues:StringNotLike": { "aws:TagKeys": ["ephemera:*"] } },
       },
-      // RDS checks a restore against the new instance, the snapshot, and the groups it lands in.
+      // RDS checks a restore against the new instance, the snapshot, and the groups it lands in:
+      // the snapshot and the subnet group are the pool's own, which the reaper's policy adds
+      // (constructs/private/reaper-policy.ts); the option and parameter groups are the snapshot's
+      // or the engine's defaults, named by neither the pool nor the restore.
       restore: {
-        actions: ["rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"],
-        on: [regional("rds", `db:${POOL_MEMBER_PREFIX}*`), regional("rds", "snapshot:*"), regional("rds", "subgrp:*"), regional("rds", "og:*"), regional("rds", "pg:*")],
+        actions: ["rds:RestoreDBInstanceFromDBSnapshot"],
+        on: [regional("rds", `db:${POOL_MEMBER_PREFIX}*`), regional("rds", "og:*"), regional("rds", "pg:*")],
         scope: "name",
         // Only the tags a warm database is restored with.
+        condition: { "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
+      },
+      restoreTags: {
+        actions: ["rds:AddTagsToResource"],
+        on: [regional("rds", `db:${POOL_MEMBER_PREFIX}*`)],
+        scope: "name",
         condition: { "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
       },
     },

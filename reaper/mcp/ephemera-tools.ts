@@ -48,6 +48,29 @@ const dryRun = z.boolean().optional().describe("true: only show what would be do
 const now = z.string().optional().describe('Decide as if it were this ISO-8601 instant, e.g. "2026-05-01T12:00:00Z" (default: now).');
 const owner = z.string().describe("The environment's owner (its ephemera:owner tag): an email address or an SNS topic ARN.");
 const ttl = z.string().optional().describe('How long the environment lives, in the ttl grammar: "90m", "8h", "1d12h" (default 8h; at most the max TTL).');
+const confirm = z
+  .string()
+  .optional()
+  .describe(
+    'The environment id again, exactly as env (e.g. "pr-123"), to confirm that a person agreed to this destructive call. ' +
+      "Required unless dryRun is true: without it, or with any other value, the call is refused and nothing is done.",
+  );
+
+/**
+ * The check of a destructive tool: `confirm` must equal `env`, so that one wrong argument
+ * (or an agent acting on its own) cannot pause or release an environment. A dry run
+ * changes nothing, so it needs no confirmation.
+ */
+function confirmed(verb: "pause" | "release") {
+  return (args: { env: string; confirm?: string | undefined; dryRun?: boolean | undefined }): string | undefined => {
+    if (args.dryRun === true || args.confirm === args.env) return undefined;
+    const given = args.confirm === undefined ? "it was not given" : `it was ${JSON.stringify(args.confirm.slice(0, 80))}`;
+    return (
+      `confirm must equal the environment id ${JSON.stringify(args.env)} to ${verb} it (${given}); nothing was done. ` +
+      `Ask a person first, then call again with confirm: ${JSON.stringify(args.env)}, or with dryRun: true to only see the plan`
+    );
+  };
+}
 
 export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
   tool({
@@ -115,9 +138,11 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     title: "Pause an environment",
     description:
       "Stops an environment's spending and keeps its data: scales its workloads and node group to zero (sizes remembered), stops its database and instances, " +
-      "and marks it paused (ephemera pause). Audited. resume_environment reverses it.",
-    inputSchema: { env, dryRun },
+      "and marks it paused (ephemera pause). Audited. resume_environment reverses it. " +
+      "Destructive: refused unless confirm is the environment id (ask a person first); a dryRun needs no confirm.",
+    inputSchema: { env, confirm, dryRun },
     hints: write({ destructive: true, idempotent: true }),
+    check: confirmed("pause"),
     call: (args) => ({ command: "pause", options: flag("dry-run", args.dryRun), positionals: [args.env] }),
   }),
   tool({
@@ -131,10 +156,25 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
   tool({
     name: "release_environment",
     title: "Release an environment",
-    description: "Reaps an environment now, as the reaper does once it has expired: its resources are deleted (ephemera release). Audited; cannot be undone.",
-    inputSchema: { env, dryRun },
+    description:
+      "Reaps an environment now, as the reaper does once it has expired: its resources are deleted (ephemera release). Audited; cannot be undone. " +
+      "Destructive: refused unless confirm is the environment id (ask a person first); a dryRun needs no confirm. " +
+      'An environment whose ephemera:on-expiry is "pause" (its owner asked for its data to be kept) is refused unless discardData is true.',
+    inputSchema: {
+      env,
+      confirm,
+      discardData: z
+        .boolean()
+        .optional()
+        .describe(
+          'true: release an environment whose ephemera:on-expiry is "pause" anyway, discarding its data (databases get a final snapshot; buckets, volumes and namespaces are deleted). ' +
+            "Without it such a release is refused (ephemera release --discard-data).",
+        ),
+      dryRun,
+    },
     hints: write({ destructive: true, idempotent: true }),
-    call: (args) => ({ command: "release", options: flag("dry-run", args.dryRun), positionals: [args.env] }),
+    check: confirmed("release"),
+    call: (args) => ({ command: "release", options: [...flag("discard-data", args.discardData), ...flag("dry-run", args.dryRun)], positionals: [args.env] }),
   }),
   tool({
     name: "plan_reap",

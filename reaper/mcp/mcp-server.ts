@@ -1,6 +1,7 @@
 import { McpServer, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { ZodRawShape } from "zod";
+import { type McpClientInfo, mcpClientInfo } from "../cli/requester";
 import type { EphemeraSettings } from "../runtime/settings";
 import { commandLine } from "./command-line";
 import { availableTools, type EphemeraTool, toolAnnotations } from "./ephemera-tools";
@@ -20,7 +21,9 @@ const INSTRUCTIONS = [
   "Ephemera manages short-lived AWS environments that die on time.",
   "Each tool runs one ephemera CLI command with --json, under the operator's settings, account guard, limits and audit:",
   "a successful result carries the command's JSON document; a refusal or a bad argument is a tool error with the CLI's message.",
-  "Tools marked destructive (pause_environment, release_environment) change a live environment: confirm with a person first.",
+  "Tools marked destructive (pause_environment, release_environment) change a live environment: ask a person first;",
+  "they refuse to act unless confirm is the environment id (a dry run needs no confirm).",
+  "Every audit record of a call names this client (its name and version from the initialize handshake) beside the AWS principal.",
   "Use dryRun: true, or plan_reap, to see what would happen without changing anything.",
 ].join(" ");
 
@@ -35,18 +38,27 @@ export function createMcpServer(options: EphemeraMcpServerOptions): McpServer {
     callback: (args: Record<string, unknown>) => Promise<CallToolResult>,
   ) => RegisteredTool;
   for (const tool of availableTools(options.settings)) {
+    // The client is read at each call: it is known only once the client has initialized.
     register(tool.name, { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, annotations: toolAnnotations(tool) }, (args) =>
-      callTool(tool, args, options),
+      callTool(tool, args, options, mcpClientInfo(server.server.getClientVersion())),
     );
   }
   return server;
 }
 
-/** One tool call: its own checks, then its command line through runCli, then the outcome as a result. */
-export async function callTool(tool: EphemeraTool, args: Record<string, unknown>, options: Pick<EphemeraMcpServerOptions, "run" | "configFlags">): Promise<CallToolResult> {
+/**
+ * One tool call: its own checks (nothing runs when they fail), then its command line
+ * through runCli, with the MCP client beside it (audit reasons name it), then the outcome as a result.
+ */
+export async function callTool(
+  tool: EphemeraTool,
+  args: Record<string, unknown>,
+  options: Pick<EphemeraMcpServerOptions, "run" | "configFlags">,
+  mcpClient?: McpClientInfo,
+): Promise<CallToolResult> {
   const problem = tool.check?.(args);
   if (problem !== undefined) return toolError(problem);
   const argv = commandLine(tool.call(args), options.configFlags);
   const result = tool.result;
-  return callCli(options.run, argv, result === undefined ? undefined : (outcome) => result(outcome, args));
+  return callCli(options.run, argv, result === undefined ? undefined : (outcome) => result(outcome, args), mcpClient);
 }

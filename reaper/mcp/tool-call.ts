@@ -1,10 +1,15 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { CliIo } from "../cli/command-context";
 import { EXIT } from "../cli/command-context";
+import type { McpClientInfo } from "../cli/requester";
 import { describeError } from "../support/outcomes";
 
-/** Runs one `ephemera` command line in-process (runCli with the server's own settings and runtime options). */
-export type RunCli = (argv: readonly string[], io: CliIo) => Promise<number>;
+/**
+ * Runs one `ephemera` command line in-process (runCli with the server's own settings and
+ * runtime options). `mcpClient`, the client of the initialize handshake, reaches the
+ * command beside argv, never in it, so a tool argument cannot set it.
+ */
+export type RunCli = (argv: readonly string[], io: CliIo, mcpClient?: McpClientInfo) => Promise<number>;
 
 /** What one command printed, and its exit status. */
 export interface CliOutcome {
@@ -17,10 +22,10 @@ export interface CliOutcome {
 export type JsonDocument = Record<string, unknown>;
 
 /** Runs `argv`, collecting stdout and stderr; progress is never shown (not a terminal). */
-export async function runCaptured(run: RunCli, argv: readonly string[]): Promise<CliOutcome> {
+export async function runCaptured(run: RunCli, argv: readonly string[], mcpClient?: McpClientInfo): Promise<CliOutcome> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const code = await run(argv, { stdout: (text) => stdout.push(text), stderr: (text) => stderr.push(text), isTTY: false });
+  const code = await run(argv, { stdout: (text) => stdout.push(text), stderr: (text) => stderr.push(text), isTTY: false }, mcpClient);
   return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
 }
 
@@ -68,9 +73,14 @@ export function toolResult(outcome: CliOutcome): CallToolResult {
 }
 
 /** Runs one tool call's command line and maps its outcome; a thrown error is a tool error too, never a crash. */
-export async function callCli(run: RunCli, argv: readonly string[], toResult: (outcome: CliOutcome) => CallToolResult = toolResult): Promise<CallToolResult> {
+export async function callCli(
+  run: RunCli,
+  argv: readonly string[],
+  toResult: (outcome: CliOutcome) => CallToolResult = toolResult,
+  mcpClient?: McpClientInfo,
+): Promise<CallToolResult> {
   try {
-    return toResult(await runCaptured(run, argv));
+    return toResult(await runCaptured(run, argv, mcpClient));
   } catch (err) {
     return toolError(`ephemera: ${argv[0] ?? "command"} failed: ${describeError(err)}`);
   }

@@ -11,9 +11,10 @@ export {
   tryParseDuration,
 } from "./duration";
 export { MAX_ENV_ID_LENGTH, parseEnvId, tryParseEnvId } from "./env-id";
-export { type Expiry, type ExpiryBasis, type ExpiryOptions, expiryOf } from "./expiry";
+export { type Expiry, type ExpiryBasis, type ExpiryOptions, expiryOf, type TtlOverMax } from "./expiry";
 export { formatInstant, parseInstant, tryParseInstant } from "./instant";
 export { InvalidValueError } from "./invalid-value-error";
+export { MAX_TAG_VALUE_LENGTH, ownerKey, parseOwner, tryParseOwner } from "./owner";
 export { tryParseUsd, type UsdOptions } from "./usd";
 export {
   formatJanitorExpires,
@@ -56,6 +57,7 @@ export {
 } from "./arns";
 export { atExpression, ephemeraEventType, type ExpireEvent, expireEvent, type SweepEvent, sweepEvent } from "./events";
 export {
+  baselineSnapshotPrefixes,
   AUDIT_PREFIX,
   LEASE_PREFIX,
   SPEND_PREFIX,

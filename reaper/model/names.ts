@@ -100,6 +100,15 @@ export function poolMemberIdentifier(pool: string, suffix: string): string {
 }
 
 /** Claims of pool databases (reaper/pool) live under this prefix of the audit bucket: one object per database, written once. */
+/**
+ * The names a pool's baseline snapshots of instance `source` may have: automated ones
+ * (`rds:<source>-…`) and manual ones named after it (`<source>-…`). The reaper's role may
+ * restore from these only, and the refill picks its newest among them only.
+ */
+export function baselineSnapshotPrefixes(source: string): readonly string[] {
+  return [`rds:${source}-`, `${source}-`];
+}
+
 export const CLAIM_PREFIX = "claims/";
 
 /** The spend meter's readings (reaper/spend/spend-readings.ts) live under this prefix of the audit bucket. */

@@ -27,6 +27,8 @@ export const SETTING_DEFAULTS = {
   deadlineMarginSeconds: 60,
   /** Seconds a run's lease on an environment lasts unrenewed: the default sweep interval. */
   leaseSeconds: 300,
+  /** Seconds a host's clock may be from S3's before it refuses to coordinate (leases, admission, claims). */
+  maxClockSkewSeconds: 30,
   /** Where the spend meter gets on-demand prices. */
   priceList: "aws",
   /** Most live environments in the account: `admit` refuses more. */
@@ -116,6 +118,12 @@ export const SETTINGS = {
     flag: "--lease-seconds",
     defaultText: String(SETTING_DEFAULTS.leaseSeconds),
     description: "seconds a run's lease on an environment lasts unrenewed: the longest a crashed run keeps others off it (the Reaper construct sets its sweep interval)",
+  },
+  maxClockSkewSeconds: {
+    env: "EPHEMERA_MAX_CLOCK_SKEW_SECONDS",
+    flag: "--max-clock-skew-seconds",
+    defaultText: String(SETTING_DEFAULTS.maxClockSkewSeconds),
+    description: "seconds this host's clock may be from S3's: further off, it refuses to take leases, admit or claim (leases and holds expire by S3's clock)",
   },
   databasePool: {
     env: "EPHEMERA_DATABASE_POOL",

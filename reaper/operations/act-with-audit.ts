@@ -16,6 +16,14 @@ export interface ActWithAuditOptions {
   readonly adapters?: AdapterTable<KindContext>;
   /** When the discovery the plan came from began (see EnvLeases). @default the run's start */
   readonly lookedAt?: Date;
+  /**
+   * Open the run against the audit trail first (close runs that stopped, name the last
+   * ended run): listings that grow with the trail's recent history. Admissions, switches
+   * and claims leave that to the sweeps, so their cost stays the same however long the
+   * history; their run-start then names no previous run.
+   * @default true
+   */
+  readonly lookBack?: boolean;
 }
 
 /**
@@ -28,10 +36,10 @@ export async function actWithAudit(runtime: ReaperRuntime, plan: Plan, options: 
   const startedAt = clock();
   const runId = newRunId(startedAt);
   const store = runtime.auditStore(clock);
-  const opening = options.dryRun ? undefined : await openRun(store, { runId, now: startedAt, clock, unfinishedAfterMs: runtime.config.unfinishedRunAfterMs });
+  const opening = options.dryRun || options.lookBack === false ? undefined : await openRun(store, { runId, now: startedAt, clock, unfinishedAfterMs: runtime.config.unfinishedRunAfterMs });
   return act({
     ...(opening === undefined ? {} : { opening }),
-    ...(options.dryRun ? {} : { leases: new EnvLeases(store, { runId, leaseMs: runtime.config.leaseMs, lookedAt: options.lookedAt ?? startedAt, clock }) }),
+    ...(options.dryRun ? {} : { leases: new EnvLeases(store, { runId, leaseMs: runtime.config.leaseMs, maxSkewMs: runtime.config.maxClockSkewMs, lookedAt: options.lookedAt ?? startedAt, clock }) }),
     plan,
     adapters: options.adapters ?? KIND_ADAPTERS,
     ctx: runtime.ctx,

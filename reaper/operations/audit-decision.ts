@@ -23,7 +23,7 @@ export async function auditDecision(runtime: ReaperRuntime, decision: Decision, 
     deferred: [],
     notes: [{ level: "info", code: decision.code, ...(decision.env === undefined ? {} : { env: decision.env }), message: decision.message }],
   };
-  const result = await actWithAudit(runtime, plan, { clock, dryRun: false });
+  const result = await actWithAudit(runtime, plan, { clock, dryRun: false, lookBack: false });
   const problems = [...(result.error === undefined ? [] : [result.error]), ...result.auditErrors];
   return { runId: result.runId, ...(problems.length === 0 ? {} : { error: problems.join("; ") }) };
 }

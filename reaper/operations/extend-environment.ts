@@ -16,6 +16,8 @@ export interface ExtendRequest {
   readonly clock?: () => Date;
   /** @default the settings' dryRun */
   readonly dryRun?: boolean;
+  /** Who asked and how, recorded with each action before the expiry's move. @default "extended by an operator" */
+  readonly reason?: string;
   readonly adapters?: AdapterTable<KindContext>;
 }
 
@@ -69,6 +71,7 @@ export async function extendEnvironment(runtime: ReaperRuntime, request: ExtendR
     by: request.by,
     maxTtlMs: runtime.config.maxTtlMs,
     auditBucket: runtime.config.auditBucket,
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
   });
   if (decision.status === "refused") return { env, status: "refused", ok: false, code: decision.code, message: decision.message, accountId };
   if (decision.status === "unchanged") {

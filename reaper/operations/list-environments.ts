@@ -1,4 +1,5 @@
-import { groupEnvironments, ownersOf } from "../decision/group-environments";
+import { type EnvironmentView, groupEnvironments, ownersOf } from "../decision/group-environments";
+import { ttlOverMaxNotes } from "../decision/decide";
 import { kindRow } from "../kinds/catalog";
 import type { DiscoveredResource, Inventory, KindName } from "../kinds/kind-adapter";
 import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
@@ -86,8 +87,14 @@ export function listEnvironments(inventory: Inventory, options: ListOptions): En
     pools: [...new Set([...Object.keys(grouped.pools), ...(options.pool === undefined ? [] : [options.pool.name])])]
       .sort()
       .map((name) => summarizePool(name, grouped.pools[name] ?? [], name === options.pool?.name ? options.pool.size : undefined)),
-    notes: [...grouped.notes, ...(options.spendNotes ?? [])],
+    notes: [...grouped.notes, ...grouped.environments.flatMap((view) => overMaxNotes(view, options)), ...(options.spendNotes ?? [])],
   };
+}
+
+/** A ttl over the max counts as the max, so the expiry shown is the one enforced; the note says so, as the reaper's plan does. */
+function overMaxNotes(view: EnvironmentView, options: ListOptions): PlanNote[] {
+  const expiry = expiryOf(view.resources.map((r) => r.tags), { maxTtl: options.maxTtlMs });
+  return expiry.known ? ttlOverMaxNotes(view.env, view.resources, expiry.overMax) : [];
 }
 
 function summarize(env: string, resources: readonly DiscoveredResource[], options: ListOptions): EnvironmentSummary {

@@ -15,6 +15,8 @@ export interface OperatorPlanRequest {
   readonly dryRun?: boolean;
   /** Recorded with each action. @default "requested by an operator (ephemera <intent>)" */
   readonly reason?: string;
+  /** A release of an environment whose on-expiry is pause discards its data instead of being refused (see planRelease). @default false */
+  readonly discardData?: boolean;
   readonly adapters?: AdapterTable<KindContext>;
 }
 
@@ -28,6 +30,8 @@ export interface OperatorPlanResult {
   readonly status: "done" | "failed" | "refused" | "not-found" | "dry-run";
   readonly ok: boolean;
   readonly message?: string;
+  /** Why it was refused or not found: the plan note's code (`protected`, `fail-closed`, `keeps-data`, `malformed-on-expiry`, `not-found`). */
+  readonly code?: PlanNote["code"];
   readonly accountId?: string;
   readonly runId?: string;
   readonly plan?: Plan;
@@ -51,13 +55,14 @@ export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorP
     now: clock(),
     auditBucket: runtime.config.auditBucket,
     reason: request.reason ?? `requested by an operator (ephemera ${intent})`,
+    ...(request.discardData === undefined ? {} : { discardData: request.discardData }),
   };
   const planner = { pause: planPause, resume: planResume, release: planRelease }[intent];
   const plan = planner(env, inventory, options);
   if (plan.environments.length === 0) {
     const note: PlanNote | undefined = plan.notes[0];
     const status = note?.code === "not-found" ? "not-found" : "refused";
-    return { env, intent, status, ok: false, accountId, plan, message: note?.message ?? `nothing to ${intent}` };
+    return { env, intent, status, ok: false, ...(note === undefined ? {} : { code: note.code }), accountId, plan, message: note?.message ?? `nothing to ${intent}` };
   }
   if (dryRun) return { env, intent, status: "dry-run", ok: true, accountId, plan };
 

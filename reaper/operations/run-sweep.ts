@@ -6,6 +6,7 @@ import type { Plan } from "../decision/plan";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { sweep, type SweepResult } from "../sweep";
 import { newestBaseline, planRefill } from "../pool/plan-refill";
+import { retireMembers } from "../pool/retire-members";
 import { meterProvisioning } from "../admission/meter-provisioning";
 import type { SwitchResult } from "../admission/switch-provisioning";
 import { describeError } from "../support/outcomes";
@@ -71,8 +72,11 @@ function sweepOnce(runtime: ReaperRuntime, request: SweepRequest, clock: () => D
     ...(pool === undefined || request.envs !== undefined
       ? {}
       : {
-          refill: async (inventory: Inventory, at: Date) =>
-            planRefill({ settings: pool, inventory, baseline: await newestBaseline(runtime.ctx.rds, pool.baseline), now: at, region: runtime.ctx.region, auditBucket: runtime.config.auditBucket }),
+          refill: async (inventory: Inventory, at: Date) => {
+            const planned = planRefill({ settings: pool, inventory, baseline: await newestBaseline(runtime.ctx.rds, pool.baseline), now: at, region: runtime.ctx.region, auditBucket: runtime.config.auditBucket });
+            // An acting sweep takes the claim record of each warm database it is about to delete, as a claim would.
+            return dryRun ? planned : retireMembers(runtime.auditStore(clock), planned, pool.name, `the reaper's refill of pool ${pool.name}`, clock());
+          },
         }),
     ...(request.envs === undefined ? {} : { lookedAt: request.envs }),
     notifier: runtime.notifier,

@@ -1,19 +1,28 @@
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import type { ActionOutcome } from "../action/act";
-import type { AuditStore } from "../audit/audit-store";
 import type { Plan } from "../decision/plan";
 import { KIND_ADAPTERS } from "../kinds";
 import type { DiscoveredResource } from "../kinds/kind-adapter";
-import { CLAIM_PREFIX, formatInstant, TAG } from "../model";
+import { formatInstant, TAG } from "../model";
 import { actWithAudit, allSucceeded } from "../operations/act-with-audit";
-import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
-import { errorCode } from "../support/outcomes";
 import { isClaimable } from "./pool-members";
+import { admitEnvironment, type AdmitResult } from "../admission/admit-environment";
+import type { AdmissionRequest } from "../admission/decide-admission";
+import type { StateStore } from "../state/state-store";
+import { readClaim, takeClaim } from "./claim-record";
+import { newestBaseline } from "./plan-refill";
+import type { DatabasePoolSettings } from "./pool-settings";
 
 export interface ClaimRequest {
   /** The environment that takes the database. */
   readonly env: string;
+  /**
+   * What admission checks (owner, TTL, budget): a claim makes the environment live, so it
+   * passes the same gate as `admit` (caps, the provisioning switch, max TTL, max budget).
+   * An environment already admitted (its reservation still counts) or live passes at once.
+   */
+  readonly admission: AdmissionRequest;
   /**
    * The environment's tags the database takes at once (`ephemera:owner`, `ephemera:ttl`,
    * `ephemera:created-at`, ...), so the reaper knows whose it is and when it expires
@@ -27,10 +36,11 @@ export interface ClaimRequest {
 }
 
 /**
- * - `claimed`: the database is the environment's now (tagged, password rotated, audited)
+ * - `claimed`: the database is the environment's now (tagged, password rotated, audited);
+ *   `existing` when it already was, and nothing was changed
  * - `empty`: no warm database was free: restore a fresh one instead (the outputs say so)
  * - `failed`: a database was taken, but tagging or rotating it failed: run the claim again, it resumes
- * - `refused`: no pool is configured, or the account guard said no
+ * - `refused`: no pool is configured, admission refused (`limit`), or the account guard said no
  */
 export interface ClaimResult {
   readonly status: "claimed" | "empty" | "failed" | "refused";
@@ -41,63 +51,86 @@ export interface ClaimResult {
   readonly database?: string;
   /** The secret RDS keeps its master credentials in. */
   readonly secretArn?: string;
+  /** True when the environment already held the database: nothing was rotated, tagged or moved. */
+  readonly existing?: boolean;
+  /** What refused it, when admission did (see AdmitResult.limit). */
+  readonly limit?: AdmitResult["limit"];
   readonly message?: string;
   readonly runId?: string;
   readonly actions?: readonly ActionOutcome[];
 }
 
-/** The claim record: written once per database (`If-None-Match: *`), so two claims never take the same one. */
-export function claimKey(pool: string, database: string): string {
-  return `${CLAIM_PREFIX}${pool}/${database}.json`;
-}
-
 /**
- * Claims one warm database of the configured pool for an environment. The oldest warm
- * database is tried first; the claim record in the audit bucket is the lock (written
- * only where none is), so of two concurrent claims exactly one gets each database and
- * the other moves on to the next. The winner then tags the database the environment's
- * and rotates its master password, as one audited run. A claim that stopped half-way is
- * resumed by claiming again for the same environment.
+ * Claims one warm database of the configured pool for an environment, after admission.
+ * A second claim for an environment that holds a database returns it untouched. Otherwise
+ * a database whose claim record is already this environment's (a claim that stopped
+ * half-way) is resumed first, then the freshest warm database of the newest baseline is
+ * tried: the claim record is the lock (written only where none is, and also written by a
+ * refill before it deletes a member), so of two concurrent claims exactly one gets each
+ * database and the other moves on. The winner then tags the database the environment's
+ * and rotates its master password, as one audited run.
  */
 export async function claimPoolDatabase(runtime: ReaperRuntime, request: ClaimRequest): Promise<ClaimResult> {
   const { env } = request;
   const clock = request.clock ?? (() => new Date());
   const pool = runtime.settings.pool;
   if (pool === undefined) return { status: "refused", ok: false, env, message: "no warm database pool is configured (EPHEMERA_DATABASE_POOL): restore a fresh database" };
-  const guard = await checkAccount(runtime.config, runtime.callerAccount);
-  if (!guard.ok) return { status: "refused", ok: false, env, pool: pool.name, message: guard.error };
+  const refused = (message: string, limit?: ClaimResult["limit"]): ClaimResult => ({ status: "refused", ok: false, env, pool: pool.name, message, ...(limit === undefined ? {} : { limit }) });
+
+  const admitted = await admitEnvironment(runtime, { ...request.admission, env, by: request.claimant, clock });
+  if (!admitted.ok) return refused(`admission ${admitted.status === "refused" ? `refused (${admitted.limit})` : "could not be audited"}: ${admitted.reason}${admitted.auditErrors === undefined ? "" : `; ${admitted.auditErrors.join("; ")}`}`, admitted.limit);
 
   const listed = await KIND_ADAPTERS["rds-instance"].list(runtime.ctx);
-  if (listed.failures.length > 0) {
-    return { status: "refused", ok: false, env, pool: pool.name, message: `the databases could not be listed (${listed.failures.map((f) => f.code ?? f.message).join("; ")})` };
-  }
+  if (listed.failures.length > 0) return refused(`the databases could not be listed (${listed.failures.map((f) => f.code ?? f.message).join("; ")})`);
   const ofPool = listed.resources.filter((r) => r.tags[TAG.pool] === pool.name);
-  // Resuming: a database this environment already holds.
   const held = ofPool.find((r) => r.tags[TAG.env] === env);
-  const candidates = [...(held === undefined ? [] : [held]), ...ofPool.filter(isClaimable).sort(byAge)];
+  if (held !== undefined) return existingClaim(runtime, held, env, pool.name);
 
   const store = runtime.auditStore(clock);
+  const candidates = await claimOrder(runtime, store, pool, ofPool.filter(isClaimable), env);
   for (const candidate of candidates) {
-    const taken = await takeClaim(store, pool.name, candidate.id, { env, claimant: request.claimant, at: clock().toISOString() });
+    const taken = await takeClaim(store, { pool: pool.name, database: candidate.id, env, claimant: request.claimant, at: clock().toISOString() });
     if (taken === "other") continue;
     return finish(runtime, candidate, request, pool.name, clock);
   }
   return { status: "empty", ok: true, env, pool: pool.name, message: `pool ${pool.name} has no warm database free: restore a fresh one` };
 }
 
-/** `mine` when this environment holds the claim record (written now, or by an earlier try), `other` when another does. */
-async function takeClaim(store: AuditStore, pool: string, database: string, claim: { env: string; claimant: string; at: string }): Promise<"mine" | "other"> {
-  const key = claimKey(pool, database);
-  try {
-    await store.put(key, JSON.stringify({ v: 1, pool, database, ...claim }), { exclusive: true });
-    return "mine";
-  } catch (err) {
-    const code = errorCode(err);
-    if (code !== "PreconditionFailed" && code !== "ConditionalRequestConflict") throw err;
-    const stored = await store.get(key).catch(() => undefined);
-    const holder = stored === undefined ? undefined : (JSON.parse(stored) as { env?: string }).env;
-    return holder === claim.env ? "mine" : "other";
-  }
+/**
+ * The order to try databases in: one whose claim record is already this environment's
+ * first (resuming), then the free ones, freshest of the newest baseline first. One read
+ * of a claim record per warm database: bounded by the pool's size, not its history.
+ */
+async function claimOrder(runtime: ReaperRuntime, store: StateStore, pool: DatabasePoolSettings, warm: readonly DiscoveredResource[], env: string): Promise<DiscoveredResource[]> {
+  const holders = await Promise.all(warm.map((db) => readClaim(store, pool.name, db.id)));
+  const resuming = warm.filter((_, i) => holders[i] === env);
+  const free = warm.filter((_, i) => holders[i] === undefined);
+  const baseline = await newestBaseline(runtime.ctx.rds, pool.baseline);
+  const newest = "snapshot" in baseline ? baseline.snapshot : undefined;
+  const rank = (db: DiscoveredResource) => (newest !== undefined && db.tags[TAG.baseline] === newest ? 0 : 1);
+  const restoredAt = (db: DiscoveredResource) => String(db.facts?.createdAt ?? "");
+  return [...resuming, ...[...free].sort((a, b) => rank(a) - rank(b) || restoredAt(b).localeCompare(restoredAt(a)) || a.id.localeCompare(b.id))];
+}
+
+/** The database the environment already holds, as it is: a second claim changes nothing. */
+async function existingClaim(runtime: ReaperRuntime, database: DiscoveredResource, env: string, pool: string): Promise<ClaimResult> {
+  const secretArn = await secretOf(runtime, database.id);
+  return {
+    status: "claimed",
+    ok: true,
+    env,
+    pool,
+    database: database.id,
+    existing: true,
+    ...(secretArn === undefined ? {} : { secretArn }),
+    message: `${env} already holds ${database.id}; nothing was changed`,
+  };
+}
+
+async function secretOf(runtime: ReaperRuntime, database: string): Promise<string | undefined> {
+  const described = await runtime.ctx.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database })).catch(() => undefined);
+  const secretArn = described?.DBInstances?.[0]?.MasterUserSecret?.SecretArn;
+  return typeof secretArn === "string" ? secretArn : undefined;
 }
 
 async function finish(runtime: ReaperRuntime, database: DiscoveredResource, request: ClaimRequest, pool: string, clock: () => Date): Promise<ClaimResult> {
@@ -120,9 +153,8 @@ async function finish(runtime: ReaperRuntime, database: DiscoveredResource, requ
     deferred: [],
     notes: [],
   };
-  const result = await actWithAudit(runtime, plan, { clock, dryRun: false });
-  const described = await runtime.ctx.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database.id })).catch(() => undefined);
-  const secretArn = described?.DBInstances?.[0]?.MasterUserSecret?.SecretArn;
+  const result = await actWithAudit(runtime, plan, { clock, dryRun: false, lookBack: false });
+  const secretArn = await secretOf(runtime, database.id);
   const ok = allSucceeded(result) && result.auditErrors.length === 0;
   return {
     status: allSucceeded(result) ? "claimed" : "failed",
@@ -130,13 +162,9 @@ async function finish(runtime: ReaperRuntime, database: DiscoveredResource, requ
     env,
     pool,
     database: database.id,
-    ...(typeof secretArn === "string" ? { secretArn } : {}),
+    ...(secretArn === undefined ? {} : { secretArn }),
     runId: result.runId,
     actions: result.actions,
     ...(result.error === undefined ? {} : { message: result.error }),
   };
-}
-
-function byAge(a: DiscoveredResource, b: DiscoveredResource): number {
-  return String(a.facts?.createdAt ?? "").localeCompare(String(b.facts?.createdAt ?? "")) || a.id.localeCompare(b.id);
 }

@@ -3,7 +3,7 @@ import { type DBSnapshot, DescribeDBSnapshotsCommand, paginateDescribeDBSnapshot
 import { groupEnvironments } from "../decision/group-environments";
 import type { EnvironmentPlan, PlannedAction, PlanNote } from "../decision/plan";
 import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
-import { MANAGED_BY_VALUE, POOL_STATE, poolMemberIdentifier, TAG } from "../model";
+import { baselineSnapshotPrefixes, MANAGED_BY_VALUE, POOL_STATE, poolMemberIdentifier, TAG } from "../model";
 import { allPages } from "../support/all-pages";
 import { errorCode } from "../support/outcomes";
 import { type Baseline, decidePool } from "./decide-pool";
@@ -69,8 +69,10 @@ export async function newestBaseline(rds: RDSClient, baseline: DatabasePoolSetti
       "snapshot" in baseline
         ? ((await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: baseline.snapshot }))).DBSnapshots ?? [])
         : await allPages(paginateDescribeDBSnapshots({ client: rds }, { DBInstanceIdentifier: baseline.sourceDbInstance }), (page) => page.DBSnapshots);
+    // Of a source instance's snapshots, only those the reaper's role may restore from (see baselineSnapshotPrefixes).
+    const allowed = "snapshot" in baseline ? () => true : (id: string) => baselineSnapshotPrefixes(baseline.sourceDbInstance).some((prefix) => id.startsWith(prefix));
     const newest = snapshots
-      .filter((s) => s.Status === "available" && s.DBSnapshotIdentifier !== undefined)
+      .filter((s) => s.Status === "available" && s.DBSnapshotIdentifier !== undefined && allowed(s.DBSnapshotIdentifier))
       .sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
     if (newest === undefined) return { unknown: `no available snapshot of ${"snapshot" in baseline ? baseline.snapshot : baseline.sourceDbInstance}` };
     return { snapshot: newest.DBSnapshotIdentifier!, createdAt: (newest.SnapshotCreateTime ?? new Date(0)).toISOString() };

@@ -20,9 +20,9 @@ export interface ReaperConfig {
   /**
    * Whether each PutObject carries its own retention (mode and retain-until date),
    * which needs `s3:PutObjectRetention`, or relies on the bucket's default retention alone.
-   * Off by default: the AuditBucket's policy denies `s3:PutObjectRetention` to all
-   * but break-glass, so that nobody can shorten a record's retention, and its default
-   * retention locks every new record anyway.
+   * Off by default: the bucket's default retention locks every new record anyway, and
+   * the AuditBucket's policy allows `s3:PutObjectRetention` (to all but break-glass) only
+   * as that default: the same mode, and within a day of its days.
    * @default false
    */
   readonly auditPerObjectRetention: boolean;
@@ -54,11 +54,17 @@ export interface ReaperConfig {
    */
   readonly leaseMs: number;
   /**
+   * How far this host's clock may be from S3's before it refuses to take a lease, admit or
+   * claim: leases and admission holds expire by S3's clock, never a host's.
+   * @default 30 seconds
+   */
+  readonly maxClockSkewMs: number;
+  /**
    * SNS topic for owner notifications when the `ephemera:owner` tag is not itself an SNS topic ARN.
    * @default - none: such owners are not notified, and the plan says so
    */
   readonly notificationTopicArn?: string;
-  /** Longest ttl the reaper accepts; a longer one makes the expiry unknown. @default 14 days */
+  /** Longest ttl the reaper enforces; a longer, well-formed one counts as this (with a warning naming the tag). @default 14 days */
   readonly maxTtlMs: number;
   /**
    * Attempts per AWS call, with the SDK's adaptive retry mode (backoff, and client-side rate
@@ -82,6 +88,7 @@ export const DEFAULT_REAPER_CONFIG = {
   unfinishedRunAfterMs: 15 * 60_000,
   deadlineMarginMs: SETTING_DEFAULTS.deadlineMarginSeconds * 1000,
   leaseMs: SETTING_DEFAULTS.leaseSeconds * 1000,
+  maxClockSkewMs: SETTING_DEFAULTS.maxClockSkewSeconds * 1000,
   maxTtlMs: parseDuration(SETTING_DEFAULTS.maxTtl),
   awsMaxAttempts: 8,
 } as const;
@@ -107,6 +114,7 @@ export function reaperConfig(input: ReaperConfigInput): ReaperConfig {
   whole("unfinishedRunAfterMs", 1);
   whole("deadlineMarginMs", 0);
   whole("leaseMs", 1000);
+  whole("maxClockSkewMs", 1000);
   whole("maxTtlMs", 1);
   whole("awsMaxAttempts", 1);
   if (config.auditLockMode !== "COMPLIANCE" && config.auditLockMode !== "GOVERNANCE") {

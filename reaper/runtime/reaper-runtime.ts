@@ -3,7 +3,8 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { PriceList, pricingClientRegion } from "../spend/price-list";
 import { SpendMeter } from "../spend/spend-meter";
-import { S3AuditStore } from "../audit/s3-audit-store";
+import { S3StateStore } from "../state/s3-state-store";
+import type { StateStore } from "../state/state-store";
 import { discover } from "../discovery/discover";
 import type { EphemeraSettings } from "./settings";
 import { ALL_KIND_ADAPTERS } from "../kinds";
@@ -104,10 +105,10 @@ export class ReaperRuntime {
     return new SpendMeter({ ec2: this.ctx.ec2, prices: this.priceList, store: this.auditStore(clock), ...(clock === undefined ? {} : { clock }) });
   }
 
-  /** The audit bucket as the engine writes to it; `clock` stamps each record's retention. */
-  auditStore(clock?: () => Date): S3AuditStore {
+  /** The state store: the audit bucket, as the engine reads and writes it; `clock` stamps each object's retention. */
+  auditStore(clock?: () => Date): StateStore {
     const { auditBucket, auditRetentionDays, auditLockMode, auditPerObjectRetention } = this.settings.reaper;
-    return new S3AuditStore(this.ctx.s3, auditBucket, {
+    return new S3StateStore(this.ctx.s3, auditBucket, {
       retentionDays: auditRetentionDays,
       lockMode: auditLockMode,
       perObjectRetention: auditPerObjectRetention,

@@ -126,6 +126,16 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     leaseSeconds = Number(text);
   }
 
+  const skewSource = source("maxClockSkewSeconds");
+  let maxClockSkewSeconds: number = SETTING_DEFAULTS.maxClockSkewSeconds;
+  if (skewSource !== undefined) {
+    const text = skewSource.text.trim();
+    if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > 3600) {
+      throw problem(skewSource.from, skewSource.text, "is not a whole number of seconds from 1 to 3600", `use seconds such as "30"`);
+    }
+    maxClockSkewSeconds = Number(text);
+  }
+
   let dryRun: boolean = SETTING_DEFAULTS.dryRun;
   if (overrides.dryRun !== undefined) {
     dryRun = overrides.dryRun;
@@ -244,6 +254,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
       maxTtlMs,
       deadlineMarginMs: deadlineMarginSeconds * 1000,
       leaseMs: leaseSeconds * 1000,
+      maxClockSkewMs: maxClockSkewSeconds * 1000,
       ...(topic === undefined ? {} : { notificationTopicArn: topic.text.trim() }),
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { AuditStore } from "../audit/audit-store";
+import type { StateStore } from "../state/state-store";
 import type { PlanNote } from "../decision/plan";
 import { kindRow } from "../kinds/catalog";
 import type { Inventory } from "../kinds/kind-adapter";
@@ -20,7 +20,7 @@ export interface SpendMeterOptions {
   readonly ec2: EC2Client;
   readonly prices: OnDemandPrices;
   /** The audit bucket, where readings are kept. */
-  readonly store: AuditStore;
+  readonly store: StateStore;
   /** The real clock: Spot prices are asked for no later than now, whatever instant is simulated. @default the system clock */
   readonly clock?: () => Date;
 }

@@ -1,24 +1,9 @@
-import type { AuditStore } from "../audit/audit-store";
+import { keyTakenError, putIfAbsent } from "../state/put-if-absent";
+import { instantCountdown, spendReadingKey } from "../state/state-keys";
+import type { StateStore } from "../state/state-store";
 import { SPEND_PREFIX } from "../model";
 import { describeError } from "../support/outcomes";
 import type { EnvReading, SpendReadings } from "./meter";
-
-/** The largest epoch millisecond a key can hold (year 2286); keys count down from it, so the newest lists first. */
-const LAST_MS = 9_999_999_999_999;
-
-/**
- * `spend/<countdown>-<run-id>.json`: the countdown is `LAST_MS` minus the reading's instant,
- * zero-padded, so a plain listing returns the newest reading first, and one listing from an
- * instant onwards finds the newest reading at or before it. Written once, like every
- * object in the audit bucket; each run writes its own key.
- */
-export function spendReadingKey(at: Date, runId: string): string {
-  return `${countdownPrefix(at)}-${runId}.json`;
-}
-
-function countdownPrefix(at: Date): string {
-  return `${SPEND_PREFIX}${String(LAST_MS - at.getTime()).padStart(13, "0")}`;
-}
 
 export type LoadedReadings =
   /** `readings` is undefined when none was ever kept (a new account, or none before `at`). */
@@ -34,10 +19,10 @@ const CANDIDATES = 3;
  * not write readings, or totals would be lost. An object that is not a reading is
  * skipped and named.
  */
-export async function loadSpendReadings(store: AuditStore, at: Date): Promise<LoadedReadings> {
+export async function loadSpendReadings(store: StateStore, at: Date): Promise<LoadedReadings> {
   const skipped: string[] = [];
   try {
-    const keys = await store.list(SPEND_PREFIX, { startAfter: countdownPrefix(at), limit: CANDIDATES });
+    const keys = await store.list(SPEND_PREFIX, { startAfter: instantCountdown(SPEND_PREFIX, at), limit: CANDIDATES });
     for (const key of keys) {
       const readings = parseSpendReadings(await store.get(key));
       if (readings !== undefined && Date.parse(readings.at) <= at.getTime()) return { ok: true, readings, skipped };
@@ -50,8 +35,10 @@ export async function loadSpendReadings(store: AuditStore, at: Date): Promise<Lo
 }
 
 /** Keeps a run's readings for the next run. */
-export async function storeSpendReadings(store: AuditStore, readings: SpendReadings, runId: string): Promise<void> {
-  await store.put(spendReadingKey(new Date(readings.at), runId), JSON.stringify(readings), { exclusive: true });
+export async function storeSpendReadings(store: StateStore, readings: SpendReadings, runId: string): Promise<void> {
+  const key = spendReadingKey(new Date(readings.at), runId);
+  const written = await putIfAbsent(store, key, JSON.stringify(readings));
+  if (written.status === "taken") throw keyTakenError(key, "this run already kept other readings");
 }
 
 /** A readings document, or undefined for anything else. */

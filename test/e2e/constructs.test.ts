@@ -185,6 +185,35 @@ describe("the AWS constructs applied together against the emulator", () => {
     expect(denied).toEqual(expect.arrayContaining(["s3:*", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"]));
   });
 
+  it("applies the bucket policy that makes every key write-once and the bucket's policy, lifecycle and lock fixed but for the break-glass principal", async () => {
+    const s3 = new S3Client(emulator().clientConfig());
+    type Statement = { Sid: string; Effect: string; Principal: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string>> };
+    const applied = (JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: AUDIT_BUCKET }))).Policy!) as { Statement: Statement[] }).Statement;
+    const bySid = Object.fromEntries(applied.map((s) => [s.Sid, s]));
+    const exceptBreakGlass = { ArnNotEquals: { "aws:PrincipalArn": BREAK_GLASS } };
+    expect(bySid.WriteEachKeyOnce).toEqual({
+      Sid: "WriteEachKeyOnce",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `arn:aws:s3:::${AUDIT_BUCKET}/*`,
+      Condition: { Null: { "s3:if-none-match": "true" } },
+    });
+    expect(bySid.DenyPolicyLifecycleLockAndVersioningChanges).toMatchObject({
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"],
+      Resource: `arn:aws:s3:::${AUDIT_BUCKET}`,
+      Condition: exceptBreakGlass,
+    });
+    // Retention only as the bucket's default (GOVERNANCE, 1 day here), within a day either way.
+    expect(applied.filter((s) => s.Action === "s3:PutObjectRetention").map((s) => s.Condition)).toEqual([
+      { StringNotEquals: { "s3:object-lock-mode": "GOVERNANCE" }, ...exceptBreakGlass },
+      { NumericGreaterThan: { "s3:object-lock-remaining-retention-days": "2" }, ...exceptBreakGlass },
+      { NumericLessThan: { "s3:object-lock-remaining-retention-days": "0" }, ...exceptBreakGlass },
+    ]);
+  });
+
   it("grants the reaper's role reads and write-once puts under audit/, leases/, spend/, claims/, admissions/ and provisioning/", async () => {
     const iam = new IAMClient(emulator().clientConfig());
     const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: "ephemera-reaper", PolicyName: `ephemera-audit-read-write-${AUDIT_BUCKET}` }))).PolicyDocument!;

@@ -1,5 +1,5 @@
 import { parseAuditKey, parseAuditMarker } from "../../reaper/audit/audit-key";
-import type { AuditStore } from "../../reaper/audit/audit-store";
+import type { StateStore } from "../../reaper/state/state-store";
 import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../../reaper/kinds/kind-adapter";
 import type { Notification, Notifier } from "../../reaper/action/notifier";
 
@@ -80,30 +80,51 @@ export function awsError(code: string, message: string, requestId = "req-err"): 
   return Object.assign(new Error(message), { name: code, $metadata: { requestId, httpStatusCode: 400 } });
 }
 
-/** Audit records in a Map; `failWhen` makes a put reject. */
-export class MemoryAuditStore implements AuditStore {
+/**
+ * The state store in a Map, with S3's conditional-write semantics; `failWhen` makes a put
+ * reject. With `serverClock` it keeps S3's clock too (each key's write time, each
+ * listing's time); without it, it has no clock of its own, as callers then assume.
+ */
+export class MemoryStateStore implements StateStore {
   readonly objects = new Map<string, string>();
+  readonly writtenAt = new Map<string, Date>();
   readonly puts: string[] = [];
   failWhen: (key: string, body: string) => boolean = () => false;
   /** Record seqs whose keys count as taken by another writer: an exclusive put of one fails. */
   readonly taken = new Set<number>();
+  /** Requests by kind, to count what an operation costs. */
+  readonly requests = { put: 0, list: 0, get: 0 };
+
+  constructor(public serverClock?: () => Date) {}
 
   async put(key: string, body: string, options: { exclusive?: boolean } = {}) {
+    this.requests.put += 1;
     if (this.failWhen(key, body)) throw awsError("ServiceUnavailable", "the audit bucket is unavailable");
     const seq = /\/(\d+)\.json$/.exec(key)?.[1];
     if (options.exclusive && (this.objects.has(key) || (seq !== undefined && this.taken.has(Number(seq))))) throw awsError("PreconditionFailed", `${key} is taken`);
     this.objects.set(key, body);
+    if (this.serverClock !== undefined) this.writtenAt.set(key, this.serverClock());
     this.puts.push(key);
     return { requestId: `put-${this.puts.length}` };
   }
 
+  async scan(prefix: string, options: { startAfter?: string; limit?: number } = {}) {
+    const keys = (await this.list(prefix, options)).map((key) => {
+      const at = this.writtenAt.get(key);
+      return at === undefined ? { key } : { key, writtenAt: at };
+    });
+    return this.serverClock === undefined ? { keys } : { keys, serverTime: this.serverClock() };
+  }
+
   async list(prefix: string, options: { startAfter?: string; limit?: number } = {}) {
+    this.requests.list += 1;
     const after = options.startAfter;
     const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix) && (after === undefined || k > after)).sort();
     return options.limit === undefined ? keys : keys.slice(0, options.limit);
   }
 
   async get(key: string) {
+    this.requests.get += 1;
     const body = this.objects.get(key);
     if (body === undefined) throw awsError("NoSuchKey", key);
     return body;

@@ -13,7 +13,7 @@ export async function admitCommand(c: CommandContext, command: Extract<Command, 
     owner,
     ttlMs: command.ttlMs,
     ...(command.budgetUsd === undefined ? {} : { budgetUsd: command.budgetUsd }),
-    by: await runtime.callerArn(),
+    by: await c.requestedBy(),
     clock: c.clock,
   });
   if (command.json) {

@@ -15,6 +15,8 @@ export async function extendCommand(c: CommandContext, command: Extract<Command,
   const result = await extendEnvironment(c.runtime(), {
     env,
     by: command.by,
+    // Who asked: the caller's ARN, and the MCP client through `ephemera mcp`.
+    reason: `extended by ${await c.requestedBy()} (ephemera extend)`,
     clock: c.clock,
     ...(c.adapters === undefined ? {} : { adapters: c.adapters }),
   });

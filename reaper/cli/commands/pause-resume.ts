@@ -6,17 +6,26 @@ import { type CommandContext, EXIT } from "../command-context";
 
 const DONE = { pause: "paused", resume: "resumed", release: "released" } as const;
 
-/** `ephemera pause|resume|release <env>`. A release records who released it (the caller's ARN). */
+/**
+ * `ephemera pause|resume|release <env>`. Each action's reason records who asked: the
+ * caller's ARN, and the MCP client when the command came through `ephemera mcp`.
+ */
 export async function operatorCommand(c: CommandContext, command: Extract<Command, { name: "pause" | "resume" | "release" }>): Promise<number> {
   const { env, name: intent } = command;
   c.progress(`Discovering ${env}…`);
   const runtime = c.runtime();
-  const reason = intent === "release" ? `released by ${await runtime.callerArn()} (ephemera release): its task is finished` : undefined;
+  const by = await c.requestedBy();
+  const discardData = command.name === "release" && command.discardData;
+  const reason =
+    intent === "release"
+      ? `released by ${by} (ephemera release${discardData ? " --discard-data" : ""}): its task is finished`
+      : `${DONE[intent]} by ${by} (ephemera ${intent})`;
   const result = await runOperatorPlan(runtime, {
     intent,
     env,
     clock: c.clock,
-    ...(reason === undefined ? {} : { reason }),
+    reason,
+    ...(discardData ? { discardData } : {}),
     ...(c.adapters === undefined ? {} : { adapters: c.adapters }),
   });
   if (command.json) {

@@ -13,13 +13,14 @@ export async function provisioningCommand(c: CommandContext, command: Extract<Co
       c.io.stderr(`ephemera: provisioning status refused: ${guard.error}`);
       return EXIT.failed;
     }
-    const status = provisioningStatus(await provisioningRegister(runtime.auditStore(c.clock)).read(), c.clock());
+    const read = await provisioningRegister(runtime.auditStore(c.clock)).read();
+    const status = provisioningStatus(read.entry, read.serverTime ?? c.clock());
     if (command.json) c.io.stdout(JSON.stringify({ ok: true, ...status }, null, 2));
     else c.io.stdout(status.paused ? `provisioning is paused since ${status.change!.at} by ${status.change!.source} (${status.change!.by}): ${status.change!.reason}` : `provisioning is open${status.lapsed ? ` (a budget alert's pause of ${status.change!.at} lapsed with its month)` : ""}`);
     return EXIT.ok;
   }
   const paused = command.action === "pause";
-  const by = await runtime.callerArn();
+  const by = await c.requestedBy();
   const result = await switchProvisioning(runtime, {
     paused,
     source: "operator",

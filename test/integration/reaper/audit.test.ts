@@ -12,7 +12,8 @@ import { act } from "../../../reaper/action/act";
 import { AuditLog } from "../../../reaper/audit/audit-log";
 import { auditKey } from "../../../reaper/audit/audit-key";
 import { newRunId } from "../../../reaper/audit/run-id";
-import { S3AuditStore } from "../../../reaper/audit/s3-audit-store";
+import { putIfAbsent } from "../../../reaper/state/put-if-absent";
+import { S3StateStore } from "../../../reaper/state/s3-state-store";
 import { verifyAudit, verifyAuditRun } from "../../../reaper/audit/verify-audit";
 import { decide } from "../../../reaper/decision/decide";
 import { useEmulator } from "../../../harness/emulator";
@@ -42,7 +43,7 @@ async function lockedBucket(client: S3Client): Promise<void> {
 /** Writes a closed run of `actions` action records to `bucket` through the production store. */
 async function writeRun(client: S3Client, bucket: string, startedAt = new Date(), actions = 4) {
   const runId = newRunId(startedAt);
-  const store = new S3AuditStore(client, bucket, { retentionDays: 30, lockMode: "GOVERNANCE", perObjectRetention: bucket === LOCKED });
+  const store = new S3StateStore(client, bucket, { retentionDays: 30, lockMode: "GOVERNANCE", perObjectRetention: bucket === LOCKED });
   const log = new AuditLog(store, runId, { startedAt });
   await log.append({ type: "run-start", details: { plan: { version: 1 } } });
   for (let i = 0; i < actions; i++) {
@@ -98,16 +99,17 @@ describe("audit records in an Object Lock bucket", () => {
     const proxy = await startFaultProxy({ target: emulator().endpoint });
     try {
       const viaProxy = new S3Client({ ...emulator().clientConfig(), endpoint: proxy.url });
-      const store = new S3AuditStore(viaProxy, LOCKED, { retentionDays: 30, lockMode: "GOVERNANCE", perObjectRetention: true });
+      const store = new S3StateStore(viaProxy, LOCKED, { retentionDays: 30, lockMode: "GOVERNANCE", perObjectRetention: true });
       proxy.inject("lost-answer");
-      await store.put("audit/2026/05/01/run-x/000000.json", '{"a":1}', { exclusive: true });
+      expect(await putIfAbsent(store, "audit/2026/05/01/run-x/000000.json", '{"a":1}')).toEqual({ status: "written" });
       expect(proxy.requests.map((r) => [r.action, r.fault])).toEqual([
         ["PutObject", "lost-answer"],
         ["PutObject", undefined],
         ["GetObject", undefined],
       ]);
       expect(await body(client, LOCKED, "audit/2026/05/01/run-x/000000.json")).toBe('{"a":1}');
-      // Another body under the same key is still refused.
+      // Another body under the same key is "taken", and the stored body says by what.
+      expect(await putIfAbsent(store, "audit/2026/05/01/run-x/000000.json", '{"a":2}')).toEqual({ status: "taken", stored: '{"a":1}' });
       await expect(store.put("audit/2026/05/01/run-x/000000.json", '{"a":2}', { exclusive: true })).rejects.toMatchObject({ name: "PreconditionFailed" });
     } finally {
       await proxy.stop();
@@ -118,7 +120,7 @@ describe("audit records in an Object Lock bucket", () => {
     const client = s3();
     await lockedBucket(client);
     const { runId, key } = await writeRun(client, LOCKED);
-    const store = new S3AuditStore(client, LOCKED, { retentionDays: 30, lockMode: "GOVERNANCE", perObjectRetention: true });
+    const store = new S3StateStore(client, LOCKED, { retentionDays: 30, lockMode: "GOVERNANCE", perObjectRetention: true });
     const original = await body(client, LOCKED, key(1));
     await expect(store.put(key(1), "{}", { exclusive: true })).rejects.toMatchObject({ name: "PreconditionFailed" });
     expect(await body(client, LOCKED, key(1))).toBe(original);
@@ -136,7 +138,7 @@ describe("audit records in an Object Lock bucket", () => {
       plan,
       adapters: world.adapters(["k8s-namespace", "eks-nodegroup", "rds-instance", "db-subnet-group", "secret", "s3-bucket", "security-group", "budget", "scheduler-schedule"]),
       ctx: world,
-      audit: new AuditLog(new S3AuditStore(client, LOCKED, { retentionDays: 1, lockMode: "GOVERNANCE", perObjectRetention: true }), runId, { startedAt: now }),
+      audit: new AuditLog(new S3StateStore(client, LOCKED, { retentionDays: 1, lockMode: "GOVERNANCE", perObjectRetention: true }), runId, { startedAt: now }),
       notifier: new RecordingNotifier(),
       config: { auditBucket: LOCKED, concurrency: 4 },
     });

@@ -30,7 +30,7 @@ import { CreateScheduleCommand, CreateScheduleGroupCommand, GetScheduleCommand, 
 import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
-import { S3AuditStore } from "../../../reaper/audit/s3-audit-store";
+import { S3StateStore } from "../../../reaper/state/s3-state-store";
 import { verifyAuditRun } from "../../../reaper/audit/verify-audit";
 import { discover } from "../../../reaper/discovery/discover";
 import { KIND_ADAPTERS } from "../../../reaper/kinds";
@@ -278,7 +278,7 @@ async function runSweep(e: Emulator, seeded: Seeded, calls: Map<string, number>)
     discover: () => discover(ctx),
     adapters: KIND_ADAPTERS,
     ctx,
-    auditStore: new S3AuditStore(auditS3, AUDIT_BUCKET, { retentionDays: 1, lockMode: "GOVERNANCE", perObjectRetention: true }),
+    auditStore: new S3StateStore(auditS3, AUDIT_BUCKET, { retentionDays: 1, lockMode: "GOVERNANCE", perObjectRetention: true }),
     notifier,
   });
   const ms = Date.now() - started;
@@ -433,7 +433,7 @@ describe("a full sweep over a seeded emulator account", () => {
       discover: () => Promise.reject(new Error("must not be called")),
       adapters: KIND_ADAPTERS,
       ctx: undefined as never,
-      auditStore: new S3AuditStore(new S3Client(e.clientConfig()), AUDIT_BUCKET, { retentionDays: 1, lockMode: "GOVERNANCE", perObjectRetention: true }),
+      auditStore: new S3StateStore(new S3Client(e.clientConfig()), AUDIT_BUCKET, { retentionDays: 1, lockMode: "GOVERNANCE", perObjectRetention: true }),
       notifier: { notify: () => Promise.reject(new Error("must not be called")) },
     });
     expect(result).toMatchObject({ ok: false, accountId: e.accountId, error: expect.stringContaining("is not in allowedAccounts") });

@@ -1,13 +1,16 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { Construct } from "constructs";
-import { AuditBucket, AuditBucketProps } from "../../../constructs/audit-bucket";
+import { AuditBucket, AuditBucketProps, auditBucketPolicy } from "../../../constructs/audit-bucket";
 import { tagEnvironment } from "../../../constructs/environment-tags";
 import { TAG } from "../../../reaper/model";
 import { Block, all, annotations, expectInvalid, one, synth } from "./synth";
 
 const PROPS: AuditBucketProps = { bucketName: "acme-ephemera-audit" };
 const BREAK_GLASS = "arn:aws:iam::123456789012:role/audit-break-glass";
+/** With a break-glass principal: no warning about being locked out of the bucket's settings. */
+const QUIET: AuditBucketProps = { ...PROPS, breakGlassPrincipalArn: BREAK_GLASS };
 
 type Statement = { Sid: string; Effect: string; Principal: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string>> };
 
@@ -34,12 +37,23 @@ describe("AuditBucket", () => {
   });
 
   it("warns at synth that COMPLIANCE retention cannot be undone", () => {
-    const found = annotations((s) => new AuditBucket(s, "audit", { ...PROPS, retentionMode: "COMPLIANCE", retentionDays: 30 }));
+    const found = annotations((s) => new AuditBucket(s, "audit", { ...QUIET, retentionMode: "COMPLIANCE", retentionDays: 30 }));
     expect(found).toEqual([expect.objectContaining({ level: "warning", path: "stack/audit", message: expect.stringMatching(/COMPLIANCE cannot be undone: for 30 days/) })]);
   });
 
-  it("has nothing to warn about with the default GOVERNANCE retention", () => {
-    expect(annotations((s) => new AuditBucket(s, "audit", PROPS))).toEqual([]);
+  it("has nothing to warn about with the default GOVERNANCE retention and a break-glass principal", () => {
+    expect(annotations((s) => new AuditBucket(s, "audit", QUIET))).toEqual([]);
+  });
+
+  it("warns at synth, without a break-glass principal, that nobody (Terraform included) can change the bucket's policy, lifecycle or lock once it is applied", () => {
+    const found = annotations((s) => new AuditBucket(s, "audit", PROPS));
+    expect(found).toEqual([
+      expect.objectContaining({
+        level: "warning",
+        path: "stack/audit",
+        message: expect.stringMatching(/^No breakGlassPrincipalArn: .*s3:PutBucketPolicy.*Terraform included.*AccessDenied.*only the account's root user can delete the bucket policy\. Set breakGlassPrincipalArn/),
+      }),
+    ]);
   });
 
   it("turns versioning on", () => {
@@ -73,40 +87,67 @@ describe("AuditBucket", () => {
     expect(tls?.Resource).toEqual([expect.stringMatching(/\.arn\}$/), expect.stringMatching(/\.arn\}\/\*$/)]);
   });
 
-  it("denies deleting records and changing their retention, legal hold, Object Lock or versioning to everyone", () => {
-    const statements = policyOf(synth((s) => new AuditBucket(s, "audit", PROPS))).filter((st) => st.Sid !== "DenyInsecureTransport");
-    for (const st of statements) {
-      expect(st).toMatchObject({ Effect: "Deny", Principal: "*" });
-      expect(st.Condition).toBeUndefined();
-    }
+  it("denies deleting records, legal holds, governance bypass, and any change to the bucket's policy, lifecycle, Object Lock or versioning to everyone", () => {
+    const statements = policyOf(synth((s) => new AuditBucket(s, "audit", PROPS))).filter((st) => st.Condition === undefined);
+    for (const st of statements) expect(st).toMatchObject({ Effect: "Deny", Principal: "*" });
     expect(statements.flatMap(actions).sort()).toEqual(
       [
         "s3:BypassGovernanceRetention",
         "s3:DeleteObject",
         "s3:DeleteObjectVersion",
+        "s3:PutObjectLegalHold",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+        "s3:PutLifecycleConfiguration",
         "s3:PutBucketObjectLockConfiguration",
         "s3:PutBucketVersioning",
-        "s3:PutObjectLegalHold",
-        "s3:PutObjectRetention",
       ].sort(),
     );
   });
 
-  it("exempts only the break-glass principal from those denials, never from TLS", () => {
-    const statements = policyOf(synth((s) => new AuditBucket(s, "audit", { ...PROPS, breakGlassPrincipalArn: BREAK_GLASS })));
-    for (const st of statements.filter((x) => x.Sid !== "DenyInsecureTransport")) {
-      expect(st.Condition).toEqual({ ArnNotEquals: { "aws:PrincipalArn": BREAK_GLASS } });
+  it("denies every put without If-None-Match, on every key, to every principal: the bucket itself makes keys write-once", () => {
+    for (const props of [PROPS, QUIET]) {
+      const writeOnce = policyOf(synth((s) => new AuditBucket(s, "audit", props))).find((st) => st.Sid === "WriteEachKeyOnce");
+      expect(writeOnce).toEqual({
+        Sid: "WriteEachKeyOnce",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: expect.stringMatching(/\.arn\}\/\*$/),
+        Condition: { Null: { "s3:if-none-match": "true" } },
+      });
     }
-    expect(statements.find((x) => x.Sid === "DenyInsecureTransport")?.Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
   });
 
-  it("applies the bucket policy only after versioning, Object Lock and the public access block, which it locks", () => {
+  it("allows retention only as the bucket's default: its mode, and within a day of its days", () => {
+    const retention = policyOf(synth((s) => new AuditBucket(s, "audit", { ...PROPS, retentionDays: 90 }))).filter((st) => actions(st).includes("s3:PutObjectRetention"));
+    expect(retention.map((st) => st.Condition)).toEqual([
+      { StringNotEquals: { "s3:object-lock-mode": "GOVERNANCE" } },
+      { NumericGreaterThan: { "s3:object-lock-remaining-retention-days": "91" } },
+      { NumericLessThan: { "s3:object-lock-remaining-retention-days": "89" } },
+    ]);
+    for (const st of retention) expect(st).toMatchObject({ Effect: "Deny", Principal: "*", Action: "s3:PutObjectRetention" });
+  });
+
+  it("exempts only the break-glass principal from those denials, never from TLS or from writing each key once", () => {
+    const statements = policyOf(synth((s) => new AuditBucket(s, "audit", QUIET)));
+    const always = ["DenyInsecureTransport", "WriteEachKeyOnce"];
+    for (const st of statements.filter((x) => !always.includes(x.Sid))) {
+      expect(st.Condition).toMatchObject({ ArnNotEquals: { "aws:PrincipalArn": BREAK_GLASS } });
+    }
+    expect(statements.find((x) => x.Sid === "DenyInsecureTransport")?.Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
+    expect(statements.find((x) => x.Sid === "WriteEachKeyOnce")?.Condition).toEqual({ Null: { "s3:if-none-match": "true" } });
+  });
+
+  it("applies the bucket policy only after versioning, Object Lock, the public access block, encryption and the lifecycle, which it locks", () => {
     const policy = one(synth((s) => new AuditBucket(s, "audit", PROPS)), "aws_s3_bucket_policy");
     expect(policy.depends_on).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^aws_s3_bucket_versioning\./),
         expect.stringMatching(/^aws_s3_bucket_object_lock_configuration\./),
         expect.stringMatching(/^aws_s3_bucket_public_access_block\./),
+        expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\./),
+        expect.stringMatching(/^aws_s3_bucket_lifecycle_configuration\./),
       ]),
     );
   });
@@ -162,7 +203,7 @@ describe("AuditBucket", () => {
 
   it("fails synth when something inside it is tagged ephemera:managed-by by hand", () => {
     const found = annotations((s) => {
-      const audit = new AuditBucket(s, "audit", PROPS);
+      const audit = new AuditBucket(s, "audit", QUIET);
       audit.bucket.tags = { [TAG.managedBy]: "ephemera" };
     });
     expect(found).toEqual([expect.objectContaining({ level: "error", path: "stack/audit/bucket", message: expect.stringContaining(TAG.managedBy) })]);
@@ -171,7 +212,7 @@ describe("AuditBucket", () => {
   it("fails synth when the provider's default_tags would put ephemera:managed-by on it", () => {
     const found = annotations((s) => {
       new AwsProvider(s, "aws", { region: "us-east-1", defaultTags: [{ tags: { [TAG.managedBy]: "ephemera" } }] });
-      new AuditBucket(s, "audit", PROPS);
+      new AuditBucket(s, "audit", QUIET);
     });
     expect(found).toEqual([expect.objectContaining({ level: "error", path: "stack/audit", message: expect.stringMatching(/default_tags/) })]);
   });
@@ -269,5 +310,210 @@ describe("AuditBucket", () => {
     ["a break-glass principal that is not an ARN", { breakGlassPrincipalArn: "admin" }, "breakGlassPrincipalArn", /not an IAM principal ARN/],
   ])("rejects %s, naming the prop and the fix", (_name, bad, field, problem) => {
     expectInvalid(() => synth((s) => new AuditBucket(s, "audit", { ...PROPS, ...bad })), field, problem);
+  });
+});
+
+/**
+ * The bucket policy and the grants, evaluated by an IAM policy simulator (the emulator does
+ * not evaluate bucket policies): each case is one request, by a principal whose own policy
+ * allows it, against the bucket's policy.
+ */
+describe("AuditBucket, evaluated", () => {
+  const ACCOUNT = "123456789012";
+  const BUCKET = "arn:aws:s3:::acme-ephemera-audit";
+  const KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const ADMIN = `arn:aws:iam::${ACCOUNT}:role/platform-admin`;
+  const CI = `arn:aws:iam::${ACCOUNT}:role/ci-deploy`;
+  const OPERATOR = `arn:aws:iam::${ACCOUNT}:role/platform-operator`;
+  const REGISTER = `${BUCKET}/provisioning/999999999996.json`;
+  const RESERVATION = `${BUCKET}/admissions/999999999990.json`;
+  const RECORD = `${BUCKET}/audit/2026/05/01/20260501T120000Z-3f9a1c2b/000000.json`;
+  const CLAIM = `${BUCKET}/claims/default/ephemera-pool-default-ab12cd34.json`;
+  const LEASE = `${BUCKET}/leases/pr-1/999999999998.json`;
+  const READING = `${BUCKET}/spend/8222537599999-20260501T120000Z-3f9a1c2b.json`;
+  const POOL_DB = `arn:aws:rds:us-east-1:${ACCOUNT}:db:ephemera-pool-default-ab12cd34`;
+  const RDS_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-AbCdEf`;
+  const MANAGED = { [`aws:ResourceTag/${TAG.managedBy}`]: "ephemera" };
+  const writeOnce = { "s3:if-none-match": "*" };
+  /** What a principal with broad S3 rights of its own (an admin, a deploy role over `*`) may do. */
+  const EVERYTHING_IN_S3 = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] };
+  const KEY_POLICY = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }] };
+
+  interface Case {
+    readonly name: string;
+    readonly principal: string;
+    readonly action: string;
+    readonly resource: string;
+    readonly context?: Record<string, string | string[]>;
+    readonly expect: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+  }
+
+  async function evaluate(c: Case, identity: object[], bucketPolicy: string): Promise<string> {
+    const result = await runSimulation(
+      {
+        request: {
+          principal: c.principal,
+          action: c.action,
+          resource: { resource: c.resource, accountId: ACCOUNT },
+          // AWS sets aws:PrincipalArn to the role's ARN for every session of the role; the simulator leaves it to the request.
+          contextVariables: { "aws:SecureTransport": "true", "aws:PrincipalArn": c.principal, ...(c.context ?? {}) },
+        },
+        identityPolicies: identity.map((policy, i) => ({ name: `policy-${i}`, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        ...(c.action.startsWith("kms:") ? { resourcePolicy: KEY_POLICY } : c.action.startsWith("s3:") ? { resourcePolicy: JSON.parse(bucketPolicy) } : {}),
+      },
+      {},
+    );
+    if (result.resultType === "error") return `simulation error: ${JSON.stringify(result.errors)}`;
+    // A context key the action does not take would be dropped: every case's keys must count.
+    if (result.resultType === "single" && (result.result.ignoredContextKeys ?? []).length > 0) return `ignored context keys: ${result.result.ignoredContextKeys!.join(", ")}`;
+    return result.overallResult;
+  }
+
+  describe("the bucket policy makes every key write-once and the bucket's settings fixed, for every principal", () => {
+    const policy = auditBucketPolicy(BUCKET, BREAK_GLASS, { mode: "GOVERNANCE", days: 365 });
+    const retention = (mode: string | undefined, days: string | undefined) => ({
+      ...(mode === undefined ? {} : { "s3:object-lock-mode": mode }),
+      ...(days === undefined ? {} : { "s3:object-lock-remaining-retention-days": days }),
+    });
+    const cases: Case[] = [
+      { name: "an admin overwrites no register version: a put without If-None-Match is denied", principal: ADMIN, action: "s3:PutObject", resource: REGISTER, expect: "ExplicitlyDenied" },
+      { name: "an admin overwrites no audit record", principal: ADMIN, action: "s3:PutObject", resource: RECORD, expect: "ExplicitlyDenied" },
+      { name: "an admin overwrites no key outside the state prefixes either", principal: ADMIN, action: "s3:PutObject", resource: `${BUCKET}/notes.txt`, expect: "ExplicitlyDenied" },
+      { name: "nor does the break-glass principal", principal: BREAK_GLASS, action: "s3:PutObject", resource: REGISTER, expect: "ExplicitlyDenied" },
+      { name: "a write where no object is yet (If-None-Match: *) stands", principal: ADMIN, action: "s3:PutObject", resource: REGISTER, context: writeOnce, expect: "Allowed" },
+      { name: "an admin replaces no bucket policy", principal: ADMIN, action: "s3:PutBucketPolicy", resource: BUCKET, expect: "ExplicitlyDenied" },
+      { name: "an admin deletes no bucket policy", principal: ADMIN, action: "s3:DeleteBucketPolicy", resource: BUCKET, expect: "ExplicitlyDenied" },
+      { name: "an admin adds no lifecycle rule (one could expire records)", principal: ADMIN, action: "s3:PutLifecycleConfiguration", resource: BUCKET, expect: "ExplicitlyDenied" },
+      { name: "an admin changes no Object Lock configuration", principal: ADMIN, action: "s3:PutBucketObjectLockConfiguration", resource: BUCKET, expect: "ExplicitlyDenied" },
+      { name: "an admin suspends no versioning", principal: ADMIN, action: "s3:PutBucketVersioning", resource: BUCKET, expect: "ExplicitlyDenied" },
+      { name: "an admin deletes no record version", principal: ADMIN, action: "s3:DeleteObjectVersion", resource: RECORD, expect: "ExplicitlyDenied" },
+      { name: "an admin bypasses no governance retention", principal: ADMIN, action: "s3:BypassGovernanceRetention", resource: RECORD, expect: "ExplicitlyDenied" },
+      { name: "an admin puts no legal hold", principal: ADMIN, action: "s3:PutObjectLegalHold", resource: RECORD, expect: "ExplicitlyDenied" },
+      {
+        name: "a writer that sends the default retention with each put (auditPerObjectRetention) still writes",
+        principal: ADMIN,
+        action: "s3:PutObjectRetention",
+        resource: RECORD,
+        context: retention("GOVERNANCE", "365"),
+        expect: "Allowed",
+      },
+      { name: "as it does a day either way (clocks)", principal: ADMIN, action: "s3:PutObjectRetention", resource: RECORD, context: retention("GOVERNANCE", "364"), expect: "Allowed" },
+      { name: "no retention in another mode", principal: ADMIN, action: "s3:PutObjectRetention", resource: RECORD, context: retention("COMPLIANCE", "365"), expect: "ExplicitlyDenied" },
+      { name: "no retention removed (no mode, no date)", principal: ADMIN, action: "s3:PutObjectRetention", resource: RECORD, context: retention(undefined, undefined), expect: "ExplicitlyDenied" },
+      { name: "no retention longer than the default", principal: ADMIN, action: "s3:PutObjectRetention", resource: RECORD, context: retention("GOVERNANCE", "3650"), expect: "ExplicitlyDenied" },
+      { name: "no retention shorter than the default", principal: ADMIN, action: "s3:PutObjectRetention", resource: RECORD, context: retention("GOVERNANCE", "30"), expect: "ExplicitlyDenied" },
+      { name: "the break-glass principal may replace the bucket policy", principal: BREAK_GLASS, action: "s3:PutBucketPolicy", resource: BUCKET, expect: "Allowed" },
+      { name: "and change the lifecycle", principal: BREAK_GLASS, action: "s3:PutLifecycleConfiguration", resource: BUCKET, expect: "Allowed" },
+      { name: "and the Object Lock configuration", principal: BREAK_GLASS, action: "s3:PutBucketObjectLockConfiguration", resource: BUCKET, expect: "Allowed" },
+      { name: "and a record's retention", principal: BREAK_GLASS, action: "s3:PutObjectRetention", resource: RECORD, context: retention("COMPLIANCE", "3650"), expect: "Allowed" },
+      { name: "and delete a record version", principal: BREAK_GLASS, action: "s3:DeleteObjectVersion", resource: RECORD, expect: "Allowed" },
+      { name: "but never without TLS", principal: BREAK_GLASS, action: "s3:GetObject", resource: RECORD, context: { "aws:SecureTransport": "false" }, expect: "ExplicitlyDenied" },
+    ];
+    it.each(cases)("$name", async (c) => {
+      expect(await evaluate(c, [EVERYTHING_IN_S3], policy)).toBe(c.expect);
+    });
+
+    it("without a break-glass principal, exempts nobody: not even a principal with s3:* may change the policy", async () => {
+      const locked = auditBucketPolicy(BUCKET, undefined, { mode: "GOVERNANCE", days: 365 });
+      for (const action of ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration"]) {
+        expect(await evaluate({ name: action, principal: BREAK_GLASS, action, resource: BUCKET, expect: "ExplicitlyDenied" }, [EVERYTHING_IN_S3], locked)).toBe("ExplicitlyDenied");
+      }
+    });
+  });
+
+  /** A grant's policy as applied: the bucket's, key's, partition's, region's and account's references filled in. */
+  function grantPolicy(grant: (audit: AuditBucket) => unknown): object {
+    const out = synth((s) => grant(new AuditBucket(s, "audit", QUIET)));
+    return JSON.parse(
+      (one(out, "aws_iam_role_policy").policy as string)
+        .replace(/\$\{aws_s3_bucket\.[^}]+\.arn\}/g, BUCKET)
+        .replace(/\$\{aws_kms_key\.[^}]+\.arn\}/g, KEY)
+        .replace(/\$\{data\.aws_partition\.[^}]+\.partition\}/g, "aws")
+        .replace(/\$\{data\.aws_region\.[^}]+\.name\}/g, "us-east-1")
+        .replace(/\$\{data\.aws_caller_identity\.[^}]+\.account_id\}/g, ACCOUNT),
+    ) as object;
+  }
+  const bucketPolicy = auditBucketPolicy(BUCKET, BREAK_GLASS, { mode: "GOVERNANCE", days: 365 });
+  const list = (prefix: string) => ({ "s3:prefix": prefix });
+
+  describe("grantAdmit: a pipeline writes reservations and its decisions' records, and never opens or jams the other gates", () => {
+    const admit = grantPolicy((audit) => audit.grantAdmit("ci-deploy"));
+    const cases: Case[] = [
+      { name: "writes the next reservation where none is yet", principal: CI, action: "s3:PutObject", resource: RESERVATION, context: writeOnce, expect: "Allowed" },
+      { name: "writes the audit records of its decision", principal: CI, action: "s3:PutObject", resource: RECORD, context: writeOnce, expect: "Allowed" },
+      { name: "reads the reservations", principal: CI, action: "s3:GetObject", resource: RESERVATION, expect: "Allowed" },
+      { name: "reads the provisioning switch (is provisioning paused)", principal: CI, action: "s3:GetObject", resource: REGISTER, expect: "Allowed" },
+      { name: "reads the trail its run opens on", principal: CI, action: "s3:GetObject", resource: RECORD, expect: "Allowed" },
+      { name: "lists the reservations", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("admissions/"), expect: "Allowed" },
+      { name: "lists the provisioning switch", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("provisioning/"), expect: "Allowed" },
+      { name: "lists the trail", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("audit/2026/05/01/"), expect: "Allowed" },
+      { name: "encrypts with the bucket's key", principal: CI, action: "kms:GenerateDataKey", resource: KEY, expect: "Allowed" },
+      { name: "decrypts with it", principal: CI, action: "kms:Decrypt", resource: KEY, expect: "Allowed" },
+      { name: "counts the live environments: the databases", principal: CI, action: "rds:DescribeDBInstances", resource: "*", expect: "Allowed" },
+      { name: "counts the live environments: the Tagging API", principal: CI, action: "tag:GetResources", resource: "*", expect: "Allowed" },
+      { name: "counts the live environments: the budgets", principal: CI, action: "budgets:ViewBudget", resource: `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`, expect: "Allowed" },
+      { name: "never lifts a budget pause: no write under provisioning/", principal: CI, action: "s3:PutObject", resource: REGISTER, context: writeOnce, expect: "ExplicitlyDenied" },
+      { name: "never takes a pool database: no write under claims/", principal: CI, action: "s3:PutObject", resource: CLAIM, context: writeOnce, expect: "ExplicitlyDenied" },
+      { name: "never takes an environment's lease", principal: CI, action: "s3:PutObject", resource: LEASE, context: writeOnce, expect: "ExplicitlyDenied" },
+      { name: "never writes a spend reading", principal: CI, action: "s3:PutObject", resource: READING, context: writeOnce, expect: "ExplicitlyDenied" },
+      { name: "never overwrites a reservation", principal: CI, action: "s3:PutObject", resource: RESERVATION, expect: "ExplicitlyDenied" },
+      { name: "reads no claim", principal: CI, action: "s3:GetObject", resource: CLAIM, expect: "ImplicitlyDenied" },
+      { name: "lists no claims", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("claims/"), expect: "ImplicitlyDenied" },
+      { name: "rotates no database password", principal: CI, action: "rds:ModifyDBInstance", resource: POOL_DB, context: MANAGED, expect: "ImplicitlyDenied" },
+    ];
+    it.each(cases)("$name", async (c) => {
+      expect(await evaluate(c, [admit], bucketPolicy)).toBe(c.expect);
+    });
+
+    it("keeps the pipeline out of provisioning/ and claims/ even when its deploy policy allows s3:* on everything", async () => {
+      for (const resource of [REGISTER, CLAIM]) {
+        expect(await evaluate({ name: resource, principal: CI, action: "s3:PutObject", resource, context: writeOnce, expect: "ExplicitlyDenied" }, [admit, EVERYTHING_IN_S3], bucketPolicy)).toBe("ExplicitlyDenied");
+      }
+    });
+  });
+
+  describe("grantOperate: an operator flips the provisioning switch, claims and releases", () => {
+    const operate = grantPolicy((audit) => audit.grantOperate("platform-operator"));
+    const cases: Case[] = [
+      { name: "pauses or resumes provisioning: the switch's next version", principal: OPERATOR, action: "s3:PutObject", resource: REGISTER, context: writeOnce, expect: "Allowed" },
+      { name: "writes a claim record", principal: OPERATOR, action: "s3:PutObject", resource: CLAIM, context: writeOnce, expect: "Allowed" },
+      { name: "takes an environment's lease (claim, release, pause, resume, extend)", principal: OPERATOR, action: "s3:PutObject", resource: LEASE, context: writeOnce, expect: "Allowed" },
+      { name: "writes a reservation (a claim passes admission)", principal: OPERATOR, action: "s3:PutObject", resource: RESERVATION, context: writeOnce, expect: "Allowed" },
+      { name: "writes the audit records of its runs", principal: OPERATOR, action: "s3:PutObject", resource: RECORD, context: writeOnce, expect: "Allowed" },
+      { name: "reads the spend meter's readings (ls)", principal: OPERATOR, action: "s3:GetObject", resource: READING, expect: "Allowed" },
+      { name: "lists them", principal: OPERATOR, action: "s3:ListBucket", resource: BUCKET, context: list("spend/"), expect: "Allowed" },
+      { name: "lists the claims", principal: OPERATOR, action: "s3:ListBucket", resource: BUCKET, context: list("claims/default/"), expect: "Allowed" },
+      { name: "writes no spend reading: the reaper's alone", principal: OPERATOR, action: "s3:PutObject", resource: READING, context: writeOnce, expect: "ImplicitlyDenied" },
+      { name: "overwrites no switch version", principal: OPERATOR, action: "s3:PutObject", resource: REGISTER, expect: "ExplicitlyDenied" },
+      { name: "lists the databases to claim one", principal: OPERATOR, action: "rds:DescribeDBInstances", resource: "*", expect: "Allowed" },
+      {
+        name: "tags a claimed pool database the environment's",
+        principal: OPERATOR,
+        action: "rds:AddTagsToResource",
+        resource: POOL_DB,
+        context: { ...MANAGED, "aws:TagKeys": [TAG.owner, TAG.ttl, TAG.createdAt, TAG.env, TAG.state] },
+        expect: "Allowed",
+      },
+      { name: "sets it a new master password", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: POOL_DB, context: MANAGED, expect: "Allowed" },
+      { name: "has RDS rotate its secret", principal: OPERATOR, action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "Allowed" },
+      { name: "has RDS create its secret", principal: OPERATOR, action: "secretsmanager:CreateSecret", resource: RDS_SECRET, expect: "Allowed" },
+      { name: "tags a pool database with no key but ephemera: ones", principal: OPERATOR, action: "rds:AddTagsToResource", resource: POOL_DB, context: { ...MANAGED, "aws:TagKeys": ["Name"] }, expect: "ImplicitlyDenied" },
+      { name: "modifies no database outside the pool", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:prod-main`, context: MANAGED, expect: "ImplicitlyDenied" },
+      { name: "modifies no pool database that is not managed", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: POOL_DB, expect: "ImplicitlyDenied" },
+      { name: "modifies no database in another region", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: POOL_DB.replace("us-east-1", "eu-west-1"), context: MANAGED, expect: "ImplicitlyDenied" },
+      {
+        name: "never has RDS make a secret tagged managed (it would become deletable)",
+        principal: OPERATOR,
+        action: "secretsmanager:CreateSecret",
+        resource: RDS_SECRET,
+        context: { "aws:TagKeys": [TAG.managedBy] },
+        expect: "ImplicitlyDenied",
+      },
+    ];
+    it.each(cases)("$name", async (c) => {
+      expect(await evaluate(c, [operate], bucketPolicy)).toBe(c.expect);
+    });
   });
 });

@@ -84,6 +84,8 @@ describe("tagEnvironment", () => {
     [{ ttl: "30d" }, /ttl "30d"/],
     [{ expiresAt: "2026-12-01T10:00:00" }, /expiresAt "2026-12-01T10:00:00"/],
     [{ owner: "" }, /owner ""/],
+    [{ owner: "team,web@example.com" }, /^owner "team,web@example.com" contains ",", which AWS does not allow in a tag value/],
+    [{ owner: "x".repeat(257) }, /is longer than 256 characters/],
     [{ budgetUsd: -5 }, /budgetUsd "-5"/],
   ])("rejects bad input %p with an error that names the field", (bad, message) => {
     expect(() => tagEnvironment(new Construct(undefined as never, "root"), { ...PROPS, ...bad })).toThrow(message);

@@ -117,6 +117,18 @@ describe("Reaper", () => {
       expect(bySid.OwnLogs.Resource).toBe(`${ref(out, "aws_cloudwatch_log_group", "arn")}:*`);
     });
 
+    it("grants no restore, credential or database modify action without a pool, and denies every write on the platform budget", () => {
+      const out = synthReaper();
+      const statements = JSON.parse(all(out, "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!.policy).Statement as Block[];
+      const allowed = statements.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action as string[]);
+      for (const action of ["rds:RestoreDBInstanceFromDBSnapshot", "rds:ModifyDBInstance", "secretsmanager:CreateSecret", "secretsmanager:RotateSecret", "kms:DescribeKey"]) {
+        expect(allowed).not.toContain(action);
+      }
+      const platform = statements.find((s) => s.Sid === "NeverChangeThePlatformBudget")!;
+      expect(platform).toMatchObject({ Effect: "Deny", Action: expect.arrayContaining(["budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource"]) });
+      expect(platform.Resource).toEqual([expect.stringMatching(/:budgets::\$\{data\.aws_caller_identity\.[^}]+\}:budget\/ephemera-platform$/), expect.stringMatching(/:budget\/ephemera-platform\/action\/\*$/)]);
+    });
+
     it("is scoped to the account and region Terraform deploys into", () => {
       const out = synthReaper();
       const policy = all(out, "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!.policy as string;

@@ -38,6 +38,47 @@ describe("WarmDatabasePool", () => {
     }
   });
 
+  describe("the reaper's restores", () => {
+    function restoreStatements(props: WarmDatabasePoolProps): Record<string, { Action: string[]; Resource: string[] }> {
+      const out = synth((s) => {
+        const pool = new WarmDatabasePool(s, "pool", props);
+        new Reaper(s, "reaper", { auditBucketName: "acme-ephemera-audit", bundlePath, databasePool: pool });
+      });
+      const statements = JSON.parse(all(out, "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!.policy as string).Statement as { Sid: string; Action: string[]; Resource: string[] }[];
+      return Object.fromEntries(statements.filter((st) => st.Action.some((a) => /^rds:(RestoreDBInstanceFromDBSnapshot|AddTagsToResource)$/.test(a))).map((st) => [st.Sid, st]));
+    }
+    /** An RDS ARN in the account and region Terraform deploys into, ending in `resource`. */
+    const ARN_HEAD = String.raw`^arn:\$\{data\.aws_partition\.[^}]+\}:rds:\$\{data\.aws_region\.[^}]+\}:\$\{data\.aws_caller_identity\.[^}]+\}:`;
+    const rds = (resource: string | RegExp) =>
+      expect.stringMatching(new RegExp(`${ARN_HEAD}${typeof resource === "string" ? resource.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : resource.source}$`));
+
+    it("read only the baseline instance's snapshots and land only in the pool's subnet group", () => {
+      const { RestoreRdsInstance: restore } = restoreStatements(PROPS);
+      expect(restore!.Action).toEqual(["rds:RestoreDBInstanceFromDBSnapshot"]);
+      expect(restore!.Resource).toEqual([
+        rds("db:ephemera-pool-*"),
+        rds("og:*"),
+        rds("pg:*"),
+        rds("snapshot:rds:app-baseline-*"),
+        rds("snapshot:app-baseline-*"),
+        rds(/subgrp:\$\{aws_db_subnet_group\.pool_subnet-group[^}]*\.name\}/),
+      ]);
+    });
+
+    it("read only the named snapshot when the pool names one", () => {
+      const { RestoreRdsInstance: restore } = restoreStatements({ ...PROPS, sourceDbInstanceIdentifier: undefined, snapshotIdentifier: "app-baseline-2026-05-01" });
+      expect(restore!.Resource.filter((r) => r.includes(":snapshot:"))).toEqual([rds("snapshot:app-baseline-2026-05-01")]);
+    });
+
+    it("tag only the pool's new databases, and nothing else is restored or tagged for the pool", () => {
+      const statements = restoreStatements(PROPS);
+      expect(statements.TagRestoredRdsInstance).toMatchObject({ Action: ["rds:AddTagsToResource"], Resource: [rds("db:ephemera-pool-*")] });
+      // Besides: the environments' managed resources with the reaper's own keys, and its final snapshots by name.
+      expect(Object.keys(statements).sort()).toEqual(["FinalSnapshotRdsInstance", "RestoreRdsInstance", "TagManagedResources", "TagRestoredRdsInstance"]);
+      expect(statements.FinalSnapshotRdsInstance!.Resource).toEqual([rds("snapshot:ephemera-*")]);
+    });
+  });
+
   it("refuses a bad size, name, max age or baseline, naming the prop and the fix", () => {
     expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, size: 51 })), "size");
     expectInvalid(() => synth((s) => new WarmDatabasePool(s, "pool", { ...PROPS, name: "Default" })), "name");

@@ -5,13 +5,13 @@ import { canonicalJson } from "../../../reaper/audit/canonical-json";
 import { isUsableRunId, newRunId, runIdStart } from "../../../reaper/audit/run-id";
 import { verifyAuditChain } from "../../../reaper/audit/verify-audit-chain";
 import { verifyAuditIn, verifyAuditRunIn } from "../../../reaper/audit/verify-audit";
-import { MemoryAuditStore } from "../../support/reaper-fakes";
+import { MemoryStateStore } from "../../support/reaper-fakes";
 import { NOW } from "../../support/reaper-fixtures";
 
 const RUN_ID = "20260501T120000Z-0123abcd";
 
 /** A closed run of five records: run-start, two actions (before/after), run-summary. */
-async function writtenRun(store = new MemoryAuditStore(), runId = RUN_ID) {
+async function writtenRun(store = new MemoryStateStore(), runId = RUN_ID) {
   const log = new AuditLog(store, runId, { startedAt: NOW, clock: () => NOW });
   await log.append({ type: "run-start", details: { plan: { version: 1 } } });
   const resource = { kind: "rds-instance", id: "pr-1-db", region: "us-east-1" };
@@ -22,8 +22,8 @@ async function writtenRun(store = new MemoryAuditStore(), runId = RUN_ID) {
 }
 
 /** The key of record `seq` of a run in the store (keys name each record's kind and hash). */
-const keyIn = (store: MemoryAuditStore, seq: number, runId = RUN_ID) => [...store.objects.keys()].find((k) => parseAuditKey(k)?.runId === runId && parseAuditKey(k)?.seq === seq)!;
-const objects = (store: MemoryAuditStore) => [...store.objects].filter(([key]) => parseAuditKey(key) !== undefined).map(([key, body]) => ({ key, body }));
+const keyIn = (store: MemoryStateStore, seq: number, runId = RUN_ID) => [...store.objects.keys()].find((k) => parseAuditKey(k)?.runId === runId && parseAuditKey(k)?.seq === seq)!;
+const objects = (store: MemoryStateStore) => [...store.objects].filter(([key]) => parseAuditKey(key) !== undefined).map(([key, body]) => ({ key, body }));
 
 describe("audit records", () => {
   test("are stored under audit/<yyyy>/<mm>/<dd>/<run-id>/<seq>.json, and the run's end is marked beside them", async () => {
@@ -39,7 +39,7 @@ describe("audit records", () => {
   });
 
   test("an action of unknown outcome is marked beside the records with its resource, for a later run to reconcile", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     const log = new AuditLog(store, RUN_ID, { startedAt: NOW, clock: () => NOW });
     await log.append({ type: "run-start" });
     const resource = { kind: "k8s-namespace", id: "shared/env-pr-1" };
@@ -50,7 +50,7 @@ describe("audit records", () => {
   });
 
   test("a record is written only where no object is yet: a taken key stops the chain, it is never overwritten", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     const log = new AuditLog(store, RUN_ID, { startedAt: NOW, clock: () => NOW });
     await log.append({ type: "run-start" });
     store.taken.add(1);
@@ -77,7 +77,7 @@ describe("audit records", () => {
   });
 
   test("a failed write does not advance the chain: the next record takes its place", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     const log = new AuditLog(store, RUN_ID, { startedAt: NOW });
     await log.append({ type: "run-start" });
     store.failWhen = () => true;
@@ -89,7 +89,7 @@ describe("audit records", () => {
   });
 
   test("concurrent appends are chained one after another", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     const log = new AuditLog(store, RUN_ID, { startedAt: NOW });
     await log.append({ type: "run-start" });
     await Promise.all(Array.from({ length: 20 }, (_, i) => log.append({ type: "action", reason: `r${i}` })));
@@ -98,7 +98,7 @@ describe("audit records", () => {
   });
 
   test("a run id must be usable as one S3 key segment", () => {
-    expect(() => new AuditLog(new MemoryAuditStore(), "../escape", { startedAt: NOW })).toThrow("cannot be used");
+    expect(() => new AuditLog(new MemoryStateStore(), "../escape", { startedAt: NOW })).toThrow("cannot be used");
     expect(isUsableRunId(newRunId(NOW))).toBe(true);
   });
 
@@ -167,7 +167,7 @@ describe("verifying a run's chain", () => {
   });
 
   test("a record copied in from another run is detected", async () => {
-    const other = await writtenRun(new MemoryAuditStore(), "20260501T120000Z-ffffffff");
+    const other = await writtenRun(new MemoryStateStore(), "20260501T120000Z-ffffffff");
     const store = await writtenRun();
     store.objects.set(keyIn(store, 1), [...other.objects.values()][1]!);
     expect(verifyAuditChain(RUN_ID, objects(store)).firstBroken).toMatchObject({ seq: 1, problem: expect.stringContaining("belongs to run") });
@@ -195,7 +195,7 @@ describe("verifying a run's chain", () => {
   });
 
   test("a run id not made by newRunId is found by searching every day", async () => {
-    const store = await writtenRun(new MemoryAuditStore(), "manual-run-1");
+    const store = await writtenRun(new MemoryStateStore(), "manual-run-1");
     expect(await verifyAuditRunIn(store, "manual-run-1")).toMatchObject({ ok: true, records: 4 });
   });
 });

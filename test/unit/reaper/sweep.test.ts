@@ -3,14 +3,14 @@ import { reaperConfig } from "../../../reaper/runtime/reaper-config";
 import { verifyAuditRunIn } from "../../../reaper/audit/verify-audit";
 import type { KindName } from "../../../reaper/kinds/kind-adapter";
 import { AUDIT_BUCKET, environment, inventory, NOW } from "../../support/reaper-fixtures";
-import { FakeWorld, MemoryAuditStore, RecordingNotifier } from "../../support/reaper-fakes";
+import { FakeWorld, MemoryStateStore, RecordingNotifier } from "../../support/reaper-fakes";
 
 const ACCOUNT = "123456789012";
 const KINDS: KindName[] = ["k8s-namespace", "eks-nodegroup", "rds-instance", "db-subnet-group", "secret", "s3-bucket", "security-group", "budget", "scheduler-schedule"];
 
 function setup(more: Partial<SweepOptions<FakeWorld>> = {}) {
   const world = new FakeWorld();
-  const store = new MemoryAuditStore();
+  const store = new MemoryStateStore();
   let discovered = 0;
   const options: SweepOptions<FakeWorld> = {
     config: reaperConfig({ auditBucket: AUDIT_BUCKET, allowedAccounts: [ACCOUNT] }),

@@ -8,6 +8,7 @@ import { emulatorClients, seedAuditBucket, seedEnvironment } from "../../../../h
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/runtime/settings";
+import { MemoryStateStore } from "../../../support/reaper-fakes";
 
 // One account walked through in order: two live environments, caps of 4 in all and 2 per owner.
 const emulator = useEmulator({ resetBetweenTests: false });
@@ -74,6 +75,15 @@ describe("ephemera admit", () => {
     expect(refused.result.reason).toContain("owner alice has 2 live environments, at the cap of 2 (EPHEMERA_MAX_ENVIRONMENTS_PER_OWNER)");
   });
 
+  test("an owner written in another case is the same owner at the cap; an owner AWS would refuse as a tag value exits 2 and writes nothing", async () => {
+    const refused = await admit(["pr-4", "--owner", "ALICE"]);
+    expect(refused.result).toMatchObject({ status: "refused", limit: "max-environments-per-owner", counts: { owner: 2 } });
+    const bad = await runEphemera(["admit", "pr-4", "--owner", "alice,bob"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--owner "alice,bob" contains ","');
+    expect(await registerVersions(AUDIT_BUCKET, "admissions/")).toBe(1);
+  });
+
   test("refuses at the account's cap, once live and reserved environments reach it", async () => {
     expect((await admit(["pr-5", "--owner", "carol"])).result).toMatchObject({ status: "admitted", counts: { environments: 3 } });
     const refused = await admit(["pr-6", "--owner", "dave"]);
@@ -116,14 +126,21 @@ describe("ephemera admit", () => {
     expect(runs.every((run) => run.ok && run.status === "complete")).toBe(true);
   });
 
-  test("a reservation stops counting after the admission hold unless the environment's resources exist", async () => {
-    const bucket = "ephemera-audit-admission-hold";
-    await seedAuditBucket(e, bucket);
-    const settings = { ...env, EPHEMERA_AUDIT_BUCKET: bucket, EPHEMERA_MAX_ENVIRONMENTS: "3", EPHEMERA_ADMISSION_HOLD: "30m" };
-    const at = (minutes: number) => () => new Date(NOW.getTime() + minutes * 60_000);
-    const request = (name: string, minutes: number) => admitEnvironment(runtime(settings), { env: name, owner: name, ttlMs: 3_600_000, by: "test", clock: at(minutes) });
+  test("a reservation stops counting after the admission hold, by S3's clock, unless the environment's resources exist", async () => {
+    // S3's clock cannot be moved in the emulator: the state store here is the double, whose clock can.
+    const settings = { ...env, EPHEMERA_MAX_ENVIRONMENTS: "3", EPHEMERA_ADMISSION_HOLD: "30m" };
+    let s3Now = NOW;
+    const store = new MemoryStateStore(() => s3Now);
+    const request = (name: string, minutes: number, hostAheadMs = 0) => {
+      s3Now = new Date(NOW.getTime() + minutes * 60_000);
+      const r = runtime(settings);
+      r.auditStore = () => store;
+      return admitEnvironment(r, { env: name, owner: name, ttlMs: 3_600_000, by: "test", clock: () => new Date(s3Now.getTime() + hostAheadMs) });
+    };
     expect(await request("pr-8", 0)).toMatchObject({ status: "admitted", counts: { environments: 2 } });
     expect(await request("pr-9", 10)).toMatchObject({ status: "refused", limit: "max-environments", counts: { environments: 3 } });
+    // A host whose clock runs 25 minutes ahead neither frees the place early nor admits at all.
+    expect(await request("pr-9", 10, 25 * 60_000)).toMatchObject({ status: "refused", limit: "clock-skew", reason: expect.stringContaining("this host's clock is 1500.0 s ahead of S3's") });
     expect(await request("pr-9", 31)).toMatchObject({ status: "admitted", counts: { environments: 2 } });
   });
 });

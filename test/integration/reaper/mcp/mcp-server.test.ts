@@ -5,12 +5,17 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { runEphemera } from "../../../../harness/cli";
-import { type Emulator, useEmulator } from "../../../../harness/emulator";
+import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 import { REPO_ROOT } from "../../../../harness/paths";
 import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
+import type { AuditRecord } from "../../../../reaper/audit/audit-record";
+import { DISCARDED_ON_REQUEST } from "../../../../reaper/decision/manual-plans";
+import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
+import { readSettings } from "../../../../reaper/runtime/settings";
 
 // One `ephemera mcp` process for the file, driven by the SDK's own client over stdio, against one
 // seeded account; the tests run in order (extend → pause → resume → verify) and each reads what the ones before left.
+// The client introduces itself as CLIENT: every audit reason of a call names it.
 const emulator = useEmulator({ resetBetweenTests: false });
 const HOUR = 3_600_000;
 const AUDIT_BUCKET = "ephemera-audit-mcp";
@@ -21,6 +26,9 @@ let settings: Record<string, string>;
 let client: Client;
 let transport: StdioClientTransport;
 const serverStderr: string[] = [];
+const CLIENT = { name: "ephemera-integration-test", version: "0" };
+/** The runs the tools wrote, by what they did. */
+const runs: Record<string, string> = {};
 
 /** ISO-8601 at whole seconds, as the seeded tags write it. */
 const at = (offsetMs: number) => `${new Date(seededAt.getTime() + offsetMs).toISOString().slice(0, 19)}Z`;
@@ -35,6 +43,21 @@ async function auditKeys(): Promise<string[]> {
   return (out.Contents ?? []).map((o) => o.Key!);
 }
 
+/** The records of one audited run, once it is known to verify; and the AWS principal the server runs as. */
+async function runRecords(runId: string): Promise<{ records: AuditRecord[]; caller: string }> {
+  const runtime = new ReaperRuntime(readSettings(settings), { credentials: EMULATOR_CREDENTIALS });
+  try {
+    const store = runtime.auditStore();
+    const keys = (await store.list("audit/")).filter((k) => k.includes(runId));
+    const records = await Promise.all(keys.map(async (k) => JSON.parse(await store.get(k)) as AuditRecord));
+    return { records, caller: await runtime.callerArn() };
+  } finally {
+    await runtime.destroy();
+  }
+}
+
+const state = async (env: string) => (await ephemera(["ls", "--json"])).json<{ environments: { env: string; state: string }[] }>().environments.find((x) => x.env === env)?.state;
+
 beforeAll(async () => {
   e = emulator();
   await seedAuditBucket(e, AUDIT_BUCKET);
@@ -43,6 +66,8 @@ beforeAll(async () => {
   await seedEnvironment(e, "pr-mcp", seededAt, { expiresInHours: 5, budget: [25, 3.5] });
   await seedEnvironment(e, "pr-guard", seededAt, { expiresInHours: -2, state: "expiring", protect: true, database: false });
   await seedEnvironment(e, "pr-old", seededAt, { expiresInHours: -2, state: "expiring", database: false });
+  // Its owner asked for its data to be kept: a release needs discardData.
+  await seedEnvironment(e, "pr-keep", seededAt, { expiresInHours: 5, onExpiry: "pause", database: false, objects: 1 });
   settings = {
     ...e.env(),
     EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
@@ -58,7 +83,7 @@ beforeAll(async () => {
     stderr: "pipe",
   });
   transport.stderr?.on("data", (chunk: Buffer) => serverStderr.push(chunk.toString()));
-  client = new Client({ name: "ephemera-integration-test", version: "0" });
+  client = new Client(CLIENT);
   await client.connect(transport);
 }, 120_000);
 
@@ -106,7 +131,7 @@ describe("ephemera mcp over stdio", () => {
     expect(cli.code).toBe(0);
     expect(result.structuredContent).toEqual(cli.json());
     expect(JSON.parse(texts(result)[0]!)).toEqual(result.structuredContent);
-    expect((result.structuredContent as { environments: { env: string }[] }).environments.map((x) => x.env)).toEqual(["pr-guard", "pr-mcp", "pr-old"]);
+    expect((result.structuredContent as { environments: { env: string }[] }).environments.map((x) => x.env)).toEqual(["pr-guard", "pr-keep", "pr-mcp", "pr-old"]);
   });
 
   test("describe_environment returns the environment's entry of ls --json", async () => {
@@ -141,23 +166,70 @@ describe("ephemera mcp over stdio", () => {
     });
     const listed = (await ephemera(["ls", "--json"])).json<{ environments: { env: string; expiresAt: string }[] }>();
     expect(listed.environments.find((x) => x.env === "pr-mcp")!.expiresAt).toBe(at(7 * HOUR));
+    runs.extend = (result.structuredContent as { runId: string }).runId;
+  });
+
+  test("pause_environment and release_environment without confirm equal to the env id are tool errors naming confirm; nothing is done", async () => {
+    const before = await auditKeys();
+    for (const [name, args, verb] of [
+      ["pause_environment", { env: "pr-mcp" }, "pause"],
+      ["pause_environment", { env: "pr-mcp", confirm: "pr-old" }, "pause"],
+      ["release_environment", { env: "pr-old" }, "release"],
+      ["release_environment", { env: "pr-old", confirm: "yes" }, "release"],
+    ] as const) {
+      const result = await call(name, args);
+      expect(result.isError).toBe(true);
+      expect(result.structuredContent).toBeUndefined();
+      expect(texts(result)[0]).toMatch(new RegExp(`^confirm must equal the environment id "${args.env}" to ${verb} it \\(.*\\); nothing was done\\. Ask a person first`));
+    }
+    expect(await state("pr-mcp")).toBe("active");
+    expect(await state("pr-old")).toBe("expiring");
+    expect(await auditKeys()).toEqual(before);
+  });
+
+  test("a dry run needs no confirm: it shows the plan and changes nothing", async () => {
+    const before = await auditKeys();
+    const result = await call("release_environment", { env: "pr-old", dryRun: true });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ env: "pr-old", intent: "release", status: "dry-run" });
+    expect(await state("pr-old")).toBe("expiring");
+    expect(await auditKeys()).toEqual(before);
   });
 
   test("pause_environment then resume_environment stop and start the environment, as pause and resume do", async () => {
-    const paused = await call("pause_environment", { env: "pr-mcp" });
+    const paused = await call("pause_environment", { env: "pr-mcp", confirm: "pr-mcp" });
     expect(paused.isError).toBeFalsy();
     expect(paused.structuredContent).toMatchObject({ env: "pr-mcp", intent: "pause", status: "done", ok: true });
-    const state = async () => (await ephemera(["ls", "--json"])).json<{ environments: { env: string; state: string }[] }>().environments.find((x) => x.env === "pr-mcp")!.state;
-    expect(await state()).toBe("paused");
+    expect(await state("pr-mcp")).toBe("paused");
+    runs.pause = (paused.structuredContent as { runId: string }).runId;
     const resumed = await call("resume_environment", { env: "pr-mcp" });
     expect(resumed.isError).toBeFalsy();
     expect(resumed.structuredContent).toMatchObject({ env: "pr-mcp", intent: "resume", status: "done", ok: true });
-    expect(await state()).toBe("active");
+    expect(await state("pr-mcp")).toBe("active");
+    runs.resume = (resumed.structuredContent as { runId: string }).runId;
+  });
+
+  test("each action's audit reason, and the run-start's plan, name the MCP client of the handshake beside the AWS principal", async () => {
+    const expected: Record<string, RegExp> = {
+      extend: /^extended by (\S+) via MCP client ephemera-integration-test 0 \(ephemera extend\): expiry \S+ → \S+$/,
+      pause: /^paused by (\S+) via MCP client ephemera-integration-test 0 \(ephemera pause\)$/,
+      resume: /^resumed by (\S+) via MCP client ephemera-integration-test 0 \(ephemera resume\)$/,
+    };
+    for (const [what, pattern] of Object.entries(expected)) {
+      const { records, caller } = await runRecords(runs[what]!);
+      expect(caller).toMatch(/^arn:aws:/);
+      const actions = records.filter((r) => r.type === "action");
+      expect(actions.length).toBeGreaterThan(0);
+      for (const rec of actions) expect(rec.reason).toMatch(pattern);
+      expect(pattern.exec(actions[0]!.reason!)![1]).toBe(caller);
+      const plan = records.find((r) => r.type === "run-start")!.details!.plan as { environments: { reason: string }[] };
+      expect(plan.environments[0]!.reason).toBe(actions[0]!.reason);
+    }
   });
 
   test("pausing a protected environment is refused: a tool error with the CLI's reason, and nothing is written", async () => {
     const before = await auditKeys();
-    const result = await call("pause_environment", { env: "pr-guard" });
+    const result = await call("pause_environment", { env: "pr-guard", confirm: "pr-guard" });
     const cli = await ephemera(["pause", "pr-guard", "--json"]);
     expect(cli.code).toBe(1);
     expect(result.isError).toBe(true);
@@ -224,13 +296,39 @@ describe("ephemera mcp over stdio", () => {
   });
 
   test("release_environment reaps an environment now; a protected one is a tool error and is left alone", async () => {
-    const released = await call("release_environment", { env: "pr-old" });
+    const released = await call("release_environment", { env: "pr-old", confirm: "pr-old" });
     expect(released.isError).toBeFalsy();
     expect(released.structuredContent).toMatchObject({ env: "pr-old", intent: "release", status: "done" });
     expect((await call("describe_environment", { env: "pr-old" })).isError).toBe(true);
-    const guarded = await call("release_environment", { env: "pr-guard" });
+    const { records, caller } = await runRecords((released.structuredContent as { runId: string }).runId);
+    const deletes = records.filter((r) => r.type === "action" && r.action === "delete");
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const rec of deletes) expect(rec.reason).toBe(`released by ${caller} via MCP client ephemera-integration-test 0 (ephemera release): its task is finished`);
+    const guarded = await call("release_environment", { env: "pr-guard", confirm: "pr-guard" });
     expect(guarded.isError).toBe(true);
     expect(guarded.structuredContent).toMatchObject({ status: "refused", message: expect.stringContaining("release refused") });
+  });
+
+  test("release_environment of an on-expiry pause environment is refused without discardData (the dry run too); with it, released, and the audit says so", async () => {
+    const before = await auditKeys();
+    for (const args of [{ env: "pr-keep", confirm: "pr-keep" }, { env: "pr-keep", dryRun: true }]) {
+      const refused = await call("release_environment", args);
+      expect(refused.isError).toBe(true);
+      expect(refused.structuredContent).toMatchObject({ status: "refused", code: "keeps-data" });
+      expect(texts(refused).join("\n")).toContain("discardData: true");
+    }
+    expect(await state("pr-keep")).toBe("active");
+    expect(await auditKeys()).toEqual(before);
+
+    const released = await call("release_environment", { env: "pr-keep", confirm: "pr-keep", discardData: true });
+    expect(released.isError).toBeFalsy();
+    expect(released.structuredContent).toMatchObject({ env: "pr-keep", intent: "release", status: "done", ok: true });
+    expect(await state("pr-keep")).toBeUndefined();
+    const { records, caller } = await runRecords((released.structuredContent as { runId: string }).runId);
+    const reason = `released by ${caller} via MCP client ephemera-integration-test 0 (ephemera release --discard-data): its task is finished; ${DISCARDED_ON_REQUEST}`;
+    const actions = records.filter((r) => r.type === "action");
+    expect(actions.length).toBeGreaterThan(0);
+    for (const rec of actions) expect(rec.reason).toBe(reason);
   });
 
   test("a malformed duration is a tool error with the CLI's own message", async () => {

@@ -27,6 +27,8 @@ function runtime(): ReaperRuntime {
 }
 
 const tagsFor = (envId: string) => ({ [TAG.owner]: `${envId}@example.com`, [TAG.ttl]: "8h", [TAG.createdAt]: "2026-05-01T12:00:00Z" });
+const claimFor = (envId: string, claimant: string, r: ReaperRuntime = runtime()) =>
+  claimPoolDatabase(r, { env: envId, admission: { env: envId, owner: `${envId}@example.com`, ttlMs: 8 * 3_600_000 }, tags: tagsFor(envId), claimant });
 
 async function database(id: string) {
   const { rds, destroy } = emulatorClients(e);
@@ -86,7 +88,7 @@ afterAll(async () => {
 describe("claiming warm pool databases", () => {
   test("five concurrent claims for three warm databases: three get one each, never the same, and two are told to restore a fresh one", async () => {
     const envs = ["pr-1", "pr-2", "pr-3", "pr-4", "pr-5"];
-    results.push(...(await Promise.all(envs.map((envId) => claimPoolDatabase(runtime(), { env: envId, tags: tagsFor(envId), claimant: `arn:aws:iam::123456789012:role/agent-${envId}` })))));
+    results.push(...(await Promise.all(envs.map((envId) => claimFor(envId, `arn:aws:iam::123456789012:role/agent-${envId}`)))));
     const claimed = results.filter((r) => r.status === "claimed");
     expect(claimed).toHaveLength(3);
     expect(new Set(claimed.map((r) => r.database)).size).toBe(3);
@@ -124,19 +126,41 @@ describe("claiming warm pool databases", () => {
     destroy();
   });
 
-  test("every claim is an audited run that verifies: a tag and a rotation, before and after", async () => {
+  test("every claim is an audited run that verifies: its admission, then a tag and a rotation, before and after", async () => {
     const runs = await verifyAuditIn(runtime().auditStore());
-    expect(runs).toHaveLength(3);
+    // Five admissions (every claim passes admission first) and three claims.
+    expect(runs).toHaveLength(8);
     expect(runs.map((run) => [run.ok, run.status])).toEqual(runs.map(() => [true, "complete"]));
     for (const r of results.filter((x) => x.status === "claimed")) {
       expect(r.actions?.map((a) => `${a.action} ${a.target.id} ${a.outcome}`)).toEqual([`tag ${r.database} done`, `rotate-credentials ${r.database} done`]);
     }
   });
 
-  test("claiming again for an environment that holds a database resumes it, and takes no second one", async () => {
+  test("claiming again for an environment that holds a database returns it as it is: no rotation, no new tags, no later expiry", async () => {
     const first = results.find((r) => r.status === "claimed")!;
-    const again = await claimPoolDatabase(runtime(), { env: first.env, tags: tagsFor(first.env), claimant: "arn:aws:iam::123456789012:role/agent-retry" });
-    expect(again).toMatchObject({ status: "claimed", database: first.database });
+    const before = await database(first.database!);
+    const versions = await secretVersions(first.secretArn!);
+    const again = await claimPoolDatabase(runtime(), {
+      env: first.env,
+      admission: { env: first.env, owner: `${first.env}@example.com`, ttlMs: 8 * 3_600_000 },
+      tags: { ...tagsFor(first.env), [TAG.createdAt]: "2026-05-02T12:00:00Z" },
+      claimant: "arn:aws:iam::123456789012:role/agent-retry",
+    });
+    expect(again).toMatchObject({ status: "claimed", ok: true, existing: true, database: first.database, secretArn: first.secretArn });
+    expect(again.actions).toBeUndefined();
+    expect(await secretVersions(first.secretArn!)).toEqual(versions);
+    expect((await database(first.database!)).tags).toEqual(before.tags);
+  });
+
+  test("a claim passes admission: over a cap it is refused, and no database is touched", async () => {
+    const capped = new ReaperRuntime(readSettings({ ...env, EPHEMERA_MAX_ENVIRONMENTS: "3" }), { credentials: EMULATOR_CREDENTIALS });
+    runtimes.push(capped);
+    const refused = await claimFor("pr-8", "arn:aws:iam::123456789012:role/agent-pr-8", capped);
+    expect(refused).toMatchObject({ status: "refused", ok: false, limit: "max-environments", message: expect.stringContaining("EPHEMERA_MAX_ENVIRONMENTS") });
+    const { s3, destroy } = emulatorClients(e);
+    const claims = ((await s3.send(new ListObjectsV2Command({ Bucket: AUDIT_BUCKET, Prefix: "claims/" }))).Contents ?? []).length;
+    destroy();
+    expect(claims).toBe(3);
   });
 
   test("the CLI: claim --json says the pool is empty and to restore fresh (exit 0); ls shows the pool; bad input exits 2", async () => {
@@ -155,6 +179,6 @@ describe("claiming warm pool databases", () => {
     const { EPHEMERA_DATABASE_POOL: _pool, ...withoutPool } = env;
     const r = new ReaperRuntime(readSettings(withoutPool), { credentials: EMULATOR_CREDENTIALS });
     runtimes.push(r);
-    expect(await claimPoolDatabase(r, { env: "pr-9", tags: {}, claimant: "x" })).toMatchObject({ status: "refused", ok: false, message: expect.stringContaining("EPHEMERA_DATABASE_POOL") });
+    expect(await claimFor("pr-9", "x", r)).toMatchObject({ status: "refused", ok: false, message: expect.stringContaining("EPHEMERA_DATABASE_POOL") });
   });
 });

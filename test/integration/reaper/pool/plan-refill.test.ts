@@ -1,6 +1,7 @@
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { CreateSubnetCommand, CreateVpcCommand } from "@aws-sdk/client-ec2";
 import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
+import { takeClaim } from "../../../../reaper/pool/claim-record";
 import { runSweep } from "../../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/runtime/settings";
@@ -32,7 +33,7 @@ async function poolDatabases(): Promise<{ id: string; tags: Record<string, strin
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
-const warm = (dbs: { tags: Record<string, string> }[]) => dbs.filter((db) => db.tags[TAG.state] === "warm" && db.tags[TAG.env] === undefined);
+const warm = <Db extends { tags: Record<string, string> }>(dbs: Db[]) => dbs.filter((db) => db.tags[TAG.state] === "warm" && db.tags[TAG.env] === undefined);
 
 async function snapshot(id: string): Promise<void> {
   const { rds, destroy } = emulatorClients(e);
@@ -78,7 +79,12 @@ describe("the reaper refills the warm pool", () => {
   });
 
   test("a claimed database no longer counts: the next sweep restores one more, and leaves the claimed one alone", async () => {
-    const claim = await claimPoolDatabase(runtime(), { env: "pr-7", tags: { [TAG.owner]: "team@example.com", [TAG.ttl]: "8h", [TAG.createdAt]: new Date().toISOString().slice(0, 19) + "Z" }, claimant: "agent" });
+    const claim = await claimPoolDatabase(runtime(), {
+      env: "pr-7",
+      admission: { env: "pr-7", owner: "team@example.com", ttlMs: 8 * 3_600_000 },
+      tags: { [TAG.owner]: "team@example.com", [TAG.ttl]: "8h", [TAG.createdAt]: new Date().toISOString().slice(0, 19) + "Z" },
+      claimant: "agent",
+    });
     expect(claim.status).toBe("claimed");
     const result = await runSweep(runtime());
     expect(result.plan!.environments.find((p) => p.env === "pool:default")).toMatchObject({ reason: "refill pool default: 1 to restore, 0 to replace" });
@@ -92,11 +98,18 @@ describe("the reaper refills the warm pool", () => {
     await snapshot("app-baseline-2");
     const first = await runSweep(runtime());
     expect(first.plan!.environments.find((p) => p.env === "pool:default")).toMatchObject({ reason: "refill pool default: 2 to restore, 0 to replace" });
+    // A claim has taken one stale database's record but not yet tagged it: discovery sees it warm and unclaimed.
+    const stale = warm(await poolDatabases()).filter((db) => db.tags[TAG.baseline] === "app-baseline-1");
+    expect(stale).toHaveLength(2);
+    expect(await takeClaim(runtime().auditStore(), { pool: "default", database: stale[0]!.id, env: "pr-8", claimant: "agent-8", at: new Date().toISOString() })).toBe("mine");
     const second = await runSweep(runtime());
     const replace = second.plan!.environments.find((p) => p.env === "pool:default")!;
-    expect(replace.phases[0]!.actions.map((a) => a.type)).toEqual(["delete", "delete"]);
+    expect(replace.phases[0]!.actions.map((a) => `${a.type} ${"resource" in a ? a.resource.id : ""}`)).toEqual([`delete ${stale[1]!.id}`]);
+    expect(second.plan!.notes).toContainEqual(expect.objectContaining({ code: "pool", message: `${stale[0]!.id} was claimed since the pool was listed: not deleted` }));
     const dbs = await poolDatabases();
-    expect(warm(dbs).map((db) => db.tags[TAG.baseline])).toEqual(["app-baseline-2", "app-baseline-2"]);
+    expect(dbs.map((db) => db.id)).toContain(stale[0]!.id);
+    expect(dbs.map((db) => db.id)).not.toContain(stale[1]!.id);
+    expect(warm(dbs).map((db) => db.tags[TAG.baseline]).sort()).toEqual(["app-baseline-1", "app-baseline-2", "app-baseline-2"]);
     expect(dbs.filter((db) => db.tags[TAG.env] === "pr-7")).toHaveLength(1); // the claimed one is the environment's, never the pool's to replace
   });
 

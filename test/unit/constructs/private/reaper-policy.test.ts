@@ -1,8 +1,8 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { auditBucketPolicy } from "../../../../constructs/audit-bucket";
-import { PolicyDocument, PROTECTED_DENIED_ACTIONS, REAPER_WRITTEN_TAG_KEYS, reaperPolicy, schedulerInvokePolicy } from "../../../../constructs/private/reaper-policy";
+import { PolicyDocument, PROTECTED_DENIED_ACTIONS, REAPER_WRITTEN_TAG_KEYS, reaperPolicy, type ReaperPolicyInput, schedulerInvokePolicy } from "../../../../constructs/private/reaper-policy";
 import { KIND_CATALOG, KIND_NAMES } from "../../../../reaper/kinds/catalog";
-import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, finalSnapshotName, SCHEDULE_GROUP_PREFIX, TAG } from "../../../../reaper/model";
+import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, finalSnapshotName, PLATFORM_BUDGET_NAME, SCHEDULE_GROUP_PREFIX, TAG } from "../../../../reaper/model";
 
 /**
  * The reaper's IAM policy, evaluated by an IAM policy simulator (moto ignores tag
@@ -23,7 +23,9 @@ const LOG_GROUP = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/ephem
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/ephemera-reaper`;
 const SCHEDULER_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ephemera-reaper-scheduler-us-east-1`;
 
-const POLICY = reaperPolicy({
+/** The warm pool (WarmDatabasePool's defaults), restored from the newest snapshot of `app-baseline`. */
+const POOL_SUBNET_GROUP = "ephemera-pool-default";
+const INPUT: ReaperPolicyInput = {
   partition: "aws",
   region: REGION,
   accountId: ACCOUNT,
@@ -34,7 +36,13 @@ const POLICY = reaperPolicy({
   publishTopicArns: [NOTIFICATIONS, `arn:aws:sns:${REGION}:${ACCOUNT}:team-*`],
   deletableBucketNames: ["ephemera-*"],
   schedulerRoleArn: SCHEDULER_ROLE_ARN,
-});
+  pool: { subnetGroupName: POOL_SUBNET_GROUP, baseline: { sourceDbInstance: "app-baseline" } },
+};
+const POLICY = reaperPolicy(INPUT);
+/** The same reaper, with no pool. */
+const NO_POOL = reaperPolicy({ ...INPUT, pool: undefined });
+/** A pool that restores one named snapshot. */
+const NAMED_SNAPSHOT_POOL = reaperPolicy({ ...INPUT, pool: { subnetGroupName: POOL_SUBNET_GROUP, baseline: { snapshot: "app-baseline-2026-05-01" } } });
 
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 const DB = arn("rds", "db:ephemera-pr-1");
@@ -47,6 +55,9 @@ const RDS_SECRET = arn("secretsmanager", "secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-
 const GROUP = arn("scheduler", "schedule-group/ephemera-pr-1");
 const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry-pr-1");
 const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
+const PLATFORM_BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/${PLATFORM_BUDGET_NAME}`;
+const POOL_DB = arn("rds", "db:ephemera-pool-default-ab12cd34");
+const POOL_TAGS = { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] };
 const RECORD = `${AUDIT_ARN}/audit/2026/01/15/run-20260115T101500Z-ab12/000003.json`;
 const LEASE = `${AUDIT_ARN}/leases/pr-1/000004.json`;
 const READING = `${AUDIT_ARN}/spend/8222537599999-20260115T101500Z-ab12.json`;
@@ -187,14 +198,27 @@ const ALLOWED: Case[] = [
   { name: "reads and lists the provisioning register (is it paused, and by whom)", action: "s3:ListBucket", resource: AUDIT_ARN, context: { ...inThisAccount, "s3:prefix": "provisioning/" }, expect: "Allowed" },
   { name: "reads the admission register", action: "s3:GetObject", resource: ADMISSION, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
   { name: "reads a pool database's claim (a claim resumed)", action: "s3:GetObject", resource: CLAIM, context: inThisAccount, withBucketPolicy: true, expect: "Allowed" },
-  { name: "rotates a claimed managed database's master password", action: "rds:ModifyDBInstance", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), tags: MANAGED, expect: "Allowed" },
-  { name: "has RDS rotate a claimed database's own secret (RotateMasterUserPassword)", action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "Allowed" },
-  { name: "has RDS create a claimed database's own secret (ManageMasterUserPassword)", action: "secretsmanager:CreateSecret", resource: RDS_SECRET, expect: "Allowed" },
-  { name: "has RDS tag the secret it creates", action: "secretsmanager:TagResource", resource: RDS_SECRET, expect: "Allowed" },
-  { name: "reads the default Secrets Manager key RDS encrypts that secret with", action: "kms:DescribeKey", resource: arn("kms", "key/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab"), expect: "Allowed" },
-  { name: "restores a warm pool database under the pool's name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), expect: "Allowed" },
-  { name: "restores from the baseline snapshot", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "snapshot:app-baseline-2026-05-01"), expect: "Allowed" },
-  { name: "tags a pool database as it is restored", action: "rds:AddTagsToResource", resource: arn("rds", "db:ephemera-pool-default-ab12cd34"), context: { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] }, expect: "Allowed" },
+  { name: "restores a warm pool database under the pool's name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: POOL_DB, context: POOL_TAGS, expect: "Allowed" },
+  {
+    name: "restores from the baseline instance's newest automated snapshot",
+    action: "rds:RestoreDBInstanceFromDBSnapshot",
+    resource: arn("rds", "snapshot:rds:app-baseline-2026-05-01-04-05"),
+    context: POOL_TAGS,
+    expect: "Allowed",
+  },
+  { name: "restores from a manual snapshot of the baseline instance", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "snapshot:app-baseline-2026-05-01"), context: POOL_TAGS, expect: "Allowed" },
+  {
+    name: "restores from the pool's one named snapshot",
+    action: "rds:RestoreDBInstanceFromDBSnapshot",
+    resource: arn("rds", "snapshot:app-baseline-2026-05-01"),
+    context: POOL_TAGS,
+    policy: NAMED_SNAPSHOT_POOL,
+    expect: "Allowed",
+  },
+  { name: "restores into the pool's subnet group", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", `subgrp:${POOL_SUBNET_GROUP}`), context: POOL_TAGS, expect: "Allowed" },
+  { name: "restores with the snapshot's option group", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "og:default:postgres-16"), context: POOL_TAGS, expect: "Allowed" },
+  { name: "restores with the engine's default parameter group", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "pg:default.postgres16"), context: POOL_TAGS, expect: "Allowed" },
+  { name: "tags a pool database as it is restored", action: "rds:AddTagsToResource", resource: POOL_DB, context: POOL_TAGS, expect: "Allowed" },
   { name: "reads the Spot price history (the spend meter)", action: "ec2:DescribeSpotPriceHistory", resource: "*", expect: "Allowed" },
   { name: "reads on-demand prices from the Price List API (the spend meter)", action: "pricing:GetProducts", resource: "*", expect: "Allowed" },
   { name: "marks a managed budget with the limit its owner was warned about", action: "budgets:TagResource", resource: BUDGET, context: { "aws:TagKeys": [TAG.budgetWarned] }, expect: "Allowed" },
@@ -303,12 +327,60 @@ const DENIED: Case[] = [
   { name: "never deletes an admission version", action: "s3:DeleteObject", resource: ADMISSION, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never takes a claim back", action: "s3:DeleteObject", resource: CLAIM, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never overwrites a claim: a put without If-None-Match is denied", action: "s3:PutObject", resource: CLAIM, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
-  { name: "restores no database under any other name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "db:prod-main"), expect: "ImplicitlyDenied" },
+  { name: "restores no database under any other name", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "db:prod-main"), context: POOL_TAGS, expect: "ImplicitlyDenied" },
+  { name: "restores from no snapshot but the pool's baseline's", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "snapshot:prod-main-2026-05-01"), context: POOL_TAGS, expect: "ImplicitlyDenied" },
+  {
+    name: "restores from no automated snapshot of another instance",
+    action: "rds:RestoreDBInstanceFromDBSnapshot",
+    resource: arn("rds", "snapshot:rds:prod-main-2026-05-01-04-05"),
+    context: POOL_TAGS,
+    expect: "ImplicitlyDenied",
+  },
+  {
+    name: "restores from no snapshot but the named one, when the pool names one",
+    action: "rds:RestoreDBInstanceFromDBSnapshot",
+    resource: arn("rds", "snapshot:app-baseline-2026-04-01"),
+    context: POOL_TAGS,
+    policy: NAMED_SNAPSHOT_POOL,
+    expect: "ImplicitlyDenied",
+  },
+  { name: "restores into no subnet group but the pool's", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "subgrp:prod-private"), context: POOL_TAGS, expect: "ImplicitlyDenied" },
+  { name: "restores nothing when there is no pool", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: POOL_DB, context: POOL_TAGS, policy: NO_POOL, expect: "ImplicitlyDenied" },
+  { name: "tags no pool database when there is no pool", action: "rds:AddTagsToResource", resource: POOL_DB, context: POOL_TAGS, policy: NO_POOL, expect: "ImplicitlyDenied" },
+  {
+    name: "never puts managed-by on a subnet group (the restore's tag grant is the new database's alone)",
+    action: "rds:AddTagsToResource",
+    resource: arn("rds", `subgrp:${POOL_SUBNET_GROUP}`),
+    context: { "aws:TagKeys": [TAG.managedBy] },
+    expect: "ImplicitlyDenied",
+  },
+  { name: "never puts managed-by on a snapshot", action: "rds:AddTagsToResource", resource: arn("rds", "snapshot:rds:app-baseline-2026-05-01-04-05"), context: { "aws:TagKeys": [TAG.managedBy] }, expect: "ImplicitlyDenied" },
+  { name: "never puts managed-by on an option group", action: "rds:AddTagsToResource", resource: arn("rds", "og:default:postgres-16"), context: { "aws:TagKeys": [TAG.managedBy] }, expect: "ImplicitlyDenied" },
+  { name: "never puts managed-by on a parameter group", action: "rds:AddTagsToResource", resource: arn("rds", "pg:default.postgres16"), context: { "aws:TagKeys": [TAG.managedBy] }, expect: "ImplicitlyDenied" },
+  {
+    name: "never modifies a database, not even a claimed pool database: only ephemera claim rotates a password (AuditBucket.grantOperate)",
+    action: "rds:ModifyDBInstance",
+    resource: POOL_DB,
+    tags: MANAGED,
+    expect: "ImplicitlyDenied",
+  },
+  { name: "never modifies a managed environment database", action: "rds:ModifyDBInstance", resource: DB, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "never has RDS rotate a database's own secret", action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
+  { name: "never has RDS create a database's own secret", action: "secretsmanager:CreateSecret", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
+  { name: "never tags an RDS-owned secret", action: "secretsmanager:TagResource", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
   { name: "creates no secret outside RDS's own rds!db- names", action: "secretsmanager:CreateSecret", resource: arn("secretsmanager", "secret:prod-api-key-AbCdEf"), expect: "ImplicitlyDenied" },
   { name: "rotates no secret outside RDS's own rds!db- names", action: "secretsmanager:RotateSecret", resource: SECRET, tags: MANAGED, expect: "ImplicitlyDenied" },
-  { name: "tags no RDS-owned secret as managed (it would become deletable)", action: "secretsmanager:TagResource", resource: RDS_SECRET, context: { "aws:TagKeys": [TAG.managedBy] }, expect: "ImplicitlyDenied" },
   { name: "reads no secret's value, not even RDS's own", action: "secretsmanager:GetSecretValue", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
   { name: "does not modify a database managed by someone else", action: "rds:ModifyDBInstance", resource: DB, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },
+  { name: "never modifies or deletes the platform budget, though its name has the environments' prefix", action: "budgets:ModifyBudget", resource: PLATFORM_BUDGET, expect: "ExplicitlyDenied" },
+  { name: "never tags the platform budget", action: "budgets:TagResource", resource: PLATFORM_BUDGET, context: { "aws:TagKeys": [TAG.budgetWarned] }, expect: "ExplicitlyDenied" },
+  { name: "never untags the platform budget", action: "budgets:UntagResource", resource: PLATFORM_BUDGET, context: { "aws:TagKeys": [TAG.state] }, expect: "ExplicitlyDenied" },
+  {
+    name: "never adds an action to the platform budget",
+    action: "budgets:CreateBudgetAction",
+    resource: `${PLATFORM_BUDGET}/action/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab`,
+    expect: "ExplicitlyDenied",
+  },
   { name: "never deletes a spend reading", action: "s3:DeleteObject", resource: READING, context: inThisAccount, expect: "ExplicitlyDenied" },
   { name: "never overwrites a spend reading: a put without If-None-Match is denied", action: "s3:PutObject", resource: READING, context: inThisAccount, withBucketPolicy: true, expect: "ExplicitlyDenied" },
   { name: "writes nothing in the audit bucket outside audit/, leases/, spend/, claims/, admissions/ and provisioning/", action: "s3:PutObject", resource: `${AUDIT_ARN}/other/x.json`, context: { ...inThisAccount, ...writeOnce }, expect: "ImplicitlyDenied" },
@@ -407,12 +479,11 @@ describe("the reaper's IAM policy, read", () => {
     expect([...REAPER_WRITTEN_TAG_KEYS].sort()).toEqual([TAG.extendedUntil, TAG.pausedSize, TAG.state, TAG.budgetWarned].sort());
     // A final snapshot is new (CopyTagsToSnapshot copies the instance's tags onto it); it is scoped by its name instead.
     // A final snapshot is new, and so is a restored pool database: each is scoped by its name, the pool's to its own tag keys.
-    const restore = POLICY.Statement.find((s) => s.Sid === "RestoreRdsInstance")!;
+    const restore = POLICY.Statement.find((s) => s.Sid === "TagRestoredRdsInstance")!;
+    expect(restore.Action).toEqual(["rds:AddTagsToResource"]);
+    expect(restore.Resource).toEqual([arn("rds", "db:ephemera-pool-*")]);
     expect(restore.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([TAG.managedBy, TAG.pool, TAG.state, TAG.baseline]);
-    // RDS tags the secret it makes for a claimed database with its own keys: never an ephemera: one.
-    const secret = POLICY.Statement.find((s) => s.Sid === "CredentialsSecretRdsInstance")!;
-    expect(secret.Condition?.["ForAllValues:StringNotLike"]?.["aws:TagKeys"]).toEqual(["ephemera:*"]);
-    const tagging = POLICY.Statement.filter((s) => s.Sid !== "FinalSnapshotRdsInstance" && s.Sid !== "RestoreRdsInstance" && s.Sid !== "CredentialsSecretRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
+    const tagging = POLICY.Statement.filter((s) => s.Effect === "Allow" && s.Sid !== "FinalSnapshotRdsInstance" && s.Sid !== "TagRestoredRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
     expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedResources", "TagBudget"]);
     for (const statement of tagging) expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual(REAPER_WRITTEN_TAG_KEYS);
   });
@@ -474,6 +545,8 @@ describe("the reaper's IAM policy, read", () => {
       deadLetterQueueArn: `arn:aws:sqs:${region}:${ACCOUNT}:ephemera-reaper-dlq`,
       publishTopicArns: [`arn:aws:sns:${region}:${ACCOUNT}:ephemera-notifications`, `arn:aws:sns:${region}:${ACCOUNT}:team-*`],
       deletableBucketNames: ["ephemera-*", "acme-previews-*"],
+      schedulerRoleArn: `arn:aws:iam::${ACCOUNT}:role/ephemera-reaper-scheduler-${region}`,
+      pool: { subnetGroupName: "ephemera-pool-previews", baseline: { sourceDbInstance: "acme-application-baseline-database" } },
     });
     expect(JSON.stringify(long).length).toBeLessThan(10_240);
   });

@@ -5,13 +5,13 @@ import { verifyAuditRunIn } from "../../../../reaper/audit/verify-audit";
 import { decide } from "../../../../reaper/decision/decide";
 import type { Plan } from "../../../../reaper/decision/plan";
 import { ALL_KINDS, AUDIT_BUCKET, CONFIG, environment, envTags, inventory, NOW, resource } from "../../../support/reaper-fixtures";
-import { awsError, FakeWorld, MemoryAuditStore, RecordingNotifier } from "../../../support/reaper-fakes";
+import { awsError, FakeWorld, MemoryStateStore, RecordingNotifier } from "../../../support/reaper-fakes";
 
 const RUN_ID = "20260501T120000Z-0000abcd";
 
 function setup(plan: Plan, more: Partial<ActOptions<FakeWorld>> = {}) {
   const world = new FakeWorld();
-  const store = new MemoryAuditStore();
+  const store = new MemoryStateStore();
   const notifier = new RecordingNotifier();
   const options = (): ActOptions<FakeWorld> => ({
     plan,

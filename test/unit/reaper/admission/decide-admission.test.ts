@@ -36,6 +36,18 @@ describe("decideAdmission", () => {
     expect(verdict.reason).toContain("owner web has 2 live environments, at the cap of 2 (EPHEMERA_MAX_ENVIRONMENTS_PER_OWNER)");
   });
 
+  test("owners are counted trimmed and case-insensitive: Alice@x and alice@x  are one owner at the cap", () => {
+    const verdict = decide({ live: [{ env: "pr-1", owners: ["Alice@x"] }], held: [reservation("pr-2", "alice@x ")] }, { owner: "ALICE@x" });
+    expect(verdict).toMatchObject({ verdict: "refused", limit: "max-environments-per-owner", counts: { owner: 2 } });
+    expect(decide({ live: [{ env: "pr-1", owners: ["Alice@x"] }] }, { owner: "alice@x" })).toMatchObject({ verdict: "admitted", counts: { owner: 1 } });
+  });
+
+  test("the same owner written in another case or with spaces is no owner mismatch; another owner still is", () => {
+    expect(decide({ live: [{ env: "pr-9", owners: ["Alice@x"] }] }, { owner: " alice@X" })).toMatchObject({ verdict: "admitted", basis: "live" });
+    expect(decide({ held: [reservation("pr-9", "alice@x ")] }, { owner: "Alice@x" })).toMatchObject({ verdict: "admitted", basis: "reserved" });
+    expect(decide({ live: [{ env: "pr-9", owners: ["Alice@x"] }] }, { owner: "bob@x" })).toMatchObject({ verdict: "refused", limit: "owner-mismatch" });
+  });
+
   test("an environment both live and reserved counts once", () => {
     const verdict = decide({ live: [{ env: "pr-1", owners: ["web"] }, { env: "pr-2", owners: ["api"] }], held: [reservation("pr-1", "web"), reservation("pr-2", "api")] });
     expect(verdict).toMatchObject({ verdict: "admitted", counts: { environments: 2, owner: 1 } });

@@ -2,7 +2,7 @@ import { AuditLog } from "../../../../reaper/audit/audit-log";
 import { openRun } from "../../../../reaper/audit/run-ledger";
 import { runIdStart } from "../../../../reaper/audit/run-id";
 import { verifyAuditIn, verifyAuditRunIn } from "../../../../reaper/audit/verify-audit";
-import { MemoryAuditStore } from "../../../support/reaper-fakes";
+import { MemoryStateStore } from "../../../support/reaper-fakes";
 
 const EARLIER = "20260501T110000Z-0000aaaa";
 const CRASHED = "20260501T113000Z-0000bbbb";
@@ -11,30 +11,30 @@ const NOW = runIdStart(NEW)!;
 const MINUTE = 60_000;
 const resource = { kind: "rds-instance", id: "pr-1-db", region: "us-east-1" };
 
-const logOf = (store: MemoryAuditStore, runId: string) => {
+const logOf = (store: MemoryStateStore, runId: string) => {
   const at = runIdStart(runId)!;
   return new AuditLog(store, runId, { startedAt: at, clock: () => at });
 };
 
-async function finishedRun(store: MemoryAuditStore, runId = EARLIER) {
+async function finishedRun(store: MemoryStateStore, runId = EARLIER) {
   const log = logOf(store, runId);
   await log.append({ type: "run-start", details: { plan: {} } });
   await log.append({ type: "run-summary", details: { totals: {} } });
 }
 
 /** A run that stopped with a delete started and never answered. */
-async function crashedRun(store: MemoryAuditStore, runId = CRASHED) {
+async function crashedRun(store: MemoryStateStore, runId = CRASHED) {
   const log = logOf(store, runId);
   await log.append({ type: "run-start", details: { plan: {} } });
   await log.append({ type: "action", env: "pr-1", resource, action: "delete", step: "database", phase: "before", outcome: "pending" });
 }
 
-const open = (store: MemoryAuditStore, more: Partial<Parameters<typeof openRun>[1]> = {}) =>
+const open = (store: MemoryStateStore, more: Partial<Parameters<typeof openRun>[1]> = {}) =>
   openRun(store, { runId: NEW, now: NOW, clock: () => NOW, unfinishedAfterMs: 15 * MINUTE, ...more });
 
 describe("opening a run against the audit trail", () => {
   test("names the last finished run and its final hash", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await finishedRun(store);
     const opening = await open(store);
     const summary = store.records().at(-1)!;
@@ -42,7 +42,7 @@ describe("opening a run against the audit trail", () => {
   });
 
   test("closes a run that stopped: a chained closing record, its open action becomes an unknown outcome, and it verifies as closed", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await finishedRun(store);
     await crashedRun(store);
     const opening = await open(store);
@@ -61,7 +61,7 @@ describe("opening a run against the audit trail", () => {
   });
 
   test("leaves alone a run that may still be running", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await crashedRun(store);
     const opening = await open(store, { unfinishedAfterMs: 60 * MINUTE });
     expect(opening).toEqual({ closed: [], unknownOutcomes: [] });
@@ -70,7 +70,7 @@ describe("opening a run against the audit trail", () => {
   });
 
   test("a run that reached its run-summary but lost its end marker gets the marker back, not a closing record", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await finishedRun(store);
     const endKey = store.markers()[0]!;
     store.objects.delete(endKey);
@@ -81,7 +81,7 @@ describe("opening a run against the audit trail", () => {
   });
 
   test("two runs opening at once close a stopped run once: the closing seq has one writer", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await crashedRun(store);
     const [a, b] = await Promise.all([open(store), open(store, { runId: "20260501T120000Z-0000dddd" })]);
     expect([...a.closed, ...b.closed]).toHaveLength(1);
@@ -90,7 +90,7 @@ describe("opening a run against the audit trail", () => {
   });
 
   test("a closing record is not written where the stopped run wrote on after all", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await crashedRun(store);
     store.taken.add(2);
     const opening = await open(store);
@@ -99,7 +99,7 @@ describe("opening a run against the audit trail", () => {
   });
 
   test("an unknown outcome a later run confirmed gone is settled", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await crashedRun(store);
     await open(store);
     const later = logOf(store, "20260501T121500Z-0000eeee");
@@ -109,7 +109,7 @@ describe("opening a run against the audit trail", () => {
   });
 
   test("an audit bucket that cannot be listed is a problem the run reports, not a reason to stop", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     store.list = async () => {
       throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" });
     };
@@ -117,7 +117,7 @@ describe("opening a run against the audit trail", () => {
   });
 
   test("looks back two days by default: a run from three days ago is not reopened", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await crashedRun(store, "20260428T120000Z-00001111");
     expect((await open(store)).closed).toEqual([]);
     expect((await open(store, { days: 4 })).closed).toHaveLength(1);
@@ -125,8 +125,8 @@ describe("opening a run against the audit trail", () => {
 });
 
 /** EARLIER, finished; then NEW, whose run-start names EARLIER as the run before it. */
-async function twoLinkedRuns(): Promise<MemoryAuditStore> {
-  const store = new MemoryAuditStore();
+async function twoLinkedRuns(): Promise<MemoryStateStore> {
+  const store = new MemoryStateStore();
   await finishedRun(store);
   const opening = await open(store);
   const log = logOf(store, NEW);
@@ -150,7 +150,7 @@ describe("verifying the links between runs", () => {
   test("a finished run whose final record was replaced by a valid-looking one breaks the link", async () => {
     const store = await twoLinkedRuns();
     // Rewrite EARLIER's summary with a recomputed, self-consistent hash.
-    const rewritten = new MemoryAuditStore();
+    const rewritten = new MemoryStateStore();
     const at = runIdStart(EARLIER)!;
     const forged = new AuditLog(rewritten, EARLIER, { startedAt: at, clock: () => at });
     await forged.append({ type: "run-start", details: { plan: {} } });

@@ -95,6 +95,24 @@ describe("parsing ephemera claim", () => {
     expect(() => parseCommand(["claim", "PR-1", "--owner", "x"])).toThrow(/^<env> "PR-1" has uppercase letters/);
     expect(() => parseCommand(["claim", "pr-1", "--owner", "x", "--ttl", "soon"])).toThrow(/^--ttl "soon"/);
   });
+
+  test("an owner AWS would refuse as a tag value is a usage error naming --owner and the fix, for claim and admit alike", () => {
+    for (const command of ["claim", "admit"]) {
+      expect(usageError([command, "pr-1", "--owner", "team,web@example.com"]).message).toBe(
+        '--owner "team,web@example.com" contains ",", which AWS does not allow in a tag value; use letters, digits, spaces and _ . : / = + - @ only, such as "team-web@example.com"',
+      );
+      expect(usageError([command, "pr-1", "--owner", "x".repeat(257)]).message).toMatch(/^--owner "x+"… \(257 characters\) is longer than 256 characters/);
+      expect(usageError([command, "pr-1", "--owner", "a;b"]).command).toBe(command);
+    }
+  });
+
+  test("an owner is taken trimmed, then checked: surrounding spaces are not an error", () => {
+    expect(parseCommand(["claim", "pr-1", "--owner", " team@example.com "])).toMatchObject({ owner: "team@example.com" });
+  });
+
+  test("a ttl over the max TTL parses here: the max is a setting, applied by the command (see run-cli)", () => {
+    expect(parseCommand(["claim", "pr-1", "--owner", "x", "--ttl", "30d"])).toMatchObject({ ttl: "30d" });
+  });
 });
 
 describe("parsing ephemera admit, release and provisioning", () => {
@@ -112,8 +130,21 @@ describe("parsing ephemera admit, release and provisioning", () => {
   });
 
   test("release takes one env and --dry-run", () => {
-    expect(parseCommand(["release", "pr-1", "--dry-run", "--json"])).toMatchObject({ name: "release", env: "pr-1", json: true, overrides: { dryRun: true } });
+    expect(parseCommand(["release", "pr-1", "--dry-run", "--json"])).toMatchObject({ name: "release", env: "pr-1", json: true, overrides: { dryRun: true }, discardData: false });
     expect(usageError(["release"]).message).toBe("ephemera release needs <env>, e.g. ephemera release pr-123");
+  });
+
+  test("release takes --discard-data, off unless given; it takes no value", () => {
+    expect(parseCommand(["release", "pr-1", "--discard-data"])).toMatchObject({ name: "release", env: "pr-1", discardData: true });
+    expect(parseCommand(["release", "pr-1"])).toMatchObject({ discardData: false });
+    expect(usageError(["release", "pr-1", "--discard-data=yes"]).message).toBe("--discard-data does not take a value; write it alone, e.g. ephemera release --discard-data");
+    expect(usageError(["pause", "pr-1", "--discard-data"]).message).toContain('unknown option --discard-data for "ephemera pause"');
+  });
+
+  test("no flag names the MCP client: it reaches a command only from ephemera mcp's handshake, never from argv", () => {
+    for (const flag of ["--mcp-client=root", "--client=root", "--via=root", "--requested-by=root"]) {
+      expect(usageError(["release", "pr-1", flag]).message).toContain(`unknown option ${flag.split("=")[0]} for "ephemera release"`);
+    }
   });
 
   test("provisioning takes status, pause or resume, and a reason for a change only", () => {

@@ -51,6 +51,25 @@ describe("the ephemera CLI before it reaches AWS", () => {
     expect(err).toContain('duration "3w" exceeds the maximum of "2w"');
   });
 
+  test("claim with a --ttl over the max TTL exits 2 before anything is read or written, naming --ttl, the max and the setting", async () => {
+    const { code, out, err } = await run(["claim", "pr-1", "--owner", "team@example.com", "--ttl", "30d"]);
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err).toBe('ephemera: --ttl "30d" exceeds the maximum of "2w"; use at most "2w" (the max TTL: EPHEMERA_MAX_TTL, or --max-ttl)');
+  });
+
+  test("claim's --ttl is held to the max TTL as configured: raised, the same claim goes on (and fails here only because AWS is unreachable)", async () => {
+    const { code, err } = await run(["claim", "pr-1", "--owner", "team@example.com", "--ttl", "30d"], { ...ENV, EPHEMERA_MAX_TTL: "5w" });
+    expect(code).toBe(1);
+    expect(err).not.toContain("--ttl");
+  });
+
+  test("claim with an owner AWS would refuse as a tag value exits 2 before anything is written, naming --owner", async () => {
+    const { code, err } = await run(["claim", "pr-1", "--owner", "team,web@example.com"]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^ephemera: --owner "team,web@example.com" contains ","/);
+  });
+
   test("a missing EPHEMERA_AUDIT_BUCKET exits 2, naming the variable and the fix", async () => {
     const { code, err } = await run(["ls"], { AWS_REGION: "us-east-1" });
     expect(code).toBe(2);

@@ -25,7 +25,8 @@ const tagsArb: fc.Arbitrary<Record<string, string>> = fc
       fc.integer({ min: -400, max: 60 }).map(hoursFromNow),
       fc.constantFrom("yesterday", "2026-05-01T10:00:00", undefined),
     ),
-    ttl: fc.constantFrom("1h", "8h", "1d", "3d", "1w", "forever", "0h", undefined),
+    // 30d is over CONFIG's max TTL of 14 days: well-formed, so enforced as the max.
+    ttl: fc.constantFrom("1h", "8h", "1d", "3d", "1w", "30d", "forever", "0h", undefined),
     expiresAt: fc.oneof(fc.integer({ min: -48, max: 48 }).map(hoursFromNow), fc.constant(undefined), fc.constant(undefined)),
     extendedUntil: fc.oneof(fc.integer({ min: -48, max: 96 }).map(hoursFromNow), fc.constant(undefined), fc.constant(undefined)),
     onExpiry: fc.constantFrom("delete", "snapshot-delete", "pause", "destroy", undefined, undefined),
@@ -184,19 +185,51 @@ describe("decide, for any inventory", () => {
     );
   });
 
-  test("an environment with a protected, malformed or expiry-less resource gets no action at all", () => {
+  test("a protected environment gets no action at all; one with a malformed or expiry-less resource gets nothing but a budget pause or a re-stop", () => {
     fc.assert(
       fc.property(inputArb, (input) => {
         const plan = decide(input);
         for (const env of plan.environments) {
           const resources = envResources(input, env.env);
           expect(resources.some((r) => isProtected(r.tags))).toBe(false);
-          expect(resources.every((r) => expiryOf([r.tags], { maxTtl: input.config.maxTtlMs }).known)).toBe(true);
-          expect(resources.every((r) => tryParseOnExpiry(r.tags[TAG.onExpiry]).ok)).toBe(true);
+          const expiryKnown = resources.every((r) => expiryOf([r.tags], { maxTtl: input.config.maxTtlMs }).known);
+          const onExpiryValid = resources.every((r) => tryParseOnExpiry(r.tags[TAG.onExpiry]).ok);
+          if (expiryKnown && onExpiryValid) continue;
+          expect(["pause", "restop"]).toContain(env.intent);
+          if (env.intent === "pause") expect(overBudget(input, env.env)).toBe(true);
+          for (const action of env.phases.flatMap((p) => p.actions)) {
+            expect(action.type === "pause" || action.type === "notify" || (action.type === "tag" && action.tags[TAG.state] === "paused")).toBe(true);
+          }
         }
       }),
       RUNS,
     );
+  });
+
+  test("an environment over budget that is not protected and has no failed listing gets a pause (or is already paused), whatever its expiry tags", () => {
+    let unknownExpiryPaused = 0;
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const plan = decide(input);
+        for (const env of ENVS) {
+          const resources = envResources(input, env);
+          if (resources.length === 0 || !overBudget(input, env)) continue;
+          if (resources.some((r) => isProtected(r.tags))) continue;
+          if (input.inventory.failures.some((f) => f.env === undefined || f.env === env)) continue;
+          const planned = plan.environments.find((e) => e.env === env) ?? plan.deferred.find((d) => d.env === env);
+          if (resources.every((r) => r.tags[TAG.state] === "paused")) {
+            // Already paused: nothing more, or a re-stop of a database AWS restarted.
+            expect(planned === undefined || planned.intent === "restop").toBe(true);
+            continue;
+          }
+          expect(planned?.intent).toBe("pause");
+          if (!expiryOf(resources.map((r) => r.tags), { maxTtl: input.config.maxTtlMs }).known) unknownExpiryPaused += 1;
+        }
+      }),
+      RUNS,
+    );
+    // Not vacuous: some of those paused had an unknown expiry.
+    expect(unknownExpiryPaused).toBeGreaterThan(0);
   });
 
   test("nothing is deleted before the environment's expiry, nor before its owner was warned", () => {

@@ -8,7 +8,9 @@ import {
   CONFIG,
   environment,
   envPlan,
+  type EnvOptions,
   envTags,
+  HOUR,
   inventory,
   NOW,
   OWNER_TOPIC,
@@ -274,6 +276,81 @@ describe("decide: budgets", () => {
     );
     const plan = run(resources);
     expect(steps(plan, "pr-1").filter((s) => s.includes("pause "))).toEqual(["namespace: pause k8s-namespace", "database: pause rds-instance"]);
+  });
+});
+
+describe("decide: nothing escapes the rules", () => {
+  const DAY = 24 * HOUR;
+  const OVER_MAX = "ephemera:ttl=30d is over the max TTL of 2w (EPHEMERA_MAX_TTL): enforced as 2w";
+  /** Created `ageDays` before NOW with `ephemera:ttl=30d`, against CONFIG's max TTL of 14 days. */
+  const overMaxTtl = (ageDays: number, options: EnvOptions = {}, budget?: { limitUsd: number; actualUsd: number }) =>
+    environment("pr-1", { ...options, extra: { [TAG.ttl]: "30d", [TAG.createdAt]: new Date(NOW.getTime() - ageDays * DAY).toISOString(), ...options.extra } }, budget);
+
+  test("ephemera:ttl=30d (max 14d) spending 13 times its budget is paused, and the over-max ttl is named", () => {
+    const plan = run(overMaxTtl(1, {}, { limitUsd: 10, actualUsd: 130 }));
+    expect(envPlan(plan, "pr-1")).toMatchObject({ intent: "pause", reason: expect.stringContaining("spent $130 of $10") });
+    expect(plan.notes).toContainEqual(expect.objectContaining({ level: "warning", code: "ttl-over-max", env: "pr-1", message: OVER_MAX }));
+  });
+
+  test("an environment with a ttl over the max, past created-at + max and warned, is reaped, with the warning naming the tag", () => {
+    const plan = run(overMaxTtl(15, { state: "expiring" }));
+    expect(envPlan(plan, "pr-1")).toMatchObject({ intent: "reap", expiresAt: "2026-04-30T12:00:00Z" });
+    expect(plan.notes).toEqual([expect.objectContaining({ code: "ttl-over-max", resource: { kind: "budget", id: "pr-1-budget" }, message: OVER_MAX })]);
+  });
+
+  test("an environment with a ttl over the max is warned within the window of created-at + max, not of created-at + ttl", () => {
+    const plan = run(overMaxTtl(14 - 0.5 / 24));
+    expect(envPlan(plan, "pr-1")).toMatchObject({ intent: "warn", expiresAt: "2026-05-01T12:30:00Z" });
+  });
+
+  test("an over-budget environment with an unknown expiry is paused, never deleted, and the unknown expiry is still reported", () => {
+    const plan = run(environment("pr-1", { state: "expiring", extra: { [TAG.ttl]: "forever" } }, { limitUsd: 10, actualUsd: 130 }));
+    const env = envPlan(plan, "pr-1")!;
+    expect(env).toMatchObject({ intent: "pause", reason: "over budget (budget pr-1-budget spent $130 of $10)" });
+    expect(env.expiresAt).toBeUndefined();
+    expect(env.phases.map((p) => p.name)).toEqual(["namespace", "nodegroup", "database", "mark", "notify"]);
+    expect(allActions(plan).some((a) => a.action.type === "delete")).toBe(false);
+    expect(codes(plan, "pr-1")).toEqual(expect.arrayContaining(["unknown-expiry", "over-budget"]));
+    const notify = env.phases[4]!.actions[0]!;
+    expect(notify.type === "notify" && notify.message).toContain("Its expiry is unknown");
+  });
+
+  test("a budget alert pauses an environment whose expiry is unknown", () => {
+    const { [TAG.createdAt]: _c, ...noBase } = envTags("pr-1");
+    const plan = run([resource("ec2-instance", "i-1", noBase)], { budgetAlerts: ["pr-1"] });
+    expect(envPlan(plan, "pr-1")?.intent).toBe("pause");
+  });
+
+  test("an over-budget environment with a malformed on-expiry is paused: a pause needs no on-expiry", () => {
+    const plan = run(environment("pr-1", { expiresInHours: 5, onExpiry: "destroy" }, { limitUsd: 10, actualUsd: 11 }));
+    expect(envPlan(plan, "pr-1")).toMatchObject({ intent: "pause", expiresAt: "2026-05-01T17:00:00Z" });
+    expect(envPlan(plan, "pr-1")?.onExpiry).toBeUndefined();
+    expect(codes(plan, "pr-1")).toEqual(expect.arrayContaining(["malformed-on-expiry", "over-budget"]));
+  });
+
+  test("with an unknown expiry and within its budget, nothing is done", () => {
+    const plan = run(environment("pr-1", { state: "expiring", extra: { [TAG.ttl]: "forever" } }));
+    expect(plan.environments).toEqual([]);
+  });
+
+  test("an unknown expiry's budget pause is still withheld when a listing failed, and never made for a protected environment", () => {
+    const failure = { kind: "rds-instance" as const, scope: "us-east-1", code: "ThrottlingException", message: "Rate exceeded" };
+    const over = environment("pr-1", { extra: { [TAG.ttl]: "forever" } }, { limitUsd: 10, actualUsd: 130 });
+    const failed = run(over, { failures: [failure] });
+    expect(failed.environments).toEqual([]);
+    expect(codes(failed, "pr-1")).toContain("fail-closed");
+
+    const guarded = environment("pr-1", { extra: { [TAG.ttl]: "forever", [TAG.protect]: "true" } }, { limitUsd: 10, actualUsd: 130 });
+    expect(run(guarded).environments).toEqual([]);
+  });
+
+  test("a paused environment with an unknown expiry whose database AWS restarted gets that database stopped again; one still stopped is left", () => {
+    const paused = environment("pr-1", { state: "paused", extra: { [TAG.ttl]: "forever" } }, { limitUsd: 10, actualUsd: 130 });
+    expect(run(paused).environments).toEqual([]);
+    const restarted = paused.map((r) => (r.kind === "rds-instance" ? { ...r, status: "available" } : r));
+    const plan = run(restarted);
+    expect(envPlan(plan, "pr-1")?.intent).toBe("restop");
+    expect(steps(plan, "pr-1")).toEqual(["database: pause rds-instance"]);
   });
 });
 

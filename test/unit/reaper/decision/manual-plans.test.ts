@@ -1,4 +1,4 @@
-import { planPause, planRelease, planResume } from "../../../../reaper/decision/manual-plans";
+import { DISCARDED_ON_REQUEST, planPause, planRelease, planResume } from "../../../../reaper/decision/manual-plans";
 import type { DeleteAction } from "../../../../reaper/decision/plan";
 import { TAG } from "../../../../reaper/model";
 import { allActions, environment, inventory, NOW, steps } from "../../../support/reaper-fixtures";
@@ -76,10 +76,46 @@ describe("planRelease", () => {
     expect(deletes.slice(-2).sort()).toEqual(["billing: delete budget", "billing: delete scheduler-schedule"]);
   });
 
-  test("on-expiry delete takes no final snapshot; snapshot-delete does, and pause (which asked to keep the data) does too", () => {
+  test("on-expiry delete takes no final snapshot; snapshot-delete does", () => {
     expect(finalSnapshot(planRelease("pr-1", inventory(environment("pr-1")), { now: NOW }))).toBeUndefined();
     expect(finalSnapshot(planRelease("pr-1", inventory(environment("pr-1", { onExpiry: "snapshot-delete" })), { now: NOW }))).toBe("ephemera-pr-1-final-202605011200");
-    expect(finalSnapshot(planRelease("pr-1", inventory(environment("pr-1", { onExpiry: "pause" })), { now: NOW }))).toBe("ephemera-pr-1-final-202605011200");
+  });
+
+  test("on-expiry pause (keep the data) refuses the release, naming --discard-data and why; nothing is planned", () => {
+    const plan = planRelease("pr-1", inventory(environment("pr-1", { onExpiry: "pause" })), { now: NOW, reason: "released by arn:aws:iam::123456789012:role/ci" });
+    expect(plan.environments).toEqual([]);
+    expect(plan.notes).toEqual([expect.objectContaining({ level: "warning", code: "keeps-data", env: "pr-1" })]);
+    const message = plan.notes[0]!.message;
+    expect(message).toContain("ephemera:on-expiry is pause on pr-1: its owner asked for its data to be kept");
+    expect(message).toContain("release refused");
+    expect(message).toContain("--discard-data");
+    expect(message).toContain("ephemera pause pr-1");
+  });
+
+  test("one resource's on-expiry pause is enough to refuse: the safest on-expiry wins", () => {
+    const mixed = environment("pr-1", { onExpiry: "delete" }).map((r) => (r.kind === "s3-bucket" ? { ...r, tags: { ...r.tags, [TAG.onExpiry]: "pause" } } : r));
+    expect(planRelease("pr-1", inventory(mixed), { now: NOW }).notes).toEqual([expect.objectContaining({ code: "keeps-data" })]);
+  });
+
+  test("with discardData, an on-expiry pause environment is released as snapshot-delete, and every reason says its data was discarded on request", () => {
+    const given = "released by arn:aws:iam::123456789012:role/ci (ephemera release --discard-data): its task is finished";
+    const plan = planRelease("pr-1", inventory(environment("pr-1", { onExpiry: "pause" })), { now: NOW, reason: given, discardData: true });
+    expect(plan.notes).toEqual([]);
+    expect(finalSnapshot(plan)).toBe("ephemera-pr-1-final-202605011200");
+    const reason = `${given}; ${DISCARDED_ON_REQUEST}`;
+    expect(reason).toContain("its data was discarded on request (--discard-data)");
+    expect(plan.environments[0]).toMatchObject({ env: "pr-1", intent: "release", reason });
+    const deleted = allActions(plan).filter((a) => a.action.type === "delete");
+    expect(deleted.map((a) => a.action.type === "delete" && a.action.resource.kind)).toEqual(expect.arrayContaining(["s3-bucket", "k8s-namespace", "rds-instance"]));
+    expect(allActions(plan).every((a) => a.action.reason === reason)).toBe(true);
+  });
+
+  test("discardData changes nothing for an environment that asked for no data to be kept", () => {
+    for (const onExpiry of [undefined, "delete", "snapshot-delete"]) {
+      const options = { now: NOW, reason: "released by x" };
+      const env = environment("pr-1", onExpiry === undefined ? {} : { onExpiry });
+      expect(planRelease("pr-1", inventory(env), { ...options, discardData: true })).toEqual(planRelease("pr-1", inventory(env), options));
+    }
   });
 
   test("a malformed on-expiry refuses the release: the reaper never deletes on a guess", () => {

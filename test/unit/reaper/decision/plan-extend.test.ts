@@ -56,6 +56,11 @@ describe("planning an extension (ephemera extend)", () => {
     expect(decision.status === "refused" && decision.message).toContain('ephemera:ttl "forever"');
   });
 
+  test("an environment with a ttl over the max is extended from the expiry the reaper enforces (created-at + max TTL)", () => {
+    const resources = environment("pr-1", { extra: { [TAG.ttl]: "30d", [TAG.createdAt]: "2026-04-20T00:00:00Z" } });
+    expect(planExtend("pr-1", inventory(resources), options(HOUR))).toMatchObject({ status: "extend", previousExpiresAt: "2026-05-04T00:00:00Z", expiresAt: "2026-05-04T01:00:00Z" });
+  });
+
   test("an environment being reaped is refused", () => {
     expect(planExtend("pr-1", inventory(environment("pr-1", { state: "reaping" })), options(HOUR))).toMatchObject({ status: "refused", code: "reaping" });
   });

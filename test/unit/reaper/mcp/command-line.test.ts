@@ -46,6 +46,9 @@ describe("a tool call's command line", () => {
     expect(argvOf("pause_environment", { env: "pr-1", dryRun: true })).toEqual(["pause", "--dry-run", "--json", "--", "pr-1"]);
     expect(argvOf("resume_environment", { env: "pr-1", dryRun: false })).toEqual(["resume", "--json", "--", "pr-1"]);
     expect(argvOf("release_environment", { env: "pr-1", dryRun: true })).toEqual(["release", "--dry-run", "--json", "--", "pr-1"]);
+    // confirm is checked by the server, not passed on; discardData is release's --discard-data.
+    expect(argvOf("release_environment", { env: "pr-1", confirm: "pr-1", discardData: true })).toEqual(["release", "--discard-data", "--json", "--", "pr-1"]);
+    expect(argvOf("pause_environment", { env: "pr-1", confirm: "pr-1" })).toEqual(["pause", "--json", "--", "pr-1"]);
     expect(argvOf("plan_reap", {})).toEqual(["reap", "--dry-run", "--json", "--"]);
     expect(argvOf("plan_reap", { env: "pr-1", now: "2026-05-01T12:00:00Z" })).toEqual(["reap", "--dry-run", "--env=pr-1", "--now=2026-05-01T12:00:00Z", "--json", "--"]);
     expect(argvOf("claim_database", { env: "pr-1", owner: "team@example.com", ttl: "4h" })).toEqual(["claim", "--owner=team@example.com", "--ttl=4h", "--json", "--", "pr-1"]);
@@ -87,6 +90,13 @@ describe("a tool call's command line", () => {
       json: true,
       overrides: {},
       runId: "20260501T120000Z-3f9a1c2b",
+    });
+    expect(parseCommand(argvOf("release_environment", { env: "pr-1", confirm: "pr-1", discardData: true }))).toEqual({
+      name: "release",
+      json: true,
+      overrides: {},
+      env: "pr-1",
+      discardData: true,
     });
   });
 

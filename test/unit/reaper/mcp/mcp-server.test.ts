@@ -6,6 +6,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { REPO_ROOT } from "../../../../harness/paths";
 import { poolSettings } from "../../../../harness/seed-environments";
 import type { CliIo } from "../../../../reaper/cli/command-context";
+import type { McpClientInfo } from "../../../../reaper/cli/requester";
 import { createMcpServer } from "../../../../reaper/mcp/mcp-server";
 import { readSettings } from "../../../../reaper/runtime/settings";
 
@@ -14,9 +15,14 @@ const POOL = JSON.stringify(poolSettings(2, "sg-0abc1234", { sourceDbInstance: "
 const LISTING = { version: 1, complete: true, environments: [{ env: "pr-1", state: "active" }, { env: "pr-2", state: "paused" }], notes: [] };
 
 /** A real server and client over an in-memory link; each tool call's command line goes to `run`, a stand-in for runCli. */
-async function connect(run: (argv: readonly string[], io: CliIo) => Promise<number>, env: Record<string, string> = ENV, configFlags: string[] = []) {
+async function connect(
+  run: (argv: readonly string[], io: CliIo, mcpClient?: McpClientInfo) => Promise<number>,
+  env: Record<string, string> = ENV,
+  configFlags: string[] = [],
+  clientInfo = { name: "unit-test", version: "0" },
+) {
   const server = createMcpServer({ settings: readSettings(env), run, configFlags });
-  const client = new Client({ name: "unit-test", version: "0" });
+  const client = new Client(clientInfo);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   return {
@@ -29,16 +35,18 @@ async function connect(run: (argv: readonly string[], io: CliIo) => Promise<numb
   };
 }
 
-/** Answers every command with `code` and `stdout`, recording the command lines. */
+/** Answers every command with `code` and `stdout`, recording the command lines (and the MCP client each came with). */
 function cli(code: number, stdout: unknown, stderr = "") {
   const calls: (readonly string[])[] = [];
-  const run = async (argv: readonly string[], io: CliIo) => {
+  const clients: (McpClientInfo | undefined)[] = [];
+  const run = async (argv: readonly string[], io: CliIo, mcpClient?: McpClientInfo) => {
     calls.push(argv);
+    clients.push(mcpClient);
     if (stdout !== undefined) io.stdout(JSON.stringify(stdout, null, 2));
     if (stderr !== "") io.stderr(stderr);
     return code;
   };
-  return { calls, run };
+  return { calls, clients, run };
 }
 
 describe("the ephemera MCP server", () => {
@@ -138,6 +146,101 @@ describe("the ephemera MCP server", () => {
     });
     expect(await s.call("list_environments")).toEqual({ isError: true, content: [{ type: "text", text: "ephemera: ls failed: Error: kaboom" }] });
     expect((await s.call("list_environments")).isError).toBeFalsy();
+    await s.close();
+  });
+});
+
+describe("destructive tools need confirm", () => {
+  const text = (result: CallToolResult) => result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+
+  test.each([
+    ["pause_environment", "pause"],
+    ["release_environment", "release"],
+  ])("%s without confirm, or with another id, is a tool error naming confirm and the fix, and no command runs", async (name, verb) => {
+    const fake = cli(0, { env: "pr-1", status: "done", ok: true });
+    const s = await connect(fake.run);
+    const missing = await s.call(name, { env: "pr-1" });
+    expect(missing).toEqual({
+      isError: true,
+      content: [
+        {
+          type: "text",
+          text:
+            `confirm must equal the environment id "pr-1" to ${verb} it (it was not given); nothing was done. ` +
+            'Ask a person first, then call again with confirm: "pr-1", or with dryRun: true to only see the plan',
+        },
+      ],
+    });
+    const wrong = await s.call(name, { env: "pr-1", confirm: "pr-2" });
+    expect(wrong.isError).toBe(true);
+    expect(text(wrong)).toMatch(new RegExp(`^confirm must equal the environment id "pr-1" to ${verb} it \\(it was "pr-2"\\); nothing was done`));
+    expect((await s.call(name, { env: "pr-1", confirm: "PR-1" })).isError).toBe(true);
+    expect((await s.call(name, { env: "pr-1", confirm: "pr-1", dryRun: false })).isError).toBeFalsy();
+    expect(fake.calls).toEqual([[verb, "--json", "--", "pr-1"]]);
+    await s.close();
+  });
+
+  test("a dry run changes nothing, so it needs no confirm", async () => {
+    const fake = cli(0, { env: "pr-1", status: "dry-run", ok: true });
+    const s = await connect(fake.run);
+    expect((await s.call("pause_environment", { env: "pr-1", dryRun: true })).isError).toBeFalsy();
+    expect((await s.call("release_environment", { env: "pr-1", dryRun: true })).isError).toBeFalsy();
+    expect(fake.calls).toEqual([
+      ["pause", "--dry-run", "--json", "--", "pr-1"],
+      ["release", "--dry-run", "--json", "--", "pr-1"],
+    ]);
+    await s.close();
+  });
+
+  test("exactly the tools annotated destructive take confirm, and their schemas describe it", async () => {
+    const s = await connect(cli(0, {}).run, { ...ENV, EPHEMERA_DATABASE_POOL: POOL });
+    const { tools } = await s.client.listTools();
+    const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
+    const confirming = tools.filter((t) => "confirm" in (t.inputSchema.properties ?? {})).map((t) => t.name);
+    expect(destructive).toEqual(["pause_environment", "release_environment"]);
+    expect(confirming).toEqual(destructive);
+    for (const t of tools.filter((x) => confirming.includes(x.name))) {
+      expect((t.inputSchema.properties!.confirm as { description: string }).description).toMatch(/^The environment id again, exactly as env/);
+      expect(t.inputSchema.required).toEqual(["env"]);
+    }
+    await s.close();
+  });
+});
+
+describe("the MCP client each command is asked through", () => {
+  test("is the initialize handshake's clientInfo, handed to the command beside its argv, never in it", async () => {
+    const fake = cli(0, { env: "pr-1", status: "extended", ok: true });
+    const s = await connect(fake.run, ENV, [], { name: "claude-code", version: "1.2.3" });
+    await s.call("extend_environment", { env: "pr-1", duration: "4h" });
+    await s.call("pause_environment", { env: "pr-1", confirm: "pr-1" });
+    expect(fake.clients).toEqual([
+      { name: "claude-code", version: "1.2.3" },
+      { name: "claude-code", version: "1.2.3" },
+    ]);
+    expect(fake.calls.flat().join(" ")).not.toContain("claude-code");
+    await s.close();
+  });
+
+  test("cannot be set by tool arguments: unknown arguments are dropped, and the command line has no such flag", async () => {
+    const fake = cli(0, { env: "pr-1", status: "done", ok: true });
+    const s = await connect(fake.run, ENV, [], { name: "claude-code", version: "1.2.3" });
+    const spoof = { mcpClient: { name: "root", version: "9" }, clientInfo: { name: "root", version: "9" }, via: "--mcp-client=root" };
+    await s.call("release_environment", { env: "pr-1", confirm: "pr-1", ...spoof });
+    expect(fake.calls).toEqual([["release", "--json", "--", "pr-1"]]);
+    expect(fake.clients).toEqual([{ name: "claude-code", version: "1.2.3" }]);
+    await s.close();
+  });
+
+  test("is cleaned: control characters and punctuation that could forge a reason are removed or replaced, and it is cut short", async () => {
+    const fake = cli(0, LISTING);
+    const name = "evil\n(ephemera release): its task is finished\u202e; released by arn:aws:iam::1:root" + "x".repeat(200);
+    const s = await connect(fake.run, ENV, [], { name, version: "1.0\u0000\u001b[31m-rc1" + "9".repeat(100) });
+    await s.call("list_environments");
+    const [client] = fake.clients;
+    expect(client!.name).toBe("evil ?ephemera release?? its task is finished? released by arn?a");
+    expect(client!.name).toHaveLength(64);
+    expect(client!.version).toBe(`1.0?31m-rc1${"9".repeat(21)}`);
+    expect(client!.version).toHaveLength(32);
     await s.close();
   });
 });

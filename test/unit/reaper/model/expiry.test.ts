@@ -113,8 +113,28 @@ describe("expiryOf, by example", () => {
     expect(expiryOf([{ [TAG.expiresAt]: T0, [TAG.ttl]: "" }]).known).toBe(false);
   });
 
-  test("a ttl above the maximum makes the expiry unknown", () => {
-    expect(expiryOf([{ [TAG.createdAt]: T0, [TAG.ttl]: "3w" }]).known).toBe(false);
+  test("a well-formed ttl above the max counts as exactly the max, and the expiry says which resource, value and max", () => {
+    const expiry = expiryOf([{ [TAG.expiresAt]: T0 }, { [TAG.createdAt]: T0, [TAG.ttl]: "30d" }]);
+    expect(expiry).toEqual({
+      known: true,
+      expiresAt: at("2026-05-15T00:00:00Z"),
+      source: { resourceIndex: 1, basis: "created-at+ttl" },
+      overMax: [{ resourceIndex: 1, ttl: "30d", maxTtlMs: 14 * 24 * HOUR }],
+    });
+  });
+
+  test("a ttl over the max still never shortens what another rule gives: a later expires-at or extension wins", () => {
+    const expiry = expiryOf([{ [TAG.createdAt]: T0, [TAG.ttl]: "30d", [TAG.extendedUntil]: "2026-05-20T00:00:00Z" }]);
+    expect(expiry).toMatchObject({ expiresAt: at("2026-05-20T00:00:00Z"), source: { basis: "extended-until" }, overMax: [{ ttl: "30d" }] });
+  });
+
+  test("a ttl within the max reports nothing over it", () => {
+    expect(expiryOf([{ [TAG.createdAt]: T0, [TAG.ttl]: "2w" }])).not.toHaveProperty("overMax");
+  });
+
+  test("a malformed ttl is still unknown, however long it reads: no deletion on a guess", () => {
+    expect(expiryOf([{ [TAG.createdAt]: T0, [TAG.ttl]: "30 days" }]).known).toBe(false);
+    expect(expiryOf([{ [TAG.createdAt]: T0, [TAG.ttl]: "3y" }]).known).toBe(false);
   });
 
   test("a raised maximum admits a longer ttl", () => {
@@ -158,8 +178,9 @@ const resource: fc.Arbitrary<Sample> = fc
 const environment = fc.array(resource, { minLength: 1, maxLength: 6 });
 
 const EXPIRY_KEYS = [TAG.ttl, TAG.createdAt, TAG.expiresAt, TAG.extendedUntil] as const;
+/** Well-formed, whatever its length: a ttl over the max counts as the max, it is not malformed. */
 const isValidFor = (key: string, text: string) =>
-  key === TAG.ttl ? tryParseDuration(text).ok : tryParseInstant(text).ok;
+  key === TAG.ttl ? tryParseDuration(text, { max: Infinity }).ok : tryParseInstant(text).ok;
 /** Plausible mistakes as well as noise, so shrinking lands on readable counterexamples. */
 const badValue = fc.oneof(
   fc.string(),
@@ -194,6 +215,19 @@ describe("expiryOf, as properties", () => {
         const withExtra = samples.map((s) => s.tags);
         withExtra.splice(position % (withExtra.length + 1), 0, extra.tags);
         expect(expiresAt(expiryOf(withExtra)).getTime()).toBeGreaterThanOrEqual(before);
+      }),
+    );
+  });
+
+  test("a ttl over the max is enforced as exactly the max, on any resource, and named", () => {
+    const MAX = 14 * 24 * 60;
+    fc.assert(
+      fc.property(instantMs, fc.integer({ min: MAX + 1, max: 366 * 24 * 60 }), (created, minutes) => {
+        const createdAt = formatInstant(new Date(created));
+        const ttl = formatDuration(minutes * 60_000);
+        const expiry = expiryOf([{ [TAG.createdAt]: createdAt, [TAG.ttl]: ttl }]);
+        expect(expiresAt(expiry).getTime()).toBe(Date.parse(createdAt) + MAX * 60_000);
+        expect(expiry).toMatchObject({ overMax: [{ resourceIndex: 0, ttl, maxTtlMs: MAX * 60_000 }] });
       }),
     );
   });

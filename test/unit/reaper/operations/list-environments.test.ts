@@ -64,6 +64,15 @@ describe("summarising environments (ephemera ls)", () => {
     expect(env).toMatchObject({ expiresAt: null, secondsLeft: null, expiryBasis: null, expiryProblem: expect.stringContaining('"forever"') });
   });
 
+  test("a ttl over the max shows the expiry the reaper enforces (created-at + max), and a note names the tag", () => {
+    const resources = environment("pr-1", { extra: { [TAG.ttl]: "30d", [TAG.createdAt]: "2026-05-01T00:00:00Z" } });
+    const listing = listEnvironments(inventory(resources), options);
+    expect(listing.environments[0]).toMatchObject({ expiresAt: "2026-05-15T00:00:00Z", expiryBasis: "created-at+ttl", expiryProblem: null });
+    expect(listing.notes).toEqual([
+      expect.objectContaining({ code: "ttl-over-max", env: "pr-1", message: "ephemera:ttl=30d is over the max TTL of 2w (EPHEMERA_MAX_TTL): enforced as 2w" }),
+    ]);
+  });
+
   test("without a budget resource the budget comes from the budget-usd tag, and spend is unknown", () => {
     const resources = [resource("s3-bucket", "pr-1-artifacts", { ...environment("pr-1")[0]!.tags, [TAG.budgetUsd]: "40" })];
     expect(listEnvironments(inventory(resources), options).environments[0]).toMatchObject({ budgetUsd: 40, spendUsd: null });

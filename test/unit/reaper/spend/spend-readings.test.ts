@@ -1,6 +1,7 @@
-import { loadSpendReadings, parseSpendReadings, spendReadingKey, storeSpendReadings } from "../../../../reaper/spend/spend-readings";
+import { loadSpendReadings, parseSpendReadings, storeSpendReadings } from "../../../../reaper/spend/spend-readings";
+import { spendReadingKey } from "../../../../reaper/state/state-keys";
 import type { SpendReadings } from "../../../../reaper/spend/meter";
-import { MemoryAuditStore } from "../../../support/reaper-fakes";
+import { MemoryStateStore } from "../../../support/reaper-fakes";
 
 const reading = (at: string, usd: number): SpendReadings => ({ version: 1, at, envs: { "pr-1": { at, usd } } });
 
@@ -13,7 +14,7 @@ describe("spend readings in the audit bucket", () => {
   });
 
   test("the newest reading at or before the instant is loaded; a later one (a simulated --now) is passed over", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await storeSpendReadings(store, reading("2026-05-01T00:00:00.000Z", 1), "run-a");
     await storeSpendReadings(store, reading("2026-05-01T00:05:00.000Z", 2), "run-b");
     await storeSpendReadings(store, reading("2026-05-03T00:00:00.000Z", 99), "run-c");
@@ -23,13 +24,13 @@ describe("spend readings in the audit bucket", () => {
   });
 
   test("readings are written once, each run under its own key", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await storeSpendReadings(store, reading("2026-05-01T00:00:00.000Z", 1), "run-a");
     await expect(storeSpendReadings(store, reading("2026-05-01T00:00:00.000Z", 5), "run-a")).rejects.toMatchObject({ name: "PreconditionFailed" });
   });
 
   test("an object that is not a reading is skipped and named; the one before it is used", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     await storeSpendReadings(store, reading("2026-05-01T00:00:00.000Z", 1), "run-a");
     const bad = spendReadingKey(new Date("2026-05-01T00:05:00Z"), "run-b");
     await store.put(bad, JSON.stringify({ version: 1, at: "2026-05-01T00:05:00Z", envs: { "pr-1": { at: "2026-05-01T00:05:00Z", usd: -3 } } }));
@@ -38,7 +39,7 @@ describe("spend readings in the audit bucket", () => {
   });
 
   test("a bucket that cannot be read is a failure the caller must not write over", async () => {
-    const store = new MemoryAuditStore();
+    const store = new MemoryStateStore();
     store.list = async () => {
       throw Object.assign(new Error("slow down"), { name: "SlowDown" });
     };

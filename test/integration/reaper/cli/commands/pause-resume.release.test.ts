@@ -1,10 +1,11 @@
-import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { HeadBucketCommand, ListObjectsV2Command, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { runEphemera } from "../../../../../harness/cli";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../../harness/emulator";
 import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../../harness/seed-environments";
 import { verifyAuditIn } from "../../../../../reaper/audit/verify-audit";
 import type { AuditRecord } from "../../../../../reaper/audit/audit-record";
+import { DISCARDED_ON_REQUEST } from "../../../../../reaper/decision/manual-plans";
 import { ReaperRuntime } from "../../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../../reaper/runtime/settings";
 
@@ -39,7 +40,35 @@ beforeAll(async () => {
   await seedEnvironment(e, "pr-done", now, { expiresInHours: 6, secret: true });
   await seedEnvironment(e, "pr-kept", now, { expiresInHours: 6, protect: true, database: false });
   await seedEnvironment(e, "pr-other", now, { expiresInHours: 6, database: false });
+  // Its owner asked for its data to be kept when it expires.
+  await seedEnvironment(e, "pr-keep", now, { expiresInHours: 6, onExpiry: "pause", objects: 2 });
 }, 120_000);
+
+async function objectCount(bucket: string): Promise<number> {
+  const { s3, destroy } = emulatorClients(e);
+  const count = await s3.send(new ListObjectsV2Command({ Bucket: bucket })).then((o) => o.KeyCount ?? 0, () => -1);
+  destroy();
+  return count;
+}
+
+async function snapshotsOf(db: string): Promise<string[]> {
+  const { rds, destroy } = emulatorClients(e);
+  const out = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: db }));
+  destroy();
+  return (out.DBSnapshots ?? []).map((x) => x.DBSnapshotIdentifier!);
+}
+
+async function runRecords(runId: string): Promise<AuditRecord[]> {
+  const runtime = new ReaperRuntime(readSettings(settings), { credentials: EMULATOR_CREDENTIALS });
+  try {
+    const store = runtime.auditStore();
+    expect((await verifyAuditIn(store)).find((r) => r.runId === runId)).toMatchObject({ ok: true, status: "complete" });
+    const keys = (await store.list("audit/")).filter((k) => k.includes(runId));
+    return await Promise.all(keys.map(async (k) => JSON.parse(await store.get(k)) as AuditRecord));
+  } finally {
+    await runtime.destroy();
+  }
+}
 
 describe("ephemera release", () => {
   test("--dry-run shows the reap plan and changes nothing", async () => {
@@ -90,9 +119,65 @@ describe("ephemera release", () => {
     expect(await bucketExists("pr-kept-artifacts")).toBe(true);
   });
 
+  test("an on-expiry pause environment is refused (exit 1) without --discard-data, naming it and why, the dry run too; nothing of it is touched", async () => {
+    const auditBefore = await auditObjects();
+    for (const argv of [["release", "pr-keep", "--json"], ["release", "pr-keep", "--dry-run", "--json"]]) {
+      const run = await runEphemera(argv, settings);
+      expect(run.code).toBe(1);
+      expect(run.json()).toMatchObject({ env: "pr-keep", intent: "release", status: "refused", ok: false, code: "keeps-data" });
+      const message = run.json<{ message: string }>().message;
+      expect(message).toContain("ephemera:on-expiry is pause on pr-keep: its owner asked for its data to be kept");
+      expect(message).toContain("--discard-data");
+    }
+    const text = await runEphemera(["release", "pr-keep"], settings);
+    expect(text.code).toBe(1);
+    expect(text.err).toMatch(/^ephemera: release pr-keep refused: ephemera:on-expiry is pause on pr-keep/);
+    expect(text.err).toContain("release it with --discard-data");
+    expect(await objectCount("pr-keep-artifacts")).toBe(2);
+    expect(await dbStatus("pr-keep-db")).toBe("available");
+    expect(await auditObjects()).toEqual(auditBefore);
+  });
+
+  test("--discard-data releases it: a final database snapshot, everything else deleted, and each reason says the data was discarded on request", async () => {
+    const preview = await runEphemera(["release", "pr-keep", "--discard-data", "--dry-run", "--json"], settings);
+    expect(preview.code).toBe(0);
+    expect(preview.json()).toMatchObject({ status: "dry-run" });
+    const run = await runEphemera(["release", "pr-keep", "--discard-data", "--json"], settings);
+    expect(run.code).toBe(0);
+    const result = run.json<{ status: string; runId: string }>();
+    expect(result.status).toBe("done");
+    expect(await bucketExists("pr-keep-artifacts")).toBe(false);
+    expect(await dbStatus("pr-keep-db")).toMatch(/^(gone|deleting)$/);
+    expect(await snapshotsOf("pr-keep-db")).toEqual([expect.stringMatching(/^ephemera-pr-keep-final-\d{12}$/)]);
+    const records = await runRecords(result.runId);
+    const caller = await callerArn();
+    const reason = `released by ${caller} (ephemera release --discard-data): its task is finished; ${DISCARDED_ON_REQUEST}`;
+    expect(records.find((r) => r.type === "run-start")?.details?.plan).toMatchObject({ environments: [{ env: "pr-keep", intent: "release", reason }] });
+    const actions = records.filter((rec) => rec.type === "action");
+    expect(actions.length).toBeGreaterThan(0);
+    for (const rec of actions) expect(rec.reason).toBe(reason);
+  });
+
   test("an environment that does not exist is bad input (exit 2); releasing one already gone says so", async () => {
     expect((await runEphemera(["release", "pr-nope"], settings)).code).toBe(2);
     const again = await runEphemera(["release", "pr-done", "--json"], settings);
     expect(again.json()).toMatchObject({ status: "not-found" });
   });
 });
+
+async function callerArn(): Promise<string> {
+  const runtime = new ReaperRuntime(readSettings(settings), { credentials: EMULATOR_CREDENTIALS });
+  try {
+    return await runtime.callerArn();
+  } finally {
+    await runtime.destroy();
+  }
+}
+
+/** Every object version in the audit bucket: a refusal writes none. */
+async function auditObjects(): Promise<string[]> {
+  const { s3, destroy } = emulatorClients(e);
+  const out = await s3.send(new ListObjectVersionsCommand({ Bucket: AUDIT_BUCKET }));
+  destroy();
+  return (out.Versions ?? []).map((v) => `${v.Key}@${v.VersionId}`).sort();
+}

@@ -1,52 +1,40 @@
 import {
   GetObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   paginateListObjectsV2,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { AuditLockMode } from "../runtime/reaper-config";
 import { allPages } from "../support/all-pages";
-import { errorCode } from "../support/outcomes";
-import type { AuditStore, ListOptions } from "./audit-store";
+import type { Listing, ListOptions, StateStore } from "./state-store";
 
 const DAY = 86_400_000;
 
-export interface S3AuditStoreOptions {
-  /** Days each record is locked from the moment it is written. */
+export interface S3StateStoreOptions {
+  /** Days each object is locked from the moment it is written. */
   readonly retentionDays: number;
   readonly lockMode: AuditLockMode;
   /** Send the retention with each PutObject (needs `s3:PutObjectRetention`); otherwise rely on the bucket default. */
   readonly perObjectRetention: boolean;
-  /** @default the system clock */
+  /** Stamps each object's retention. @default the system clock */
   readonly clock?: () => Date;
 }
 
-/** Audit records in an S3 bucket with Object Lock: each record is a new object, retained for `retentionDays`. */
-export class S3AuditStore implements AuditStore {
+/**
+ * The state store in an S3 bucket with Object Lock (the audit bucket): each object is
+ * written once and retained for `retentionDays`. Listings carry S3's own clock (the
+ * response's `Date` header) and each key's `LastModified`.
+ */
+export class S3StateStore implements StateStore {
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
-    private readonly options: S3AuditStoreOptions,
+    private readonly options: S3StateStoreOptions,
   ) {}
 
   async put(key: string, body: string, options: { exclusive?: boolean } = {}): Promise<{ requestId?: string; versionId?: string }> {
-    try {
-      return await this.send(key, body, options);
-    } catch (err) {
-      const code = errorCode(err);
-      if (!options.exclusive || (code !== "PreconditionFailed" && code !== "ConditionalRequestConflict")) throw err;
-      // The key is taken. By this very write when an earlier attempt's answer was lost and
-      // the SDK retried it: then the object holds exactly this body, and the write stands.
-      const stored = await this.get(key).catch(() => undefined);
-      if (stored === body) return {};
-      // A concurrent write conflicted and neither landed: try once more.
-      if (stored === undefined && code === "ConditionalRequestConflict") return this.send(key, body, options);
-      throw err;
-    }
-  }
-
-  private async send(key: string, body: string, options: { exclusive?: boolean }): Promise<{ requestId?: string; versionId?: string }> {
     const now = (this.options.clock ?? (() => new Date()))();
     const retention = this.options.perObjectRetention
       ? {
@@ -73,13 +61,35 @@ export class S3AuditStore implements AuditStore {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<string[]> {
+    if (options.limit !== undefined) return (await this.scan(prefix, options)).keys.map((k) => k.key);
     const input = { Bucket: this.bucket, Prefix: prefix, ...(options.startAfter === undefined ? {} : { StartAfter: options.startAfter }) };
-    if (options.limit !== undefined) {
-      const out = await this.s3.send(new ListObjectsV2Command({ ...input, MaxKeys: options.limit }));
-      return (out.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [object.Key])).sort().slice(0, options.limit);
-    }
     const objects = await allPages(paginateListObjectsV2({ client: this.s3 }, input), (page) => page.Contents);
     return objects.flatMap((object) => (object.Key === undefined ? [] : [object.Key])).sort();
+  }
+
+  async scan(prefix: string, options: ListOptions = {}): Promise<Listing> {
+    const command = new ListObjectsV2Command({
+      Bucket: this.bucket,
+      Prefix: prefix,
+      MaxKeys: Math.min(options.limit ?? 1000, 1000),
+      ...(options.startAfter === undefined ? {} : { StartAfter: options.startAfter }),
+    });
+    let serverTime: Date | undefined;
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        serverTime = dateHeader((result.response as { headers?: Record<string, string> }).headers);
+        return result;
+      },
+      { step: "deserialize", name: "ephemeraServerTime" },
+    );
+    const out: ListObjectsV2CommandOutput = await this.s3.send(command);
+    // Without S3's time nothing that expires can be judged: fail closed.
+    if (serverTime === undefined) throw new Error(`s3://${this.bucket} answered a listing without a Date header; S3's time is unknown`);
+    const keys = (out.Contents ?? [])
+      .flatMap((object) => (object.Key === undefined ? [] : [{ key: object.Key, ...(object.LastModified === undefined ? {} : { writtenAt: object.LastModified }) }]))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { keys: options.limit === undefined ? keys : keys.slice(0, options.limit), serverTime };
   }
 
   async get(key: string): Promise<string> {
@@ -87,4 +97,10 @@ export class S3AuditStore implements AuditStore {
     if (out.Body === undefined) throw new Error(`s3://${this.bucket}/${key} has no body`);
     return out.Body.transformToString("utf-8");
   }
+}
+
+function dateHeader(headers: Record<string, string> | undefined): Date | undefined {
+  const text = headers?.date ?? headers?.Date;
+  const ms = text === undefined ? NaN : Date.parse(text);
+  return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
