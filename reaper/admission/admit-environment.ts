@@ -55,7 +55,7 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
   if (inventory.failures.length > 0) {
     const failed = inventory.failures.map((f) => `${f.kind} in ${f.scope}${f.code ? `: ${f.code}` : ""}`).join("; ");
     const reason = `a listing failed (${failed}), so live environments may be uncounted; refused rather than risk going over the caps, try again`;
-    return finish(runtime, { ...base, status: "refused", ok: false, limit: "listing-failed", reason }, clock);
+    return finish(runtime, { ...base, status: "refused", ok: false, limit: "listing-failed", reason }, request.by, clock);
   }
   const live: LiveEnvironment[] = groupEnvironments(inventory, runtime.config.auditBucket).environments.map((view) => ({ env: view.env, owners: ownersOf(view.resources) }));
   const store = runtime.auditStore(clock);
@@ -79,14 +79,14 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
       then: { ...base, status: "admitted", ok: true, basis: "new", reason: verdict.reason, counts: verdict.counts, reservedUntil: until },
     };
   });
-  if (outcome.ok) return finish(runtime, outcome.result, clock);
+  if (outcome.ok) return finish(runtime, outcome.result, request.by, clock);
   const reason = `the reservations changed under this admit ${outcome.attempts} times in a row (many admits at once); try again`;
-  return finish(runtime, { ...base, status: "refused", ok: false, limit: "contention", reason }, clock);
+  return finish(runtime, { ...base, status: "refused", ok: false, limit: "contention", reason }, request.by, clock);
 }
 
 /** Every decision is audited; one that cannot be is not ok, so the pipeline does not deploy on it. */
-async function finish(runtime: ReaperRuntime, result: AdmitResult, clock: () => Date): Promise<AdmitResult> {
-  const message = `${result.status === "admitted" ? "admitted" : `refused (${result.limit})`} ${result.env} for ${result.owner}: ${result.reason}`;
+async function finish(runtime: ReaperRuntime, result: AdmitResult, by: string, clock: () => Date): Promise<AdmitResult> {
+  const message = `${result.status === "admitted" ? "admitted" : `refused (${result.limit})`} ${result.env} for ${result.owner}, asked by ${by}: ${result.reason}`;
   const audited = await auditDecision(runtime, { code: "admission", env: result.env, message }, clock);
   if (audited.error === undefined) return { ...result, runId: audited.runId };
   return { ...result, ok: false, runId: audited.runId, auditErrors: [audited.error] };

@@ -75,7 +75,7 @@ function sweepOnce(runtime: ReaperRuntime, request: SweepRequest, clock: () => D
           refill: async (inventory: Inventory, at: Date) => {
             const planned = planRefill({ settings: pool, inventory, baseline: await newestBaseline(runtime.ctx.rds, pool.baseline), now: at, region: runtime.ctx.region, auditBucket: runtime.config.auditBucket });
             // An acting sweep takes the claim record of each warm database it is about to delete, as a claim would.
-            return dryRun ? planned : retireMembers(runtime.auditStore(clock), planned, pool.name, `the reaper's refill of pool ${pool.name}`, clock());
+            return dryRun ? planned : retireMembers(runtime.auditStore(clock), planned, pool.name, `the reaper's refill of pool ${pool.name}`, clock(), runtime.config.maxClockSkewMs);
           },
         }),
     ...(request.envs === undefined ? {} : { lookedAt: request.envs }),

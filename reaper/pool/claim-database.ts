@@ -10,7 +10,7 @@ import { isClaimable } from "./pool-members";
 import { admitEnvironment, type AdmitResult } from "../admission/admit-environment";
 import type { AdmissionRequest } from "../admission/decide-admission";
 import type { StateStore } from "../state/state-store";
-import { readClaim, takeClaim } from "./claim-record";
+import { readClaim, releaseClaim, takeClaim } from "./claim-record";
 import { newestBaseline } from "./plan-refill";
 import type { DatabasePoolSettings } from "./pool-settings";
 
@@ -144,9 +144,10 @@ async function finish(runtime: ReaperRuntime, database: DiscoveredResource, requ
         env,
         intent: "claim",
         reason,
+        // The new password first, the tags last: a database tagged the environment's is one whose claim finished.
         phases: [
-          { name: "mark", actions: [{ type: "tag", resource: database, tags: { ...request.tags, [TAG.managedBy]: "ephemera", [TAG.env]: env, [TAG.state]: "active" }, reason }] },
           { name: "database", actions: [{ type: "rotate-credentials", resource: database, reason }] },
+          { name: "mark", actions: [{ type: "tag", resource: database, tags: { ...request.tags, [TAG.managedBy]: "ephemera", [TAG.env]: env, [TAG.state]: "active" }, reason }] },
         ],
       },
     ],
@@ -154,10 +155,14 @@ async function finish(runtime: ReaperRuntime, database: DiscoveredResource, requ
     notes: [],
   };
   const result = await actWithAudit(runtime, plan, { clock, dryRun: false, lookBack: false });
+  const finished = allSucceeded(result);
+  // A claim that could not finish frees the database for the next claim (its own retry included); best effort: a claim left held is resumed by its environment, or taken over by the refill once abandoned.
+  const released = finished ? false : await releaseClaim(runtime.auditStore(clock), pool, database.id, env, request.claimant, clock()).catch(() => false);
   const secretArn = await secretOf(runtime, database.id);
-  const ok = allSucceeded(result) && result.auditErrors.length === 0;
+  const ok = finished && result.auditErrors.length === 0;
+  const why = result.error ?? (finished ? undefined : "an action did not finish");
   return {
-    status: allSucceeded(result) ? "claimed" : "failed",
+    status: finished ? "claimed" : "failed",
     ok,
     env,
     pool,
@@ -165,6 +170,6 @@ async function finish(runtime: ReaperRuntime, database: DiscoveredResource, requ
     ...(secretArn === undefined ? {} : { secretArn }),
     runId: result.runId,
     actions: result.actions,
-    ...(result.error === undefined ? {} : { message: result.error }),
+    ...(why === undefined ? {} : { message: `${why}${released ? `; ${database.id} was released: claim again` : ""}` }),
   };
 }

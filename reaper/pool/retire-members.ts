@@ -17,7 +17,10 @@ export interface Refill {
  * the refill took earlier is its own still, so a retired database is deleted by a later
  * sweep if this one does not get to it.
  */
-export async function retireMembers(store: StateStore, refill: Refill, pool: string, claimant: string, at: Date): Promise<Refill> {
+/** A claim whose environment never got its database (it is not tagged the environment's) for this long is abandoned. */
+export const ABANDONED_CLAIM_MS = 3_600_000;
+
+export async function retireMembers(store: StateStore, refill: Refill, pool: string, claimant: string, at: Date, maxSkewMs?: number): Promise<Refill> {
   if (refill.plan === undefined) return refill;
   const env = poolPlanEnv(pool);
   const notes = [...refill.notes];
@@ -30,7 +33,10 @@ export async function retireMembers(store: StateStore, refill: Refill, pool: str
         continue;
       }
       const database = action.resource.id;
-      const taken = await takeClaim(store, { pool, database, env, claimant, at: at.toISOString() }).catch((err: unknown) => describeError(err));
+      // Only warm databases are planned for deletion, so a claim holding one never tagged it: after an hour it is abandoned.
+      const taken = await takeClaim(store, { pool, database, env, claimant, at: at.toISOString() }, { abandonedAfterMs: ABANDONED_CLAIM_MS, ...(maxSkewMs === undefined ? {} : { maxSkewMs, clock: () => at }) }).catch((err: unknown) =>
+        describeError(err),
+      );
       if (taken === "mine") actions.push(action);
       else notes.push({ level: "warning", code: "pool", env, resource: { kind: action.resource.kind, id: database }, message: taken === "other" ? `${database} was claimed since the pool was listed: not deleted` : `${database}'s claim record could not be written (${taken}): not deleted this run` });
     }

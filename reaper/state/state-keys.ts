@@ -41,9 +41,9 @@ export function leasePrefix(env: string): string {
   return `${LEASE_PREFIX}${env}/log/`;
 }
 
-/** A pool database's claim record: written once, by the claim or by the refill that retires it. */
-export function claimKey(pool: string, database: string): string {
-  return `${CLAIM_PREFIX}${pool}/${database}.json`;
+/** Who holds a pool database: a register per database, written by claims and by the refill that retires it. */
+export function claimPrefix(pool: string, database: string): string {
+  return `${CLAIM_PREFIX}${pool}/${database}/`;
 }
 
 /** One run's spend readings. */

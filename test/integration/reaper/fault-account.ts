@@ -60,6 +60,10 @@ export async function seedAccount(e: Emulator): Promise<Account> {
     EPHEMERA_NOTIFICATION_TOPIC_ARN: topic,
     EPHEMERA_MAX_ENVS_PER_RUN: "20",
     EPHEMERA_LEASE_SECONDS: "60",
+    // The sweeps below simulate minutes passing on this host's clock; the emulator's S3 clock
+    // cannot be moved, so the skew limit is widened. Leases this process wrote are judged by its
+    // own clock, so the simulated time still decides when a crashed run's lease ends.
+    EPHEMERA_MAX_CLOCK_SKEW_SECONDS: "3600",
   };
   return { e, queueUrl: QueueUrl!, settings };
 }

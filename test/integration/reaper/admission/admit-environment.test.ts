@@ -126,6 +126,14 @@ describe("ephemera admit", () => {
     expect(runs.every((run) => run.ok && run.status === "complete")).toBe(true);
   });
 
+  test("an admission's audited decision names who asked for it", async () => {
+    const result = await admitEnvironment(runtime(), { env: "pr-asked", owner: "alice", ttlMs: 3_600_000, by: "arn:aws:iam::123456789012:role/pipeline" });
+    const store = runtime().auditStore();
+    const [runStart] = (await store.list("audit/")).filter((key) => key.includes(`/${result.runId}/`));
+    const notes = (JSON.parse(await store.get(runStart!)) as { details: { plan: { notes: { code: string; message: string }[] } } }).details.plan.notes;
+    expect(notes).toEqual([expect.objectContaining({ code: "admission", message: expect.stringContaining("for alice, asked by arn:aws:iam::123456789012:role/pipeline: ") })]);
+  });
+
   test("a reservation stops counting after the admission hold, by S3's clock, unless the environment's resources exist", async () => {
     // S3's clock cannot be moved in the emulator: the state store here is the double, whose clock can.
     const settings = { ...env, EPHEMERA_MAX_ENVIRONMENTS: "3", EPHEMERA_ADMISSION_HOLD: "30m" };

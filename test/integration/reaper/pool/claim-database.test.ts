@@ -118,21 +118,22 @@ describe("claiming warm pool databases", () => {
     const { s3, destroy } = emulatorClients(e);
     const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: AUDIT_BUCKET, Prefix: "claims/" }))).Contents ?? []).map((o) => o.Key!).sort();
     const claimed = results.filter((x) => x.status === "claimed");
-    expect(keys).toEqual(claimed.map((r) => `claims/default/${r.database}.json`).sort());
+    // Version 1 of each claimed database's register, and no other: the losers of a race wrote nothing.
+    expect(keys).toEqual(claimed.map((r) => `claims/default/${r.database}/999999999998.json`).sort());
     for (const r of claimed) {
-      const body = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: AUDIT_BUCKET, Key: `claims/default/${r.database}.json` }))).Body!.transformToString());
-      expect(body).toMatchObject({ v: 1, pool: "default", database: r.database, env: r.env, claimant: `arn:aws:iam::123456789012:role/agent-${r.env}` });
+      const body = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: AUDIT_BUCKET, Key: `claims/default/${r.database}/999999999998.json` }))).Body!.transformToString());
+      expect(body).toMatchObject({ v: 1, seq: 1, value: { holder: r.env, action: "claim", by: `arn:aws:iam::123456789012:role/agent-${r.env}` } });
     }
     destroy();
   });
 
-  test("every claim is an audited run that verifies: its admission, then a tag and a rotation, before and after", async () => {
+  test("every claim is an audited run that verifies: its admission, then a rotation and the tags, before and after", async () => {
     const runs = await verifyAuditIn(runtime().auditStore());
     // Five admissions (every claim passes admission first) and three claims.
     expect(runs).toHaveLength(8);
     expect(runs.map((run) => [run.ok, run.status])).toEqual(runs.map(() => [true, "complete"]));
     for (const r of results.filter((x) => x.status === "claimed")) {
-      expect(r.actions?.map((a) => `${a.action} ${a.target.id} ${a.outcome}`)).toEqual([`tag ${r.database} done`, `rotate-credentials ${r.database} done`]);
+      expect(r.actions?.map((a) => `${a.action} ${a.target.id} ${a.outcome}`)).toEqual([`rotate-credentials ${r.database} done`, `tag ${r.database} done`]);
     }
   });
 

@@ -66,25 +66,31 @@ describe("which warm database a claim takes", () => {
 });
 
 describe("a claim that stops half-way", () => {
-  test("a claim whose tag write fails keeps its record and resumes on the next try, taking no second database", async () => {
+  test("a claim whose tag write fails releases its database, and the next try takes the freshest again", async () => {
     await warmDatabase("spare-1", "app-baseline-2");
     await warmDatabase("spare-2", "app-baseline-2");
     const proxy = await startFaultProxy({ target: e.endpoint });
     try {
       proxy.failWhen((r) => (r.service === "rds" && r.action === "AddTagsToResource" ? "unavailable" : undefined));
       const failed = await claim("pr-4", runtime(proxy.url));
-      expect(failed).toMatchObject({ status: "failed", ok: false, database: "ephemera-pool-default-spare-2" });
+      expect(failed).toMatchObject({ status: "failed", ok: false, database: "ephemera-pool-default-spare-2", message: expect.stringContaining("ephemera-pool-default-spare-2 was released: claim again") });
     } finally {
       await proxy.stop();
     }
-    // A fresher database appears meanwhile: the retry still resumes the one it holds the record of.
-    await warmDatabase("spare-3", "app-baseline-2");
-    const resumed = await claim("pr-4");
-    expect(resumed).toMatchObject({ status: "claimed", ok: true, database: "ephemera-pool-default-spare-2" });
-    expect((await claimRecords()).filter((k) => k.includes("spare"))).toEqual(["claims/default/ephemera-pool-default-spare-2.json"]);
+    // Released: another environment may take it now (it is still the freshest), and the retry takes the next.
+    expect(await claim("pr-5")).toMatchObject({ status: "claimed", database: "ephemera-pool-default-spare-2" });
+    expect(await claim("pr-4")).toMatchObject({ status: "claimed", ok: true, database: "ephemera-pool-default-spare-1" });
+    // spare-2's register: claimed by pr-4, released, claimed by pr-5; spare-1's: claimed by pr-4.
+    expect((await claimRecords()).filter((k) => k.includes("spare"))).toEqual([
+      "claims/default/ephemera-pool-default-spare-1/999999999998.json",
+      "claims/default/ephemera-pool-default-spare-2/999999999996.json",
+      "claims/default/ephemera-pool-default-spare-2/999999999997.json",
+      "claims/default/ephemera-pool-default-spare-2/999999999998.json",
+    ]);
     const { rds, destroy } = emulatorClients(e);
-    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "ephemera-pool-default-spare-2" }))).DBInstances![0]!;
+    const tagsOf = async (id: string) => Object.fromEntries(((await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!.TagList ?? []).map((t) => [t.Key, t.Value]));
+    expect(await tagsOf("ephemera-pool-default-spare-1")).toMatchObject({ [TAG.env]: "pr-4", [TAG.state]: "active" });
+    expect(await tagsOf("ephemera-pool-default-spare-2")).toMatchObject({ [TAG.env]: "pr-5", [TAG.state]: "active" });
     destroy();
-    expect(Object.fromEntries((db.TagList ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ [TAG.env]: "pr-4", [TAG.state]: "active" });
   });
 });

@@ -1,8 +1,7 @@
 import type { EnvironmentPlan } from "../../../../reaper/decision/plan";
 import type { DiscoveredResource } from "../../../../reaper/kinds/kind-adapter";
-import { readClaim, takeClaim } from "../../../../reaper/pool/claim-record";
-import { retireMembers } from "../../../../reaper/pool/retire-members";
-import { claimKey } from "../../../../reaper/state/state-keys";
+import { readClaim, releaseClaim, takeClaim } from "../../../../reaper/pool/claim-record";
+import { ABANDONED_CLAIM_MS, retireMembers } from "../../../../reaper/pool/retire-members";
 import { awsError, MemoryStateStore } from "../../../support/reaper-fakes";
 
 const AT = new Date("2026-05-01T12:00:00Z");
@@ -60,7 +59,35 @@ describe("a refill retires a warm database before deleting it", () => {
     expect(failed.notes[0]!.message).toContain("db-a's claim record could not be written (ServiceUnavailable");
     store.failWhen = () => false;
     await retire(store, "db-a");
-    expect(store.objects.has(claimKey("default", "db-a"))).toBe(true);
+    expect(await readClaim(store, "default", "db-a")).toBe("pool:default");
     expect(deletes(await retire(store, "db-a"))).toEqual(["db-a"]);
+  });
+
+  test("a claim that could not finish releases its database: the next claim (or the refill) may take it", async () => {
+    const store = new MemoryStateStore();
+    expect(await claim(store, "db-a", "pr-1")).toBe("mine");
+    expect(await releaseClaim(store, "default", "db-a", "pr-2", "agent-pr-2", AT)).toBe(false); // only its holder releases it
+    expect(await releaseClaim(store, "default", "db-a", "pr-1", "agent-pr-1", AT)).toBe(true);
+    expect(await readClaim(store, "default", "db-a")).toBeUndefined();
+    expect(await claim(store, "db-a", "pr-2")).toBe("mine");
+  });
+
+  test("a claim left behind by a crash is the refill's to take over once it is an hour old by S3's clock, not before", async () => {
+    let s3Now = AT;
+    const store = new MemoryStateStore(() => s3Now);
+    expect(await claim(store, "db-a", "pr-1")).toBe("mine");
+    s3Now = new Date(AT.getTime() + ABANDONED_CLAIM_MS - 60_000);
+    expect(deletes(await retireMembers(store, refillOf("db-a"), "default", "refill", s3Now, 30_000))).toEqual([]);
+    s3Now = new Date(AT.getTime() + ABANDONED_CLAIM_MS + 60_000);
+    expect(deletes(await retireMembers(store, refillOf("db-a"), "default", "refill", s3Now, 30_000))).toEqual(["db-a"]);
+    expect(await readClaim(store, "default", "db-a")).toBe("pool:default");
+  });
+
+  test("a refill on a host whose clock is off from S3's retires nothing", async () => {
+    const store = new MemoryStateStore(() => AT);
+    const skewed = new Date(AT.getTime() + 6 * 60_000);
+    const retired = await retireMembers(store, refillOf("db-a"), "default", "refill", skewed, 30_000);
+    expect(retired.plan).toBeUndefined();
+    expect(store.puts).toEqual([]);
   });
 });
