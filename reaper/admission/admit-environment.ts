@@ -35,6 +35,8 @@ export interface AdmitResult {
   readonly reservedUntil?: string;
   readonly runId?: string;
   readonly auditErrors?: readonly string[];
+  /** Objects of the admission and provisioning registers that were passed over (malformed, or written far ahead), each with why. */
+  readonly skipped?: readonly string[];
 }
 
 /**
@@ -62,7 +64,10 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
   const switchRead = await provisioningRegister(store).read();
   const limits = { ...runtime.settings.admission, maxTtlMs: runtime.config.maxTtlMs };
 
+  // Objects the registers passed over (malformed, or written far ahead): named, never in the way.
+  let skipped: readonly string[] = switchRead.skipped;
   const outcome = await compareAndSet(reservationRegister(store), (read): CasStep<Reservations, AdmitResult> => {
+    skipped = [...switchRead.skipped, ...read.skipped];
     const hostNow = clock();
     const skew = clockSkewError(read.serverTime, hostNow, runtime.config.maxClockSkewMs);
     if (skew !== undefined) return { done: { ...base, status: "refused", ok: false, limit: "clock-skew", reason: skew } };
@@ -79,14 +84,16 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
       then: { ...base, status: "admitted", ok: true, basis: "new", reason: verdict.reason, counts: verdict.counts, reservedUntil: until },
     };
   });
-  if (outcome.ok) return finish(runtime, outcome.result, request.by, clock);
+  const passedOver = skipped.length === 0 ? {} : { skipped };
+  if (outcome.ok) return finish(runtime, { ...outcome.result, ...passedOver }, request.by, clock);
   const reason = `the reservations changed under this admit ${outcome.attempts} times in a row (many admits at once); try again`;
-  return finish(runtime, { ...base, status: "refused", ok: false, limit: "contention", reason }, request.by, clock);
+  return finish(runtime, { ...base, status: "refused", ok: false, limit: "contention", reason, ...passedOver }, request.by, clock);
 }
 
 /** Every decision is audited; one that cannot be is not ok, so the pipeline does not deploy on it. */
 async function finish(runtime: ReaperRuntime, result: AdmitResult, by: string, clock: () => Date): Promise<AdmitResult> {
-  const message = `${result.status === "admitted" ? "admitted" : `refused (${result.limit})`} ${result.env} for ${result.owner}, asked by ${by}: ${result.reason}`;
+  const passedOver = result.skipped === undefined ? "" : `; passed over in the state store: ${result.skipped.join("; ")}`;
+  const message = `${result.status === "admitted" ? "admitted" : `refused (${result.limit})`} ${result.env} for ${result.owner}, asked by ${by}: ${result.reason}${passedOver}`;
   const audited = await auditDecision(runtime, { code: "admission", env: result.env, message }, clock);
   if (audited.error === undefined) return { ...result, runId: audited.runId };
   return { ...result, ok: false, runId: audited.runId, auditErrors: [audited.error] };

@@ -32,7 +32,7 @@ export interface ProvisioningStatus {
 
 const SOURCES: readonly ProvisioningSource[] = ["budget-alert", "spend-meter", "operator"];
 
-/** The provisioning switch: a write-once register under `provisioning/` in the audit bucket. */
+/** The provisioning switch: a versioned register under `provisioning/` in the audit bucket. */
 export function provisioningRegister(store: StateStore): VersionedRegister<ProvisioningChange> {
   return new VersionedRegister(store, PROVISIONING_PREFIX, parseChange);
 }

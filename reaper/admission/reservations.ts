@@ -19,7 +19,7 @@ export interface Reservations {
   readonly holders: readonly Reservation[];
 }
 
-/** The admission reservations: a write-once register under `admissions/` in the audit bucket. */
+/** The admission reservations: a versioned register under `admissions/` in the audit bucket. */
 export function reservationRegister(store: StateStore): VersionedRegister<Reservations> {
   return new VersionedRegister(store, ADMISSION_PREFIX, parseReservations);
 }

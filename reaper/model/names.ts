@@ -114,10 +114,10 @@ export const CLAIM_PREFIX = "claims/";
 /** The spend meter's readings (reaper/spend/spend-readings.ts) live under this prefix of the audit bucket. */
 export const SPEND_PREFIX = "spend/";
 
-/** Admission reservations (reaper/admission): a write-once register, one object per change, newest first. */
+/** Admission reservations (reaper/admission): a versioned register (reaper/state), one object per change, newest first. */
 export const ADMISSION_PREFIX = "admissions/";
 
-/** Whether provisioning is paused (reaper/admission): a write-once register, one object per change, newest first. */
+/** Whether provisioning is paused (reaper/admission): a versioned register (reaper/state), one object per change, newest first. */
 export const PROVISIONING_PREFIX = "provisioning/";
 
 /** The platform budget's name (the PlatformBudget construct): its alert pauses provisioning, not an environment. */

@@ -126,6 +126,23 @@ describe("ephemera admit", () => {
     expect(runs.every((run) => run.ok && run.status === "complete")).toBe(true);
   });
 
+  test("an object that jams the reservations (a version written far ahead, a malformed one) is passed over and named, and admission goes on", async () => {
+    const store = new MemoryStateStore(() => new Date());
+    // What a pipeline with write access could leave: the last possible version, and a junk next version.
+    await store.put("admissions/000000000000.json", JSON.stringify({ v: 1, seq: 999_999_999_999, value: { holders: [] } }));
+    await store.put("admissions/999999999998.json", "not json");
+    const r = runtime();
+    r.auditStore = () => store;
+    const result = await admitEnvironment(r, { env: "pr-jam", owner: "jam", ttlMs: 3_600_000, by: "test" });
+    expect(result).toMatchObject({ status: "admitted", ok: true, basis: "new" });
+    expect(result.skipped).toEqual([
+      "admissions/000000000000.json: version 999999999999 follows no version 999999999998; ignored",
+      expect.stringMatching(/^admissions\/999999999998\.json: .*; ignored$/),
+    ]);
+    // The reservation went to the first free version above the junk.
+    expect(await store.list("admissions/")).toContain("admissions/999999999997.json");
+  });
+
   test("an admission's audited decision names who asked for it", async () => {
     const result = await admitEnvironment(runtime(), { env: "pr-asked", owner: "alice", ttlMs: 3_600_000, by: "arn:aws:iam::123456789012:role/pipeline" });
     const store = runtime().auditStore();

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { GetBucketTaggingCommand, ListBucketsCommand, ListObjectsV2Command, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -7,7 +7,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Emulator, useEmulator } from "../../../../harness/emulator";
 import { REPO_ROOT } from "../../../../harness/paths";
-import { emulatorClients, poolSettings, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
+import { emulatorClients, poolSettings, seedAuditBucket, seedEnvironment, seedTopic, seedWarmDatabase } from "../../../../harness/seed-environments";
 import { AUDIT_PREFIX, LEASE_PREFIX, TAG } from "../../../../reaper/model";
 
 // Every tool's annotations, against what its command really does to an emulated account: a
@@ -108,21 +108,7 @@ beforeAll(async () => {
   await seedEnvironment(e, "pr-pause", now, { expiresInHours: 5 });
   await seedEnvironment(e, "pr-release", now, { expiresInHours: 5, objects: 1 });
   await seedEnvironment(e, "pr-extend", now, { expiresInHours: 5, database: false });
-  const { rds, destroy } = emulatorClients(e);
-  for (const suffix of ["aaaa0001", "aaaa0002"]) {
-    await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: `ephemera-pool-default-${suffix}`,
-        Engine: "postgres",
-        DBInstanceClass: "db.t4g.micro",
-        AllocatedStorage: 20,
-        MasterUsername: "app",
-        ManageMasterUserPassword: true,
-        Tags: Object.entries({ [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm", [TAG.baseline]: "app-baseline-1" }).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
-  }
-  destroy();
+  for (const suffix of ["aaaa0001", "aaaa0002"]) await seedWarmDatabase(e, suffix, "app-baseline-1");
   const settings = {
     ...e.env(),
     EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,

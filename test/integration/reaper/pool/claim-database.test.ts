@@ -7,7 +7,7 @@ import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/runtime/settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { TAG } from "../../../../reaper/model";
-import { emulatorClients, poolSettings, seedAuditBucket } from "../../../../harness/seed-environments";
+import { emulatorClients, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 
 // One account walked through in order: three warm databases, five concurrent claims, then a claim resumed.
@@ -49,23 +49,12 @@ const versionsBefore = new Map<string, string[]>();
 beforeAll(async () => {
   e = emulator();
   await seedAuditBucket(e, AUDIT_BUCKET);
-  const { rds, destroy } = emulatorClients(e);
   for (const [i, suffix] of ["aaaa0001", "aaaa0002", "aaaa0003"].entries()) {
-    const id = `ephemera-pool-default-${suffix}`;
-    await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: id,
-        Engine: "postgres",
-        DBInstanceClass: "db.t4g.micro",
-        AllocatedStorage: 20,
-        MasterUsername: "app",
-        ManageMasterUserPassword: true,
-        Tags: Object.entries({ [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm", [TAG.baseline]: "app-baseline-1", n: String(i) }).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
+    const id = await seedWarmDatabase(e, suffix, "app-baseline-1", "default", { n: String(i) });
     versionsBefore.set(id, await secretVersions((await database(id)).secretArn!));
   }
   // Someone else's database with a pool tag: not the pool's (not managed).
+  const { rds, destroy } = emulatorClients(e);
   await rds.send(
     new CreateDBInstanceCommand({
       DBInstanceIdentifier: "lookalike-pool-db",

@@ -16,7 +16,7 @@ import { readSettings } from "../../../../reaper/runtime/settings";
 import type { ActionOutcome } from "../../../../reaper/action/act";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 import { type FaultKind, type FaultProxy, startFaultProxy } from "../../../../harness/fault-proxy";
-import { emulatorClients, poolSettings, seedAuditBucket, seedPoolGroups } from "../../../../harness/seed-environments";
+import { emulatorClients, poolSettings, seedAuditBucket, seedPoolGroups, seedWarmDatabase } from "../../../../harness/seed-environments";
 
 /**
  * Issue 19, "An invariant test": a model-based test (fast-check's model runner) of the
@@ -136,19 +136,7 @@ async function seedWorld(): Promise<World> {
   await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: "app-baseline", Engine: "postgres", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "not-a-secret-1" }));
   await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "app-baseline", DBSnapshotIdentifier: "app-baseline-1" }));
   const { securityGroupId } = await seedPoolGroups(e, Vpc!.VpcId!, subnets);
-  for (const suffix of ["0000aaa1", "0000aaa2"]) {
-    await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: `ephemera-pool-default-${suffix}`,
-        Engine: "postgres",
-        DBInstanceClass: "db.t4g.micro",
-        AllocatedStorage: 20,
-        MasterUsername: "app",
-        ManageMasterUserPassword: true,
-        Tags: tagList({ [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm", [TAG.baseline]: "app-baseline-1" }),
-      }),
-    );
-  }
+  for (const suffix of ["0000aaa1", "0000aaa2"]) await seedWarmDatabase(e, suffix, "app-baseline-1");
   destroy();
   const settings = {
     ...e.env(),
