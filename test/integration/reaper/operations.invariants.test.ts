@@ -2,21 +2,21 @@ import fc from "fast-check";
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, type DBInstance, type DBSnapshot, paginateDescribeDBInstances, paginateDescribeDBSnapshots } from "@aws-sdk/client-rds";
 import { CreateSubnetCommand, CreateVpcCommand } from "@aws-sdk/client-ec2";
 import { CreateBucketCommand, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
-import { admitEnvironment } from "../../../../reaper/admission/admit-environment";
-import { heldAt, reservationRegister } from "../../../../reaper/admission/reservations";
-import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
-import { runCli } from "../../../../reaper/cli/run-cli";
-import { groupEnvironments, ownersOf } from "../../../../reaper/decision/group-environments";
-import { expiryOf, ownerKey, parseDuration, TAG, tryParseUsd } from "../../../../reaper/model";
-import { extendEnvironment } from "../../../../reaper/operations/extend-environment";
-import { runSweep, type SweepRunResult } from "../../../../reaper/operations/run-sweep";
-import { claimPoolDatabase, type ClaimResult } from "../../../../reaper/pool/claim-database";
-import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../reaper/runtime/settings";
-import type { ActionOutcome } from "../../../../reaper/action/act";
-import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
-import { type FaultKind, type FaultProxy, startFaultProxy } from "../../../../harness/fault-proxy";
-import { emulatorClients, poolSettings, seedAuditBucket, seedPoolGroups, seedWarmDatabase } from "../../../../harness/seed-environments";
+import { admitEnvironment } from "../../../reaper/admission/admit-environment";
+import { heldAt, reservationRegister } from "../../../reaper/admission/reservations";
+import { verifyAuditIn } from "../../../reaper/audit/verify-audit";
+import { runCli } from "../../../reaper/cli/run-cli";
+import { groupEnvironments, ownersOf } from "../../../reaper/decision/group-environments";
+import { expiryOf, ownerKey, parseDuration, TAG, tryParseUsd } from "../../../reaper/model";
+import { extendEnvironment } from "../../../reaper/operations/extend-environment";
+import { runSweep, type SweepRunResult } from "../../../reaper/operations/run-sweep";
+import { claimPoolDatabase, type ClaimResult } from "../../../reaper/pool/claim-database";
+import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
+import { readSettings } from "../../../reaper/runtime/settings";
+import type { ActionOutcome } from "../../../reaper/action/act";
+import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
+import { type FaultKind, type FaultProxy, startFaultProxy } from "../../../harness/fault-proxy";
+import { emulatorClients, poolSettings, seedAuditBucket, seedPoolGroups, seedWarmDatabase } from "../../../harness/seed-environments";
 
 /**
  * Issue 19, "An invariant test": a model-based test (fast-check's model runner) of the
@@ -40,7 +40,7 @@ import { emulatorClients, poolSettings, seedAuditBucket, seedPoolGroups, seedWar
  * 4. every audited run verifies.
  *
  * Reproduce a failure with the seed and path fast-check prints:
- * INVARIANTS_SEED=<seed> INVARIANTS_PATH=<path> INVARIANTS_REPLAY_PATH=<replayPath> npx jest test/integration/reaper/state/invariants.test.ts
+ * INVARIANTS_SEED=<seed> INVARIANTS_PATH=<path> INVARIANTS_REPLAY_PATH=<replayPath> npx jest test/integration/reaper/operations.invariants.test.ts
  * INVARIANTS_RUNS / INVARIANTS_MAX_COMMANDS change the budget (CI uses the defaults below).
  */
 const emulator = useEmulator({ resetBetweenTests: false });

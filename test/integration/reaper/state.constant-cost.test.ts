@@ -1,15 +1,15 @@
-import { EnvLeases } from "../../../../reaper/action/env-lease";
-import { admitEnvironment } from "../../../../reaper/admission/admit-environment";
-import { auditKey } from "../../../../reaper/audit/audit-key";
-import { ADMISSION_PREFIX, CLAIM_PREFIX, PROVISIONING_PREFIX, TAG } from "../../../../reaper/model";
-import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
-import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings, type EphemeraSettings } from "../../../../reaper/runtime/settings";
-import { leasePrefix, spendReadingKey, versionKey } from "../../../../reaper/state/state-keys";
-import type { StateStore } from "../../../../reaper/state/state-store";
-import { poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";
-import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
-import { MemoryStateStore } from "../../../support/reaper-fakes";
+import { EnvLeases } from "../../../reaper/action/env-lease";
+import { admitEnvironment } from "../../../reaper/admission/admit-environment";
+import { auditKey } from "../../../reaper/audit/audit-key";
+import { ADMISSION_PREFIX, CLAIM_PREFIX, PROVISIONING_PREFIX, TAG } from "../../../reaper/model";
+import { claimPoolDatabase } from "../../../reaper/pool/claim-database";
+import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
+import { readSettings, type EphemeraSettings } from "../../../reaper/runtime/settings";
+import { leasePrefix, spendReadingKey, versionKey } from "../../../reaper/state/state-keys";
+import type { StateStore } from "../../../reaper/state/state-store";
+import { poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../harness/seed-environments";
+import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
+import { MemoryStateStore } from "../../support/reaper-fakes";
 
 // What a lease acquire, an admit and a claim cost the state store, with 10 and with 10,000
 // objects of history under every prefix. AWS itself is the emulator; the state store is the
