@@ -1,6 +1,6 @@
 import { checkAccount } from "./runtime/account-guard";
-import { act, type ActResult, type AdapterTable } from "./action/act";
-import { AuditLog } from "./audit/audit-log";
+import { actionFailed, type ActResult, type AdapterTable, type ConfirmedGone } from "./action/act";
+import { actAsAuditedRun } from "./action/audited-run";
 import type { StateStore } from "./state/state-store";
 import { newRunId } from "./audit/run-id";
 import { decide } from "./decision/decide";
@@ -9,10 +9,9 @@ import type { Notifier } from "./action/notifier";
 import type { EnvironmentPlan, Plan, PlanNote } from "./decision/plan";
 import type { ReaperConfig } from "./runtime/reaper-config";
 import { describeError } from "./support/outcomes";
-import { openRun, type RunOpening } from "./audit/run-ledger";
-import { EnvLeases } from "./action/env-lease";
-import type { ConfirmedGone } from "./action/act";
+import type { RunOpening } from "./audit/run-ledger";
 import type { SpendMeter, SpendReport } from "./spend/spend-meter";
+import { systemClock } from "./model";
 
 export interface SweepOptions<Ctx> {
   readonly config: ReaperConfig;
@@ -81,7 +80,7 @@ export interface SweepResult {
  * established) nothing is even listed.
  */
 export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResult> {
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const startedAt = clock();
   const runId = options.runId ?? newRunId(startedAt);
   const dryRun = options.dryRun ?? false;
@@ -112,42 +111,16 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
   timings.discoverMs = Date.now() - t1;
 
   const t2 = Date.now();
-  const decided = decide({
-    inventory,
-    now: decideAt,
-    config: options.config,
-    ...(options.budgetAlerts === undefined ? {} : { budgetAlerts: options.budgetAlerts }),
-    ...(spend === undefined ? {} : { spend: spend.spend, spendNotes: spend.notes }),
-  });
-  const refill = await options.refill?.(inventory, decideAt);
-  const plan: Plan =
-    refill === undefined
-      ? decided
-      : { ...decided, environments: [...decided.environments, ...(refill.plan === undefined ? [] : [refill.plan])], notes: [...decided.notes, ...refill.notes] };
+  const plan = await planRun(options, inventory, decideAt, spend);
   timings.decideMs = Date.now() - t2;
   options.onPlan?.(plan);
   const spendError = spend === undefined || dryRun ? undefined : await options.spendMeter!.record(spend, runId);
 
   const t3 = Date.now();
-  const opening = dryRun ? undefined : await openRun(options.auditStore, { runId, now: startedAt, clock, unfinishedAfterMs: options.config.unfinishedRunAfterMs });
-  const confirmedGone = opening === undefined || options.reconcile === false ? [] : goneSince(opening, inventory, listedKinds(options.adapters));
-  const result = await act({
-    ...(opening === undefined ? {} : { opening }),
-    confirmedGone,
-    plan,
-    adapters: options.adapters,
-    ctx: options.ctx,
-    audit: new AuditLog(options.auditStore, runId, { startedAt, clock }),
-    // Discovery began after startedAt: a hold by another run that ended since then makes this plan stale for that environment.
-    ...(dryRun ? {} : { leases: new EnvLeases(options.auditStore, { runId, leaseMs: options.config.leaseMs, maxSkewMs: options.config.maxClockSkewMs, lookedAt: startedAt, clock }) }),
-    notifier: options.notifier,
-    config: options.config,
-    dryRun,
-    ...(options.timeLeftMs === undefined ? {} : { timeLeftMs: options.timeLeftMs }),
-  });
+  const result = await actOnPlan(options, { runId, startedAt, clock, dryRun }, plan, inventory);
   timings.actMs = Date.now() - t3;
 
-  const failed = result.actions.some((a) => a.outcome === "failed" || a.outcome === "refused" || a.outcome === "skipped" || a.outcome === "unknown");
+  const failed = result.actions.some((a) => actionFailed(a.outcome));
   return finish({
     ok: result.error === undefined && !failed && result.auditErrors.length === 0,
     accountId,
@@ -156,6 +129,43 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     ...(spend === undefined ? {} : { spend }),
     ...(spendError === undefined ? {} : { spendError }),
     ...(result.error === undefined ? {} : { error: result.error }),
+  });
+}
+
+/** The policy's plan for the inventory, with the warm pool's refill when there is a pool. */
+async function planRun<Ctx>(options: SweepOptions<Ctx>, inventory: Inventory, decideAt: Date, spend: SpendReport | undefined): Promise<Plan> {
+  const decided = decide({
+    inventory,
+    now: decideAt,
+    config: options.config,
+    ...(options.budgetAlerts === undefined ? {} : { budgetAlerts: options.budgetAlerts }),
+    ...(spend === undefined ? {} : { spend: spend.spend, spendNotes: spend.notes }),
+  });
+  const refill = await options.refill?.(inventory, decideAt);
+  return refill === undefined
+    ? decided
+    : { ...decided, environments: [...decided.environments, ...(refill.plan === undefined ? [] : [refill.plan])], notes: [...decided.notes, ...refill.notes] };
+}
+
+/** Acts on the plan as this sweep's audited run; unless told not to reconcile, confirms gone what discovery no longer finds. */
+async function actOnPlan<Ctx>(
+  options: SweepOptions<Ctx>,
+  run: { readonly runId: string; readonly startedAt: Date; readonly clock: () => Date; readonly dryRun: boolean },
+  plan: Plan,
+  inventory: Inventory,
+): Promise<ActResult> {
+  return actAsAuditedRun({
+    store: options.auditStore,
+    ...run,
+    config: options.config,
+    // Discovery began after startedAt: a hold by another run that ended since then makes this plan stale for that environment.
+    lookedAt: run.startedAt,
+    ...(options.reconcile === false ? {} : { confirmedGone: (opening: RunOpening) => goneSince(opening, inventory, listedKinds(options.adapters)) }),
+    plan,
+    adapters: options.adapters,
+    ctx: options.ctx,
+    notifier: options.notifier,
+    ...(options.timeLeftMs === undefined ? {} : { timeLeftMs: options.timeLeftMs }),
   });
 }
 

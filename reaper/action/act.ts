@@ -1,17 +1,16 @@
 import type { AuditLog } from "../audit/audit-log";
 import type { RunOpening } from "../audit/run-ledger";
-import type { EnvLeases } from "./env-lease";
+import type { EnvLeases, HeldLease, LeaseRefusal } from "./env-lease";
 import type { AuditEvent, AuditOutcome } from "../audit/audit-record";
-import { errorCode, isAmbiguous, messageOf, requestIdOf } from "../support/outcomes";
+import { errorCode, messageOf } from "../support/outcomes";
 import { mapWithLimit } from "../support/map-with-limit";
-import type { KindAdapter, KindName, OperationResult } from "../kinds/kind-adapter";
+import type { OperationResult } from "../kinds/kind-adapter";
 import type { Notifier } from "./notifier";
 import type { EnvironmentPlan, Intent, PhaseName, Plan, PlannedAction } from "../decision/plan";
 import { DEFAULT_REAPER_CONFIG, type ReaperConfig } from "../runtime/reaper-config";
-import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
+import { type AdapterTable, adapterLookup, type ExecutedOutcome, type ExecuteWith, executeAction } from "./execute-action";
 
-/** The kind adapters, as reaper/kinds/index.ts exports them: a list, or a record keyed by kind. */
-export type AdapterTable<Ctx> = readonly KindAdapter<Ctx>[] | Readonly<Partial<Record<KindName, KindAdapter<Ctx>>>>;
+export type { AdapterTable } from "./execute-action";
 
 export interface ActOptions<Ctx> {
   readonly plan: Plan;
@@ -100,7 +99,19 @@ export interface ActResult {
   readonly error?: string;
 }
 
+
+/** The outcomes that count as an action's success: it was done, had been done already, or does not apply. */
 const SUCCEEDED: ReadonlySet<ActionOutcomeKind> = new Set(["done", "already-done", "not-applicable"]);
+
+/** True when the action succeeded: `done`, `already-done` or `not-applicable`. */
+export function actionSucceeded(outcome: ActionOutcomeKind): boolean {
+  return SUCCEEDED.has(outcome);
+}
+
+/** True when the action failed: it neither succeeded nor was deferred to the next run (`failed`, `refused`, `unknown`, `skipped`). */
+export function actionFailed(outcome: ActionOutcomeKind): boolean {
+  return outcome !== "deferred" && !SUCCEEDED.has(outcome);
+}
 
 /**
  * Executes a plan: environments concurrently (up to `config.concurrency`), each
@@ -112,14 +123,42 @@ const SUCCEEDED: ReadonlySet<ActionOutcomeKind> = new Set(["done", "already-done
 export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
   const { plan, audit, config } = options;
   const base = { runId: audit.runId, plan };
-  if (options.dryRun) {
-    const environments = plan.environments.map((e) => ({ env: e.env, intent: e.intent, status: "not-run" as const }));
-    return { ...base, dryRun: true, environments, actions: [], auditErrors: [] };
-  }
+  if (options.dryRun) return { ...base, dryRun: true, environments: notRun(plan), actions: [], auditErrors: [] };
+  const error = await writeRunStart(audit, plan, options.opening);
+  if (error !== undefined) return { ...base, dryRun: false, environments: notRun(plan), actions: [], auditErrors: [], error };
 
   const auditErrors: string[] = [];
+  await writeConfirmedGone(audit, options.confirmedGone ?? [], auditErrors);
+  const run: Run<Ctx> = {
+    options,
+    using: { lookup: adapterLookup(options.adapters), ctx: options.ctx, notifier: options.notifier, auditBucket: config.auditBucket },
+    marginMs: config.deadlineMarginMs ?? DEFAULT_REAPER_CONFIG.deadlineMarginMs,
+    auditErrors,
+  };
+  const perEnvironment = await mapWithLimit(plan.environments, config.concurrency, (envPlan) => runEnvironment(run, envPlan));
+  const actions = perEnvironment.flatMap((e) => e.outcomes);
+  const environments = perEnvironment.map((e) => e.environment);
+  await writeRunSummary(audit, environments, actions, auditErrors);
+  return { ...base, dryRun: false, environments, actions, auditErrors };
+}
+
+/** One acting run, as its steps share it. */
+interface Run<Ctx> {
+  readonly options: ActOptions<Ctx>;
+  readonly using: ExecuteWith<Ctx>;
+  /** No action starts with less time than this left. */
+  readonly marginMs: number;
+  /** Audit writes that failed after their action had run (then the run-summary's, if it fails). */
+  readonly auditErrors: string[];
+}
+
+function notRun(plan: Plan): EnvironmentOutcome[] {
+  return plan.environments.map((e) => ({ env: e.env, intent: e.intent, status: "not-run" as const }));
+}
+
+/** Opens the run's chain with the plan; says why not when the record could not be written (then nothing is done). */
+async function writeRunStart(audit: AuditLog, plan: Plan, opening: RunOpening | undefined): Promise<string | undefined> {
   try {
-    const opening = options.opening;
     await audit.append({
       type: "run-start",
       details: {
@@ -130,13 +169,14 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
         ...(opening?.problem === undefined ? {} : { auditTrailProblem: opening.problem }),
       },
     });
+    return undefined;
   } catch (err) {
-    const error = `the run-start audit record could not be written (${errorCode(err)}: ${messageOf(err)}); nothing was done`;
-    const environments = plan.environments.map((e) => ({ env: e.env, intent: e.intent, status: "not-run" as const }));
-    return { ...base, dryRun: false, environments, actions: [], auditErrors: [], error };
+    return `the run-start audit record could not be written (${errorCode(err)}: ${messageOf(err)}); nothing was done`;
   }
+}
 
-  for (const gone of options.confirmedGone ?? []) {
+async function writeConfirmedGone(audit: AuditLog, confirmedGone: readonly ConfirmedGone[], auditErrors: string[]): Promise<void> {
+  for (const gone of confirmedGone) {
     try {
       await audit.append({
         type: "confirmed-gone",
@@ -149,181 +189,164 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
       auditErrors.push(`${gone.resource.kind} ${gone.resource.id}: the confirmed-gone record could not be written (${errorCode(err)})`);
     }
   }
+}
 
-  const lookup = adapterLookup(options.adapters);
-  const marginMs = config.deadlineMarginMs ?? DEFAULT_REAPER_CONFIG.deadlineMarginMs;
-  const outOfTime = (): number | undefined => {
-    const left = options.timeLeftMs?.();
-    return left !== undefined && left < marginMs ? left : undefined;
-  };
-  const runAction = async (env: string, step: PhaseName, action: PlannedAction): Promise<ActionOutcome> => {
-    const target = targetOf(action);
-    const event: AuditEvent = {
-      type: "action",
-      env,
-      resource: target,
-      action: action.type,
-      step,
-      reason: action.reason,
-      ...(detailsOf(action) === undefined ? {} : { details: detailsOf(action) }),
-    };
-    const outcome = (kind: ActionOutcomeKind, result: Partial<OperationResult> = {}): ActionOutcome => ({
-      env,
-      step,
-      action: action.type,
-      target,
-      outcome: kind,
-      ...(result.code === undefined ? {} : { code: result.code }),
-      ...(result.message === undefined ? {} : { message: result.message }),
-      ...(result.requestId === undefined ? {} : { requestId: result.requestId }),
-    });
-
-    const left = outOfTime();
-    if (left !== undefined) {
-      return outcome("deferred", { code: "OutOfTime", message: `not started: ${Math.round(left / 1000)} s left, under the ${Math.round(marginMs / 1000)} s margin; the next run does it` });
-    }
-    try {
-      await audit.append({ ...event, phase: "before", outcome: "pending" });
-    } catch (err) {
-      return outcome("skipped", {
-        code: "AuditWriteFailed",
-        message: `not run: its before-record could not be written (${errorCode(err)}: ${messageOf(err)})`,
-      });
-    }
-
-    const [kind, result] = await execute(action, lookup, options, config.auditBucket);
-    try {
-      await audit.append({
-        ...event,
-        phase: "after",
-        outcome: kind,
-        ...(result.code === undefined ? {} : { errorCode: result.code }),
-        ...(result.message === undefined ? {} : { message: result.message }),
-        ...(result.requestId === undefined ? {} : { requestId: result.requestId }),
-        ...(result.facts === undefined ? {} : { details: { ...event.details, facts: result.facts } }),
-      });
-    } catch (err) {
-      auditErrors.push(`${env} ${action.type} ${target.kind} ${target.id}: the after-record could not be written (${errorCode(err)})`);
-    }
-    return outcome(kind, result);
-  };
-
-  const runEnvironment = async (envPlan: EnvironmentPlan) => {
-    const outcomes: ActionOutcome[] = [];
-    let failedStep: PhaseName | undefined;
-    let deferredStep: PhaseName | undefined;
-    /** Why the environment's remaining actions are not run. */
-    let stopped: { outcome: "deferred" | "skipped"; code?: string; message: string } | undefined;
-
-    const hasActions = envPlan.phases.some((p) => p.actions.length > 0);
-    const lease = options.leases === undefined || !hasActions ? undefined : await options.leases.acquire(envPlan.env);
-    if (lease !== undefined && !lease.ok) {
-      // Unreadable lease log: fail closed (not ok). Held by another run: the next run does it.
-      stopped = { outcome: lease.code === "LeaseUnavailable" || lease.code === "ClockSkew" ? "skipped" : "deferred", code: lease.code, message: lease.message };
-      if (stopped.outcome === "skipped") failedStep = envPlan.phases[0]?.name;
-      else deferredStep = envPlan.phases[0]?.name;
-    }
-
-    for (const phase of envPlan.phases) {
-      if (stopped === undefined && failedStep !== undefined) stopped = { outcome: "skipped", message: `not run: phase ${failedStep} failed` };
-      if (stopped === undefined && deferredStep !== undefined) stopped = { outcome: "deferred", message: `not started: phase ${deferredStep} was deferred` };
-      for (const action of phase.actions) {
-        if (stopped === undefined && lease?.ok && !(await lease.keep())) {
-          stopped = { outcome: "deferred", code: "LeaseLost", message: `not started: this run's lease on ${envPlan.env} could not be renewed` };
-          deferredStep ??= phase.name;
-        }
-        if (stopped !== undefined) {
-          const { outcome, code, message } = stopped;
-          outcomes.push({ env: envPlan.env, step: phase.name, action: action.type, target: targetOf(action), outcome, ...(code === undefined ? {} : { code }), message });
-          continue;
-        }
-        const result = await runAction(envPlan.env, phase.name, action);
-        outcomes.push(result);
-        if (result.outcome === "deferred") deferredStep ??= phase.name;
-        else if (!SUCCEEDED.has(result.outcome)) failedStep = phase.name;
-      }
-    }
-    if (lease?.ok) await lease.release();
-    const status = failedStep !== undefined ? ("failed" as const) : deferredStep !== undefined ? ("deferred" as const) : ("done" as const);
-    const environment: EnvironmentOutcome = {
-      env: envPlan.env,
-      intent: envPlan.intent,
-      status,
-      ...(failedStep === undefined ? {} : { failedStep }),
-      ...(failedStep === undefined && deferredStep !== undefined ? { deferredStep } : {}),
-    };
-    return { environment, outcomes };
-  };
-
-  const perEnvironment = await mapWithLimit(plan.environments, config.concurrency, runEnvironment);
-  const actions = perEnvironment.flatMap((e) => e.outcomes);
-  const environments = perEnvironment.map((e) => e.environment);
-
+/** Closes the run's chain with its totals and what it deferred; a failure to is kept in `auditErrors`. */
+async function writeRunSummary(audit: AuditLog, environments: readonly EnvironmentOutcome[], actions: readonly ActionOutcome[], auditErrors: string[]): Promise<void> {
   try {
     const deferred = actions.filter((a) => a.outcome === "deferred").map((a) => ({ env: a.env, step: a.step, action: a.action, resource: a.target }));
     await audit.append({ type: "run-summary", details: { totals: totals(environments, actions), auditErrors, ...(deferred.length === 0 ? {} : { deferred }) } });
   } catch (err) {
     auditErrors.push(`the run-summary record could not be written (${errorCode(err)}); the run's chain is left open`);
   }
-  return { ...base, dryRun: false, environments, actions, auditErrors };
 }
 
-async function execute<Ctx>(
-  action: PlannedAction,
-  lookup: (kind: KindName) => KindAdapter<Ctx> | undefined,
-  options: ActOptions<Ctx>,
-  auditBucket: string,
-): Promise<[Exclude<ActionOutcomeKind, "skipped" | "deferred">, Partial<OperationResult>]> {
+/** Why an environment's remaining actions are not run. */
+interface Stop {
+  readonly outcome: "deferred" | "skipped";
+  readonly code?: string;
+  readonly message: string;
+}
+
+/** One environment's progress through its phases. */
+interface Progress {
+  readonly env: string;
+  readonly outcomes: ActionOutcome[];
+  failedStep?: PhaseName;
+  deferredStep?: PhaseName;
+  stopped?: Stop;
+}
+
+/** One environment's plan: its phases in order, under its lease; a phase only after the one before succeeded. */
+async function runEnvironment<Ctx>(run: Run<Ctx>, envPlan: EnvironmentPlan): Promise<{ environment: EnvironmentOutcome; outcomes: ActionOutcome[] }> {
+  const progress: Progress = { env: envPlan.env, outcomes: [] };
+  const lease = await takeLease(run.options.leases, envPlan, progress);
+  for (const phase of envPlan.phases) {
+    progress.stopped ??= stopAfterEarlierPhase(progress);
+    for (const action of phase.actions) await runInEnvironment(run, progress, lease, phase.name, action);
+  }
+  if (lease?.ok) await lease.release();
+  return { environment: environmentOutcome(envPlan, progress), outcomes: progress.outcomes };
+}
+
+/**
+ * Takes the environment's lease when there are leases and something to do. Refused: an
+ * unreadable lease log or a skewed clock fails the environment closed (skipped); a hold by
+ * another run leaves it to the next run (deferred).
+ */
+async function takeLease(leases: EnvLeases | undefined, envPlan: EnvironmentPlan, progress: Progress): Promise<HeldLease | LeaseRefusal | undefined> {
+  const hasActions = envPlan.phases.some((p) => p.actions.length > 0);
+  const lease = leases === undefined || !hasActions ? undefined : await leases.acquire(envPlan.env);
+  if (lease !== undefined && !lease.ok) {
+    const outcome = lease.code === "LeaseUnavailable" || lease.code === "ClockSkew" ? "skipped" : "deferred";
+    progress.stopped = { outcome, code: lease.code, message: lease.message };
+    if (outcome === "skipped") progress.failedStep = envPlan.phases[0]?.name;
+    else progress.deferredStep = envPlan.phases[0]?.name;
+  }
+  return lease;
+}
+
+/** At a phase's start: stop when an earlier phase failed or was deferred. */
+function stopAfterEarlierPhase(progress: Progress): Stop | undefined {
+  if (progress.failedStep !== undefined) return { outcome: "skipped", message: `not run: phase ${progress.failedStep} failed` };
+  if (progress.deferredStep !== undefined) return { outcome: "deferred", message: `not started: phase ${progress.deferredStep} was deferred` };
+  return undefined;
+}
+
+/** One action of the environment's plan: run while the environment goes on and its lease is kept, else recorded as stopped. */
+async function runInEnvironment<Ctx>(run: Run<Ctx>, progress: Progress, lease: HeldLease | LeaseRefusal | undefined, step: PhaseName, action: PlannedAction): Promise<void> {
+  if (progress.stopped === undefined && lease?.ok && !(await lease.keep())) {
+    progress.stopped = { outcome: "deferred", code: "LeaseLost", message: `not started: this run's lease on ${progress.env} could not be renewed` };
+    progress.deferredStep ??= step;
+  }
+  const at: ActionAt = { env: progress.env, step, action, target: targetOf(action) };
+  if (progress.stopped !== undefined) {
+    const { outcome, code, message } = progress.stopped;
+    progress.outcomes.push(outcomeOf(at, outcome, { ...(code === undefined ? {} : { code }), message }));
+    return;
+  }
+  const result = await runAction(run, at);
+  progress.outcomes.push(result);
+  if (result.outcome === "deferred") progress.deferredStep ??= step;
+  else if (actionFailed(result.outcome)) progress.failedStep = step;
+}
+
+function environmentOutcome(envPlan: EnvironmentPlan, { failedStep, deferredStep }: Progress): EnvironmentOutcome {
+  const status = failedStep !== undefined ? ("failed" as const) : deferredStep !== undefined ? ("deferred" as const) : ("done" as const);
+  return {
+    env: envPlan.env,
+    intent: envPlan.intent,
+    status,
+    ...(failedStep === undefined ? {} : { failedStep }),
+    ...(failedStep === undefined && deferredStep !== undefined ? { deferredStep } : {}),
+  };
+}
+
+/** One action where the plan puts it. */
+interface ActionAt {
+  readonly env: string;
+  readonly step: PhaseName;
+  readonly action: PlannedAction;
+  readonly target: ActionTarget;
+}
+
+/** One action, unless the run's time is running out: deferred then, else executed between its audit records. */
+async function runAction<Ctx>(run: Run<Ctx>, at: ActionAt): Promise<ActionOutcome> {
+  const left = run.options.timeLeftMs?.();
+  if (left !== undefined && left < run.marginMs) {
+    const message = `not started: ${Math.round(left / 1000)} s left, under the ${Math.round(run.marginMs / 1000)} s margin; the next run does it`;
+    return outcomeOf(at, "deferred", { code: "OutOfTime", message });
+  }
+  const [kind, result] = await executeAudited(run, at);
+  return outcomeOf(at, kind, result);
+}
+
+/**
+ * Executes the action between its before-record and its after-record. Not at all when the
+ * before-record cannot be written (skipped); an after-record that cannot be written leaves
+ * the outcome as it was and is kept in `auditErrors`.
+ */
+async function executeAudited<Ctx>(run: Run<Ctx>, at: ActionAt): Promise<[ActionOutcomeKind, Partial<OperationResult>]> {
+  const { env, step, action, target } = at;
+  const details = detailsOf(action);
+  const event: AuditEvent = { type: "action", env, resource: target, action: action.type, step, reason: action.reason, ...(details === undefined ? {} : { details }) };
   try {
-    if (action.type === "notify") {
-      const sent = await options.notifier.notify(action);
-      return ["done", { ...(sent.requestId === undefined ? {} : { requestId: sent.requestId }), ...(sent.messageId === undefined ? {} : { facts: { messageId: sent.messageId } }) }];
-    }
-    const { resource } = action;
-    if (refersToAuditBucket(resource, auditBucket)) {
-      return ["refused", { code: "AuditBucketProtected", message: "the audit bucket and its records are never acted on" }];
-    }
-    const adapter = lookup(resource.kind);
-    if (adapter === undefined) return ["failed", { code: "NoAdapter", message: `no adapter for kind ${resource.kind}` }];
-    let result: OperationResult;
-    switch (action.type) {
-      case "tag":
-        result = await adapter.tag(options.ctx, resource, action.tags);
-        break;
-      case "delete":
-        result = await adapter.delete(options.ctx, resource, action.finalSnapshotName === undefined ? {} : { finalSnapshotName: action.finalSnapshotName });
-        break;
-      case "pause":
-      case "resume": {
-        const operation = action.type === "pause" ? adapter.pause : adapter.resume;
-        if (operation === undefined) return ["not-applicable", { message: `${resource.kind} has no ${action.type}: it costs nothing idle` }];
-        result = await operation.call(adapter, options.ctx, resource);
-        break;
-      }
-      case "restore":
-        if (adapter.restore === undefined) return ["refused", { code: "NotRestorable", message: `${resource.kind} is never restored` }];
-        result = await adapter.restore(options.ctx, resource, action.from);
-        break;
-      case "rotate-credentials":
-        if (adapter.rotateCredentials === undefined) return ["refused", { code: "NoCredentials", message: `${resource.kind} has no master password to rotate` }];
-        result = await adapter.rotateCredentials(options.ctx, resource);
-        break;
-    }
-    if (!result.ok) return [result.ambiguous ? "unknown" : "failed", { ...result, code: result.code ?? "Failed" }];
-    return [result.alreadyDone ? "already-done" : "done", result];
+    await run.options.audit.append({ ...event, phase: "before", outcome: "pending" });
   } catch (err) {
-    const requestId = requestIdOf(err);
-    return [isAmbiguous(err) ? "unknown" : "failed", { code: errorCode(err), message: messageOf(err), ...(requestId === undefined ? {} : { requestId }) }];
+    return ["skipped", { code: "AuditWriteFailed", message: `not run: its before-record could not be written (${errorCode(err)}: ${messageOf(err)})` }];
   }
+  const [kind, result] = await executeAction(action, run.using);
+  try {
+    await run.options.audit.append(afterRecord(event, kind, result));
+  } catch (err) {
+    run.auditErrors.push(`${env} ${action.type} ${target.kind} ${target.id}: the after-record could not be written (${errorCode(err)})`);
+  }
+  return [kind, result];
 }
 
-function adapterLookup<Ctx>(table: AdapterTable<Ctx>): (kind: KindName) => KindAdapter<Ctx> | undefined {
-  if (Array.isArray(table)) {
-    const byKind = new Map((table as readonly KindAdapter<Ctx>[]).map((a) => [a.kind, a] as const));
-    return (kind) => byKind.get(kind);
-  }
-  const record = table as Readonly<Partial<Record<KindName, KindAdapter<Ctx>>>>;
-  return (kind) => (Object.prototype.hasOwnProperty.call(record, kind) ? record[kind] : undefined);
+function afterRecord(event: AuditEvent, kind: ExecutedOutcome, result: Partial<OperationResult>): AuditEvent {
+  return {
+    ...event,
+    phase: "after",
+    outcome: kind,
+    ...(result.code === undefined ? {} : { errorCode: result.code }),
+    ...(result.message === undefined ? {} : { message: result.message }),
+    ...(result.requestId === undefined ? {} : { requestId: result.requestId }),
+    ...(result.facts === undefined ? {} : { details: { ...event.details, facts: result.facts } }),
+  };
+}
+
+function outcomeOf(at: ActionAt, kind: ActionOutcomeKind, result: Partial<OperationResult>): ActionOutcome {
+  return {
+    env: at.env,
+    step: at.step,
+    action: at.action.type,
+    target: at.target,
+    outcome: kind,
+    ...(result.code === undefined ? {} : { code: result.code }),
+    ...(result.message === undefined ? {} : { message: result.message }),
+    ...(result.requestId === undefined ? {} : { requestId: result.requestId }),
+  };
 }
 
 function targetOf(action: PlannedAction): ActionTarget {

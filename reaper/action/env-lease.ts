@@ -4,6 +4,7 @@ import { leasePrefix } from "../state/state-keys";
 import type { StateStore } from "../state/state-store";
 import { type RegisterRead, VersionedRegister } from "../state/versioned-register";
 import { errorCode, messageOf } from "../support/outcomes";
+import { systemClock } from "../model";
 
 /**
  * One entry of an environment's lease log, a register at `leases/<env>/log/`:
@@ -70,7 +71,7 @@ export class EnvLeases {
     private readonly store: StateStore,
     private readonly options: LeaseOptions,
   ) {
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Takes the environment's lease, or says why not. */

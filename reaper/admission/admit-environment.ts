@@ -7,6 +7,7 @@ import { provisioningRegister, provisioningStatus } from "./provisioning";
 import { heldAt, type Reservations, reservationRegister } from "./reservations";
 import { clockSkewError } from "../state/clock-skew";
 import { type CasStep, compareAndSet } from "../state/compare-and-set";
+import { systemClock } from "../model";
 
 export interface AdmitRequest extends AdmissionRequest {
   /** The caller's ARN, for the reservation and the audit trail. */
@@ -47,7 +48,7 @@ export interface AdmitResult {
  * and a host whose clock is too far from it refuses.
  */
 export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitRequest): Promise<AdmitResult> {
-  const clock = request.clock ?? (() => new Date());
+  const clock = request.clock ?? systemClock;
   const { env, owner } = request;
   const base = { env, owner };
   const guard = await checkAccount(runtime.config, runtime.callerAccount);

@@ -4,6 +4,7 @@ import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { clockSkewError } from "../state/clock-skew";
 import { type CasStep, compareAndSet } from "../state/compare-and-set";
 import { type ProvisioningChange, type ProvisioningSource, provisioningRegister, provisioningStatus } from "./provisioning";
+import { systemClock } from "../model";
 
 export interface SwitchRequest {
   /** True to pause provisioning, false to resume it. */
@@ -36,7 +37,7 @@ export interface SwitchResult {
 
 /** Pauses or resumes provisioning: one compare-and-set on the register (by S3's clock), then an audited record of the change. */
 export async function switchProvisioning(runtime: ReaperRuntime, request: SwitchRequest): Promise<SwitchResult> {
-  const clock = request.clock ?? (() => new Date());
+  const clock = request.clock ?? systemClock;
   const guard = await checkAccount(runtime.config, runtime.callerAccount);
   if (!guard.ok) return { status: "refused", ok: false, paused: false, message: guard.error };
   const outcome = await compareAndSet(provisioningRegister(runtime.auditStore(clock)), (read): CasStep<ProvisioningChange, SwitchResult | ProvisioningChange> => {

@@ -3,6 +3,7 @@ import { type AuditEvent, type AuditRecord, genesisHash, sealRecord } from "./au
 import { keyTakenError, putIfAbsent } from "../state/put-if-absent";
 import type { StateStore } from "../state/state-store";
 import { isUsableRunId } from "./run-id";
+import { systemClock } from "../model";
 
 export interface AuditLogOptions {
   /** Dates the run's folder; every record of the run goes under it. */
@@ -30,7 +31,7 @@ export class AuditLog {
   ) {
     if (!isUsableRunId(runId)) throw new Error(`run id ${JSON.stringify(runId)} cannot be used in an S3 key`);
     this.prevHash = genesisHash(runId);
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Records written so far. */

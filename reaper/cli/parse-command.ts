@@ -41,6 +41,7 @@ export type Command =
   | (Common & { readonly name: "mcp" });
 
 type Spec = { type: "string" | "boolean"; short?: string };
+type Values = Readonly<Record<string, string | boolean | undefined>>;
 
 /** Flags that override settings, by setting name (`--dry-run` is handled with the command flags). */
 const SETTING_FLAGS = Object.fromEntries(
@@ -53,164 +54,219 @@ const COMMON_OPTIONS: Record<string, Spec> = {
   ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((flag) => [flag, { type: "string" } as Spec])),
 };
 
-const COMMAND_OPTIONS: Readonly<Record<CommandName, Record<string, Spec>>> = {
-  ls: { now: { type: "string" } },
-  extend: { "dry-run": { type: "boolean" } },
-  pause: { "dry-run": { type: "boolean" } },
-  resume: { "dry-run": { type: "boolean" } },
-  claim: { owner: { type: "string" }, ttl: { type: "string" } },
-  admit: { owner: { type: "string" }, ttl: { type: "string" }, "budget-usd": { type: "string" } },
-  release: { "dry-run": { type: "boolean" }, "discard-data": { type: "boolean" } },
-  provisioning: { reason: { type: "string" } },
-  reap: { "dry-run": { type: "boolean" }, now: { type: "string" }, env: { type: "string" }, "allow-simulated-clock": { type: "boolean" } },
-  audit: { run: { type: "string" } },
-  mcp: {},
-};
-
 /** Reads argv (without `node` and the script): the command first, then its arguments and options. */
 export function parseCommand(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
-  if (first === undefined || first === "help" || first === "--help" || first === "-h") {
-    const topic = first === "help" ? rest[0] : undefined;
-    if (topic !== undefined && !isCommand(topic)) throw unknownCommand(topic);
-    return { name: "help", ...(topic === undefined ? {} : { topic }) };
-  }
+  if (first === undefined || first === "help" || first === "--help" || first === "-h") return parseHelp(first, rest);
+  const name = commandName(first);
+  const { values, positionals } = parseOptions(name, rest);
+  if (values.help === true) return { name: "help", topic: name };
+  return COMMAND_PARSERS[name].parse(new CommandArgs(name, values, positionals));
+}
+
+/** `ephemera`, `ephemera --help`, `ephemera -h` and `ephemera help [<command>]`. */
+function parseHelp(first: string | undefined, rest: readonly string[]): Command {
+  const topic = first === "help" ? rest[0] : undefined;
+  if (topic !== undefined && !isCommand(topic)) throw unknownCommand(topic);
+  return { name: "help", ...(topic === undefined ? {} : { topic }) };
+}
+
+/** The first argument, which must be a command (not an option, not a misspelling). */
+function commandName(first: string): CommandName {
   if (first.startsWith("-")) {
     throw new UsageError(`the command comes first, then its options: e.g. "ephemera ls ${first}" (commands: ${COMMANDS.join(", ")})`);
   }
   if (!isCommand(first)) throw unknownCommand(first);
-  const name = first;
+  return first;
+}
 
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+/** The options every command takes and the command's own, strictly: an unknown or malformed option is a usage error. */
+function parseOptions(name: CommandName, rest: readonly string[]): { values: Values; positionals: string[] } {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...rest],
-      options: { ...COMMON_OPTIONS, ...COMMAND_OPTIONS[name] },
+      options: { ...COMMON_OPTIONS, ...COMMAND_PARSERS[name].options },
       allowPositionals: true,
       allowNegative: true,
       strict: true,
-    }) as typeof parsed;
+    }) as { values: Values; positionals: string[] };
   } catch (err) {
     throw new UsageError(describeParseError(err, name), name);
   }
-  const { values, positionals } = parsed;
-  if (values.help === true) return { name: "help", topic: name };
+}
 
+/** `--json` and the settings' flags (`--dry-run` among them), which every command shares. */
+function commonOf(values: Values): Common {
   const overrides: Record<string, string | boolean> = {};
   for (const [flag, setting] of Object.entries(SETTING_FLAGS)) {
     const value = values[flag];
     if (typeof value === "string") overrides[setting] = value;
   }
   if (typeof values["dry-run"] === "boolean") overrides.dryRun = values["dry-run"];
-  const common: Common = { json: values.json === true, overrides: overrides as SettingOverrides };
+  return { json: values.json === true, overrides: overrides as SettingOverrides };
+}
 
-  const positional = (count: number, shape: string, example: string) => {
-    if (positionals.length < count) throw new UsageError(`ephemera ${name} needs ${shape}, e.g. ${example}`, name);
+/** One command's arguments as parseArgs read them, with the checks the command parsers share. */
+class CommandArgs {
+  readonly common: Common;
+
+  constructor(
+    readonly name: CommandName,
+    readonly values: Values,
+    private readonly positionals: readonly string[],
+  ) {
+    this.common = commonOf(values);
+  }
+
+  usage(message: string): UsageError {
+    return new UsageError(message, this.name);
+  }
+
+  /** Exactly `count` positional arguments, or a usage error showing `shape` and an `example`. */
+  positional(count: number, shape: string, example: string): readonly string[] {
+    const { name, positionals } = this;
+    if (positionals.length < count) throw this.usage(`ephemera ${name} needs ${shape}, e.g. ${example}`);
     if (positionals.length > count) {
-      throw new UsageError(`ephemera ${name} takes ${count === 0 ? "no arguments" : shape}, but was also given ${JSON.stringify(positionals[count])}; e.g. ${example}`, name);
+      throw this.usage(`ephemera ${name} takes ${count === 0 ? "no arguments" : shape}, but was also given ${JSON.stringify(positionals[count])}; e.g. ${example}`);
     }
     return positionals;
-  };
-  const envId = (text: string, field: string) => {
+  }
+
+  envId(text: string, field: string): string {
     const env = tryParseEnvId(text, { field });
-    if (!env.ok) throw new UsageError(env.error.message, name);
+    if (!env.ok) throw this.usage(env.error.message);
     return env.value;
-  };
-  const instant = (flag: string): Date | undefined => {
-    const text = values[flag];
+  }
+
+  /** An ISO-8601 option (`--now`), when given. */
+  instant(flag: string): Date | undefined {
+    const text = this.values[flag];
     if (typeof text !== "string") return undefined;
     const parsedInstant = tryParseInstant(text, { field: `--${flag}` });
-    if (!parsedInstant.ok) throw new UsageError(parsedInstant.error.message, name);
+    if (!parsedInstant.ok) throw this.usage(parsedInstant.error.message);
     return parsedInstant.value;
-  };
+  }
 
   /**
    * `--owner` (required, an AWS tag value: checked here, before anything is written) and `--ttl`
    * (8h by default): the grammar here; the max TTL is a setting, which the command applies.
    */
-  const ownerAndTtl = (env: string) => {
+  ownerAndTtl(env: string): { owner: string; ttl: string; ttlMs: number } {
+    const { name, values } = this;
     const owner = typeof values.owner === "string" ? values.owner.trim() : "";
-    if (owner === "") throw new UsageError(`ephemera ${name} needs --owner, the environment's owner, e.g. ephemera ${name} ${envId(env, "<env>")} --owner team@example.com`, name);
+    if (owner === "") throw this.usage(`ephemera ${name} needs --owner, the environment's owner, e.g. ephemera ${name} ${this.envId(env, "<env>")} --owner team@example.com`);
     const taggable = tryParseOwner(owner, { field: "--owner" });
-    if (!taggable.ok) throw new UsageError(taggable.error.message, name);
+    if (!taggable.ok) throw this.usage(taggable.error.message);
     const ttl = typeof values.ttl === "string" ? values.ttl.trim() : "8h";
     const parsedTtl = tryParseDuration(ttl, { field: "--ttl", max: Infinity });
-    if (!parsedTtl.ok) throw new UsageError(parsedTtl.error.message, name);
+    if (!parsedTtl.ok) throw this.usage(parsedTtl.error.message);
     return { owner, ttl, ttlMs: parsedTtl.value };
-  };
-
-  switch (name) {
-    case "ls": {
-      positional(0, "no arguments", "ephemera ls --json");
-      const now = instant("now");
-      return { name, ...common, ...(now === undefined ? {} : { now }) };
-    }
-    case "extend": {
-      const [env, duration] = positional(2, "<env> and <duration>", "ephemera extend pr-123 4h");
-      // The grammar now; the ceiling (the max TTL) once the settings are read.
-      const by = tryParseDuration(duration!, { field: "duration", max: Infinity });
-      if (!by.ok) throw new UsageError(`${by.error.message}; e.g. ephemera extend ${envId(env!, "<env>")} 4h`, name);
-      return { name, ...common, env: envId(env!, "<env>"), duration: duration!, by: by.value };
-    }
-    case "pause":
-    case "resume": {
-      const [env] = positional(1, "<env>", `ephemera ${name} pr-123`);
-      return { name, ...common, env: envId(env!, "<env>") };
-    }
-    case "admit": {
-      const [env] = positional(1, "<env>", "ephemera admit pr-123 --owner team@example.com");
-      const given = ownerAndTtl(env!);
-      const budgetText = values["budget-usd"];
-      const budget = typeof budgetText === "string" ? tryParseUsd(budgetText, { field: "--budget-usd", example: "--budget-usd 25" }) : undefined;
-      if (budget?.ok === false) throw new UsageError(budget.error.message, name);
-      return { name, ...common, env: envId(env!, "<env>"), ...given, ...(budget?.ok === true ? { budgetUsd: budget.value } : {}) };
-    }
-    case "release": {
-      const [env] = positional(1, "<env>", "ephemera release pr-123");
-      return { name, ...common, env: envId(env!, "<env>"), discardData: values["discard-data"] === true };
-    }
-    case "provisioning": {
-      const [action] = positional(1, "status, pause or resume", "ephemera provisioning status");
-      if (action !== "status" && action !== "pause" && action !== "resume") {
-        throw new UsageError(`unknown subcommand "provisioning ${action}"; use status, pause or resume, e.g. ephemera provisioning status`, name);
-      }
-      const reason = typeof values.reason === "string" ? values.reason.trim() : undefined;
-      if (action === "status" && reason !== undefined) throw new UsageError(`--reason goes with pause or resume, e.g. ephemera provisioning pause --reason "over plan"`, name);
-      if (reason === "") throw new UsageError(`--reason needs text, e.g. --reason "budget raised"`, name);
-      return { name, ...common, action, ...(reason === undefined ? {} : { reason }) };
-    }
-    case "claim": {
-      const [env] = positional(1, "<env>", "ephemera claim pr-123 --owner team@example.com");
-      const { owner, ttl } = ownerAndTtl(env!);
-      return { name, ...common, env: envId(env!, "<env>"), owner, ttl };
-    }
-    case "reap": {
-      positional(0, "no arguments", "ephemera reap --dry-run");
-      const now = instant("now");
-      const env = typeof values.env === "string" ? envId(values.env, "--env") : undefined;
-      return {
-        name,
-        ...common,
-        allowSimulatedClock: values["allow-simulated-clock"] === true,
-        ...(now === undefined ? {} : { now }),
-        ...(env === undefined ? {} : { env }),
-      };
-    }
-    case "audit": {
-      const [sub] = positional(1, "a subcommand (verify)", "ephemera audit verify");
-      if (sub !== "verify") throw new UsageError(`unknown subcommand "audit ${sub}"; the only one is "audit verify", e.g. ephemera audit verify --json`, name);
-      const runId = values.run;
-      if (typeof runId === "string" && !isUsableRunId(runId)) {
-        throw new UsageError(`--run ${JSON.stringify(runId)} is not a run id; use one as printed by a run, such as "20260501T120000Z-3f9a1c2b"`, name);
-      }
-      return { name: "audit-verify", ...common, ...(typeof runId === "string" ? { runId } : {}) };
-    }
-    case "mcp": {
-      positional(0, "no arguments", "ephemera mcp");
-      return { name, ...common };
-    }
   }
 }
+
+/** A command's own options (besides the common ones) and how its arguments become a `Command`. */
+interface CommandParser {
+  readonly options: Readonly<Record<string, Spec>>;
+  readonly parse: (args: CommandArgs) => Command;
+}
+
+function parseLs(args: CommandArgs): Command {
+  args.positional(0, "no arguments", "ephemera ls --json");
+  const now = args.instant("now");
+  return { name: "ls", ...args.common, ...(now === undefined ? {} : { now }) };
+}
+
+function parseExtend(args: CommandArgs): Command {
+  const [env, duration] = args.positional(2, "<env> and <duration>", "ephemera extend pr-123 4h");
+  // The grammar now; the ceiling (the max TTL) once the settings are read.
+  const by = tryParseDuration(duration!, { field: "duration", max: Infinity });
+  if (!by.ok) throw args.usage(`${by.error.message}; e.g. ephemera extend ${args.envId(env!, "<env>")} 4h`);
+  return { name: "extend", ...args.common, env: args.envId(env!, "<env>"), duration: duration!, by: by.value };
+}
+
+function parsePauseOrResume(name: "pause" | "resume"): (args: CommandArgs) => Command {
+  return (args) => {
+    const [env] = args.positional(1, "<env>", `ephemera ${name} pr-123`);
+    return { name, ...args.common, env: args.envId(env!, "<env>") };
+  };
+}
+
+function parseAdmit(args: CommandArgs): Command {
+  const [env] = args.positional(1, "<env>", "ephemera admit pr-123 --owner team@example.com");
+  const given = args.ownerAndTtl(env!);
+  const budgetText = args.values["budget-usd"];
+  const budget = typeof budgetText === "string" ? tryParseUsd(budgetText, { field: "--budget-usd", example: "--budget-usd 25" }) : undefined;
+  if (budget?.ok === false) throw args.usage(budget.error.message);
+  return { name: "admit", ...args.common, env: args.envId(env!, "<env>"), ...given, ...(budget?.ok === true ? { budgetUsd: budget.value } : {}) };
+}
+
+function parseRelease(args: CommandArgs): Command {
+  const [env] = args.positional(1, "<env>", "ephemera release pr-123");
+  return { name: "release", ...args.common, env: args.envId(env!, "<env>"), discardData: args.values["discard-data"] === true };
+}
+
+function parseProvisioning(args: CommandArgs): Command {
+  const [action] = args.positional(1, "status, pause or resume", "ephemera provisioning status");
+  if (action !== "status" && action !== "pause" && action !== "resume") {
+    throw args.usage(`unknown subcommand "provisioning ${action}"; use status, pause or resume, e.g. ephemera provisioning status`);
+  }
+  const reason = typeof args.values.reason === "string" ? args.values.reason.trim() : undefined;
+  if (action === "status" && reason !== undefined) throw args.usage(`--reason goes with pause or resume, e.g. ephemera provisioning pause --reason "over plan"`);
+  if (reason === "") throw args.usage(`--reason needs text, e.g. --reason "budget raised"`);
+  return { name: "provisioning", ...args.common, action, ...(reason === undefined ? {} : { reason }) };
+}
+
+function parseClaim(args: CommandArgs): Command {
+  const [env] = args.positional(1, "<env>", "ephemera claim pr-123 --owner team@example.com");
+  const { owner, ttl } = args.ownerAndTtl(env!);
+  return { name: "claim", ...args.common, env: args.envId(env!, "<env>"), owner, ttl };
+}
+
+function parseReap(args: CommandArgs): Command {
+  args.positional(0, "no arguments", "ephemera reap --dry-run");
+  const now = args.instant("now");
+  const env = typeof args.values.env === "string" ? args.envId(args.values.env, "--env") : undefined;
+  return {
+    name: "reap",
+    ...args.common,
+    allowSimulatedClock: args.values["allow-simulated-clock"] === true,
+    ...(now === undefined ? {} : { now }),
+    ...(env === undefined ? {} : { env }),
+  };
+}
+
+function parseAudit(args: CommandArgs): Command {
+  const [sub] = args.positional(1, "a subcommand (verify)", "ephemera audit verify");
+  if (sub !== "verify") throw args.usage(`unknown subcommand "audit ${sub}"; the only one is "audit verify", e.g. ephemera audit verify --json`);
+  const runId = args.values.run;
+  if (typeof runId === "string" && !isUsableRunId(runId)) {
+    throw args.usage(`--run ${JSON.stringify(runId)} is not a run id; use one as printed by a run, such as "20260501T120000Z-3f9a1c2b"`);
+  }
+  return { name: "audit-verify", ...args.common, ...(typeof runId === "string" ? { runId } : {}) };
+}
+
+function parseMcp(args: CommandArgs): Command {
+  args.positional(0, "no arguments", "ephemera mcp");
+  return { name: "mcp", ...args.common };
+}
+
+/** Each command: its own options and its parser. */
+const COMMAND_PARSERS: Readonly<Record<CommandName, CommandParser>> = {
+  ls: { options: { now: { type: "string" } }, parse: parseLs },
+  extend: { options: { "dry-run": { type: "boolean" } }, parse: parseExtend },
+  pause: { options: { "dry-run": { type: "boolean" } }, parse: parsePauseOrResume("pause") },
+  resume: { options: { "dry-run": { type: "boolean" } }, parse: parsePauseOrResume("resume") },
+  claim: { options: { owner: { type: "string" }, ttl: { type: "string" } }, parse: parseClaim },
+  admit: { options: { owner: { type: "string" }, ttl: { type: "string" }, "budget-usd": { type: "string" } }, parse: parseAdmit },
+  release: { options: { "dry-run": { type: "boolean" }, "discard-data": { type: "boolean" } }, parse: parseRelease },
+  provisioning: { options: { reason: { type: "string" } }, parse: parseProvisioning },
+  reap: {
+    options: { "dry-run": { type: "boolean" }, now: { type: "string" }, env: { type: "string" }, "allow-simulated-clock": { type: "boolean" } },
+    parse: parseReap,
+  },
+  audit: { options: { run: { type: "string" } }, parse: parseAudit },
+  mcp: { options: {}, parse: parseMcp },
+};
 
 function isCommand(text: string): text is CommandName {
   return (COMMANDS as readonly string[]).includes(text);

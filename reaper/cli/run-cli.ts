@@ -15,6 +15,7 @@ import { progressAdapters } from "./progress-adapters";
 import { type CliIo, type CommandContext, EXIT } from "./command-context";
 import { COMMAND_USAGE, USAGE } from "./usage";
 import { type McpClientInfo, requester } from "./requester";
+import { systemClock } from "../model";
 
 export { type CliIo, EXIT } from "./command-context";
 
@@ -70,7 +71,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   const getRuntime = () => (runtime ??= new ReaperRuntime(settings, deps.runtime));
   const context: CommandContext = {
     io,
-    clock: deps.clock ?? (() => new Date()),
+    clock: deps.clock ?? systemClock,
     settings,
     runtime: getRuntime,
     progress,

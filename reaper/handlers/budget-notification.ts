@@ -1,5 +1,10 @@
+import type { BudgetNotification } from "../operations/handle-budget-alert";
+
+export type { BudgetNotification };
+
 /**
- * What an AWS Budgets alert delivered over SNS says. Budgets publishes plain text, not
+ * What an AWS Budgets alert delivered over SNS says (a `BudgetNotification`, the shape the
+ * budget alert operation takes), or why the message is not one. Budgets publishes plain text, not
  * JSON (harness/fixtures/budget-notification.txt is one, verbatim in shape):
  *
  *     AWS Budget Notification November 22, 2026
@@ -19,17 +24,6 @@
  * The `Name: value` lines are what is read; the prose between varies (per day, per
  * month, forecasted) and is ignored.
  */
-export interface BudgetNotification {
-  readonly budgetName: string;
-  /** `ACTUAL` or `FORECASTED` as AWS writes it. */
-  readonly alertType: string;
-  readonly accountId?: string;
-  readonly budgetedAmount?: string;
-  readonly threshold?: string;
-  /** The actual or forecasted amount that crossed the threshold, as written (`$21.34`). */
-  readonly amount?: string;
-}
-
 export type ParsedBudgetNotification =
   | { readonly ok: true; readonly notification: BudgetNotification }
   | { readonly ok: false; readonly reason: string };

@@ -83,3 +83,4 @@ export {
   SCHEDULE_GROUP_PREFIX,
 } from "./names";
 export { MAX_MAX_TTL, SETTING_DEFAULTS, type SettingName, SETTINGS, type SettingSpec } from "./settings";
+export { type Clock, systemClock } from "./clock";

@@ -47,6 +47,8 @@ export const SETTING_DEFAULTS = {
  */
 export interface SettingSpec {
   readonly env: string;
+  /** A second variable, read when `env` is unset or blank. */
+  readonly fallbackEnv?: string;
   readonly flag: string;
   /** A boolean setting: `--no-<flag>` turns it off. */
   readonly negatable?: boolean;
@@ -167,7 +169,7 @@ export const SETTINGS = {
     defaultText: "none",
     description: "the spend meter pauses provisioning when the live environments' estimates add up to this (PlatformStack sets it with its platform budget)",
   },
-  region: { env: "AWS_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
+  region: { env: "AWS_REGION", fallbackEnv: "AWS_DEFAULT_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },
   endpoint: { env: "AWS_ENDPOINT_URL", flag: "--endpoint-url", defaultText: "each service's own", description: "one endpoint for every service (a local emulator)" },
 } as const satisfies Record<string, SettingSpec>;

@@ -1,12 +1,11 @@
-import { act, type ActResult, type AdapterTable } from "../action/act";
-import { AuditLog } from "../audit/audit-log";
+import { actionSucceeded, type ActResult, type AdapterTable } from "../action/act";
+import { actAsAuditedRun } from "../action/audited-run";
 import { newRunId } from "../audit/run-id";
-import { openRun } from "../audit/run-ledger";
-import { EnvLeases } from "../action/env-lease";
 import { KIND_ADAPTERS } from "../kinds";
 import type { KindContext } from "../runtime/kind-context";
 import type { Plan } from "../decision/plan";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
+import { systemClock } from "../model";
 
 export interface ActWithAuditOptions {
   /** @default the system clock */
@@ -32,25 +31,25 @@ export interface ActWithAuditOptions {
  * run-summary, exactly as a sweep writes them, so `ephemera audit verify` checks it too.
  */
 export async function actWithAudit(runtime: ReaperRuntime, plan: Plan, options: ActWithAuditOptions): Promise<ActResult> {
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const startedAt = clock();
-  const runId = newRunId(startedAt);
-  const store = runtime.auditStore(clock);
-  const opening = options.dryRun || options.lookBack === false ? undefined : await openRun(store, { runId, now: startedAt, clock, unfinishedAfterMs: runtime.config.unfinishedRunAfterMs });
-  return act({
-    ...(opening === undefined ? {} : { opening }),
-    ...(options.dryRun ? {} : { leases: new EnvLeases(store, { runId, leaseMs: runtime.config.leaseMs, maxSkewMs: runtime.config.maxClockSkewMs, lookedAt: options.lookedAt ?? startedAt, clock }) }),
+  return actAsAuditedRun({
+    runId: newRunId(startedAt),
+    store: runtime.auditStore(clock),
+    startedAt,
+    clock,
+    config: runtime.config,
+    dryRun: options.dryRun,
+    ...(options.lookBack === undefined ? {} : { lookBack: options.lookBack }),
+    ...(options.lookedAt === undefined ? {} : { lookedAt: options.lookedAt }),
     plan,
     adapters: options.adapters ?? KIND_ADAPTERS,
     ctx: runtime.ctx,
-    audit: new AuditLog(store, runId, { startedAt, clock }),
     notifier: runtime.notifier,
-    config: runtime.config,
-    dryRun: options.dryRun,
   });
 }
 
 /** True when every action of the result succeeded (or was already done, or does not apply). */
 export function allSucceeded(result: ActResult): boolean {
-  return result.error === undefined && result.actions.every((a) => a.outcome === "done" || a.outcome === "already-done" || a.outcome === "not-applicable");
+  return result.error === undefined && result.actions.every((a) => actionSucceeded(a.outcome));
 }

@@ -1,7 +1,7 @@
 import type { ActionOutcome, AdapterTable } from "../action/act";
 import { checkAccount } from "../runtime/account-guard";
 import { moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
-import { expiryScheduleName } from "../model";
+import { expiryScheduleName, systemClock } from "../model";
 import type { KindContext } from "../runtime/kind-context";
 import type { Plan } from "../decision/plan";
 import { planExtend } from "../decision/plan-extend";
@@ -57,7 +57,7 @@ export interface ExtendResult {
  * tags, and only once the expiry really moved.
  */
 export async function extendEnvironment(runtime: ReaperRuntime, request: ExtendRequest): Promise<ExtendResult> {
-  const clock = request.clock ?? (() => new Date());
+  const clock = request.clock ?? systemClock;
   const dryRun = request.dryRun ?? runtime.settings.dryRun;
   const { env } = request;
   const guard = await checkAccount(runtime.config, runtime.callerAccount);

@@ -5,6 +5,7 @@ import type { Plan, PlanNote } from "../decision/plan";
 import { planPause, planRelease, planResume } from "../decision/manual-plans";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "./act-with-audit";
+import { systemClock } from "../model";
 
 export interface OperatorPlanRequest {
   readonly intent: "pause" | "resume" | "release";
@@ -42,7 +43,7 @@ export interface OperatorPlanResult {
 
 /** `ephemera pause|resume|release <env>`: account guard → discover the environment → planPause/planResume/planRelease → act (an audited run). */
 export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorPlanRequest): Promise<OperatorPlanResult> {
-  const clock = request.clock ?? (() => new Date());
+  const clock = request.clock ?? systemClock;
   const dryRun = request.dryRun ?? runtime.settings.dryRun;
   const { env, intent } = request;
   const guard = await checkAccount(runtime.config, runtime.callerAccount);

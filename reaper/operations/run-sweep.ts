@@ -10,6 +10,7 @@ import { retireMembers } from "../pool/retire-members";
 import { meterProvisioning } from "../admission/meter-provisioning";
 import type { SwitchResult } from "../admission/switch-provisioning";
 import { describeError } from "../support/outcomes";
+import { systemClock } from "../model";
 
 export interface SweepRequest {
   /** Only these environments are looked at (the one-shot expiry event, `ephemera reap --env`). @default - all */
@@ -40,7 +41,7 @@ export interface SweepRunResult extends SweepResult {
 
 /** One sweep with a runtime's clients: the Lambda's scheduled, expiry and budget events and `ephemera reap` all come here. */
 export async function runSweep(runtime: ReaperRuntime, request: SweepRequest = {}): Promise<SweepRunResult> {
-  const clock = request.clock ?? (() => new Date());
+  const clock = request.clock ?? systemClock;
   const dryRun = request.dryRun ?? runtime.settings.dryRun;
   const result = await sweepOnce(runtime, request, clock, dryRun);
   // Only a sweep of every environment, on the real clock, sees the total.

@@ -3,7 +3,7 @@ import type { ActionOutcome } from "../action/act";
 import type { Plan } from "../decision/plan";
 import { KIND_ADAPTERS } from "../kinds";
 import type { DiscoveredResource } from "../kinds/kind-adapter";
-import { formatInstant, TAG } from "../model";
+import { formatInstant, systemClock, TAG } from "../model";
 import { actWithAudit, allSucceeded } from "../operations/act-with-audit";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { isClaimable } from "./pool-members";
@@ -72,7 +72,7 @@ export interface ClaimResult {
  */
 export async function claimPoolDatabase(runtime: ReaperRuntime, request: ClaimRequest): Promise<ClaimResult> {
   const { env } = request;
-  const clock = request.clock ?? (() => new Date());
+  const clock = request.clock ?? systemClock;
   const pool = runtime.settings.pool;
   if (pool === undefined) return { status: "refused", ok: false, env, message: "no warm database pool is configured (EPHEMERA_DATABASE_POOL): restore a fresh database" };
   const refused = (message: string, limit?: ClaimResult["limit"]): ClaimResult => ({ status: "refused", ok: false, env, pool: pool.name, message, ...(limit === undefined ? {} : { limit }) });

@@ -3,6 +3,7 @@ import { type CasStep, compareAndSet } from "../state/compare-and-set";
 import { claimPrefix } from "../state/state-keys";
 import type { StateStore } from "../state/state-store";
 import { VersionedRegister } from "../state/versioned-register";
+import { systemClock } from "../model";
 
 /**
  * Who holds a pool database: a register per database (`claims/<pool>/<database>/`). Its
@@ -46,7 +47,7 @@ export interface TakeOptions {
 
 /** `mine` when `record.env` holds the database now (taken now, or by an earlier try of the same holder), `other` when another does. */
 export async function takeClaim(store: StateStore, record: ClaimRecord, options: TakeOptions = {}): Promise<"mine" | "other"> {
-  const hostNow = (options.clock ?? (() => new Date()))();
+  const hostNow = (options.clock ?? systemClock)();
   const taken = await compareAndSet(
     claimRegister(store, record.pool, record.database),
     (read): CasStep<ClaimVersion, "mine" | "other"> => {

@@ -1,4 +1,20 @@
-import { isAccountId, isEksClusterName, isIamPath, isRegion, isS3BucketName, isSnsTopicArn, MAX_MAX_TTL, parseDuration, SETTING_DEFAULTS, SETTINGS, type SettingName, tryParseDuration, tryParseUsd } from "../model";
+import {
+  isAccountId,
+  isEksClusterName,
+  isIamPath,
+  isRegion,
+  isS3BucketName,
+  isSnsTopicArn,
+  MAX_MAX_TTL,
+  parseDuration,
+  type Result,
+  SETTING_DEFAULTS,
+  SETTINGS,
+  type SettingName,
+  type SettingSpec,
+  tryParseDuration,
+  tryParseUsd,
+} from "../model";
 import { quote } from "../model/invalid-value-error";
 import { type ReaperConfig, reaperConfig } from "./reaper-config";
 import { type DatabasePoolSettings, parseDatabasePool } from "../pool/pool-settings";
@@ -59,219 +75,17 @@ export class SettingsError extends Error {
  * {@link SettingsError} naming the variable or flag that is wrong, and the fix.
  */
 export function readSettings(env: Readonly<Record<string, string | undefined>>, overrides: SettingOverrides = {}): EphemeraSettings {
-  /** The text of a setting and where it came from (a flag wins, then the variable; empty counts as unset). */
-  const source = (name: Exclude<SettingName, "dryRun">): { text: string; from: string } | undefined => {
-    const flag = overrides[name];
-    if (flag !== undefined) return { text: flag, from: SETTINGS[name].flag };
-    const value = env[SETTINGS[name].env];
-    return value === undefined || value.trim() === "" ? undefined : { text: value, from: SETTINGS[name].env };
-  };
-  const problem = (from: string, text: string, what: string, fix: string) => new SettingsError(`${from} ${quote(text)} ${what}; ${fix}`);
-
-  const bucket = source("auditBucket");
-  if (bucket === undefined) {
-    throw new SettingsError(
-      `${SETTINGS.auditBucket.env} is not set; set it to the audit bucket's name (e.g. ${SETTINGS.auditBucket.env}=acme-ephemera-audit) or pass ${SETTINGS.auditBucket.flag} <name>`,
-    );
-  }
-  const auditBucket = bucket.text.trim();
-  if (!isS3BucketName(auditBucket)) {
-    throw problem(bucket.from, bucket.text, "is not an S3 bucket name", `use the bucket's name only, such as "acme-ephemera-audit"`);
-  }
-
-  const accounts = source("allowedAccounts");
-  const allowedAccounts = list(accounts?.text);
-  for (const account of allowedAccounts) {
-    if (!isAccountId(account)) {
-      throw problem(accounts!.from, account, "is not a 12-digit AWS account id", `list account ids separated by commas, such as "123456789012,210987654321"`);
-    }
-  }
-
-  const duration = (name: "warningWindow" | "maxTtl", fallback: number, max: number): number => {
-    const given = source(name);
-    if (given === undefined) return fallback;
-    if (name === "warningWindow" && given.text.trim() === "0") return 0;
-    const parsed = tryParseDuration(given.text.trim(), { field: given.from, max });
-    if (!parsed.ok) throw new SettingsError(parsed.error.message);
-    return parsed.value;
-  };
-  const maxTtlMs = duration("maxTtl", parseDuration(SETTING_DEFAULTS.maxTtl), MAX_MAX_TTL);
-  const warningWindowMs = duration("warningWindow", parseDuration(SETTING_DEFAULTS.warningWindow), maxTtlMs);
-
-  const cap = source("maxEnvsPerRun");
-  let maxEnvironmentsPerRun: number = SETTING_DEFAULTS.maxEnvsPerRun;
-  if (cap !== undefined) {
-    const text = cap.text.trim();
-    if (!/^\d{1,6}$/.test(text)) throw problem(cap.from, cap.text, "is not a whole number", `use a count such as "10" (0 deletes and pauses nothing)`);
-    maxEnvironmentsPerRun = Number(text);
-  }
-
-  const margin = source("deadlineMarginSeconds");
-  let deadlineMarginSeconds: number = SETTING_DEFAULTS.deadlineMarginSeconds;
-  if (margin !== undefined) {
-    const text = margin.text.trim();
-    if (!/^\d{1,3}$/.test(text) || Number(text) > 900) {
-      throw problem(margin.from, margin.text, "is not a whole number of seconds from 0 to 900", `use seconds such as "60" (less than the function's timeout)`);
-    }
-    deadlineMarginSeconds = Number(text);
-  }
-
-  const leaseSource = source("leaseSeconds");
-  let leaseSeconds: number = SETTING_DEFAULTS.leaseSeconds;
-  if (leaseSource !== undefined) {
-    const text = leaseSource.text.trim();
-    if (!/^\d{1,5}$/.test(text) || Number(text) < 10 || Number(text) > 86_400) {
-      throw problem(leaseSource.from, leaseSource.text, "is not a whole number of seconds from 10 to 86400", `use the sweep interval in seconds, such as "300"`);
-    }
-    leaseSeconds = Number(text);
-  }
-
-  const skewSource = source("maxClockSkewSeconds");
-  let maxClockSkewSeconds: number = SETTING_DEFAULTS.maxClockSkewSeconds;
-  if (skewSource !== undefined) {
-    const text = skewSource.text.trim();
-    if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > 3600) {
-      throw problem(skewSource.from, skewSource.text, "is not a whole number of seconds from 1 to 3600", `use seconds such as "30"`);
-    }
-    maxClockSkewSeconds = Number(text);
-  }
-
-  let dryRun: boolean = SETTING_DEFAULTS.dryRun;
-  if (overrides.dryRun !== undefined) {
-    dryRun = overrides.dryRun;
-  } else {
-    const text = env[SETTINGS.dryRun.env];
-    if (text !== undefined && text.trim() !== "") {
-      const word = text.trim().toLowerCase();
-      if (word !== "true" && word !== "false") {
-        throw problem(SETTINGS.dryRun.env, text, "is not true or false", `set ${SETTINGS.dryRun.env}=true to change nothing, or ${SETTINGS.dryRun.env}=false`);
-      }
-      dryRun = word === "true";
-    }
-  }
-
-  const clusterSource = source("clusters");
-  const clusters = list(clusterSource?.text);
-  for (const cluster of clusters) {
-    if (!isEksClusterName(cluster)) {
-      throw problem(clusterSource!.from, cluster, "is not an EKS cluster name", `list cluster names separated by commas, such as "shared,shared-eu"`);
-    }
-  }
-
-  const topic = source("notificationTopicArn");
-  if (topic !== undefined && !isSnsTopicArn(topic.text.trim())) {
-    throw problem(topic.from, topic.text, "is not an SNS topic ARN", `use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-owners"`);
-  }
-
-  const group = source("expiryScheduleGroup");
-  const expiryScheduleGroup = group?.text.trim() ?? SETTING_DEFAULTS.expiryScheduleGroup;
-  if (!/^[0-9a-zA-Z._-]{1,64}$/.test(expiryScheduleGroup)) {
-    throw problem(group!.from, group!.text, "is not a schedule group name", `use letters, digits, '.', '_' and '-', such as "default"`);
-  }
-
-  const iamPathSource = source("iamPath");
-  const iamPath = iamPathSource?.text.trim() ?? SETTING_DEFAULTS.iamPath;
-  if (!isIamPath(iamPath)) {
-    throw problem(iamPathSource!.from, iamPathSource!.text, "is not an IAM path", `use a path that starts and ends with "/", such as "/ephemera/"`);
-  }
-
-  const regionSource = source("region") ?? (env.AWS_DEFAULT_REGION?.trim() ? { text: env.AWS_DEFAULT_REGION, from: "AWS_DEFAULT_REGION" } : undefined);
-  if (regionSource === undefined) {
-    throw new SettingsError(`${SETTINGS.region.env} is not set; set it to the environments' region (e.g. ${SETTINGS.region.env}=us-east-1) or pass ${SETTINGS.region.flag} <region>`);
-  }
-  const region = regionSource.text.trim();
-  if (!isRegion(region)) {
-    throw problem(regionSource.from, regionSource.text, "is not an AWS region", `use a region code such as "us-east-1"`);
-  }
-  const profile = source("profile")?.text.trim();
-  const httpUrl = (setting: { text: string; from: string }, fix: string): string => {
-    const text = setting.text.trim();
-    let url: URL | undefined;
-    try {
-      url = new URL(text);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) throw problem(setting.from, setting.text, "is not an http(s) URL", fix);
-    return text;
-  };
-  const endpointSource = source("endpoint");
-  const endpoint = endpointSource === undefined ? undefined : httpUrl(endpointSource, `use one such as "http://127.0.0.1:5000", or leave it unset for AWS itself`);
-  const priceListSource = source("priceList");
-  const priceListWord = priceListSource?.text.trim().toLowerCase() ?? SETTING_DEFAULTS.priceList;
-  const priceList: EphemeraSettings["priceList"] =
-    priceListWord === "aws" || priceListWord === "off"
-      ? priceListWord
-      : { endpoint: httpUrl(priceListSource!, `use "aws" (the default), "off" for the table shipped with the package, or an endpoint such as "https://api.pricing.us-east-1.amazonaws.com"`) };
-
-  const poolSource = source("databasePool");
-  let pool: DatabasePoolSettings | undefined;
-  if (poolSource !== undefined) {
-    try {
-      pool = parseDatabasePool(poolSource.text, poolSource.from);
-    } catch (err) {
-      throw new SettingsError(err instanceof Error ? err.message : String(err));
-    }
-  }
-
-  const count = (name: "maxEnvironments" | "maxEnvironmentsPerOwner", fallback: number): number => {
-    const given = source(name);
-    if (given === undefined) return fallback;
-    const text = given.text.trim();
-    if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw problem(given.from, given.text, "is not a whole number of at least 1", `use a count such as "${fallback}"`);
-    return Number(text);
-  };
-  const usd = (name: "maxBudgetUsd" | "platformBudgetUsd", example: string): number | undefined => {
-    const given = source(name);
-    if (given === undefined) return undefined;
-    const parsed = tryParseUsd(given.text, { field: given.from, example: `"${example}"` });
-    if (!parsed.ok) throw new SettingsError(parsed.error.message);
-    return parsed.value;
-  };
-  const hold = source("admissionHold");
-  let holdMs = parseDuration(SETTING_DEFAULTS.admissionHold);
-  if (hold !== undefined) {
-    const parsed = tryParseDuration(hold.text.trim(), { field: hold.from, max: parseDuration("1d") });
-    if (!parsed.ok) throw new SettingsError(parsed.error.message);
-    holdMs = parsed.value;
-  }
-  const platformBudgetUsd = usd("platformBudgetUsd", "2000");
-  const admission: AdmissionLimits = {
-    maxEnvironments: count("maxEnvironments", SETTING_DEFAULTS.maxEnvironments),
-    maxEnvironmentsPerOwner: count("maxEnvironmentsPerOwner", SETTING_DEFAULTS.maxEnvironmentsPerOwner),
-    maxBudgetUsd: usd("maxBudgetUsd", "100") ?? SETTING_DEFAULTS.maxBudgetUsd,
-    holdMs,
-    ...(platformBudgetUsd === undefined ? {} : { platformBudgetUsd }),
-  };
-
-  let reaper: ReaperConfig;
-  try {
-    reaper = reaperConfig({
-      auditBucket,
-      allowedAccounts,
-      warningWindowMs,
-      maxEnvironmentsPerRun,
-      maxTtlMs,
-      deadlineMarginMs: deadlineMarginSeconds * 1000,
-      leaseMs: leaseSeconds * 1000,
-      maxClockSkewMs: maxClockSkewSeconds * 1000,
-      ...(topic === undefined ? {} : { notificationTopicArn: topic.text.trim() }),
-    });
-  } catch (err) {
-    // Every field was checked above; this is a guard against the two drifting apart.
-    throw new SettingsError(err instanceof Error ? err.message : String(err));
-  }
-
+  const values = readEach(env, overrides);
   return {
-    reaper,
-    dryRun,
-    clusters,
-    expiryScheduleGroup,
-    iamPath,
-    aws: { region, ...(profile ? { profile } : {}), ...(endpoint === undefined ? {} : { endpoint }) },
-    priceList,
-    ...(pool === undefined ? {} : { pool }),
-    admission,
+    reaper: reaperConfigOf(values),
+    dryRun: values.dryRun,
+    clusters: values.clusters,
+    expiryScheduleGroup: values.expiryScheduleGroup,
+    iamPath: values.iamPath,
+    aws: { region: values.region, ...(values.profile ? { profile: values.profile } : {}), ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }) },
+    priceList: values.priceList,
+    ...(values.databasePool === undefined ? {} : { pool: values.databasePool }),
+    admission: admissionOf(values),
   };
 }
 
@@ -282,9 +96,255 @@ export function describeSettings(): string {
     .join("\n");
 }
 
-function list(text: string | undefined): string[] {
-  return (text ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
+/** A setting's text and where it came from: the flag that gave it, or the variable. */
+interface Given {
+  readonly text: string;
+  readonly from: string;
+}
+
+/** The settings read so far, for a limit that is another setting. */
+type Earlier = Readonly<Partial<Record<SettingName, unknown>>>;
+
+/** Turns a given setting into its value, or throws a {@link SettingsError} naming where it came from, the text and the fix. */
+type Parser<T> = (given: Given, earlier: Earlier) => T;
+
+/** How one setting is read: its parser (with its limits) when it is given, and what it is when it is not. */
+interface Row<T> {
+  readonly parse: Parser<T>;
+  readonly unset: (spec: SettingSpec) => T;
+}
+
+function orDefault<T>(parse: Parser<T>, value: T): Row<T> {
+  return { parse, unset: () => value };
+}
+
+function optional<T>(parse: Parser<T>): Row<T | undefined> {
+  return { parse, unset: () => undefined };
+}
+
+/** A setting with no default: unset, it is an error saying what to set it to, with an example, and the flag. */
+function required<T>(parse: Parser<T>, what: string, example: string, placeholder: string): Row<T> {
+  return {
+    parse,
+    unset: (spec) => {
+      throw new SettingsError(`${spec.env} is not set; set it to ${what} (e.g. ${spec.env}=${example}) or pass ${spec.flag} ${placeholder}`);
+    },
+  };
+}
+
+/**
+ * Every setting of {@link SETTINGS}: its parser, its limits and its default. They are read in
+ * this order, so the first wrong one here is the one reported; a setting whose limit is another
+ * setting (the warning window, at most the max TTL) comes after that setting.
+ */
+const PARSERS = {
+  auditBucket: required(
+    matching(isS3BucketName, "is not an S3 bucket name", `use the bucket's name only, such as "acme-ephemera-audit"`),
+    "the audit bucket's name",
+    "acme-ephemera-audit",
+    "<name>",
+  ),
+  allowedAccounts: orDefault(listOf(isAccountId, "is not a 12-digit AWS account id", `list account ids separated by commas, such as "123456789012,210987654321"`), []),
+  maxTtl: orDefault(duration({ max: MAX_MAX_TTL }), parseDuration(SETTING_DEFAULTS.maxTtl)),
+  warningWindow: orDefault(duration({ max: "maxTtl", zeroTurnsOff: true }), parseDuration(SETTING_DEFAULTS.warningWindow)),
+  maxEnvsPerRun: orDefault(count({ min: 0 }, `use a count such as "10" (0 deletes and pauses nothing)`), SETTING_DEFAULTS.maxEnvsPerRun),
+  deadlineMarginSeconds: orDefault(seconds({ min: 0, max: 900 }, `use seconds such as "60" (less than the function's timeout)`), SETTING_DEFAULTS.deadlineMarginSeconds),
+  leaseSeconds: orDefault(seconds({ min: 10, max: 86_400 }, `use the sweep interval in seconds, such as "300"`), SETTING_DEFAULTS.leaseSeconds),
+  maxClockSkewSeconds: orDefault(seconds({ min: 1, max: 3600 }, `use seconds such as "30"`), SETTING_DEFAULTS.maxClockSkewSeconds),
+  dryRun: orDefault(boolean("to change nothing"), SETTING_DEFAULTS.dryRun),
+  clusters: orDefault(listOf(isEksClusterName, "is not an EKS cluster name", `list cluster names separated by commas, such as "shared,shared-eu"`), []),
+  notificationTopicArn: optional(matching(isSnsTopicArn, "is not an SNS topic ARN", `use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-owners"`)),
+  expiryScheduleGroup: orDefault(
+    matching(isScheduleGroupName, "is not a schedule group name", `use letters, digits, '.', '_' and '-', such as "default"`),
+    SETTING_DEFAULTS.expiryScheduleGroup,
+  ),
+  iamPath: orDefault(matching(isIamPath, "is not an IAM path", `use a path that starts and ends with "/", such as "/ephemera/"`), SETTING_DEFAULTS.iamPath),
+  region: required(matching(isRegion, "is not an AWS region", `use a region code such as "us-east-1"`), "the environments' region", "us-east-1", "<region>"),
+  profile: optional(trimmed),
+  endpoint: optional(matching(isHttpUrl, "is not an http(s) URL", `use one such as "http://127.0.0.1:5000", or leave it unset for AWS itself`)),
+  priceList: orDefault(
+    priceSource(`use "aws" (the default), "off" for the table shipped with the package, or an endpoint such as "https://api.pricing.us-east-1.amazonaws.com"`),
+    SETTING_DEFAULTS.priceList,
+  ),
+  databasePool: optional(poolJson),
+  admissionHold: orDefault(duration({ max: parseDuration("1d") }), parseDuration(SETTING_DEFAULTS.admissionHold)),
+  platformBudgetUsd: optional(usd("2000")),
+  maxEnvironments: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironments}"`), SETTING_DEFAULTS.maxEnvironments),
+  maxEnvironmentsPerOwner: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironmentsPerOwner}"`), SETTING_DEFAULTS.maxEnvironmentsPerOwner),
+  maxBudgetUsd: orDefault(usd("100"), SETTING_DEFAULTS.maxBudgetUsd),
+} satisfies { readonly [K in SettingName]: Row<unknown> };
+
+/** What each setting reads as. */
+type Values = { readonly [K in SettingName]: ReturnType<(typeof PARSERS)[K]["unset"]> };
+
+/** Reads every row of {@link PARSERS}, in order. */
+function readEach(env: Readonly<Record<string, string | undefined>>, overrides: SettingOverrides): Values {
+  const values: Partial<Record<SettingName, unknown>> = {};
+  for (const name of Object.keys(PARSERS) as SettingName[]) {
+    const row: Row<unknown> = PARSERS[name];
+    const given = givenText(name, env, overrides);
+    values[name] = given === undefined ? row.unset(SETTINGS[name]) : row.parse(given, values);
+  }
+  return values as Values;
+}
+
+/** A setting's text and where it came from: its flag wins, then its variable, then its fallback variable; a blank variable counts as unset. */
+function givenText(name: SettingName, env: Readonly<Record<string, string | undefined>>, overrides: SettingOverrides): Given | undefined {
+  const spec: SettingSpec = SETTINGS[name];
+  const flag = overrides[name];
+  if (flag !== undefined) return { text: String(flag), from: spec.flag };
+  const variable = [spec.env, spec.fallbackEnv].find((v) => v !== undefined && (env[v] ?? "").trim() !== "");
+  return variable === undefined ? undefined : { text: env[variable]!, from: variable };
+}
+
+/** The engine's config; every field was checked by its parser, so a throw here is a guard against the two drifting apart. */
+function reaperConfigOf(values: Values): ReaperConfig {
+  return asSettingsError(() =>
+    reaperConfig({
+      auditBucket: values.auditBucket,
+      allowedAccounts: values.allowedAccounts,
+      warningWindowMs: values.warningWindow,
+      maxEnvironmentsPerRun: values.maxEnvsPerRun,
+      maxTtlMs: values.maxTtl,
+      deadlineMarginMs: values.deadlineMarginSeconds * 1000,
+      leaseMs: values.leaseSeconds * 1000,
+      maxClockSkewMs: values.maxClockSkewSeconds * 1000,
+      ...(values.notificationTopicArn === undefined ? {} : { notificationTopicArn: values.notificationTopicArn }),
+    }),
+  );
+}
+
+function admissionOf(values: Values): AdmissionLimits {
+  return {
+    maxEnvironments: values.maxEnvironments,
+    maxEnvironmentsPerOwner: values.maxEnvironmentsPerOwner,
+    maxBudgetUsd: values.maxBudgetUsd,
+    holdMs: values.admissionHold,
+    ...(values.platformBudgetUsd === undefined ? {} : { platformBudgetUsd: values.platformBudgetUsd }),
+  };
+}
+
+// The parsers: one per kind of value.
+
+/** The text, trimmed. */
+function trimmed(given: Given): string {
+  return given.text.trim();
+}
+
+/** A name, ARN or URL: the trimmed text, if it passes `test`. */
+function matching(test: (text: string) => boolean, what: string, fix: string): Parser<string> {
+  return (given) => {
+    const text = given.text.trim();
+    if (!test(text)) throw problem(given, what, fix);
+    return text;
+  };
+}
+
+/** Comma-separated items, blank ones left out; the first that fails `test` is named on its own. */
+function listOf(test: (item: string) => boolean, what: string, fix: string): Parser<string[]> {
+  return (given) => {
+    const items = given.text
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+    const bad = items.find((item) => !test(item));
+    if (bad !== undefined) throw problem({ ...given, text: bad }, what, fix);
+    return items;
+  };
+}
+
+/** A whole number from `min` to `max`, in digits only and no more of them than `max` has. */
+function wholeNumber(range: { readonly min: number; readonly max: number }, what: string, fix: string): Parser<number> {
+  const digits = new RegExp(`^\\d{1,${String(range.max).length}}$`);
+  return (given) => {
+    const text = given.text.trim();
+    const n = Number(text);
+    if (!digits.test(text) || n < range.min || n > range.max) throw problem(given, what, fix);
+    return n;
+  };
+}
+
+/** A count of up to six digits, from 0 or from 1. */
+function count({ min }: { readonly min: 0 | 1 }, fix: string): Parser<number> {
+  return wholeNumber({ min, max: 999_999 }, min === 0 ? "is not a whole number" : `is not a whole number of at least ${min}`, fix);
+}
+
+function seconds(range: { readonly min: number; readonly max: number }, fix: string): Parser<number> {
+  return wholeNumber(range, `is not a whole number of seconds from ${range.min} to ${range.max}`, fix);
+}
+
+/** A duration in the ttl grammar, in ms, at most `max` (ms, or a setting read earlier); `0` may turn the setting off. */
+function duration(options: { readonly max: number | SettingName; readonly zeroTurnsOff?: boolean }): Parser<number> {
+  return (given, earlier) => {
+    const text = given.text.trim();
+    if (options.zeroTurnsOff === true && text === "0") return 0;
+    return valueOf(tryParseDuration(text, { field: given.from, max: limitOf(options.max, earlier) }));
+  };
+}
+
+function limitOf(max: number | SettingName, earlier: Earlier): number {
+  if (typeof max === "number") return max;
+  const value = earlier[max];
+  if (typeof value !== "number") throw new Error(`${max} is read after a setting it limits`);
+  return value;
+}
+
+/** An amount in USD above 0. */
+function usd(example: string): Parser<number> {
+  return (given) => valueOf(tryParseUsd(given.text, { field: given.from, example: `"${example}"` }));
+}
+
+/** true or false, in any case; `trueMeans` says what true does. */
+function boolean(trueMeans: string): Parser<boolean> {
+  return (given) => {
+    const word = given.text.trim().toLowerCase();
+    if (word !== "true" && word !== "false") throw problem(given, "is not true or false", `set ${given.from}=true ${trueMeans}, or ${given.from}=false`);
+    return word === "true";
+  };
+}
+
+/** Where the spend meter gets prices: `aws`, `off` (in any case), or an http(s) endpoint. */
+function priceSource(fix: string): Parser<EphemeraSettings["priceList"]> {
+  const endpoint = matching(isHttpUrl, "is not an http(s) URL", fix);
+  return (given, earlier) => {
+    const word = given.text.trim().toLowerCase();
+    return word === "aws" || word === "off" ? word : { endpoint: endpoint(given, earlier) };
+  };
+}
+
+/** The warm database pool's JSON, as the WarmDatabasePool construct writes it. */
+function poolJson(given: Given): DatabasePoolSettings {
+  return asSettingsError(() => parseDatabasePool(given.text, given.from));
+}
+
+function isScheduleGroupName(text: string): boolean {
+  return /^[0-9a-zA-Z._-]{1,64}$/.test(text);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function problem(given: Given, what: string, fix: string): SettingsError {
+  return new SettingsError(`${given.from} ${quote(given.text)} ${what}; ${fix}`);
+}
+
+/** A model parser's value, or its message as a {@link SettingsError}. */
+function valueOf<T>(result: Result<T>): T {
+  if (!result.ok) throw new SettingsError(result.error.message);
+  return result.value;
+}
+
+/** Runs a check that throws its own message (the pool's parser, the engine's config) and throws that message as a {@link SettingsError}. */
+function asSettingsError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw new SettingsError(err instanceof Error ? err.message : String(err));
+  }
 }

@@ -3,7 +3,7 @@ import type { StateStore } from "../state/state-store";
 import type { PlanNote } from "../decision/plan";
 import { kindRow } from "../kinds/catalog";
 import type { Inventory } from "../kinds/kind-adapter";
-import { TAG } from "../model";
+import { systemClock, TAG } from "../model";
 import { describeError } from "../support/outcomes";
 import { type EnvSpend, meter, type PriceSheet, type SpendReadings } from "./meter";
 import type { PriceLookup } from "./price-list";
@@ -63,7 +63,7 @@ export class SpendMeter {
 
     const onDemand = dedupe(usage.flatMap((u) => [...(u.spotZone === undefined ? [u.compute] : []), ...(u.storage === undefined ? [] : [u.storage.product])]));
     const spotTypes = [...new Set(usage.flatMap((u) => (u.spotZone !== undefined && u.compute.kind === "ec2" ? [u.compute.instanceType] : [])))];
-    const now = (this.options.clock ?? (() => new Date()))();
+    const now = (this.options.clock ?? systemClock)();
     const [priced, spot] = await Promise.all([
       this.options.prices.quotes(onDemand).catch((err: unknown): PriceLookup => ({ quotes: new Map(), problem: `on-demand prices failed (${describeError(err)})` })),
       spotPrices(this.options.ec2, spotTypes, new Date(Math.min(at.getTime(), now.getTime()))),

@@ -9,6 +9,7 @@ import {
 import type { AuditLockMode } from "../runtime/reaper-config";
 import { allPages } from "../support/all-pages";
 import type { Listing, ListOptions, StateStore } from "./state-store";
+import { systemClock } from "../model";
 
 const DAY = 86_400_000;
 
@@ -35,7 +36,7 @@ export class S3StateStore implements StateStore {
   ) {}
 
   async put(key: string, body: string, options: { exclusive?: boolean } = {}): Promise<{ requestId?: string; versionId?: string }> {
-    const now = (this.options.clock ?? (() => new Date()))();
+    const now = (this.options.clock ?? systemClock)();
     const retention = this.options.perObjectRetention
       ? {
           ObjectLockMode: this.options.lockMode,

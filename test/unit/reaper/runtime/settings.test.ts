@@ -124,4 +124,29 @@ describe("reading EPHEMERA_* settings", () => {
   test("an empty variable counts as unset", () => {
     expect(readSettings({ ...BASE, EPHEMERA_WARNING_WINDOW: "", EPHEMERA_CLUSTERS: " " }).reaper.warningWindowMs).toBe(3_600_000);
   });
+
+  test("the warning window is at most the max TTL as set, and 0 turns warnings off", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_MAX_TTL: "30m", EPHEMERA_WARNING_WINDOW: "1h" })).toBe('EPHEMERA_WARNING_WINDOW "1h" exceeds the maximum of "30m"; use at most "30m"');
+    expect(readSettings({ ...BASE, EPHEMERA_MAX_TTL: "30m", EPHEMERA_WARNING_WINDOW: " 0 " }).reaper.warningWindowMs).toBe(0);
+  });
+
+  test("the region falls back to AWS_DEFAULT_REGION, which is named when it is wrong", () => {
+    expect(readSettings({ EPHEMERA_AUDIT_BUCKET: "b-1", AWS_DEFAULT_REGION: " eu-west-1 " }).aws.region).toBe("eu-west-1");
+    expect(readSettings({ ...BASE, AWS_DEFAULT_REGION: "eu-west-1" }).aws.region).toBe("us-east-1");
+    expect(settingsError({ EPHEMERA_AUDIT_BUCKET: "b-1", AWS_REGION: " ", AWS_DEFAULT_REGION: "moon" })).toBe(
+      'AWS_DEFAULT_REGION "moon" is not an AWS region; use a region code such as "us-east-1"',
+    );
+  });
+
+  test("whole numbers keep to their range and their number of digits", () => {
+    expect(readSettings({ ...BASE, EPHEMERA_LEASE_SECONDS: " 86400 ", EPHEMERA_MAX_CLOCK_SKEW_SECONDS: "1" }).reaper).toMatchObject({ leaseMs: 86_400_000, maxClockSkewMs: 1000 });
+    expect(settingsError({ ...BASE, EPHEMERA_LEASE_SECONDS: "9" })).toContain("from 10 to 86400");
+    expect(settingsError({ ...BASE, EPHEMERA_DEADLINE_MARGIN_SECONDS: "0060" })).toContain("from 0 to 900");
+    expect(settingsError({ ...BASE, EPHEMERA_MAX_ENVIRONMENTS: "0" })).toBe('EPHEMERA_MAX_ENVIRONMENTS "0" is not a whole number of at least 1; use a count such as "50"');
+  });
+
+  test("with several settings wrong, the first one read is the one named", () => {
+    expect(settingsError({})).toMatch(/^EPHEMERA_AUDIT_BUCKET is not set/);
+    expect(settingsError({ ...BASE, EPHEMERA_LEASE_SECONDS: "5", EPHEMERA_DRY_RUN: "maybe" })).toMatch(/^EPHEMERA_LEASE_SECONDS "5"/);
+  });
 });
