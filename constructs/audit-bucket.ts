@@ -160,64 +160,57 @@ export class AuditBucket extends Construct {
     excludeFromEnvironmentTags(this);
     Aspects.of(this).add(new NeverManagedByEphemera());
 
-    const bucketName = checkBucketName(props.bucketName);
-    const mode = props.retentionMode ?? DEFAULT_RETENTION_MODE;
-    if (mode !== "GOVERNANCE" && mode !== "COMPLIANCE") {
-      throw new InvalidValueError("retentionMode", String(mode), "is not an Object Lock mode", 'use "GOVERNANCE" or "COMPLIANCE", such as "GOVERNANCE"');
-    }
-    const days = integerProp("retentionDays", props.retentionDays, DEFAULT_RETENTION_DAYS, 1, 36_500, DEFAULT_RETENTION_DAYS);
-    const iaDays = integerProp("infrequentAccessAfterDays", props.infrequentAccessAfterDays, DEFAULT_IA_DAYS, 30, 36_500, DEFAULT_IA_DAYS);
-    const glacierDays = integerProp("glacierAfterDays", props.glacierAfterDays, DEFAULT_GLACIER_DAYS, 1, 36_500, DEFAULT_GLACIER_DAYS);
-    if (isLiteral(iaDays) && isLiteral(glacierDays) && glacierDays <= iaDays) {
-      throw new InvalidValueError("glacierAfterDays", String(glacierDays), `is not later than infrequentAccessAfterDays (${iaDays})`, `use a value such as ${iaDays + 60}`);
-    }
-    if (props.kmsKeyArn !== undefined && isLiteral(props.kmsKeyArn) && !isKmsKeyArn(props.kmsKeyArn)) {
-      throw new InvalidValueError("kmsKeyArn", props.kmsKeyArn, "is not a KMS key ARN", 'use the key\'s ARN (not an alias), such as "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
-    }
-    const breakGlass = props.breakGlassPrincipalArn;
-    if (breakGlass !== undefined && isLiteral(breakGlass) && !isIamPrincipalArn(breakGlass)) {
-      throw new InvalidValueError("breakGlassPrincipalArn", breakGlass, "is not an IAM principal ARN", 'use a role or user ARN, such as "arn:aws:iam::123456789012:role/audit-break-glass"');
-    }
-    if (mode === "COMPLIANCE") {
-      Annotations.of(this).addWarning(
-        `retentionMode COMPLIANCE cannot be undone: for ${days} days after it is written no one, not even the root user, can delete a record or shorten its lock, and the storage is paid for until then. Use GOVERNANCE unless an auditor requires WORM storage.`,
-      );
-    }
-    if (breakGlass === undefined) {
-      Annotations.of(this).addWarning(
-        `No breakGlassPrincipalArn: once applied, the bucket policy denies s3:PutBucketPolicy, s3:DeleteBucketPolicy, s3:PutLifecycleConfiguration, s3:PutBucketObjectLockConfiguration and s3:PutBucketVersioning to every principal, Terraform included, so a later change to this bucket's policy, lifecycle, retention or versioning fails with AccessDenied; only the account's root user can delete the bucket policy. Set breakGlassPrincipalArn to the role that applies such changes (such as "arn:aws:iam::123456789012:role/audit-break-glass").`,
-      );
-    }
-
-    const protect = { [TAG.protect]: "true" };
-    if (props.kmsKeyArn === undefined) {
-      this.key = new KmsKey(this, "key", {
-        description: `Ephemera audit records in s3://${bucketName}`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: protect,
-        lifecycle: { preventDestroy: true },
-      });
-    }
+    // The steps below create the constructs in this order, which the synthesized JSON follows.
+    const config = checkProps(props);
+    this.warnAboutLockOut(config);
+    if (props.kmsKeyArn === undefined) this.key = this.createKey(config);
     this.kmsKeyArn = props.kmsKeyArn ?? this.key!.arn;
-
     this.bucket = new S3Bucket(this, "bucket", {
-      bucket: bucketName,
+      bucket: config.bucketName,
       objectLockEnabled: true,
       forceDestroy: false,
-      tags: protect,
+      tags: PROTECT,
       lifecycle: { preventDestroy: true },
     });
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
+    this.configureBucket(config);
+  }
 
+  /** Synth warnings for the settings that lock people out: COMPLIANCE retention, and no break-glass principal. */
+  private warnAboutLockOut(config: CheckedConfig): void {
+    if (config.mode === "COMPLIANCE") {
+      Annotations.of(this).addWarning(
+        `retentionMode COMPLIANCE cannot be undone: for ${config.days} days after it is written no one, not even the root user, can delete a record or shorten its lock, and the storage is paid for until then. Use GOVERNANCE unless an auditor requires WORM storage.`,
+      );
+    }
+    if (config.breakGlass === undefined) {
+      Annotations.of(this).addWarning(
+        `No breakGlassPrincipalArn: once applied, the bucket policy denies s3:PutBucketPolicy, s3:DeleteBucketPolicy, s3:PutLifecycleConfiguration, s3:PutBucketObjectLockConfiguration and s3:PutBucketVersioning to every principal, Terraform included, so a later change to this bucket's policy, lifecycle, retention or versioning fails with AccessDenied; only the account's root user can delete the bucket policy. Set breakGlassPrincipalArn to the role that applies such changes (such as "arn:aws:iam::123456789012:role/audit-break-glass").`,
+      );
+    }
+  }
+
+  /** The customer-managed key, when none is given: rotated yearly, and kept when the construct is removed. */
+  private createKey(config: CheckedConfig): KmsKey {
+    return new KmsKey(this, "key", {
+      description: `Ephemera audit records in s3://${config.bucketName}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags: PROTECT,
+      lifecycle: { preventDestroy: true },
+    });
+  }
+
+  /** The bucket's versioning, Object Lock, encryption, public access block and lifecycle, then its policy. */
+  private configureBucket(config: CheckedConfig): void {
     const versioning = new S3BucketVersioningA(this, "versioning", {
       bucket: this.bucket.id,
       versioningConfiguration: { status: "Enabled" },
     });
     const lock = new S3BucketObjectLockConfigurationA(this, "object-lock", {
       bucket: this.bucket.id,
-      rule: { defaultRetention: { mode, days } },
+      rule: { defaultRetention: { mode: config.mode, days: config.days } },
       dependsOn: [versioning],
     });
     const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
@@ -231,7 +224,19 @@ export class AuditBucket extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    const lifecycle = new S3BucketLifecycleConfiguration(this, "lifecycle", {
+    const lifecycle = this.createLifecycle(config, versioning);
+    // Created last: it denies the calls that configure versioning, Object Lock and the lifecycle.
+    new S3BucketPolicy(this, "policy", {
+      bucket: this.bucket.id,
+      policy: auditBucketPolicy(this.bucket.arn, config.breakGlass, { mode: config.mode, days: config.days }),
+      dependsOn: [versioning, lock, publicAccess, encryption, lifecycle],
+    });
+  }
+
+  /** Records, and noncurrent versions, move to STANDARD_IA and then GLACIER_IR. */
+  private createLifecycle(config: CheckedConfig, versioning: S3BucketVersioningA): S3BucketLifecycleConfiguration {
+    const { iaDays, glacierDays } = config;
+    return new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: this.bucket.id,
       rule: [
         {
@@ -250,12 +255,6 @@ export class AuditBucket extends Construct {
         },
       ],
       dependsOn: [versioning],
-    });
-    // Created last: it denies the calls that configure versioning, Object Lock and the lifecycle.
-    new S3BucketPolicy(this, "policy", {
-      bucket: this.bucket.id,
-      policy: auditBucketPolicy(this.bucket.arn, breakGlass, { mode, days }),
-      dependsOn: [versioning, lock, publicAccess, encryption, lifecycle],
     });
   }
 
@@ -418,6 +417,42 @@ export class AuditBucket extends Construct {
       statement("LetRdsKeepTheClaimedDatabasesSecret", rds.credentialsSecret!),
     ];
   }
+}
+
+/** The bucket and its key carry `ephemera:protect`: the reaper never deletes what carries it. */
+const PROTECT = { [TAG.protect]: "true" };
+
+/** The props, checked, with their defaults filled in. */
+interface CheckedConfig {
+  readonly bucketName: string;
+  readonly mode: AuditRetentionMode;
+  readonly days: number;
+  readonly iaDays: number;
+  readonly glacierDays: number;
+  readonly breakGlass?: string;
+}
+
+/** Every prop checked, in this order (the first bad prop found is the one reported), and the defaults filled in. */
+function checkProps(props: AuditBucketProps): CheckedConfig {
+  const bucketName = checkBucketName(props.bucketName);
+  const mode = props.retentionMode ?? DEFAULT_RETENTION_MODE;
+  if (mode !== "GOVERNANCE" && mode !== "COMPLIANCE") {
+    throw new InvalidValueError("retentionMode", String(mode), "is not an Object Lock mode", 'use "GOVERNANCE" or "COMPLIANCE", such as "GOVERNANCE"');
+  }
+  const days = integerProp("retentionDays", props.retentionDays, DEFAULT_RETENTION_DAYS, 1, 36_500, DEFAULT_RETENTION_DAYS);
+  const iaDays = integerProp("infrequentAccessAfterDays", props.infrequentAccessAfterDays, DEFAULT_IA_DAYS, 30, 36_500, DEFAULT_IA_DAYS);
+  const glacierDays = integerProp("glacierAfterDays", props.glacierAfterDays, DEFAULT_GLACIER_DAYS, 1, 36_500, DEFAULT_GLACIER_DAYS);
+  if (isLiteral(iaDays) && isLiteral(glacierDays) && glacierDays <= iaDays) {
+    throw new InvalidValueError("glacierAfterDays", String(glacierDays), `is not later than infrequentAccessAfterDays (${iaDays})`, `use a value such as ${iaDays + 60}`);
+  }
+  if (props.kmsKeyArn !== undefined && isLiteral(props.kmsKeyArn) && !isKmsKeyArn(props.kmsKeyArn)) {
+    throw new InvalidValueError("kmsKeyArn", props.kmsKeyArn, "is not a KMS key ARN", 'use the key\'s ARN (not an alias), such as "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
+  }
+  const breakGlass = props.breakGlassPrincipalArn;
+  if (breakGlass !== undefined && isLiteral(breakGlass) && !isIamPrincipalArn(breakGlass)) {
+    throw new InvalidValueError("breakGlassPrincipalArn", breakGlass, "is not an IAM principal ARN", 'use a role or user ARN, such as "arn:aws:iam::123456789012:role/audit-break-glass"');
+  }
+  return { bucketName, mode, days, iaDays, glacierDays, breakGlass };
 }
 
 const MANAGED_TAG = `aws:ResourceTag/${TAG.managedBy}`;

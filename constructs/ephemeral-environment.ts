@@ -114,63 +114,11 @@ export class EphemeralEnvironment extends Construct {
     // Validates the environment's facts first, so their errors come before any other.
     tagEnvironment(this, props);
     this.envId = props.envId;
-    requiredStringProp("clusterName", props.clusterName, "previews");
-    requiredStringProp("vpcId", props.vpcId, "vpc-0abc1234");
-    const subnets = nonEmptyListProp("privateSubnetIds", props.privateSubnetIds, '"subnet-0a", "subnet-0b"');
-    if (Token.isUnresolved(subnets)) {
-      throw new InvalidValueError("privateSubnetIds", "<token>", "is a Terraform token", 'pass a literal list such as ["subnet-0a", "subnet-0b"], so the network policy can name each subnet');
-    }
-    const nodesMode = props.nodes ?? "dedicated";
-    if (nodesMode !== "dedicated" && nodesMode !== "shared") {
-      throw new InvalidValueError("nodes", String(nodesMode), "is not a node mode", 'use "dedicated" or "shared"');
-    }
-    const wantsDatabase = props.database ?? true;
-    if (props.reaper !== undefined) checkExpiryTarget(props.reaper, "reaper.");
-    checkOwnProps(props, subnets, wantsDatabase);
-
-    if (nodesMode === "dedicated") {
-      this.nodes = new SpotNodeGroup(this, "nodes", {
-        envId: props.envId,
-        clusterName: props.clusterName,
-        subnetIds: subnets,
-        vpcId: props.vpcId,
-        clusterSecurityGroupId: props.clusterSecurityGroupId,
-        instanceTypes: props.instanceTypes,
-        desiredSize: props.desiredNodes,
-        maxSize: props.maxNodes,
-      });
-    }
-
-    if (wantsDatabase) {
-      const nodeSecurityGroup =
-        nodesMode === "dedicated"
-          ? this.nodes!.securityGroupId!
-          : requiredStringProp("sharedNodeSecurityGroupId", props.sharedNodeSecurityGroupId, "sg-0pool1234");
-      this.database = new SnapshotDatabase(this, "database", {
-        envId: props.envId,
-        onExpiry: props.onExpiry,
-        vpcId: props.vpcId,
-        subnetIds: subnets,
-        snapshotIdentifier: props.baselineSnapshotIdentifier,
-        sourceDbInstanceIdentifier: props.baselineDbInstanceIdentifier,
-        instanceClass: props.databaseInstanceClass,
-        ...(props.claimedDatabase === undefined ? {} : { claimed: props.claimedDatabase }),
-        // Only this environment's nodes: its own node security group, nothing shared.
-        allowedSecurityGroupIds: [nodeSecurityGroup],
-      });
-    }
-
-    // The database subnets' CIDRs, looked up only when there is a database to reach.
-    const databaseCidrs = () => subnets.map((subnetId, i) => new DataAwsSubnet(this, `subnet-${i}`, { id: subnetId }).cidrBlock);
-    this.namespace = new EnvNamespace(this, "namespace", {
-      envId: props.envId,
-      size: props.namespaceSize,
-      identity: props.oidcProviderArn
-        ? { type: "irsa", oidcProviderArn: props.oidcProviderArn }
-        : { type: "pod-identity", clusterName: props.clusterName },
-      databaseEgress: this.database ? { port: this.database.port, cidrBlocks: databaseCidrs() } : undefined,
-    });
-
+    // The steps below create the constructs in this order, which the synthesized JSON follows.
+    const config = checkProps(props);
+    if (config.nodes === "dedicated") this.nodes = this.createNodes(props, config);
+    if (config.database) this.database = this.createDatabase(props, config);
+    this.namespace = this.createNamespace(props, config);
     this.budget = new EnvBudget(this, "budget", {
       envId: props.envId,
       budgetUsd: props.budgetUsd,
@@ -192,6 +140,54 @@ export class EphemeralEnvironment extends Construct {
     }
   }
 
+  /** The environment's own Spot node group, with `nodes: "dedicated"`. */
+  private createNodes(props: EphemeralEnvironmentProps, config: CheckedConfig): SpotNodeGroup {
+    return new SpotNodeGroup(this, "nodes", {
+      envId: props.envId,
+      clusterName: props.clusterName,
+      subnetIds: config.subnets,
+      vpcId: props.vpcId,
+      clusterSecurityGroupId: props.clusterSecurityGroupId,
+      instanceTypes: props.instanceTypes,
+      desiredSize: props.desiredNodes,
+      maxSize: props.maxNodes,
+    });
+  }
+
+  /** The database, restored from the baseline (or a claimed pool database), admitting only the environment's nodes. */
+  private createDatabase(props: EphemeralEnvironmentProps, config: CheckedConfig): SnapshotDatabase {
+    const nodeSecurityGroup =
+      config.nodes === "dedicated"
+        ? this.nodes!.securityGroupId!
+        : requiredStringProp("sharedNodeSecurityGroupId", props.sharedNodeSecurityGroupId, "sg-0pool1234");
+    return new SnapshotDatabase(this, "database", {
+      envId: props.envId,
+      onExpiry: props.onExpiry,
+      vpcId: props.vpcId,
+      subnetIds: config.subnets,
+      snapshotIdentifier: props.baselineSnapshotIdentifier,
+      sourceDbInstanceIdentifier: props.baselineDbInstanceIdentifier,
+      instanceClass: props.databaseInstanceClass,
+      ...(props.claimedDatabase === undefined ? {} : { claimed: props.claimedDatabase }),
+      // Only this environment's nodes: its own node security group, nothing shared.
+      allowedSecurityGroupIds: [nodeSecurityGroup],
+    });
+  }
+
+  /** The namespace on the shared cluster, its workload identity, and its egress to the database. */
+  private createNamespace(props: EphemeralEnvironmentProps, config: CheckedConfig): EnvNamespace {
+    // The database subnets' CIDRs, looked up only when there is a database to reach.
+    const databaseCidrs = () => config.subnets.map((subnetId, i) => new DataAwsSubnet(this, `subnet-${i}`, { id: subnetId }).cidrBlock);
+    return new EnvNamespace(this, "namespace", {
+      envId: props.envId,
+      size: props.namespaceSize,
+      identity: props.oidcProviderArn
+        ? { type: "irsa", oidcProviderArn: props.oidcProviderArn }
+        : { type: "pod-identity", clusterName: props.clusterName },
+      databaseEgress: this.database ? { port: this.database.port, cidrBlocks: databaseCidrs() } : undefined,
+    });
+  }
+
   /** What a pipeline or an agent needs next, as output name → value. */
   get outputs(): Record<string, string> {
     return {
@@ -203,6 +199,31 @@ export class EphemeralEnvironment extends Construct {
       ...(this.database ? { database_endpoint: this.database.endpoint, database_secret_arn: this.database.secretArn, database_source: this.database.source } : {}),
     };
   }
+}
+
+/** The props' choices, checked. */
+interface CheckedConfig {
+  readonly subnets: readonly string[];
+  readonly nodes: "dedicated" | "shared";
+  readonly database: boolean;
+}
+
+/** The props tagEnvironment does not check, in this order (the first bad prop found is the one reported). */
+function checkProps(props: EphemeralEnvironmentProps): CheckedConfig {
+  requiredStringProp("clusterName", props.clusterName, "previews");
+  requiredStringProp("vpcId", props.vpcId, "vpc-0abc1234");
+  const subnets = nonEmptyListProp("privateSubnetIds", props.privateSubnetIds, '"subnet-0a", "subnet-0b"');
+  if (Token.isUnresolved(subnets)) {
+    throw new InvalidValueError("privateSubnetIds", "<token>", "is a Terraform token", 'pass a literal list such as ["subnet-0a", "subnet-0b"], so the network policy can name each subnet');
+  }
+  const nodes = props.nodes ?? "dedicated";
+  if (nodes !== "dedicated" && nodes !== "shared") {
+    throw new InvalidValueError("nodes", String(nodes), "is not a node mode", 'use "dedicated" or "shared"');
+  }
+  const database = props.database ?? true;
+  if (props.reaper !== undefined) checkExpiryTarget(props.reaper, "reaper.");
+  checkOwnProps(props, subnets, database);
+  return { subnets, nodes, database };
 }
 
 /**

@@ -15,7 +15,7 @@ import { Construct } from "constructs";
 import { AssetType, Fn, TerraformAsset, Token } from "./core";
 import { ExpiryTarget } from "./env-expiry-schedule";
 import { excludeFromEnvironmentTags } from "./environment-tags";
-import { integerProp, isLiteral, nameProp, requiredStringProp } from "./private/props";
+import { checkedListProp, checkedProp, integerProp, isLiteral, nameProp, requiredStringProp } from "./private/props";
 import { type PoolRestoreScope, reaperPolicy, schedulerInvokePolicy, serviceTrustPolicy } from "./private/reaper-policy";
 import {
   InvalidValueError,
@@ -230,31 +230,65 @@ export class Reaper extends Construct {
     // Platform infrastructure, never an environment's resource.
     excludeFromEnvironmentTags(this);
 
+    // The steps below create the constructs in this order, which the synthesized JSON follows.
     const config = checkProps(props);
-    const name = config.functionName;
     const bundle = new TerraformAsset(this, "bundle", { path: config.bundlePath, type: AssetType.ARCHIVE });
+    const deployment = this.lookUpDeployment();
+    const logGroup = this.createLogGroup(config);
+    const deadLetters = this.createDeadLetterQueue(config);
+    this.role = this.createRole(config, deployment);
+    const policy = this.attachReaperPolicy(props, config, deployment, logGroup, deadLetters);
+    this.function = this.createFunction(props, config, deployment, { bundle, logGroup, deadLetters, policy });
+    const schedulerRole = this.createSchedulerRole(config, deployment);
+    this.sweep = this.createSweep(config, schedulerRole);
+    if (props.pauseTopicArn !== undefined) this.subscribeToPauseTopic(props.pauseTopicArn);
 
-    const partition = new DataAwsPartition(this, "partition").partition;
-    const region = new DataAwsRegion(this, "region").name;
-    const accountId = new DataAwsCallerIdentity(this, "caller").accountId;
-
-    const logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${name}`, retentionInDays: config.logRetentionDays });
     this.logGroupName = logGroup.name;
-    const deadLetters = new SqsQueue(this, "dead-letters", {
-      name: `${name}-dlq`,
+    this.deadLetterQueueArn = deadLetters.arn;
+    this.roleArn = this.role.arn;
+    this.roleName = this.role.name;
+    this.functionName = this.function.functionName;
+    this.functionArn = this.function.arn;
+    this.schedulerRoleArn = schedulerRole.arn;
+    this.expiryTarget = { functionArn: this.functionArn, schedulerRoleArn: this.schedulerRoleArn };
+  }
+
+  /** The partition, region and account Terraform deploys into, read at apply. */
+  private lookUpDeployment(): Deployment {
+    return {
+      partition: new DataAwsPartition(this, "partition").partition,
+      region: new DataAwsRegion(this, "region").name,
+      accountId: new DataAwsCallerIdentity(this, "caller").accountId,
+    };
+  }
+
+  /** `/aws/lambda/<name>`, made here so its retention applies (Lambda would make one that never expires). */
+  private createLogGroup(config: CheckedConfig): CloudwatchLogGroup {
+    return new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${config.functionName}`, retentionInDays: config.logRetentionDays });
+  }
+
+  /** Where events that keep failing go: encrypted, kept 14 days. */
+  private createDeadLetterQueue(config: CheckedConfig): SqsQueue {
+    return new SqsQueue(this, "dead-letters", {
+      name: `${config.functionName}-dlq`,
       messageRetentionSeconds: 14 * 24 * 3600,
       sqsManagedSseEnabled: true,
     });
-    this.deadLetterQueueArn = deadLetters.arn;
+  }
 
-    this.role = new IamRole(this, "role", {
-      name: `${name}-${region}`,
+  /** The function's role, named after the region (IAM names are global). */
+  private createRole(config: CheckedConfig, deployment: Deployment): IamRole {
+    return new IamRole(this, "role", {
+      name: `${config.functionName}-${deployment.region}`,
       description: "Ephemera reaper: acts only on resources tagged ephemera:managed-by=ephemera; writes each audit key once",
       assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")),
     });
-    this.roleArn = this.role.arn;
-    this.roleName = this.role.name;
-    const policy = new IamRolePolicy(this, "policy", {
+  }
+
+  /** The role's inline policy: the reaper's least-privilege policy (private/reaper-policy.ts). */
+  private attachReaperPolicy(props: ReaperProps, config: CheckedConfig, deployment: Deployment, logGroup: CloudwatchLogGroup, deadLetters: SqsQueue): IamRolePolicy {
+    const { partition, region, accountId } = deployment;
+    return new IamRolePolicy(this, "policy", {
       role: this.role.name,
       name: "ephemera-reaper",
       policy: JSON.stringify(
@@ -269,71 +303,98 @@ export class Reaper extends Construct {
           publishTopicArns: [...(props.notificationTopicArn === undefined ? [] : [props.notificationTopicArn]), ...(props.ownerTopicArns ?? [])],
           deletableBucketNames: config.deletableBucketNames,
           iamPath: config.iamPath,
-          // The role below, by name: an expire event that came early moves its schedule, passing this role on.
-          schedulerRoleArn: `arn:${partition}:iam::${accountId}:role/${name}-scheduler-${region}`,
+          // The scheduler role, by name: an expire event that came early moves its schedule, passing this role on.
+          schedulerRoleArn: `arn:${partition}:iam::${accountId}:role/${schedulerRoleName(config, deployment)}`,
           ...(props.databasePool === undefined ? {} : { pool: { subnetGroupName: props.databasePool.subnetGroupName, baseline: props.databasePool.baseline } }),
         }),
       ),
     });
+  }
 
-    this.function = new LambdaFunction(this, "function", {
-      functionName: name,
+  /** The bundle as an arm64 function, one run at a time, its settings in its environment. */
+  private createFunction(props: ReaperProps, config: CheckedConfig, deployment: Deployment, made: FunctionDependencies): LambdaFunction {
+    return new LambdaFunction(this, "function", {
+      functionName: config.functionName,
       description: "Ephemera reaper: sweeps, expires and pauses ephemeral environments",
       role: this.role.arn,
       runtime: REAPER_RUNTIME,
       architectures: ["arm64"],
       handler: "index.handler",
-      filename: bundle.path,
-      sourceCodeHash: Fn.filebase64sha256(bundle.path),
+      filename: made.bundle.path,
+      sourceCodeHash: Fn.filebase64sha256(made.bundle.path),
       timeout: config.timeoutSeconds,
       memorySize: config.memoryMb,
       reservedConcurrentExecutions: 1,
-      deadLetterConfig: { targetArn: deadLetters.arn },
-      environment: { variables: environmentVariables(props, config, accountId) },
+      deadLetterConfig: { targetArn: made.deadLetters.arn },
+      environment: { variables: environmentVariables(props, config, deployment.accountId) },
       // The log group first (or Lambda makes one that never expires), and the policy
       // first (Lambda checks sqs:SendMessage on the dead-letter queue at creation).
-      dependsOn: [logGroup, policy],
+      dependsOn: [made.logGroup, made.policy],
     });
-    this.functionName = this.function.functionName;
-    this.functionArn = this.function.arn;
+  }
 
+  /** The role EventBridge Scheduler assumes, for this account only, to invoke the function and nothing else. */
+  private createSchedulerRole(config: CheckedConfig, deployment: Deployment): IamRole {
     const schedulerRole = new IamRole(this, "scheduler-role", {
-      name: `${name}-scheduler-${region}`,
+      name: schedulerRoleName(config, deployment),
       description: "EventBridge Scheduler invokes the Ephemera reaper (sweeps and environments' expiry schedules)",
-      assumeRolePolicy: JSON.stringify(serviceTrustPolicy("scheduler.amazonaws.com", accountId)),
+      assumeRolePolicy: JSON.stringify(serviceTrustPolicy("scheduler.amazonaws.com", deployment.accountId)),
     });
     new IamRolePolicy(this, "scheduler-policy", {
       role: schedulerRole.name,
       name: "invoke-ephemera-reaper",
       policy: JSON.stringify(schedulerInvokePolicy(this.function.arn)),
     });
-    this.schedulerRoleArn = schedulerRole.arn;
-    this.expiryTarget = { functionArn: this.functionArn, schedulerRoleArn: this.schedulerRoleArn };
+    return schedulerRole;
+  }
 
-    this.sweep = new SchedulerSchedule(this, "sweep", {
-      name: `${name}-sweep`,
+  /** The backstop sweep, every few minutes. */
+  private createSweep(config: CheckedConfig, schedulerRole: IamRole): SchedulerSchedule {
+    return new SchedulerSchedule(this, "sweep", {
+      name: `${config.functionName}-sweep`,
       description: "Ephemera reaper backstop sweep",
       scheduleExpression: config.sweepSchedule,
       flexibleTimeWindow: { mode: "OFF" },
       target: { arn: this.function.arn, roleArn: schedulerRole.arn, input: JSON.stringify(sweepEvent()) },
     });
-
-    if (props.pauseTopicArn !== undefined) {
-      const permission = new LambdaPermission(this, "pause-topic-permission", {
-        statementId: "AllowPauseTopic",
-        action: "lambda:InvokeFunction",
-        functionName: this.function.functionName,
-        principal: "sns.amazonaws.com",
-        sourceArn: props.pauseTopicArn,
-      });
-      new SnsTopicSubscription(this, "pause-subscription", {
-        topicArn: props.pauseTopicArn,
-        protocol: "lambda",
-        endpoint: this.function.arn,
-        dependsOn: [permission],
-      });
-    }
   }
+
+  /** Budget alerts on the pause topic invoke the function, which pauses their environment. */
+  private subscribeToPauseTopic(pauseTopicArn: string): void {
+    const permission = new LambdaPermission(this, "pause-topic-permission", {
+      statementId: "AllowPauseTopic",
+      action: "lambda:InvokeFunction",
+      functionName: this.function.functionName,
+      principal: "sns.amazonaws.com",
+      sourceArn: pauseTopicArn,
+    });
+    new SnsTopicSubscription(this, "pause-subscription", {
+      topicArn: pauseTopicArn,
+      protocol: "lambda",
+      endpoint: this.function.arn,
+      dependsOn: [permission],
+    });
+  }
+}
+
+/** Where Terraform deploys the reaper (tokens, read at apply). */
+interface Deployment {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+/** What the function is made from, or must be created after. */
+interface FunctionDependencies {
+  readonly bundle: TerraformAsset;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly deadLetters: SqsQueue;
+  readonly policy: IamRolePolicy;
+}
+
+/** `<name>-scheduler-<region>`: the scheduler role, which the function's policy names before it exists. */
+function schedulerRoleName(config: CheckedConfig, deployment: Deployment): string {
+  return `${config.functionName}-scheduler-${deployment.region}`;
 }
 
 interface CheckedConfig {
@@ -349,43 +410,54 @@ interface CheckedConfig {
   readonly iamPath: string;
 }
 
+/** Every prop checked, one group at a time (in this order: the first bad prop found is the one reported), and the defaults filled in. */
 function checkProps(props: ReaperProps): CheckedConfig {
-  requiredStringProp("auditBucketName", props.auditBucketName, "acme-ephemera-audit");
-  if (isLiteral(props.auditBucketName) && !isS3BucketName(props.auditBucketName)) {
-    throw new InvalidValueError("auditBucketName", props.auditBucketName, "is not an S3 bucket name", 'pass the bucket\'s name only (not its ARN), such as "acme-ephemera-audit"');
-  }
-  if (props.auditKmsKeyArn !== undefined && isLiteral(props.auditKmsKeyArn) && !isKmsKeyArn(props.auditKmsKeyArn)) {
-    throw new InvalidValueError("auditKmsKeyArn", props.auditKmsKeyArn, "is not a KMS key ARN", 'pass the key\'s ARN (not an alias), such as "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
-  }
+  checkAuditBucket(props);
   const functionName = nameProp("functionName", props.functionName ?? DEFAULT_REAPER_FUNCTION_NAME, MAX_FUNCTION_NAME, DEFAULT_REAPER_FUNCTION_NAME);
+  checkWhereItActs(props);
+  checkTopics(props);
+  checkDurations(props);
+  const maxEnvironmentsPerRun = integerProp("maxEnvironmentsPerRun", props.maxEnvironmentsPerRun, SETTING_DEFAULTS.maxEnvsPerRun, 0, 999_999, 10);
+  const sweepSchedule = checkSweepSchedule(props.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
+  const deletableBucketNames = checkDeletableBucketNames(props.deletableBucketNames ?? DEFAULT_DELETABLE_BUCKET_NAMES);
+  const iamPath = checkedProp("iamPath", props.iamPath ?? SETTING_DEFAULTS.iamPath, isIamPath, "is not an IAM path", 'use a path that starts and ends with "/", such as "/ephemera/"');
+  const sizing = checkSizing(props);
+  return {
+    functionName,
+    bundlePath: checkBundlePath(props.bundlePath),
+    sweepSchedule,
+    deletableBucketNames,
+    ...sizing,
+    maxEnvironmentsPerRun,
+    iamPath,
+  };
+}
 
-  if (props.allowedAccounts !== undefined && !Token.isUnresolved(props.allowedAccounts)) {
-    if (props.allowedAccounts.length === 0) {
-      throw new InvalidValueError("allowedAccounts", "[]", "is empty, so the reaper would refuse to act anywhere", 'pass the accounts it may act in, such as ["123456789012"], or leave it out for the account it is deployed into');
-    }
-    for (const account of props.allowedAccounts) {
-      if (isLiteral(account) && !isAccountId(account)) {
-        throw new InvalidValueError("allowedAccounts", account, "is not a 12-digit AWS account id", 'use account ids such as ["123456789012"]');
-      }
-    }
-  }
-  for (const cluster of literalList(props.clusterNames)) {
-    if (!isEksClusterName(cluster)) {
-      throw new InvalidValueError("clusterNames", cluster, "is not an EKS cluster name", 'use cluster names such as ["previews"]');
-    }
-  }
-  if (props.notificationTopicArn !== undefined && isLiteral(props.notificationTopicArn) && !isSnsTopicArn(props.notificationTopicArn)) {
-    throw new InvalidValueError("notificationTopicArn", props.notificationTopicArn, "is not an SNS topic ARN", 'use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-notifications"');
-  }
-  if (props.pauseTopicArn !== undefined && isLiteral(props.pauseTopicArn) && !isSnsTopicArn(props.pauseTopicArn)) {
-    throw new InvalidValueError("pauseTopicArn", props.pauseTopicArn, "is not an SNS topic ARN", 'use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-pause"');
-  }
-  for (const owner of literalList(props.ownerTopicArns)) {
-    if (!isSnsTopicArnPattern(owner)) {
-      throw new InvalidValueError("ownerTopicArns", owner, "is not an SNS topic ARN or ARN pattern", 'use ARNs such as ["arn:aws:sns:us-east-1:123456789012:team-*"]');
-    }
-  }
+/** The audit bucket's name, and its KMS key's ARN when given. */
+function checkAuditBucket(props: ReaperProps): void {
+  requiredStringProp("auditBucketName", props.auditBucketName, "acme-ephemera-audit");
+  checkedProp("auditBucketName", props.auditBucketName, isS3BucketName, "is not an S3 bucket name", 'pass the bucket\'s name only (not its ARN), such as "acme-ephemera-audit"');
+  checkedProp("auditKmsKeyArn", props.auditKmsKeyArn, isKmsKeyArn, "is not a KMS key ARN", 'pass the key\'s ARN (not an alias), such as "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
+}
 
+/** The accounts the reaper may act in (not none), and the EKS clusters it looks at. */
+function checkWhereItActs(props: ReaperProps): void {
+  if (props.allowedAccounts !== undefined && !Token.isUnresolved(props.allowedAccounts) && props.allowedAccounts.length === 0) {
+    throw new InvalidValueError("allowedAccounts", "[]", "is empty, so the reaper would refuse to act anywhere", 'pass the accounts it may act in, such as ["123456789012"], or leave it out for the account it is deployed into');
+  }
+  checkedListProp("allowedAccounts", props.allowedAccounts, isAccountId, "is not a 12-digit AWS account id", 'use account ids such as ["123456789012"]');
+  checkedListProp("clusterNames", props.clusterNames, isEksClusterName, "is not an EKS cluster name", 'use cluster names such as ["previews"]');
+}
+
+/** The topics the reaper publishes to and is subscribed to. */
+function checkTopics(props: ReaperProps): void {
+  checkedProp("notificationTopicArn", props.notificationTopicArn, isSnsTopicArn, "is not an SNS topic ARN", 'use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-notifications"');
+  checkedProp("pauseTopicArn", props.pauseTopicArn, isSnsTopicArn, "is not an SNS topic ARN", 'use one such as "arn:aws:sns:us-east-1:123456789012:ephemera-pause"');
+  checkedListProp("ownerTopicArns", props.ownerTopicArns, isSnsTopicArnPattern, "is not an SNS topic ARN or ARN pattern", 'use ARNs such as ["arn:aws:sns:us-east-1:123456789012:team-*"]');
+}
+
+/** The warning window (`0`: no warnings) and the longest ttl, in the TTL grammar. */
+function checkDurations(props: ReaperProps): void {
   if (props.warningWindow !== undefined && isLiteral(props.warningWindow) && props.warningWindow !== "0") {
     const parsed = tryParseDuration(props.warningWindow, { field: "warningWindow" });
     if (!parsed.ok) throw parsed.error;
@@ -394,36 +466,30 @@ function checkProps(props: ReaperProps): CheckedConfig {
     const parsed = tryParseDuration(props.maxTtl, { field: "maxTtl", max: MAX_MAX_TTL });
     if (!parsed.ok) throw parsed.error;
   }
-  const maxEnvironmentsPerRun = integerProp("maxEnvironmentsPerRun", props.maxEnvironmentsPerRun, SETTING_DEFAULTS.maxEnvsPerRun, 0, 999_999, 10);
+}
 
-  const sweepSchedule = props.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE;
-  if (isLiteral(sweepSchedule) && !isScheduleExpression(sweepSchedule)) {
-    throw new InvalidValueError(
-      "sweepSchedule",
-      sweepSchedule,
-      "is not an EventBridge Scheduler rate() or cron() expression",
-      'use one such as "rate(5 minutes)", "rate(1 hour)" or "cron(0/10 * * * ? *)"',
-    );
+function checkSweepSchedule(sweepSchedule: string): string {
+  return checkedProp(
+    "sweepSchedule",
+    sweepSchedule,
+    isScheduleExpression,
+    "is not an EventBridge Scheduler rate() or cron() expression",
+    'use one such as "rate(5 minutes)", "rate(1 hour)" or "cron(0/10 * * * ? *)"',
+  );
+}
+
+/** Lowercase bucket name patterns with `*` wildcards, none that matches every bucket. */
+function checkDeletableBucketNames(patterns: readonly string[]): readonly string[] {
+  if (Token.isUnresolved(patterns)) return patterns;
+  for (const pattern of patterns) {
+    checkedProp("deletableBucketNames", pattern, (p) => /^[a-z0-9*][a-z0-9.*-]{0,62}$/.test(p), "is not a bucket name pattern", 'use lowercase names with * wildcards, such as ["ephemera-*"]');
+    checkedProp("deletableBucketNames", pattern, (p) => !/^[*.-]*$/.test(p), "matches every bucket in the account", 'use a prefix such as ["ephemera-*"]');
   }
+  return patterns;
+}
 
-  const deletableBucketNames = props.deletableBucketNames ?? DEFAULT_DELETABLE_BUCKET_NAMES;
-  if (!Token.isUnresolved(deletableBucketNames)) {
-    for (const pattern of deletableBucketNames) {
-      if (!isLiteral(pattern)) continue;
-      if (!/^[a-z0-9*][a-z0-9.*-]{0,62}$/.test(pattern)) {
-        throw new InvalidValueError("deletableBucketNames", pattern, "is not a bucket name pattern", 'use lowercase names with * wildcards, such as ["ephemera-*"]');
-      }
-      if (/^[*.-]*$/.test(pattern)) {
-        throw new InvalidValueError("deletableBucketNames", pattern, "matches every bucket in the account", 'use a prefix such as ["ephemera-*"]');
-      }
-    }
-  }
-
-  const iamPath = props.iamPath ?? SETTING_DEFAULTS.iamPath;
-  if (isLiteral(iamPath) && !isIamPath(iamPath)) {
-    throw new InvalidValueError("iamPath", iamPath, "is not an IAM path", 'use a path that starts and ends with "/", such as "/ephemera/"');
-  }
-
+/** The function's timeout and the margin it keeps free, its memory and its logs' retention. */
+function checkSizing(props: ReaperProps): Pick<CheckedConfig, "timeoutSeconds" | "deadlineMarginSeconds" | "memoryMb" | "logRetentionDays"> {
   const timeoutSeconds = integerProp("timeoutSeconds", props.timeoutSeconds, DEFAULTS.timeoutSeconds, 1, 900, 300);
   const deadlineMarginSeconds = integerProp("deadlineMarginSeconds", props.deadlineMarginSeconds, SETTING_DEFAULTS.deadlineMarginSeconds, 0, 899, 60);
   if (isLiteral(timeoutSeconds) && isLiteral(deadlineMarginSeconds) && deadlineMarginSeconds >= timeoutSeconds) {
@@ -439,19 +505,7 @@ function checkProps(props: ReaperProps): CheckedConfig {
   if (isLiteral(logRetentionDays) && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
     throw new InvalidValueError("logRetentionDays", String(logRetentionDays), "is not a CloudWatch Logs retention period", `use one of ${LOG_RETENTION_DAYS.join(", ")}, such as 30`);
   }
-
-  return {
-    functionName,
-    bundlePath: checkBundlePath(props.bundlePath),
-    sweepSchedule,
-    deletableBucketNames,
-    timeoutSeconds,
-    deadlineMarginSeconds,
-    memoryMb,
-    logRetentionDays,
-    maxEnvironmentsPerRun,
-    iamPath,
-  };
+  return { timeoutSeconds, deadlineMarginSeconds, memoryMb, logRetentionDays };
 }
 
 /** The settings the Lambda reads (reaper/runtime/settings.ts), each set explicitly so the deployed configuration is visible. */
@@ -479,11 +533,6 @@ function environmentVariables(props: ReaperProps, config: CheckedConfig, deployA
 
 function joined(list: readonly string[]): string {
   return Token.isUnresolved(list) ? Fn.join(",", list as string[]) : list.join(",");
-}
-
-function literalList(list: readonly string[] | undefined): string[] {
-  if (list === undefined || Token.isUnresolved(list)) return [];
-  return list.filter((item) => isLiteral(item));
 }
 
 /**

@@ -116,83 +116,20 @@ export class SnapshotDatabase extends Construct {
 
   constructor(scope: Construct, id: string, props: SnapshotDatabaseProps) {
     super(scope, id);
-    const envId = envIdProp(props.envId);
-    const onExpiry = parseOnExpiry(props.onExpiry, { field: "onExpiry" });
-    requiredStringProp("vpcId", props.vpcId, "vpc-0abc1234");
-    const subnetIds = nonEmptyListProp("subnetIds", props.subnetIds, '"subnet-0abc1234", "subnet-0def5678"');
-    if (!Token.isUnresolved(subnetIds) && subnetIds.length < 2) {
-      throw new InvalidValueError("subnetIds", JSON.stringify(subnetIds), "lists one subnet, but a DB subnet group needs two Availability Zones", 'add a private subnet in another zone, such as ["subnet-0abc1234", "subnet-0def5678"]');
-    }
-    const claimed = props.claimed;
-    if (claimed !== undefined) {
-      requiredStringProp("claimed.identifier", claimed.identifier, "ephemera-pool-default-ab12cd34");
-      requiredStringProp("claimed.subnetGroupName", claimed.subnetGroupName, "ephemera-pool-default");
-    }
-    this.source = claimed === undefined ? "restore" : "pool";
-    const identifier = claimed?.identifier ?? props.identifier ?? envScopedName(envId, id);
-    // Named "identifier" also when derived from the construct id: setting it is the fix.
-    nameProp("identifier", identifier, 63, `${envId}-db`);
-    if (isLiteral(identifier) && identifier !== identifier.toLowerCase()) {
-      throw new InvalidValueError("identifier", identifier, "has uppercase letters (RDS stores identifiers in lowercase)", `use "${identifier.toLowerCase()}"`);
-    }
-    const backupRetentionPeriod = integerProp("backupRetentionPeriod", props.backupRetentionPeriod, 0, 0, 35, 0);
-    const deletionProtection = props.deletionProtection ?? false;
-    const storageEncrypted = props.storageEncrypted ?? true;
-
-    if (deletionProtection === true) {
-      Annotations.of(this).addWarning(
-        "deletionProtection is true: neither the reaper nor `terraform destroy` can delete this database until it is switched off, so the environment outlives its TTL and keeps costing money",
-      );
-    }
-    if (isLiteral(backupRetentionPeriod) && backupRetentionPeriod > 0) {
-      Annotations.of(this).addWarning(
-        `backupRetentionPeriod is ${backupRetentionPeriod}: the restore waits for a first full backup, and the backups are billed; 0 is right for a short-lived copy`,
-      );
-    }
-
-    const snapshotIdentifier = this.baselineSnapshot(props, storageEncrypted);
-
-    // A claimed database stays in the pool's subnet group: moving it would mean waiting on RDS for nothing.
-    const subnetGroupName =
-      claimed?.subnetGroupName ??
-      new DbSubnetGroup(this, "subnet-group", {
-        name: identifier,
-        description: `Ephemera ${envId}: private subnets of database ${identifier}`,
-        subnetIds: [...subnetIds],
-      }).name;
+    // The steps below create the constructs in this order, which the synthesized JSON follows.
+    const config = checkProps(props, id);
+    this.source = config.claimed === undefined ? "restore" : "pool";
+    this.warnAboutCosts(config);
+    const snapshotIdentifier = this.baselineSnapshot(props, config.storageEncrypted);
+    const subnetGroupName = this.subnetGroupName(config);
     this.securityGroup = new SecurityGroup(this, "security-group", {
-      name: `ephemera-${identifier}`,
-      description: `Ephemera ${envId}: admits only the allowed security groups to database ${identifier}`,
+      name: `ephemera-${config.identifier}`,
+      description: `Ephemera ${config.envId}: admits only the allowed security groups to database ${config.identifier}`,
       vpcId: props.vpcId,
     });
     this.securityGroupId = this.securityGroup.id;
-
-    const snapshotOnDelete = onExpiry === "snapshot-delete";
-    this.instance = new DbInstance(this, "instance", {
-      identifier,
-      snapshotIdentifier,
-      instanceClass: props.instanceClass ?? DEFAULT_INSTANCE_CLASS,
-      dbSubnetGroupName: subnetGroupName,
-      vpcSecurityGroupIds: [this.securityGroup.id],
-      publiclyAccessible: false,
-      multiAz: false,
-      storageEncrypted,
-      manageMasterUserPassword: true,
-      backupRetentionPeriod,
-      deletionProtection,
-      copyTagsToSnapshot: true,
-      applyImmediately: true,
-      autoMinorVersionUpgrade: true,
-      performanceInsightsEnabled: false,
-      deleteAutomatedBackups: true,
-      skipFinalSnapshot: !snapshotOnDelete,
-      // The reaper's naming (`ephemera-…-final-<yyyymmddhhmm>`), stamped once at creation
-      // and then ignored, so an environment id that comes back after a reap never
-      // collides with its predecessor's final snapshot, and plans stay clean.
-      finalSnapshotIdentifier: `ephemera-${identifier}-final-${Fn.formatdate("YYYYMMDDhhmm", Fn.timestamp())}`,
-      lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier"] },
-    });
-    if (claimed !== undefined) this.instance.importFrom(claimed.identifier);
+    this.instance = this.createInstance(props, config, snapshotIdentifier, subnetGroupName);
+    if (config.claimed !== undefined) this.instance.importFrom(config.claimed.identifier);
     this.identifier = this.instance.identifier;
     this.address = this.instance.address;
     this.port = this.instance.port;
@@ -221,6 +158,63 @@ export class SnapshotDatabase extends Construct {
       fromPort: this.instance.port,
       toPort: this.instance.port,
       description,
+    });
+  }
+
+  /** Synth warnings for the settings that keep the database, or its bill, around. */
+  private warnAboutCosts(config: CheckedConfig): void {
+    if (config.deletionProtection === true) {
+      Annotations.of(this).addWarning(
+        "deletionProtection is true: neither the reaper nor `terraform destroy` can delete this database until it is switched off, so the environment outlives its TTL and keeps costing money",
+      );
+    }
+    if (isLiteral(config.backupRetentionPeriod) && config.backupRetentionPeriod > 0) {
+      Annotations.of(this).addWarning(
+        `backupRetentionPeriod is ${config.backupRetentionPeriod}: the restore waits for a first full backup, and the backups are billed; 0 is right for a short-lived copy`,
+      );
+    }
+  }
+
+  /** A DB subnet group of the database's own, or the pool's for a claimed database. */
+  private subnetGroupName(config: CheckedConfig): string {
+    const { claimed, envId, identifier } = config;
+    // A claimed database stays in the pool's subnet group: moving it would mean waiting on RDS for nothing.
+    return (
+      claimed?.subnetGroupName ??
+      new DbSubnetGroup(this, "subnet-group", {
+        name: identifier,
+        description: `Ephemera ${envId}: private subnets of database ${identifier}`,
+        subnetIds: [...config.subnetIds],
+      }).name
+    );
+  }
+
+  /** The instance, restored from `snapshotIdentifier` (or imported, when claimed), private and with a managed password. */
+  private createInstance(props: SnapshotDatabaseProps, config: CheckedConfig, snapshotIdentifier: string, subnetGroupName: string): DbInstance {
+    const { identifier, storageEncrypted, backupRetentionPeriod, deletionProtection } = config;
+    return new DbInstance(this, "instance", {
+      identifier,
+      snapshotIdentifier,
+      instanceClass: props.instanceClass ?? DEFAULT_INSTANCE_CLASS,
+      dbSubnetGroupName: subnetGroupName,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      publiclyAccessible: false,
+      multiAz: false,
+      storageEncrypted,
+      manageMasterUserPassword: true,
+      backupRetentionPeriod,
+      deletionProtection,
+      copyTagsToSnapshot: true,
+      applyImmediately: true,
+      autoMinorVersionUpgrade: true,
+      performanceInsightsEnabled: false,
+      deleteAutomatedBackups: true,
+      skipFinalSnapshot: config.onExpiry !== "snapshot-delete",
+      // The reaper's naming (`ephemera-…-final-<yyyymmddhhmm>`), stamped once at creation
+      // and then ignored, so an environment id that comes back after a reap never
+      // collides with its predecessor's final snapshot, and plans stay clean.
+      finalSnapshotIdentifier: `ephemera-${identifier}-final-${Fn.formatdate("YYYYMMDDhhmm", Fn.timestamp())}`,
+      lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier"] },
     });
   }
 
@@ -253,4 +247,48 @@ export class SnapshotDatabase extends Construct {
     });
     return latest.dbSnapshotIdentifier;
   }
+}
+
+/** The props, checked, with their defaults filled in. */
+interface CheckedConfig {
+  readonly envId: string;
+  readonly onExpiry: OnExpiry;
+  readonly subnetIds: readonly string[];
+  readonly claimed?: ClaimedDatabase;
+  readonly identifier: string;
+  readonly backupRetentionPeriod: number;
+  readonly deletionProtection: boolean;
+  readonly storageEncrypted: boolean;
+}
+
+/** Every prop but the baseline's checked, in this order (the first bad prop found is the one reported), and the defaults filled in. */
+function checkProps(props: SnapshotDatabaseProps, id: string): CheckedConfig {
+  const envId = envIdProp(props.envId);
+  const onExpiry = parseOnExpiry(props.onExpiry, { field: "onExpiry" });
+  requiredStringProp("vpcId", props.vpcId, "vpc-0abc1234");
+  const subnetIds = nonEmptyListProp("subnetIds", props.subnetIds, '"subnet-0abc1234", "subnet-0def5678"');
+  if (!Token.isUnresolved(subnetIds) && subnetIds.length < 2) {
+    throw new InvalidValueError("subnetIds", JSON.stringify(subnetIds), "lists one subnet, but a DB subnet group needs two Availability Zones", 'add a private subnet in another zone, such as ["subnet-0abc1234", "subnet-0def5678"]');
+  }
+  const claimed = props.claimed;
+  if (claimed !== undefined) {
+    requiredStringProp("claimed.identifier", claimed.identifier, "ephemera-pool-default-ab12cd34");
+    requiredStringProp("claimed.subnetGroupName", claimed.subnetGroupName, "ephemera-pool-default");
+  }
+  const identifier = claimed?.identifier ?? props.identifier ?? envScopedName(envId, id);
+  // Named "identifier" also when derived from the construct id: setting it is the fix.
+  nameProp("identifier", identifier, 63, `${envId}-db`);
+  if (isLiteral(identifier) && identifier !== identifier.toLowerCase()) {
+    throw new InvalidValueError("identifier", identifier, "has uppercase letters (RDS stores identifiers in lowercase)", `use "${identifier.toLowerCase()}"`);
+  }
+  return {
+    envId,
+    onExpiry,
+    subnetIds,
+    claimed,
+    identifier,
+    backupRetentionPeriod: integerProp("backupRetentionPeriod", props.backupRetentionPeriod, 0, 0, 35, 0),
+    deletionProtection: props.deletionProtection ?? false,
+    storageEncrypted: props.storageEncrypted ?? true,
+  };
 }

@@ -80,92 +80,145 @@ export class EnvironmentConfigError extends Error {
 
 /** Reads and validates every input; throws one error that lists all problems. */
 export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
-  const problems: string[] = [];
-  const read = (input: Input): string | undefined => {
-    const raw = source(input.name)?.trim();
-    if (raw) return raw;
-    if (input.required) problems.push(`${input.name} is not set (${input.what}), e.g. ${input.name}=${input.example}`);
-    return undefined;
-  };
-  const check = <T>(value: string | undefined, parse: (v: string) => { ok: true; value: T } | { ok: false; error: InvalidValueError }): T | undefined => {
-    if (value === undefined) return undefined;
-    const result = parse(value);
-    if (result.ok) return result.value;
-    problems.push(result.error.message);
-    return undefined;
-  };
-
-  const envId = check(read(INPUTS.env), (v) => tryParseEnvId(v, { field: INPUTS.env.name }));
-  const ttl = read(INPUTS.ttl);
-  check(ttl, (v) => tryParseDuration(v, { field: INPUTS.ttl.name }));
-  const expiresAt = read(INPUTS.expiresAt);
-  check(expiresAt, (v) => tryParseInstant(v, { field: INPUTS.expiresAt.name }));
-  const budgetText = read(INPUTS.budgetUsd);
-  const budgetUsd = budgetText === undefined ? undefined : Number(budgetText);
-  if (budgetText !== undefined && !(Number.isFinite(budgetUsd) && budgetUsd! > 0)) {
-    problems.push(`${INPUTS.budgetUsd.name} "${budgetText}" is not a positive number of US dollars; use e.g. ${INPUTS.budgetUsd.name}=25`);
-  }
-  const onExpiry = (read(INPUTS.onExpiry) ?? "delete") as OnExpiry;
-  if (!ON_EXPIRY_VALUES.includes(onExpiry)) {
-    problems.push(`${INPUTS.onExpiry.name} "${onExpiry}" is not one of ${ON_EXPIRY_VALUES.join(", ")}; use e.g. ${INPUTS.onExpiry.name}=delete`);
-  }
-  const databaseText = read(INPUTS.database) ?? "true";
-  if (databaseText !== "true" && databaseText !== "false") {
-    problems.push(`${INPUTS.database.name} "${databaseText}" must be true or false`);
-  }
-  const database = databaseText !== "false";
-  const baselineSnapshot = read(INPUTS.baselineSnapshot);
-  const baselineDbInstance = read(INPUTS.baselineDbInstance);
-  if (database && (baselineSnapshot === undefined) === (baselineDbInstance === undefined)) {
-    problems.push(
-      `set exactly one of ${INPUTS.baselineSnapshot.name} (e.g. ${INPUTS.baselineSnapshot.example}) or ${INPUTS.baselineDbInstance.name} (e.g. ${INPUTS.baselineDbInstance.example}), or ${INPUTS.database.name}=false`,
-    );
-  }
-  const nodes = read(INPUTS.nodes) ?? "dedicated";
-  if (nodes !== "dedicated" && nodes !== "shared") problems.push(`${INPUTS.nodes.name} "${nodes}" is not dedicated or shared; use e.g. ${INPUTS.nodes.name}=shared`);
-  const sharedNodeSecurityGroup = read(INPUTS.sharedNodeSecurityGroup);
-  if (nodes === "shared" && database && sharedNodeSecurityGroup === undefined) {
-    problems.push(`${INPUTS.nodes.name}=shared with a database needs ${INPUTS.sharedNodeSecurityGroup.name} (e.g. ${INPUTS.sharedNodeSecurityGroup.example}), the security group the database admits`);
-  }
-  const claimedDatabase = read(INPUTS.claimedDatabase);
-  const poolSubnetGroup = read(INPUTS.poolSubnetGroup);
-  if ((claimedDatabase === undefined) !== (poolSubnetGroup === undefined)) {
-    problems.push(`set both ${INPUTS.claimedDatabase.name} (ephemera claim's database) and ${INPUTS.poolSubnetGroup.name} (e.g. ${INPUTS.poolSubnetGroup.example}), or neither`);
-  }
-  if (claimedDatabase !== undefined && !database) problems.push(`${INPUTS.claimedDatabase.name} is set, but ${INPUTS.database.name}=false: a claimed database needs a database`);
-  const reaperFunctionArn = read(INPUTS.reaperFunctionArn);
-  const reaperSchedulerRoleArn = read(INPUTS.reaperSchedulerRoleArn);
-  if ((reaperFunctionArn === undefined) !== (reaperSchedulerRoleArn === undefined)) {
-    problems.push(`set both ${INPUTS.reaperFunctionArn.name} and ${INPUTS.reaperSchedulerRoleArn.name} (the platform stack's reaper outputs), or neither`);
-  }
-  const subnets = read(INPUTS.subnetIds)?.split(",").map((s) => s.trim()).filter(Boolean);
+  // The steps read the inputs in this order, which is the order the problems are listed in.
+  const inputs = new InputReader(source);
+  const { envId, ttl, expiresAt } = readLifetime(inputs);
+  const budgetUsd = readBudget(inputs);
+  const onExpiry = readOnExpiry(inputs);
+  const { database, baselineSnapshot, baselineDbInstance } = readDatabase(inputs);
+  const { nodes, sharedNodeSecurityGroup } = readNodes(inputs, database);
+  const claimedDatabase = readClaimedDatabase(inputs, database);
+  const reaper = readReaper(inputs);
+  const subnets = inputs.read(INPUTS.subnetIds)?.split(",").map((s) => s.trim()).filter(Boolean);
 
   const config = {
     envId: envId!,
     ttl,
     expiresAt,
-    owner: read(INPUTS.owner)!,
+    owner: inputs.read(INPUTS.owner)!,
     budgetUsd: budgetUsd!,
     onExpiry,
-    region: read(INPUTS.region),
-    clusterName: read(INPUTS.clusterName)!,
-    oidcProviderArn: read(INPUTS.oidcProviderArn)!,
-    vpcId: read(INPUTS.vpcId)!,
+    region: inputs.read(INPUTS.region),
+    clusterName: inputs.read(INPUTS.clusterName)!,
+    oidcProviderArn: inputs.read(INPUTS.oidcProviderArn)!,
+    vpcId: inputs.read(INPUTS.vpcId)!,
     subnetIds: subnets ?? [],
     baselineSnapshot,
     baselineDbInstance,
     database,
-    nodes: nodes as "dedicated" | "shared",
+    nodes,
     sharedNodeSecurityGroup,
-    claimedDatabase: claimedDatabase !== undefined && poolSubnetGroup !== undefined ? { identifier: claimedDatabase, subnetGroupName: poolSubnetGroup } : undefined,
-    pauseTopicArn: read(INPUTS.pauseTopicArn)!,
-    ownerTopicArn: read(INPUTS.ownerTopicArn),
-    stateBucket: read(INPUTS.stateBucket),
-    stateLockTable: read(INPUTS.stateLockTable),
-    reaper: reaperFunctionArn && reaperSchedulerRoleArn ? { functionArn: reaperFunctionArn, schedulerRoleArn: reaperSchedulerRoleArn } : undefined,
+    claimedDatabase,
+    pauseTopicArn: inputs.read(INPUTS.pauseTopicArn)!,
+    ownerTopicArn: inputs.read(INPUTS.ownerTopicArn),
+    stateBucket: inputs.read(INPUTS.stateBucket),
+    stateLockTable: inputs.read(INPUTS.stateLockTable),
+    reaper,
   };
-  if (problems.length > 0) throw new EnvironmentConfigError(problems);
+  if (inputs.problems.length > 0) throw new EnvironmentConfigError(inputs.problems);
   return config;
+}
+
+/** Reads inputs from a source, and keeps every problem found, so that all are reported at once. */
+class InputReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly source: InputSource) {}
+
+  /** The input's trimmed value; undefined, and a problem when it is required, when it is unset or blank. */
+  read(input: Input): string | undefined {
+    const raw = this.source(input.name)?.trim();
+    if (raw) return raw;
+    if (input.required) this.problems.push(`${input.name} is not set (${input.what}), e.g. ${input.name}=${input.example}`);
+    return undefined;
+  }
+
+  /** `value` parsed; undefined, and a problem, when it does not parse. */
+  check<T>(value: string | undefined, parse: (v: string) => { ok: true; value: T } | { ok: false; error: InvalidValueError }): T | undefined {
+    if (value === undefined) return undefined;
+    const result = parse(value);
+    if (result.ok) return result.value;
+    this.problems.push(result.error.message);
+    return undefined;
+  }
+}
+
+/** The environment's id, its ttl and its expiry override. */
+function readLifetime(inputs: InputReader): { envId?: string; ttl?: string; expiresAt?: string } {
+  const envId = inputs.check(inputs.read(INPUTS.env), (v) => tryParseEnvId(v, { field: INPUTS.env.name }));
+  const ttl = inputs.read(INPUTS.ttl);
+  inputs.check(ttl, (v) => tryParseDuration(v, { field: INPUTS.ttl.name }));
+  const expiresAt = inputs.read(INPUTS.expiresAt);
+  inputs.check(expiresAt, (v) => tryParseInstant(v, { field: INPUTS.expiresAt.name }));
+  return { envId, ttl, expiresAt };
+}
+
+/** The monthly budget, a positive number of US dollars. */
+function readBudget(inputs: InputReader): number | undefined {
+  const budgetText = inputs.read(INPUTS.budgetUsd);
+  const budgetUsd = budgetText === undefined ? undefined : Number(budgetText);
+  if (budgetText !== undefined && !(Number.isFinite(budgetUsd) && budgetUsd! > 0)) {
+    inputs.problems.push(`${INPUTS.budgetUsd.name} "${budgetText}" is not a positive number of US dollars; use e.g. ${INPUTS.budgetUsd.name}=25`);
+  }
+  return budgetUsd;
+}
+
+/** What the reaper does at expiry (default delete). */
+function readOnExpiry(inputs: InputReader): OnExpiry {
+  const onExpiry = (inputs.read(INPUTS.onExpiry) ?? "delete") as OnExpiry;
+  if (!ON_EXPIRY_VALUES.includes(onExpiry)) {
+    inputs.problems.push(`${INPUTS.onExpiry.name} "${onExpiry}" is not one of ${ON_EXPIRY_VALUES.join(", ")}; use e.g. ${INPUTS.onExpiry.name}=delete`);
+  }
+  return onExpiry;
+}
+
+/** Whether there is a database, and the baseline it is restored from (exactly one of the two, with a database). */
+function readDatabase(inputs: InputReader): Pick<EnvironmentConfig, "database" | "baselineSnapshot" | "baselineDbInstance"> {
+  const databaseText = inputs.read(INPUTS.database) ?? "true";
+  if (databaseText !== "true" && databaseText !== "false") {
+    inputs.problems.push(`${INPUTS.database.name} "${databaseText}" must be true or false`);
+  }
+  const database = databaseText !== "false";
+  const baselineSnapshot = inputs.read(INPUTS.baselineSnapshot);
+  const baselineDbInstance = inputs.read(INPUTS.baselineDbInstance);
+  if (database && (baselineSnapshot === undefined) === (baselineDbInstance === undefined)) {
+    inputs.problems.push(
+      `set exactly one of ${INPUTS.baselineSnapshot.name} (e.g. ${INPUTS.baselineSnapshot.example}) or ${INPUTS.baselineDbInstance.name} (e.g. ${INPUTS.baselineDbInstance.example}), or ${INPUTS.database.name}=false`,
+    );
+  }
+  return { database, baselineSnapshot, baselineDbInstance };
+}
+
+/** Dedicated or shared nodes, and the shared pool's security group, which a database needs with shared nodes. */
+function readNodes(inputs: InputReader, database: boolean): { nodes: "dedicated" | "shared"; sharedNodeSecurityGroup?: string } {
+  const nodes = inputs.read(INPUTS.nodes) ?? "dedicated";
+  if (nodes !== "dedicated" && nodes !== "shared") inputs.problems.push(`${INPUTS.nodes.name} "${nodes}" is not dedicated or shared; use e.g. ${INPUTS.nodes.name}=shared`);
+  const sharedNodeSecurityGroup = inputs.read(INPUTS.sharedNodeSecurityGroup);
+  if (nodes === "shared" && database && sharedNodeSecurityGroup === undefined) {
+    inputs.problems.push(`${INPUTS.nodes.name}=shared with a database needs ${INPUTS.sharedNodeSecurityGroup.name} (e.g. ${INPUTS.sharedNodeSecurityGroup.example}), the security group the database admits`);
+  }
+  return { nodes: nodes as "dedicated" | "shared", sharedNodeSecurityGroup };
+}
+
+/** A claimed pool database and the pool's subnet group: both or neither, and only with a database. */
+function readClaimedDatabase(inputs: InputReader, database: boolean): EnvironmentConfig["claimedDatabase"] {
+  const claimedDatabase = inputs.read(INPUTS.claimedDatabase);
+  const poolSubnetGroup = inputs.read(INPUTS.poolSubnetGroup);
+  if ((claimedDatabase === undefined) !== (poolSubnetGroup === undefined)) {
+    inputs.problems.push(`set both ${INPUTS.claimedDatabase.name} (ephemera claim's database) and ${INPUTS.poolSubnetGroup.name} (e.g. ${INPUTS.poolSubnetGroup.example}), or neither`);
+  }
+  if (claimedDatabase !== undefined && !database) inputs.problems.push(`${INPUTS.claimedDatabase.name} is set, but ${INPUTS.database.name}=false: a claimed database needs a database`);
+  return claimedDatabase !== undefined && poolSubnetGroup !== undefined ? { identifier: claimedDatabase, subnetGroupName: poolSubnetGroup } : undefined;
+}
+
+/** The platform's reaper: its function and its scheduler role, both or neither. */
+function readReaper(inputs: InputReader): EnvironmentConfig["reaper"] {
+  const reaperFunctionArn = inputs.read(INPUTS.reaperFunctionArn);
+  const reaperSchedulerRoleArn = inputs.read(INPUTS.reaperSchedulerRoleArn);
+  if ((reaperFunctionArn === undefined) !== (reaperSchedulerRoleArn === undefined)) {
+    inputs.problems.push(`set both ${INPUTS.reaperFunctionArn.name} and ${INPUTS.reaperSchedulerRoleArn.name} (the platform stack's reaper outputs), or neither`);
+  }
+  return reaperFunctionArn && reaperSchedulerRoleArn ? { functionArn: reaperFunctionArn, schedulerRoleArn: reaperSchedulerRoleArn } : undefined;
 }
 
 /** Names of every input, for documentation and `--help` style listings. */

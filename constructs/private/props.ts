@@ -38,6 +38,21 @@ export function requiredStringProp(field: string, value: string | undefined, exa
   return value;
 }
 
+/**
+ * A prop that must pass `valid` when it is a literal (undefined and tokens pass
+ * unchecked), else an InvalidValueError naming `field`, with `problem` and `fix`.
+ */
+export function checkedProp<T extends string | undefined>(field: string, value: T, valid: (value: string) => boolean, problem: string, fix: string): T {
+  if (value !== undefined && isLiteral(value) && !valid(value)) throw new InvalidValueError(field, value, problem, fix);
+  return value;
+}
+
+/** Each literal item of a literal list must pass `valid`, as checkedProp; a token list, and tokens in a list, pass unchecked. */
+export function checkedListProp(field: string, list: readonly string[] | undefined, valid: (item: string) => boolean, problem: string, fix: string): void {
+  if (list === undefined || Token.isUnresolved(list)) return;
+  for (const item of list) checkedProp(field, item, valid, problem, fix);
+}
+
 export function envIdProp(envId: string): string {
   return parseEnvId(envId, { field: "envId" });
 }

@@ -148,73 +148,26 @@ export const PROTECTED_DENIED_ACTIONS: readonly string[] = [
   ...new Set(KIND_NAMES.flatMap((kind) => [grantOf(kind, "pause"), grantOf(kind, "delete")].filter((g) => g?.scope === "managed").flatMap((g) => g!.actions))),
 ];
 
-/** The reaper Lambda's identity policy. */
+/** The reaper Lambda's identity policy: each group of statements is built by its own step, in this order. */
 export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
-  const { partition: p, region, accountId: account } = input;
-  const bucketArn = (name: string) => `arn:${p}:s3:::${name}`;
-  const auditBucketArn = bucketArn(input.auditBucketName);
-  const publishTo = input.publishTopicArns ?? [];
-
-  const statement = (sid: string, grant: IamGrant, operation: Operation): PolicyStatement => {
-    const resources =
-      grant.on === DELETABLE_BUCKETS
-        ? input.deletableBucketNames.flatMap((name) => [bucketArn(name), `${bucketArn(name)}/*`])
-        : grant.on.map((on) => `arn:${p}:${on.service}:${on.global ? "" : region}:${account}:${on.resource.replace("{iamPath}", input.iamPath ?? IAM_PATH)}`);
-    const condition: Record<string, Record<string, string | readonly string[]>> = {};
-    const add = (operator: string, values: Readonly<Record<string, string | readonly string[]>>) => {
-      condition[operator] = { ...condition[operator], ...values };
-    };
-    if (grant.scope === "managed") add("StringEquals", { [MANAGED_TAG]: MANAGED_BY_VALUE });
-    if (grant.scope === "managed-if-tagged") add("StringEqualsIfExists", { [MANAGED_TAG]: MANAGED_BY_VALUE });
-    // Bucket ARNs name no account: only buckets of this account.
-    if (grant.on === DELETABLE_BUCKETS) add("StringEquals", { "s3:ResourceAccount": account });
-    if (operation === "tag" && grant.actions.some((a) => TAG_WRITE.test(a))) for (const [operator, values] of Object.entries(REAPER_TAG_KEYS_ONLY)) add(operator, values);
-    for (const [operator, values] of Object.entries(grant.condition ?? {})) add(operator, values);
-    return { Sid: sid, Effect: "Allow", Action: grant.actions, Resource: resources, ...(Object.keys(condition).length === 0 ? {} : { Condition: condition }) };
-  };
-
-  // Grants scoped by the managed-by tag alone share one statement for tags and one for the
-  // rest (an action only ever matches the ARNs of its own resource type, so the union
-  // grants nothing more); IAM allows 10,240 characters for a role's inline policies.
-  const grants = KIND_NAMES.flatMap((kind) =>
-    OPERATIONS.flatMap((operation) => {
-      const grant = grantOf(kind, operation);
-      return grant === undefined ? [] : [{ kind, operation, grant }];
-    }),
-  );
-  const shared = (g: (typeof grants)[number]) => g.grant.scope === "managed" && g.grant.condition === undefined && g.grant.on !== DELETABLE_BUCKETS;
-  const union = (sid: string, operation: Operation, members: typeof grants): PolicyStatement[] =>
-    members.length === 0
-      ? []
-      : [
-          statement(sid, {
-            actions: [...new Set(members.flatMap((m) => m.grant.actions))],
-            on: members.flatMap((m) => m.grant.on as readonly ArnPattern[]).filter((on, i, all) => all.findIndex((o) => JSON.stringify(o) === JSON.stringify(on)) === i),
-            scope: "managed",
-          }, operation),
-        ];
-  const perKind = [
-    ...union("TagManagedResources", "tag", grants.filter((g) => shared(g) && g.operation === "tag")),
-    ...union("ActOnManagedResources", "delete", grants.filter((g) => shared(g) && g.operation !== "tag")),
-    ...grants.filter((g) => !shared(g)).map((g) => statement(`${pascal(g.operation)}${pascal(g.kind)}`, g.grant, g.operation)),
-  ];
-
-  // The pool's refill: a restore reads the pool's baseline snapshots and lands in its
-  // subnet group, and tags only the new database.
-  const poolStatements: PolicyStatement[] = [];
-  const restorable = KIND_NAMES.filter((kind) => grantOf(kind, "restore") !== undefined);
-  if (input.pool !== undefined) {
-    const rdsArn = (resource: string) => (resource.startsWith("arn:") ? resource : `arn:${p}:rds:${region}:${account}:${resource}`);
-    const own = [...baselineSnapshotResources(input.pool.baseline), `subgrp:${input.pool.subnetGroupName}`].map(rdsArn);
-    for (const kind of restorable) {
-      const restore = statement(`Restore${pascal(kind)}`, grantOf(kind, "restore")!, "restore");
-      poolStatements.push({ ...restore, Resource: [...[restore.Resource].flat(), ...own] });
-      const tags = grantOf(kind, "restoreTags");
-      if (tags !== undefined) poolStatements.push(statement(`TagRestored${pascal(kind)}`, tags, "restoreTags"));
-    }
-  }
-
   const statements: PolicyStatement[] = [
+    ...discoveryStatements(),
+    ...kindStatements(input),
+    ...poolRestoreStatements(input),
+    platformBudgetDeny(input),
+    ...auditBucketStatements(input),
+    protectedResourcesDeny(),
+    ...expiryScheduleStatements(input),
+    ...ownResourceStatements(input),
+  ];
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+type Condition = Record<string, Record<string, string | readonly string[]>>;
+
+/** Listings and reads of every kind, and the public prices the spend meter reads: allowed on every resource. */
+function discoveryStatements(): PolicyStatement[] {
+  return [
     {
       Sid: "DiscoverEverywhere",
       Effect: "Allow",
@@ -222,14 +175,105 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
       Resource: "*",
     },
     { Sid: "ReadPrices", Effect: "Allow", Action: SPEND_METER_ACTIONS, Resource: "*" },
-    ...perKind,
-    ...poolStatements,
-    {
-      Sid: "NeverChangeThePlatformBudget",
-      Effect: "Deny",
-      Action: PLATFORM_BUDGET_DENIED_ACTIONS,
-      Resource: [`arn:${p}:budgets::${account}:budget/${PLATFORM_BUDGET_NAME}`, `arn:${p}:budgets::${account}:budget/${PLATFORM_BUDGET_NAME}/action/*`],
-    },
+  ];
+}
+
+/** One operation of one kind, as the catalog grants it. */
+interface KindGrant {
+  readonly kind: KindName;
+  readonly operation: Operation;
+  readonly grant: IamGrant;
+}
+
+/**
+ * The kinds' own operations. Grants scoped by the managed-by tag alone share one statement
+ * for tags and one for the rest (an action only ever matches the ARNs of its own resource
+ * type, so the union grants nothing more); IAM allows 10,240 characters for a role's inline
+ * policies. Every other grant gets a statement of its own.
+ */
+function kindStatements(input: ReaperPolicyInput): PolicyStatement[] {
+  const grants = KIND_NAMES.flatMap((kind) =>
+    OPERATIONS.flatMap((operation): KindGrant[] => {
+      const grant = grantOf(kind, operation);
+      return grant === undefined ? [] : [{ kind, operation, grant }];
+    }),
+  );
+  return [
+    ...sharedStatement(input, "TagManagedResources", "tag", grants.filter((g) => isShared(g) && g.operation === "tag")),
+    ...sharedStatement(input, "ActOnManagedResources", "delete", grants.filter((g) => isShared(g) && g.operation !== "tag")),
+    ...grants.filter((g) => !isShared(g)).map((g) => grantStatement(input, `${pascal(g.operation)}${pascal(g.kind)}`, g.grant, g.operation)),
+  ];
+}
+
+/** A grant scoped by the managed-by tag alone, on ARNs: it can share a statement with others. */
+function isShared(g: KindGrant): boolean {
+  return g.grant.scope === "managed" && g.grant.condition === undefined && g.grant.on !== DELETABLE_BUCKETS;
+}
+
+/** One statement for all of `members`: their actions and ARN patterns, each once. */
+function sharedStatement(input: ReaperPolicyInput, sid: string, operation: Operation, members: readonly KindGrant[]): PolicyStatement[] {
+  if (members.length === 0) return [];
+  const on = members.flatMap((m) => m.grant.on as readonly ArnPattern[]).filter((pattern, i, all) => all.findIndex((o) => JSON.stringify(o) === JSON.stringify(pattern)) === i);
+  return [grantStatement(input, sid, { actions: [...new Set(members.flatMap((m) => m.grant.actions))], on, scope: "managed" }, operation)];
+}
+
+/** The Allow statement of one grant: its actions on its resources, under the conditions its scope and operation call for. */
+function grantStatement(input: ReaperPolicyInput, sid: string, grant: IamGrant, operation: Operation): PolicyStatement {
+  const condition = grantCondition(input, grant, operation);
+  return { Sid: sid, Effect: "Allow", Action: grant.actions, Resource: grantResources(input, grant), ...(Object.keys(condition).length === 0 ? {} : { Condition: condition }) };
+}
+
+/** The ARNs a grant names: the deletable buckets and their objects, or its patterns in this partition, region and account. */
+function grantResources(input: ReaperPolicyInput, grant: IamGrant): string[] {
+  const { partition: p, region, accountId: account } = input;
+  if (grant.on === DELETABLE_BUCKETS) return input.deletableBucketNames.flatMap((name) => [bucketArn(p, name), `${bucketArn(p, name)}/*`]);
+  return grant.on.map((on) => `arn:${p}:${on.service}:${on.global ? "" : region}:${account}:${on.resource.replace("{iamPath}", input.iamPath ?? IAM_PATH)}`);
+}
+
+/** A grant's conditions, merged by operator: its scope's tag test, the bucket account, the reaper's tag keys, then its own. */
+function grantCondition(input: ReaperPolicyInput, grant: IamGrant, operation: Operation): Condition {
+  const condition: Condition = {};
+  const add = (operator: string, values: Readonly<Record<string, string | readonly string[]>>) => {
+    condition[operator] = { ...condition[operator], ...values };
+  };
+  if (grant.scope === "managed") add("StringEquals", { [MANAGED_TAG]: MANAGED_BY_VALUE });
+  if (grant.scope === "managed-if-tagged") add("StringEqualsIfExists", { [MANAGED_TAG]: MANAGED_BY_VALUE });
+  // Bucket ARNs name no account: only buckets of this account.
+  if (grant.on === DELETABLE_BUCKETS) add("StringEquals", { "s3:ResourceAccount": input.accountId });
+  if (operation === "tag" && grant.actions.some((a) => TAG_WRITE.test(a))) for (const [operator, values] of Object.entries(REAPER_TAG_KEYS_ONLY)) add(operator, values);
+  for (const [operator, values] of Object.entries(grant.condition ?? {})) add(operator, values);
+  return condition;
+}
+
+/**
+ * The pool's refill: a restore reads the pool's baseline snapshots and lands in its
+ * subnet group, and tags only the new database. Without a pool, no restore at all.
+ */
+function poolRestoreStatements(input: ReaperPolicyInput): PolicyStatement[] {
+  const pool = input.pool;
+  if (pool === undefined) return [];
+  const rdsArn = (resource: string) => (resource.startsWith("arn:") ? resource : `arn:${input.partition}:rds:${input.region}:${input.accountId}:${resource}`);
+  const own = [...baselineSnapshotResources(pool.baseline), `subgrp:${pool.subnetGroupName}`].map(rdsArn);
+  return KIND_NAMES.filter((kind) => grantOf(kind, "restore") !== undefined).flatMap((kind) => {
+    const restore = grantStatement(input, `Restore${pascal(kind)}`, grantOf(kind, "restore")!, "restore");
+    const tags = grantOf(kind, "restoreTags");
+    return [
+      { ...restore, Resource: [...[restore.Resource].flat(), ...own] },
+      ...(tags === undefined ? [] : [grantStatement(input, `TagRestored${pascal(kind)}`, tags, "restoreTags")]),
+    ];
+  });
+}
+
+/** The platform budget and its actions, denied every write (its name has the environments' budgets' prefix). */
+function platformBudgetDeny(input: ReaperPolicyInput): PolicyStatement {
+  const budget = `arn:${input.partition}:budgets::${input.accountId}:budget/${PLATFORM_BUDGET_NAME}`;
+  return { Sid: "NeverChangeThePlatformBudget", Effect: "Deny", Action: PLATFORM_BUDGET_DENIED_ACTIONS, Resource: [budget, `${budget}/action/*`] };
+}
+
+/** The write-once audit bucket: reads, listings and first writes under its prefixes, its key, and the Denies no statement can undo. */
+function auditBucketStatements(input: ReaperPolicyInput): PolicyStatement[] {
+  const auditBucketArn = bucketArn(input.partition, input.auditBucketName);
+  return [
     {
       Sid: "WriteAndReadAuditRecords",
       Effect: "Allow",
@@ -259,35 +303,49 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
       Action: AUDIT_BUCKET_DENIED_ACTIONS,
       Resource: [auditBucketArn, `${auditBucketArn}/*`],
     },
-    {
-      Sid: "NeverTouchProtectedResources",
-      Effect: "Deny",
-      Action: PROTECTED_DENIED_ACTIONS,
-      Resource: "*",
-      Condition: {
-        Null: { [`aws:ResourceTag/${TAG.protect}`]: "false" },
-        StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${TAG.protect}`]: "false" },
-      },
+  ];
+}
+
+/** Pause and delete actions on resources tagged `ephemera:protect` (anything but "false"): denied outright. */
+function protectedResourcesDeny(): PolicyStatement {
+  return {
+    Sid: "NeverTouchProtectedResources",
+    Effect: "Deny",
+    Action: PROTECTED_DENIED_ACTIONS,
+    Resource: "*",
+    Condition: {
+      Null: { [`aws:ResourceTag/${TAG.protect}`]: "false" },
+      StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${TAG.protect}`]: "false" },
     },
-    ...(input.schedulerRoleArn === undefined
-      ? []
-      : [
-          {
-            // Only the one-shot expiry schedules, by name, wherever their group; a group's managed-by tag is checked where AWS reports it.
-            Sid: "MoveExpirySchedules",
-            Effect: "Allow" as const,
-            Action: ["scheduler:GetSchedule", "scheduler:UpdateSchedule"],
-            Resource: `arn:${p}:scheduler:${region}:${account}:schedule/*/${expiryScheduleName("*")}`,
-            Condition: { StringEqualsIfExists: { [MANAGED_TAG]: MANAGED_BY_VALUE } },
-          },
-          {
-            Sid: "PassTheSchedulerRoleToScheduler",
-            Effect: "Allow" as const,
-            Action: ["iam:PassRole"],
-            Resource: input.schedulerRoleArn,
-            Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
-          },
-        ]),
+  };
+}
+
+/** Moving an expiry schedule that fired early, and passing the scheduler role on: only with a scheduler role. */
+function expiryScheduleStatements(input: ReaperPolicyInput): PolicyStatement[] {
+  if (input.schedulerRoleArn === undefined) return [];
+  return [
+    {
+      // Only the one-shot expiry schedules, by name, wherever their group; a group's managed-by tag is checked where AWS reports it.
+      Sid: "MoveExpirySchedules",
+      Effect: "Allow",
+      Action: ["scheduler:GetSchedule", "scheduler:UpdateSchedule"],
+      Resource: `arn:${input.partition}:scheduler:${input.region}:${input.accountId}:schedule/*/${expiryScheduleName("*")}`,
+      Condition: { StringEqualsIfExists: { [MANAGED_TAG]: MANAGED_BY_VALUE } },
+    },
+    {
+      Sid: "PassTheSchedulerRoleToScheduler",
+      Effect: "Allow",
+      Action: ["iam:PassRole"],
+      Resource: input.schedulerRoleArn,
+      Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+    },
+  ];
+}
+
+/** The function's own outputs: owner notifications (when there are topics), its dead letters and its logs. */
+function ownResourceStatements(input: ReaperPolicyInput): PolicyStatement[] {
+  const publishTo = input.publishTopicArns ?? [];
+  return [
     ...(publishTo.length === 0 ? [] : [{ Sid: "NotifyOwners", Effect: "Allow" as const, Action: ["sns:Publish"], Resource: publishTo }]),
     {
       Sid: "DeadLetters",
@@ -302,7 +360,10 @@ export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
       Resource: `${input.logGroupArn}:*`,
     },
   ];
-  return { Version: "2012-10-17", Statement: statements };
+}
+
+function bucketArn(partition: string, name: string): string {
+  return `arn:${partition}:s3:::${name}`;
 }
 
 /**
