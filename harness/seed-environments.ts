@@ -239,3 +239,26 @@ export async function seedWarmDatabase(e: Emulator, suffix: string, baseline: st
     destroy();
   }
 }
+
+/**
+ * What a warm pool needs before its first refill: a VPC with two subnets, the pool's subnet
+ * and security groups (seedPoolGroups), and the baseline instance `source` whose snapshots
+ * the pool restores from (the caller takes them). Returns the pool's security group.
+ */
+export async function seedPoolBaseline(e: Emulator, source = "app-baseline"): Promise<{ securityGroupId: string }> {
+  const { ec2, rds, destroy } = emulatorClients(e);
+  let subnets: string[];
+  let vpcId: string;
+  try {
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.1.0.0/16" }));
+    vpcId = Vpc!.VpcId!;
+    subnets = [];
+    for (const [i, az] of ["us-east-1a", "us-east-1b"].entries()) {
+      subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.1.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
+    }
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: source, Engine: "postgres", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "not-a-secret-1" }));
+  } finally {
+    destroy();
+  }
+  return seedPoolGroups(e, vpcId, subnets);
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { DEFAULT_REAPER_CONFIG } from "../runtime/reaper-config";
 import { clockSkewError, STORE_CLOCK_RESOLUTION_MS } from "../state/clock-skew";
 import { leasePrefix } from "../state/state-keys";
 import type { StateStore } from "../state/state-store";
@@ -84,7 +85,7 @@ export class EnvLeases {
       return unavailable(env, "read", err);
     }
     const now = this.clock();
-    const skew = clockSkewError(read.serverTime, now, this.options.maxSkewMs ?? 30_000);
+    const skew = clockSkewError(read.serverTime, now, this.options.maxSkewMs ?? DEFAULT_REAPER_CONFIG.maxClockSkewMs);
     if (skew !== undefined) return { ok: false, code: "ClockSkew", message: `${env} was not leased: ${skew}` };
     const refusal = this.heldByAnother(env, read, now);
     if (refusal !== undefined) return refusal;

@@ -1,6 +1,3 @@
-/** How far a host's clock may be from the store's before the host refuses to act. */
-export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000;
-
 /**
  * The one clock for coordination is the store's (S3's): a lease's or a reservation's
  * expiry is judged against it, never against a host's. A host whose own clock is further

@@ -1,6 +1,5 @@
 import fc from "fast-check";
-import { CreateDBInstanceCommand, CreateDBSnapshotCommand, type DBInstance, type DBSnapshot, paginateDescribeDBInstances, paginateDescribeDBSnapshots } from "@aws-sdk/client-rds";
-import { CreateSubnetCommand, CreateVpcCommand } from "@aws-sdk/client-ec2";
+import { CreateDBSnapshotCommand, type DBInstance, type DBSnapshot, paginateDescribeDBInstances, paginateDescribeDBSnapshots } from "@aws-sdk/client-rds";
 import { CreateBucketCommand, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
 import { admitEnvironment } from "../../../reaper/admission/admit-environment";
 import { heldAt, reservationRegister } from "../../../reaper/admission/reservations";
@@ -16,7 +15,7 @@ import { readSettings } from "../../../reaper/runtime/settings";
 import type { ActionOutcome } from "../../../reaper/action/act";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
 import { type FaultKind, type FaultProxy, startFaultProxy } from "../../../harness/fault-proxy";
-import { emulatorClients, poolSettings, seedAuditBucket, seedPoolGroups, seedWarmDatabase } from "../../../harness/seed-environments";
+import { emulatorClients, poolSettings, seedAuditBucket, seedPoolBaseline, seedWarmDatabase } from "../../../harness/seed-environments";
 
 /**
  * Issue 19, "An invariant test": a model-based test (fast-check's model runner) of the
@@ -127,17 +126,10 @@ async function seedWorld(): Promise<World> {
   const e = emulator();
   await e.reset();
   await seedAuditBucket(e, AUDIT_BUCKET);
-  const { ec2, rds, destroy } = emulatorClients(e);
-  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.1.0.0/16" }));
-  const subnets: string[] = [];
-  for (const [i, az] of ["us-east-1a", "us-east-1b"].entries()) {
-    subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: `10.1.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
-  }
-  await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: "app-baseline", Engine: "postgres", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "not-a-secret-1" }));
-  await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "app-baseline", DBSnapshotIdentifier: "app-baseline-1" }));
-  const { securityGroupId } = await seedPoolGroups(e, Vpc!.VpcId!, subnets);
+  const { securityGroupId } = await seedPoolBaseline(e);
+  const { rds, destroy } = emulatorClients(e);
+  await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "app-baseline", DBSnapshotIdentifier: "app-baseline-1" })).finally(destroy);
   for (const suffix of ["0000aaa1", "0000aaa2"]) await seedWarmDatabase(e, suffix, "app-baseline-1");
-  destroy();
   const settings = {
     ...e.env(),
     EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,

@@ -1,5 +1,4 @@
-import { CreateDBInstanceCommand, CreateDBSnapshotCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import { CreateSubnetCommand, CreateVpcCommand } from "@aws-sdk/client-ec2";
+import { CreateDBSnapshotCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
 import { takeClaim } from "../../../../reaper/pool/claim-record";
 import { runSweep } from "../../../../reaper/operations/run-sweep";
@@ -7,7 +6,7 @@ import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/runtime/settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { TAG } from "../../../../reaper/model";
-import { emulatorClients, poolSettings, seedAuditBucket, seedPoolGroups } from "../../../../harness/seed-environments";
+import { emulatorClients, poolSettings, seedAuditBucket, seedPoolBaseline } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 
 // One account walked through in order: the pool filled, a claim, a new baseline, the stale databases replaced.
@@ -44,15 +43,7 @@ async function snapshot(id: string): Promise<void> {
 beforeAll(async () => {
   e = emulator();
   await seedAuditBucket(e, AUDIT_BUCKET);
-  const { ec2, rds, destroy } = emulatorClients(e);
-  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.1.0.0/16" }));
-  const subnets: string[] = [];
-  for (const [i, az] of ["us-east-1a", "us-east-1b"].entries()) {
-    subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: `10.1.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
-  }
-  await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: "app-baseline", Engine: "postgres", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "not-a-secret-1" }));
-  destroy();
-  const { securityGroupId } = await seedPoolGroups(e, Vpc!.VpcId!, subnets);
+  const { securityGroupId } = await seedPoolBaseline(e);
   await snapshot("app-baseline-1");
   settings = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, securityGroupId, { sourceDbInstance: "app-baseline" })), EPHEMERA_PRICE_LIST: "off" };
 }, 120_000);
