@@ -18,11 +18,11 @@ export type * from "./reaper";
 const engine = new Proxy({} as typeof Engine, { get: (_, name) => (require("./reaper") as Record<string | symbol, unknown>)[name] });
 
 export declare const ALL_KIND_ADAPTERS: typeof Engine.ALL_KIND_ADAPTERS;
+export declare const AwsKindContext: typeof Engine.AwsKindContext;
 export declare const DEFAULT_REAPER_CONFIG: typeof Engine.DEFAULT_REAPER_CONFIG;
 export declare const KIND_ADAPTERS: typeof Engine.KIND_ADAPTERS;
 export declare const KIND_CATALOG: typeof Engine.KIND_CATALOG;
 export declare const KIND_NAMES: typeof Engine.KIND_NAMES;
-export declare const KindContext: typeof Engine.KindContext;
 export declare const PriceList: typeof Engine.PriceList;
 export declare const ReaperRuntime: typeof Engine.ReaperRuntime;
 export declare const S3StateStore: typeof Engine.S3StateStore;
@@ -54,6 +54,7 @@ export declare const verifyAudit: typeof Engine.verifyAudit;
 export declare const verifyAuditIn: typeof Engine.verifyAuditIn;
 export declare const verifyAuditRun: typeof Engine.verifyAuditRun;
 export declare const verifyAuditRunIn: typeof Engine.verifyAuditRunIn;
+export type AwsKindContext = Engine.AwsKindContext;
 export type KindContext = Engine.KindContext;
 export type PriceList = Engine.PriceList;
 export type ReaperRuntime = Engine.ReaperRuntime;
@@ -63,7 +64,7 @@ export type SpendMeter = Engine.SpendMeter;
 
 /** The values declared above: each a getter that loads the engine on first use. */
 const LAZY: readonly (keyof typeof Engine)[] = [
-  "ALL_KIND_ADAPTERS", "DEFAULT_REAPER_CONFIG", "KIND_ADAPTERS", "KIND_CATALOG", "KIND_NAMES", "KindContext",
+  "ALL_KIND_ADAPTERS", "AwsKindContext", "DEFAULT_REAPER_CONFIG", "KIND_ADAPTERS", "KIND_CATALOG", "KIND_NAMES",
   "PriceList", "ReaperRuntime", "S3StateStore", "SettingsError", "SpendMeter", "act", "budgetStanding", "checkAccount",
   "createHandler", "decide", "discover", "extendEnvironment", "handler", "listEnvironments", "meter", "moveExpirySchedule", "planExtend",
   "planPause", "planResume", "readSettings", "reaperConfig", "renderPlan", "runCli", "runOperatorPlan",

@@ -21,7 +21,7 @@ import { type FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { seedAuditBucket, seedTopic } from "../harness/seed-environments";
 import { runCli } from "../reaper/cli/run-cli";
 import { ALL_KIND_ADAPTERS } from "../reaper/kinds";
-import type { KindName } from "../reaper/kinds/kind-adapter";
+import type { KindName } from "../reaper/contracts/kind-adapter";
 import { ReaperRuntime } from "../reaper/runtime/reaper-runtime";
 import { readSettings } from "../reaper/runtime/settings";
 import { NAIVE_CALL, NAIVE_CONCURRENCY, naiveDiscovery } from "./naive-discovery";

@@ -21,13 +21,13 @@
  */
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { decide } from "../reaper/decision/decide";
-import type { DiscoveredResource } from "../reaper/kinds/kind-adapter";
+import type { DiscoveredResource } from "../reaper/contracts/kind-adapter";
 import { budgetName, TAG } from "../reaper/model";
 import { CreateBudgetCommand } from "@aws-sdk/client-budgets";
 import { reaperConfig } from "../reaper/runtime/reaper-config";
 import { meter, type PriceSheet, type SpendReadings } from "../reaper/spend/meter";
-import { productKey } from "../reaper/spend/products";
-import type { MeteredUsage } from "../reaper/spend/usage";
+import { productKey } from "../reaper/contracts/product";
+import type { MeteredUsage } from "../reaper/contracts/metered-usage";
 import { type Emulator, EMULATOR_CREDENTIALS, startEmulator } from "../harness/emulator";
 import { type FaultProxy, mulberry32, startFaultProxy } from "../harness/fault-proxy";
 import { PricingDouble } from "../harness/pricing-double";

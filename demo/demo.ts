@@ -27,7 +27,7 @@ import { DEFAULT_REAPER_FUNCTION_NAME } from "../constructs/reaper";
 import { runCli } from "../reaper/cli/run-cli";
 import type { createHandler as CreateHandler } from "../reaper/handlers";
 import { KubeClient } from "../reaper/kube/kube-client";
-import type { KindContext } from "../reaper/runtime/kind-context";
+import type { AwsKindContext } from "../reaper/runtime/aws-kind-context";
 import { K8S_ANNOTATION, TAG } from "../reaper/model";
 import { EnvironmentConfig } from "../stacks/environment-config";
 import { EnvironmentStack, environmentStackName } from "../stacks/environment-stack";
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     // The emulator has no Price List API: the spend meter prices from the table shipped with the package.
     EPHEMERA_PRICE_LIST: "off",
   };
-  const kubeClientFactory = (cluster: string, ctx: KindContext) => new KubeClient({ server: kube.url, token: ctx.eksTokenProvider(cluster) });
+  const kubeClientFactory = (cluster: string, ctx: AwsKindContext) => new KubeClient({ server: kube.url, token: ctx.eksTokenProvider(cluster) });
   const ephemera = cliIn(settings, kubeClientFactory);
   const paused = deployed[1]!;
 
@@ -422,7 +422,7 @@ async function registerNamespace(kube: KubeApiDouble, emulator: Emulator, cluste
 }
 
 /** runCli in-process against the emulator, printing the command and its output; an unexpected exit status fails the step. */
-function cliIn(settings: Record<string, string>, kubeClientFactory: (cluster: string, ctx: KindContext) => KubeClient): Cli {
+function cliIn(settings: Record<string, string>, kubeClientFactory: (cluster: string, ctx: AwsKindContext) => KubeClient): Cli {
   return async (argv, options = {}) => {
     if (!options.quiet) narrator.command(`ephemera ${argv.join(" ")}`);
     const out: string[] = [];

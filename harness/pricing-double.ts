@@ -5,7 +5,7 @@
  * API's own protocol (awsJson1_1: `POST /` with `X-Amz-Target:
  * AWSPriceListService.GetProducts` and a JSON body of `ServiceCode`, `Filters`,
  * `FormatVersion`, `MaxResults`, `NextToken`). Its catalogue is built from a price table
- * keyed by `productKey` (reaper/spend/products.ts): each key becomes a product with the
+ * keyed by `productKey` (reaper/contracts/product.ts): each key becomes a product with the
  * attributes AWS's offer files give it (regionCode, instanceType, operatingSystem,
  * databaseEngine, deploymentOption, volumeType, usagetype ...), plus, for EC2, a Windows
  * sibling the Linux filters must leave out. Each PriceList entry is a JSON string shaped

@@ -5,7 +5,7 @@
  * `<!-- generated:<name> -->` markers; a unit test fails when a page is out of date.
  */
 import * as path from "node:path";
-import { KIND_CATALOG, KIND_NAMES, type KindRow } from "../reaper/kinds/catalog";
+import { KIND_CATALOG, KIND_NAMES, type KindRow } from "../reaper/contracts/kind-catalog";
 import { SETTINGS, type SettingSpec } from "../reaper/model";
 import { SHIPPED_PRICES, shippedPriceKeys } from "../reaper/spend/shipped-prices";
 import { ENVIRONMENT_INPUTS } from "../stacks/environment-config";

@@ -1,11 +1,11 @@
-import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName, SPEND_METER_ACTIONS } from "../../reaper/kinds/catalog";
+import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName, SPEND_METER_ACTIONS } from "../../reaper/contracts/kind-catalog";
 import { AUDIT_BUCKET_PREFIXES, baselineSnapshotPrefixes, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, PLATFORM_BUDGET_NAME, TAG } from "../../reaper/model";
 
 /**
  * The reaper Lambda's IAM policy, as plain JSON built by pure functions, so tests can
  * evaluate it with an IAM policy simulator (the emulator ignores tag conditions).
  *
- * The per-kind statements come from the kind catalog (reaper/kinds/catalog.ts), one
+ * The per-kind statements come from the kind catalog (reaper/contracts/kind-catalog.ts), one
  * per operation of each kind:
  * - reads and listings are allowed on every resource: a listing the reaper cannot
  *   finish fails closed and blocks destructive actions everywhere, so narrowing reads

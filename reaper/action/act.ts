@@ -4,9 +4,9 @@ import type { EnvLeases, HeldLease, LeaseRefusal } from "./env-lease";
 import type { AuditEvent, AuditOutcome } from "../audit/audit-record";
 import { errorCode, messageOf } from "../support/outcomes";
 import { mapWithLimit } from "../support/map-with-limit";
-import type { OperationResult } from "../kinds/kind-adapter";
+import type { OperationResult } from "../contracts/kind-adapter";
 import type { Notifier } from "./notifier";
-import type { EnvironmentPlan, Intent, PhaseName, Plan, PlannedAction } from "../decision/plan";
+import type { EnvironmentPlan, Intent, PhaseName, Plan, PlannedAction } from "../contracts/plan";
 import { DEFAULT_REAPER_CONFIG, type ReaperConfig } from "../runtime/reaper-config";
 import { type AdapterTable, adapterLookup, type ExecutedOutcome, type ExecuteWith, executeAction } from "./execute-action";
 

@@ -1,7 +1,7 @@
 import type { AuditOutcome } from "../audit/audit-record";
-import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
-import type { PlannedAction } from "../decision/plan";
-import type { KindAdapter, KindName, OperationResult } from "../kinds/kind-adapter";
+import { refersToAuditBucket } from "../contracts/refers-to-audit-bucket";
+import type { PlannedAction } from "../contracts/plan";
+import type { KindAdapter, KindName, OperationResult } from "../contracts/kind-adapter";
 import { errorCode, isAmbiguous, messageOf, requestIdOf } from "../support/outcomes";
 import type { Notifier } from "./notifier";
 

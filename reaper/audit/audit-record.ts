@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { PhaseName, PlannedAction } from "../decision/plan";
+import type { PhaseName, PlannedAction } from "../contracts/plan";
 import { canonicalJson } from "./canonical-json";
 
 /**

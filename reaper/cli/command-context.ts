@@ -1,5 +1,5 @@
 import type { AdapterTable } from "../action/act";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import type { EphemeraSettings } from "../runtime/settings";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 

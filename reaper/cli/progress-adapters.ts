@@ -1,6 +1,6 @@
 import { KIND_ADAPTERS } from "../kinds";
-import type { KindContext } from "../runtime/kind-context";
-import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../kinds/kind-adapter";
+import type { KindContext } from "../contracts/kind-context";
+import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../contracts/kind-adapter";
 
 /** The kind adapters, each operation reporting one line as it finishes (the CLI shows them on a terminal). */
 export function progressAdapters(report: (line: string) => void): Record<KindName, KindAdapter<KindContext>> {

@@ -2,7 +2,7 @@ import type { ActionOutcome } from "../action/act";
 import { formatDuration } from "../model";
 import { money } from "../decision/budget-standing";
 import type { EnvironmentListing } from "../operations/list-environments";
-import type { PlanNote } from "../decision/plan";
+import type { PlanNote } from "../contracts/plan";
 
 /** `4h12m`, `<1m`, `expired 2h5m ago`, `unknown`: whole minutes, rounded towards zero. */
 export function formatTimeLeft(seconds: number | null): string {

@@ -1,5 +1,5 @@
-import { kindRow } from "../kinds/catalog";
-import type { DiscoveredResource } from "../kinds/kind-adapter";
+import { kindRow } from "../contracts/kind-catalog";
+import type { DiscoveredResource } from "../contracts/kind-adapter";
 import { TAG } from "../model";
 import { isFormattable } from "../model/instant";
 import type { EnvSpend } from "../spend/meter";

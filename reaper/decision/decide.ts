@@ -1,5 +1,5 @@
 import { compareText, type EnvironmentView, groupEnvironments, ownersOf } from "./group-environments";
-import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
+import type { DiscoveredResource, Inventory } from "../contracts/kind-adapter";
 import { expiryOf, finalSnapshotName, formatDuration, formatInstant, isProtected, isSnsTopicArn, type OnExpiry, safestOnExpiry, SETTINGS, TAG, tryParseEnvId, tryParseOnExpiry, type TtlOverMax } from "../model";
 import {
   DESTRUCTIVE_ACTIONS,
@@ -9,7 +9,7 @@ import {
   type Plan,
   type PlanNote,
   type PlanPhase,
-} from "./plan";
+} from "../contracts/plan";
 import { deletePhases, holdsData, isPhase, isRestartedWhilePaused, markPhase, pausePhases, pausePlanPhases, stateOf, warnPhase } from "./phases";
 import type { ReaperConfig } from "../runtime/reaper-config";
 import type { EnvSpend } from "../spend/meter";

@@ -1,7 +1,7 @@
-import type { DiscoveredResource, Inventory, ListingFailure } from "../kinds/kind-adapter";
+import type { DiscoveredResource, Inventory, ListingFailure } from "../contracts/kind-adapter";
 import { isManagedByEphemera, TAG, tryParseEnvId } from "../model";
-import type { PlanNote } from "./plan";
-import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
+import type { PlanNote } from "../contracts/plan";
+import { refersToAuditBucket } from "../contracts/refers-to-audit-bucket";
 
 /** The resources of one environment, and the listing failures that may hide more of them. */
 export interface EnvironmentView {

@@ -1,8 +1,8 @@
-import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
+import type { DiscoveredResource, Inventory } from "../contracts/kind-adapter";
 import { finalSnapshotName, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
 import { groupEnvironments } from "./group-environments";
 import { deletePhases, holdsData, isPhase, markPhase, pausePlanPhases, resumePhases, stateOf } from "./phases";
-import type { NoteCode, Plan, PlanNote, PlanPhase } from "./plan";
+import type { NoteCode, Plan, PlanNote, PlanPhase } from "../contracts/plan";
 
 export interface ManualPlanOptions {
   /** When the plan is made. @default now */

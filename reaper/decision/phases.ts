@@ -1,13 +1,13 @@
-import type { DiscoveredResource } from "../kinds/kind-adapter";
+import type { DiscoveredResource } from "../contracts/kind-adapter";
 import { type EnvState, TAG } from "../model";
-import { kindRow } from "../kinds/catalog";
+import { kindRow } from "../contracts/kind-catalog";
 import {
   DELETE_PHASE_ORDER,
   PAUSE_PHASE_ORDER,
   type PhaseName,
   type PlannedAction,
   type PlanPhase,
-} from "./plan";
+} from "../contracts/plan";
 
 /** The `ephemera:state` a resource carries; no tag (or an unknown value) reads as `active`. */
 export function stateOf(resource: DiscoveredResource): EnvState {

@@ -1,7 +1,7 @@
 import { groupEnvironments } from "./group-environments";
-import type { Inventory } from "../kinds/kind-adapter";
+import type { Inventory } from "../contracts/kind-adapter";
 import { expiryOf, formatDuration, formatInstant, isProtected, TAG } from "../model";
-import type { Plan, PlannedAction } from "./plan";
+import type { Plan, PlannedAction } from "../contracts/plan";
 import { stateOf } from "./phases";
 
 export interface ExtendOptions {

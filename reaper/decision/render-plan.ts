@@ -1,4 +1,4 @@
-import type { Plan, PlannedAction } from "./plan";
+import type { Plan, PlannedAction } from "../contracts/plan";
 
 /** The plan as a person reads it: what happens to which environment, in order, and what was left alone and why. */
 export function renderPlan(plan: Plan): string {

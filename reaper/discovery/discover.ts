@@ -1,11 +1,11 @@
 import { ALL_KIND_ADAPTERS } from "../kinds";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { mapWithLimit } from "../support/map-with-limit";
 import { listingFailure } from "../support/outcomes";
-import type { DiscoveredResource, Inventory, KindAdapter, ListingFailure } from "../kinds/kind-adapter";
+import type { DiscoveredResource, Inventory, KindAdapter, ListingFailure } from "../contracts/kind-adapter";
 import { isManagedByEphemera } from "../model";
-import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
-import type { MeteredUsage } from "../spend/usage";
+import { refersToAuditBucket } from "../contracts/refers-to-audit-bucket";
+import type { MeteredUsage } from "../contracts/metered-usage";
 
 export interface DiscoverOptions {
   /** Adapters listing at once (each also bounds its own fan-out). @default 4 */

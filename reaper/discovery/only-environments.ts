@@ -1,4 +1,4 @@
-import type { Inventory } from "../kinds/kind-adapter";
+import type { Inventory } from "../contracts/kind-adapter";
 import { TAG } from "../model";
 
 /**

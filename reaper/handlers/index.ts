@@ -1,6 +1,6 @@
 import { readSettings } from "../runtime/settings";
 import { moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
-import type { Inventory } from "../kinds/kind-adapter";
+import type { Inventory } from "../contracts/kind-adapter";
 import { ephemeraEventType, expiryScheduleGroupName, systemClock, tryParseEnvId } from "../model";
 import { type BudgetAlertMessage, type BudgetAlertOutcome, handleBudgetAlerts } from "../operations/handle-budget-alert";
 import { listEnvironments } from "../operations/list-environments";

@@ -7,12 +7,12 @@ import {
   paginateDescribeDBSubnetGroups,
 } from "@aws-sdk/client-rds";
 import { isManagedByEphemera } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter, ListingFailure } from "../contracts/kind-adapter";
 
 /**
  * RDS DB subnet groups.

@@ -7,12 +7,12 @@ import {
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { MANAGED_BY_VALUE, partitionOf, TAG } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
-import type { MeteredUsage } from "../spend/usage";
+import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
+import type { MeteredUsage } from "../contracts/metered-usage";
 
 /** States in which an instance still exists and may cost money. */
 const LIVE_STATES = ["pending", "running", "stopping", "stopped"];

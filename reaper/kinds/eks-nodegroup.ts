@@ -9,11 +9,11 @@ import {
   UpdateNodegroupConfigCommand,
 } from "@aws-sdk/client-eks";
 import { isManagedByEphemera, TAG } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure, refused } from "../support/outcomes";
-import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter, ListingFailure } from "../contracts/kind-adapter";
 
 /**
  * EKS managed node groups.

@@ -16,12 +16,12 @@ import {
   TagRoleCommand,
 } from "@aws-sdk/client-iam";
 import { isManagedByEphemera, TAG } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter, ListingFailure } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter, ListingFailure } from "../contracts/kind-adapter";
 
 /**
  * IAM roles of environments (a node group's node role, a namespace's workload role),

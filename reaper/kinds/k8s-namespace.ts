@@ -12,10 +12,10 @@ import {
   type Tags,
   tryParseInstant,
 } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, errorCode, hasCode, listingFailure, refused, requestIdOf } from "../support/outcomes";
-import type { DiscoveredResource, KindAdapter, ListingFailure, OperationResult } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter, ListingFailure, OperationResult } from "../contracts/kind-adapter";
 
 const TAG_PREFIX = "ephemera:";
 const K8S_PREFIX = "ephemera.dev/";

@@ -1,10 +1,10 @@
 import { CreateTagsCommand, DeleteLaunchTemplateCommand, type LaunchTemplate, paginateDescribeLaunchTemplates } from "@aws-sdk/client-ec2";
 import { MANAGED_BY_VALUE, TAG } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
 
 /**
  * EC2 launch templates (a SpotNodeGroup's).

@@ -10,12 +10,12 @@ import {
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
 import { isManagedByEphemera } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
-import type { MeteredUsage } from "../spend/usage";
+import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
+import type { MeteredUsage } from "../contracts/metered-usage";
 
 /**
  * RDS DB instances.

@@ -10,12 +10,12 @@ import {
   PutBucketTaggingCommand,
 } from "@aws-sdk/client-s3";
 import { isManagedByEphemera, MANAGED_BY_VALUE, TAG } from "../model";
-import { refersToAuditBucket } from "../audit/refers-to-audit-bucket";
-import type { KindContext } from "../runtime/kind-context";
+import { refersToAuditBucket } from "../contracts/refers-to-audit-bucket";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
 
 /** DeleteObjects takes at most 1000 keys. */
 const DELETE_BATCH = 1000;

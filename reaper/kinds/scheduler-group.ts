@@ -6,12 +6,12 @@ import {
   TagResourceCommand,
 } from "@aws-sdk/client-scheduler";
 import { isManagedByEphemera, type Tags } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter, KindName, ListingFailure } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter, KindName, ListingFailure } from "../contracts/kind-adapter";
 
 /**
  * EventBridge Scheduler schedule groups of environments (`ephemera-<env>`).

@@ -1,11 +1,11 @@
 import { DeleteScheduleCommand, paginateListSchedules, type ScheduleSummary, TagResourceCommand } from "@aws-sdk/client-scheduler";
 import type { Tags } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList } from "../support/tag-list";
 import { managedScheduleGroups } from "./scheduler-group";
-import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
 
 /**
  * EventBridge Scheduler schedules.

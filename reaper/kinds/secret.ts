@@ -6,11 +6,11 @@ import {
   TagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { isManagedByEphemera, MANAGED_BY_VALUE, TAG } from "../model";
-import type { KindContext } from "../runtime/kind-context";
+import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter } from "./kind-adapter";
+import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
 
 /**
  * Days a deleted secret can still be restored. 7 is the shortest AWS allows: a

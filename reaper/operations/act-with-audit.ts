@@ -2,8 +2,8 @@ import { actionSucceeded, type ActResult, type AdapterTable } from "../action/ac
 import { actAsAuditedRun } from "../action/audited-run";
 import { newRunId } from "../audit/run-id";
 import { KIND_ADAPTERS } from "../kinds";
-import type { KindContext } from "../runtime/kind-context";
-import type { Plan } from "../decision/plan";
+import type { KindContext } from "../contracts/kind-context";
+import type { Plan } from "../contracts/plan";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { systemClock } from "../model";
 

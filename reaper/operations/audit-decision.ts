@@ -1,4 +1,4 @@
-import type { NoteCode, Plan } from "../decision/plan";
+import type { NoteCode, Plan } from "../contracts/plan";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit } from "./act-with-audit";
 

@@ -1,9 +1,9 @@
 import { type EnvironmentView, groupEnvironments, ownersOf } from "../decision/group-environments";
 import { ttlOverMaxNotes } from "../decision/decide";
-import { kindRow } from "../kinds/catalog";
-import type { DiscoveredResource, Inventory, KindName } from "../kinds/kind-adapter";
+import { kindRow } from "../contracts/kind-catalog";
+import type { DiscoveredResource, Inventory, KindName } from "../contracts/kind-adapter";
 import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, type OnExpiry, safestOnExpiry, TAG, tryParseOnExpiry } from "../model";
-import type { PlanNote } from "../decision/plan";
+import type { PlanNote } from "../contracts/plan";
 import { stateOf } from "../decision/phases";
 import { budgetStanding, firstUsd, type SpendBasis } from "../decision/budget-standing";
 import type { EnvSpend } from "../spend/meter";

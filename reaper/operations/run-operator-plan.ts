@@ -1,7 +1,7 @@
 import type { ActionOutcome, AdapterTable, EnvironmentOutcome } from "../action/act";
 import { checkAccount } from "../runtime/account-guard";
-import type { KindContext } from "../runtime/kind-context";
-import type { Plan, PlanNote } from "../decision/plan";
+import type { KindContext } from "../contracts/kind-context";
+import type { Plan, PlanNote } from "../contracts/plan";
 import { planPause, planRelease, planResume } from "../decision/manual-plans";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "./act-with-audit";

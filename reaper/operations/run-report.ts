@@ -1,4 +1,4 @@
-import type { PlanNote } from "../decision/plan";
+import type { PlanNote } from "../contracts/plan";
 import type { SweepResult } from "../sweep";
 import type { SpendTotals } from "../spend/spend-meter";
 import type { SweepRunResult } from "./run-sweep";

@@ -1,8 +1,8 @@
 import type { AdapterTable } from "../action/act";
 import { KIND_ADAPTERS } from "../kinds";
-import type { KindContext } from "../runtime/kind-context";
-import type { Inventory } from "../kinds/kind-adapter";
-import type { Plan } from "../decision/plan";
+import type { KindContext } from "../contracts/kind-context";
+import type { Inventory } from "../contracts/kind-adapter";
+import type { Plan } from "../contracts/plan";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { sweep, type SweepResult } from "../sweep";
 import { newestBaseline, planRefill } from "../pool/plan-refill";

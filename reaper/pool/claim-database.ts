@@ -1,8 +1,8 @@
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import type { ActionOutcome } from "../action/act";
-import type { Plan } from "../decision/plan";
+import type { Plan } from "../contracts/plan";
 import { KIND_ADAPTERS } from "../kinds";
-import type { DiscoveredResource } from "../kinds/kind-adapter";
+import type { DiscoveredResource } from "../contracts/kind-adapter";
 import { formatInstant, systemClock, TAG } from "../model";
 import { actWithAudit, allSucceeded } from "../operations/act-with-audit";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";

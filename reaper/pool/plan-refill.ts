@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { type DBSnapshot, DescribeDBSnapshotsCommand, paginateDescribeDBSnapshots, type RDSClient } from "@aws-sdk/client-rds";
 import { groupEnvironments } from "../decision/group-environments";
-import type { EnvironmentPlan, PlannedAction, PlanNote } from "../decision/plan";
-import type { DiscoveredResource, Inventory } from "../kinds/kind-adapter";
+import type { EnvironmentPlan, PlannedAction, PlanNote } from "../contracts/plan";
+import type { DiscoveredResource, Inventory } from "../contracts/kind-adapter";
 import { baselineSnapshotPrefixes, MANAGED_BY_VALUE, POOL_STATE, poolMemberIdentifier, TAG } from "../model";
 import { allPages } from "../support/all-pages";
 import { errorCode } from "../support/outcomes";

@@ -1,4 +1,4 @@
-import type { DiscoveredResource } from "../kinds/kind-adapter";
+import type { DiscoveredResource } from "../contracts/kind-adapter";
 import { POOL_STATE, TAG } from "../model";
 import type { PoolMember } from "./decide-pool";
 

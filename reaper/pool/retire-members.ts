@@ -1,4 +1,4 @@
-import type { EnvironmentPlan, PlanNote } from "../decision/plan";
+import type { EnvironmentPlan, PlanNote } from "../contracts/plan";
 import type { StateStore } from "../state/state-store";
 import { describeError } from "../support/outcomes";
 import { takeClaim } from "./claim-record";

@@ -8,8 +8,8 @@ import type { StateStore } from "../state/state-store";
 import { discover } from "../discovery/discover";
 import type { EphemeraSettings } from "./settings";
 import { ALL_KIND_ADAPTERS } from "../kinds";
-import { type AwsConnection, KindContext, type KindContextOptions } from "./kind-context";
-import type { Inventory } from "../kinds/kind-adapter";
+import { type AwsConnection, AwsKindContext, type KindContextOptions } from "./aws-kind-context";
+import type { Inventory } from "../contracts/kind-adapter";
 import { type Notifier, snsNotifier } from "../action/notifier";
 import { onlyEnvironments } from "../discovery/only-environments";
 import type { ReaperConfig } from "./reaper-config";
@@ -29,7 +29,7 @@ export interface ReaperRuntimeOptions {
  * Lambda keeps one per cold start; the CLI one per command.
  */
 export class ReaperRuntime {
-  readonly ctx: KindContext;
+  readonly ctx: AwsKindContext;
   readonly notifier: Notifier;
   /** The caller's account, asked of STS every time: the account guard never trusts a configured id. */
   readonly callerAccount: () => Promise<string>;
@@ -41,7 +41,7 @@ export class ReaperRuntime {
     readonly settings: EphemeraSettings,
     private readonly options: ReaperRuntimeOptions = {},
   ) {
-    this.ctx = new KindContext({
+    this.ctx = new AwsKindContext({
       aws: this.connection(),
       auditBucket: settings.reaper.auditBucket,
       kubernetesClusters: settings.clusters,

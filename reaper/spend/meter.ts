@@ -1,6 +1,6 @@
 import { isManagedByEphemera, TAG, tryParseEnvId } from "../model";
-import { HOURS_PER_MONTH, productKey, type Quote } from "./products";
-import type { MeteredUsage } from "./usage";
+import { HOURS_PER_MONTH, productKey, type Quote } from "../contracts/product";
+import type { MeteredUsage } from "../contracts/metered-usage";
 
 /** The prices one sweep meters with: plain data, so a test or a bench can hand-write it. */
 export interface PriceSheet {

@@ -1,7 +1,7 @@
 import { GetProductsCommand, type PricingClient } from "@aws-sdk/client-pricing";
 import { mapWithLimit } from "../support/map-with-limit";
 import { errorCode } from "../support/outcomes";
-import { type Product, productKey, type Quote } from "./products";
+import { type Product, productKey, type Quote } from "../contracts/product";
 import { SHIPPED_PRICES, shippedPrice } from "./shipped-prices";
 
 /**

@@ -1,4 +1,4 @@
-import { type Product, productKey } from "./products";
+import { type Product, productKey } from "../contracts/product";
 
 /**
  * The on-demand prices shipped with the package: what the meter uses when the AWS Price

@@ -1,13 +1,13 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { StateStore } from "../state/state-store";
-import type { PlanNote } from "../decision/plan";
-import { kindRow } from "../kinds/catalog";
-import type { Inventory } from "../kinds/kind-adapter";
+import type { PlanNote } from "../contracts/plan";
+import { kindRow } from "../contracts/kind-catalog";
+import type { Inventory } from "../contracts/kind-adapter";
 import { systemClock, TAG } from "../model";
 import { describeError } from "../support/outcomes";
 import { type EnvSpend, meter, type PriceSheet, type SpendReadings } from "./meter";
 import type { PriceLookup } from "./price-list";
-import { type Product, productKey, type Quote } from "./products";
+import { type Product, productKey, type Quote } from "../contracts/product";
 import { loadSpendReadings, storeSpendReadings } from "./spend-readings";
 import { spotPrices } from "./spot-prices";
 

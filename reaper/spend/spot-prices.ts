@@ -1,7 +1,7 @@
 import { type _InstanceType, type EC2Client, paginateDescribeSpotPriceHistory, type SpotPrice } from "@aws-sdk/client-ec2";
 import { allPages } from "../support/all-pages";
 import { describeError } from "../support/outcomes";
-import type { Quote } from "./products";
+import type { Quote } from "../contracts/product";
 import { spotKey } from "./meter";
 
 /** Linux Spot prices; EC2 names them both ways depending on the account's age. */

@@ -1,4 +1,4 @@
-import type { KindName, ListingFailure, OperationResult } from "../kinds/kind-adapter";
+import type { KindName, ListingFailure, OperationResult } from "../contracts/kind-adapter";
 
 type Facts = Readonly<Record<string, string | number | boolean>>;
 

@@ -1,6 +1,6 @@
 import { parseAuditKey, parseAuditMarker } from "../../reaper/audit/audit-key";
 import type { StateStore } from "../../reaper/state/state-store";
-import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../../reaper/kinds/kind-adapter";
+import type { DiscoveredResource, KindAdapter, KindName, OperationResult } from "../../reaper/contracts/kind-adapter";
 import type { Notification, Notifier } from "../../reaper/action/notifier";
 
 /** Records every operation in one shared log, remembers what it deleted/paused, and fails on request. */

@@ -1,8 +1,8 @@
-import type { DiscoveredResource, Inventory, KindName, ListingFailure } from "../../reaper/kinds/kind-adapter";
-import { KIND_NAMES } from "../../reaper/kinds/catalog";
+import type { DiscoveredResource, Inventory, KindName, ListingFailure } from "../../reaper/contracts/kind-adapter";
+import { KIND_NAMES } from "../../reaper/contracts/kind-catalog";
 import { TAG } from "../../reaper/model";
 import type { DecideConfig } from "../../reaper/decision/decide";
-import type { Plan, PlannedAction } from "../../reaper/decision/plan";
+import type { Plan, PlannedAction } from "../../reaper/contracts/plan";
 
 export const HOUR = 3_600_000;
 

@@ -87,17 +87,18 @@ describe("the module graph", () => {
     expect(cycles).toEqual([]);
   });
 
-  it("lets the constructs and stacks import from the reaper only its shared model and the kind catalog", () => {
-    const allowed = (to: string) => to.startsWith("reaper/model/") || to === "reaper/kinds/catalog.ts";
+  it("lets the constructs and stacks import from the reaper only its shared model and contracts", () => {
+    const allowed = (to: string) => to.startsWith("reaper/model/") || to.startsWith("reaper/contracts/");
     const crossings = sources
       .filter((file) => file.startsWith("constructs/") || file.startsWith("stacks/"))
       .flatMap((file) => importsOf(file).filter((i) => i.to.startsWith("reaper/") && !allowed(i.to)).map((i) => `${file} → ${i.to}`));
     expect(crossings).toEqual([]);
   });
 
-  it("keeps the kind catalog cheap: it imports nothing but the model and types", () => {
-    const catalog = importsOf("reaper/kinds/catalog.ts").filter((i) => !i.typeOnly);
-    expect(catalog.map((i) => i.to).filter((to) => !to.startsWith("reaper/model/"))).toEqual([]);
+  it("keeps the contracts cheap: at run time they import nothing but the model and each other", () => {
+    const contracts = sources.filter((file) => file.startsWith("reaper/contracts/"));
+    const loads = contracts.flatMap((file) => importsOf(file).filter((i) => !i.typeOnly).map((i) => i.to));
+    expect(loads.filter((to) => !to.startsWith("reaper/model/") && !to.startsWith("reaper/contracts/"))).toEqual([]);
   });
 
   it("has at most four files at the top of reaper/, and no helper among the kind adapters", () => {
@@ -105,7 +106,7 @@ describe("the module graph", () => {
     expect(top.length).toBeLessThanOrEqual(4);
     const kinds = TRACKED.filter((file) => /^reaper\/kinds\/[^/]+\.ts$/.test(file)).map((file) => path.basename(file, ".ts"));
     const { KIND_NAMES } = engine;
-    expect(kinds.filter((k) => !(KIND_NAMES as readonly string[]).includes(k)).sort()).toEqual(["catalog", "index", "kind-adapter"]);
+    expect(kinds.filter((k) => !(KIND_NAMES as readonly string[]).includes(k)).sort()).toEqual(["index"]);
   });
 });
 

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { REPO_ROOT } from "../../../harness/paths";
 
 const ROOT = REPO_ROOT;
-/** The order the reaper deletes in (reaper/decision/plan.ts DELETE_PHASE_ORDER), as the demo's audit table shows it. */
+/** The order the reaper deletes in (reaper/contracts/plan.ts DELETE_PHASE_ORDER), as the demo's audit table shows it. */
 const DELETE_PHASES = ["namespace", "nodegroup", "database", "database-dependencies", "resources", "network", "identity", "billing"];
 
 interface DemoRun {

@@ -34,7 +34,7 @@ import { S3StateStore } from "../../../reaper/state/s3-state-store";
 import { verifyAuditRun } from "../../../reaper/audit/verify-audit";
 import { discover } from "../../../reaper/discovery/discover";
 import { KIND_ADAPTERS } from "../../../reaper/kinds";
-import { KindContext } from "../../../reaper/runtime/kind-context";
+import { AwsKindContext } from "../../../reaper/runtime/aws-kind-context";
 import { KubeClient } from "../../../reaper/kube/kube-client";
 import { K8S_ANNOTATION, K8S_LABEL, TAG } from "../../../reaper/model";
 import { type Notifier, snsNotifier } from "../../../reaper/action/notifier";
@@ -232,7 +232,7 @@ async function seed(e: Emulator): Promise<Seeded> {
 }
 
 async function runSweep(e: Emulator, seeded: Seeded, calls: Map<string, number>): Promise<{ result: SweepResult; ms: number; published: string[] }> {
-  const ctx = new KindContext({
+  const ctx = new AwsKindContext({
     aws: e.clientConfig(),
     accountId: e.accountId,
     auditBucket: AUDIT_BUCKET,

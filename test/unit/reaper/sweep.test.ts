@@ -1,7 +1,7 @@
 import { sweep, type SweepOptions } from "../../../reaper/sweep";
 import { reaperConfig } from "../../../reaper/runtime/reaper-config";
 import { verifyAuditRunIn } from "../../../reaper/audit/verify-audit";
-import type { KindName } from "../../../reaper/kinds/kind-adapter";
+import type { KindName } from "../../../reaper/contracts/kind-adapter";
 import { AUDIT_BUCKET, environment, inventory, NOW } from "../../support/reaper-fixtures";
 import { FakeWorld, MemoryStateStore, RecordingNotifier } from "../../support/reaper-fakes";
 

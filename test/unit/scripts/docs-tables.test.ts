@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { KIND_NAMES } from "../../../reaper/kinds/catalog";
+import { KIND_NAMES } from "../../../reaper/contracts/kind-catalog";
 import { SETTINGS } from "../../../reaper/model";
 import { DOCS_DIR, GENERATED_PAGES, generatedSection, withGeneratedSections } from "../../../scripts/docs-tables";
 import { ENVIRONMENT_INPUTS } from "../../../stacks/environment-config";

@@ -10,8 +10,8 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { discover } from "../../../../reaper/discovery/discover";
 import { IAM_PATH } from "../../../../reaper/model";
 import { ALL_KIND_ADAPTERS, KIND_ADAPTERS } from "../../../../reaper/kinds";
-import { KindContext } from "../../../../reaper/runtime/kind-context";
-import type { KindName } from "../../../../reaper/kinds/kind-adapter";
+import { AwsKindContext } from "../../../../reaper/runtime/aws-kind-context";
+import type { KindName } from "../../../../reaper/contracts/kind-adapter";
 import { KubeClient } from "../../../../reaper/kube/kube-client";
 import { useEmulator } from "../../../../harness/emulator";
 import { useKubeApiDouble } from "../../../../harness/kube-api-double";
@@ -20,15 +20,15 @@ import { asTagList, AUDIT_BUCKET, managedTags } from "../kinds/kind-test-context
 const emulator = useEmulator();
 const kubeApi = useKubeApiDouble();
 
-let contexts: KindContext[] = [];
+let contexts: AwsKindContext[] = [];
 afterEach(async () => {
   await Promise.all(contexts.map((c) => c.destroy()));
   contexts = [];
 });
 
-function context(kubernetesClusters: string[] = [], endpoint?: string): KindContext {
+function context(kubernetesClusters: string[] = [], endpoint?: string): AwsKindContext {
   const e = emulator();
-  const ctx = new KindContext({
+  const ctx = new AwsKindContext({
     aws: { ...e.clientConfig(), ...(endpoint === undefined ? {} : { endpoint }) },
     accountId: e.accountId,
     auditBucket: AUDIT_BUCKET,
@@ -43,7 +43,7 @@ function context(kubernetesClusters: string[] = [], endpoint?: string): KindCont
 }
 
 /** One resource of every kind for environment `env`, and an untagged twin of each where the API allows. */
-async function seedEveryKind(ctx: KindContext, env: string): Promise<void> {
+async function seedEveryKind(ctx: AwsKindContext, env: string): Promise<void> {
   const tags = managedTags(env);
   const list = asTagList(tags);
   const role = "arn:aws:iam::123456789012:role/test";
@@ -192,7 +192,7 @@ describe("discover", () => {
 
   it("a configured Kubernetes cluster that EKS does not know is a listing failure", async () => {
     const e = emulator();
-    const ctx = new KindContext({
+    const ctx = new AwsKindContext({
       aws: e.clientConfig(),
       accountId: e.accountId,
       auditBucket: AUDIT_BUCKET,

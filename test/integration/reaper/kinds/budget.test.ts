@@ -1,6 +1,6 @@
 import { CreateBudgetCommand, DescribeBudgetsCommand, ListTagsForResourceCommand } from "@aws-sdk/client-budgets";
 import { budgetAdapter } from "../../../../reaper/kinds/budget";
-import type { DiscoveredResource } from "../../../../reaper/kinds/kind-adapter";
+import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { asTagList, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext } from "./kind-test-context";
 
 const { ctx, emulator } = useKindContext();

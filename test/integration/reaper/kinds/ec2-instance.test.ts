@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, type Instance, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { ec2InstanceAdapter } from "../../../../reaper/kinds/ec2-instance";
-import type { DiscoveredResource } from "../../../../reaper/kinds/kind-adapter";
+import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { asTagList, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext } from "./kind-test-context";
 
 const { ctx } = useKindContext();

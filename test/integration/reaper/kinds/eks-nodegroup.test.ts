@@ -1,6 +1,6 @@
 import { CreateClusterCommand, CreateNodegroupCommand, DescribeNodegroupCommand, type Nodegroup } from "@aws-sdk/client-eks";
 import { eksNodegroupAdapter } from "../../../../reaper/kinds/eks-nodegroup";
-import type { DiscoveredResource } from "../../../../reaper/kinds/kind-adapter";
+import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext } from "./kind-test-context";
 
 const { ctx } = useKindContext();

@@ -1,6 +1,6 @@
 import { k8sNamespaceAdapter } from "../../../../reaper/kinds/k8s-namespace";
-import { KindContext, type KindContextOptions } from "../../../../reaper/runtime/kind-context";
-import type { DiscoveredResource } from "../../../../reaper/kinds/kind-adapter";
+import { AwsKindContext, type KindContextOptions } from "../../../../reaper/runtime/aws-kind-context";
+import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { KubeClient } from "../../../../reaper/kube/kube-client";
 import { eksTokenProblem, useKubeApiDouble } from "../../../../harness/kube-api-double";
 
@@ -17,11 +17,11 @@ const MANAGED_ANNOTATIONS = {
   "janitor/expires": "2026-05-01T20:00:00Z",
 };
 
-let contexts: KindContext[] = [];
+let contexts: AwsKindContext[] = [];
 
 /** A context whose Kubernetes clients talk to the double over plain http, with real EKS tokens. */
-function context(options: Partial<KindContextOptions> = {}): KindContext {
-  const ctx = new KindContext({
+function context(options: Partial<KindContextOptions> = {}): AwsKindContext {
+  const ctx = new AwsKindContext({
     aws: { region: "us-east-1", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example-secret" } },
     auditBucket: "ephemera-audit",
     kubernetesClusters: [CLUSTER],

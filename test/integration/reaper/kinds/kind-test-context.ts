@@ -1,5 +1,5 @@
-import { KindContext, type KindContextOptions } from "../../../../reaper/runtime/kind-context";
-import type { DiscoveredResource, KindAdapter } from "../../../../reaper/kinds/kind-adapter";
+import { AwsKindContext, type KindContextOptions } from "../../../../reaper/runtime/aws-kind-context";
+import type { DiscoveredResource, KindAdapter } from "../../../../reaper/contracts/kind-adapter";
 import { type Emulator, useEmulator } from "../../../../harness/emulator";
 
 /** The audit bucket every kind test configures; tests create it to prove it is left alone. */
@@ -32,7 +32,7 @@ export function ofEnv(resources: readonly DiscoveredResource[], env: string): Di
 }
 
 /** The resource `id` as the adapter lists it; throws when it is not listed. */
-export async function listedById(ctx: KindContext, adapter: KindAdapter<KindContext>, id: string): Promise<DiscoveredResource> {
+export async function listedById(ctx: AwsKindContext, adapter: KindAdapter<AwsKindContext>, id: string): Promise<DiscoveredResource> {
   const found = (await adapter.list(ctx)).resources.find((r) => r.id === id);
   if (!found) throw new Error(`${adapter.kind} ${id} was not listed`);
   return found;
@@ -43,18 +43,18 @@ export function asTagList(tags: Record<string, string>): { Key: string; Value: s
 }
 
 /**
- * Jest helper: one emulator per file and a fresh KindContext pointed at it for each
+ * Jest helper: one emulator per file and a fresh AwsKindContext pointed at it for each
  * test, destroyed afterwards. Few attempts per call: the emulator does not throttle,
  * and a failing call should fail fast.
  */
 export function useKindContext(
   options: Partial<KindContextOptions> = {},
-): { ctx: () => KindContext; emulator: () => Emulator } {
+): { ctx: () => AwsKindContext; emulator: () => Emulator } {
   const emulator = useEmulator({ resetBetweenTests: false });
-  let ctx: KindContext | undefined;
+  let ctx: AwsKindContext | undefined;
   beforeEach(() => {
     const e = emulator();
-    ctx = new KindContext({
+    ctx = new AwsKindContext({
       aws: { ...e.clientConfig() },
       accountId: e.accountId,
       auditBucket: AUDIT_BUCKET,
@@ -69,7 +69,7 @@ export function useKindContext(
   return {
     emulator,
     ctx: () => {
-      if (!ctx) throw new Error("no KindContext outside a test");
+      if (!ctx) throw new Error("no AwsKindContext outside a test");
       return ctx;
     },
   };

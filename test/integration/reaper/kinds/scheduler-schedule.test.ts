@@ -4,7 +4,7 @@ import {
   GetScheduleCommand,
   ListTagsForResourceCommand as ListScheduleTagsCommand,
 } from "@aws-sdk/client-scheduler";
-import type { DiscoveredResource } from "../../../../reaper/kinds/kind-adapter";
+import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { schedulerScheduleAdapter } from "../../../../reaper/kinds/scheduler-schedule";
 import { asTagList, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext } from "./kind-test-context";
 

@@ -1,5 +1,5 @@
 import { CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupsCommand, EC2ServiceException } from "@aws-sdk/client-ec2";
-import type { DiscoveredResource } from "../../../../reaper/kinds/kind-adapter";
+import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { securityGroupAdapter } from "../../../../reaper/kinds/security-group";
 import { asTagList, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext } from "./kind-test-context";
 

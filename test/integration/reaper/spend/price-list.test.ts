@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { PricingClient } from "@aws-sdk/client-pricing";
 import { filterSetKey, PricingDouble } from "../../../../harness/pricing-double";
 import { PriceList, priceListRequest } from "../../../../reaper/spend/price-list";
-import { type Product, productKey } from "../../../../reaper/spend/products";
+import { type Product, productKey } from "../../../../reaper/contracts/product";
 import { shippedPrice } from "../../../../reaper/spend/shipped-prices";
 
 const CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example-secret" };

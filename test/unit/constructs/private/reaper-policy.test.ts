@@ -1,7 +1,7 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { auditBucketPolicy } from "../../../../constructs/audit-bucket";
 import { PolicyDocument, PROTECTED_DENIED_ACTIONS, REAPER_WRITTEN_TAG_KEYS, reaperPolicy, type ReaperPolicyInput, schedulerInvokePolicy } from "../../../../constructs/private/reaper-policy";
-import { KIND_CATALOG, KIND_NAMES } from "../../../../reaper/kinds/catalog";
+import { KIND_CATALOG, KIND_NAMES } from "../../../../reaper/contracts/kind-catalog";
 import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, finalSnapshotName, PLATFORM_BUDGET_NAME, SCHEDULE_GROUP_PREFIX, TAG } from "../../../../reaper/model";
 
 /**

@@ -3,7 +3,7 @@ import { AuditLog } from "../../../../reaper/audit/audit-log";
 import { EnvLeases } from "../../../../reaper/action/env-lease";
 import { verifyAuditRunIn } from "../../../../reaper/audit/verify-audit";
 import { decide } from "../../../../reaper/decision/decide";
-import type { Plan } from "../../../../reaper/decision/plan";
+import type { Plan } from "../../../../reaper/contracts/plan";
 import { ALL_KINDS, AUDIT_BUCKET, CONFIG, environment, envTags, inventory, NOW, resource } from "../../../support/reaper-fixtures";
 import { awsError, FakeWorld, MemoryStateStore, RecordingNotifier } from "../../../support/reaper-fakes";
 

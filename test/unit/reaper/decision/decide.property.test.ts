@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { decide, isDestructive, type DecideInput } from "../../../../reaper/decision/decide";
-import type { DiscoveredResource, ListingFailure } from "../../../../reaper/kinds/kind-adapter";
+import type { DiscoveredResource, ListingFailure } from "../../../../reaper/contracts/kind-adapter";
 import {
   expiryOf,
   isManagedByEphemera,
@@ -9,7 +9,7 @@ import {
   tryParseEnvId,
   tryParseOnExpiry,
 } from "../../../../reaper/model";
-import type { Plan } from "../../../../reaper/decision/plan";
+import type { Plan } from "../../../../reaper/contracts/plan";
 import { ALL_KINDS as KINDS, AUDIT_BUCKET, CONFIG, HOUR, NOW } from "../../../support/reaper-fixtures";
 
 const ENVS = ["pr-1", "pr-2", "pr-3", "pr-4"];

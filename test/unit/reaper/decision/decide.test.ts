@@ -1,6 +1,6 @@
 import { decide, type DecideInput } from "../../../../reaper/decision/decide";
 import { TAG } from "../../../../reaper/model";
-import type { DeleteAction } from "../../../../reaper/decision/plan";
+import type { DeleteAction } from "../../../../reaper/contracts/plan";
 import type { EnvSpend } from "../../../../reaper/spend/meter";
 import {
   allActions,

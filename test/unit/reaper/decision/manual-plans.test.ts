@@ -1,5 +1,5 @@
 import { DISCARDED_ON_REQUEST, planPause, planRelease, planResume } from "../../../../reaper/decision/manual-plans";
-import type { DeleteAction } from "../../../../reaper/decision/plan";
+import type { DeleteAction } from "../../../../reaper/contracts/plan";
 import { TAG } from "../../../../reaper/model";
 import { allActions, environment, inventory, NOW, steps } from "../../../support/reaper-fixtures";
 

@@ -1,9 +1,9 @@
 import { discover } from "../../../../reaper/discovery/discover";
-import { KindContext } from "../../../../reaper/runtime/kind-context";
-import type { DiscoveredResource, Inventory, KindAdapter, KindName } from "../../../../reaper/kinds/kind-adapter";
+import { AwsKindContext } from "../../../../reaper/runtime/aws-kind-context";
+import type { DiscoveredResource, Inventory, KindAdapter, KindName } from "../../../../reaper/contracts/kind-adapter";
 
 const AUDIT_BUCKET = "ephemera-audit";
-const ctx = new KindContext({ aws: { region: "us-east-1" }, auditBucket: AUDIT_BUCKET });
+const ctx = new AwsKindContext({ aws: { region: "us-east-1" }, auditBucket: AUDIT_BUCKET });
 afterAll(() => ctx.destroy());
 
 const managed = { "ephemera:managed-by": "ephemera", "ephemera:env": "pr-1" };
@@ -12,7 +12,7 @@ function resource(kind: KindName, id: string, tags: Record<string, string> = man
   return { kind, id, region: "us-east-1", tags };
 }
 
-function fake(kind: KindName, list: () => Promise<Inventory>): KindAdapter<KindContext> {
+function fake(kind: KindName, list: () => Promise<Inventory>): KindAdapter<AwsKindContext> {
   const unused = async () => ({ ok: false });
   return { kind, list, tag: unused, delete: unused };
 }

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DELETE_PHASE_ORDER, PAUSE_PHASE_ORDER } from "../../../../reaper/decision/plan";
+import { DELETE_PHASE_ORDER, PAUSE_PHASE_ORDER } from "../../../../reaper/contracts/plan";
 import { ALL_KIND_ADAPTERS, KIND_ADAPTERS } from "../../../../reaper/kinds";
-import { KIND_NAMES, kindRow } from "../../../../reaper/kinds/catalog";
+import { KIND_NAMES, kindRow } from "../../../../reaper/contracts/kind-catalog";
 import { REPO_ROOT } from "../../../../harness/paths";
 
 /**

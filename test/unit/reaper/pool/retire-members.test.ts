@@ -1,5 +1,5 @@
-import type { EnvironmentPlan } from "../../../../reaper/decision/plan";
-import type { DiscoveredResource } from "../../../../reaper/kinds/kind-adapter";
+import type { EnvironmentPlan } from "../../../../reaper/contracts/plan";
+import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { readClaim, releaseClaim, takeClaim } from "../../../../reaper/pool/claim-record";
 import { ABANDONED_CLAIM_MS, retireMembers } from "../../../../reaper/pool/retire-members";
 import { awsError, MemoryStateStore } from "../../../support/reaper-fakes";

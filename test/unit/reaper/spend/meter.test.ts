@@ -1,6 +1,6 @@
 import { hoursBetween, meter, type MeterInput, type PriceSheet, spotKey } from "../../../../reaper/spend/meter";
-import type { MeteredUsage } from "../../../../reaper/spend/usage";
-import { productKey } from "../../../../reaper/spend/products";
+import type { MeteredUsage } from "../../../../reaper/contracts/metered-usage";
+import { productKey } from "../../../../reaper/contracts/product";
 
 const T0 = Date.parse("2026-05-01T00:00:00Z");
 const at = (hours: number) => new Date(T0 + hours * 3_600_000);

@@ -1,6 +1,6 @@
 import type { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
 import { PRICE_LIST_CONCURRENCY, PriceList, priceFromPriceList, priceListRequest, pricingClientRegion } from "../../../../reaper/spend/price-list";
-import { type Product, productKey } from "../../../../reaper/spend/products";
+import { type Product, productKey } from "../../../../reaper/contracts/product";
 import { SHIPPED_PRICES } from "../../../../reaper/spend/shipped-prices";
 
 // PriceList entries shaped like the API's (trimmed of attributes the meter does not read).

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../../../../harness/paths";
-import { type Product, productKey } from "../../../../reaper/spend/products";
+import { type Product, productKey } from "../../../../reaper/contracts/product";
 import { SHIPPED_PRICES, shippedPrice, shippedPriceKeys } from "../../../../reaper/spend/shipped-prices";
 
 const REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"];

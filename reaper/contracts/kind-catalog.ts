@@ -1,4 +1,4 @@
-import type { PhaseName } from "../decision/plan";
+import type { PhaseName } from "./plan";
 import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, IAM_PATH, POOL_MEMBER_PREFIX, SCHEDULE_GROUP_PREFIX } from "../model/names";
 import { TAG } from "../model/tags";
 

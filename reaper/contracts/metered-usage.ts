@@ -1,5 +1,5 @@
 import type { Tags } from "../model";
-import type { Product } from "./products";
+import type { Product } from "./product";
 
 /**
  * One thing that bills by the hour while it runs, as discovery saw it: the spend

@@ -1,9 +1,9 @@
 import type { Tags } from "../model";
-import type { KindName } from "./catalog";
-import type { MeteredUsage } from "../spend/usage";
-import type { RestoreSpec } from "../decision/plan";
+import type { KindName } from "./kind-catalog";
+import type { MeteredUsage } from "./metered-usage";
+import type { RestoreSpec } from "./plan";
 
-export type { KindName } from "./catalog";
+export type { KindName } from "./kind-catalog";
 
 /** One resource as discovery saw it: plain data, JSON-serialisable, so plans and audit records can hold it. */
 export interface DiscoveredResource {
@@ -74,7 +74,7 @@ export interface DeleteOptions {
 /**
  * How the reaper lists, pauses, resumes, tags and deletes one kind of resource.
  * Every operation is idempotent: repeating it after success is success again.
- * `ctx` carries the SDK clients and Kubernetes access (reaper/runtime/kind-context.ts).
+ * `ctx` carries the SDK clients and Kubernetes access (reaper/runtime/aws-kind-context.ts).
  */
 export interface KindAdapter<Ctx = unknown> {
   readonly kind: KindName;

@@ -9,6 +9,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { STSClient } from "@aws-sdk/client-sts";
 import { createEksToken, type SigningCredentials } from "../kube/eks-token";
 import { KubeClient } from "../kube/kube-client";
+import type { AwsClientClass, KindContext } from "../contracts/kind-context";
 import { IAM_PATH } from "../model";
 import { stsCallerAccount } from "./account-guard";
 import { DEFAULT_REAPER_CONFIG } from "./reaper-config";
@@ -40,7 +41,7 @@ export interface KindContextOptions {
    * Builds the Kubernetes client for a cluster.
    * @default - the endpoint and CA from EKS DescribeCluster, with an EKS bearer token
    */
-  readonly kubeClientFactory?: (clusterName: string, ctx: KindContext) => Promise<KubeClient> | KubeClient;
+  readonly kubeClientFactory?: (clusterName: string, ctx: AwsKindContext) => Promise<KubeClient> | KubeClient;
   /** Attempts per AWS call, with adaptive (client-side rate-limited) retries. @default DEFAULT_REAPER_CONFIG.awsMaxAttempts (8) */
   readonly maxAttempts?: number;
   /** Calls in flight per listing when it fans out (tags per bucket, node groups per cluster). @default 5 */
@@ -50,7 +51,7 @@ export interface KindContextOptions {
 }
 
 /** What every SDK client of a context is built from. */
-type ClientConfig = KindContext["base"] & ReturnType<typeof sdkRetryOptions>;
+type ClientConfig = AwsKindContext["base"] & ReturnType<typeof sdkRetryOptions>;
 
 /** How long one EKS token is reused; EKS accepts it for 15 minutes. */
 const TOKEN_REUSE_MS = 5 * 60_000;
@@ -60,7 +61,7 @@ const TOKEN_REUSE_MS = 5 * 60_000;
  * v3 client per service (all built from one base config, with adaptive retries for
  * throttling), the audit bucket to stay away from, and Kubernetes access per EKS cluster.
  */
-export class KindContext {
+export class AwsKindContext implements KindContext {
   readonly region: string;
   readonly auditBucket: string;
   readonly kubernetesClusters: readonly string[];
@@ -83,7 +84,7 @@ export class KindContext {
     const env = process.env;
     const region = options.aws?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     if (region === undefined || region === "") {
-      throw new Error("KindContext needs a region: pass aws.region or set AWS_REGION");
+      throw new Error("AwsKindContext needs a region: pass aws.region or set AWS_REGION");
     }
     const endpoint = options.aws?.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
     this.region = region;
@@ -107,8 +108,9 @@ export class KindContext {
    * (region, endpoint, credentials, adaptive retries): `ctx.client(IAMClient)`. A new
    * kind's adapter uses this; nothing here changes for it.
    */
-  client<C extends { destroy(): void }>(Client: new (config: ClientConfig) => C): C {
-    return this.cached(Client, () => new Client(this.clientConfig()));
+  client<C extends { destroy(): void }>(Client: AwsClientClass<C>): C {
+    const Make = Client as unknown as new (config: ClientConfig) => C;
+    return this.cached(Client, () => new Make(this.clientConfig()));
   }
 
   get eks(): EKSClient {

@@ -1,4 +1,4 @@
-import type { DiscoveredResource } from "../kinds/kind-adapter";
+import type { DiscoveredResource } from "./kind-adapter";
 
 /**
  * True when a resource is the audit bucket or an object in it. Discovery should never

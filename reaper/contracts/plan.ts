@@ -1,4 +1,4 @@
-import type { DiscoveredResource, KindName } from "../kinds/kind-adapter";
+import type { DiscoveredResource, KindName } from "./kind-adapter";
 import type { OnExpiry } from "../model";
 
 /**
