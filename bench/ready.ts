@@ -25,7 +25,7 @@ import { askForAccountId, emulatorEnvironment, type ResourceTime, synthStack, Te
 import { claimPoolDatabase } from "../reaper/pool/claim-database";
 import { runSweep } from "../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../reaper/runtime/reaper-runtime";
-import { readSettings } from "../reaper/runtime/settings";
+import { readSettings } from "../reaper/config/read-settings";
 import { EnvironmentStack, environmentStackName } from "../stacks/environment-stack";
 
 const AUDIT_BUCKET = "ephemera-audit-bench-ready";

@@ -23,7 +23,7 @@ import { runCli } from "../reaper/cli/run-cli";
 import { ALL_KIND_ADAPTERS } from "../reaper/kinds";
 import type { KindName } from "../reaper/contracts/kind-adapter";
 import { ReaperRuntime } from "../reaper/runtime/reaper-runtime";
-import { readSettings } from "../reaper/runtime/settings";
+import { readSettings } from "../reaper/config/read-settings";
 import { NAIVE_CALL, NAIVE_CONCURRENCY, naiveDiscovery } from "./naive-discovery";
 import { checkAfterReap, countByKind, FLEET_KINDS, type FleetKind, fleetPlan, fleetTags, readAccount, resourcesOf, seedFleet } from "./reaper-fleet";
 
@@ -208,15 +208,9 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 async function main(envs: number, lookAlikes: number): Promise<number> {
-  const plan = fleetPlan(envs, lookAlikes);
-  const managed = plan.filter((e) => !e.lookAlike);
-  const others = plan.filter((e) => e.lookAlike);
-  const managedByKind = countByKind(managed);
-  const othersByKind = countByKind(others);
-  const managedTotal = sum(new Map(Object.entries(managedByKind)));
-  const othersTotal = sum(new Map(Object.entries(othersByKind)));
+  const fleet = planFleet(envs, lookAlikes);
   console.log(
-    `Reaper at scale: ${fmt(envs)} managed environments (${fmt(managedTotal)} resources) and ${fmt(lookAlikes)} look-alikes (${fmt(othersTotal)} resources); node ${process.version}, ${os.cpus().length} CPUs\n`,
+    `Reaper at scale: ${fmt(envs)} managed environments (${fmt(fleet.managedTotal)} resources) and ${fmt(lookAlikes)} look-alikes (${fmt(fleet.othersTotal)} resources); node ${process.version}, ${os.cpus().length} CPUs\n`,
   );
 
   let e: Emulator | undefined;
@@ -226,157 +220,254 @@ async function main(envs: number, lookAlikes: number): Promise<number> {
     e = await startEmulator();
     await seedAuditBucket(e, AUDIT_BUCKET);
     const topic = await seedTopic(e, "ephemera-owners");
-
-    const now = new Date();
-    say(`seeding ${fmt(plan.length)} environments, ${SEED_CONCURRENCY} at a time`);
-    const seedStart = performance.now();
-    const seedRequests = await seedFleet(e, plan, now, SEED_CONCURRENCY, (done) => {
-      if (done % 250 === 0) say(`  seeded ${fmt(done)} / ${fmt(plan.length)}`);
-    });
-    const seedMs = performance.now() - seedStart;
-    say(`seeded ${fmt(managedTotal + othersTotal)} resources in ${secs(seedMs)} (${fmt(seedRequests)} requests, ${fmt(seedRequests / (seedMs / 1000))} per second)`);
-    const seededTags = new Map(plan.map((fe) => [fe.env, fleetTags(fe, now)]));
+    const seeding = await seedAccount(e, fleet);
 
     proxy = await startFaultProxy({ target: e.endpoint, seed: 1, rates: {} });
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "",
-      ...e.env(),
-      AWS_ENDPOINT_URL: proxy.url,
-      AWS_EC2_METADATA_DISABLED: "true",
-      // Nothing from this machine's AWS configuration: the emulator's credentials only.
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
-      EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
-      EPHEMERA_NOTIFICATION_TOPIC_ARN: topic,
-      EPHEMERA_MAX_ENVS_PER_RUN: String(Math.max(10, envs)),
-      // Room for one more: admit's cost is measured on an admission, not a refusal.
-      EPHEMERA_MAX_ENVIRONMENTS: String(envs + 10),
-    };
+    const env = childEnvironment(e, proxy, topic, envs);
 
     say("each kind's listing alone, for the discovery cost per kind");
     const kindCosts = await discoveryByKind(proxy, env);
-
-    const measured: Measured[] = [];
-    for (const { op, label } of OPERATIONS) {
-      say(`running ${label} in a fresh process`);
-      const since = proxy.requests.length;
-      const report = await runChild(op, env, envs, lookAlikes);
-      const counts = proxy.countByAction(since);
-      measured.push({ ...report, label, counts, requests: sum(counts) });
-      say(`  exit ${report.exitCode}, ${secs(report.wallMs)}, ${fmt(report.peakRssMiB)} MiB, ${fmt(sum(counts))} requests: ${report.summary}`);
-    }
+    const measured = await measureOperations(proxy, env, envs, lookAlikes);
 
     say("reading the account back from the emulator");
-    const after = checkAfterReap(plan, seededTags, await readAccount(e));
+    const after = checkAfterReap(fleet.plan, seeding.seededTags, await readAccount(e));
     const totalMs = performance.now() - benchStart;
 
-    // ---------------------------------------------------------------- report
-    const out: string[] = [""];
-    out.push(`Seeding: ${fmt(plan.length)} environments, ${fmt(managedTotal + othersTotal)} resources, ${fmt(seedRequests)} requests in ${secs(seedMs)} (${SEED_CONCURRENCY} environments at a time).`, "");
-    out.push(
-      table(
-        ["kind", "managed", "of which expired", "look-alike"],
-        FLEET_KINDS.map((k) => [k, fmt(managedByKind[k]), fmt(countByKind(managed.filter((m) => m.fate === "expired"))[k]), fmt(othersByKind[k])]),
-        [false, true, true, true],
-      ),
-      "",
-    );
-
-    out.push("Operations, each in a fresh process (wall time of the operation after module load; peak RSS of the process):", "");
-    out.push(
-      table(
-        ["operation", "wall time", "start-up + load", "peak RSS", "requests", "exit", "outcome"],
-        measured.map((m) => [m.label, secs(m.wallMs), secs(m.loadMs), `${fmt(m.peakRssMiB)} MiB`, fmt(m.requests), String(m.exitCode), m.summary]),
-        [false, true, true, true, true, true, false],
-      ),
-      "",
-    );
-
-    const keys = [...new Set(measured.flatMap((m) => [...m.counts.keys()]))].sort();
-    out.push("Requests by service and action:", "");
-    out.push(
-      table(
-        ["service:action", ...measured.map((m) => m.op)],
-        [...keys.map((k) => [k, ...measured.map((m) => fmt(m.counts.get(k) ?? 0))]), ["**total**", ...measured.map((m) => `**${fmt(m.requests)}**`)]],
-        [false, ...measured.map(() => true)],
-      ),
-      "",
-    );
-
-    const inAccount = (kind: KindName) => (FLEET_KINDS as readonly string[]).includes(kind) ? managedByKind[kind as FleetKind] + othersByKind[kind as FleetKind] : 0;
-    const expectedFound = (kind: KindName) => ((FLEET_KINDS as readonly string[]).includes(kind) ? managedByKind[kind as FleetKind] : 0);
-    const overBound: string[] = [];
-    const rows = kindCosts.map((c) => {
-      const tagReads = new Set(TAG_READS[c.kind] ?? []);
-      const reads = sum(c.counts, (k) => tagReads.has(k));
-      const listing = sum(c.counts) - reads;
-      const bound = Math.ceil(inAccount(c.kind) / 100) + 2;
-      const pass = listing <= bound;
-      const listingCalls = [...c.counts].filter(([k]) => !tagReads.has(k)).map(([k, n]) => `${k} ${fmt(n)}`).join(", ");
-      if (!pass) overBound.push(`${c.kind}: ${fmt(listing)} listing requests, bound ${bound} (${listingCalls})`);
-      const found = c.found === expectedFound(c.kind) ? fmt(c.found) : `${fmt(c.found)} (expected ${fmt(expectedFound(c.kind))})`;
-      return [
-        c.kind,
-        fmt(inAccount(c.kind)),
-        `${found}${c.failures > 0 ? `, ${c.failures} failed` : ""}`,
-        listingCalls === "" ? "0" : `${fmt(listing)} (${listingCalls})`,
-        String(bound),
-        pass ? "pass" : "**FAIL**",
-        reads === 0 ? "" : `${fmt(reads)} (${[...tagReads].join(", ")})`,
-        secs(c.ms),
-      ];
-    });
-    out.push(
-      `Discovery cost per kind (each kind's listing alone; bound = ceil(resources of the kind in the account / 100) + 2; ${Object.entries(SHARES_READ_OF)
-        .map(([kind, of]) => `${kind} after ${of} in one discovery pass, whose managed-group read it shares`)
-        .join("; ")}):`,
-      "",
-    );
-    out.push(
-      table(
-        ["kind", "in account", "found (managed)", "listing requests", "bound", "listing", "per-resource tag reads", "time"],
-        rows,
-        [false, true, true, true, true, false, true, true],
-      ),
-      "",
-    );
-    const kindSum = sum(new Map(kindCosts.map((c) => [c.kind, sum(c.counts)])));
-    const ls = measured.find((m) => m.op === "ls")!;
-    const naive = measured.find((m) => m.op === "naive")!;
-    out.push(`The kinds alone: ${fmt(kindSum)} requests; \`ephemera ls\`: ${fmt(ls.requests)} (the same listings, 4 kinds at a time).`, "");
-
-    const naiveCalls = [...new Set(Object.values(NAIVE_CALL))].join(", ");
-    out.push(`Reaper discovery vs a naive one read per resource (${naiveCalls}; ${NAIVE_CONCURRENCY} in flight; look-alikes included, names known, no listing):`, "");
-    out.push(
-      table(
-        ["", "reaper (`ephemera ls`)", "naive", "reaper : naive"],
-        [
-          ["requests", fmt(ls.requests), fmt(naive.requests), fmt(ls.requests / naive.requests, 2)],
-          ["wall time", secs(ls.wallMs), secs(naive.wallMs), fmt(ls.wallMs / naive.wallMs, 2)],
-          ["peak RSS", `${fmt(ls.peakRssMiB)} MiB`, `${fmt(naive.peakRssMiB)} MiB`, fmt(ls.peakRssMiB / naive.peakRssMiB, 2)],
-        ],
-        [false, true, true, true],
-      ),
-      "",
-    );
-
-    const expired = managed.filter((m) => m.fate === "expired").length;
-    out.push(
-      `After the acting sweep: ${fmt(after.expiredGone)} of ${fmt(expired)} expired environments fully deleted; ${fmt(after.lookAlikesIntact)} of ${fmt(others.length)} look-alikes intact.`,
-    );
-    for (const p of after.problems.slice(0, 20)) out.push(`  PROBLEM: ${p}`);
-    if (after.problems.length > 20) out.push(`  … and ${after.problems.length - 20} more`);
-    for (const o of overBound) out.push(`  OVER THE DISCOVERY BOUND: ${o}`);
     const failedOps = measured.filter((m) => m.exitCode !== 0);
-    for (const m of failedOps) out.push(`  OPERATION FAILED: ${m.label} exited ${m.exitCode}: ${m.summary}`);
-    out.push("", `Total bench time: ${secs(totalMs)}.`);
-    console.log(out.join("\n"));
+    console.log(reportLines({ fleet, seeding, kindCosts, measured, after, failedOps, totalMs }).join("\n"));
     return after.problems.length > 0 || failedOps.length > 0 ? 1 : 0;
   } finally {
     await proxy?.stop();
     await e?.stop();
   }
+}
+
+type FleetPlan = ReturnType<typeof fleetPlan>;
+type KindCounts = ReturnType<typeof countByKind>;
+
+/** The environments to seed, managed and look-alike, and their resources by kind. */
+interface Fleet {
+  readonly plan: FleetPlan;
+  readonly managed: FleetPlan;
+  readonly others: FleetPlan;
+  readonly managedByKind: KindCounts;
+  readonly othersByKind: KindCounts;
+  readonly managedTotal: number;
+  readonly othersTotal: number;
+}
+
+function planFleet(envs: number, lookAlikes: number): Fleet {
+  const plan = fleetPlan(envs, lookAlikes);
+  const managed = plan.filter((e) => !e.lookAlike);
+  const others = plan.filter((e) => e.lookAlike);
+  const managedByKind = countByKind(managed);
+  const othersByKind = countByKind(others);
+  const managedTotal = sum(new Map(Object.entries(managedByKind)));
+  const othersTotal = sum(new Map(Object.entries(othersByKind)));
+  return { plan, managed, others, managedByKind, othersByKind, managedTotal, othersTotal };
+}
+
+interface Seeding {
+  readonly requests: number;
+  readonly ms: number;
+  /** Each environment's tags as seeded, to check the account against after the sweep. */
+  readonly seededTags: Map<string, Record<string, string>>;
+}
+
+/** Seeds the whole fleet into the emulator, SEED_CONCURRENCY environments at a time, reporting progress. */
+async function seedAccount(e: Emulator, fleet: Fleet): Promise<Seeding> {
+  const { plan } = fleet;
+  const now = new Date();
+  say(`seeding ${fmt(plan.length)} environments, ${SEED_CONCURRENCY} at a time`);
+  const seedStart = performance.now();
+  const seedRequests = await seedFleet(e, plan, now, SEED_CONCURRENCY, (done) => {
+    if (done % 250 === 0) say(`  seeded ${fmt(done)} / ${fmt(plan.length)}`);
+  });
+  const seedMs = performance.now() - seedStart;
+  say(`seeded ${fmt(fleet.managedTotal + fleet.othersTotal)} resources in ${secs(seedMs)} (${fmt(seedRequests)} requests, ${fmt(seedRequests / (seedMs / 1000))} per second)`);
+  return { requests: seedRequests, ms: seedMs, seededTags: new Map(plan.map((fe) => [fe.env, fleetTags(fe, now)])) };
+}
+
+/** The environment of each operation's child process: the emulator through the proxy, and the reaper's settings. */
+function childEnvironment(e: Emulator, proxy: FaultProxy, topic: string, envs: number): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    ...e.env(),
+    AWS_ENDPOINT_URL: proxy.url,
+    AWS_EC2_METADATA_DISABLED: "true",
+    // Nothing from this machine's AWS configuration: the emulator's credentials only.
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
+    EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
+    EPHEMERA_NOTIFICATION_TOPIC_ARN: topic,
+    EPHEMERA_MAX_ENVS_PER_RUN: String(Math.max(10, envs)),
+    // Room for one more: admit's cost is measured on an admission, not a refusal.
+    EPHEMERA_MAX_ENVIRONMENTS: String(envs + 10),
+  };
+}
+
+/** Each operation in turn, in a fresh process, with the requests it made through the proxy. */
+async function measureOperations(proxy: FaultProxy, env: Record<string, string>, envs: number, lookAlikes: number): Promise<Measured[]> {
+  const measured: Measured[] = [];
+  for (const { op, label } of OPERATIONS) {
+    say(`running ${label} in a fresh process`);
+    const since = proxy.requests.length;
+    const report = await runChild(op, env, envs, lookAlikes);
+    const counts = proxy.countByAction(since);
+    measured.push({ ...report, label, counts, requests: sum(counts) });
+    say(`  exit ${report.exitCode}, ${secs(report.wallMs)}, ${fmt(report.peakRssMiB)} MiB, ${fmt(sum(counts))} requests: ${report.summary}`);
+  }
+  return measured;
+}
+
+/** Everything the report is made from. */
+interface Results {
+  readonly fleet: Fleet;
+  readonly seeding: Seeding;
+  readonly kindCosts: readonly KindCost[];
+  readonly measured: readonly Measured[];
+  readonly after: ReturnType<typeof checkAfterReap>;
+  readonly failedOps: readonly Measured[];
+  readonly totalMs: number;
+}
+
+// ---------------------------------------------------------------- report
+
+/** The report's lines, section by section. */
+function reportLines(results: Results): string[] {
+  const discovery = discoveryCostSection(results.fleet, results.kindCosts);
+  return [
+    "",
+    ...fleetSection(results.fleet, results.seeding),
+    ...operationsSection(results.measured),
+    ...requestsSection(results.measured),
+    ...discovery.lines,
+    ...naiveComparisonSection(results.kindCosts, results.measured),
+    ...outcomeSection(results, discovery.overBound),
+  ];
+}
+
+/** How long seeding took, and the fleet by kind. */
+function fleetSection({ plan, managed, managedByKind, othersByKind, managedTotal, othersTotal }: Fleet, seeding: Seeding): string[] {
+  return [
+    `Seeding: ${fmt(plan.length)} environments, ${fmt(managedTotal + othersTotal)} resources, ${fmt(seeding.requests)} requests in ${secs(seeding.ms)} (${SEED_CONCURRENCY} environments at a time).`,
+    "",
+    table(
+      ["kind", "managed", "of which expired", "look-alike"],
+      FLEET_KINDS.map((k) => [k, fmt(managedByKind[k]), fmt(countByKind(managed.filter((m) => m.fate === "expired"))[k]), fmt(othersByKind[k])]),
+      [false, true, true, true],
+    ),
+    "",
+  ];
+}
+
+function operationsSection(measured: readonly Measured[]): string[] {
+  return [
+    "Operations, each in a fresh process (wall time of the operation after module load; peak RSS of the process):",
+    "",
+    table(
+      ["operation", "wall time", "start-up + load", "peak RSS", "requests", "exit", "outcome"],
+      measured.map((m) => [m.label, secs(m.wallMs), secs(m.loadMs), `${fmt(m.peakRssMiB)} MiB`, fmt(m.requests), String(m.exitCode), m.summary]),
+      [false, true, true, true, true, true, false],
+    ),
+    "",
+  ];
+}
+
+function requestsSection(measured: readonly Measured[]): string[] {
+  const keys = [...new Set(measured.flatMap((m) => [...m.counts.keys()]))].sort();
+  return [
+    "Requests by service and action:",
+    "",
+    table(
+      ["service:action", ...measured.map((m) => m.op)],
+      [...keys.map((k) => [k, ...measured.map((m) => fmt(m.counts.get(k) ?? 0))]), ["**total**", ...measured.map((m) => `**${fmt(m.requests)}**`)]],
+      [false, ...measured.map(() => true)],
+    ),
+    "",
+  ];
+}
+
+/** Each kind's listing against its bound; `overBound` names the kinds over it. */
+function discoveryCostSection(fleet: Fleet, kindCosts: readonly KindCost[]): { lines: string[]; overBound: string[] } {
+  const overBound: string[] = [];
+  const rows = kindCosts.map((c) => discoveryCostRow(fleet, c, overBound));
+  const lines = [
+    `Discovery cost per kind (each kind's listing alone; bound = ceil(resources of the kind in the account / 100) + 2; ${Object.entries(SHARES_READ_OF)
+      .map(([kind, of]) => `${kind} after ${of} in one discovery pass, whose managed-group read it shares`)
+      .join("; ")}):`,
+    "",
+    table(
+      ["kind", "in account", "found (managed)", "listing requests", "bound", "listing", "per-resource tag reads", "time"],
+      rows,
+      [false, true, true, true, true, false, true, true],
+    ),
+    "",
+  ];
+  return { lines, overBound };
+}
+
+/** One kind's row of the discovery table; a kind over its bound is also added to `overBound`. */
+function discoveryCostRow({ managedByKind, othersByKind }: Fleet, c: KindCost, overBound: string[]): string[] {
+  const inAccount = (kind: KindName) => (FLEET_KINDS as readonly string[]).includes(kind) ? managedByKind[kind as FleetKind] + othersByKind[kind as FleetKind] : 0;
+  const expectedFound = (kind: KindName) => ((FLEET_KINDS as readonly string[]).includes(kind) ? managedByKind[kind as FleetKind] : 0);
+  const tagReads = new Set(TAG_READS[c.kind] ?? []);
+  const reads = sum(c.counts, (k) => tagReads.has(k));
+  const listing = sum(c.counts) - reads;
+  const bound = Math.ceil(inAccount(c.kind) / 100) + 2;
+  const pass = listing <= bound;
+  const listingCalls = [...c.counts].filter(([k]) => !tagReads.has(k)).map(([k, n]) => `${k} ${fmt(n)}`).join(", ");
+  if (!pass) overBound.push(`${c.kind}: ${fmt(listing)} listing requests, bound ${bound} (${listingCalls})`);
+  const found = c.found === expectedFound(c.kind) ? fmt(c.found) : `${fmt(c.found)} (expected ${fmt(expectedFound(c.kind))})`;
+  return [
+    c.kind,
+    fmt(inAccount(c.kind)),
+    `${found}${c.failures > 0 ? `, ${c.failures} failed` : ""}`,
+    listingCalls === "" ? "0" : `${fmt(listing)} (${listingCalls})`,
+    String(bound),
+    pass ? "pass" : "**FAIL**",
+    reads === 0 ? "" : `${fmt(reads)} (${[...tagReads].join(", ")})`,
+    secs(c.ms),
+  ];
+}
+
+/** The kinds' listings summed against `ephemera ls`, and `ephemera ls` against the naive baseline. */
+function naiveComparisonSection(kindCosts: readonly KindCost[], measured: readonly Measured[]): string[] {
+  const kindSum = sum(new Map(kindCosts.map((c) => [c.kind, sum(c.counts)])));
+  const ls = measured.find((m) => m.op === "ls")!;
+  const naive = measured.find((m) => m.op === "naive")!;
+  const naiveCalls = [...new Set(Object.values(NAIVE_CALL))].join(", ");
+  return [
+    `The kinds alone: ${fmt(kindSum)} requests; \`ephemera ls\`: ${fmt(ls.requests)} (the same listings, 4 kinds at a time).`,
+    "",
+    `Reaper discovery vs a naive one read per resource (${naiveCalls}; ${NAIVE_CONCURRENCY} in flight; look-alikes included, names known, no listing):`,
+    "",
+    table(
+      ["", "reaper (`ephemera ls`)", "naive", "reaper : naive"],
+      [
+        ["requests", fmt(ls.requests), fmt(naive.requests), fmt(ls.requests / naive.requests, 2)],
+        ["wall time", secs(ls.wallMs), secs(naive.wallMs), fmt(ls.wallMs / naive.wallMs, 2)],
+        ["peak RSS", `${fmt(ls.peakRssMiB)} MiB`, `${fmt(naive.peakRssMiB)} MiB`, fmt(ls.peakRssMiB / naive.peakRssMiB, 2)],
+      ],
+      [false, true, true, true],
+    ),
+    "",
+  ];
+}
+
+/** What the acting sweep left, every problem, and the total time. */
+function outcomeSection({ fleet, after, failedOps, totalMs }: Results, overBound: readonly string[]): string[] {
+  const expired = fleet.managed.filter((m) => m.fate === "expired").length;
+  const out = [
+    `After the acting sweep: ${fmt(after.expiredGone)} of ${fmt(expired)} expired environments fully deleted; ${fmt(after.lookAlikesIntact)} of ${fmt(fleet.others.length)} look-alikes intact.`,
+  ];
+  for (const p of after.problems.slice(0, 20)) out.push(`  PROBLEM: ${p}`);
+  if (after.problems.length > 20) out.push(`  … and ${after.problems.length - 20} more`);
+  for (const o of overBound) out.push(`  OVER THE DISCOVERY BOUND: ${o}`);
+  for (const m of failedOps) out.push(`  OPERATION FAILED: ${m.label} exited ${m.exitCode}: ${m.summary}`);
+  out.push("", `Total bench time: ${secs(totalMs)}.`);
+  return out;
 }
 
 // The AWS SDK's eight-line notice that its 2027 releases need Node.js 22 (reaper/cli/bin.ts says it in one): not a result.

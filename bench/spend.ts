@@ -24,8 +24,8 @@ import { decide } from "../reaper/decision/decide";
 import type { DiscoveredResource } from "../reaper/contracts/kind-adapter";
 import { budgetName, TAG } from "../reaper/model";
 import { CreateBudgetCommand } from "@aws-sdk/client-budgets";
-import { reaperConfig } from "../reaper/runtime/reaper-config";
-import { meter, type PriceSheet, type SpendReadings } from "../reaper/spend/meter";
+import { reaperConfig } from "../reaper/config/reaper-config";
+import { meter, type PriceSheet, type SpendReadings } from "../reaper/spend/price-usage";
 import { productKey } from "../reaper/contracts/product";
 import type { MeteredUsage } from "../reaper/contracts/metered-usage";
 import { type Emulator, EMULATOR_CREDENTIALS, startEmulator } from "../harness/emulator";
@@ -33,7 +33,7 @@ import { type FaultProxy, mulberry32, startFaultProxy } from "../harness/fault-p
 import { PricingDouble } from "../harness/pricing-double";
 import { emulatorClients, seedAuditBucket } from "../harness/seed-environments";
 import { ReaperRuntime } from "../reaper/runtime/reaper-runtime";
-import { readSettings } from "../reaper/runtime/settings";
+import { readSettings } from "../reaper/config/read-settings";
 import { mapWithLimit } from "../reaper/support/map-with-limit";
 
 const MINUTE = 60_000;

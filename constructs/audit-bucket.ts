@@ -16,7 +16,8 @@ import { Construct, IConstruct } from "constructs";
 import { Annotations, Aspects, IAspect, Op, TerraformResource, TerraformStack, Token } from "./core";
 import { excludeFromEnvironmentTags } from "./environment-tags";
 import { integerProp, isLiteral } from "./private/props";
-import { type IamGrant, KIND_CATALOG, KIND_NAMES, type KindRow } from "../reaper/contracts/kind-catalog";
+import { KIND_CATALOG, KIND_NAMES } from "../reaper/contracts/kind-catalog";
+import type { IamGrant, KindRow } from "../reaper/contracts/kind-row";
 import {
   ADMISSION_PREFIX,
   AUDIT_BUCKET_PREFIXES,

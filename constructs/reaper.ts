@@ -508,7 +508,7 @@ function checkSizing(props: ReaperProps): Pick<CheckedConfig, "timeoutSeconds" |
   return { timeoutSeconds, deadlineMarginSeconds, memoryMb, logRetentionDays };
 }
 
-/** The settings the Lambda reads (reaper/runtime/settings.ts), each set explicitly so the deployed configuration is visible. */
+/** The settings the Lambda reads (reaper/config/read-settings.ts), each set explicitly so the deployed configuration is visible. */
 function environmentVariables(props: ReaperProps, config: CheckedConfig, deployAccountId: string): Record<string, string> {
   const variables: Record<string, string> = {
     [SETTINGS.auditBucket.env]: props.auditBucketName,

@@ -56,72 +56,52 @@ export function faultRates(total: number): FaultRates {
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
-  const target = new URL(options.target);
-  const random = mulberry32(options.seed ?? 1);
-  let rates: FaultRates = options.rates ?? {};
-  const requests: ProxiedRequest[] = [];
-  const queued: FaultKind[] = [];
-  let rule: FaultRule | undefined;
-  const agent = new http.Agent({ keepAlive: true });
+  const state: ProxyState = {
+    target: new URL(options.target),
+    random: mulberry32(options.seed ?? 1),
+    rates: options.rates ?? {},
+    requests: [],
+    queued: [],
+    rule: undefined,
+    agent: new http.Agent({ keepAlive: true }),
+  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const service = serviceOf(req);
-      const action = actionOf(service, req, body);
-      const drawn = draw(random(), rates);
-      const ruled = rule?.({ service, action, path: new URL(req.url ?? "/", "http://proxy").pathname });
-      const fault = ruled ?? queued.shift() ?? drawn;
-      requests.push({ service, action, ...(fault === undefined ? {} : { fault, body: body.toString("utf8").slice(0, 2_000) }) });
-      if (fault === "reset") {
-        req.socket.destroy();
-        return;
-      }
-      if (fault === "throttle" || fault === "server-error" || fault === "unavailable") {
-        const answer = errorAnswer(service, fault, requests.length, req.method === "HEAD");
-        res.writeHead(answer.status, answer.headers);
-        res.end(answer.body);
-        return;
-      }
-      const upstream = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on("data", (c: Buffer) => parts.push(c));
-          answer.on("end", () => {
-            // Carried out, and the answer never arrives.
-            if (fault === "lost-answer") {
-              req.socket.destroy();
-              return;
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(parts));
-          });
-        },
-      );
-      upstream.on("error", (err) => {
-        res.writeHead(502, { "content-type": "text/plain" });
-        res.end(`fault proxy: the emulator did not answer (${err.message})`);
-      });
-      upstream.end(body);
-    });
+    req.on("end", () => proxyRequest(state, req, res, Buffer.concat(chunks)));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
+  return proxyOver(state, server, `http://127.0.0.1:${port}`);
+}
+
+/** What the proxy holds between requests. */
+interface ProxyState {
+  readonly target: URL;
+  readonly random: () => number;
+  rates: FaultRates;
+  readonly requests: ProxiedRequest[];
+  readonly queued: FaultKind[];
+  rule: FaultRule | undefined;
+  readonly agent: http.Agent;
+}
+
+/** The proxy's API for tests, over its state and server. */
+function proxyOver(state: ProxyState, server: http.Server, url: string): FaultProxy {
+  const { requests, queued, agent } = state;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     setRates: (next) => {
-      rates = next;
+      state.rates = next;
     },
     inject: (fault, times = 1) => {
       for (let i = 0; i < times; i++) queued.push(fault);
     },
     failWhen: (next) => {
-      rule = next;
+      state.rule = next;
     },
     countByAction: (since = 0) => {
       const counts = new Map<string, number>();
@@ -134,6 +114,58 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Records a request whose body has been read, then resets it, answers with an error, or forwards it to the emulator. */
+function proxyRequest(state: ProxyState, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+  const { service, fault } = recordRequest(state, req, body);
+  if (fault === "reset") {
+    req.socket.destroy();
+    return;
+  }
+  if (fault === "throttle" || fault === "server-error" || fault === "unavailable") {
+    const answer = errorAnswer(service, fault, state.requests.length, req.method === "HEAD");
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    return;
+  }
+  forward(state, req, res, body, fault === "lost-answer");
+}
+
+/** The request's service and its fault (the rule's, else the next injected one, else the one drawn), recorded. */
+function recordRequest(state: ProxyState, req: http.IncomingMessage, body: Buffer): { service: string; fault: FaultKind | undefined } {
+  const service = serviceOf(req);
+  const action = actionOf(service, req, body);
+  const drawn = draw(state.random(), state.rates);
+  const ruled = state.rule?.({ service, action, path: new URL(req.url ?? "/", "http://proxy").pathname });
+  const fault = ruled ?? state.queued.shift() ?? drawn;
+  state.requests.push({ service, action, ...(fault === undefined ? {} : { fault, body: body.toString("utf8").slice(0, 2_000) }) });
+  return { service, fault };
+}
+
+/** Passes the request on to the emulator and its answer back; a lost answer is carried out, then never arrives. */
+function forward(state: ProxyState, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, loseAnswer: boolean): void {
+  const upstream = http.request(
+    { host: state.target.hostname, port: state.target.port, method: req.method, path: req.url, headers: req.headers, agent: state.agent },
+    (answer) => {
+      const parts: Buffer[] = [];
+      answer.on("data", (c: Buffer) => parts.push(c));
+      answer.on("end", () => {
+        // Carried out, and the answer never arrives.
+        if (loseAnswer) {
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.end(Buffer.concat(parts));
+      });
+    },
+  );
+  upstream.on("error", (err) => {
+    res.writeHead(502, { "content-type": "text/plain" });
+    res.end(`fault proxy: the emulator did not answer (${err.message})`);
+  });
+  upstream.end(body);
 }
 
 function draw(x: number, rates: FaultRates): FaultKind | undefined {

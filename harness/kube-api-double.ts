@@ -83,152 +83,55 @@ export interface KubeApiDouble {
 }
 
 export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Promise<KubeApiDouble> {
-  const namespaces = new Map<string, JsonObject>();
-  const workloads = new Map<string, JsonObject>(); // `${kind}/${ns}/${name}`
-  const requests: RecordedRequest[] = [];
-  let faults: Fault[] = [];
-  let resourceVersion = 1;
-  let terminatingNamespaces = options.terminatingNamespaces ?? false;
-
-  const nextVersion = () => String(++resourceVersion);
-
+  const state = emptyState(options);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://double");
-      const text = Buffer.concat(chunks).toString("utf8");
-      let body: unknown = undefined;
-      let bodyError = false;
-      if (text !== "") {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          bodyError = true;
-        }
-      }
-      const answer = (status: number, payload: unknown) => {
-        requests.push({
-          method: req.method ?? "",
-          path: url.pathname,
-          query: Object.fromEntries(url.searchParams),
-          ...(req.headers["content-type"] === undefined ? {} : { contentType: req.headers["content-type"] }),
-          ...(body === undefined ? {} : { body }),
-          ...(req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization }),
-          status,
-        });
-        res.writeHead(status, { "content-type": "application/json", "audit-id": randomUUID() });
-        res.end(JSON.stringify(payload));
-      };
-      const fail = (status: number, reason: string, message: string) =>
-        answer(status, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason, message, code: status });
-
-      const problem = eksTokenProblem(req.headers.authorization);
-      if (problem !== undefined) return fail(401, "Unauthorized", problem);
-
-      const fault = faults.find(
-        (f) =>
-          f.path.test(url.pathname) &&
-          (f.method === undefined || f.method === req.method) &&
-          (f.withQuery === undefined || url.searchParams.has(f.withQuery)),
-      );
-      if (fault !== undefined) {
-        fault.remaining--;
-        if (fault.remaining <= 0) faults = faults.filter((f) => f !== fault);
-        return fail(fault.status, fault.reason, `injected ${fault.reason} for ${req.method} ${url.pathname}`);
-      }
-
-      if (bodyError) return fail(400, "BadRequest", "the request body is not JSON");
-      if (req.method === "PATCH") {
-        const type = req.headers["content-type"] ?? "";
-        if (type !== "application/merge-patch+json" && type !== "application/strategic-merge-patch+json") {
-          return fail(415, "UnsupportedMediaType", `PATCH needs a merge patch content type, got ${JSON.stringify(type)}`);
-        }
-        if (!isObject(body)) return fail(400, "BadRequest", "a merge patch must be a JSON object");
-      }
-
-      const parts = url.pathname.split("/").filter((p) => p !== "").map(decodeURIComponent);
-      // /api/v1/namespaces[/{ns}]
-      if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "namespaces") {
-        if (parts.length === 3 && req.method === "GET") {
-          const selected = [...namespaces.values()]
-            .filter((ns) => matchesSelector(labelsOf(ns), url.searchParams.get("labelSelector") ?? ""))
-            .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
-          return answer(200, page("NamespaceList", "v1", selected, url.searchParams));
-        }
-        if (parts.length === 4) {
-          const name = parts[3];
-          const ns = namespaces.get(name);
-          if (ns === undefined) return fail(404, "NotFound", `namespaces "${name}" not found`);
-          if (req.method === "GET") return answer(200, ns);
-          if (req.method === "PATCH") {
-            const patched = mergePatch(ns, body as JsonObject) as JsonObject;
-            (patched.metadata as JsonObject).name = name;
-            (patched.metadata as JsonObject).resourceVersion = nextVersion();
-            namespaces.set(name, patched);
-            return answer(200, patched);
-          }
-          if (req.method === "DELETE") {
-            const meta = ns.metadata as JsonObject;
-            if (meta.deletionTimestamp !== undefined) {
-              return fail(
-                409,
-                "Conflict",
-                `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`,
-              );
-            }
-            const terminating = { ...ns, metadata: { ...meta, deletionTimestamp: new Date().toISOString() }, status: { phase: "Terminating" } };
-            if (terminatingNamespaces) {
-              namespaces.set(name, terminating);
-            } else {
-              namespaces.delete(name);
-              for (const key of [...workloads.keys()]) if (key.split("/")[1] === name) workloads.delete(key);
-            }
-            return answer(200, terminating);
-          }
-        }
-      }
-      // /apis/apps/v1/namespaces/{ns}/{kind}[/{name}]
-      if (parts[0] === "apis" && parts[1] === "apps" && parts[2] === "v1" && parts[3] === "namespaces") {
-        const [ns, kind, name] = [parts[4], parts[5], parts[6]];
-        if ((kind === "deployments" || kind === "statefulsets") && parts.length <= 7) {
-          const listKind = kind === "deployments" ? "DeploymentList" : "StatefulSetList";
-          if (name === undefined && req.method === "GET") {
-            const items = [...workloads.entries()]
-              .filter(([key]) => key.startsWith(`${kind}/${ns}/`))
-              .map(([, w]) => w)
-              .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
-            return answer(200, page(listKind, "apps/v1", items, url.searchParams));
-          }
-          if (name !== undefined) {
-            const key = `${kind}/${ns}/${name}`;
-            const workload = workloads.get(key);
-            if (workload === undefined) return fail(404, "NotFound", `${kind}.apps "${name}" not found`);
-            if (req.method === "GET") return answer(200, workload);
-            if (req.method === "PATCH") {
-              const patched = mergePatch(workload, body as JsonObject) as JsonObject;
-              (patched.metadata as JsonObject).resourceVersion = nextVersion();
-              workloads.set(key, patched);
-              return answer(200, patched);
-            }
-          }
-        }
-      }
-      return fail(404, "NotFound", `the double does not serve ${req.method} ${url.pathname}`);
-    });
+    req.on("end", () => serve(state, req, res, Buffer.concat(chunks).toString("utf8")));
   });
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
 
+  return doubleOver(state, options, server, `http://127.0.0.1:${port}`);
+}
+
+/** What the double holds between requests. */
+interface DoubleState {
+  readonly namespaces: Map<string, JsonObject>;
+  readonly workloads: Map<string, JsonObject>; // `${kind}/${ns}/${name}`
+  readonly requests: RecordedRequest[];
+  faults: Fault[];
+  resourceVersion: number;
+  terminatingNamespaces: boolean;
+}
+
+function emptyState(options: KubeApiDoubleOptions): DoubleState {
   return {
-    url: `http://127.0.0.1:${port}`,
+    namespaces: new Map(),
+    workloads: new Map(),
+    requests: [],
+    faults: [],
+    resourceVersion: 1,
+    terminatingNamespaces: options.terminatingNamespaces ?? false,
+  };
+}
+
+function nextVersion(state: DoubleState): string {
+  return String(++state.resourceVersion);
+}
+
+/** The double's API for tests, over its state and server. */
+function doubleOver(state: DoubleState, options: KubeApiDoubleOptions, server: http.Server, url: string): KubeApiDouble {
+  const { namespaces, workloads, requests } = state;
+  return {
+    url,
     requests,
     addNamespace(name, meta = {}) {
       namespaces.set(name, {
         apiVersion: "v1",
         kind: "Namespace",
-        metadata: { name, labels: { ...meta.labels }, annotations: { ...meta.annotations }, resourceVersion: nextVersion() },
+        metadata: { name, labels: { ...meta.labels }, annotations: { ...meta.annotations }, resourceVersion: nextVersion(state) },
         spec: { finalizers: ["kubernetes"] },
         status: { phase: "Active" },
       });
@@ -237,24 +140,24 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
       workloads.set(`${kind}/${namespace}/${name}`, {
         apiVersion: "apps/v1",
         kind: kind === "deployments" ? "Deployment" : "StatefulSet",
-        metadata: { name, namespace, annotations: { ...spec.annotations }, resourceVersion: nextVersion() },
+        metadata: { name, namespace, annotations: { ...spec.annotations }, resourceVersion: nextVersion(state) },
         spec: { replicas: spec.replicas ?? 1 },
       });
     },
     namespace: (name) => clone(namespaces.get(name)),
     workload: (kind, namespace, name) => clone(workloads.get(`${kind}/${namespace}/${name}`)),
     failNext(match, status, reason, times = 1) {
-      faults.push({ ...match, status, reason, remaining: times });
+      state.faults.push({ ...match, status, reason, remaining: times });
     },
     setTerminatingNamespaces(on) {
-      terminatingNamespaces = on;
+      state.terminatingNamespaces = on;
     },
     reset() {
-      terminatingNamespaces = options.terminatingNamespaces ?? false;
+      state.terminatingNamespaces = options.terminatingNamespaces ?? false;
       namespaces.clear();
       workloads.clear();
       requests.length = 0;
-      faults = [];
+      state.faults = [];
     },
     stop: () =>
       new Promise<void>((resolve, reject) => {
@@ -262,6 +165,167 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/** One request being served: what it asks, and how to answer it (each answer is recorded). Both answers return true: served. */
+interface Exchange {
+  readonly method: string | undefined;
+  readonly url: URL;
+  readonly body: unknown;
+  answer(status: number, payload: unknown): true;
+  /** Answers with a Kubernetes `Status` object. */
+  fail(status: number, reason: string, message: string): true;
+}
+
+/** Why a request is refused before it is routed: status, reason, message. */
+type Refusal = readonly [status: number, reason: string, message: string];
+
+/** Serves one request whose body has been read. */
+function serve(state: DoubleState, req: http.IncomingMessage, res: http.ServerResponse, text: string): void {
+  const url = new URL(req.url ?? "/", "http://double");
+  const { body, bodyError } = parseBody(text);
+  const exchange = exchangeOf(state, req, res, url, body);
+  const refusal = refusalOf(state, req, url, body, bodyError);
+  if (refusal !== undefined) {
+    exchange.fail(...refusal);
+    return;
+  }
+  const parts = url.pathname.split("/").filter((p) => p !== "").map(decodeURIComponent);
+  if (serveNamespaces(state, exchange, parts) || serveWorkloads(state, exchange, parts)) return;
+  exchange.fail(404, "NotFound", `the double does not serve ${req.method} ${url.pathname}`);
+}
+
+function parseBody(text: string): { body: unknown; bodyError: boolean } {
+  if (text === "") return { body: undefined, bodyError: false };
+  try {
+    return { body: JSON.parse(text), bodyError: false };
+  } catch {
+    return { body: undefined, bodyError: true };
+  }
+}
+
+function exchangeOf(state: DoubleState, req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: unknown): Exchange {
+  const answer = (status: number, payload: unknown): true => {
+    state.requests.push({
+      method: req.method ?? "",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      ...(req.headers["content-type"] === undefined ? {} : { contentType: req.headers["content-type"] }),
+      ...(body === undefined ? {} : { body }),
+      ...(req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization }),
+      status,
+    });
+    res.writeHead(status, { "content-type": "application/json", "audit-id": randomUUID() });
+    res.end(JSON.stringify(payload));
+    return true;
+  };
+  const fail = (status: number, reason: string, message: string) =>
+    answer(status, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason, message, code: status });
+  return { method: req.method, url, body, answer, fail };
+}
+
+/** In this order: no EKS token, an injected fault (used up), a body that is not JSON, a PATCH that is not a merge patch. */
+function refusalOf(state: DoubleState, req: http.IncomingMessage, url: URL, body: unknown, bodyError: boolean): Refusal | undefined {
+  const problem = eksTokenProblem(req.headers.authorization);
+  if (problem !== undefined) return [401, "Unauthorized", problem];
+  const fault = takeFault(state, req.method, url);
+  if (fault !== undefined) return [fault.status, fault.reason, `injected ${fault.reason} for ${req.method} ${url.pathname}`];
+  if (bodyError) return [400, "BadRequest", "the request body is not JSON"];
+  if (req.method === "PATCH") return mergePatchProblem(req.headers["content-type"], body);
+  return undefined;
+}
+
+/** The first injected fault that matches the request, counted down (and forgotten once used up). */
+function takeFault(state: DoubleState, method: string | undefined, url: URL): Fault | undefined {
+  const fault = state.faults.find(
+    (f) =>
+      f.path.test(url.pathname) &&
+      (f.method === undefined || f.method === method) &&
+      (f.withQuery === undefined || url.searchParams.has(f.withQuery)),
+  );
+  if (fault !== undefined) {
+    fault.remaining--;
+    if (fault.remaining <= 0) state.faults = state.faults.filter((f) => f !== fault);
+  }
+  return fault;
+}
+
+function mergePatchProblem(contentType: string | undefined, body: unknown): Refusal | undefined {
+  const type = contentType ?? "";
+  if (type !== "application/merge-patch+json" && type !== "application/strategic-merge-patch+json") {
+    return [415, "UnsupportedMediaType", `PATCH needs a merge patch content type, got ${JSON.stringify(type)}`];
+  }
+  if (!isObject(body)) return [400, "BadRequest", "a merge patch must be a JSON object"];
+  return undefined;
+}
+
+/** /api/v1/namespaces[/{ns}]: false when the request is not one of these. */
+function serveNamespaces(state: DoubleState, ex: Exchange, parts: readonly string[]): boolean {
+  if (parts[0] !== "api" || parts[1] !== "v1" || parts[2] !== "namespaces") return false;
+  if (parts.length === 3 && ex.method === "GET") {
+    const selected = [...state.namespaces.values()]
+      .filter((ns) => matchesSelector(labelsOf(ns), ex.url.searchParams.get("labelSelector") ?? ""))
+      .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+    return ex.answer(200, page("NamespaceList", "v1", selected, ex.url.searchParams));
+  }
+  if (parts.length !== 4) return false;
+  const name = parts[3];
+  const ns = state.namespaces.get(name);
+  if (ns === undefined) return ex.fail(404, "NotFound", `namespaces "${name}" not found`);
+  if (ex.method === "GET") return ex.answer(200, ns);
+  if (ex.method === "PATCH") {
+    const patched = mergePatch(ns, ex.body as JsonObject) as JsonObject;
+    (patched.metadata as JsonObject).name = name;
+    (patched.metadata as JsonObject).resourceVersion = nextVersion(state);
+    state.namespaces.set(name, patched);
+    return ex.answer(200, patched);
+  }
+  if (ex.method === "DELETE") return deleteNamespace(state, ex, name, ns);
+  return false;
+}
+
+/** 409 while the namespace is terminating; else it turns Terminating, or is removed with its workloads at once. */
+function deleteNamespace(state: DoubleState, ex: Exchange, name: string, ns: JsonObject): true {
+  const meta = ns.metadata as JsonObject;
+  if (meta.deletionTimestamp !== undefined) {
+    return ex.fail(
+      409,
+      "Conflict",
+      `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`,
+    );
+  }
+  const terminating = { ...ns, metadata: { ...meta, deletionTimestamp: new Date().toISOString() }, status: { phase: "Terminating" } };
+  if (state.terminatingNamespaces) {
+    state.namespaces.set(name, terminating);
+  } else {
+    state.namespaces.delete(name);
+    for (const key of [...state.workloads.keys()]) if (key.split("/")[1] === name) state.workloads.delete(key);
+  }
+  return ex.answer(200, terminating);
+}
+
+/** /apis/apps/v1/namespaces/{ns}/{deployments|statefulsets}[/{name}]: false when the request is not one of these. */
+function serveWorkloads(state: DoubleState, ex: Exchange, parts: readonly string[]): boolean {
+  if (parts[0] !== "apis" || parts[1] !== "apps" || parts[2] !== "v1" || parts[3] !== "namespaces") return false;
+  const [ns, kind, name] = [parts[4], parts[5], parts[6]];
+  if ((kind !== "deployments" && kind !== "statefulsets") || parts.length > 7) return false;
+  if (name === undefined) {
+    if (ex.method !== "GET") return false;
+    const items = [...state.workloads.entries()]
+      .filter(([key]) => key.startsWith(`${kind}/${ns}/`))
+      .map(([, w]) => w)
+      .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+    return ex.answer(200, page(kind === "deployments" ? "DeploymentList" : "StatefulSetList", "apps/v1", items, ex.url.searchParams));
+  }
+  const key = `${kind}/${ns}/${name}`;
+  const workload = state.workloads.get(key);
+  if (workload === undefined) return ex.fail(404, "NotFound", `${kind}.apps "${name}" not found`);
+  if (ex.method === "GET") return ex.answer(200, workload);
+  if (ex.method !== "PATCH") return false;
+  const patched = mergePatch(workload, ex.body as JsonObject) as JsonObject;
+  (patched.metadata as JsonObject).resourceVersion = nextVersion(state);
+  state.workloads.set(key, patched);
+  return ex.answer(200, patched);
 }
 
 /**

@@ -1,11 +1,14 @@
 /**
  * The tables in docs/ that are derived from code, so a default or an IAM action is
  * written in one place: the kind catalog, the CLI and Lambda settings, the inputs
- * of an environment stack, and what the spend meter's shipped price table covers. `npm run docs` rewrites them between their
+ * of an environment stack, and what the spend meter's shipped price table covers. `npm run generate` rewrites them between their
  * `<!-- generated:<name> -->` markers; a unit test fails when a page is out of date.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { KIND_CATALOG, KIND_NAMES, type KindRow } from "../reaper/contracts/kind-catalog";
+import { KIND_CATALOG, KIND_NAMES } from "../reaper/contracts/kind-catalog";
+import type { KindRow } from "../reaper/contracts/kind-row";
+import { reaperPolicy } from "../constructs/private/reaper-policy";
 import { SETTINGS, type SettingSpec } from "../reaper/model";
 import { SHIPPED_PRICES, shippedPriceKeys } from "../reaper/spend/shipped-prices";
 import { ENVIRONMENT_INPUTS } from "../stacks/environment-config";
@@ -14,10 +17,11 @@ export const DOCS_DIR = path.join(__dirname, "..", "docs");
 
 /** Page (relative to docs/) → the generated sections it holds. */
 export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
-  "kinds.md": ["kinds", "kinds-iam"],
+  "kinds.md": ["kinds", "kinds-how", "kinds-iam"],
   "spend.md": ["shipped-prices"],
   "cli.md": ["settings"],
-  "deploying.md": ["environment-inputs"],
+  "deploying.md": ["environment-inputs", "reaper-policy"],
+  "adding-a-kind.md": ["adapter-example"],
 };
 
 export function generatedSection(name: string): string {
@@ -37,20 +41,26 @@ export function generatedSection(name: string): string {
           ];
         }),
       );
+    case "kinds-how":
+      return table(
+        ["kind", "how it is found", "pause / resume", "delete"],
+        KIND_NAMES.map((kind) => {
+          const { how } = KIND_CATALOG[kind] as KindRow;
+          return [code(kind), how.find, how.pause ?? "(none)", how.delete];
+        }),
+      );
     case "kinds-iam":
       return table(
-        ["kind", "discover", "tag", "pause and resume", "delete", "warm pool (restore, claim)"],
+        ["kind", "discover", "tag", "pause and resume", "delete", "warm pool (restore, claim)", "Kubernetes RBAC"],
         KIND_NAMES.map((kind) => {
-          const { iam } = KIND_CATALOG[kind] as KindRow;
-          const actions = (list: readonly string[] | undefined) => (list === undefined || list.length === 0 ? "-" : list.map(code).join(", "));
-          return [
-            code(kind),
-            actions([...iam.discover, ...(iam.read?.actions ?? [])]),
-            actions(iam.tag?.actions),
-            actions(iam.pause?.actions),
-            actions([...(iam.delete?.actions ?? []), ...(iam.finalSnapshot?.actions ?? []).filter((a) => !(iam.delete?.actions ?? []).includes(a))]),
-            actions([...(iam.restore?.actions ?? []), ...(iam.restoreTags?.actions ?? []), ...(iam.credentials?.actions ?? []), ...(iam.credentialsSecret?.actions ?? [])]),
-          ];
+          const row = KIND_CATALOG[kind] as KindRow;
+          const column = (name: IamColumn) => {
+            const grants = (Object.keys(IAM_COLUMN_OF) as GrantName[]).filter((grant) => IAM_COLUMN_OF[grant] === name).map((grant) => row.iam[grant]?.actions ?? []);
+            const actions = [...new Set([...(name === "discover" ? row.iam.discover : []), ...grants.flat()])];
+            return actions.length === 0 ? "-" : actions.map(code).join(", ");
+          };
+          const rbac = (row.kubernetesRbac ?? []).map((rule) => `${code(rule.apiGroup === "" ? rule.resources.join(", ") : rule.resources.map((r) => `${rule.apiGroup}/${r}`).join(", "))}: ${rule.verbs.join(", ")}`);
+          return [code(kind), ...IAM_COLUMNS.map(column), rbac.length === 0 ? "-" : rbac.join("; ")];
         }),
       );
     case "settings":
@@ -70,6 +80,21 @@ export function generatedSection(name: string): string {
         `- **RDS storage** (per GB-month): ${distinct("rds-storage", (k) => k[2]!)}`,
       ].join("\n");
     }
+    case "adapter-example":
+      return ["```typescript", fs.readFileSync(path.join(DOCS_DIR, "..", "reaper", "kinds", "security-group.ts"), "utf8").trimEnd(), "```"].join("\n");
+    case "reaper-policy":
+      return table(
+        ["statement", "effect", "actions", "on", "condition"],
+        reaperPolicy(POLICY_OF_THE_DOCS).Statement.map((st) => [
+          code(st.Sid),
+          st.Effect === "Deny" ? "**Deny**" : "Allow",
+          st.Action.map(code).join(", "),
+          [st.Resource].flat().map(code).join(", "),
+          Object.entries(st.Condition ?? {})
+            .flatMap(([operator, tests]) => Object.entries(tests).map(([key, value]) => `${operator} ${code(key)} = ${[value].flat().map(code).join(", ")}`))
+            .join("; ") || "-",
+        ]),
+      );
     case "environment-inputs":
       return table(
         ["input", "required", "meaning", "example"],
@@ -79,6 +104,38 @@ export function generatedSection(name: string): string {
       throw new Error(`no generated section named ${JSON.stringify(name)}`);
   }
 }
+
+/** The reaper's policy as docs/deploying.md shows it: every option on, names as placeholders. */
+const POLICY_OF_THE_DOCS = {
+  partition: "aws",
+  region: "<region>",
+  accountId: "<account>",
+  auditBucketName: "<audit-bucket>",
+  auditKmsKeyArn: "<audit-key-arn>",
+  logGroupArn: "arn:aws:logs:<region>:<account>:log-group:/aws/lambda/<function>",
+  deadLetterQueueArn: "arn:aws:sqs:<region>:<account>:<function>-dlq",
+  publishTopicArns: ["<notification-topic-arn>"],
+  deletableBucketNames: ["<deletableBucketNames>"],
+  schedulerRoleArn: "<scheduler-role-arn>",
+  pool: { subnetGroupName: "<pool-subnet-group>", baseline: { sourceDbInstance: "<baseline-instance>" } },
+} as const;
+
+type GrantName = Exclude<keyof KindRow["iam"], "discover">;
+const IAM_COLUMNS = ["discover", "tag", "pause", "delete", "pool"] as const;
+type IamColumn = (typeof IAM_COLUMNS)[number];
+/** The column of docs/kinds.md's IAM table each grant of a row is listed in: a new grant will not compile until it has one. */
+const IAM_COLUMN_OF: Readonly<Record<GrantName, IamColumn>> = {
+  read: "discover",
+  tag: "tag",
+  pause: "pause",
+  delete: "delete",
+  finalSnapshot: "delete",
+  deleteDependents: "delete",
+  restore: "pool",
+  restoreTags: "pool",
+  credentials: "pool",
+  credentialsSecret: "pool",
+};
 
 /** `markdown` with every generated section it marks replaced by today's content. */
 export function withGeneratedSections(markdown: string, sections: readonly string[]): string {

@@ -1,4 +1,4 @@
-/** `npm run docs`: rewrites the generated tables in docs/ (see scripts/docs-tables.ts). */
+/** Step 3 of `npm run generate` (generate.ts): rewrites the generated tables in docs/ (see scripts/docs-tables.ts). */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DOCS_DIR, GENERATED_PAGES, withGeneratedSections } from "./docs-tables";

@@ -1,4 +1,6 @@
-import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant, KIND_CATALOG, KIND_NAMES, type KindName, SPEND_METER_ACTIONS } from "../../reaper/contracts/kind-catalog";
+import { KIND_CATALOG, KIND_NAMES, type KindName } from "../../reaper/contracts/kind-catalog";
+import { type ArnPattern, DELETABLE_BUCKETS, type IamGrant } from "../../reaper/contracts/kind-row";
+import { SPEND_METER_ACTIONS } from "../../reaper/contracts/spend-meter-actions";
 import { AUDIT_BUCKET_PREFIXES, baselineSnapshotPrefixes, expiryScheduleName, IAM_PATH, MANAGED_BY_VALUE, PLATFORM_BUDGET_NAME, TAG } from "../../reaper/model";
 
 /**
@@ -141,11 +143,17 @@ const MANAGED_TAG = `aws:ResourceTag/${TAG.managedBy}`;
  * reaper's keys with them. (S3's PutBucketTagging replaces the whole set, and a final
  * snapshot takes its instance's tags, so neither can be limited to the reaper's keys.)
  */
-const TAG_WRITE = /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/;
+const TAG_WRITE = /:(CreateTags|AddTagsToResource|Tag[A-Z][A-Za-z]*|Untag[A-Z][A-Za-z]*)$/;
 
-/** Pause and delete actions of the kinds whose service evaluates the protect tag: denied on protected resources. */
+/** Pause and delete actions of the kinds whose service evaluates the protect tag, and what a delete also removes: denied on protected resources. */
 export const PROTECTED_DENIED_ACTIONS: readonly string[] = [
-  ...new Set(KIND_NAMES.flatMap((kind) => [grantOf(kind, "pause"), grantOf(kind, "delete")].filter((g) => g?.scope === "managed").flatMap((g) => g!.actions))),
+  ...new Set(
+    KIND_NAMES.flatMap((kind) => [
+      ...[grantOf(kind, "pause"), grantOf(kind, "delete")].filter((g) => g?.scope === "managed").flatMap((g) => g!.actions),
+      // What a delete also removes (an IAM role's instance profiles) is spared too when it is protected, whatever its grant's scope.
+      ...(grantOf(kind, "deleteDependents")?.actions ?? []),
+    ]),
+  ),
 ];
 
 /** The reaper Lambda's identity policy: each group of statements is built by its own step, in this order. */

@@ -7,7 +7,7 @@ import { mapWithLimit } from "../support/map-with-limit";
 import type { OperationResult } from "../contracts/kind-adapter";
 import type { Notifier } from "./notifier";
 import type { EnvironmentPlan, Intent, PhaseName, Plan, PlannedAction } from "../contracts/plan";
-import { DEFAULT_REAPER_CONFIG, type ReaperConfig } from "../runtime/reaper-config";
+import { DEFAULT_REAPER_CONFIG, type ReaperConfig } from "../config/reaper-config";
 import { type AdapterTable, adapterLookup, type ExecutedOutcome, type ExecuteWith, executeAction } from "./execute-action";
 
 export type { AdapterTable } from "./execute-action";

@@ -1,6 +1,6 @@
 import { AuditLog } from "../audit/audit-log";
 import { openRun, type RunOpening } from "../audit/run-ledger";
-import type { ReaperConfig } from "../runtime/reaper-config";
+import type { ReaperConfig } from "../config/reaper-config";
 import type { StateStore } from "../state/state-store";
 import { act, type ActOptions, type ActResult, type ConfirmedGone } from "./act";
 import { EnvLeases } from "./env-lease";

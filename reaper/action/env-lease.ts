@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DEFAULT_REAPER_CONFIG } from "../runtime/reaper-config";
+import { DEFAULT_REAPER_CONFIG } from "../config/reaper-config";
 import { clockSkewError, STORE_CLOCK_RESOLUTION_MS } from "../state/clock-skew";
 import { leasePrefix } from "../state/state-keys";
 import type { StateStore } from "../state/state-store";

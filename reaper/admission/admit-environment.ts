@@ -1,5 +1,5 @@
 import { groupEnvironments, ownersOf } from "../decision/group-environments";
-import { auditDecision } from "../operations/audit-decision";
+import { auditDecision } from "../runtime/audit-decision";
 import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { type AdmissionCounts, type AdmissionLimit, type AdmissionRequest, decideAdmission, type LiveEnvironment } from "./decide-admission";

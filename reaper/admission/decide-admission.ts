@@ -1,5 +1,5 @@
 import { formatDuration, ownerKey, SETTINGS } from "../model";
-import type { AdmissionLimits } from "../runtime/settings";
+import type { AdmissionLimits } from "../config/read-settings";
 import type { ProvisioningStatus } from "./provisioning";
 import type { Reservation } from "./reservations";
 

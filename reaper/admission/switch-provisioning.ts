@@ -1,4 +1,4 @@
-import { auditDecision } from "../operations/audit-decision";
+import { auditDecision } from "../runtime/audit-decision";
 import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { clockSkewError } from "../state/clock-skew";

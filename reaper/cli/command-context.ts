@@ -1,18 +1,8 @@
 import type { AdapterTable } from "../action/act";
+import type { CliIo } from "../contracts/cli-io";
 import type { KindContext } from "../contracts/kind-context";
-import type { EphemeraSettings } from "../runtime/settings";
+import type { EphemeraSettings } from "../config/read-settings";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
-
-/** Where the CLI writes: each call is one or more whole lines. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** stderr is a terminal: progress is shown there. Nothing extra is written when it is not. */
-  readonly isTTY: boolean;
-}
-
-/** Exit statuses: docs/cli.md documents them; scripts and agents depend on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** What every command is given. */
 export interface CommandContext {

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { isUsableRunId } from "../audit/run-id";
 import { SETTINGS, type SettingName } from "../model";
-import type { SettingOverrides } from "../runtime/settings";
+import type { SettingOverrides } from "../config/read-settings";
 import { tryParseDuration, tryParseEnvId, tryParseInstant, tryParseOwner, tryParseUsd } from "../model";
 import { COMMANDS, type CommandName } from "./usage";
 

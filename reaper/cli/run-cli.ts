@@ -1,4 +1,4 @@
-import { type EphemeraSettings, readSettings, SettingsError } from "../runtime/settings";
+import { type EphemeraSettings, readSettings, SettingsError } from "../config/read-settings";
 import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runtime";
 import { describeError } from "../support/outcomes";
 import { auditVerifyCommand } from "./commands/audit-verify";
@@ -12,12 +12,13 @@ import { provisioningCommand } from "./commands/provisioning";
 import { mcpCommand } from "./commands/mcp";
 import { type Command, parseCommand, UsageError } from "./parse-command";
 import { progressAdapters } from "./progress-adapters";
-import { type CliIo, type CommandContext, EXIT } from "./command-context";
+import type { CommandContext } from "./command-context";
+import { type CliIo, EXIT } from "../contracts/cli-io";
 import { COMMAND_USAGE, USAGE } from "./usage";
-import { type McpClientInfo, requester } from "./requester";
+import { type McpClientInfo, requester } from "../contracts/requester";
 import { systemClock } from "../model";
 
-export { type CliIo, EXIT } from "./command-context";
+export { type CliIo, EXIT } from "../contracts/cli-io";
 
 export interface CliDeps {
   /** Settings come from here, as the Lambda's come from its environment. @default process.env */

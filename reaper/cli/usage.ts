@@ -1,4 +1,4 @@
-import { describeSettings } from "../runtime/settings";
+import { describeSettings } from "../config/read-settings";
 
 /** The commands, in the order `--help` lists them. */
 export const COMMANDS = ["ls", "admit", "extend", "pause", "resume", "release", "claim", "provisioning", "reap", "audit", "mcp"] as const;

@@ -2,7 +2,7 @@ import { kindRow } from "../contracts/kind-catalog";
 import type { DiscoveredResource } from "../contracts/kind-adapter";
 import { TAG } from "../model";
 import { isFormattable } from "../model/instant";
-import type { EnvSpend } from "../spend/meter";
+import type { EnvSpend } from "../spend/price-usage";
 
 /** Which figure an environment's spend is judged by: the larger of Budgets' and the meter's, or `unknown` when the meter could not price a resource. */
 export type SpendBasis = "budgets" | "estimate" | "unknown";

@@ -11,8 +11,8 @@ import {
   type PlanPhase,
 } from "../contracts/plan";
 import { deletePhases, holdsData, isPhase, isRestartedWhilePaused, markPhase, pausePhases, pausePlanPhases, stateOf, warnPhase } from "./phases";
-import type { ReaperConfig } from "../runtime/reaper-config";
-import type { EnvSpend } from "../spend/meter";
+import type { ReaperConfig } from "../config/reaper-config";
+import type { EnvSpend } from "../spend/price-usage";
 import { type BudgetStanding, budgetStanding, money } from "./budget-standing";
 
 export type DecideConfig = Pick<

@@ -1,4 +1,4 @@
-import { readSettings } from "../runtime/settings";
+import { readSettings } from "../config/read-settings";
 import { moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
 import type { Inventory } from "../contracts/kind-adapter";
 import { ephemeraEventType, expiryScheduleGroupName, systemClock, tryParseEnvId } from "../model";

@@ -5,13 +5,34 @@ import {
   ListTagsForResourceCommand,
   TagResourceCommand,
 } from "@aws-sdk/client-budgets";
-import { envOfBudgetName, isManagedByEphemera, partitionOf } from "../model";
+import { BUDGET_NAME_PREFIX, envOfBudgetName, isManagedByEphemera, partitionOf } from "../model";
 import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter, ListingFailure } from "../contracts/kind-adapter";
+import { accountWide, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const budgetRow = {
+  what: "AWS Budgets named `ephemera-<env>` (DescribeBudgets, then each budget's tags); its limit and spend feed the over-budget rule",
+  how: {
+    find: "`DescribeBudgets`, keeping names that start `ephemera-`, then `ListTagsForResource`. Facts: `limitUsd`, `actualUsd`, `forecastUsd`.",
+    delete: "`DeleteBudget`",
+  },
+  deletePhase: "billing",
+  holdsData: false,
+  reportsSpend: true,
+  metered: false,
+  iam: {
+    discover: [],
+    read: { actions: ["budgets:ViewBudget", "budgets:ListTagsForResource"], on: [accountWide("budgets", "budget/*")], scope: "name" },
+    tag: { actions: ["budgets:TagResource"], on: [accountWide("budgets", `budget/${BUDGET_NAME_PREFIX}*`)], scope: "name" },
+    // ModifyBudget is the IAM action of DeleteBudget.
+    delete: { actions: ["budgets:ModifyBudget"], on: [accountWide("budgets", `budget/${BUDGET_NAME_PREFIX}*`)], scope: "name" },
+  },
+} satisfies KindRow;
 
 /**
  * AWS Budgets named `ephemera-<env>`.

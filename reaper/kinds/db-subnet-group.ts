@@ -13,6 +13,25 @@ import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter, ListingFailure } from "../contracts/kind-adapter";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const dbSubnetGroupRow = {
+  what: "RDS DB subnet groups (DescribeDBSubnetGroups, then each group's tags); deleted after the database",
+  how: {
+    find: "`DescribeDBSubnetGroups`, then `ListTagsForResource` for each group",
+    delete: "`DeleteDBSubnetGroup`",
+  },
+  deletePhase: "database-dependencies",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    discover: ["rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"],
+    tag: { actions: ["rds:AddTagsToResource"], on: [inRegion("rds", "subgrp:*")], scope: "managed" },
+    delete: { actions: ["rds:DeleteDBSubnetGroup"], on: [inRegion("rds", "subgrp:*")], scope: "managed" },
+  },
+} satisfies KindRow;
 
 /**
  * RDS DB subnet groups.

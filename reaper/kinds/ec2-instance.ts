@@ -13,6 +13,28 @@ import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "..
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
 import type { MeteredUsage } from "../contracts/metered-usage";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const ec2InstanceRow = {
+  what: "EC2 instances not owned by an Auto Scaling group (DescribeInstances filtered on the managed-by tag)",
+  how: {
+    find: "`DescribeInstances` with a `tag:ephemera:managed-by` filter, live states only. Spot or not comes from `InstanceLifecycle`. Instances of an Auto Scaling group or EKS node group are left to their group.",
+    pause: "On-demand: `StopInstances` / `StartInstances`. Spot instances are not stopped; the result is `SpotInstanceNotPaused`.",
+    delete: "`TerminateInstances`",
+  },
+  deletePhase: "resources",
+  pausePhase: "resources",
+  holdsData: false,
+  reportsSpend: false,
+  metered: true,
+  iam: {
+    discover: ["ec2:DescribeInstances"],
+    tag: { actions: ["ec2:CreateTags"], on: [inRegion("ec2", "instance/*")], scope: "managed" },
+    pause: { actions: ["ec2:StopInstances", "ec2:StartInstances"], on: [inRegion("ec2", "instance/*")], scope: "managed" },
+    delete: { actions: ["ec2:TerminateInstances"], on: [inRegion("ec2", "instance/*")], scope: "managed" },
+  },
+} satisfies KindRow;
 
 /** States in which an instance still exists and may cost money. */
 const LIVE_STATES = ["pending", "running", "stopping", "stopped"];

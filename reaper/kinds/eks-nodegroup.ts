@@ -14,6 +14,28 @@ import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure, refused } from "../support/outcomes";
 import type { DiscoveredResource, KindAdapter, ListingFailure } from "../contracts/kind-adapter";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const eksNodegroupRow = {
+  what: "EKS managed node groups, on every cluster in the region (ListClusters → ListNodegroups → DescribeNodegroup)",
+  how: {
+    find: "`ListClusters` \u2192 `ListNodegroups` \u2192 `DescribeNodegroup` (tags and sizes), across every cluster in the region",
+    pause: "Saves `desired=<n> min=<m>` in the `ephemera:paused-size` tag, then sets min and desired to 0. Resume restores both sizes, then removes the tag.",
+    delete: "`DeleteNodegroup`",
+  },
+  deletePhase: "nodegroup",
+  pausePhase: "nodegroup",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    discover: ["eks:ListClusters", "eks:ListNodegroups", "eks:DescribeNodegroup"],
+    tag: { actions: ["eks:TagResource", "eks:UntagResource"], on: [inRegion("eks", "nodegroup/*")], scope: "managed" },
+    pause: { actions: ["eks:UpdateNodegroupConfig"], on: [inRegion("eks", "nodegroup/*")], scope: "managed" },
+    delete: { actions: ["eks:DeleteNodegroup"], on: [inRegion("eks", "nodegroup/*")], scope: "managed" },
+  },
+} satisfies KindRow;
 
 /**
  * EKS managed node groups.

@@ -15,13 +15,44 @@ import {
   RemoveRoleFromInstanceProfileCommand,
   TagRoleCommand,
 } from "@aws-sdk/client-iam";
-import { isManagedByEphemera, TAG } from "../model";
+import { IAM_PATH, isManagedByEphemera, TAG } from "../model";
 import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter, ListingFailure } from "../contracts/kind-adapter";
+import { accountWide, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const iamRoleRow = {
+  what: `IAM roles under the path \`${IAM_PATH}\` (ListRoles by path, then each role's tags), with their policies and instance profiles; deleted once nothing runs as them`,
+  how: {
+    find: "`ListRoles` with the path prefix `/ephemera/` (`EPHEMERA_IAM_PATH`), then `ListRoleTags` for each role under it.",
+    delete: "Detaches every attached policy, deletes every inline policy, takes the role out of every instance profile (deleting a profile that is the same environment's: under the path, tagged as it), then `DeleteRole`. A role still in use (a node group still being deleted) fails with `DeleteConflict` and is retried by the next run.",
+  },
+  deletePhase: "identity",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    // The delete reads what hangs on the role; reads are allowed everywhere, like every discovery read.
+    discover: ["iam:ListRoles", "iam:ListRoleTags", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListInstanceProfilesForRole", "iam:GetInstanceProfile"],
+    tag: { actions: ["iam:TagRole"], on: [accountWide("iam", "role{iamPath}*")], scope: "managed" },
+    delete: {
+      actions: ["iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole"],
+      on: [accountWide("iam", "role{iamPath}*")],
+      scope: "managed",
+    },
+    // Instance profiles under the path: the role is taken out of them, and the environment's own are deleted
+    // (IAM checks RemoveRoleFromInstanceProfile against the profile, never the role).
+    deleteDependents: {
+      actions: ["iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+      on: [accountWide("iam", "instance-profile{iamPath}*")],
+      scope: "name",
+    },
+  },
+} satisfies KindRow;
 
 /**
  * IAM roles of environments (a node group's node role, a namespace's workload role),

@@ -16,6 +16,27 @@ import type { KindContext } from "../contracts/kind-context";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, errorCode, hasCode, listingFailure, refused, requestIdOf } from "../support/outcomes";
 import type { DiscoveredResource, KindAdapter, ListingFailure, OperationResult } from "../contracts/kind-adapter";
+import { type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const k8sNamespaceRow = {
+  what: "Kubernetes namespaces on the configured EKS clusters (label selector `ephemera.dev/managed-by=ephemera`); acted on through Kubernetes RBAC, not IAM",
+  how: {
+    find: "For each configured EKS cluster: `GET /api/v1/namespaces?labelSelector=ephemera.dev/managed-by=ephemera`. Labels and annotations are read back as `ephemera:*` tags.",
+    pause: "Scales every Deployment and StatefulSet to 0. Each workload's replica count is saved in its `ephemera.dev/paused-size` annotation in the same merge patch. Resume restores the count and removes the annotation.",
+    delete: "`DELETE` the namespace. 404, or 409 while it is still terminating, counts as done.",
+  },
+  kubernetesRbac: [
+    { apiGroup: "", resources: ["namespaces"], verbs: ["list", "get", "patch", "delete"] },
+    { apiGroup: "apps", resources: ["deployments", "statefulsets"], verbs: ["list", "patch"] },
+  ],
+  deletePhase: "namespace",
+  pausePhase: "namespace",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: { discover: ["eks:DescribeCluster"] },
+} satisfies KindRow;
 
 const TAG_PREFIX = "ephemera:";
 const K8S_PREFIX = "ephemera.dev/";

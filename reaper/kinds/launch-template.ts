@@ -5,6 +5,25 @@ import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const launchTemplateRow = {
+  what: "EC2 launch templates (DescribeLaunchTemplates filtered on the managed-by tag); deleted after the node group that launched from them",
+  how: {
+    find: "`DescribeLaunchTemplates` with a tag filter",
+    delete: "`DeleteLaunchTemplate`, with every version.",
+  },
+  deletePhase: "resources",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    discover: ["ec2:DescribeLaunchTemplates"],
+    tag: { actions: ["ec2:CreateTags"], on: [inRegion("ec2", "launch-template/*")], scope: "managed" },
+    delete: { actions: ["ec2:DeleteLaunchTemplate"], on: [inRegion("ec2", "launch-template/*")], scope: "managed" },
+  },
+} satisfies KindRow;
 
 /**
  * EC2 launch templates (a SpotNodeGroup's).

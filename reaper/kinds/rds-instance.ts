@@ -9,13 +9,67 @@ import {
   StartDBInstanceCommand,
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
-import { isManagedByEphemera } from "../model";
+import { FINAL_SNAPSHOT_PREFIX, isManagedByEphemera, POOL_MEMBER_PREFIX, POOL_TAG_KEYS } from "../model";
 import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
 import type { MeteredUsage } from "../contracts/metered-usage";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const rdsInstanceRow = {
+  what: "RDS DB instances (DescribeDBInstances, tags read from its answer)",
+  how: {
+    find: "`DescribeDBInstances`, filtered on `TagList`",
+    pause: "`StopDBInstance` / `StartDBInstance`. An instance already stopping or stopped (or already starting or available, on resume) counts as done.",
+    delete: "`DeleteDBInstance` with `DeleteAutomatedBackups`. With `SkipFinalSnapshot`, or with `FinalDBSnapshotIdentifier` for `snapshot-delete`.",
+  },
+  deletePhase: "database",
+  pausePhase: "database",
+  holdsData: true,
+  restartedStatus: "available",
+  reportsSpend: false,
+  metered: true,
+  iam: {
+    discover: ["rds:DescribeDBInstances"],
+    tag: { actions: ["rds:AddTagsToResource"], on: [inRegion("rds", "db:*")], scope: "managed" },
+    pause: { actions: ["rds:StopDBInstance", "rds:StartDBInstance"], on: [inRegion("rds", "db:*")], scope: "managed" },
+    // CreateDBSnapshot on the instance: the final snapshot is taken by DeleteDBInstance.
+    delete: { actions: ["rds:DeleteDBInstance", "rds:CreateDBSnapshot"], on: [inRegion("rds", "db:*")], scope: "managed" },
+    finalSnapshot: { actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"], on: [inRegion("rds", `snapshot:${FINAL_SNAPSHOT_PREFIX}*`)], scope: "name" },
+    // Only pool databases are claimed.
+    credentials: { actions: ["rds:ModifyDBInstance"], on: [inRegion("rds", `db:${POOL_MEMBER_PREFIX}*`)], scope: "managed" },
+    // ManageMasterUserPassword needs CreateSecret, TagResource and DescribeKey (of the default
+    // aws/secretsmanager key); RotateMasterUserPassword needs RotateSecret (RDS User Guide,
+    // "Permissions required for Secrets Manager integration").
+    credentialsSecret: {
+      actions: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret", "kms:DescribeKey"],
+      on: [inRegion("secretsmanager", "secret:rds!db-*"), inRegion("kms", "key/*")],
+      scope: "name",
+      // Never an ephemera: key: a secret tagged managed would become one the reaper may delete.
+      condition: { "ForAllValues:StringNotLike": { "aws:TagKeys": ["ephemera:*"] } },
+    },
+    // RDS checks a restore against the new instance, the snapshot, and the groups it lands in:
+    // the snapshot and the subnet group are the pool's own, which the reaper's policy adds
+    // (constructs/private/reaper-policy.ts); the option and parameter groups are the snapshot's
+    // or the engine's defaults, named by neither the pool nor the restore.
+    restore: {
+      actions: ["rds:RestoreDBInstanceFromDBSnapshot"],
+      on: [inRegion("rds", `db:${POOL_MEMBER_PREFIX}*`), inRegion("rds", "og:*"), inRegion("rds", "pg:*")],
+      scope: "name",
+      // Only the tags a warm database is restored with.
+      condition: { "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
+    },
+    restoreTags: {
+      actions: ["rds:AddTagsToResource"],
+      on: [inRegion("rds", `db:${POOL_MEMBER_PREFIX}*`)],
+      scope: "name",
+      condition: { "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
+    },
+  },
+} satisfies KindRow;
 
 /**
  * RDS DB instances.

@@ -16,6 +16,38 @@ import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure, refused } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
+import { DELETABLE_BUCKETS, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const s3BucketRow = {
+  what: "S3 buckets (the Resource Groups Tagging API); emptied, then deleted; never the audit bucket or a bucket with Object Lock",
+  how: {
+    find: "Resource Groups Tagging API `GetResources` (type `s3`, 100 per page)",
+    delete: "Deletes every object version, every delete marker and every unfinished multipart upload, then `DeleteBucket`. Refuses the audit bucket (`AuditBucketProtected`) and any bucket with Object Lock (`ObjectLockEnabled`).",
+  },
+  deletePhase: "resources",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    discover: ["tag:GetResources"],
+    // S3 does not evaluate aws:ResourceTag for these (unless ABAC is switched on per bucket): by name, in this account.
+    tag: { actions: ["s3:GetBucketTagging", "s3:PutBucketTagging"], on: DELETABLE_BUCKETS, scope: "name" },
+    delete: {
+      actions: [
+        "s3:GetBucketObjectLockConfiguration",
+        "s3:ListBucketVersions",
+        "s3:ListBucketMultipartUploads",
+        "s3:DeleteBucket",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:AbortMultipartUpload",
+      ],
+      on: DELETABLE_BUCKETS,
+      scope: "name",
+    },
+  },
+} satisfies KindRow;
 
 /** DeleteObjects takes at most 1000 keys. */
 const DELETE_BATCH = 1000;

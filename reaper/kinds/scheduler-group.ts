@@ -5,13 +5,32 @@ import {
   type ScheduleGroupSummary,
   TagResourceCommand,
 } from "@aws-sdk/client-scheduler";
-import { isManagedByEphemera, type Tags } from "../model";
+import { isManagedByEphemera, SCHEDULE_GROUP_PREFIX, type Tags } from "../model";
 import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { mapWithLimit } from "../support/map-with-limit";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter, KindName, ListingFailure } from "../contracts/kind-adapter";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const schedulerGroupRow = {
+  what: "EventBridge Scheduler schedule groups named `ephemera-<env>`, which carry the environment's tags; deleted after their schedules",
+  how: {
+    find: "`ListScheduleGroups` \u2192 tags of each group.",
+    delete: "`DeleteScheduleGroup`, which also removes any schedule left in it. A group left behind would make a redeploy of the same id fail on its name.",
+  },
+  deletePhase: "billing",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    discover: ["scheduler:ListScheduleGroups", "scheduler:ListTagsForResource"],
+    tag: { actions: ["scheduler:TagResource"], on: [inRegion("scheduler", "schedule-group/*")], scope: "managed" },
+    delete: { actions: ["scheduler:DeleteScheduleGroup"], on: [inRegion("scheduler", `schedule-group/${SCHEDULE_GROUP_PREFIX}*`)], scope: "managed" },
+  },
+} satisfies KindRow;
 
 /**
  * EventBridge Scheduler schedule groups of environments (`ephemera-<env>`).

@@ -6,6 +6,26 @@ import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/
 import { tagList } from "../support/tag-list";
 import { managedScheduleGroups } from "./scheduler-group";
 import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+import { SCHEDULE_GROUP_PREFIX } from "../model";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const schedulerScheduleRow = {
+  what: "EventBridge Scheduler schedules in schedule groups tagged as an environment's (AWS tags groups, not schedules)",
+  how: {
+    find: "`ListScheduleGroups` \u2192 tags of each group \u2192 `ListSchedules` in the managed groups. AWS can tag only schedule groups, so each schedule carries its group's tags, and `tag` writes to the group.",
+    delete: "`DeleteSchedule`. The empty group, which costs nothing, is left in place.",
+  },
+  deletePhase: "billing",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    discover: ["scheduler:ListScheduleGroups", "scheduler:ListSchedules", "scheduler:ListTagsForResource"],
+    tag: { actions: ["scheduler:TagResource"], on: [inRegion("scheduler", "schedule-group/*")], scope: "managed" },
+    delete: { actions: ["scheduler:DeleteSchedule"], on: [inRegion("scheduler", `schedule/${SCHEDULE_GROUP_PREFIX}*/*`)], scope: "managed-if-tagged" },
+  },
+} satisfies KindRow;
 
 /**
  * EventBridge Scheduler schedules.

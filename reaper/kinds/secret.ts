@@ -11,6 +11,31 @@ import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const secretRow = {
+  what: "Secrets Manager secrets (ListSecrets filtered on the managed-by tag); deleted with a 7-day recovery window",
+  how: {
+    find: "`ListSecrets` with `tag-key`/`tag-value` filters, plus an exact key=value check. Secrets already scheduled for deletion are not listed.",
+    delete: "`DeleteSecret` by ARN with a **7-day recovery window**. Give secret names a unique suffix: until the window ends, a secret with the same name cannot be created again.",
+  },
+  deletePhase: "database-dependencies",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    discover: ["secretsmanager:ListSecrets", "secretsmanager:DescribeSecret"],
+    tag: { actions: ["secretsmanager:TagResource"], on: [inRegion("secretsmanager", "secret:*")], scope: "managed" },
+    delete: {
+      actions: ["secretsmanager:DeleteSecret"],
+      on: [inRegion("secretsmanager", "secret:*")],
+      scope: "managed",
+      // Always with the recovery window: never ForceDeleteWithoutRecovery.
+      condition: { BoolIfExists: { "secretsmanager:ForceDeleteWithoutRecovery": "false" } },
+    },
+  },
+} satisfies KindRow;
 
 /**
  * Days a deleted secret can still be restored. 7 is the shortest AWS allows: a

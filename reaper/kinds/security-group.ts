@@ -5,6 +5,25 @@ import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
+import { inRegion, type KindRow } from "../contracts/kind-row";
+
+/** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
+export const securityGroupRow = {
+  what: "EC2 security groups (DescribeSecurityGroups filtered on the managed-by tag); deleted after what uses them",
+  how: {
+    find: "`DescribeSecurityGroups` with a tag filter",
+    delete: "`DeleteSecurityGroup`. A group still in use fails with `DependencyViolation`.",
+  },
+  deletePhase: "network",
+  holdsData: false,
+  reportsSpend: false,
+  metered: false,
+  iam: {
+    discover: ["ec2:DescribeSecurityGroups"],
+    tag: { actions: ["ec2:CreateTags"], on: [inRegion("ec2", "security-group/*")], scope: "managed" },
+    delete: { actions: ["ec2:DeleteSecurityGroup"], on: [inRegion("ec2", "security-group/*")], scope: "managed" },
+  },
+} satisfies KindRow;
 
 /**
  * EC2 security groups.

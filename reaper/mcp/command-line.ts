@@ -1,5 +1,5 @@
 import { SETTINGS, type SettingName } from "../model";
-import type { SettingOverrides } from "../runtime/settings";
+import type { SettingOverrides } from "../config/read-settings";
 
 /** One tool call in the CLI's words. */
 export interface CliCall {

@@ -1,7 +1,7 @@
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { tryParseEnvId } from "../model";
-import type { EphemeraSettings } from "../runtime/settings";
+import type { EphemeraSettings } from "../config/read-settings";
 import { type CliCall, flag, option } from "./command-line";
 import { type CliOutcome, type JsonDocument, jsonDocument, toolError, toolResult, toolSuccess } from "./tool-call";
 

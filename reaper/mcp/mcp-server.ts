@@ -1,8 +1,8 @@
 import { McpServer, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { ZodRawShape } from "zod";
-import { type McpClientInfo, mcpClientInfo } from "../cli/requester";
-import type { EphemeraSettings } from "../runtime/settings";
+import { type McpClientInfo, mcpClientInfo } from "../contracts/requester";
+import type { EphemeraSettings } from "../config/read-settings";
 import { commandLine } from "./command-line";
 import { availableTools, type EphemeraTool, toolAnnotations } from "./ephemera-tools";
 import { packageVersion } from "./package-version";

@@ -1,7 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { CliIo } from "../cli/command-context";
-import { EXIT } from "../cli/command-context";
-import type { McpClientInfo } from "../cli/requester";
+import { type CliIo, EXIT } from "../contracts/cli-io";
+import type { McpClientInfo } from "../contracts/requester";
 import { describeError } from "../support/outcomes";
 
 /**

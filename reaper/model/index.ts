@@ -36,6 +36,7 @@ export {
   ON_EXPIRY_VALUES,
   type OnExpiry,
   POOL_STATE,
+  POOL_TAG_KEYS,
   RUNTIME_TAG_KEYS,
   TAG,
   type TagKey,
@@ -82,5 +83,5 @@ export {
   NAME_PREFIX,
   SCHEDULE_GROUP_PREFIX,
 } from "./names";
-export { MAX_MAX_TTL, SETTING_DEFAULTS, type SettingName, SETTINGS, type SettingSpec } from "./settings";
+export { MAX_MAX_TTL, SETTING_DEFAULTS, type SettingName, SETTINGS, type SettingSpec } from "./setting-specs";
 export { type Clock, systemClock } from "./clock";

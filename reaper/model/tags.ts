@@ -26,6 +26,9 @@ export const POOL_STATE = "warm";
 
 export type TagKey = (typeof TAG)[keyof typeof TAG];
 
+/** The tags a warm pool database is restored with (reaper/pool/plan-refill.ts): the only keys its restore may write. */
+export const POOL_TAG_KEYS: readonly TagKey[] = [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline];
+
 /** Read-only view of one resource's tags, whatever API they came from. */
 export type Tags = Readonly<Record<string, string>>;
 

@@ -6,7 +6,7 @@ import type { KindContext } from "../contracts/kind-context";
 import type { Plan } from "../contracts/plan";
 import { planExtend } from "../decision/plan-extend";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
-import { actWithAudit, allSucceeded } from "./act-with-audit";
+import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
 
 export interface ExtendRequest {
   readonly env: string;

@@ -6,7 +6,7 @@ import { type EnvState, expiryOf, type ExpiryBasis, formatInstant, isProtected, 
 import type { PlanNote } from "../contracts/plan";
 import { stateOf } from "../decision/phases";
 import { budgetStanding, firstUsd, type SpendBasis } from "../decision/budget-standing";
-import type { EnvSpend } from "../spend/meter";
+import type { EnvSpend } from "../spend/price-usage";
 import { type PoolSummary, summarizePool } from "../pool/pool-members";
 
 /**

@@ -4,7 +4,7 @@ import type { KindContext } from "../contracts/kind-context";
 import type { Plan, PlanNote } from "../contracts/plan";
 import { planPause, planRelease, planResume } from "../decision/manual-plans";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
-import { actWithAudit, allSucceeded } from "./act-with-audit";
+import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
 import { systemClock } from "../model";
 
 export interface OperatorPlanRequest {

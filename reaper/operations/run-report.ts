@@ -1,5 +1,5 @@
 import type { PlanNote } from "../contracts/plan";
-import type { SweepResult } from "../sweep";
+import type { SweepResult } from "./sweep";
 import type { SpendTotals } from "../spend/spend-meter";
 import type { SweepRunResult } from "./run-sweep";
 

@@ -4,7 +4,7 @@ import type { KindContext } from "../contracts/kind-context";
 import type { Inventory } from "../contracts/kind-adapter";
 import type { Plan } from "../contracts/plan";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
-import { sweep, type SweepResult } from "../sweep";
+import { sweep, type SweepResult } from "./sweep";
 import { newestBaseline, planRefill } from "../pool/plan-refill";
 import { retireMembers } from "../pool/retire-members";
 import { meterProvisioning } from "../admission/meter-provisioning";

@@ -4,7 +4,7 @@ import type { Plan } from "../contracts/plan";
 import { KIND_ADAPTERS } from "../kinds";
 import type { DiscoveredResource } from "../contracts/kind-adapter";
 import { formatInstant, systemClock, TAG } from "../model";
-import { actWithAudit, allSucceeded } from "../operations/act-with-audit";
+import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { isClaimable } from "./pool-members";
 import { admitEnvironment, type AdmitResult } from "../admission/admit-environment";
@@ -12,7 +12,7 @@ import type { AdmissionRequest } from "../admission/decide-admission";
 import type { StateStore } from "../state/state-store";
 import { readClaim, releaseClaim, takeClaim } from "./claim-record";
 import { newestBaseline } from "./plan-refill";
-import type { DatabasePoolSettings } from "./pool-settings";
+import type { DatabasePoolSettings } from "../config/pool-settings";
 
 export interface ClaimRequest {
   /** The environment that takes the database. */

@@ -5,15 +5,7 @@
  * environment's and never counts; a failed lookup of the baseline changes nothing.
  */
 
-/** One pool's settings (the WarmDatabasePool construct writes them into the reaper's environment). */
-export interface PoolSettings {
-  /** The pool's name: DNS-label safe, in its members' identifiers and `ephemera:pool` tag. */
-  readonly name: string;
-  /** Warm databases kept ready. */
-  readonly size: number;
-  /** A warm database older than this is replaced, in ms. */
-  readonly maxAgeMs: number;
-}
+import type { PoolSettings } from "../config/pool-settings";
 
 /** A database of the pool as discovery saw it. */
 export interface PoolMember {

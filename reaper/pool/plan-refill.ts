@@ -8,7 +8,7 @@ import { allPages } from "../support/all-pages";
 import { errorCode } from "../support/outcomes";
 import { type Baseline, decidePool } from "./decide-pool";
 import { poolMemberOf } from "./pool-members";
-import type { DatabasePoolSettings } from "./pool-settings";
+import type { DatabasePoolSettings } from "../config/pool-settings";
 
 /** The plan environment a pool's refill runs under: `pool:<name>`, which no environment id can be. */
 export function poolPlanEnv(pool: string): string {

@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import { describeError } from "../support/outcomes";
-import type { ReaperConfig } from "./reaper-config";
+import type { ReaperConfig } from "../config/reaper-config";
 
 /** Whether the caller may act here, and the account it is in when that could be established. */
 export type AccountCheck =

@@ -12,7 +12,7 @@ import { KubeClient } from "../kube/kube-client";
 import type { AwsClientClass, KindContext } from "../contracts/kind-context";
 import { IAM_PATH } from "../model";
 import { stsCallerAccount } from "./account-guard";
-import { DEFAULT_REAPER_CONFIG } from "./reaper-config";
+import { DEFAULT_REAPER_CONFIG } from "../config/reaper-config";
 import { sdkRetryOptions } from "./retry-strategy";
 
 /** Where and as whom the AWS clients connect; every field falls back to the environment. */

@@ -6,13 +6,13 @@ import { SpendMeter } from "../spend/spend-meter";
 import { S3StateStore } from "../state/s3-state-store";
 import type { StateStore } from "../state/state-store";
 import { discover } from "../discovery/discover";
-import type { EphemeraSettings } from "./settings";
+import type { EphemeraSettings } from "../config/read-settings";
 import { ALL_KIND_ADAPTERS } from "../kinds";
 import { type AwsConnection, AwsKindContext, type KindContextOptions } from "./aws-kind-context";
 import type { Inventory } from "../contracts/kind-adapter";
 import { type Notifier, snsNotifier } from "../action/notifier";
 import { onlyEnvironments } from "../discovery/only-environments";
-import type { ReaperConfig } from "./reaper-config";
+import type { ReaperConfig } from "../config/reaper-config";
 import { sdkRetryOptions } from "./retry-strategy";
 import { stsCallerAccount } from "./account-guard";
 

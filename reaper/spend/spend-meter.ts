@@ -5,7 +5,7 @@ import { kindRow } from "../contracts/kind-catalog";
 import type { Inventory } from "../contracts/kind-adapter";
 import { systemClock, TAG } from "../model";
 import { describeError } from "../support/outcomes";
-import { type EnvSpend, meter, type PriceSheet, type SpendReadings } from "./meter";
+import { type EnvSpend, meter, type PriceSheet, type SpendReadings } from "./price-usage";
 import type { PriceLookup } from "./price-list";
 import { type Product, productKey, type Quote } from "../contracts/product";
 import { loadSpendReadings, storeSpendReadings } from "./spend-readings";
@@ -49,7 +49,7 @@ export interface SpendTotals {
 /**
  * The spend meter's I/O: reads the last readings, prices what discovery saw (the Price
  * List API or the table for on-demand; the Spot price history for Spot), meters
- * (meter.ts) and, on an acting run, keeps the new readings in the audit bucket.
+ * (price-usage.ts) and, on an acting run, keeps the new readings in the audit bucket.
  */
 export class SpendMeter {
   constructor(private readonly options: SpendMeterOptions) {}

@@ -3,7 +3,7 @@ import { instantCountdown, spendReadingKey } from "../state/state-keys";
 import type { StateStore } from "../state/state-store";
 import { SPEND_PREFIX } from "../model";
 import { describeError } from "../support/outcomes";
-import type { EnvReading, SpendReadings } from "./meter";
+import type { EnvReading, SpendReadings } from "./price-usage";
 
 export type LoadedReadings =
   /** `readings` is undefined when none was ever kept (a new account, or none before `at`). */

@@ -2,7 +2,7 @@ import { type _InstanceType, type EC2Client, paginateDescribeSpotPriceHistory, t
 import { allPages } from "../support/all-pages";
 import { describeError } from "../support/outcomes";
 import type { Quote } from "../contracts/product";
-import { spotKey } from "./meter";
+import { spotKey } from "./price-usage";
 
 /** Linux Spot prices; EC2 names them both ways depending on the account's age. */
 const LINUX = ["Linux/UNIX", "Linux/UNIX (Amazon VPC)"];

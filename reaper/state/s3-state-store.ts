@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { AuditLockMode } from "../runtime/reaper-config";
+import type { AuditLockMode } from "../config/reaper-config";
 import { allPages } from "../support/all-pages";
 import type { Listing, ListOptions, StateStore } from "./state-store";
 import { systemClock } from "../model";

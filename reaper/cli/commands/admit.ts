@@ -1,7 +1,8 @@
 import { admitEnvironment } from "../../admission/admit-environment";
 import type { Command } from "../parse-command";
 import { withSettingHints } from "../render";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 /** `ephemera admit <env> --owner <owner>`: exit 0 admitted (deploy), 1 refused or not audited (do not deploy). */
 export async function admitCommand(c: CommandContext, command: Extract<Command, { name: "admit" }>): Promise<number> {

@@ -3,7 +3,8 @@ import { verifyAudit, verifyAuditRun } from "../../audit/verify-audit";
 import type { AuditRunStatus } from "../../audit/verify-audit-chain";
 import type { Command } from "../parse-command";
 import { table } from "../render";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 /** `ephemera audit verify [--run <id>]`: exit 1 when any run's chain does not hold. */
 export async function auditVerifyCommand(c: CommandContext, command: Extract<Command, { name: "audit-verify" }>): Promise<number> {

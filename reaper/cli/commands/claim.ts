@@ -2,7 +2,8 @@ import { formatInstant, SETTINGS, TAG, tryParseDuration } from "../../model";
 import { claimPoolDatabase } from "../../pool/claim-database";
 import { type Command, UsageError } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 /** `ephemera claim <env> --owner <owner>`: exit 0 when claimed, or when the pool is empty (restore a fresh database then). */
 export async function claimCommand(c: CommandContext, command: Extract<Command, { name: "claim" }>): Promise<number> {

@@ -2,7 +2,8 @@ import { tryParseDuration } from "../../model";
 import { extendEnvironment, type ExtendResult } from "../../operations/extend-environment";
 import { type Command, UsageError } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 /** `ephemera extend <env> <duration>`. */
 export async function extendCommand(c: CommandContext, command: Extract<Command, { name: "extend" }>): Promise<number> {

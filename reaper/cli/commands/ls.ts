@@ -1,7 +1,8 @@
 import { listEnvironments } from "../../operations/list-environments";
 import type { Command } from "../parse-command";
 import { renderListing, renderNote } from "../render";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 /** `ephemera ls`: exit 1 when a listing failed, because the list may then be incomplete. */
 export async function lsCommand(c: CommandContext, command: Extract<Command, { name: "ls" }>): Promise<number> {

@@ -1,6 +1,7 @@
 import type { RunCli } from "../../mcp/tool-call";
 import type { Command } from "../parse-command";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 /**
  * `ephemera mcp`: a Model Context Protocol server on stdin and stdout until stdin closes.

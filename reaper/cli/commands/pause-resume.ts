@@ -2,7 +2,8 @@ import { renderPlan } from "../../decision/render-plan";
 import { runOperatorPlan } from "../../operations/run-operator-plan";
 import type { Command } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 const DONE = { pause: "paused", resume: "resumed", release: "released" } as const;
 

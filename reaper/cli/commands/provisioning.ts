@@ -2,7 +2,8 @@ import { provisioningRegister, provisioningStatus } from "../../admission/provis
 import { switchProvisioning } from "../../admission/switch-provisioning";
 import { checkAccount } from "../../runtime/account-guard";
 import type { Command } from "../parse-command";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 /** `ephemera provisioning status|pause|resume`. */
 export async function provisioningCommand(c: CommandContext, command: Extract<Command, { name: "provisioning" }>): Promise<number> {

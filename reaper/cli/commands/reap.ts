@@ -3,7 +3,8 @@ import { runSweep } from "../../operations/run-sweep";
 import { renderPlan } from "../../decision/render-plan";
 import { type Command, UsageError } from "../parse-command";
 import { renderActions, withSettingHints } from "../render";
-import { type CommandContext, EXIT } from "../command-context";
+import type { CommandContext } from "../command-context";
+import { EXIT } from "../../contracts/cli-io";
 
 /**
  * `ephemera reap`: one sweep. A `--now` in the future is a simulated clock running

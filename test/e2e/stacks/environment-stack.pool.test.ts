@@ -3,7 +3,7 @@ import { runEphemera } from "../../../harness/cli";
 import { TAG } from "../../../reaper/model";
 import { runSweep } from "../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../reaper/runtime/settings";
+import { readSettings } from "../../../reaper/config/read-settings";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
 import { EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
 import { createExistingInfrastructure, environmentConfigOn } from "../../../harness/existing-infrastructure";

@@ -6,7 +6,7 @@ import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { IAM_PATH, TAG } from "../../../reaper/model";
 import { runSweep } from "../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../reaper/runtime/settings";
+import { readSettings } from "../../../reaper/config/read-settings";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
 import { EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
 import { createExistingInfrastructure, environmentConfigOn } from "../../../harness/existing-infrastructure";

@@ -7,14 +7,14 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { runCli } from "../../../reaper/cli/run-cli";
 import { runSweep } from "../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../reaper/runtime/settings";
-import type { SweepResult } from "../../../reaper/sweep";
+import { readSettings } from "../../../reaper/config/read-settings";
+import type { SweepResult } from "../../../reaper/operations/sweep";
 import { type Emulator, EMULATOR_CREDENTIALS } from "../../../harness/emulator";
 import { type FaultProxy, faultRates, startFaultProxy } from "../../../harness/fault-proxy";
 import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../harness/seed-environments";
 
 /**
- * Shared by the fault tests (sweep.faults.test.ts, sweep.heavy-faults.test.ts): the
+ * Shared by the fault tests (operations/sweep.faults.test.ts, operations/sweep.heavy-faults.test.ts): the
  * reaper against an account whose API fails a share of all requests (its own
  * throttling errors, 500/503, lost answers, resets), through harness/fault-proxy.ts.
  * Sweeps are a simulated two minutes apart (past the one-minute lease, and past the two

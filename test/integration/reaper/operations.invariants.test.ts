@@ -11,7 +11,7 @@ import { extendEnvironment } from "../../../reaper/operations/extend-environment
 import { runSweep, type SweepRunResult } from "../../../reaper/operations/run-sweep";
 import { claimPoolDatabase, type ClaimResult } from "../../../reaper/pool/claim-database";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../reaper/runtime/settings";
+import { readSettings } from "../../../reaper/config/read-settings";
 import type { ActionOutcome } from "../../../reaper/action/act";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
 import { type FaultKind, type FaultProxy, startFaultProxy } from "../../../harness/fault-proxy";

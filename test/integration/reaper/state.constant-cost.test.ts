@@ -4,7 +4,7 @@ import { auditKey } from "../../../reaper/audit/audit-key";
 import { ADMISSION_PREFIX, CLAIM_PREFIX, PROVISIONING_PREFIX, TAG } from "../../../reaper/model";
 import { claimPoolDatabase } from "../../../reaper/pool/claim-database";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
-import { readSettings, type EphemeraSettings } from "../../../reaper/runtime/settings";
+import { readSettings, type EphemeraSettings } from "../../../reaper/config/read-settings";
 import { leasePrefix, spendReadingKey, versionKey } from "../../../reaper/state/state-keys";
 import type { StateStore } from "../../../reaper/state/state-store";
 import { poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../harness/seed-environments";

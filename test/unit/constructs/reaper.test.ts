@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 import { tagEnvironment } from "../../../constructs/environment-tags";
 import { DEFAULT_REAPER_FUNCTION_NAME, Reaper, ReaperProps, defaultReaperBundlePath } from "../../../constructs/reaper";
 import { SETTINGS } from "../../../reaper/model";
-import { readSettings } from "../../../reaper/runtime/settings";
+import { readSettings } from "../../../reaper/config/read-settings";
 import { TAG } from "../../../reaper/model";
 import { Block, Synthesized, all, expectInvalid, one, synth } from "./synth";
 import { REPO_ROOT } from "../../../harness/paths";
@@ -138,7 +138,7 @@ describe("Reaper", () => {
     });
   });
 
-  describe("its settings (the EPHEMERA_* variables reaper/runtime/settings.ts reads)", () => {
+  describe("its settings (the EPHEMERA_* variables reaper/config/read-settings.ts reads)", () => {
     const SETTING_VARIABLES: string[] = Object.values(SETTINGS).map((s) => s.env);
 
     it("sets only variables the reaper reads, plus NODE_OPTIONS for source maps", () => {

@@ -6,7 +6,7 @@ import { DOCS_DIR, GENERATED_PAGES, generatedSection, withGeneratedSections } fr
 import { ENVIRONMENT_INPUTS } from "../../../stacks/environment-config";
 
 describe("the generated tables in docs/", () => {
-  it.each(Object.entries(GENERATED_PAGES))("docs/%s is up to date with the code it is generated from (run npm run docs)", (page, sections) => {
+  it.each(Object.entries(GENERATED_PAGES))("docs/%s is up to date with the code it is generated from (run npm run generate)", (page, sections) => {
     const text = fs.readFileSync(path.join(DOCS_DIR, page), "utf8");
     expect(withGeneratedSections(text, sections)).toBe(text);
   });

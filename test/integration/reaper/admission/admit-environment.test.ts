@@ -7,7 +7,7 @@ import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../ha
 import { emulatorClients, seedAuditBucket, seedEnvironment } from "../../../../harness/seed-environments";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 import { MemoryStateStore } from "../../../support/reaper-fakes";
 
 // One account walked through in order: two live environments, caps of 4 in all and 2 per owner.

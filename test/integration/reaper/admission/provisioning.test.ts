@@ -3,7 +3,7 @@ import { meterProvisioning } from "../../../../reaper/admission/meter-provisioni
 import { switchProvisioning } from "../../../../reaper/admission/switch-provisioning";
 import { runSweep } from "../../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 import type { SpendReport } from "../../../../reaper/spend/spend-meter";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 import { seedAuditBucket, seedEnvironment } from "../../../../harness/seed-environments";

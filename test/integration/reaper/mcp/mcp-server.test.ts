@@ -11,7 +11,7 @@ import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "..
 import type { AuditRecord } from "../../../../reaper/audit/audit-record";
 import { DISCARDED_ON_REQUEST } from "../../../../reaper/decision/manual-plans";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 
 // One `ephemera mcp` process for the file, driven by the SDK's own client over stdio, against one
 // seeded account; the tests run in order (extend → pause → resume → verify) and each reads what the ones before left.

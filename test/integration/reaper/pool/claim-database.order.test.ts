@@ -2,7 +2,7 @@ import { CreateDBInstanceCommand, CreateDBSnapshotCommand, DescribeDBInstancesCo
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 import { TAG } from "../../../../reaper/model";
 import { startFaultProxy } from "../../../../harness/fault-proxy";
 import { emulatorClients, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";

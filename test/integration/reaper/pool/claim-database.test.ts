@@ -4,7 +4,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
 import { runEphemera } from "../../../../harness/cli";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { TAG } from "../../../../reaper/model";
 import { emulatorClients, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";

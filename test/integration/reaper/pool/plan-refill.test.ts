@@ -3,7 +3,7 @@ import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
 import { takeClaim } from "../../../../reaper/pool/claim-record";
 import { runSweep } from "../../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { TAG } from "../../../../reaper/model";
 import { emulatorClients, poolSettings, seedAuditBucket, seedPoolBaseline } from "../../../../harness/seed-environments";

@@ -1,6 +1,6 @@
 import { runSweep } from "../../../../reaper/operations/run-sweep";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 import { EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 import { seedAuditBucket, seedEnvironment } from "../../../../harness/seed-environments";
 

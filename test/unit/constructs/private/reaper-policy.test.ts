@@ -2,6 +2,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { auditBucketPolicy } from "../../../../constructs/audit-bucket";
 import { PolicyDocument, PROTECTED_DENIED_ACTIONS, REAPER_WRITTEN_TAG_KEYS, reaperPolicy, type ReaperPolicyInput, schedulerInvokePolicy } from "../../../../constructs/private/reaper-policy";
 import { KIND_CATALOG, KIND_NAMES } from "../../../../reaper/contracts/kind-catalog";
+import { DELETABLE_BUCKETS, type IamGrant, type KindRow } from "../../../../reaper/contracts/kind-row";
 import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, finalSnapshotName, PLATFORM_BUDGET_NAME, SCHEDULE_GROUP_PREFIX, TAG } from "../../../../reaper/model";
 
 /**
@@ -435,7 +436,76 @@ const SCHEDULER_ROLE: Case[] = [
   },
 ];
 
+/**
+ * Cases derived from every kind's row, so a new kind is evaluated without a case written
+ * for it: each action of each grant the reaper's policy holds is allowed on an example of
+ * each of its ARN patterns (managed, where the grant is scoped by the tag), denied on one
+ * that someone else manages or that the pattern's name does not cover, and denied outright
+ * on a protected one where the action pauses or deletes.
+ */
+const POLICY_GRANTS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot", "restore", "restoreTags"] as const;
+const TAG_WRITE = /:(CreateTags|AddTagsToResource|Tag[A-Z][A-Za-z]*|Untag[A-Z][A-Za-z]*)$/;
+const S3_OBJECT_ACTION = /^s3:(DeleteObject|DeleteObjectVersion|AbortMultipartUpload)$/;
+
+function exampleArns(grant: IamGrant, action: string): { arn: string; otherName?: string }[] {
+  if (grant.on === DELETABLE_BUCKETS) {
+    const [arn, other] = ["ephemera-pr-1", "payroll"].map((bucket) => `arn:aws:s3:::${bucket}${S3_OBJECT_ACTION.test(action) ? "/report.csv" : ""}`);
+    return [{ arn: arn!, otherName: other! }];
+  }
+  return grant.on.map((on) => {
+    // `*` stays in the case's name; evaluateExample fills it.
+    const resource = on.resource.replace("{iamPath}", "/ephemera/");
+    const arnOf = (r: string) => `arn:aws:${on.service}:${on.global ? "" : REGION}:${ACCOUNT}:${r}`;
+    return { arn: arnOf(resource), ...(resource.includes("ephemera-") ? { otherName: arnOf(resource.replace("ephemera-", "other-")) } : {}) };
+  });
+}
+
+/**
+ * What stands for each `*` of a pattern: a plain name, but a whole path where the resource
+ * type's ARN has several parts (an EKS node group is cluster/name/id).
+ */
+function example(pattern: string): string {
+  const filler = /:nodegroup\/\*$/.test(pattern) ? "previews/pr-1-nodes/6ec8a0b6-1f64-4a5d-8f8e-0c1f7d2b9a11" : "pr-1";
+  return pattern.replace(/\*/g, filler);
+}
+
+/** `c` evaluated on an example of its pattern; an action that takes no resource of the pattern's type says so. */
+async function evaluateExample(c: Case): Promise<string> {
+  const outcome = await evaluate({ ...c, resource: example(c.resource) });
+  return outcome.startsWith("simulation error") ? `${outcome}: ${c.action} takes no resource like ${example(c.resource)}` : outcome;
+}
+
+function derivedCases(): Case[] {
+  return KIND_NAMES.flatMap((kind) =>
+    POLICY_GRANTS.flatMap((operation) => {
+      const grant = (KIND_CATALOG[kind] as KindRow).iam[operation];
+      if (grant === undefined) return [];
+      return grant.actions.flatMap((action) =>
+        exampleArns(grant, action).flatMap(({ arn: resource, otherName }): Case[] => {
+          const context = { ...(TAG_WRITE.test(action) ? stateTag : {}), ...(grant.on === DELETABLE_BUCKETS ? inThisAccount : {}) };
+          // A pattern with no `*` names one resource; an outside name only where the pattern has the environments' prefix.
+          const byTag = grant.scope !== "name";
+          const name = `${kind} ${operation}: ${action} on ${resource}`;
+          return [
+            { name: `${name}, managed`, action, resource, ...(byTag ? { tags: MANAGED } : {}), context, expect: "Allowed" },
+            ...(byTag ? [{ name: `${name}, someone else's`, action, resource, tags: SOMEONE_ELSES, context, expect: "ImplicitlyDenied" as const }] : []),
+            ...(otherName === undefined ? [] : [{ name: `${kind} ${operation}: ${action} on ${otherName}, outside the name pattern`, action, resource: otherName, context, expect: "ImplicitlyDenied" as const }]),
+            ...(byTag && PROTECTED_DENIED_ACTIONS.includes(action) ? [{ name: `${name}, protected`, action, resource, tags: PROTECTED, context, expect: "ExplicitlyDenied" as const }] : []),
+          ];
+        }),
+      );
+    }),
+  );
+}
+
 describe("the reaper's IAM policy, evaluated", () => {
+  describe("every kind's grants, derived from its row", () => {
+    it.each(derivedCases())("$name: $expect", async (c) => {
+      expect(await evaluateExample(c)).toBe(c.expect);
+    });
+  });
+
+
   describe("allows what the adapters need on what Ephemera manages", () => {
     it.each(ALLOWED)("$name", async (c) => {
       expect(await evaluate(c)).toBe(c.expect);

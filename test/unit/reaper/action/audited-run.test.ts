@@ -2,7 +2,7 @@ import { actionFailed, type ActionOutcomeKind, actionSucceeded } from "../../../
 import { actAsAuditedRun, type AuditedRunOptions } from "../../../../reaper/action/audited-run";
 import type { RunOpening } from "../../../../reaper/audit/run-ledger";
 import { decide } from "../../../../reaper/decision/decide";
-import { reaperConfig } from "../../../../reaper/runtime/reaper-config";
+import { reaperConfig } from "../../../../reaper/config/reaper-config";
 import { leasePrefix } from "../../../../reaper/state/state-keys";
 import { ALL_KINDS, AUDIT_BUCKET, CONFIG, environment, inventory, NOW } from "../../../support/reaper-fixtures";
 import { FakeWorld, MemoryStateStore, RecordingNotifier } from "../../../support/reaper-fakes";

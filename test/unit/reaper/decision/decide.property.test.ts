@@ -164,7 +164,7 @@ describe("the generated inventories", () => {
         for (const env of plan.environments) seen.add(env.intent);
         if (plan.deferred.length > 0) seen.add("deferred");
       }),
-      { numRuns: 2000, seed: 42 },
+      { numRuns: 4000, seed: 42 },
     );
     expect([...seen].sort()).toEqual(["deferred", "pause", "reap", "restop", "unwarn", "warn", "warn-budget"]);
   });

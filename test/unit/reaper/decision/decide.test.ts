@@ -1,7 +1,7 @@
 import { decide, type DecideInput } from "../../../../reaper/decision/decide";
 import { TAG } from "../../../../reaper/model";
 import type { DeleteAction } from "../../../../reaper/contracts/plan";
-import type { EnvSpend } from "../../../../reaper/spend/meter";
+import type { EnvSpend } from "../../../../reaper/spend/price-usage";
 import {
   allActions,
   AUDIT_BUCKET,

@@ -5,10 +5,10 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { REPO_ROOT } from "../../../../harness/paths";
 import { poolSettings } from "../../../../harness/seed-environments";
-import type { CliIo } from "../../../../reaper/cli/command-context";
-import type { McpClientInfo } from "../../../../reaper/cli/requester";
+import type { CliIo } from "../../../../reaper/contracts/cli-io";
+import type { McpClientInfo } from "../../../../reaper/contracts/requester";
 import { createMcpServer } from "../../../../reaper/mcp/mcp-server";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 
 const ENV = { EPHEMERA_AUDIT_BUCKET: "acme-ephemera-audit", AWS_REGION: "us-east-1" };
 const POOL = JSON.stringify(poolSettings(2, "sg-0abc1234", { sourceDbInstance: "app-baseline" }));

@@ -3,7 +3,7 @@ import * as readline from "node:readline";
 import { runCli } from "../../../../reaper/cli/run-cli";
 import { createMcpServer } from "../../../../reaper/mcp/mcp-server";
 import { serveOverStdio } from "../../../../reaper/mcp/serve-stdio";
-import { readSettings } from "../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../reaper/config/read-settings";
 
 const ENV = { EPHEMERA_AUDIT_BUCKET: "acme-ephemera-audit", AWS_REGION: "us-east-1" };
 

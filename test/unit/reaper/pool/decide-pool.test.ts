@@ -1,4 +1,5 @@
-import { type Baseline, decidePool, type PoolMember, type PoolSettings } from "../../../../reaper/pool/decide-pool";
+import type { PoolSettings } from "../../../../reaper/config/pool-settings";
+import { type Baseline, decidePool, type PoolMember } from "../../../../reaper/pool/decide-pool";
 
 const NOW = new Date("2026-05-02T12:00:00Z");
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { planRefill } from "../../../../reaper/pool/plan-refill";
-import { parseDatabasePool } from "../../../../reaper/pool/pool-settings";
+import { parseDatabasePool } from "../../../../reaper/config/pool-settings";
 import { TAG } from "../../../../reaper/model";
 import { AUDIT_BUCKET, inventory, NOW, resource } from "../../../support/reaper-fixtures";
 

@@ -1,6 +1,6 @@
 import { loadSpendReadings, parseSpendReadings, storeSpendReadings } from "../../../../reaper/spend/spend-readings";
 import { spendReadingKey } from "../../../../reaper/state/state-keys";
-import type { SpendReadings } from "../../../../reaper/spend/meter";
+import type { SpendReadings } from "../../../../reaper/spend/price-usage";
 import { MemoryStateStore } from "../../../support/reaper-fakes";
 
 const reading = (at: string, usd: number): SpendReadings => ({ version: 1, at, envs: { "pr-1": { at, usd } } });

@@ -7,7 +7,7 @@ import { verifyAuditIn } from "../../../../../reaper/audit/verify-audit";
 import type { AuditRecord } from "../../../../../reaper/audit/audit-record";
 import { DISCARDED_ON_REQUEST } from "../../../../../reaper/decision/manual-plans";
 import { ReaperRuntime } from "../../../../../reaper/runtime/reaper-runtime";
-import { readSettings } from "../../../../../reaper/runtime/settings";
+import { readSettings } from "../../../../../reaper/config/read-settings";
 
 // `ephemera release`: environments that are not due, released because their task is finished.
 const emulator = useEmulator({ resetBetweenTests: false });

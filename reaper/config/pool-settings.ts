@@ -1,5 +1,14 @@
 import { InvalidValueError, tryParsePoolMaxAge, tryParsePoolName } from "../model";
-import type { PoolSettings } from "./decide-pool";
+
+/** One pool's settings (the WarmDatabasePool construct writes them into the reaper's environment). */
+export interface PoolSettings {
+  /** The pool's name: DNS-label safe, in its members' identifiers and `ephemera:pool` tag. */
+  readonly name: string;
+  /** Warm databases kept ready. */
+  readonly size: number;
+  /** A warm database older than this is replaced, in ms. */
+  readonly maxAgeMs: number;
+}
 
 /** A warm database pool as the reaper and the CLI read it (`EPHEMERA_DATABASE_POOL`, JSON), from the WarmDatabasePool construct. */
 export interface DatabasePoolSettings extends PoolSettings {

@@ -1,5 +1,5 @@
 import type { NoteCode, Plan } from "../contracts/plan";
-import type { ReaperRuntime } from "../runtime/reaper-runtime";
+import type { ReaperRuntime } from "./reaper-runtime";
 import { actWithAudit } from "./act-with-audit";
 
 /** A decision that acts on no resource (an admission, provisioning paused or resumed), as it is audited. */

@@ -30,21 +30,21 @@ import { CreateScheduleCommand, CreateScheduleGroupCommand, GetScheduleCommand, 
 import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
-import { S3StateStore } from "../../../reaper/state/s3-state-store";
-import { verifyAuditRun } from "../../../reaper/audit/verify-audit";
-import { discover } from "../../../reaper/discovery/discover";
-import { KIND_ADAPTERS } from "../../../reaper/kinds";
-import { AwsKindContext } from "../../../reaper/runtime/aws-kind-context";
-import { KubeClient } from "../../../reaper/kube/kube-client";
-import { K8S_ANNOTATION, K8S_LABEL, TAG } from "../../../reaper/model";
-import { type Notifier, snsNotifier } from "../../../reaper/action/notifier";
-import { reaperConfig } from "../../../reaper/runtime/reaper-config";
-import { renderPlan } from "../../../reaper/decision/render-plan";
-import { stsCallerAccount } from "../../../reaper/runtime/account-guard";
-import { seedDatabase } from "../../../harness/seed-environments";
-import { sweep, type SweepResult } from "../../../reaper/sweep";
-import { type Emulator, useEmulator } from "../../../harness/emulator";
-import { type KubeApiDouble, startKubeApiDouble } from "../../../harness/kube-api-double";
+import { S3StateStore } from "../../../../reaper/state/s3-state-store";
+import { verifyAuditRun } from "../../../../reaper/audit/verify-audit";
+import { discover } from "../../../../reaper/discovery/discover";
+import { KIND_ADAPTERS } from "../../../../reaper/kinds";
+import { AwsKindContext } from "../../../../reaper/runtime/aws-kind-context";
+import { KubeClient } from "../../../../reaper/kube/kube-client";
+import { K8S_ANNOTATION, K8S_LABEL, TAG } from "../../../../reaper/model";
+import { type Notifier, snsNotifier } from "../../../../reaper/action/notifier";
+import { reaperConfig } from "../../../../reaper/config/reaper-config";
+import { renderPlan } from "../../../../reaper/decision/render-plan";
+import { stsCallerAccount } from "../../../../reaper/runtime/account-guard";
+import { seedDatabase } from "../../../../harness/seed-environments";
+import { sweep, type SweepResult } from "../../../../reaper/operations/sweep";
+import { type Emulator, useEmulator } from "../../../../harness/emulator";
+import { type KubeApiDouble, startKubeApiDouble } from "../../../../harness/kube-api-double";
 
 // One seeded account walked through in order: the tests below inspect what the first sweep left.
 const emulator = useEmulator({ resetBetweenTests: false });

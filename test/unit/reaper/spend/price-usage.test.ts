@@ -1,4 +1,4 @@
-import { hoursBetween, meter, type MeterInput, type PriceSheet, spotKey } from "../../../../reaper/spend/meter";
+import { hoursBetween, meter, type MeterInput, type PriceSheet, spotKey } from "../../../../reaper/spend/price-usage";
 import type { MeteredUsage } from "../../../../reaper/contracts/metered-usage";
 import { productKey } from "../../../../reaper/contracts/product";
 

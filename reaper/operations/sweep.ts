@@ -1,17 +1,17 @@
-import { checkAccount } from "./runtime/account-guard";
-import { actionFailed, type ActResult, type AdapterTable, type ConfirmedGone } from "./action/act";
-import { actAsAuditedRun } from "./action/audited-run";
-import type { StateStore } from "./state/state-store";
-import { newRunId } from "./audit/run-id";
-import { decide } from "./decision/decide";
-import type { Inventory } from "./contracts/kind-adapter";
-import type { Notifier } from "./action/notifier";
-import type { EnvironmentPlan, Plan, PlanNote } from "./contracts/plan";
-import type { ReaperConfig } from "./runtime/reaper-config";
-import { describeError } from "./support/outcomes";
-import type { RunOpening } from "./audit/run-ledger";
-import type { SpendMeter, SpendReport } from "./spend/spend-meter";
-import { systemClock } from "./model";
+import { checkAccount } from "../runtime/account-guard";
+import { actionFailed, type ActResult, type AdapterTable, type ConfirmedGone } from "../action/act";
+import { actAsAuditedRun } from "../action/audited-run";
+import type { StateStore } from "../state/state-store";
+import { newRunId } from "../audit/run-id";
+import { decide } from "../decision/decide";
+import type { Inventory } from "../contracts/kind-adapter";
+import type { Notifier } from "../action/notifier";
+import type { EnvironmentPlan, Plan, PlanNote } from "../contracts/plan";
+import type { ReaperConfig } from "../config/reaper-config";
+import { describeError } from "../support/outcomes";
+import type { RunOpening } from "../audit/run-ledger";
+import type { SpendMeter, SpendReport } from "../spend/spend-meter";
+import { systemClock } from "../model";
 
 export interface SweepOptions<Ctx> {
   readonly config: ReaperConfig;

@@ -1,4 +1,4 @@
-import { DEFAULT_REAPER_CONFIG, reaperConfig } from "../../../../reaper/runtime/reaper-config";
+import { DEFAULT_REAPER_CONFIG, reaperConfig } from "../../../../reaper/config/reaper-config";
 
 describe("reaperConfig", () => {
   test("fills in safe defaults, including no allowed accounts", () => {

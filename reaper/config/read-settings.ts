@@ -17,7 +17,7 @@ import {
 } from "../model";
 import { quote } from "../model/invalid-value-error";
 import { type ReaperConfig, reaperConfig } from "./reaper-config";
-import { type DatabasePoolSettings, parseDatabasePool } from "../pool/pool-settings";
+import { type DatabasePoolSettings, parseDatabasePool } from "./pool-settings";
 
 /**
  * Everything the Lambda and the CLI read from their environment: the reaper's config,

@@ -4,7 +4,7 @@ import { newRunId } from "../audit/run-id";
 import { KIND_ADAPTERS } from "../kinds";
 import type { KindContext } from "../contracts/kind-context";
 import type { Plan } from "../contracts/plan";
-import type { ReaperRuntime } from "../runtime/reaper-runtime";
+import type { ReaperRuntime } from "./reaper-runtime";
 import { systemClock } from "../model";
 
 export interface ActWithAuditOptions {

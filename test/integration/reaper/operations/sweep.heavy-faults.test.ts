@@ -1,9 +1,9 @@
-import { useEmulator } from "../../../harness/emulator";
-import type { FaultProxy } from "../../../harness/fault-proxy";
-import { convergesUnderFaults } from "./fault-account";
+import { useEmulator } from "../../../../harness/emulator";
+import type { FaultProxy } from "../../../../harness/fault-proxy";
+import { convergesUnderFaults } from "../fault-account";
 
 /**
- * One AWS call in two fails (fault-account.ts), and the first run loses the audit bucket
+ * One AWS call in two fails (../fault-account.ts), and the first run loses the audit bucket
  * after its run-start. A file of its own: it takes minutes (the SDK's adaptive retry slows
  * each client down under throttling), and jest runs it beside the other files.
  */

@@ -1,9 +1,9 @@
-import { sweep, type SweepOptions } from "../../../reaper/sweep";
-import { reaperConfig } from "../../../reaper/runtime/reaper-config";
-import { verifyAuditRunIn } from "../../../reaper/audit/verify-audit";
-import type { KindName } from "../../../reaper/contracts/kind-adapter";
-import { AUDIT_BUCKET, environment, inventory, NOW } from "../../support/reaper-fixtures";
-import { FakeWorld, MemoryStateStore, RecordingNotifier } from "../../support/reaper-fakes";
+import { sweep, type SweepOptions } from "../../../../reaper/operations/sweep";
+import { reaperConfig } from "../../../../reaper/config/reaper-config";
+import { verifyAuditRunIn } from "../../../../reaper/audit/verify-audit";
+import type { KindName } from "../../../../reaper/contracts/kind-adapter";
+import { AUDIT_BUCKET, environment, inventory, NOW } from "../../../support/reaper-fixtures";
+import { FakeWorld, MemoryStateStore, RecordingNotifier } from "../../../support/reaper-fakes";
 
 const ACCOUNT = "123456789012";
 const KINDS: KindName[] = ["k8s-namespace", "eks-nodegroup", "rds-instance", "db-subnet-group", "secret", "s3-bucket", "security-group", "budget", "scheduler-schedule"];

@@ -1,4 +1,4 @@
-import { parseDatabasePool } from "../../../../reaper/pool/pool-settings";
+import { parseDatabasePool } from "../../../../reaper/config/pool-settings";
 
 const VALID = {
   name: "default",

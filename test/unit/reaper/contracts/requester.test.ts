@@ -1,4 +1,4 @@
-import { cleanUntrustedText, mcpClientInfo, requester } from "../../../../reaper/cli/requester";
+import { cleanUntrustedText, mcpClientInfo, requester } from "../../../../reaper/contracts/requester";
 
 const ARN = "arn:aws:sts::123456789012:assumed-role/dev/alice";
 

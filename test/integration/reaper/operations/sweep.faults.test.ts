@@ -1,9 +1,9 @@
-import { runSweep } from "../../../reaper/operations/run-sweep";
-import { useEmulator } from "../../../harness/emulator";
-import { type FaultProxy, faultRates, startFaultProxy } from "../../../harness/fault-proxy";
-import { auditVerify, convergesUnderFaults, deliveredWarnings, EXPIRED, reaperThrough, seedAccount, SOON } from "./fault-account";
+import { runSweep } from "../../../../reaper/operations/run-sweep";
+import { useEmulator } from "../../../../harness/emulator";
+import { type FaultProxy, faultRates, startFaultProxy } from "../../../../harness/fault-proxy";
+import { auditVerify, convergesUnderFaults, deliveredWarnings, EXPIRED, reaperThrough, seedAccount, SOON } from "../fault-account";
 
-/** The reaper through a proxy that fails a share of its AWS requests (fault-account.ts); 50 % is in sweep.heavy-faults.test.ts. */
+/** The reaper through a proxy that fails a share of its AWS requests (../fault-account.ts); 50 % is in sweep.heavy-faults.test.ts. */
 const emulator = useEmulator();
 
 describe("sweeps under injected faults", () => {

@@ -1,4 +1,4 @@
-import { readSettings, SettingsError } from "../../../../reaper/runtime/settings";
+import { readSettings, SettingsError } from "../../../../reaper/config/read-settings";
 
 const BASE = { EPHEMERA_AUDIT_BUCKET: "acme-ephemera-audit", AWS_REGION: "us-east-1" };
 
