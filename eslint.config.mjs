@@ -2,49 +2,45 @@
 // memory, a later cdktf → cdktn rename, the length of functions and the reaper's
 // layering in check.
 import js from "@eslint/js";
+import * as fs from "node:fs";
 import boundaries from "eslint-plugin-boundaries";
 import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
 /**
- * The reaper's folders, bottom to top. A folder may import itself and the folders of the
- * rows below its own, never one of its own row or above, so the folder graph is a DAG.
- * Above them all is reaper/index.ts, the engine's API, which may import any folder. A new
- * folder goes into a row here first: until it does, its files may import nothing.
+ * The reaper's layering, read from reaper-layers.json: the same data `npm run generate`
+ * renders as the layer table of docs/architecture.md. Its rows are the reaper's folders,
+ * bottom to top. A folder may import itself and the folders of the rows below its own,
+ * never one of its own row or above, so the folder graph is a DAG; a few may import less
+ * (`narrower`). Above them all is reaper/index.ts, the engine's API, which may import any
+ * folder. A new folder goes into a row there first: until it does, its files may import nothing.
  */
-const REAPER_LAYERS = [
-  ["model"], // pure domain values: the tag schema, TTL grammar, names, setting specs
-  ["kube"], // the small Kubernetes client
-  ["contracts"], // what the layers share: the plan, the kind adapter and its context, the kind catalog
-  ["support"], // generic helpers: outcomes, paging, bounded concurrency, tag lists
-  ["config"], // the engine config and the EPHEMERA_* settings reader
-  ["state"], // the state store in the audit bucket
-  ["audit"], // hash-chained records, the run ledger, verification
-  ["kinds"], // one adapter per kind
-  ["spend"], // the spend meter
-  ["discovery", "decision"], // discover; decide (pure)
-  ["action"], // act on a plan, audited
-  ["runtime"], // the composition root: SDK clients, the kind context, the account guard, audited runs
-  ["admission"], // fan-out control
-  ["pool"], // the warm database pool
-  ["operations"], // what the CLI and the Lambda run: a sweep, extend, pause, ls, reports
-  ["mcp"], // the MCP server (runs the CLI commands it is handed)
-  ["cli", "handlers"], // the entry points: the ephemera CLI; the Lambda handler
-];
+const LAYERING = JSON.parse(fs.readFileSync(new URL("./reaper-layers.json", import.meta.url), "utf8"));
+const REAPER_LAYERS = LAYERING.layers.map((row) => row.map((entry) => entry.folder));
 
 const reaperFolders = REAPER_LAYERS.flat();
 const below = (folder) => REAPER_LAYERS.slice(0, REAPER_LAYERS.findIndex((row) => row.includes(folder))).flat();
-
-/** What each folder may import: itself and the rows below it, narrower for a few. */
-const REAPER_IMPORTS = {
-  ...Object.fromEntries(reaperFolders.map((folder) => [folder, [folder, ...below(folder)]])),
-  // The contracts load nothing but the model at run time; kube only for its types (policy below).
-  contracts: ["contracts", "model"],
-  // The adapters see the engine only through the contracts.
-  kinds: ["kinds", "model", "kube", "contracts", "support"],
-  // The Lambda entry has no business with the MCP server.
-  handlers: ["handlers", ...below("mcp")],
+const known = (folder, where) => {
+  if (!reaperFolders.includes(folder)) throw new Error(`reaper-layers.json: ${where} names ${JSON.stringify(folder)}, which is in no row of layers`);
+  return folder;
 };
+
+/** What each folder may import: itself and the rows below it, narrower for a few (reaper-layers.json's `narrower`). */
+const REAPER_IMPORTS = Object.fromEntries(
+  reaperFolders.map((folder) => {
+    const rule = LAYERING.narrower[folder];
+    const allowed =
+      rule === undefined ? below(folder) : rule.mayImportBelow !== undefined ? below(known(rule.mayImportBelow, `narrower.${folder}`)) : rule.mayImport.map((to) => known(to, `narrower.${folder}`));
+    return [folder, [folder, ...allowed]];
+  }),
+);
+for (const folder of Object.keys(LAYERING.narrower)) known(folder, "narrower");
+
+/** Folders a folder imports for their types alone (contracts: kube). */
+const TYPE_ONLY_IMPORTS = Object.entries(LAYERING.narrower).filter(([, rule]) => rule.typesOnly !== undefined);
+
+/** The source folders outside reaper/ under the layering (constructs/, stacks/), and what they may import besides themselves. */
+const OUTSIDE_REAPER = Object.entries(LAYERING.outsideReaper);
 
 const elements = (types) => ({ element: { types: { anyOf: types } } });
 
@@ -95,15 +91,14 @@ export default tseslint.config(
     // The layering: each file belongs to one element (a reaper folder, the top of reaper/,
     // constructs/ or stacks/) and may import only what its element's policy allows.
     // Every import counts: `import type`, re-exports and dynamic `import()` too.
-    files: ["reaper/**/*.ts", "constructs/**/*.ts", "stacks/**/*.ts"],
+    files: ["reaper/**/*.ts", ...OUTSIDE_REAPER.map(([folder]) => `${folder}/**/*.ts`)],
     plugins: { boundaries },
     settings: {
       "boundaries/elements": [
         ...reaperFolders.map((folder) => ({ type: folder, pattern: `reaper/${folder}`, partialMatch: false })),
         // The first descriptor that matches wins: this one takes the rest of reaper/ (its top, a folder in no row).
         { type: "reaper-top", pattern: "reaper", partialMatch: false },
-        { type: "constructs", pattern: "constructs", partialMatch: false },
-        { type: "stacks", pattern: "stacks", partialMatch: false },
+        ...OUTSIDE_REAPER.map(([folder]) => ({ type: folder, pattern: folder, partialMatch: false })),
       ],
       // Of the files at the top of reaper/, only index.ts (the engine's API) has a policy.
       "boundaries/files": [{ category: "engine-api", pattern: "reaper/index.ts" }],
@@ -120,15 +115,14 @@ export default tseslint.config(
           checkUnknownLocals: true,
           message:
             "{{from.type}} may not import {{#if to.type}}{{to.type}}{{else}}{{to.file.path}}, a file in no layer{{/if}} ({{dependency.source}}). " +
-            "A reaper folder imports only itself and the rows below its own in REAPER_LAYERS (eslint.config.mjs); " +
+            `A reaper folder imports only itself and the rows below its own in reaper-layers.json, less for ${Object.keys(LAYERING.narrower).join(", ")} (the table in docs/architecture.md); ` +
             "of the rest of reaper/ (reaper-top) only index.ts imports; constructs/ and stacks/ import from reaper/ only model/ and contracts/",
           policies: [
             ...reaperFolders.map((folder) => ({ from: elements([folder]), allow: { to: elements(REAPER_IMPORTS[folder]) } })),
-            { from: elements(["contracts"]), allow: { to: elements(["kube"]), dependency: { kind: "type" } } },
+            ...TYPE_ONLY_IMPORTS.map(([folder, rule]) => ({ from: elements([folder]), allow: { to: elements(rule.typesOnly.map((to) => known(to, `narrower.${folder}.typesOnly`))), dependency: { kind: "type" } } })),
             { from: { ...elements(["reaper-top"]), file: { categories: "engine-api" } }, allow: { to: elements(reaperFolders) } },
             // A cdktf app loads from reaper/ only the shared model and contracts, never the runtime.
-            { from: elements(["constructs"]), allow: { to: elements(["constructs", "model", "contracts"]) } },
-            { from: elements(["stacks"]), allow: { to: elements(["stacks", "constructs", "model", "contracts"]) } },
+            ...OUTSIDE_REAPER.map(([folder, rule]) => ({ from: elements([folder]), allow: { to: elements([folder, ...rule.mayImport]) } })),
           ],
         },
       ],

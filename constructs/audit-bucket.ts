@@ -38,12 +38,12 @@ export type AuditRetentionMode = "GOVERNANCE" | "COMPLIANCE";
 
 export interface AuditBucketProps {
   /**
-   * The bucket's name. S3 names are global, so the caller chooses it; the reaper is
-   * configured with the same name.
+   * The bucket's globally unique name (S3 names are global, so the caller chooses it); the
+   * reaper is configured with the same.
    */
   readonly bucketName: string;
   /**
-   * Object Lock mode of the bucket's default retention.
+   * The Object Lock mode of the bucket's default retention (`COMPLIANCE` warns at synth).
    *
    * GOVERNANCE: no one can delete or shorten a record's lock unless they hold
    * `s3:BypassGovernanceRetention`, and this bucket's policy denies that to everyone
@@ -62,29 +62,34 @@ export interface AuditBucketProps {
    */
   readonly retentionDays?: number;
   /**
-   * ARN of an existing KMS key for SSE-KMS. The writer needs `kms:GenerateDataKey` on
-   * it (`grantWrite` adds that; readers need `kms:Decrypt`, which `grantReadWrite` adds) and the key's policy must let IAM policies grant it.
-   * @default - a new customer-managed key with yearly rotation, kept when the construct is removed
+   * The SSE-KMS key: the ARN of an existing KMS key.
+   *
+   * The writer needs `kms:GenerateDataKey` on it (`grantWrite` adds that; readers need
+   * `kms:Decrypt`, which `grantReadWrite` adds) and the key's policy must let IAM policies grant it.
+   * @default - a new key of its own, with yearly rotation, kept when the construct is removed
    */
   readonly kmsKeyArn?: string;
   /**
-   * The one IAM principal (role or user ARN) exempt from the bucket policy's denials of
-   * deletes, retention and legal-hold changes, and changes to the bucket's policy,
-   * lifecycle, Object Lock and versioning. It is also the principal that must apply
-   * every later change to those settings (a `cdktf deploy` that changes the retention,
-   * the lifecycle ages or the policy runs as it). It is never exempt from TLS or from
-   * writing each key once.
-   * @default - none: nobody is exempt, Terraform included. After the first apply no one can change the bucket's policy, lifecycle, Object Lock or versioning; only the account's root user can delete the bucket policy. Synth warns.
+   * The one role or user (its ARN) exempt from the bucket policy's denials, except TLS
+   * and writing each key once.
+   *
+   * It is exempt from the denials of deletes, retention and legal-hold changes, and
+   * changes to the bucket's policy, lifecycle, Object Lock and versioning. It is also the
+   * principal that must apply every later change to those settings (a `cdktf deploy` that
+   * changes the retention, the lifecycle ages or the policy runs as it). Without one,
+   * after the first apply no one can change the bucket's policy, lifecycle, Object Lock or
+   * versioning, and only the account's root user can delete the bucket policy.
+   * @default - none: nobody is exempt, Terraform included, and synth warns
    */
   readonly breakGlassPrincipalArn?: string;
   /**
-   * Days after which records (and noncurrent versions) move to STANDARD_IA (at least 30).
+   * Days after which records and noncurrent versions move to STANDARD_IA (at least 30).
    * @default 30
    */
   readonly infrequentAccessAfterDays?: number;
   /**
-   * Days after which records (and noncurrent versions) move to GLACIER_IR, later than
-   * `infrequentAccessAfterDays`.
+   * Days after which records and noncurrent versions move to GLACIER_IR (later than
+   * `infrequentAccessAfterDays`).
    * @default 90
    */
   readonly glacierAfterDays?: number;

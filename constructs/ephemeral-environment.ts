@@ -190,13 +190,28 @@ export class EphemeralEnvironment extends Construct {
 
   /** What a pipeline or an agent needs next, as output name → value. */
   get outputs(): Record<string, string> {
+    // Each comment is the output's row of docs/deploying.md's table (generated from it).
     return {
+      /** the environment id */
       env_id: this.envId,
+      /** `env-<id>`, the environment's namespace */
       namespace: this.namespace.namespaceName,
+      /** `workload`, the ServiceAccount bound to the workload role */
       service_account: this.namespace.serviceAccountName,
+      /** created-at + ttl (or the later expiry override: the `expiresAt` prop, `EPHEMERA_EXPIRES_AT` of the environment stack), fixed at first apply; later `ephemera extend`s are shown by `ephemera ls` */
       expires_at: this.expiresAt,
+      /** `ephemera-<id>`, the environment's budget */
       budget_name: this.budget.budgetName,
-      ...(this.database ? { database_endpoint: this.database.endpoint, database_secret_arn: this.database.secretArn, database_source: this.database.source } : {}),
+      ...(this.database
+        ? {
+            /** `address:port` (only with a database) */
+            database_endpoint: this.database.endpoint,
+            /** the Secrets Manager secret with the master credentials (only with a database) */
+            database_secret_arn: this.database.secretArn,
+            /** `pool` (a claimed warm database, imported) or `restore` (restored from the baseline); only with a database */
+            database_source: this.database.source,
+          }
+        : {}),
     };
   }
 }

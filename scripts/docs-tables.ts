@@ -1,8 +1,12 @@
 /**
  * The tables in docs/ that are derived from code, so a default or an IAM action is
  * written in one place: the kind catalog, the CLI and Lambda settings, the inputs
- * of an environment stack, and what the spend meter's shipped price table covers. `npm run generate` rewrites them between their
+ * of an environment stack, what the spend meter's shipped price table covers, and the reaper's layers (reaper-layers.json, which
+ * the lint enforces). `npm run generate` rewrites them between their
  * `<!-- generated:<name> -->` markers; a unit test fails when a page is out of date.
+ * The renderers of docs-tables/ (sections.ts) write the shipped prices and the rest: the
+ * MCP tools, the engine's config, construct props, the tag schema, an environment's outputs,
+ * the audit bucket's policy, admit's refusals and the test tiers, mostly from doc comments.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,8 +14,9 @@ import { KIND_CATALOG, KIND_NAMES } from "../reaper/contracts/kind-catalog";
 import type { KindRow } from "../reaper/contracts/kind-row";
 import { reaperPolicy } from "../constructs/private/reaper-policy";
 import { SETTINGS, type SettingSpec } from "../reaper/model";
-import { SHIPPED_PRICES, shippedPriceKeys } from "../reaper/spend/shipped-prices";
 import { ENVIRONMENT_INPUTS } from "../stacks/environment-config";
+import { code, table } from "./docs-tables/markdown";
+import { SECTIONS } from "./docs-tables/sections";
 
 export const DOCS_DIR = path.join(__dirname, "..", "docs");
 
@@ -20,8 +25,14 @@ export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   "kinds.md": ["kinds", "kinds-how", "kinds-iam"],
   "spend.md": ["shipped-prices"],
   "cli.md": ["settings"],
-  "deploying.md": ["environment-inputs", "reaper-policy"],
+  "deploying.md": ["environment-inputs", "environment-outputs", "reaper-policy"],
+  "mcp.md": ["mcp-tools"],
+  "reaper.md": ["reaper-config"],
+  "constructs.md": ["tag-schema", "audit-bucket-props", "audit-bucket-policy", "platform-budget-props", "warm-database-pool-props"],
+  "admission.md": ["admission-limits"],
+  "testing.md": ["test-tiers"],
   "adding-a-kind.md": ["adapter-example"],
+  "architecture.md": ["layers"],
 };
 
 export function generatedSection(name: string): string {
@@ -68,18 +79,6 @@ export function generatedSection(name: string): string {
         ["variable", "flag", "default", "meaning"],
         (Object.values(SETTINGS) as SettingSpec[]).map((s) => [code(s.env), s.negatable ? `${code(s.flag)} / ${code(`--no-${s.flag.slice(2)}`)}` : code(s.flag), s.defaultText, s.description]),
       );
-    case "shipped-prices": {
-      const keys = shippedPriceKeys().map((key) => key.split(" "));
-      const distinct = (kind: string, pick: (parts: string[]) => string) => [...new Set(keys.filter((k) => k[0] === kind).map(pick))].sort().map(code).join(", ");
-      return [
-        `- **Source**: ${SHIPPED_PRICES.source}`,
-        `- **As of**: ${SHIPPED_PRICES.asOf}`,
-        `- **Regions**: ${distinct("ec2", (k) => k[1]!)}`,
-        `- **EC2 instance types** (Linux, on-demand): ${distinct("ec2", (k) => k[2]!)}`,
-        `- **RDS classes** (${distinct("rds", (k) => k[2]!)}; single- and multi-AZ): ${distinct("rds", (k) => k[3]!)}`,
-        `- **RDS storage** (per GB-month): ${distinct("rds-storage", (k) => k[2]!)}`,
-      ].join("\n");
-    }
     case "adapter-example":
       return ["```typescript", fs.readFileSync(path.join(DOCS_DIR, "..", "reaper", "kinds", "security-group.ts"), "utf8").trimEnd(), "```"].join("\n");
     case "reaper-policy":
@@ -100,7 +99,11 @@ export function generatedSection(name: string): string {
         ["input", "required", "meaning", "example"],
         ENVIRONMENT_INPUTS.map((i) => [code(i.name), i.required ? "yes" : (i.requiredWhen ?? ""), i.what, code(i.example)]),
       );
+    case "layers":
+      return layerTable(REAPER_LAYERING);
     default:
+      // The sections whose renderers are in docs-tables/ (sections.ts).
+      if (Object.hasOwn(SECTIONS, name)) return SECTIONS[name]!();
       throw new Error(`no generated section named ${JSON.stringify(name)}`);
   }
 }
@@ -137,6 +140,67 @@ const IAM_COLUMN_OF: Readonly<Record<GrantName, IamColumn>> = {
   credentialsSecret: "pool",
 };
 
+/** reaper-layers.json: the reaper's layering, which eslint.config.mjs enforces and docs/architecture.md's layer table shows. */
+export interface ReaperLayering {
+  /** The folders of reaper/, bottom to top, one array per row. */
+  readonly layers: readonly (readonly { readonly folder: string; readonly holds: string }[])[];
+  /** Folders that may import less than every row below theirs (besides themselves). */
+  readonly narrower: Readonly<Record<string, { readonly mayImport?: readonly string[]; readonly mayImportBelow?: string; readonly typesOnly?: readonly string[]; readonly why: string }>>;
+  /** Source folders outside reaper/ under the same lint rule, and what they may import besides themselves. */
+  readonly outsideReaper: Readonly<Record<string, { readonly holds: string; readonly mayImport: readonly string[]; readonly why: string }>>;
+}
+
+export const REAPER_LAYERING: ReaperLayering = JSON.parse(fs.readFileSync(path.join(DOCS_DIR, "..", "reaper-layers.json"), "utf8")) as ReaperLayering;
+
+/** Each reaper folder's row (1 is the bottom) and what it may import besides itself, computed as eslint.config.mjs computes it. */
+export function reaperImports(layering: ReaperLayering): Record<string, { readonly row: number; readonly folders: readonly string[]; readonly typesOnly: readonly string[] }> {
+  const rows = layering.layers.map((row) => row.map((entry) => entry.folder));
+  const rowOf = (folder: string) => {
+    const index = rows.findIndex((row) => row.includes(folder));
+    if (index < 0) throw new Error(`reaper-layers.json names ${JSON.stringify(folder)}, which is in no row of layers`);
+    return index;
+  };
+  const below = (folder: string) => rows.slice(0, rowOf(folder)).flat();
+  return Object.fromEntries(
+    rows.flat().map((folder) => {
+      const rule = layering.narrower[folder];
+      const folders = rule === undefined ? below(folder) : rule.mayImportBelow !== undefined ? below(rule.mayImportBelow) : (rule.mayImport ?? []);
+      return [folder, { row: rowOf(folder) + 1, folders, typesOnly: rule?.typesOnly ?? [] }];
+    }),
+  );
+}
+
+/** One row per folder: reaper/'s bottom to top, then the engine's API and the folders outside reaper/ the rule covers. */
+function layerTable(layering: ReaperLayering): string {
+  const imports = reaperImports(layering);
+  const list = (folders: readonly string[]) => folders.map(code).join(", ");
+  const rowsUpTo = (folders: readonly string[]) => {
+    const rows = folders.map((folder) => imports[folder]!.row);
+    const last = Math.max(...rows);
+    return `${last === 1 ? "row 1" : `rows 1–${last}`} (${folders.length === 1 ? code(folders[0]!) : `${code(folders[0]!)} … ${code(folders[folders.length - 1]!)}`})`;
+  };
+  const mayImport = (folder: string) => {
+    const { folders, typesOnly } = imports[folder]!;
+    const rule = layering.narrower[folder];
+    if (rule === undefined) return folders.length === 0 ? "nothing" : rowsUpTo(folders);
+    const allowed = rule.mayImportBelow === undefined ? `only ${list(folders)}` : `${rowsUpTo(folders)}, not ${code(rule.mayImportBelow)}`;
+    return `${allowed}${typesOnly.length === 0 ? "" : `, and ${list(typesOnly)} as types only (\`import type\`)`}: ${rule.why}`;
+  };
+  return table(
+    ["row", "folder", "holds", "may import (besides itself)"],
+    [
+      ...layering.layers.flatMap((row, index) => row.map(({ folder, holds }) => [String(index + 1), code(`reaper/${folder}/`), holds, mayImport(folder)])),
+      ["top", code("reaper/index.ts"), "the engine's public API", "every folder of `reaper/` (the rest of the top of `reaper/` imports nothing)"],
+      ...Object.entries(layering.outsideReaper).map(([folder, rule]) => [
+        "outside",
+        code(`${folder}/`),
+        rule.holds,
+        `${list(rule.mayImport.map((to) => (imports[to] === undefined ? `${to}/` : `reaper/${to}/`)))} only: ${rule.why}`,
+      ]),
+    ],
+  );
+}
+
 /** `markdown` with every generated section it marks replaced by today's content. */
 export function withGeneratedSections(markdown: string, sections: readonly string[]): string {
   let out = markdown;
@@ -149,13 +213,4 @@ export function withGeneratedSections(markdown: string, sections: readonly strin
     out = out.slice(0, from + start.length) + generatedSection(name) + "\n" + out.slice(to);
   }
   return out;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
-function code(text: string): string {
-  return `\`${text}\``;
 }

@@ -28,8 +28,21 @@ export interface AdmitResult {
   readonly owner: string;
   /** How it was admitted: `new`, `reserved` (admitted before, still counting), `live` (its resources exist). */
   readonly basis?: "live" | "reserved" | "new";
-  /** What refused it: a cap or limit, the account guard, or a listing that failed (the count could be low). */
-  readonly limit?: AdmissionLimit | "account-guard" | "listing-failed" | "contention" | "clock-skew";
+  /**
+   * What refused it: the account guard, a listing that failed (the count could be low), a
+   * skewed clock, a cap or limit, or contention; in the order admit checks them. Each
+   * member's comment says when (its row of docs/admission.md's table, generated from it).
+   */
+  readonly limit?:
+    /** the account is not in `EPHEMERA_ALLOWED_ACCOUNTS` */
+    | "account-guard"
+    /** a listing failed, so environments could be uncounted (fail closed) */
+    | "listing-failed"
+    /** this host's clock is further from S3's than the limit (reservations hold by S3's clock) @setting maxClockSkewSeconds */
+    | "clock-skew"
+    | AdmissionLimit
+    /** the reservations changed under this admit too many times in a row (many admits at once); try again */
+    | "contention";
   readonly reason: string;
   readonly counts?: AdmissionCounts;
   /** Until when a new admission counts without the environment's resources. */

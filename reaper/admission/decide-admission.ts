@@ -26,8 +26,24 @@ export interface AdmissionInput {
   readonly provisioning: ProvisioningStatus;
 }
 
-/** Which rule refused an admission. */
-export type AdmissionLimit = "max-ttl" | "max-budget" | "owner-mismatch" | "provisioning-paused" | "max-environments" | "max-environments-per-owner";
+/**
+ * Which rule refused an admission, in the order {@link decideAdmission} checks them. Each
+ * member's comment says when (its row of docs/admission.md's table, generated from it),
+ * and `@setting` names the setting of its cap.
+ */
+export type AdmissionLimit =
+  /** `--ttl` is over the max TTL @setting maxTtl */
+  | "max-ttl"
+  /** `--budget-usd` is over the max budget @setting maxBudgetUsd */
+  | "max-budget"
+  /** the environment exists (or is admitted) for another owner */
+  | "owner-mismatch"
+  /** provisioning is paused (the provisioning switch) */
+  | "provisioning-paused"
+  /** the account has this many live environments @setting maxEnvironments */
+  | "max-environments"
+  /** the owner has this many @setting maxEnvironmentsPerOwner */
+  | "max-environments-per-owner";
 
 /** How many environments count against the caps, this one not included. */
 export interface AdmissionCounts {

@@ -18,11 +18,12 @@ export interface ReaperConfig {
   /** Object Lock mode written on each record; matches the AuditBucket construct's default. @default GOVERNANCE */
   readonly auditLockMode: AuditLockMode;
   /**
-   * Whether each PutObject carries its own retention (mode and retain-until date),
-   * which needs `s3:PutObjectRetention`, or relies on the bucket's default retention alone.
-   * Off by default: the bucket's default retention locks every new record anyway, and
-   * the AuditBucket's policy allows `s3:PutObjectRetention` (to all but break-glass) only
-   * as that default: the same mode, and within a day of its days.
+   * Whether each PutObject carries its own retention (mode and retain-until date) or
+   * relies on the bucket's default retention alone. Off by default: the bucket's default
+   * retention locks every new record anyway. On, the writer needs `s3:PutObjectRetention`
+   * in its own policy (no AuditBucket grant gives it), and the AuditBucket's policy lets it
+   * through (to all but break-glass) only as the bucket's default: the same mode as
+   * `auditLockMode`, and `auditRetentionDays` within a day of its days.
    * @default false
    */
   readonly auditPerObjectRetention: boolean;
@@ -68,7 +69,8 @@ export interface ReaperConfig {
   readonly maxTtlMs: number;
   /**
    * Attempts per AWS call, with the SDK's adaptive retry mode (backoff, and client-side rate
-   * limiting under throttling); each call may use all of them (reaper/runtime/retry-strategy.ts).
+   * limiting under throttling). Each call has a retry quota of its own, so it may use all of
+   * them (reaper/runtime/retry-strategy.ts).
    * @default 8
    */
   readonly awsMaxAttempts: number;

@@ -1,23 +1,42 @@
-/** The AWS tag keys every resource of an environment carries (docs/constructs.md, "The tag schema"). */
+/**
+ * The AWS tag keys of Ephemera. Every resource of an environment carries them, put there
+ * by `tagEnvironment` or, as it acts, by the reaper; each key's comment is its row of
+ * docs/constructs.md's tag schema (generated from it).
+ */
 export const TAG = {
+  /** always `ephemera`; the reaper acts on nothing without it */
   managedBy: "ephemera:managed-by",
+  /** environment id: DNS-label safe, at most 40 characters (`pr-123`) */
   env: "ephemera:env",
+  /** who is notified: an AWS tag value, up to 256 letters, digits, spaces and `_ . : / = + - @` (the rule `ephemera admit` and `claim` apply to `--owner`) */
   owner: "ephemera:owner",
+  /**
+   * lifetime from creation: `90m`, `8h`, `3d`, `1w`, `1d12h`, at most 14 days (the
+   * constructs' default: `EnvironmentTagProps`; a longer one is a synth error, and the
+   * reaper enforces one tagged by hand as its max TTL)
+   */
   ttl: "ephemera:ttl",
+  /** ISO-8601 UTC, set by Terraform's `timestamp()` at first apply, then ignored by Terraform */
   createdAt: "ephemera:created-at",
+  /** optional absolute ISO-8601 override (with `Z` or an offset; a zone-less time is an error) */
   expiresAt: "ephemera:expires-at",
+  /** written only by the extend command; Terraform ignores it */
   extendedUntil: "ephemera:extended-until",
+  /** `delete`, `snapshot-delete` or `pause`; a resource without the tag counts as `delete` */
   onExpiry: "ephemera:on-expiry",
+  /** the environment's budget, in US dollars */
   budgetUsd: "ephemera:budget-usd",
+  /** `true`: never touched, whatever else holds (any value but `false` protects) */
   protect: "ephemera:protect",
+  /** written by the reaper: `active`, `expiring`, `paused`, `reaping` (and `warm` on a pool database nobody has claimed) */
   state: "ephemera:state",
-  /** A paused node group's desired size, so resume restores what pause took away. */
+  /** written by the reaper on a paused node group: its desired size, so resume restores what pause took away */
   pausedSize: "ephemera:paused-size",
-  /** The budget limit (USD) the owner was last warned the burn rate will reach: one warning per limit. */
+  /** written by the reaper: the budget limit (USD) the owner was last warned the burn rate will reach, so one warning per limit */
   budgetWarned: "ephemera:budget-warned",
-  /** The warm pool a database was restored for (reaper/pool); it stays on the database once an environment claims it. */
+  /** the warm pool a database was restored for; it stays on the database once an environment claims it */
   pool: "ephemera:pool",
-  /** The snapshot a pool database was restored from, so one restored from an older baseline is replaced. */
+  /** the snapshot a pool database was restored from, so one restored from an older baseline is replaced */
   baseline: "ephemera:baseline",
 } as const;
 
