@@ -27,6 +27,7 @@ import {
   isIamPrincipalArn,
   isKmsKeyArn,
   LEASE_PREFIX,
+  LIVE_INDEX_PREFIX,
   MANAGED_BY_VALUE,
   POOL_MEMBER_PREFIX,
   PROVISIONING_PREFIX,
@@ -125,8 +126,8 @@ export type AuditBucketAccess = "write" | "read-write" | "admit" | "operate";
 
 /** The prefixes `ephemera admit` writes: its reservation, and the audit records of its decision. */
 export const ADMIT_WRITES: readonly string[] = [ADMISSION_PREFIX, AUDIT_PREFIX];
-/** What `ephemera admit` reads: the reservations, the provisioning switch, and the trail it opens its run on. */
-export const ADMIT_READS: readonly string[] = [ADMISSION_PREFIX, PROVISIONING_PREFIX, AUDIT_PREFIX];
+/** What `ephemera admit` reads: the reservations, the provisioning switch, the live-environment index (which it never writes), and the trail it opens its run on. */
+export const ADMIT_READS: readonly string[] = [ADMISSION_PREFIX, PROVISIONING_PREFIX, LIVE_INDEX_PREFIX, AUDIT_PREFIX];
 /**
  * What operators' commands write: `provisioning pause|resume` the switch, `claim` a claim
  * record, `claim`, `release`, `pause`, `resume` and `extend` their environment's lease and

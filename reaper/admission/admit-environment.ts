@@ -4,9 +4,11 @@ import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { type AdmissionCounts, type AdmissionLimit, type AdmissionRequest, decideAdmission, type LiveEnvironment } from "./decide-admission";
 import { provisioningRegister, provisioningStatus } from "./provisioning";
+import { freshLiveIndex } from "./live-index";
 import { heldAt, type Reservations, reservationRegister } from "./reservations";
 import { clockSkewError } from "../state/clock-skew";
 import { type CasStep, compareAndSet } from "../state/compare-and-set";
+import type { StateStore } from "../state/state-store";
 import { systemClock } from "../model";
 
 export interface AdmitRequest extends AdmissionRequest {
@@ -45,6 +47,13 @@ export interface AdmitResult {
     | "contention";
   readonly reason: string;
   readonly counts?: AdmissionCounts;
+  /**
+   * What the live environments were counted from: `index`, the live-environment index of the
+   * last full sweep (no older than EPHEMERA_ADMISSION_INDEX_MAX_AGE), or `discovery`, every
+   * kind listed now (no fresh index). The index can miss an environment deployed without
+   * `admit` since that sweep (docs/admission.md).
+   */
+  readonly countedFrom?: CountedFrom;
   /** Until when a new admission counts without the environment's resources. */
   readonly reservedUntil?: string;
   readonly runId?: string;
@@ -67,14 +76,10 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
   const guard = await checkAccount(runtime.config, runtime.callerAccount);
   if (!guard.ok) return { ...base, status: "refused", ok: false, limit: "account-guard", reason: guard.error };
 
-  const inventory = await runtime.discover();
-  if (inventory.failures.length > 0) {
-    const failed = inventory.failures.map((f) => `${f.kind} in ${f.scope}${f.code ? `: ${f.code}` : ""}`).join("; ");
-    const reason = `a listing failed (${failed}), so live environments may be uncounted; refused rather than risk going over the caps, try again`;
-    return finish(runtime, { ...base, status: "refused", ok: false, limit: "listing-failed", reason }, request.by, clock);
-  }
-  const live: LiveEnvironment[] = groupEnvironments(inventory, runtime.config.auditBucket).environments.map((view) => ({ env: view.env, owners: ownersOf(view.resources) }));
   const store = runtime.auditStore(clock);
+  const counted = await liveEnvironments(runtime, store, clock);
+  if (!counted.ok) return finish(runtime, { ...base, status: "refused", ok: false, limit: "listing-failed", reason: counted.reason }, request.by, clock);
+  const { live, countedFrom } = counted;
   const switchRead = await provisioningRegister(store).read();
   const limits = { ...runtime.settings.admission, maxTtlMs: runtime.config.maxTtlMs };
 
@@ -90,12 +95,12 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
     const held = heldAt(read.entry?.value, now);
     const provisioning = provisioningStatus(switchRead.entry, now);
     const verdict = decideAdmission({ request, limits, live, held, provisioning });
-    if (verdict.verdict === "refused") return { done: { ...base, status: "refused", ok: false, limit: verdict.limit, reason: verdict.reason, counts: verdict.counts } };
-    if (verdict.basis !== "new") return { done: { ...base, status: "admitted", ok: true, basis: verdict.basis, reason: verdict.reason, counts: verdict.counts } };
+    if (verdict.verdict === "refused") return { done: { ...base, status: "refused", ok: false, limit: verdict.limit, reason: verdict.reason, counts: verdict.counts, countedFrom } };
+    if (verdict.basis !== "new") return { done: { ...base, status: "admitted", ok: true, basis: verdict.basis, reason: verdict.reason, counts: verdict.counts, countedFrom } };
     const until = new Date(now.getTime() + limits.holdMs).toISOString();
     return {
       write: { holders: [...held, { env, owner, at: now.toISOString(), until, by: request.by }] },
-      then: { ...base, status: "admitted", ok: true, basis: "new", reason: verdict.reason, counts: verdict.counts, reservedUntil: until },
+      then: { ...base, status: "admitted", ok: true, basis: "new", reason: verdict.reason, counts: verdict.counts, countedFrom, reservedUntil: until },
     };
   });
   const passedOver = skipped.length === 0 ? {} : { skipped };
@@ -104,10 +109,32 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
   return finish(runtime, { ...base, status: "refused", ok: false, limit: "contention", reason, ...passedOver }, request.by, clock);
 }
 
+/** Where `admit` counted the live environments from, and what the index said when it was not used. */
+export type CountedFrom = { readonly source: "index"; readonly runId: string; readonly ageSeconds: number } | { readonly source: "discovery"; readonly why: string };
+
+type Counted = { readonly ok: true; readonly live: readonly LiveEnvironment[]; readonly countedFrom: CountedFrom } | { readonly ok: false; readonly reason: string };
+
+/**
+ * The live environments: from the last full sweep's index when S3 says it is fresh (one
+ * listing and one read), else from a full discovery, which refuses on a failed listing.
+ */
+async function liveEnvironments(runtime: ReaperRuntime, store: StateStore, clock: () => Date): Promise<Counted> {
+  const lookup = await freshLiveIndex(store, runtime.settings.admission.indexMaxAgeMs, clock());
+  if (lookup.fresh) return { ok: true, live: lookup.index.environments, countedFrom: { source: "index", runId: lookup.index.runId, ageSeconds: Math.round(lookup.ageMs / 1000) } };
+  const inventory = await runtime.discover();
+  if (inventory.failures.length > 0) {
+    const failed = inventory.failures.map((f) => `${f.kind} in ${f.scope}${f.code ? `: ${f.code}` : ""}`).join("; ");
+    return { ok: false, reason: `a listing failed (${failed}), so live environments may be uncounted; refused rather than risk going over the caps, try again` };
+  }
+  const live = groupEnvironments(inventory, runtime.config.auditBucket).environments.map((view) => ({ env: view.env, owners: ownersOf(view.resources) }));
+  return { ok: true, live, countedFrom: { source: "discovery", why: lookup.why } };
+}
+
 /** Every decision is audited; one that cannot be is not ok, so the pipeline does not deploy on it. */
 async function finish(runtime: ReaperRuntime, result: AdmitResult, by: string, clock: () => Date): Promise<AdmitResult> {
   const passedOver = result.skipped === undefined ? "" : `; passed over in the state store: ${result.skipped.join("; ")}`;
-  const message = `${result.status === "admitted" ? "admitted" : `refused (${result.limit})`} ${result.env} for ${result.owner}, asked by ${by}: ${result.reason}${passedOver}`;
+  const from = result.countedFrom === undefined ? "" : result.countedFrom.source === "index" ? `; counted from the live-environment index of run ${result.countedFrom.runId} (${result.countedFrom.ageSeconds} s old)` : `; counted by discovery (${result.countedFrom.why})`;
+  const message = `${result.status === "admitted" ? "admitted" : `refused (${result.limit})`} ${result.env} for ${result.owner}, asked by ${by}: ${result.reason}${from}${passedOver}`;
   const audited = await auditDecision(runtime, { code: "admission", env: result.env, message }, clock);
   if (audited.error === undefined) return { ...result, runId: audited.runId };
   return { ...result, ok: false, runId: audited.runId, auditErrors: [audited.error] };

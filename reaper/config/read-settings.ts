@@ -56,6 +56,8 @@ export interface AdmissionLimits {
   readonly maxBudgetUsd: number;
   /** How long an admission counts before the environment's resources exist. */
   readonly holdMs: number;
+  /** How old the live-environment index may be for `admit` to count from it; 0: always discover. */
+  readonly indexMaxAgeMs: number;
   /** The spend meter pauses provisioning when the live environments' estimates reach this; undefined: only the platform budget's alert does. */
   readonly platformBudgetUsd?: number;
 }
@@ -168,6 +170,7 @@ const PARSERS = {
   ),
   databasePool: optional(poolJson),
   admissionHold: orDefault(duration({ max: parseDuration("1d") }), parseDuration(SETTING_DEFAULTS.admissionHold)),
+  admissionIndexMaxAge: orDefault(duration({ max: parseDuration("1d"), zeroTurnsOff: true }), parseDuration(SETTING_DEFAULTS.admissionIndexMaxAge)),
   platformBudgetUsd: optional(usd("2000")),
   maxEnvironments: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironments}"`), SETTING_DEFAULTS.maxEnvironments),
   maxEnvironmentsPerOwner: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironmentsPerOwner}"`), SETTING_DEFAULTS.maxEnvironmentsPerOwner),
@@ -220,6 +223,7 @@ function admissionOf(values: Values): AdmissionLimits {
     maxEnvironmentsPerOwner: values.maxEnvironmentsPerOwner,
     maxBudgetUsd: values.maxBudgetUsd,
     holdMs: values.admissionHold,
+    indexMaxAgeMs: values.admissionIndexMaxAge,
     ...(values.platformBudgetUsd === undefined ? {} : { platformBudgetUsd: values.platformBudgetUsd }),
   };
 }

@@ -120,6 +120,12 @@ export const ADMISSION_PREFIX = "admissions/";
 /** Whether provisioning is paused (reaper/admission): a versioned register (reaper/state), one object per change, newest first. */
 export const PROVISIONING_PREFIX = "provisioning/";
 
+/**
+ * The live-environment index (reaper/admission/live-index.ts): a versioned register that
+ * every full acting sweep writes and `admit` counts from.
+ */
+export const LIVE_INDEX_PREFIX = "live-index/";
+
 /** The platform budget's name (the PlatformBudget construct): its alert pauses provisioning, not an environment. */
 export const PLATFORM_BUDGET_NAME = "ephemera-platform";
 
@@ -127,4 +133,4 @@ export const PLATFORM_BUDGET_NAME = "ephemera-platform";
  * Every prefix of the audit bucket that Ephemera writes (once per key) and reads back: the
  * reaper's policy and `AuditBucket.grantReadWrite` allow exactly these, nothing else.
  */
-export const AUDIT_BUCKET_PREFIXES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, SPEND_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, PROVISIONING_PREFIX];
+export const AUDIT_BUCKET_PREFIXES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, SPEND_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, PROVISIONING_PREFIX, LIVE_INDEX_PREFIX];

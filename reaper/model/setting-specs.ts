@@ -39,6 +39,8 @@ export const SETTING_DEFAULTS = {
   maxBudgetUsd: 100,
   /** How long an admission counts before the environment's resources exist. */
   admissionHold: "1h",
+  /** How old the live-environment index may be for `admit` to count from it: twice the Reaper's default sweep interval (5 minutes). */
+  admissionIndexMaxAge: "10m",
 } as const;
 
 /**
@@ -162,6 +164,12 @@ export const SETTINGS = {
     flag: "--admission-hold",
     defaultText: SETTING_DEFAULTS.admissionHold,
     description: "how long an admission counts against the caps before the environment's resources exist (the ttl grammar)",
+  },
+  admissionIndexMaxAge: {
+    env: "EPHEMERA_ADMISSION_INDEX_MAX_AGE",
+    flag: "--admission-index-max-age",
+    defaultText: SETTING_DEFAULTS.admissionIndexMaxAge,
+    description: "how old the live-environment index that full sweeps keep may be for admit to count from it, not from a full discovery (the ttl grammar; twice the sweep interval; 0 always discovers)",
   },
   platformBudgetUsd: {
     env: "EPHEMERA_PLATFORM_BUDGET_USD",

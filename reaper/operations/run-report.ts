@@ -39,6 +39,7 @@ export function reportRun(result: SweepRunResult): RunReport {
     warnings: [
       ...(result.plan?.notes ?? []).filter((n) => n.level === "warning"),
       ...(result.spendError === undefined ? [] : [{ level: "warning" as const, code: "spend-meter" as const, message: result.spendError }]),
+      ...(result.indexError === undefined ? [] : [{ level: "warning" as const, code: "admission" as const, message: result.indexError }]),
     ],
     timings: result.timings,
     ...(result.spend === undefined ? {} : { spend: { ...result.spend.totals, readingKept: !result.dryRun && result.spend.readings !== undefined && result.spendError === undefined } }),

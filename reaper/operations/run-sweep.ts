@@ -7,6 +7,7 @@ import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { sweep, type SweepResult } from "./sweep";
 import { newestBaseline, planRefill } from "../pool/plan-refill";
 import { retireMembers } from "../pool/retire-members";
+import { liveIndexOf, storeLiveIndex } from "../admission/live-index";
 import { meterProvisioning } from "../admission/meter-provisioning";
 import type { SwitchResult } from "../admission/switch-provisioning";
 import { describeError } from "../support/outcomes";
@@ -79,7 +80,7 @@ function sweepOnce(runtime: ReaperRuntime, request: SweepRequest, clock: () => D
             return dryRun ? planned : retireMembers(runtime.auditStore(clock), planned, pool.name, `the reaper's refill of pool ${pool.name}`, clock(), runtime.config.maxClockSkewMs);
           },
         }),
-    ...(request.envs === undefined ? {} : { lookedAt: request.envs }),
+    ...(request.envs === undefined ? { keepIndex: (inventory: Inventory, runId: string, at: Date) => storeLiveIndex(runtime.auditStore(clock), inventory, liveIndexOf(inventory, runtime.config.auditBucket, runId, at)) } : { lookedAt: request.envs }),
     notifier: runtime.notifier,
     clock,
     dryRun,

@@ -52,6 +52,12 @@ export interface SweepOptions<Ctx> {
   readonly spendMeter?: Pick<SpendMeter, "estimate" | "record">;
   /** The environments this sweep looks at, when not all (the meter keeps the others' readings as they were). @default - all */
   readonly lookedAt?: readonly string[];
+  /**
+   * Keeps the live-environment index of a complete discovery for `admit`
+   * (reaper/admission/live-index.ts); called on acting sweeps only. Resolves to why it was
+   * not kept, if it was not. @default - no index kept (a sweep of some environments)
+   */
+  readonly keepIndex?: (inventory: Inventory, runId: string, at: Date) => Promise<string | undefined>;
   /** Plans the warm pool's refill, run with the environments' plan (reaper/pool/plan-refill.ts). @default - no pool */
   readonly refill?: (inventory: Inventory, at: Date) => Promise<{ readonly plan?: EnvironmentPlan; readonly notes: readonly PlanNote[] }>;
 }
@@ -70,6 +76,8 @@ export interface SweepResult {
   readonly spend?: SpendReport;
   /** Why the meter's readings were not kept this run. */
   readonly spendError?: string;
+  /** Why the live-environment index was not kept this run (an acting sweep of every environment keeps one). */
+  readonly indexError?: string;
   /** `discoverMs`: the listings and the spend meter's reads; `decideMs`: the policy and the pool's refill plan; `actMs`: the actions. */
   readonly timings: { readonly discoverMs: number; readonly decideMs: number; readonly actMs: number; readonly totalMs: number };
 }
@@ -115,6 +123,7 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
   timings.decideMs = Date.now() - t2;
   options.onPlan?.(plan);
   const spendError = spend === undefined || dryRun ? undefined : await options.spendMeter!.record(spend, runId);
+  const indexError = dryRun || options.keepIndex === undefined ? undefined : await options.keepIndex(inventory, runId, startedAt).catch((err: unknown) => `the live-environment index was not kept (${describeError(err)})`);
 
   const t3 = Date.now();
   const result = await actOnPlan(options, { runId, startedAt, clock, dryRun }, plan, inventory);
@@ -128,6 +137,7 @@ export async function sweep<Ctx>(options: SweepOptions<Ctx>): Promise<SweepResul
     result,
     ...(spend === undefined ? {} : { spend }),
     ...(spendError === undefined ? {} : { spendError }),
+    ...(indexError === undefined ? {} : { indexError }),
     ...(result.error === undefined ? {} : { error: result.error }),
   });
 }

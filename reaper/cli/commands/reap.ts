@@ -52,6 +52,7 @@ export async function reapCommand(c: CommandContext, command: Extract<Command, {
           decidedAt: result.plan?.createdAt ?? null,
           simulatedClock: simulated,
           ...(result.error === undefined ? {} : { error: result.error }),
+          ...(result.indexError === undefined ? {} : { indexError: result.indexError }),
           plan: result.plan ?? null,
           environments: result.result?.environments ?? [],
           actions: result.result?.actions ?? [],
@@ -75,6 +76,7 @@ export async function reapCommand(c: CommandContext, command: Extract<Command, {
     }
     if (result.error !== undefined) c.io.stderr(`ephemera: ${withSettingHints(result.error)}`);
     for (const e of result.result?.auditErrors ?? []) c.io.stderr(`ephemera: audit: ${e}`);
+    if (result.indexError !== undefined) c.io.stderr(`ephemera: ${result.indexError}`);
   }
   return result.ok ? EXIT.ok : EXIT.failed;
 }

@@ -1,7 +1,7 @@
 import { EnvLeases } from "../../../reaper/action/env-lease";
 import { admitEnvironment } from "../../../reaper/admission/admit-environment";
 import { auditKey } from "../../../reaper/audit/audit-key";
-import { ADMISSION_PREFIX, CLAIM_PREFIX, PROVISIONING_PREFIX, TAG } from "../../../reaper/model";
+import { ADMISSION_PREFIX, CLAIM_PREFIX, LIVE_INDEX_PREFIX, PROVISIONING_PREFIX, TAG } from "../../../reaper/model";
 import { claimPoolDatabase } from "../../../reaper/pool/claim-database";
 import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
 import { readSettings, type EphemeraSettings } from "../../../reaper/config/read-settings";
@@ -37,10 +37,10 @@ class CountingRuntime extends ReaperRuntime {
 }
 
 const HOUR = 3_600_000;
-const COST = { list: 6, get: 3, put: 14 };
+const COST = { list: 7, get: 4, put: 14 };
 const LONG_AGO = new Date(Date.now() - 48 * HOUR);
 
-/** `n` objects of history under each prefix: register versions, an environment's lease log, claim records, audit records, spend readings. */
+/** `n` objects of history under each prefix: register versions (the last live-environment index 48 h old), an environment's lease log, claim records, audit records, spend readings. */
 function withHistory(n: number, env: string): MemoryStateStore {
   const store = new MemoryStateStore(() => new Date());
   const put = (key: string, body: unknown) => {
@@ -50,6 +50,7 @@ function withHistory(n: number, env: string): MemoryStateStore {
   for (let seq = 1; seq <= n; seq++) {
     const at = new Date(LONG_AGO.getTime() + seq).toISOString();
     put(versionKey(ADMISSION_PREFIX, seq), { v: 1, seq, value: { holders: [{ env: `old-${seq}`, owner: "o", at, until: at, by: "x" }] } });
+    put(versionKey(LIVE_INDEX_PREFIX, seq), { v: 1, seq, value: { runId: `run-${seq}`, at, environments: [{ env: `old-${seq}`, owners: ["o"], state: "active" }] } });
     put(versionKey(PROVISIONING_PREFIX, seq), { v: 1, seq, value: { paused: seq % 2 === 1, source: "operator", reason: "history", by: "x", at } });
     put(versionKey(leasePrefix(env), seq), { v: 1, seq, value: { kind: seq % 2 === 1 ? "acquire" : "release", runId: `run-${seq}`, at } });
     put(`${CLAIM_PREFIX}default/ephemera-pool-default-old${seq}.json`, { v: 1, pool: "default", database: `old${seq}`, env: `old-${seq}`, claimant: "x", at });
@@ -106,11 +107,28 @@ describe("the state store's cost does not grow with its history", () => {
     for (const n of SIZES) {
       const store = withHistory(n, `pr-admit-${n}`);
       const { result, requests } = await counted(store, () => admitEnvironment(new CountingRuntime(store, n), { env: `pr-admit-${n}`, owner: "a@example.com", ttlMs: HOUR, by: "test" }));
-      expect(result).toMatchObject({ status: "admitted", ok: true, basis: "new" });
+      expect(result).toMatchObject({ status: "admitted", ok: true, basis: "new", countedFrom: { source: "discovery" } });
       costs.push(requests);
     }
-    // Two register reads (the switch, the reservations), one reservation, and the audited decision (run-start, run-summary, end marker).
-    expect(costs).toEqual([{ list: 2, get: 2, put: 4 }, { list: 2, get: 2, put: 4 }]);
+    // Three register reads (the index, too old here, so discovery counts; the switch; the reservations),
+    // one reservation, and the audited decision (run-start, run-summary, end marker).
+    expect(costs).toEqual([{ list: 3, get: 3, put: 4 }, { list: 3, get: 3, put: 4 }]);
+  });
+
+  test("an admit that counts from a fresh index: the same state-store requests, and no listing of any kind", async () => {
+    const costs = [];
+    for (const n of SIZES) {
+      const store = withHistory(n, `pr-indexed-${n}`);
+      const fresh = { v: 1, seq: n + 1, value: { runId: "run-fresh", at: new Date().toISOString(), environments: [{ env: "pr-live", owners: ["o"], state: "active" }] } };
+      await store.put(versionKey(LIVE_INDEX_PREFIX, n + 1), JSON.stringify(fresh));
+      const runtime = new CountingRuntime(store, n);
+      const discover = jest.spyOn(runtime, "discover");
+      const { result, requests } = await counted(store, () => admitEnvironment(runtime, { env: `pr-indexed-${n}`, owner: "a@example.com", ttlMs: HOUR, by: "test" }));
+      expect(result).toMatchObject({ status: "admitted", basis: "new", countedFrom: { source: "index", runId: "run-fresh" } });
+      expect(discover).not.toHaveBeenCalled();
+      costs.push(requests);
+    }
+    expect(costs).toEqual([{ list: 3, get: 3, put: 4 }, { list: 3, get: 3, put: 4 }]);
   });
 
   test("a claim: the same requests with 10 or 10,000 objects under each prefix", async () => {
@@ -124,7 +142,7 @@ describe("the state store's cost does not grow with its history", () => {
       expect(result).toMatchObject({ status: "claimed", ok: true });
       costs.push(requests);
     }
-    // The admit's 8; a read of each warm database's claim register (2 listings: both are free, so
+    // The admit's 10; a read of each warm database's claim register (2 listings: both are free, so
     // nothing to get); the claim (a listing and a write); the environment's lease (a listing, a
     // read, acquire and release); the audited run (run-start, a before and an after record per
     // action, run-summary, end marker).

@@ -258,14 +258,14 @@ describe("AuditBucket", () => {
           Sid: "PutAndGetAuditRecordsAndLeases",
           Effect: "Allow",
           Action: ["s3:PutObject", "s3:GetObject"],
-          Resource: ["audit", "leases", "spend", "claims", "admissions", "provisioning"].map((prefix) => expect.stringMatching(new RegExp(`/${prefix}/\\*$`))),
+          Resource: ["audit", "leases", "spend", "claims", "admissions", "provisioning", "live-index"].map((prefix) => expect.stringMatching(new RegExp(`/${prefix}/\\*$`))),
         },
         {
           Sid: "ListAuditRecordsAndLeases",
           Effect: "Allow",
           Action: "s3:ListBucket",
           Resource: expect.stringMatching(/\.arn\}$/),
-          Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*", "admissions/*", "provisioning/*"] } },
+          Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*", "admissions/*", "provisioning/*", "live-index/*"] } },
         },
         { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringMatching(/^\$\{aws_kms_key\./) },
         writeOnce,
@@ -331,6 +331,7 @@ describe("AuditBucket, evaluated", () => {
   const CLAIM = `${BUCKET}/claims/default/ephemera-pool-default-ab12cd34.json`;
   const LEASE = `${BUCKET}/leases/pr-1/999999999998.json`;
   const READING = `${BUCKET}/spend/8222537599999-20260501T120000Z-3f9a1c2b.json`;
+  const LIVE_INDEX = `${BUCKET}/live-index/999999999990.json`;
   const POOL_DB = `arn:aws:rds:us-east-1:${ACCOUNT}:db:ephemera-pool-default-ab12cd34`;
   const RDS_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-AbCdEf`;
   const MANAGED = { [`aws:ResourceTag/${TAG.managedBy}`]: "ephemera" };
@@ -448,6 +449,9 @@ describe("AuditBucket, evaluated", () => {
       { name: "reads the trail its run opens on", principal: CI, action: "s3:GetObject", resource: RECORD, expect: "Allowed" },
       { name: "lists the reservations", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("admissions/"), expect: "Allowed" },
       { name: "lists the provisioning switch", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("provisioning/"), expect: "Allowed" },
+      { name: "reads the live-environment index it counts from", principal: CI, action: "s3:GetObject", resource: LIVE_INDEX, expect: "Allowed" },
+      { name: "lists the live-environment index", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("live-index/"), expect: "Allowed" },
+      { name: "never writes the index it is counted by (an agent cannot shrink the count)", principal: CI, action: "s3:PutObject", resource: LIVE_INDEX, context: writeOnce, expect: "ExplicitlyDenied" },
       { name: "lists the trail", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("audit/2026/05/01/"), expect: "Allowed" },
       { name: "encrypts with the bucket's key", principal: CI, action: "kms:GenerateDataKey", resource: KEY, expect: "Allowed" },
       { name: "decrypts with it", principal: CI, action: "kms:Decrypt", resource: KEY, expect: "Allowed" },
@@ -467,8 +471,8 @@ describe("AuditBucket, evaluated", () => {
       expect(await evaluate(c, [admit], bucketPolicy)).toBe(c.expect);
     });
 
-    it("keeps the pipeline out of provisioning/ and claims/ even when its deploy policy allows s3:* on everything", async () => {
-      for (const resource of [REGISTER, CLAIM]) {
+    it("keeps the pipeline out of provisioning/, claims/ and live-index/ even when its deploy policy allows s3:* on everything", async () => {
+      for (const resource of [REGISTER, CLAIM, LIVE_INDEX]) {
         expect(await evaluate({ name: resource, principal: CI, action: "s3:PutObject", resource, context: writeOnce, expect: "ExplicitlyDenied" }, [admit, EVERYTHING_IN_S3], bucketPolicy)).toBe("ExplicitlyDenied");
       }
     });

@@ -2,7 +2,7 @@ import { type AdmissionInput, decideAdmission } from "../../../../reaper/admissi
 import type { Reservation } from "../../../../reaper/admission/reservations";
 
 const HOUR = 3_600_000;
-const LIMITS = { maxEnvironments: 3, maxEnvironmentsPerOwner: 2, maxBudgetUsd: 100, holdMs: HOUR, maxTtlMs: 24 * HOUR };
+const LIMITS = { maxEnvironments: 3, maxEnvironmentsPerOwner: 2, maxBudgetUsd: 100, holdMs: HOUR, indexMaxAgeMs: 10 * 60_000, maxTtlMs: 24 * HOUR };
 const OPEN = { paused: false, lapsed: false };
 const reservation = (env: string, owner: string): Reservation => ({ env, owner, at: "2026-05-01T12:00:00.000Z", until: "2026-05-01T13:00:00.000Z", by: "arn:aws:iam::123456789012:role/ci" });
 
