@@ -235,7 +235,7 @@ function report(r: Results): { lines: string[]; problems: string[] } {
   problems.push(...burstProblems(r.burst));
   const lines = [
     "",
-    `Account: ${fmt(r.envs)} managed environments seeded in ${fmt(r.seedMs / 1000, 1)} s; after one acting sweep (${fmt(r.sweepMs / 1000, 1)} s), ${fmt(r.live)} live (every tenth was expired and is reaped).`,
+    `Account: ${fmt(r.envs)} managed environments seeded in ${fmt(r.seedMs / 1000, 1)} s (every tenth expired); one acting sweep took ${fmt(r.sweepMs / 1000, 1)} s; the indexed admits counted ${fmt(r.live)} live environments besides their reservations.`,
     "",
     `Admits, ${r.sides[0]!.runs.length} each way, interleaved (each a new environment of a new owner, a runtime of its own; wall time includes the STS lookup and the audit write):`,
     "",
