@@ -1,5 +1,6 @@
 /**
- * `ephemera admit` at 1,000 managed environments on the local emulator (moto), counted from
+ * `ephemera admit` at 1,000 managed environments and 500 look-alikes (bench:reaper's account,
+ * bench/reaper-fleet.ts) on the local emulator (moto), counted from
  * the live-environment index (the default) against a full discovery
  * (EPHEMERA_ADMISSION_INDEX_MAX_AGE=0), interleaved so the machine's noise hits both alike;
  * then a burst of concurrent admits against a cap with exactly 50 places free. Every AWS
@@ -7,8 +8,8 @@
  * bench/reaper-at-scale.ts. The admits run in this process (`admitEnvironment`), each with
  * a runtime of its own, as each `ephemera admit` process has (its own STS lookup).
  *
- *   npm run bench:admit                  # 1,000 environments, 20 admits each way, a burst of 100 for 50 places
- *   npm run bench:admit -- 100 5 20      # a quick run: environments, admits each way, burst size
+ *   npm run bench:admit                  # 1,000 environments, 500 look-alikes, 20 admits each way, a burst of 100
+ *   npm run bench:admit -- 100 50 5      # a quick run: environments, look-alikes, admits each way (, burst size)
  *
  * Exits 1 when a target is missed (≤ 10 requests per indexed admit, latency ≥ 20× lower),
  * an admit was not counted the way asked, or the burst did not admit exactly its free places.
@@ -160,6 +161,7 @@ async function readHeld(env: Env) {
 
 interface Results {
   readonly envs: number;
+  readonly lookAlikes: number;
   readonly live: number;
   readonly seedMs: number;
   readonly sweepMs: number;
@@ -167,8 +169,8 @@ interface Results {
   readonly burst: Burst;
 }
 
-async function main(envs: number, rounds: number, burstSize: number): Promise<number> {
-  console.log(`Admission at scale: ${fmt(envs)} managed environments, ${rounds} admits each way, a burst of ${burstSize}; node ${process.version}, ${os.cpus().length} CPUs\n`);
+async function main(envs: number, lookAlikes: number, rounds: number, burstSize: number): Promise<number> {
+  console.log(`Admission at scale: ${fmt(envs)} managed environments and ${fmt(lookAlikes)} look-alikes (bench:reaper's account), ${rounds} admits each way, a burst of ${burstSize}; node ${process.version}, ${os.cpus().length} CPUs\n`);
   let e: Emulator | undefined;
   let proxy: FaultProxy | undefined;
   try {
@@ -176,9 +178,9 @@ async function main(envs: number, rounds: number, burstSize: number): Promise<nu
     e = await startEmulator();
     await seedAuditBucket(e, AUDIT_BUCKET);
     const topic = await seedTopic(e, "ephemera-owners");
-    say(`seeding ${fmt(envs)} environments, ${SEED_CONCURRENCY} at a time`);
+    say(`seeding ${fmt(envs + lookAlikes)} environments, ${SEED_CONCURRENCY} at a time`);
     let started = performance.now();
-    await seedFleet(e, fleetPlan(envs, 0), new Date(), SEED_CONCURRENCY, (done) => done % 250 === 0 && say(`  seeded ${fmt(done)} / ${fmt(envs)}`));
+    await seedFleet(e, fleetPlan(envs, lookAlikes), new Date(), SEED_CONCURRENCY, (done) => done % 250 === 0 && say(`  seeded ${fmt(done)} / ${fmt(envs + lookAlikes)}`));
     const seedMs = performance.now() - started;
     proxy = await startFaultProxy({ target: e.endpoint, seed: 1, rates: {} });
     const env = baseEnvironment(e, proxy, topic, envs);
@@ -202,7 +204,7 @@ async function main(envs: number, rounds: number, burstSize: number): Promise<nu
     say(`a burst of ${burstSize} admits at once, the cap at ${fmt(counted)} counting + 50`);
     const b = await burst(env, proxy, burstSize, 50, counted);
     const live = counted - sides.reduce((n, s) => n + s.runs.length, 0);
-    const { lines, problems } = report({ envs, live, seedMs, sweepMs, sides, burst: b });
+    const { lines, problems } = report({ envs, lookAlikes, live, seedMs, sweepMs, sides, burst: b });
     console.log(lines.join("\n"));
     for (const p of problems) console.log(`  FAIL: ${p}`);
     console.log(`\nTotal bench time: ${fmt((performance.now() - benchStart) / 1000, 1)} s.`);
@@ -237,7 +239,7 @@ function report(r: Results): { lines: string[]; problems: string[] } {
   problems.push(...burstProblems(r.burst));
   const lines = [
     "",
-    `Account: ${fmt(r.envs)} managed environments seeded in ${fmt(r.seedMs / 1000, 1)} s (every tenth expired); one acting sweep took ${fmt(r.sweepMs / 1000, 1)} s; a second sweep's index, which the burst counts from, holds ${fmt(r.live)} live environments (the first's also held those it then reaped).`,
+    `Account: ${fmt(r.envs)} managed environments and ${fmt(r.lookAlikes)} look-alikes seeded in ${fmt(r.seedMs / 1000, 1)} s (every tenth expired); one acting sweep took ${fmt(r.sweepMs / 1000, 1)} s; a second sweep's index, which the burst counts from, holds ${fmt(r.live)} live environments (the first's also held those it then reaped).`,
     "",
     `Admits, ${r.sides[0]!.runs.length} each way, interleaved (each a new environment of a new owner, a runtime of its own; wall time includes the STS lookup and the audit write):`,
     "",
@@ -300,12 +302,12 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   if (!String(warning).startsWith("NodeVersionSupportWarning:")) (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
-const [envs, rounds, burstSize] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 100)];
-if (![envs, rounds, burstSize].every(Number.isInteger) || envs < 10 || rounds < 1 || burstSize < 51) {
-  console.error("usage: bench:admit [environments >= 10] [admits each way >= 1] [burst size >= 51]");
+const [envs, lookAlikes, rounds, burstSize] = [1000, 500, 20, 100].map((d, i) => Number(process.argv[i + 2] ?? d)) as [number, number, number, number];
+if (![envs, lookAlikes, rounds, burstSize].every(Number.isInteger) || envs < 10 || lookAlikes < 0 || rounds < 1 || burstSize < 51) {
+  console.error("usage: bench:admit [environments >= 10] [look-alikes >= 0] [admits each way >= 1] [burst size >= 51]");
   process.exit(2);
 }
-main(envs, rounds, burstSize).then(
+main(envs, lookAlikes, rounds, burstSize).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
