@@ -20,6 +20,7 @@ import { KIND_CATALOG, KIND_NAMES } from "../reaper/contracts/kind-catalog";
 import type { IamGrant, KindRow } from "../reaper/contracts/kind-row";
 import {
   ADMISSION_PREFIX,
+  ADMISSION_REQUEST_PREFIX,
   AUDIT_BUCKET_PREFIXES,
   AUDIT_PREFIX,
   CLAIM_PREFIX,
@@ -124,17 +125,17 @@ export const AUDIT_PROTECTED_BUCKET_ACTIONS = [
 /** Who gets which grant: see {@link AuditBucket.grantAdmit}, {@link AuditBucket.grantOperate} and the others. */
 export type AuditBucketAccess = "write" | "read-write" | "admit" | "operate";
 
-/** The prefixes `ephemera admit` writes: its reservation, and the audit records of its decision. */
-export const ADMIT_WRITES: readonly string[] = [ADMISSION_PREFIX, AUDIT_PREFIX];
-/** What `ephemera admit` reads: the reservations, the provisioning switch, the live-environment index (which it never writes), and the trail it opens its run on. */
-export const ADMIT_READS: readonly string[] = [ADMISSION_PREFIX, PROVISIONING_PREFIX, LIVE_INDEX_PREFIX, AUDIT_PREFIX];
+/** The prefixes `ephemera admit` writes: its reservation, its request when it has to wait its turn, and the audit records of its decision. */
+export const ADMIT_WRITES: readonly string[] = [ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, AUDIT_PREFIX];
+/** What `ephemera admit` reads: the reservations and waiting requests, the provisioning switch, the live-environment index (which it never writes), and the trail it opens its run on. */
+export const ADMIT_READS: readonly string[] = [ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX, LIVE_INDEX_PREFIX, AUDIT_PREFIX];
 /**
  * What operators' commands write: `provisioning pause|resume` the switch, `claim` a claim
  * record, `claim`, `release`, `pause`, `resume` and `extend` their environment's lease and
  * audited run, and `claim` (which passes admission) or an operator's own `admit` a reservation.
  * Not `spend/`: only the reaper's sweeps keep the spend meter's readings.
  */
-export const OPERATE_WRITES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, PROVISIONING_PREFIX];
+export const OPERATE_WRITES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX];
 /** What operators' commands read: every prefix (`ls` reads the spend meter's readings). */
 export const OPERATE_READS: readonly string[] = AUDIT_BUCKET_PREFIXES;
 

@@ -2,12 +2,10 @@ import { groupEnvironments, ownersOf } from "../decision/group-environments";
 import { auditDecision } from "../runtime/audit-decision";
 import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
-import { type AdmissionCounts, type AdmissionLimit, type AdmissionRequest, decideAdmission, type LiveEnvironment } from "./decide-admission";
+import type { AdmissionCounts, AdmissionLimit, AdmissionRequest, LiveEnvironment } from "./decide-admission";
 import { provisioningRegister, provisioningStatus } from "./provisioning";
-import { freshLiveIndex } from "./live-index";
-import { heldAt, type Reservations, reservationRegister } from "./reservations";
-import { clockSkewError } from "../state/clock-skew";
-import { type CasStep, compareAndSet } from "../state/compare-and-set";
+import { type CountedFrom, freshLiveIndex } from "./live-index";
+import { takeTurn, type Turn } from "./take-turn";
 import type { StateStore } from "../state/state-store";
 import { systemClock } from "../model";
 
@@ -43,7 +41,7 @@ export interface AdmitResult {
     /** this host's clock is further from S3's than the limit (reservations hold by S3's clock) @setting maxClockSkewSeconds */
     | "clock-skew"
     | AdmissionLimit
-    /** the reservations changed under this admit too many times in a row (many admits at once); try again */
+    /** its request waited in the admission queue for 40 s without a decision (many admits at once, or a slow store); try again */
     | "contention";
   readonly reason: string;
   readonly counts?: AdmissionCounts;
@@ -65,7 +63,8 @@ export interface AdmitResult {
 /**
  * The admission gate. Race-safe: the reservations are a versioned register, so of
  * concurrent admits that read the same reservations only one writes the next version;
- * the others read again and count the winner. Fails closed: a listing that failed refuses,
+ * the others wait their turn in the admission queue (take-turn.ts), where one write
+ * decides every waiting admit in order, counting each granted before it. Fails closed: a listing that failed refuses,
  * because the environments it hid would not be counted. Holds are judged by S3's clock,
  * and a host whose clock is too far from it refuses.
  */
@@ -83,34 +82,32 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
   const switchRead = await provisioningRegister(store).read();
   const limits = { ...runtime.settings.admission, maxTtlMs: runtime.config.maxTtlMs };
 
-  // Objects the registers passed over (malformed, or written far ahead): named, never in the way.
-  let skipped: readonly string[] = switchRead.skipped;
-  const outcome = await compareAndSet(reservationRegister(store), (read): CasStep<Reservations, AdmitResult> => {
-    skipped = [...switchRead.skipped, ...read.skipped];
-    const hostNow = clock();
-    const skew = clockSkewError(read.serverTime, hostNow, runtime.config.maxClockSkewMs);
-    if (skew !== undefined) return { done: { ...base, status: "refused", ok: false, limit: "clock-skew", reason: skew } };
-    // S3's time: every host judges the same hold the same way.
-    const now = read.serverTime ?? hostNow;
-    const held = heldAt(read.entry?.value, now);
-    const provisioning = provisioningStatus(switchRead.entry, now);
-    const verdict = decideAdmission({ request, limits, live, held, provisioning });
-    if (verdict.verdict === "refused") return { done: { ...base, status: "refused", ok: false, limit: verdict.limit, reason: verdict.reason, counts: verdict.counts, countedFrom } };
-    if (verdict.basis !== "new") return { done: { ...base, status: "admitted", ok: true, basis: verdict.basis, reason: verdict.reason, counts: verdict.counts, countedFrom } };
-    const until = new Date(now.getTime() + limits.holdMs).toISOString();
-    return {
-      write: { holders: [...held, { env, owner, at: now.toISOString(), until, by: request.by }] },
-      then: { ...base, status: "admitted", ok: true, basis: "new", reason: verdict.reason, counts: verdict.counts, countedFrom, reservedUntil: until },
-    };
+  const turn = await takeTurn({
+    store,
+    request,
+    limits,
+    live,
+    provisioningAt: (now) => provisioningStatus(switchRead.entry, now),
+    countedFrom,
+    maxClockSkewMs: runtime.config.maxClockSkewMs,
+    clock,
   });
+  // Objects the registers passed over (malformed, or written far ahead): named, never in the way.
+  const skipped = [...switchRead.skipped, ...turn.skipped];
   const passedOver = skipped.length === 0 ? {} : { skipped };
-  if (outcome.ok) return finish(runtime, { ...outcome.result, ...passedOver }, request.by, clock);
-  const reason = `the reservations changed under this admit ${outcome.attempts} times in a row (many admits at once); try again`;
-  return finish(runtime, { ...base, status: "refused", ok: false, limit: "contention", reason, ...passedOver }, request.by, clock);
+  return finish(runtime, { ...resultOf(base, turn), ...passedOver }, request.by, clock);
 }
 
-/** Where `admit` counted the live environments from, and what the index said when it was not used. */
-export type CountedFrom = { readonly source: "index"; readonly runId: string; readonly ageSeconds: number } | { readonly source: "discovery"; readonly why: string };
+function resultOf(base: { readonly env: string; readonly owner: string }, turn: Turn): AdmitResult {
+  if ("skew" in turn) return { ...base, status: "refused", ok: false, limit: "clock-skew", reason: turn.skew };
+  if ("contention" in turn) {
+    return { ...base, status: "refused", ok: false, limit: "contention", reason: `this admit's request was not decided in ${turn.contention.waitedMs} ms (${turn.contention.polls} polls of the reservations: many admits at once, or a store that answers slowly); try again` };
+  }
+  const { verdict, countedFrom, reservedUntil } = turn.decided;
+  const how = { reason: verdict.reason, counts: verdict.counts, ...(countedFrom === undefined ? {} : { countedFrom }) };
+  if (verdict.verdict === "refused") return { ...base, status: "refused", ok: false, limit: verdict.limit, ...how };
+  return { ...base, status: "admitted", ok: true, basis: verdict.basis, ...how, ...(reservedUntil === undefined ? {} : { reservedUntil }) };
+}
 
 type Counted = { readonly ok: true; readonly live: readonly LiveEnvironment[]; readonly countedFrom: CountedFrom } | { readonly ok: false; readonly reason: string };
 

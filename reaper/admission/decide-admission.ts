@@ -134,3 +134,29 @@ export function decideAdmission(input: AdmissionInput): AdmissionVerdict {
     counts,
   };
 }
+
+/** What deciding several requests in turn leaves: the reservations now holding, and each request's verdict. */
+export interface TurnOutcome<R extends AdmissionRequest> {
+  readonly held: readonly Reservation[];
+  readonly verdicts: readonly { readonly request: R; readonly verdict: AdmissionVerdict; readonly reservedUntil?: string }[];
+}
+
+/**
+ * {@link decideAdmission} for several requests, in the order given: each is decided on what
+ * the ones before it were granted, so of requests that race for the last places the
+ * earliest get them, and one write of the reservations records every verdict.
+ */
+export function decideInTurn<R extends AdmissionRequest & { readonly by: string }>(
+  requests: readonly R[],
+  context: Omit<AdmissionInput, "request"> & { readonly now: Date },
+): TurnOutcome<R> {
+  let held = context.held;
+  const verdicts = requests.map((request) => {
+    const verdict = decideAdmission({ ...context, request, held });
+    if (verdict.verdict !== "admitted" || verdict.basis !== "new") return { request, verdict };
+    const until = new Date(context.now.getTime() + context.limits.holdMs).toISOString();
+    held = [...held, { env: request.env, owner: request.owner, at: context.now.toISOString(), until, by: request.by }];
+    return { request, verdict, reservedUntil: until };
+  });
+  return { held, verdicts };
+}

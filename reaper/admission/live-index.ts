@@ -56,6 +56,9 @@ export async function storeLiveIndex(store: StateStore, inventory: Inventory, in
   return kept.ok ? undefined : `the live-environment index changed under this sweep ${kept.attempts} times in a row; not kept`;
 }
 
+/** Where `admit` counted the live environments from, and what the index said when it was not used. */
+export type CountedFrom = { readonly source: "index"; readonly runId: string; readonly ageSeconds: number } | { readonly source: "discovery"; readonly why: string };
+
 /** What `admit` may count from: the newest index, when S3 wrote it no longer ago than `maxAgeMs`. */
 export type IndexLookup =
   | { readonly fresh: true; readonly index: LiveIndex; readonly ageMs: number; readonly read: RegisterRead<LiveIndex> }

@@ -1,6 +1,8 @@
 import type { StateStore } from "../state/state-store";
 import { VersionedRegister } from "../state/versioned-register";
 import { ADMISSION_PREFIX } from "../model";
+import type { AdmissionVerdict } from "./decide-admission";
+import type { CountedFrom } from "./live-index";
 
 /** An admitted environment whose resources may not exist yet: it counts against the caps until `until`. */
 export interface Reservation {
@@ -14,9 +16,24 @@ export interface Reservation {
   readonly by: string;
 }
 
-/** Every reservation that still counted when the register was last written. */
+/** How another admit decided a waiting request (reaper/admission/admission-requests.ts): its admit reads it here. */
+export interface AdmissionDecision {
+  /** The request's id. */
+  readonly id: string;
+  /** When S3 wrote the request: the decision is kept while the request could still be listed as waiting. */
+  readonly at: string;
+  readonly verdict: AdmissionVerdict;
+  /** Until when a new admission counts without the environment's resources. */
+  readonly reservedUntil?: string;
+  /** What the deciding admit counted the live environments from. */
+  readonly countedFrom?: CountedFrom;
+}
+
+/** Every reservation that still counted when the register was last written, and the recent decisions of waiting requests. */
 export interface Reservations {
   readonly holders: readonly Reservation[];
+  /** @default - none */
+  readonly decided?: readonly AdmissionDecision[];
 }
 
 /** The admission reservations: a versioned register under `admissions/` in the audit bucket. */
@@ -29,9 +46,17 @@ export function heldAt(reservations: Reservations | undefined, now: Date): Reser
   return (reservations?.holders ?? []).filter((r) => Date.parse(r.until) > now.getTime());
 }
 
+/** The decisions still kept at `now`: those of requests written less than `keepMs` before it. */
+export function decidedAt(reservations: Reservations | undefined, now: Date, keepMs: number): AdmissionDecision[] {
+  return (reservations?.decided ?? []).filter((d) => Date.parse(d.at) > now.getTime() - keepMs);
+}
+
 function parseReservations(body: unknown): Reservations {
-  const holders = (body as { holders?: unknown } | null)?.holders;
+  const value = body as { holders?: unknown; decided?: unknown } | null;
+  const holders = value?.holders;
   if (!Array.isArray(holders)) throw new Error(`the admission register is malformed: ${JSON.stringify(body).slice(0, 200)}`);
+  const decided = value?.decided;
+  if (decided !== undefined && !Array.isArray(decided)) throw new Error(`the admission register's decisions are malformed: ${JSON.stringify(decided).slice(0, 200)}`);
   return {
     holders: holders.map((h: Partial<Record<keyof Reservation, unknown>>) => {
       if (typeof h.env !== "string" || typeof h.owner !== "string" || typeof h.at !== "string" || typeof h.until !== "string" || typeof h.by !== "string" || Number.isNaN(Date.parse(h.until))) {
@@ -39,5 +64,15 @@ function parseReservations(body: unknown): Reservations {
       }
       return { env: h.env, owner: h.owner, at: h.at, until: h.until, by: h.by };
     }),
+    ...(decided === undefined ? {} : { decided: decided.map(parseDecision) }),
   };
+}
+
+function parseDecision(d: Partial<Record<keyof AdmissionDecision, unknown>>): AdmissionDecision {
+  const verdict = d.verdict as Partial<Record<string, unknown>> | undefined;
+  const wellFormed =
+    typeof d.id === "string" && typeof d.at === "string" && !Number.isNaN(Date.parse(d.at)) && typeof verdict === "object" && verdict !== null &&
+    (verdict.verdict === "admitted" || verdict.verdict === "refused") && typeof verdict.reason === "string" && typeof verdict.counts === "object";
+  if (!wellFormed) throw new Error(`an admission decision is malformed: ${JSON.stringify(d).slice(0, 200)}`);
+  return d as AdmissionDecision;
 }

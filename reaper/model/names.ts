@@ -117,6 +117,12 @@ export const SPEND_PREFIX = "spend/";
 /** Admission reservations (reaper/admission): a versioned register (reaper/state), one object per change, newest first. */
 export const ADMISSION_PREFIX = "admissions/";
 
+/**
+ * Admission requests (reaper/admission/admission-requests.ts): one write-once object per admit
+ * that lost a write of the reservations, so that whichever admit writes next decides it too.
+ */
+export const ADMISSION_REQUEST_PREFIX = "admission-requests/";
+
 /** Whether provisioning is paused (reaper/admission): a versioned register (reaper/state), one object per change, newest first. */
 export const PROVISIONING_PREFIX = "provisioning/";
 
@@ -133,4 +139,4 @@ export const PLATFORM_BUDGET_NAME = "ephemera-platform";
  * Every prefix of the audit bucket that Ephemera writes (once per key) and reads back: the
  * reaper's policy and `AuditBucket.grantReadWrite` allow exactly these, nothing else.
  */
-export const AUDIT_BUCKET_PREFIXES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, SPEND_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, PROVISIONING_PREFIX, LIVE_INDEX_PREFIX];
+export const AUDIT_BUCKET_PREFIXES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, SPEND_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX, LIVE_INDEX_PREFIX];

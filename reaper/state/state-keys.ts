@@ -1,4 +1,4 @@
-import { CLAIM_PREFIX, LEASE_PREFIX, SPEND_PREFIX } from "../model";
+import { ADMISSION_REQUEST_PREFIX, CLAIM_PREFIX, LEASE_PREFIX, SPEND_PREFIX } from "../model";
 
 /**
  * The one key scheme of the state store. Everything that has a newest version is kept
@@ -49,4 +49,9 @@ export function claimPrefix(pool: string, database: string): string {
 /** One run's spend readings. */
 export function spendReadingKey(at: Date, runId: string): string {
   return `${instantCountdown(SPEND_PREFIX, at)}-${runId}.json`;
+}
+
+/** An admission request made at instant `at` (S3's clock): the newest lists first. */
+export function admissionRequestKey(at: Date, id: string): string {
+  return `${instantCountdown(ADMISSION_REQUEST_PREFIX, at)}-${id}.json`;
 }

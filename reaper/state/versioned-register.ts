@@ -84,6 +84,15 @@ export class VersionedRegister<T> {
   }
 
   /**
+   * What the newest versions' keys are now, as one string: it changes when any version is
+   * written. One listing and no read, for a caller that polls for a change.
+   */
+  async mark(): Promise<string> {
+    const listing = await this.store.scan(this.prefix, { limit: WINDOW });
+    return listing.keys.map((k) => k.key).join("\n");
+  }
+
+  /**
    * Writes `value` as the version after what `read` saw. `false` when another writer wrote
    * that version first: read again, and decide again on what is there now.
    */

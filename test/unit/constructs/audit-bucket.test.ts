@@ -258,14 +258,14 @@ describe("AuditBucket", () => {
           Sid: "PutAndGetAuditRecordsAndLeases",
           Effect: "Allow",
           Action: ["s3:PutObject", "s3:GetObject"],
-          Resource: ["audit", "leases", "spend", "claims", "admissions", "provisioning", "live-index"].map((prefix) => expect.stringMatching(new RegExp(`/${prefix}/\\*$`))),
+          Resource: ["audit", "leases", "spend", "claims", "admissions", "admission-requests", "provisioning", "live-index"].map((prefix) => expect.stringMatching(new RegExp(`/${prefix}/\\*$`))),
         },
         {
           Sid: "ListAuditRecordsAndLeases",
           Effect: "Allow",
           Action: "s3:ListBucket",
           Resource: expect.stringMatching(/\.arn\}$/),
-          Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*", "admissions/*", "provisioning/*", "live-index/*"] } },
+          Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*", "admissions/*", "admission-requests/*", "provisioning/*", "live-index/*"] } },
         },
         { Sid: "EncryptAndDecryptAuditRecords", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringMatching(/^\$\{aws_kms_key\./) },
         writeOnce,
@@ -332,6 +332,7 @@ describe("AuditBucket, evaluated", () => {
   const LEASE = `${BUCKET}/leases/pr-1/999999999998.json`;
   const READING = `${BUCKET}/spend/8222537599999-20260501T120000Z-3f9a1c2b.json`;
   const LIVE_INDEX = `${BUCKET}/live-index/999999999990.json`;
+  const REQUEST = `${BUCKET}/admission-requests/8222537599999-0b6f3d2e-8c1a-4f5e-9d7b-2a4c6e8f0a1b.json`;
   const POOL_DB = `arn:aws:rds:us-east-1:${ACCOUNT}:db:ephemera-pool-default-ab12cd34`;
   const RDS_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-AbCdEf`;
   const MANAGED = { [`aws:ResourceTag/${TAG.managedBy}`]: "ephemera" };
@@ -448,6 +449,10 @@ describe("AuditBucket, evaluated", () => {
       { name: "reads the provisioning switch (is provisioning paused)", principal: CI, action: "s3:GetObject", resource: REGISTER, expect: "Allowed" },
       { name: "reads the trail its run opens on", principal: CI, action: "s3:GetObject", resource: RECORD, expect: "Allowed" },
       { name: "lists the reservations", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("admissions/"), expect: "Allowed" },
+      { name: "writes its request to wait its turn in the admission queue", principal: CI, action: "s3:PutObject", resource: REQUEST, context: writeOnce, expect: "Allowed" },
+      { name: "reads the waiting requests it decides in turn", principal: CI, action: "s3:GetObject", resource: REQUEST, expect: "Allowed" },
+      { name: "lists the admission queue", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("admission-requests/"), expect: "Allowed" },
+      { name: "never overwrites a waiting request (another admit's place in the queue)", principal: CI, action: "s3:PutObject", resource: REQUEST, expect: "ExplicitlyDenied" },
       { name: "lists the provisioning switch", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("provisioning/"), expect: "Allowed" },
       { name: "reads the live-environment index it counts from", principal: CI, action: "s3:GetObject", resource: LIVE_INDEX, expect: "Allowed" },
       { name: "lists the live-environment index", principal: CI, action: "s3:ListBucket", resource: BUCKET, context: list("live-index/"), expect: "Allowed" },

@@ -186,6 +186,25 @@ describe("concurrent admits", () => {
   });
 });
 
+describe("the admission queue against S3", () => {
+  test("thirty admits at once for ten places: every admit is answered, exactly ten are admitted, and the losers waited their turn instead of racing", async () => {
+    const bucket = "ephemera-audit-admission-queue";
+    await seedAuditBucket(e, bucket);
+    const settings = { ...env, EPHEMERA_AUDIT_BUCKET: bucket, EPHEMERA_MAX_ENVIRONMENTS: "12", EPHEMERA_MAX_ENVIRONMENTS_PER_OWNER: "30" };
+    const names = Array.from({ length: 30 }, (_, i) => `queue-${i}`);
+    const results = await Promise.all(names.map((name) => admitEnvironment(runtime(settings), { env: name, owner: name, ttlMs: 3_600_000, by: `arn:aws:iam::123456789012:role/${name}` })));
+    expect(results.filter((r) => r.status === "admitted")).toHaveLength(10);
+    expect(results.filter((r) => r.status === "refused").map((r) => r.limit)).toEqual(Array(20).fill("max-environments"));
+    const store = runtime(settings).auditStore();
+    const newest = JSON.parse(await store.get((await store.list("admissions/", { limit: 1 }))[0]!)) as { seq: number; value: { holders: { env: string }[] } };
+    expect(newest.value.holders.map((h) => h.env).sort()).toEqual(results.filter((r) => r.status === "admitted").map((r) => r.env).sort());
+    expect(newest.seq).toBeLessThan(15);
+    const requests = await store.list("admission-requests/");
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.length).toBeLessThan(30);
+  }, 120_000);
+});
+
 describe("admission fails closed", () => {
   test("when a listing fails, admit refuses rather than count too few (and says which listing)", async () => {
     const proxy = await startFaultProxy({ target: e.endpoint });
