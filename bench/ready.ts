@@ -61,14 +61,14 @@ async function main(): Promise<number> {
     const infra = await createExistingInfrastructure(e);
     await seedAuditBucket(e, AUDIT_BUCKET);
     const pauseTopicArn = await seedTopic(e, "ephemera-pause");
-    const { securityGroupId } = await seedPoolGroups(e, infra.vpcId, infra.subnetIds);
+    const poolGroups = await seedPoolGroups(e, infra.vpcId, infra.subnetIds);
     const sharedNodes = await sharedNodeGroup(e, infra);
     const settings = readSettings({
       ...e.env(),
       EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
       EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
       EPHEMERA_PRICE_LIST: "off",
-      EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, securityGroupId, { snapshot: infra.baselineSnapshot })),
+      EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, poolGroups, { snapshot: infra.baselineSnapshot })),
     });
     const runtime = () => {
       const r = new ReaperRuntime(settings, { credentials: EMULATOR_CREDENTIALS });

@@ -57,6 +57,9 @@ export class WarmDatabasePool extends Construct {
   readonly name: string;
   readonly size: number;
   readonly subnetGroupName: string;
+  /** The VPC each database's own security group is created in. */
+  readonly vpcId: string;
+  /** The pool's shared security group, which admits nothing: only members restored before each had its own are in it. */
   readonly securityGroupId: string;
   /** What the pool restores from: the named snapshot, or the newest snapshot of the source instance. */
   readonly baseline: { readonly snapshot: string } | { readonly sourceDbInstance: string };
@@ -94,6 +97,7 @@ export class WarmDatabasePool extends Construct {
     // No ingress: a warm database is reachable by nobody until an environment claims it and admits its own nodes.
     const securityGroup = new SecurityGroup(this, "security-group", { name: groupName, description: `Ephemera warm pool ${name}: admits nothing`, vpcId: props.vpcId });
     this.subnetGroupName = subnetGroup.name;
+    this.vpcId = props.vpcId;
     this.securityGroupId = securityGroup.id;
     this.baseline = props.snapshotIdentifier !== undefined ? { snapshot: props.snapshotIdentifier } : { sourceDbInstance: props.sourceDbInstanceIdentifier! };
     this.settingsJson = Fn.jsonencode({
@@ -102,6 +106,7 @@ export class WarmDatabasePool extends Construct {
       maxAge,
       instanceClass: props.instanceClass ?? DEFAULT_INSTANCE_CLASS,
       subnetGroup: subnetGroup.name,
+      vpcId: props.vpcId,
       securityGroupIds: [securityGroup.id],
       baseline: this.baseline,
     });

@@ -70,6 +70,8 @@ export {
   CLAIM_PREFIX,
   POOL_MEMBER_PREFIX,
   poolMemberIdentifier,
+  poolMemberSecurityGroupDescription,
+  poolMemberSecurityGroupName,
   MAX_POOL_NAME_LENGTH,
   tryParsePoolName,
   tryParsePoolMaxAge,

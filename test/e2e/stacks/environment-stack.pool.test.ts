@@ -60,13 +60,13 @@ beforeAll(async () => {
   const infra = await createExistingInfrastructure(e);
   await seedAuditBucket(e, AUDIT_BUCKET);
   const pauseTopicArn = await seedTopic(e, "ephemera-pause");
-  const { securityGroupId } = await seedPoolGroups(e, infra.vpcId, infra.subnetIds);
+  const poolGroups = await seedPoolGroups(e, infra.vpcId, infra.subnetIds);
   settings = {
     ...e.env(),
     EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
     EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
     EPHEMERA_PRICE_LIST: "off",
-    EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(1, securityGroupId, { snapshot: infra.baselineSnapshot })),
+    EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(1, poolGroups, { snapshot: infra.baselineSnapshot })),
   };
 
   // The reaper fills the pool, and the pipeline claims a database before the deploy.
