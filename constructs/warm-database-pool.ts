@@ -6,7 +6,10 @@ import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./
 import { InvalidValueError, POOL_MEMBER_PREFIX, tryParsePoolMaxAge, tryParsePoolName } from "../reaper/model";
 
 export interface WarmDatabasePoolProps {
-  /** The VPC of the pool's security group. */
+  /**
+   * The VPC of the pool's databases, which must be the environments' VPC: each database's
+   * own security group is created here, and the environment that claims it imports it.
+   */
   readonly vpcId: string;
   /** Private subnets (two Availability Zones or more) the pool's databases are restored into. */
   readonly subnetIds: readonly string[];
@@ -45,9 +48,11 @@ const DEFAULT_INSTANCE_CLASS = "db.t4g.micro";
 /**
  * Keeps databases restored from the baseline ready to be claimed (`ephemera claim`), so an
  * environment does not wait minutes for its own restore. This construct makes what the
- * pool needs in the platform stack: a DB subnet group, and a security group that admits
- * nothing, so an unclaimed database is unreachable. The reaper restores and replaces the
- * databases on each sweep from {@link settingsJson} (give the pool to the Reaper construct).
+ * pool needs in the platform stack: a DB subnet group, and a shared security group that
+ * admits nothing (only databases restored before each had its own are in it; the refill
+ * replaces them). The reaper restores and replaces the databases on each sweep from
+ * {@link settingsJson} (give the pool to the Reaper construct), each in a security group of
+ * its own that admits nothing until an environment claims it.
  *
  * What it costs idle: `size` × (the class per hour + the snapshot's allocated storage). The
  * default, 2 × db.t4g.micro with 20 GB of gp2 in us-east-1, is 2 × ($0.016 × 730 + 20 ×
