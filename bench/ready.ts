@@ -61,14 +61,14 @@ async function main(): Promise<number> {
     const infra = await createExistingInfrastructure(e);
     await seedAuditBucket(e, AUDIT_BUCKET);
     const pauseTopicArn = await seedTopic(e, "ephemera-pause");
-    const { securityGroupId } = await seedPoolGroups(e, infra.vpcId, infra.subnetIds);
+    const poolGroups = await seedPoolGroups(e, infra.vpcId, infra.subnetIds);
     const sharedNodes = await sharedNodeGroup(e, infra);
     const settings = readSettings({
       ...e.env(),
       EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
       EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
       EPHEMERA_PRICE_LIST: "off",
-      EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, securityGroupId, { snapshot: infra.baselineSnapshot })),
+      EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, poolGroups, { snapshot: infra.baselineSnapshot })),
     });
     const runtime = () => {
       const r = new ReaperRuntime(settings, { credentials: EMULATOR_CREDENTIALS });
@@ -81,18 +81,18 @@ async function main(): Promise<number> {
     const measured: Measured[] = [];
     for (const way of WAYS) {
       let claimMs = 0;
-      let claimed: string | undefined;
+      let claimed: { database: string; securityGroupId: string } | undefined;
       if (way.pooled) {
         const started = performance.now();
         const claim = await claimPoolDatabase(runtime(), { env: way.env, admission: { env: way.env, owner: "bench@example.com", ttlMs: 3_600_000 }, tags: {}, claimant: "bench" });
         claimMs = performance.now() - started;
         if (claim.status !== "claimed") throw new Error(`the claim for ${way.env} ended ${claim.status}: ${claim.message ?? ""}`);
-        claimed = claim.database;
+        claimed = { database: claim.database!, securityGroupId: claim.securityGroupId! };
       }
       const config = environmentConfigOn(infra, e.region, way.env, pauseTopicArn, {
         nodes: way.nodes,
         ...(way.nodes === "shared" ? { sharedNodeSecurityGroup: sharedNodes } : {}),
-        ...(claimed === undefined ? {} : { claimedDatabase: { identifier: claimed, subnetGroupName: POOL_SUBNET_GROUP } }),
+        ...(claimed === undefined ? {} : { claimedDatabase: { identifier: claimed.database, subnetGroupName: POOL_SUBNET_GROUP, securityGroupId: claimed.securityGroupId } }),
       });
       // Shared nodes make no node group, so nothing reads the cluster security group the emulator lacks.
       const prepare = way.nodes === "shared" ? withoutKubernetes : emulatorEnvironment(infra);

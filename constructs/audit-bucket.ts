@@ -326,6 +326,8 @@ export class AuditBucket extends Construct {
    * does not have: `rds:AddTagsToResource` with `ephemera:` keys only and
    * `rds:ModifyDBInstance` (the new master password), both on the pool's databases
    * (`db:ephemera-pool-*`) tagged `ephemera:managed-by=ephemera`, in this region and account;
+   * `ec2:CreateTags` with `ephemera:` keys only on a pool database's own security group
+   * (tagged managed, and with an `ephemera:pool`);
    * and what RDS checks when it creates or rotates such a database's own `rds!db-*` secret.
    * What `release`, `pause`, `resume` and `extend` do to an environment's resources needs the
    * actions the reaper's role has on them (docs/deploying.md): the operator's own policy.
@@ -418,6 +420,12 @@ export class AuditBucket extends Construct {
     return [
       // The environment's tags (owner, ttl, created-at, env, state): ephemera: keys only.
       statement("TagClaimedPoolDatabases", { actions: ["rds:AddTagsToResource"], on: [{ service: "rds", resource: `db:${POOL_MEMBER_PREFIX}*` }], scope: "managed" }, {
+        "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_NAMESPACE}*`] },
+        Null: { "aws:TagKeys": "false" },
+      }),
+      // The claimed database's own security group, the environment's too: only a pool's (tagged managed and with its pool), ephemera: keys only.
+      statement("TagClaimedPoolSecurityGroups", { actions: ["ec2:CreateTags"], on: [{ service: "ec2", resource: "security-group/*" }], scope: "managed" }, {
+        StringLike: { [`aws:ResourceTag/${TAG.pool}`]: "*" },
         "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_NAMESPACE}*`] },
         Null: { "aws:TagKeys": "false" },
       }),

@@ -5,7 +5,9 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
@@ -16,7 +18,7 @@ import { AssetType, Fn, TerraformAsset, Token } from "./core";
 import { ExpiryTarget } from "./env-expiry-schedule";
 import { excludeFromEnvironmentTags } from "./environment-tags";
 import { checkedListProp, checkedProp, integerProp, isLiteral, nameProp, requiredStringProp } from "./private/props";
-import { type PoolRestoreScope, reaperPolicy, schedulerInvokePolicy, serviceTrustPolicy } from "./private/reaper-policy";
+import { type PoolRestoreScope, reaperPolicyDocuments, schedulerInvokePolicy, serviceTrustPolicy } from "./private/reaper-policy";
 import {
   InvalidValueError,
   isAccountId,
@@ -285,30 +287,36 @@ export class Reaper extends Construct {
     });
   }
 
-  /** The role's inline policy: the reaper's least-privilege policy (private/reaper-policy.ts). */
+  /**
+   * The reaper's least-privilege policy (private/reaper-policy.ts): the role's inline policy,
+   * and with a pool, the refill's grants in a managed policy attached to the role.
+   */
   private attachReaperPolicy(props: ReaperProps, config: CheckedConfig, deployment: Deployment, logGroup: CloudwatchLogGroup, deadLetters: SqsQueue): IamRolePolicy {
     const { partition, region, accountId } = deployment;
-    return new IamRolePolicy(this, "policy", {
-      role: this.role.name,
-      name: "ephemera-reaper",
-      policy: JSON.stringify(
-        reaperPolicy({
-          partition,
-          region,
-          accountId,
-          auditBucketName: props.auditBucketName,
-          auditKmsKeyArn: props.auditKmsKeyArn,
-          logGroupArn: logGroup.arn,
-          deadLetterQueueArn: deadLetters.arn,
-          publishTopicArns: [...(props.notificationTopicArn === undefined ? [] : [props.notificationTopicArn]), ...(props.ownerTopicArns ?? [])],
-          deletableBucketNames: config.deletableBucketNames,
-          iamPath: config.iamPath,
-          // The scheduler role, by name: an expire event that came early moves its schedule, passing this role on.
-          schedulerRoleArn: `arn:${partition}:iam::${accountId}:role/${schedulerRoleName(config, deployment)}`,
-          ...(props.databasePool === undefined ? {} : { pool: { subnetGroupName: props.databasePool.subnetGroupName, baseline: props.databasePool.baseline } }),
-        }),
-      ),
+    const { inline, pool } = reaperPolicyDocuments({
+      partition,
+      region,
+      accountId,
+      auditBucketName: props.auditBucketName,
+      auditKmsKeyArn: props.auditKmsKeyArn,
+      logGroupArn: logGroup.arn,
+      deadLetterQueueArn: deadLetters.arn,
+      publishTopicArns: [...(props.notificationTopicArn === undefined ? [] : [props.notificationTopicArn]), ...(props.ownerTopicArns ?? [])],
+      deletableBucketNames: config.deletableBucketNames,
+      iamPath: config.iamPath,
+      // The scheduler role, by name: an expire event that came early moves its schedule, passing this role on.
+      schedulerRoleArn: `arn:${partition}:iam::${accountId}:role/${schedulerRoleName(config, deployment)}`,
+      ...(props.databasePool === undefined ? {} : { pool: { subnetGroupName: props.databasePool.subnetGroupName, vpcId: props.databasePool.vpcId, baseline: props.databasePool.baseline } }),
     });
+    if (pool !== undefined) {
+      const poolPolicy = new IamPolicy(this, "pool-policy", {
+        name: `${config.functionName}-pool-${deployment.region}`,
+        description: "Ephemera reaper: refills the warm database pool (restores, and each database's own security group)",
+        policy: JSON.stringify(pool),
+      });
+      new IamRolePolicyAttachment(this, "pool-policy-attachment", { role: this.role.name, policyArn: poolPolicy.arn });
+    }
+    return new IamRolePolicy(this, "policy", { role: this.role.name, name: "ephemera-reaper", policy: JSON.stringify(inline) });
   }
 
   /** The bundle as an arm64 function, one run at a time, its settings in its environment. */

@@ -1,12 +1,12 @@
 import { DataAwsDbSnapshot } from "@cdktf/provider-aws/lib/data-aws-db-snapshot";
-import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { DbInstance, type DbInstanceConfig } from "@cdktf/provider-aws/lib/db-instance";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { Annotations, Fn, Token } from "./core";
 import { envIdProp, envScopedName, integerProp, isLiteral, nameProp, nonEmptyListProp, requiredStringProp } from "./private/props";
-import { InvalidValueError, OnExpiry, parseOnExpiry } from "../reaper/model";
+import { InvalidValueError, OnExpiry, parseOnExpiry, poolMemberSecurityGroupDescription, poolMemberSecurityGroupName } from "../reaper/model";
 
 export interface SnapshotDatabaseProps {
   /** The environment this database belongs to; names its resources and final snapshot. */
@@ -74,19 +74,24 @@ export interface SnapshotDatabaseProps {
   readonly backupRetentionPeriod?: number;
   /**
    * A warm pool database the environment claimed (`ephemera claim`): taken into this
-   * environment's state by a Terraform import instead of restored, so the apply waits for
-   * no restore. It keeps the pool's DB subnet group, gets this environment's security
-   * group and tags, and is destroyed with the environment like a restored one. The
-   * baseline props are still read, but only to fill the ignored `snapshot_identifier`.
+   * environment's state by Terraform imports instead of restored, so the apply waits for
+   * no restore. It keeps the pool's DB subnet group, its class and its own security group
+   * (imported too: this environment's rules are added to it), takes this environment's
+   * tags, and is destroyed with the environment like a restored one. Nothing the import
+   * reads back differs from what is declared, so the apply modifies nothing (no
+   * `ModifyDBInstance`). The baseline props are still read, but only to fill the ignored
+   * `snapshot_identifier`.
    * @default - a fresh restore
    */
   readonly claimed?: ClaimedDatabase;
 }
 
-/** A pool database claimed for the environment: its identifier and the pool's DB subnet group. */
+/** A pool database claimed for the environment: its identifier, the pool's DB subnet group and its own security group (`ephemera claim --json`). */
 export interface ClaimedDatabase {
   readonly identifier: string;
   readonly subnetGroupName: string;
+  /** The database's own security group (`securityGroupId` of `ephemera claim --json`), imported as the database's. */
+  readonly securityGroupId: string;
 }
 
 const DEFAULT_INSTANCE_CLASS = "db.t4g.micro";
@@ -122,11 +127,7 @@ export class SnapshotDatabase extends Construct {
     this.warnAboutCosts(config);
     const snapshotIdentifier = this.baselineSnapshot(props, config.storageEncrypted);
     const subnetGroupName = this.subnetGroupName(config);
-    this.securityGroup = new SecurityGroup(this, "security-group", {
-      name: `ephemera-${config.identifier}`,
-      description: `Ephemera ${config.envId}: admits only the allowed security groups to database ${config.identifier}`,
-      vpcId: props.vpcId,
-    });
+    this.securityGroup = this.createSecurityGroup(props, config);
     this.securityGroupId = this.securityGroup.id;
     this.instance = this.createInstance(props, config, snapshotIdentifier, subnetGroupName);
     if (config.claimed !== undefined) this.instance.importFrom(config.claimed.identifier);
@@ -158,6 +159,29 @@ export class SnapshotDatabase extends Construct {
       fromPort: this.instance.port,
       toPort: this.instance.port,
       description,
+    });
+  }
+
+  /**
+   * The database's security group: its own, or for a claimed database the one the pool
+   * restored it into, imported (its name and description, which Terraform cannot change in
+   * place, are the pool's: poolMemberSecurityGroupName), so the database keeps its group.
+   */
+  private createSecurityGroup(props: SnapshotDatabaseProps, config: CheckedConfig): SecurityGroup {
+    const { claimed, envId, identifier } = config;
+    if (claimed !== undefined) {
+      const group = new SecurityGroup(this, "security-group", {
+        name: poolMemberSecurityGroupName(claimed.identifier),
+        description: poolMemberSecurityGroupDescription(claimed.identifier),
+        vpcId: props.vpcId,
+      });
+      group.importFrom(claimed.securityGroupId);
+      return group;
+    }
+    return new SecurityGroup(this, "security-group", {
+      name: `ephemera-${identifier}`,
+      description: `Ephemera ${envId}: admits only the allowed security groups to database ${identifier}`,
+      vpcId: props.vpcId,
     });
   }
 
@@ -210,11 +234,7 @@ export class SnapshotDatabase extends Construct {
       performanceInsightsEnabled: false,
       deleteAutomatedBackups: true,
       skipFinalSnapshot: config.onExpiry !== "snapshot-delete",
-      // The reaper's naming (`ephemera-…-final-<yyyymmddhhmm>`), stamped once at creation
-      // and then ignored, so an environment id that comes back after a reap never
-      // collides with its predecessor's final snapshot, and plans stay clean.
-      finalSnapshotIdentifier: `ephemera-${identifier}-final-${Fn.formatdate("YYYYMMDDhhmm", Fn.timestamp())}`,
-      lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier"] },
+      ...finalSnapshot(config),
     });
   }
 
@@ -249,6 +269,30 @@ export class SnapshotDatabase extends Construct {
   }
 }
 
+/**
+ * The final snapshot's name, and what the plan ignores. A restored database's is the
+ * reaper's naming (`ephemera-…-final-<yyyymmddhhmm>`), stamped once at creation and then
+ * ignored, so an environment id that comes back after a reap never collides with its
+ * predecessor's final snapshot, and plans stay clean. A claimed database's is its pool
+ * identifier's (`ephemera-pool-<pool>-<8 hex>-final`), as unique and stable, and not ignored:
+ * an import reads none back, and a destroy without one could not take the snapshot. A claimed
+ * database also keeps the pool's class, and the two arguments an import never reads back
+ * (`manage_master_user_password`: the claim had RDS keep the password; `apply_immediately`)
+ * are ignored, so the import changes nothing.
+ */
+function finalSnapshot(config: CheckedConfig): Pick<DbInstanceConfig, "finalSnapshotIdentifier" | "lifecycle"> {
+  if (config.claimed !== undefined) {
+    return {
+      finalSnapshotIdentifier: `${config.claimed.identifier}-final`,
+      lifecycle: { ignoreChanges: ["snapshot_identifier", "instance_class", "manage_master_user_password", "apply_immediately"] },
+    };
+  }
+  return {
+    finalSnapshotIdentifier: `ephemera-${config.identifier}-final-${Fn.formatdate("YYYYMMDDhhmm", Fn.timestamp())}`,
+    lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier"] },
+  };
+}
+
 /** The props, checked, with their defaults filled in. */
 interface CheckedConfig {
   readonly envId: string;
@@ -274,6 +318,10 @@ function checkProps(props: SnapshotDatabaseProps, id: string): CheckedConfig {
   if (claimed !== undefined) {
     requiredStringProp("claimed.identifier", claimed.identifier, "ephemera-pool-default-ab12cd34");
     requiredStringProp("claimed.subnetGroupName", claimed.subnetGroupName, "ephemera-pool-default");
+    requiredStringProp("claimed.securityGroupId", claimed.securityGroupId, "sg-0abc1234");
+    if (isLiteral(claimed.securityGroupId) && !/^sg-[0-9a-f]+$/.test(claimed.securityGroupId)) {
+      throw new InvalidValueError("claimed.securityGroupId", claimed.securityGroupId, "is not a security group id", "use the securityGroupId of `ephemera claim --json`, such as \"sg-0abc1234\"");
+    }
   }
   const identifier = claimed?.identifier ?? props.identifier ?? envScopedName(envId, id);
   // Named "identifier" also when derived from the construct id: setting it is the fix.

@@ -6,7 +6,10 @@ import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./
 import { InvalidValueError, POOL_MEMBER_PREFIX, tryParsePoolMaxAge, tryParsePoolName } from "../reaper/model";
 
 export interface WarmDatabasePoolProps {
-  /** The VPC of the pool's security group. */
+  /**
+   * The VPC of the pool's databases, which must be the environments' VPC: each database's
+   * own security group is created here, and the environment that claims it imports it.
+   */
   readonly vpcId: string;
   /** Private subnets (two Availability Zones or more) the pool's databases are restored into. */
   readonly subnetIds: readonly string[];
@@ -45,9 +48,11 @@ const DEFAULT_INSTANCE_CLASS = "db.t4g.micro";
 /**
  * Keeps databases restored from the baseline ready to be claimed (`ephemera claim`), so an
  * environment does not wait minutes for its own restore. This construct makes what the
- * pool needs in the platform stack: a DB subnet group, and a security group that admits
- * nothing, so an unclaimed database is unreachable. The reaper restores and replaces the
- * databases on each sweep from {@link settingsJson} (give the pool to the Reaper construct).
+ * pool needs in the platform stack: a DB subnet group, and a shared security group that
+ * admits nothing (only databases restored before each had its own are in it; the refill
+ * replaces them). The reaper restores and replaces the databases on each sweep from
+ * {@link settingsJson} (give the pool to the Reaper construct), each in a security group of
+ * its own that admits nothing until an environment claims it.
  *
  * What it costs idle: `size` × (the class per hour + the snapshot's allocated storage). The
  * default, 2 × db.t4g.micro with 20 GB of gp2 in us-east-1, is 2 × ($0.016 × 730 + 20 ×
@@ -57,6 +62,9 @@ export class WarmDatabasePool extends Construct {
   readonly name: string;
   readonly size: number;
   readonly subnetGroupName: string;
+  /** The VPC each database's own security group is created in. */
+  readonly vpcId: string;
+  /** The pool's shared security group, which admits nothing: only members restored before each had its own are in it. */
   readonly securityGroupId: string;
   /** What the pool restores from: the named snapshot, or the newest snapshot of the source instance. */
   readonly baseline: { readonly snapshot: string } | { readonly sourceDbInstance: string };
@@ -94,6 +102,7 @@ export class WarmDatabasePool extends Construct {
     // No ingress: a warm database is reachable by nobody until an environment claims it and admits its own nodes.
     const securityGroup = new SecurityGroup(this, "security-group", { name: groupName, description: `Ephemera warm pool ${name}: admits nothing`, vpcId: props.vpcId });
     this.subnetGroupName = subnetGroup.name;
+    this.vpcId = props.vpcId;
     this.securityGroupId = securityGroup.id;
     this.baseline = props.snapshotIdentifier !== undefined ? { snapshot: props.snapshotIdentifier } : { sourceDbInstance: props.sourceDbInstanceIdentifier! };
     this.settingsJson = Fn.jsonencode({
@@ -102,6 +111,7 @@ export class WarmDatabasePool extends Construct {
       maxAge,
       instanceClass: props.instanceClass ?? DEFAULT_INSTANCE_CLASS,
       subnetGroup: subnetGroup.name,
+      vpcId: props.vpcId,
       securityGroupIds: [securityGroup.id],
       baseline: this.baseline,
     });

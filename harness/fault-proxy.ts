@@ -1,5 +1,6 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Emulator } from "./emulator";
 
 /**
  * A proxy in front of the emulator that fails a share of the requests the way AWS does:
@@ -45,6 +46,20 @@ export interface FaultProxy {
   /** `service:Action` → requests, from `since` (an index into `requests`). */
   countByAction(since?: number): Map<string, number>;
   stop(): Promise<void>;
+}
+
+/**
+ * The emulator as seen through a proxy: the same emulator, its endpoint (for the SDK,
+ * the CLI and a Terraform workspace's provider alike) the proxy's, so every request can be
+ * counted (`countByAction`) or failed.
+ */
+export function emulatorThrough(proxy: Pick<FaultProxy, "url">, emulator: Emulator): Emulator {
+  return {
+    ...emulator,
+    endpoint: proxy.url,
+    clientConfig: () => ({ ...emulator.clientConfig(), endpoint: proxy.url }),
+    env: () => ({ ...emulator.env(), AWS_ENDPOINT_URL: proxy.url }),
+  };
 }
 
 /** Picks the requests of an outage: `(r) => r.service === "s3" && r.path.startsWith("/audit-bucket/") ? "unavailable" : undefined`. */

@@ -6,7 +6,7 @@ import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObje
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { budgetName, expireEvent, expiryScheduleGroupName, expiryScheduleName, TAG } from "../reaper/model";
+import { budgetName, expireEvent, expiryScheduleGroupName, expiryScheduleName, poolMemberSecurityGroupDescription, poolMemberSecurityGroupName, TAG } from "../reaper/model";
 import type { Emulator } from "./emulator";
 
 const HOUR = 3_600_000;
@@ -196,18 +196,27 @@ export async function seedEnvironment(e: Emulator, env: string, now: Date, optio
 /** The pool every test and bench uses: "default", db.t4g.micro, its subnet group `ephemera-pool-default`, a day's max age. */
 export const POOL_SUBNET_GROUP = "ephemera-pool-default";
 
+/** The pool's shared security group and its VPC, as the WarmDatabasePool construct makes them (seedPoolGroups). */
+export interface PoolGroups {
+  readonly securityGroupId: string;
+  readonly vpcId: string;
+}
+
+/** Groups that exist nowhere, for a pool whose refill restores nothing (its baseline does not exist, or no sweep runs). */
+export const EXAMPLE_POOL_GROUPS: PoolGroups = { securityGroupId: "sg-0abc1234", vpcId: "vpc-0abc1234" };
+
 /** `EPHEMERA_DATABASE_POOL` as the WarmDatabasePool construct writes it, for the default pool of `size`. */
-export function poolSettings(size: number, securityGroupId: string, baseline: { snapshot: string } | { sourceDbInstance: string }) {
-  return { name: "default", size, maxAge: "1d", instanceClass: "db.t4g.micro", subnetGroup: POOL_SUBNET_GROUP, securityGroupIds: [securityGroupId], baseline };
+export function poolSettings(size: number, groups: PoolGroups, baseline: { snapshot: string } | { sourceDbInstance: string }) {
+  return { name: "default", size, maxAge: "1d", instanceClass: "db.t4g.micro", subnetGroup: POOL_SUBNET_GROUP, vpcId: groups.vpcId, securityGroupIds: [groups.securityGroupId], baseline };
 }
 
 /** What the WarmDatabasePool construct makes in the platform stack: the pool's DB subnet group, and a security group that admits nothing. */
-export async function seedPoolGroups(e: Emulator, vpcId: string, subnetIds: readonly string[]): Promise<{ securityGroupId: string }> {
+export async function seedPoolGroups(e: Emulator, vpcId: string, subnetIds: readonly string[]): Promise<PoolGroups> {
   const { ec2, rds, destroy } = emulatorClients(e);
   try {
     await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: POOL_SUBNET_GROUP, DBSubnetGroupDescription: "warm pool", SubnetIds: [...subnetIds] }));
     const group = await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: POOL_SUBNET_GROUP, Description: "admits nothing" }));
-    return { securityGroupId: group.GroupId! };
+    return { securityGroupId: group.GroupId!, vpcId };
   } finally {
     destroy();
   }
@@ -215,14 +224,35 @@ export async function seedPoolGroups(e: Emulator, vpcId: string, subnetIds: read
 
 /**
  * A warm database of a pool, as a refill leaves it: `ephemera-pool-<pool>-<suffix>`, tagged
- * managed, warm and with its baseline, its master password kept by RDS in Secrets Manager.
- * Returns its identifier.
+ * managed, warm and with its baseline, its master password kept by RDS in Secrets Manager,
+ * in a security group of its own named after it (in `options.vpcId`, else the default VPC)
+ * with the same tags. `options.legacySecurityGroup` seeds one as restored before members had
+ * their own group: in that (shared) group instead. Returns its identifier.
  */
-export async function seedWarmDatabase(e: Emulator, suffix: string, baseline: string, pool = "default", extraTags: Readonly<Record<string, string>> = {}): Promise<string> {
-  const { rds, destroy } = emulatorClients(e);
+export async function seedWarmDatabase(
+  e: Emulator,
+  suffix: string,
+  baseline: string,
+  pool = "default",
+  extraTags: Readonly<Record<string, string>> = {},
+  options: { readonly vpcId?: string; readonly legacySecurityGroup?: string } = {},
+): Promise<string> {
+  const { ec2, rds, destroy } = emulatorClients(e);
   const id = `ephemera-pool-${pool}-${suffix}`;
   try {
-    const tags = { [TAG.managedBy]: "ephemera", [TAG.pool]: pool, [TAG.state]: "warm", [TAG.baseline]: baseline, ...extraTags };
+    const tags = Object.entries({ [TAG.managedBy]: "ephemera", [TAG.pool]: pool, [TAG.state]: "warm", [TAG.baseline]: baseline, ...extraTags }).map(([Key, Value]) => ({ Key, Value }));
+    const group =
+      options.legacySecurityGroup ??
+      (
+        await ec2.send(
+          new CreateSecurityGroupCommand({
+            ...(options.vpcId === undefined ? {} : { VpcId: options.vpcId }),
+            GroupName: poolMemberSecurityGroupName(id),
+            Description: poolMemberSecurityGroupDescription(id),
+            TagSpecifications: [{ ResourceType: "security-group", Tags: tags }],
+          }),
+        )
+      ).GroupId!;
     await rds.send(
       new CreateDBInstanceCommand({
         DBInstanceIdentifier: id,
@@ -231,7 +261,8 @@ export async function seedWarmDatabase(e: Emulator, suffix: string, baseline: st
         AllocatedStorage: 20,
         MasterUsername: "app",
         ManageMasterUserPassword: true,
-        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        VpcSecurityGroupIds: [group],
+        Tags: tags,
       }),
     );
     return id;
@@ -245,7 +276,7 @@ export async function seedWarmDatabase(e: Emulator, suffix: string, baseline: st
  * and security groups (seedPoolGroups), and the baseline instance `source` whose snapshots
  * the pool restores from (the caller takes them). Returns the pool's security group.
  */
-export async function seedPoolBaseline(e: Emulator, source = "app-baseline"): Promise<{ securityGroupId: string }> {
+export async function seedPoolBaseline(e: Emulator, source = "app-baseline"): Promise<PoolGroups> {
   const { ec2, rds, destroy } = emulatorClients(e);
   let subnets: string[];
   let vpcId: string;

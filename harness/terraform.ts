@@ -21,13 +21,26 @@ const EMULATED_SERVICES = [
 
 /** Synthesizes one stack of an app into a fresh temp dir and returns its Terraform JSON. */
 export function synthStack(build: (app: App) => TerraformStack): Record<string, unknown> {
+  const { tf, assets } = synthStackWithAssets(build);
+  fs.rmSync(assets, { recursive: true, force: true });
+  return tf;
+}
+
+/**
+ * Like synthStack, for a stack with assets (the reaper Lambda's bundle archive): its
+ * Terraform JSON, and a temp dir holding its `assets/`, for TerraformWorkspace.create's
+ * `assets` (the JSON names them relative to the stack's directory).
+ */
+export function synthStackWithAssets(build: (app: App) => TerraformStack): { readonly tf: Record<string, unknown>; readonly assets: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "ephemera-synth-"));
   try {
     const app = new App({ outdir, skipValidation: false });
     const stack = build(app);
     app.synth();
-    const file = path.join(outdir, "stacks", stack.node.id, "cdk.tf.json");
-    return JSON.parse(fs.readFileSync(file, "utf8"));
+    const stackDir = path.join(outdir, "stacks", stack.node.id);
+    const assets = fs.mkdtempSync(path.join(os.tmpdir(), "ephemera-assets-"));
+    if (fs.existsSync(path.join(stackDir, "assets"))) fs.cpSync(path.join(stackDir, "assets"), assets, { recursive: true });
+    return { tf: JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")), assets };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
@@ -91,10 +104,14 @@ export interface CommandResult {
 export class TerraformWorkspace {
   private constructor(readonly dir: string, private readonly env: NodeJS.ProcessEnv) {}
 
-  /** Writes the stack and CLI config to a temp dir and runs `terraform init`. */
-  static async create(tf: Record<string, unknown>, emulator: Emulator): Promise<TerraformWorkspace> {
+  /** Writes the stack (and the `assets` of synthStackWithAssets, moved in) and CLI config to a temp dir and runs `terraform init`. */
+  static async create(tf: Record<string, unknown>, emulator: Emulator, options: { readonly assets?: string } = {}): Promise<TerraformWorkspace> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ephemera-tf-"));
     fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(pointAtEmulator(tf, emulator), null, 2));
+    if (options.assets !== undefined) {
+      fs.cpSync(options.assets, path.join(dir, "assets"), { recursive: true });
+      fs.rmSync(options.assets, { recursive: true, force: true });
+    }
     const rc = path.join(dir, "terraform.rc");
     fs.writeFileSync(rc, cliConfig());
     const env: NodeJS.ProcessEnv = {

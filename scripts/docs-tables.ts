@@ -120,7 +120,7 @@ const POLICY_OF_THE_DOCS = {
   publishTopicArns: ["<notification-topic-arn>"],
   deletableBucketNames: ["<deletableBucketNames>"],
   schedulerRoleArn: "<scheduler-role-arn>",
-  pool: { subnetGroupName: "<pool-subnet-group>", baseline: { sourceDbInstance: "<baseline-instance>" } },
+  pool: { subnetGroupName: "<pool-subnet-group>", vpcId: "<pool-vpc>", baseline: { sourceDbInstance: "<baseline-instance>" } },
 } as const;
 
 type GrantName = Exclude<keyof KindRow["iam"], "discover">;
@@ -136,6 +136,8 @@ const IAM_COLUMN_OF: Readonly<Record<GrantName, IamColumn>> = {
   deleteDependents: "delete",
   restore: "pool",
   restoreTags: "pool",
+  restoreSecurityGroup: "pool",
+  restoreSecurityGroupTags: "pool",
   credentials: "pool",
   credentialsSecret: "pool",
 };

@@ -33,6 +33,13 @@ const INPUTS = {
   sharedNodeSecurityGroup: { name: "EPHEMERA_SHARED_NODE_SECURITY_GROUP", example: "sg-0pool1234", required: false, requiredWhen: "with EPHEMERA_NODES=shared and a database", what: "the shared node pool's security group, which the database admits" },
   claimedDatabase: { name: "EPHEMERA_CLAIMED_DATABASE", example: "ephemera-pool-default-ab12cd34", required: false, what: "a warm pool database claimed with `ephemera claim`: imported instead of restored (default: a fresh restore)" },
   poolSubnetGroup: { name: "EPHEMERA_POOL_SUBNET_GROUP", example: "ephemera-pool-default", required: false, requiredWhen: "with EPHEMERA_CLAIMED_DATABASE", what: "the pool's DB subnet group, which the claimed database stays in" },
+  claimedSecurityGroup: {
+    name: "EPHEMERA_CLAIMED_SECURITY_GROUP",
+    example: "sg-0abc1234",
+    required: false,
+    requiredWhen: "with EPHEMERA_CLAIMED_DATABASE",
+    what: "the claimed database's own security group (`ephemera claim --json`'s securityGroupId): imported, and the environment's rules added to it",
+  },
   pauseTopicArn: { name: "EPHEMERA_PAUSE_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:ephemera-pause", required: true, what: "the platform's pause topic" },
   ownerTopicArn: { name: "EPHEMERA_OWNER_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:team-web", required: false, what: "topic for the owner's 50 % and 80 % budget warnings" },
   stateBucket: { name: "EPHEMERA_STATE_BUCKET", example: "acme-terraform-state", required: false, what: "S3 bucket for remote state; the key is ephemera/environments/<env>/terraform.tfstate (default: local state)" },
@@ -60,8 +67,8 @@ export interface EnvironmentConfig {
   /** `dedicated` (the default) or `shared` nodes, and the shared pool's security group. */
   readonly nodes?: "dedicated" | "shared";
   readonly sharedNodeSecurityGroup?: string;
-  /** A claimed pool database, imported instead of restored. */
-  readonly claimedDatabase?: { readonly identifier: string; readonly subnetGroupName: string };
+  /** A claimed pool database, imported instead of restored, with its own security group. */
+  readonly claimedDatabase?: { readonly identifier: string; readonly subnetGroupName: string; readonly securityGroupId: string };
   readonly pauseTopicArn: string;
   readonly ownerTopicArn?: string;
   readonly stateBucket?: string;
@@ -200,15 +207,26 @@ function readNodes(inputs: InputReader, database: boolean): { nodes: "dedicated"
   return { nodes: nodes as "dedicated" | "shared", sharedNodeSecurityGroup };
 }
 
-/** A claimed pool database and the pool's subnet group: both or neither, and only with a database. */
+/** A claimed pool database, the pool's subnet group and the database's own security group: all three or none, and only with a database. */
 function readClaimedDatabase(inputs: InputReader, database: boolean): EnvironmentConfig["claimedDatabase"] {
-  const claimedDatabase = inputs.read(INPUTS.claimedDatabase);
-  const poolSubnetGroup = inputs.read(INPUTS.poolSubnetGroup);
-  if ((claimedDatabase === undefined) !== (poolSubnetGroup === undefined)) {
+  const identifier = inputs.read(INPUTS.claimedDatabase);
+  const subnetGroupName = inputs.read(INPUTS.poolSubnetGroup);
+  const securityGroupId = inputs.read(INPUTS.claimedSecurityGroup);
+  if ((identifier === undefined) !== (subnetGroupName === undefined)) {
     inputs.problems.push(`set both ${INPUTS.claimedDatabase.name} (ephemera claim's database) and ${INPUTS.poolSubnetGroup.name} (e.g. ${INPUTS.poolSubnetGroup.example}), or neither`);
   }
-  if (claimedDatabase !== undefined && !database) inputs.problems.push(`${INPUTS.claimedDatabase.name} is set, but ${INPUTS.database.name}=false: a claimed database needs a database`);
-  return claimedDatabase !== undefined && poolSubnetGroup !== undefined ? { identifier: claimedDatabase, subnetGroupName: poolSubnetGroup } : undefined;
+  if ((identifier === undefined) !== (securityGroupId === undefined)) {
+    inputs.problems.push(
+      identifier === undefined
+        ? `${INPUTS.claimedSecurityGroup.name} is set, but ${INPUTS.claimedDatabase.name} is not: set both (ephemera claim --json's database and securityGroupId), or neither`
+        : `${INPUTS.claimedDatabase.name} is set, but ${INPUTS.claimedSecurityGroup.name} is not: set it to ephemera claim --json's securityGroupId (e.g. ${INPUTS.claimedSecurityGroup.name}=${INPUTS.claimedSecurityGroup.example}), the database's own security group`,
+    );
+  }
+  if (securityGroupId !== undefined && !/^sg-[0-9a-f]+$/.test(securityGroupId)) {
+    inputs.problems.push(`${INPUTS.claimedSecurityGroup.name} "${securityGroupId}" is not a security group id; set it to ephemera claim --json's securityGroupId, e.g. ${INPUTS.claimedSecurityGroup.name}=${INPUTS.claimedSecurityGroup.example}`);
+  }
+  if (identifier !== undefined && !database) inputs.problems.push(`${INPUTS.claimedDatabase.name} is set, but ${INPUTS.database.name}=false: a claimed database needs a database`);
+  return identifier !== undefined && subnetGroupName !== undefined && securityGroupId !== undefined ? { identifier, subnetGroupName, securityGroupId } : undefined;
 }
 
 /** The platform's reaper: its function and its scheduler role, both or neither. */

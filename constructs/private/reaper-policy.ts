@@ -26,8 +26,10 @@ import { AUDIT_BUCKET_PREFIXES, baselineSnapshotPrefixes, expiryScheduleName, IA
  *   and an explicit Deny of deletes, retention and bucket-setting changes that no other
  *   statement can undo;
  * - the warm pool's refill restores only from the pool's baseline snapshots into the pool's
- *   subnet group, and tags only the database it restores (`db:ephemera-pool-*`); without a
- *   pool, no restore at all;
+ *   subnet group, and tags only the database it restores (`db:ephemera-pool-*`); it creates
+ *   each database's own security group only in the pool's VPC, tagged managed with the pool's
+ *   keys alone, and writes tags on a group only as part of its creation; without a pool, no
+ *   restore at all;
  * - no credential grant: only `ephemera claim` rotates a claimed database's password, with
  *   its caller's credentials (`AuditBucket.grantOperate`);
  * - the platform budget (`ephemera-platform`) is denied every budget write, though its name
@@ -83,6 +85,8 @@ export interface ReaperPolicyInput {
 export interface PoolRestoreScope {
   /** The pool's DB subnet group (a name, or a Terraform token). */
   readonly subnetGroupName: string;
+  /** The VPC each pool database's own security group is created in (an id, or a Terraform token). */
+  readonly vpcId: string;
   /**
    * What the pool restores from: a named snapshot (an identifier, or a shared snapshot's
    * ARN), or the newest snapshot of a DB instance.
@@ -156,19 +160,30 @@ export const PROTECTED_DENIED_ACTIONS: readonly string[] = [
   ),
 ];
 
-/** The reaper Lambda's identity policy: each group of statements is built by its own step, in this order. */
+/** The reaper Lambda's identity policy, as IAM evaluates it: the union of {@link reaperPolicyDocuments}. */
 export function reaperPolicy(input: ReaperPolicyInput): PolicyDocument {
+  const { inline, pool } = reaperPolicyDocuments(input);
+  return { Version: "2012-10-17", Statement: [...inline.Statement, ...(pool?.Statement ?? [])] };
+}
+
+/**
+ * The reaper's policy as the Reaper construct attaches it: the role's inline policy, and,
+ * with a pool, the refill's restore statements in a managed policy of their own. IAM allows
+ * a role 10,240 characters of inline policy in all, and a managed policy 6,144. Each group of
+ * statements is built by its own step, in this order.
+ */
+export function reaperPolicyDocuments(input: ReaperPolicyInput): { readonly inline: PolicyDocument; readonly pool?: PolicyDocument } {
   const statements: PolicyStatement[] = [
     ...discoveryStatements(),
     ...kindStatements(input),
-    ...poolRestoreStatements(input),
     platformBudgetDeny(input),
     ...auditBucketStatements(input),
     protectedResourcesDeny(),
     ...expiryScheduleStatements(input),
     ...ownResourceStatements(input),
   ];
-  return { Version: "2012-10-17", Statement: statements };
+  const pool = poolRestoreStatements(input);
+  return { inline: { Version: "2012-10-17", Statement: statements }, ...(pool.length === 0 ? {} : { pool: { Version: "2012-10-17", Statement: pool } }) };
 }
 
 type Condition = Record<string, Record<string, string | readonly string[]>>;
@@ -262,14 +277,25 @@ function poolRestoreStatements(input: ReaperPolicyInput): PolicyStatement[] {
   if (pool === undefined) return [];
   const rdsArn = (resource: string) => (resource.startsWith("arn:") ? resource : `arn:${input.partition}:rds:${input.region}:${input.accountId}:${resource}`);
   const own = [...baselineSnapshotResources(pool.baseline), `subgrp:${pool.subnetGroupName}`].map(rdsArn);
+  const vpc = `arn:${input.partition}:ec2:${input.region}:${input.accountId}:vpc/${pool.vpcId}`;
   return KIND_NAMES.filter((kind) => grantOf(kind, "restore") !== undefined).flatMap((kind) => {
     const restore = grantStatement(input, `Restore${pascal(kind)}`, grantOf(kind, "restore")!, "restore");
     const tags = grantOf(kind, "restoreTags");
+    const group = grantOf(kind, "restoreSecurityGroup");
+    const groupTags = grantOf(kind, "restoreSecurityGroupTags");
     return [
-      { ...restore, Resource: [...[restore.Resource].flat(), ...own] },
+      withResources(restore, own),
       ...(tags === undefined ? [] : [grantStatement(input, `TagRestored${pascal(kind)}`, tags, "restoreTags")]),
+      // The group, and the pool's VPC it is created in (CreateSecurityGroup is checked against both).
+      ...(group === undefined ? [] : [withResources(grantStatement(input, `CreateGroupOfRestored${pascal(kind)}`, group, "restoreSecurityGroup"), [vpc])]),
+      ...(groupTags === undefined ? [] : [grantStatement(input, `TagGroupOfRestored${pascal(kind)}`, groupTags, "restoreSecurityGroupTags")]),
     ];
   });
+}
+
+/** A statement with more resources. */
+function withResources(statement: PolicyStatement, more: readonly string[]): PolicyStatement {
+  return { ...statement, Resource: [...[statement.Resource].flat(), ...more] };
 }
 
 /** The platform budget and its actions, denied every write (its name has the environments' budgets' prefix). */
@@ -380,7 +406,7 @@ function bucketArn(partition: string, name: string): string {
  * `ephemera claim` rotates a password (AuditBucket.grantOperate).
  */
 const OPERATIONS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot"] as const;
-type Operation = (typeof OPERATIONS)[number] | "restore" | "restoreTags";
+type Operation = (typeof OPERATIONS)[number] | "restore" | "restoreTags" | "restoreSecurityGroup" | "restoreSecurityGroupTags";
 
 function grantOf(kind: KindName, operation: Operation): IamGrant | undefined {
   return (KIND_CATALOG[kind].iam as Partial<Record<Operation, IamGrant>>)[operation];

@@ -13,6 +13,8 @@ from moto_gaps import awslambda, budgets, cost_explorer, ec2, eks, rds, schedule
 PATCHES: list[Callable[[], None]] = [
     # RDS: every DB instance had DbiResourceId "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U".
     rds.unique_dbi_resource_ids,
+    # RDS: a restore dropped the overrides that are False or 0 (BackupRetentionPeriod=0).
+    rds.restore_keeps_false_and_zero_overrides,
     # Budgets: tags, subscribers and updates answered HTTP 500.
     budgets.budget_tags,
     budgets.budget_subscribers,

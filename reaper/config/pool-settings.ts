@@ -16,14 +16,19 @@ export interface DatabasePoolSettings extends PoolSettings {
   readonly instanceClass: string;
   /** The DB subnet group they are restored into. */
   readonly subnetGroup: string;
-  /** The security groups a warm database has: admitting nothing, so an unclaimed database is unreachable. */
+  /** The VPC each database's own security group is created in (the environments' VPC). */
+  readonly vpcId: string;
+  /**
+   * The pool's shared security group, admitting nothing: the group of members restored before
+   * each had its own. The refill replaces such members; nothing is restored into it any more.
+   */
   readonly securityGroupIds: readonly string[];
   /** What they are restored from: a named snapshot, or the newest snapshot of a DB instance. */
   readonly baseline: { readonly snapshot: string } | { readonly sourceDbInstance: string };
 }
 
 const EXAMPLE =
-  '{"name":"default","size":2,"maxAge":"1d","instanceClass":"db.t4g.micro","subnetGroup":"ephemera-pool","securityGroupIds":["sg-0abc1234"],"baseline":{"sourceDbInstance":"app-baseline"}}';
+  '{"name":"default","size":2,"maxAge":"1d","instanceClass":"db.t4g.micro","subnetGroup":"ephemera-pool","vpcId":"vpc-0abc1234","securityGroupIds":["sg-0abc1234"],"baseline":{"sourceDbInstance":"app-baseline"}}';
 
 /** Reads the JSON the construct writes; every problem names the field (`EPHEMERA_DATABASE_POOL.size`) and the fix. */
 export function parseDatabasePool(text: string, field = "EPHEMERA_DATABASE_POOL"): DatabasePoolSettings {
@@ -58,6 +63,11 @@ export function parseDatabasePool(text: string, field = "EPHEMERA_DATABASE_POOL"
     throw new InvalidValueError(`${field}.securityGroupIds`, JSON.stringify(groups ?? null), "is not a list of security group ids", 'use the pool\'s own security group, such as ["sg-0abc1234"]');
   }
 
+  const vpcId = o.vpcId;
+  if (typeof vpcId !== "string" || !/^vpc-[0-9a-f]+$/.test(vpcId)) {
+    throw new InvalidValueError(`${field}.vpcId`, typeof vpcId === "string" ? vpcId : JSON.stringify(vpcId ?? null), "is not a VPC id", 'use the VPC of the pool\'s subnets (the environments\' VPC), such as "vpc-0abc1234"');
+  }
+
   const baseline = o.baseline as Record<string, unknown> | undefined;
   const snapshot = typeof baseline?.snapshot === "string" ? baseline.snapshot : undefined;
   const source = typeof baseline?.sourceDbInstance === "string" ? baseline.sourceDbInstance : undefined;
@@ -71,6 +81,7 @@ export function parseDatabasePool(text: string, field = "EPHEMERA_DATABASE_POOL"
     maxAgeMs: maxAge.value,
     instanceClass: text_("instanceClass", "db.t4g.micro"),
     subnetGroup: text_("subnetGroup", "ephemera-pool"),
+    vpcId,
     securityGroupIds: groups as string[],
     baseline: snapshot !== undefined ? { snapshot } : { sourceDbInstance: source! },
   };

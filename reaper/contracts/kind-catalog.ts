@@ -216,6 +216,24 @@ export const KIND_CATALOG = {
           "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
         },
       },
+      restoreSecurityGroup: {
+        actions: ["ec2:CreateSecurityGroup"],
+        on: [{ service: "ec2", resource: "security-group/*" }],
+        scope: "name",
+        condition: {
+          StringEquals: { "aws:RequestTag/ephemera:managed-by": "ephemera" },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
+        },
+      },
+      restoreSecurityGroupTags: {
+        actions: ["ec2:CreateTags"],
+        on: [{ service: "ec2", resource: "security-group/*" }],
+        scope: "name",
+        condition: {
+          StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
+        },
+      },
     },
   },
   "s3-bucket": {

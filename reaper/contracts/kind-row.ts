@@ -112,6 +112,10 @@ export interface KindRow {
     readonly restore?: IamGrant;
     /** The tags a restore writes, on the new pool database alone (RDS checks them as `AddTagsToResource`). */
     readonly restoreTags?: IamGrant;
+    /** The new pool database's own security group, which its restore creates first: the reaper's policy adds the pool's VPC to `on`. */
+    readonly restoreSecurityGroup?: IamGrant;
+    /** The tags that security group is created with, written only as part of its creation (`ec2:CreateAction`). */
+    readonly restoreSecurityGroupTags?: IamGrant;
     /** Creating the final snapshot, which does not exist yet and so has no tags: scoped by its name. */
     readonly finalSnapshot?: IamGrant;
     /** What the delete also acts on that is not the resource itself (an IAM role's instance profiles). */

@@ -107,7 +107,12 @@ export interface RestoreSpec {
   readonly snapshot: string;
   readonly instanceClass: string;
   readonly subnetGroup: string;
-  readonly securityGroupIds: readonly string[];
+  /**
+   * The database's own security group, which the restore creates first (or finds by its
+   * name, on a retry), with the database's tags and no ingress: it admits nothing until a
+   * claiming environment imports it and adds its rules (poolMemberSecurityGroupName).
+   */
+  readonly securityGroup: { readonly vpcId: string; readonly name: string };
 }
 
 /** A new master password, kept where the database keeps it (RDS: its Secrets Manager secret), so no earlier holder knows it. */

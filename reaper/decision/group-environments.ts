@@ -16,6 +16,8 @@ export interface GroupedInventory {
   readonly environments: readonly EnvironmentView[];
   /** Warm pool databases no environment has claimed (`ephemera:pool`, no `ephemera:env`), by pool name: never an environment's. */
   readonly pools: Readonly<Record<string, readonly DiscoveredResource[]>>;
+  /** The security groups of those databases (each its own, named after it), by pool name: never an environment's either. */
+  readonly poolSecurityGroups: Readonly<Record<string, readonly DiscoveredResource[]>>;
   readonly notes: readonly PlanNote[];
 }
 
@@ -28,6 +30,7 @@ export function groupEnvironments(inventory: Inventory, auditBucket: string): Gr
   const notes: PlanNote[] = [];
   const byEnv = new Map<string, DiscoveredResource[]>();
   const pools: Record<string, DiscoveredResource[]> = {};
+  const poolSecurityGroups: Record<string, DiscoveredResource[]> = {};
   for (const resource of inventory.resources) {
     const ref = { kind: resource.kind, id: resource.id };
     if (!isManagedByEphemera(resource.tags)) {
@@ -45,8 +48,8 @@ export function groupEnvironments(inventory: Inventory, auditBucket: string): Gr
     }
     const envTag = resource.tags[TAG.env];
     const pool = resource.tags[TAG.pool];
-    if (envTag === undefined && pool !== undefined && resource.kind === "rds-instance") {
-      (pools[pool] ??= []).push(resource);
+    if (envTag === undefined && pool !== undefined && (resource.kind === "rds-instance" || resource.kind === "security-group")) {
+      ((resource.kind === "rds-instance" ? pools : poolSecurityGroups)[pool] ??= []).push(resource);
       continue;
     }
     const envId = envTag === undefined ? undefined : tryParseEnvId(envTag, { field: TAG.env });
@@ -86,8 +89,8 @@ export function groupEnvironments(inventory: Inventory, auditBucket: string): Gr
     resources: byEnv.get(env)!.slice().sort((a, b) => compareText(a.kind, b.kind) || compareText(a.id, b.id)),
     failures: failures.filter((f) => f.env === undefined || f.env === env),
   }));
-  for (const members of Object.values(pools)) members.sort((a, b) => compareText(a.id, b.id));
-  return { environments, pools, notes };
+  for (const members of [...Object.values(pools), ...Object.values(poolSecurityGroups)]) members.sort((a, b) => compareText(a.id, b.id));
+  return { environments, pools, poolSecurityGroups, notes };
 }
 
 /** Code-unit order, independent of the host's locale. */

@@ -9,13 +9,15 @@ import {
   StartDBInstanceCommand,
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
-import { FINAL_SNAPSHOT_PREFIX, isManagedByEphemera, POOL_MEMBER_PREFIX, POOL_TAG_KEYS } from "../model";
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
+import { FINAL_SNAPSHOT_PREFIX, isManagedByEphemera, MANAGED_BY_VALUE, POOL_MEMBER_PREFIX, POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../model";
 import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
 import type { MeteredUsage } from "../contracts/metered-usage";
+import type { RestoreSpec } from "../contracts/plan";
 import { inRegion, type KindRow } from "../contracts/kind-row";
 
 /** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
@@ -67,6 +69,22 @@ export const rdsInstanceRow = {
       on: [inRegion("rds", `db:${POOL_MEMBER_PREFIX}*`)],
       scope: "name",
       condition: { "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
+    },
+    // The new database's own security group, made by its restore before the database: only
+    // tagged managed, with the pool's tag keys alone, and only in the pool's VPC (the reaper's
+    // policy adds that VPC to `on`: EC2 checks CreateSecurityGroup against the group and its VPC).
+    restoreSecurityGroup: {
+      actions: ["ec2:CreateSecurityGroup"],
+      on: [inRegion("ec2", "security-group/*")],
+      scope: "name",
+      condition: { StringEquals: { [`aws:RequestTag/${TAG.managedBy}`]: MANAGED_BY_VALUE }, "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
+    },
+    // Those tags, and only as CreateSecurityGroup writes them: never on a group that exists.
+    restoreSecurityGroupTags: {
+      actions: ["ec2:CreateTags"],
+      on: [inRegion("ec2", "security-group/*")],
+      scope: "name",
+      condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
     },
   },
 } satisfies KindRow;
@@ -131,6 +149,7 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
 
   restore(ctx, resource, from) {
     return attempt(async () => {
+      const securityGroup = await memberSecurityGroup(ctx, from.securityGroup, resource.tags);
       try {
         const out = await ctx.rds.send(
           new RestoreDBInstanceFromDBSnapshotCommand({
@@ -138,18 +157,21 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
             DBSnapshotIdentifier: from.snapshot,
             DBInstanceClass: from.instanceClass,
             DBSubnetGroupName: from.subnetGroup,
-            VpcSecurityGroupIds: [...from.securityGroupIds],
+            VpcSecurityGroupIds: [securityGroup],
             PubliclyAccessible: false,
             MultiAZ: false,
             DeletionProtection: false,
             CopyTagsToSnapshot: true,
+            // As SnapshotDatabase declares them, so that the claiming environment's import changes nothing.
+            BackupRetentionPeriod: 0,
+            AutoMinorVersionUpgrade: true,
             Tags: tagList(resource.tags),
           }),
         );
-        return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "creating" });
+        return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "creating", securityGroup });
       } catch (err) {
         // Restored by an earlier try whose answer was lost: the same identifier, so it stands.
-        if (hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault")) return alreadyDone("the database already exists");
+        if (hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault")) return alreadyDone("the database already exists", undefined, { securityGroup });
         throw err;
       }
     });
@@ -192,6 +214,33 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
     });
   },
 };
+
+/**
+ * A new pool database's own security group, with its tags and no ingress: found by its name
+ * in the pool's VPC when an earlier try created it, else created (a lost race to create it
+ * finds the winner's). Its id.
+ */
+async function memberSecurityGroup(ctx: KindContext, group: RestoreSpec["securityGroup"], tags: Readonly<Record<string, string>>): Promise<string> {
+  const find = async () =>
+    (await ctx.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [group.vpcId] }, { Name: "group-name", Values: [group.name] }] }))).SecurityGroups?.[0]?.GroupId;
+  const found = await find();
+  if (found !== undefined) return found;
+  try {
+    const created = await ctx.ec2.send(
+      new CreateSecurityGroupCommand({
+        VpcId: group.vpcId,
+        GroupName: group.name,
+        Description: poolMemberSecurityGroupDescription(group.name),
+        TagSpecifications: [{ ResourceType: "security-group", Tags: tagList(tags) }],
+      }),
+    );
+    return created.GroupId!;
+  } catch (err) {
+    const winner = hasCode(err, "InvalidGroup.Duplicate") ? await find() : undefined;
+    if (winner === undefined) throw err;
+    return winner;
+  }
+}
 
 /**
  * RDS answers InvalidDBInstanceStateFault both for "already in the state you want"
@@ -266,6 +315,8 @@ function toResource(ctx: KindContext, db: DBInstance): DiscoveredResource {
   if (db.DBClusterIdentifier !== undefined) facts.dbClusterIdentifier = db.DBClusterIdentifier;
   if (db.DeletionProtection !== undefined) facts.deletionProtection = db.DeletionProtection;
   if (db.InstanceCreateTime !== undefined) facts.createdAt = db.InstanceCreateTime.toISOString();
+  const groups = (db.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId === undefined ? [] : [g.VpcSecurityGroupId]));
+  if (groups.length > 0) facts.securityGroups = groups.join(",");
   return {
     kind: "rds-instance",
     id: db.DBInstanceIdentifier ?? "",

@@ -190,7 +190,8 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     name: "claim_database",
     title: "Claim a warm database",
     description:
-      'Takes the oldest warm database of the pool for an environment, before its deploy: tags it the environment\'s and rotates its master password (ephemera claim). Audited. ' +
+      'Takes the freshest warm database of the pool for an environment, before its deploy: rotates its master password and tags it and its own security group the environment\'s (ephemera claim). Audited. ' +
+      'The result\'s database and securityGroupId are what the environment\'s stack imports (EPHEMERA_CLAIMED_DATABASE, EPHEMERA_CLAIMED_SECURITY_GROUP). ' +
       'Claiming again for the same environment resumes its claim. status "empty" (fallback "fresh-restore") means no warm database was free.',
     inputSchema: { env, owner, ttl },
     hints: write({ destructive: false, idempotent: true }),

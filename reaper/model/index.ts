@@ -71,6 +71,8 @@ export {
   CLAIM_PREFIX,
   POOL_MEMBER_PREFIX,
   poolMemberIdentifier,
+  poolMemberSecurityGroupDescription,
+  poolMemberSecurityGroupName,
   MAX_POOL_NAME_LENGTH,
   tryParsePoolName,
   tryParsePoolMaxAge,

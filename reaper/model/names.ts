@@ -99,6 +99,20 @@ export function poolMemberIdentifier(pool: string, suffix: string): string {
   return `${POOL_MEMBER_PREFIX}${pool}-${suffix}`;
 }
 
+/**
+ * A pool database's own security group is named as the database, in the pool's VPC: its
+ * restore creates it (or finds it, on a retry) and the claiming environment imports it, so
+ * both sides derive the name, and the description (which Terraform cannot change in place), from the database's.
+ */
+export function poolMemberSecurityGroupName(database: string): string {
+  return database;
+}
+
+/** See {@link poolMemberSecurityGroupName}. EC2 allows no apostrophe in a description. */
+export function poolMemberSecurityGroupDescription(database: string): string {
+  return `Ephemera: security group of database ${database}; admits only the rules its environment adds`;
+}
+
 /** Claims of pool databases (reaper/pool) live under this prefix of the audit bucket: one object per database, written once. */
 /**
  * The names a pool's baseline snapshots of instance `source` may have: automated ones

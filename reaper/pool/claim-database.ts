@@ -3,10 +3,10 @@ import type { ActionOutcome } from "../action/act";
 import type { Plan } from "../contracts/plan";
 import { KIND_ADAPTERS } from "../kinds";
 import type { DiscoveredResource } from "../contracts/kind-adapter";
-import { formatInstant, systemClock, TAG } from "../model";
+import { formatInstant, isManagedByEphemera, poolMemberSecurityGroupName, systemClock, TAG } from "../model";
 import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
-import { isClaimable } from "./pool-members";
+import { isClaimable, securityGroupsOf } from "./pool-members";
 import { admitEnvironment, type AdmitResult } from "../admission/admit-environment";
 import type { AdmissionRequest } from "../admission/decide-admission";
 import type { StateStore } from "../state/state-store";
@@ -51,6 +51,11 @@ export interface ClaimResult {
   readonly database?: string;
   /** The secret RDS keeps its master credentials in. */
   readonly secretArn?: string;
+  /**
+   * The database's own security group (it admits nothing until then), tagged the
+   * environment's: its apply imports it (`EPHEMERA_CLAIMED_SECURITY_GROUP`) and adds its rules.
+   */
+  readonly securityGroupId?: string;
   /** True when the environment already held the database: nothing was rotated, tagged or moved. */
   readonly existing?: boolean;
   /** What refused it, when admission did (see AdmitResult.limit). */
@@ -80,18 +85,21 @@ export async function claimPoolDatabase(runtime: ReaperRuntime, request: ClaimRe
   const admitted = await admitEnvironment(runtime, { ...request.admission, env, by: request.claimant, clock });
   if (!admitted.ok) return refused(`admission ${admitted.status === "refused" ? `refused (${admitted.limit})` : "could not be audited"}: ${admitted.reason}${admitted.auditErrors === undefined ? "" : `; ${admitted.auditErrors.join("; ")}`}`, admitted.limit);
 
-  const listed = await KIND_ADAPTERS["rds-instance"].list(runtime.ctx);
-  if (listed.failures.length > 0) return refused(`the databases could not be listed (${listed.failures.map((f) => f.code ?? f.message).join("; ")})`);
+  const [listed, groups] = await Promise.all([KIND_ADAPTERS["rds-instance"].list(runtime.ctx), KIND_ADAPTERS["security-group"].list(runtime.ctx)]);
+  const failures = [...listed.failures, ...groups.failures];
+  if (failures.length > 0) return refused(`the databases and their security groups could not be listed (${failures.map((f) => f.code ?? f.message).join("; ")})`);
   const ofPool = listed.resources.filter((r) => r.tags[TAG.pool] === pool.name);
+  const ownGroup = (db: DiscoveredResource) => ownSecurityGroup(groups.resources, db, pool.name, env);
   const held = ofPool.find((r) => r.tags[TAG.env] === env);
-  if (held !== undefined) return existingClaim(runtime, held, env, pool.name);
+  if (held !== undefined) return existingClaim(runtime, held, ownGroup(held), env, pool.name);
 
   const store = runtime.auditStore(clock);
-  const candidates = await claimOrder(runtime, store, pool, ofPool.filter(isClaimable), env);
+  // Only a database with a security group of its own: one restored into the pool's shared group (before each had its own) is the refill's to replace.
+  const candidates = await claimOrder(runtime, store, pool, ofPool.filter((db) => isClaimable(db) && ownGroup(db) !== undefined), env);
   for (const candidate of candidates) {
     const taken = await takeClaim(store, { pool: pool.name, database: candidate.id, env, claimant: request.claimant, at: clock().toISOString() });
     if (taken === "other") continue;
-    return finish(runtime, candidate, request, pool.name, clock);
+    return finish(runtime, { database: candidate, securityGroup: ownGroup(candidate)! }, request, pool.name, clock);
   }
   return { status: "empty", ok: true, env, pool: pool.name, message: `pool ${pool.name} has no warm database free: restore a fresh one` };
 }
@@ -112,8 +120,23 @@ async function claimOrder(runtime: ReaperRuntime, store: StateStore, pool: Datab
   return [...resuming, ...[...free].sort((a, b) => rank(a) - rank(b) || restoredAt(b).localeCompare(restoredAt(a)) || a.id.localeCompare(b.id))];
 }
 
+/**
+ * A pool database's own security group: named after it, the group it is in, managed, and the
+ * pool's (warm) or this environment's (claimed), never another environment's.
+ */
+function ownSecurityGroup(groups: readonly DiscoveredResource[], database: DiscoveredResource, pool: string, env: string): DiscoveredResource | undefined {
+  const isIn = securityGroupsOf(database);
+  return groups.find(
+    (g) =>
+      g.facts?.groupName === poolMemberSecurityGroupName(database.id) &&
+      isIn.includes(g.id) &&
+      isManagedByEphemera(g.tags) &&
+      (g.tags[TAG.env] === undefined ? g.tags[TAG.pool] === pool : g.tags[TAG.env] === env),
+  );
+}
+
 /** The database the environment already holds, as it is: a second claim changes nothing. */
-async function existingClaim(runtime: ReaperRuntime, database: DiscoveredResource, env: string, pool: string): Promise<ClaimResult> {
+async function existingClaim(runtime: ReaperRuntime, database: DiscoveredResource, securityGroup: DiscoveredResource | undefined, env: string, pool: string): Promise<ClaimResult> {
   const secretArn = await secretOf(runtime, database.id);
   return {
     status: "claimed",
@@ -123,6 +146,7 @@ async function existingClaim(runtime: ReaperRuntime, database: DiscoveredResourc
     database: database.id,
     existing: true,
     ...(secretArn === undefined ? {} : { secretArn }),
+    ...(securityGroup === undefined ? {} : { securityGroupId: securityGroup.id }),
     message: `${env} already holds ${database.id}; nothing was changed`,
   };
 }
@@ -133,8 +157,10 @@ async function secretOf(runtime: ReaperRuntime, database: string): Promise<strin
   return typeof secretArn === "string" ? secretArn : undefined;
 }
 
-async function finish(runtime: ReaperRuntime, database: DiscoveredResource, request: ClaimRequest, pool: string, clock: () => Date): Promise<ClaimResult> {
+async function finish(runtime: ReaperRuntime, claimed: { readonly database: DiscoveredResource; readonly securityGroup: DiscoveredResource }, request: ClaimRequest, pool: string, clock: () => Date): Promise<ClaimResult> {
   const { env } = request;
+  const { database, securityGroup } = claimed;
+  const tags = { ...request.tags, [TAG.managedBy]: "ephemera", [TAG.env]: env, [TAG.state]: "active" };
   const reason = `claimed from pool ${pool} by ${request.claimant} at ${formatInstant(clock())}`;
   const plan: Plan = {
     version: 1,
@@ -144,10 +170,13 @@ async function finish(runtime: ReaperRuntime, database: DiscoveredResource, requ
         env,
         intent: "claim",
         reason,
-        // The new password first, the tags last: a database tagged the environment's is one whose claim finished.
+        // The new password first, then the database's tags: a database tagged the environment's is the environment's. Its
+        // security group's tags last: should they fail, the environment's apply, which imports the group, writes them, and a
+        // group left to the pool whose database is gone is the refill's to delete.
         phases: [
           { name: "database", actions: [{ type: "rotate-credentials", resource: database, reason }] },
-          { name: "mark", actions: [{ type: "tag", resource: database, tags: { ...request.tags, [TAG.managedBy]: "ephemera", [TAG.env]: env, [TAG.state]: "active" }, reason }] },
+          { name: "mark", actions: [{ type: "tag", resource: database, tags, reason }] },
+          { name: "network", actions: [{ type: "tag", resource: securityGroup, tags, reason }] },
         ],
       },
     ],
@@ -168,6 +197,7 @@ async function finish(runtime: ReaperRuntime, database: DiscoveredResource, requ
     pool,
     database: database.id,
     ...(secretArn === undefined ? {} : { secretArn }),
+    securityGroupId: securityGroup.id,
     runId: result.runId,
     actions: result.actions,
     ...(why === undefined ? {} : { message: `${why}${released ? `; ${database.id} was released: claim again` : ""}` }),

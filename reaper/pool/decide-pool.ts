@@ -18,6 +18,8 @@ export interface PoolMember {
   readonly restoredAt?: string;
   /** The environment that claimed it; a claimed database is no longer the pool's. */
   readonly claimedBy?: string;
+  /** Restored into the pool's shared security group, before each database had its own: replaced like a stale one. */
+  readonly legacy?: boolean;
 }
 
 /** The newest snapshot of the baseline, or why it could not be found. */
@@ -52,6 +54,7 @@ export function decidePool(settings: PoolSettings, members: readonly PoolMember[
 
   const usable = unclaimed.filter((m) => !BROKEN.has(m.status));
   const staleness = (m: PoolMember): string | undefined => {
+    if (m.legacy === true) return "restored into the pool's shared security group, before each database had its own";
     if (m.baseline !== baseline.snapshot) return `restored from ${m.baseline ?? "an unknown snapshot"}, not the newest baseline ${baseline.snapshot}`;
     const restored = m.restoredAt === undefined ? NaN : Date.parse(m.restoredAt);
     if (!Number.isFinite(restored)) return "its restore time is unknown";

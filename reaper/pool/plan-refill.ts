@@ -3,7 +3,7 @@ import { type DBSnapshot, DescribeDBSnapshotsCommand, paginateDescribeDBSnapshot
 import { groupEnvironments } from "../decision/group-environments";
 import type { EnvironmentPlan, PlannedAction, PlanNote } from "../contracts/plan";
 import type { DiscoveredResource, Inventory } from "../contracts/kind-adapter";
-import { baselineSnapshotPrefixes, MANAGED_BY_VALUE, POOL_STATE, poolMemberIdentifier, TAG } from "../model";
+import { baselineSnapshotPrefixes, MANAGED_BY_VALUE, POOL_STATE, poolMemberIdentifier, poolMemberSecurityGroupName, TAG } from "../model";
 import { allPages } from "../support/all-pages";
 import { errorCode } from "../support/outcomes";
 import { type Baseline, decidePool } from "./decide-pool";
@@ -37,8 +37,9 @@ export function planRefill(input: RefillInput): { readonly plan?: EnvironmentPla
   if (input.inventory.failures.some((f) => f.kind === "rds-instance")) {
     return { notes: [{ level: "warning", code: "fail-closed", env, message: "the database listing failed, so the pool cannot be seen: no refill this run" }] };
   }
-  const members = groupEnvironments(input.inventory, input.auditBucket).pools[settings.name] ?? [];
-  const decision = decidePool(settings, members.map(poolMemberOf), input.baseline, input.now);
+  const grouped = groupEnvironments(input.inventory, input.auditBucket);
+  const members = grouped.pools[settings.name] ?? [];
+  const decision = decidePool(settings, members.map((m) => poolMemberOf(m, settings.securityGroupIds)), input.baseline, input.now);
   const notes: PlanNote[] = decision.note === undefined ? [] : [{ level: "warning", code: "pool", env, message: decision.note }];
   const suffix = input.suffix ?? (() => randomBytes(4).toString("hex"));
   const actions: PlannedAction[] = [];
@@ -49,7 +50,7 @@ export function planRefill(input: RefillInput): { readonly plan?: EnvironmentPla
     actions.push({
       type: "restore",
       resource,
-      from: { snapshot: decision.from!, instanceClass: settings.instanceClass, subnetGroup: settings.subnetGroup, securityGroupIds: settings.securityGroupIds },
+      from: { snapshot: decision.from!, instanceClass: settings.instanceClass, subnetGroup: settings.subnetGroup, securityGroup: { vpcId: settings.vpcId, name: poolMemberSecurityGroupName(id) } },
       reason: `pool ${settings.name} holds ${decision.fresh - decision.restore} fresh of ${settings.size}`,
     });
   }
@@ -57,9 +58,29 @@ export function planRefill(input: RefillInput): { readonly plan?: EnvironmentPla
     const resource = members.find((m) => m.id === id);
     if (resource !== undefined) actions.push({ type: "delete", resource, reason: `replaced: ${reason}` });
   }
-  if (actions.length === 0) return { notes };
-  const reason = `refill pool ${settings.name}: ${decision.restore} to restore, ${decision.remove.length} to replace`;
-  return { plan: { env, intent: "refill", reason, phases: [{ name: "database", actions }] }, notes };
+  const orphans = orphanedSecurityGroups(input.inventory, grouped.poolSecurityGroups[settings.name] ?? [], settings.name).map(
+    (resource): PlannedAction => ({ type: "delete", resource, reason: `its database ${String(resource.facts?.groupName)} is gone, and no environment claimed it` }),
+  );
+  if (actions.length === 0 && orphans.length === 0) return { notes };
+  const reason = `refill pool ${settings.name}: ${decision.restore} to restore, ${decision.remove.length} to replace${orphans.length === 0 ? "" : `, ${orphans.length} orphaned security group${orphans.length === 1 ? "" : "s"} to delete`}`;
+  const phases = [...(actions.length === 0 ? [] : [{ name: "database" as const, actions }]), ...(orphans.length === 0 ? [] : [{ name: "network" as const, actions: orphans }])];
+  return { plan: { env, intent: "refill", reason, phases }, notes };
+}
+
+/**
+ * A pool database's own security group whose database no longer exists (deleted by the
+ * refill, or a restore that failed after the group was made) and that no environment claimed
+ * (a claimed one carries the environment's tags, so it is not among the pool's groups). A
+ * database still being deleted keeps its group until a later sweep; deleting a group a
+ * database still uses would only fail with DependencyViolation.
+ */
+function orphanedSecurityGroups(inventory: Inventory, groups: readonly DiscoveredResource[], pool: string): DiscoveredResource[] {
+  const databases = new Set(inventory.resources.filter((r) => r.kind === "rds-instance").map((r) => r.id));
+  const prefix = poolMemberIdentifier(pool, "");
+  return groups.filter((group) => {
+    const name = group.facts?.groupName;
+    return typeof name === "string" && name.startsWith(prefix) && !databases.has(name);
+  });
 }
 
 /** The newest available snapshot of the pool's baseline, or why there is none. */

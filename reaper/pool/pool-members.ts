@@ -2,10 +2,18 @@ import type { DiscoveredResource } from "../contracts/kind-adapter";
 import { POOL_STATE, TAG } from "../model";
 import type { PoolMember } from "./decide-pool";
 
-/** What the pool's policy needs of a pool database discovery found. */
-export function poolMemberOf(resource: DiscoveredResource): PoolMember {
+/** The security groups discovery saw a database in (its `securityGroups` fact). */
+export function securityGroupsOf(resource: DiscoveredResource): string[] {
+  const groups = resource.facts?.securityGroups;
+  return typeof groups === "string" && groups !== "" ? groups.split(",") : [];
+}
+
+/** What the pool's policy needs of a pool database discovery found; `sharedGroups` are the pool's shared security groups (legacy members are in them). */
+export function poolMemberOf(resource: DiscoveredResource, sharedGroups: readonly string[] = []): PoolMember {
   const restoredAt = resource.facts?.createdAt;
+  const legacy = securityGroupsOf(resource).some((group) => sharedGroups.includes(group));
   return {
+    ...(legacy ? { legacy } : {}),
     id: resource.id,
     status: resource.status ?? "unknown",
     ...(resource.tags[TAG.baseline] === undefined ? {} : { baseline: resource.tags[TAG.baseline] }),

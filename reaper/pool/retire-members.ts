@@ -28,7 +28,8 @@ export async function retireMembers(store: StateStore, refill: Refill, pool: str
   for (const phase of refill.plan.phases) {
     const actions = [];
     for (const action of phase.actions) {
-      if (action.type !== "delete") {
+      // Only a database has a claim record: an orphaned security group's database is gone.
+      if (action.type !== "delete" || action.resource.kind !== "rds-instance") {
         actions.push(action);
         continue;
       }

@@ -29,3 +29,29 @@ def unique_dbi_resource_ids() -> None:
         self.dbi_resource_id = _new_dbi_resource_id()
 
     DBInstance.__init__ = init
+
+
+def restore_keeps_false_and_zero_overrides() -> None:
+    """Keep a restore's overrides that are False or 0.
+
+    moto copies the snapshot's database and then applies only the truthy overrides
+    (`if value:`), so `BackupRetentionPeriod=0`, `AutoMinorVersionUpgrade=false`,
+    `MultiAZ=false` and the like were dropped and the source database's values kept.
+    RDS applies every parameter the request carries. The aws provider then saw the
+    pool's restored database differ from its configuration (a backup retention of 1
+    against 0) and modified it on import.
+    """
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.restore_db_instance_from_db_snapshot
+
+    @functools.wraps(original)
+    def restore(self, from_snapshot_id, overrides):  # type: ignore[no-untyped-def]
+        falsy = {key: value for key, value in overrides.items() if value is False or (type(value) is int and value == 0)}
+        instance = original(self, from_snapshot_id, overrides)
+        for key, value in falsy.items():
+            if hasattr(instance, key):
+                setattr(instance, key, value)
+        return instance
+
+    RDSBackend.restore_db_instance_from_db_snapshot = restore

@@ -27,7 +27,7 @@ export async function claimCommand(c: CommandContext, command: Extract<Command, 
     c.io.stdout(JSON.stringify({ ...result, fallback: result.status === "empty" ? "fresh-restore" : null }, null, 2));
   } else if (result.status === "claimed") {
     const how = result.existing ? "already holds" : "claimed";
-    c.io.stdout([`${env}: ${how} ${result.database} from pool ${result.pool} (secret ${result.secretArn ?? "unknown"}${result.runId === undefined ? "" : `; audit run ${result.runId}`})`, ...renderActions(result.actions ?? [])].join("\n"));
+    c.io.stdout([`${env}: ${how} ${result.database} from pool ${result.pool} (secret ${result.secretArn ?? "unknown"}, security group ${result.securityGroupId ?? "unknown"}${result.runId === undefined ? "" : `; audit run ${result.runId}`})`, ...renderActions(result.actions ?? [])].join("\n"));
   } else if (result.status === "empty") {
     c.io.stdout(`${env}: ${result.message}`);
   } else {

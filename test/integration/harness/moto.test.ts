@@ -108,6 +108,36 @@ describe("RDS: unique DbiResourceIds", () => {
     );
     expect(found.DBInstances?.map((d) => d.DBInstanceIdentifier)).toEqual(["pr-123-db"]);
   });
+
+  it("a restore keeps the overrides that are false or 0, as RDS does", async () => {
+    const rds = new RDSClient(emulator().clientConfig());
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "baseline",
+        Engine: "postgres",
+        DBInstanceClass: "db.t3.micro",
+        AllocatedStorage: 20,
+        MasterUsername: "ephemera",
+        MasterUserPassword: "not-a-secret-123",
+        BackupRetentionPeriod: 7,
+        AutoMinorVersionUpgrade: true,
+        DeletionProtection: true,
+      }),
+    );
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "baseline", DBSnapshotIdentifier: "baseline-snap" }));
+    const restored = await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: "pool-db",
+        DBSnapshotIdentifier: "baseline-snap",
+        BackupRetentionPeriod: 0,
+        AutoMinorVersionUpgrade: false,
+        DeletionProtection: false,
+      }),
+    );
+    expect(restored.DBInstance).toMatchObject({ BackupRetentionPeriod: 0, AutoMinorVersionUpgrade: false, DeletionProtection: false });
+    const described = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "pool-db" }))).DBInstances?.[0];
+    expect(described).toMatchObject({ BackupRetentionPeriod: 0, AutoMinorVersionUpgrade: false, DeletionProtection: false });
+  });
 });
 
 describe("EC2: a launch template's tags follow CreateTags", () => {

@@ -126,7 +126,7 @@ async function seedWorld(): Promise<World> {
   const e = emulator();
   await e.reset();
   await seedAuditBucket(e, AUDIT_BUCKET);
-  const { securityGroupId } = await seedPoolBaseline(e);
+  const poolGroups = await seedPoolBaseline(e);
   const { rds, destroy } = emulatorClients(e);
   await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "app-baseline", DBSnapshotIdentifier: "app-baseline-1" })).finally(destroy);
   for (const suffix of ["0000aaa1", "0000aaa2"]) await seedWarmDatabase(e, suffix, "app-baseline-1");
@@ -134,7 +134,7 @@ async function seedWorld(): Promise<World> {
     ...e.env(),
     EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
     EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
-    EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, securityGroupId, { sourceDbInstance: "app-baseline" })),
+    EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(2, poolGroups, { sourceDbInstance: "app-baseline" })),
     EPHEMERA_PRICE_LIST: "off",
     EPHEMERA_MAX_TTL: MAX_TTL,
     EPHEMERA_MAX_ENVIRONMENTS: String(CAPS.total),

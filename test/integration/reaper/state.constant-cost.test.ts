@@ -7,7 +7,7 @@ import { ReaperRuntime } from "../../../reaper/runtime/reaper-runtime";
 import { readSettings, type EphemeraSettings } from "../../../reaper/config/read-settings";
 import { leasePrefix, spendReadingKey, versionKey } from "../../../reaper/state/state-keys";
 import type { StateStore } from "../../../reaper/state/state-store";
-import { poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../harness/seed-environments";
+import { EXAMPLE_POOL_GROUPS, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../harness/emulator";
 import { MemoryStateStore } from "../../support/reaper-fakes";
 
@@ -37,7 +37,7 @@ class CountingRuntime extends ReaperRuntime {
 }
 
 const HOUR = 3_600_000;
-const COST = { list: 7, get: 4, put: 14 };
+const COST = { list: 7, get: 4, put: 16 };
 const LONG_AGO = new Date(Date.now() - 48 * HOUR);
 
 /** `n` objects of history under each prefix: register versions (the last live-environment index 48 h old), an environment's lease log, claim records, audit records, spend readings. */
@@ -77,7 +77,7 @@ beforeAll(async () => {
         ...e.env(),
         EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
         EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
-        EPHEMERA_DATABASE_POOL: JSON.stringify({ ...poolSettings(2, "sg-0abc1234", { snapshot: "app-baseline-1" }), name: pool }),
+        EPHEMERA_DATABASE_POOL: JSON.stringify({ ...poolSettings(2, EXAMPLE_POOL_GROUPS, { snapshot: "app-baseline-1" }), name: pool }),
         EPHEMERA_PRICE_LIST: "off",
       }),
     );

@@ -334,6 +334,7 @@ describe("AuditBucket, evaluated", () => {
   const LIVE_INDEX = `${BUCKET}/live-index/999999999990.json`;
   const REQUEST = `${BUCKET}/admission-requests/8222537599999-0b6f3d2e-8c1a-4f5e-9d7b-2a4c6e8f0a1b.json`;
   const POOL_DB = `arn:aws:rds:us-east-1:${ACCOUNT}:db:ephemera-pool-default-ab12cd34`;
+  const POOL_GROUP = `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0ab12cd34`;
   const RDS_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-AbCdEf`;
   const MANAGED = { [`aws:ResourceTag/${TAG.managedBy}`]: "ephemera" };
   const writeOnce = { "s3:if-none-match": "*" };
@@ -504,6 +505,24 @@ describe("AuditBucket, evaluated", () => {
         resource: POOL_DB,
         context: { ...MANAGED, "aws:TagKeys": [TAG.owner, TAG.ttl, TAG.createdAt, TAG.env, TAG.state] },
         expect: "Allowed",
+      },
+      {
+        name: "tags the claimed database's own security group the environment's",
+        principal: OPERATOR,
+        action: "ec2:CreateTags",
+        resource: POOL_GROUP,
+        context: { ...MANAGED, [`aws:ResourceTag/${TAG.pool}`]: "default", "aws:TagKeys": [TAG.owner, TAG.ttl, TAG.createdAt, TAG.env, TAG.state] },
+        expect: "Allowed",
+      },
+      { name: "tags no security group that is not a pool's", principal: OPERATOR, action: "ec2:CreateTags", resource: POOL_GROUP, context: { ...MANAGED, "aws:TagKeys": [TAG.env] }, expect: "ImplicitlyDenied" },
+      { name: "tags no pool security group that is not managed", principal: OPERATOR, action: "ec2:CreateTags", resource: POOL_GROUP, context: { [`aws:ResourceTag/${TAG.pool}`]: "default", "aws:TagKeys": [TAG.env] }, expect: "ImplicitlyDenied" },
+      {
+        name: "tags a pool security group with no key but ephemera: ones",
+        principal: OPERATOR,
+        action: "ec2:CreateTags",
+        resource: POOL_GROUP,
+        context: { ...MANAGED, [`aws:ResourceTag/${TAG.pool}`]: "default", "aws:TagKeys": ["Name"] },
+        expect: "ImplicitlyDenied",
       },
       { name: "sets it a new master password", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: POOL_DB, context: MANAGED, expect: "Allowed" },
       { name: "has RDS rotate its secret", principal: OPERATOR, action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "Allowed" },

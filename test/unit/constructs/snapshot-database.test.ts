@@ -1,4 +1,5 @@
 import { SnapshotDatabase, SnapshotDatabaseProps } from "../../../constructs/snapshot-database";
+import { poolMemberSecurityGroupDescription } from "../../../reaper/model";
 import { all, annotations, expectInvalid, one, synth } from "./synth";
 
 const PROPS: SnapshotDatabaseProps = {
@@ -183,20 +184,48 @@ describe("SnapshotDatabase", () => {
 });
 
 describe("SnapshotDatabase, claimed from the warm pool", () => {
-  const claimed = { identifier: "ephemera-pool-default-ab12cd34", subnetGroupName: "ephemera-pool-default" };
+  const claimed = { identifier: "ephemera-pool-default-ab12cd34", subnetGroupName: "ephemera-pool-default", securityGroupId: "sg-0ab12cd34" };
 
-  it("imports the claimed instance instead of restoring one: its identifier, the pool's subnet group, this environment's security group", () => {
-    const out = database({ claimed });
+  it("imports the claimed instance and its own security group instead of restoring one: its identifier, the pool's subnet group, its group with this environment's rules", () => {
+    const out = database({ claimed, allowedSecurityGroupIds: ["sg-0nodes"] });
     const instance = one(out, "aws_db_instance");
     expect(instance).toMatchObject({ identifier: claimed.identifier, db_subnet_group_name: "ephemera-pool-default", manage_master_user_password: true });
     expect(instance.vpc_security_group_ids).toEqual([expect.stringMatching(/^\$\{aws_security_group\.database_security-group_\w+\.id\}$/)]);
     expect(all(out, "aws_db_subnet_group")).toEqual([]);
+    // The group is the pool's, named and described as the reaper's restore made it (Terraform would replace it otherwise).
+    expect(one(out, "aws_security_group")).toMatchObject({ name: claimed.identifier, description: poolMemberSecurityGroupDescription(claimed.identifier), vpc_id: PROPS.vpcId });
+    expect(one(out, "aws_vpc_security_group_ingress_rule")).toMatchObject({
+      security_group_id: expect.stringMatching(/^\$\{aws_security_group\.database_security-group_\w+\.id\}$/),
+      referenced_security_group_id: "sg-0nodes",
+    });
     const imports = (out as unknown as { import?: { to: string; id: string }[] }).import ?? [];
-    expect(imports).toEqual([{ to: expect.stringMatching(/^aws_db_instance\.database_instance_\w+$/), id: claimed.identifier }]);
+    expect(imports).toEqual(
+      expect.arrayContaining([
+        { to: expect.stringMatching(/^aws_db_instance\.database_instance_\w+$/), id: claimed.identifier },
+        { to: expect.stringMatching(/^aws_security_group\.database_security-group_\w+$/), id: claimed.securityGroupId },
+      ]),
+    );
+    expect(imports).toHaveLength(2);
   });
 
-  it("names a claim without its identifier or subnet group", () => {
+  it("ignores only what an import never reads back, and the pool's class: the import modifies nothing", () => {
+    const instance = one(database({ claimed, instanceClass: "db.r6g.large" }), "aws_db_instance");
+    expect(instance.lifecycle.ignore_changes).toEqual(["snapshot_identifier", "instance_class", "manage_master_user_password", "apply_immediately"]);
+    // What the pool's restore wrote, declared the same (reaper/kinds/rds-instance.ts restore).
+    expect(instance).toMatchObject({ backup_retention_period: 0, auto_minor_version_upgrade: true, copy_tags_to_snapshot: true, publicly_accessible: false, multi_az: false, deletion_protection: false });
+  });
+
+  it("with snapshot-delete, names its final snapshot after the pool identifier, and keeps the name in the plan so that destroy can take it", () => {
+    const instance = one(database({ claimed, onExpiry: "snapshot-delete" }), "aws_db_instance");
+    expect(instance.skip_final_snapshot).toBe(false);
+    expect(instance.final_snapshot_identifier).toBe("ephemera-pool-default-ab12cd34-final");
+    expect(instance.lifecycle.ignore_changes).not.toContain("final_snapshot_identifier");
+  });
+
+  it("names a claim without its identifier, subnet group or security group, or with a bad security group id", () => {
     expectInvalid(() => database({ claimed: { ...claimed, identifier: "" } }), "claimed.identifier");
     expectInvalid(() => database({ claimed: { ...claimed, subnetGroupName: "" } }), "claimed.subnetGroupName");
+    expectInvalid(() => database({ claimed: { ...claimed, securityGroupId: "" } }), "claimed.securityGroupId");
+    expectInvalid(() => database({ claimed: { ...claimed, securityGroupId: "ephemera-pool-default-ab12cd34" } }), "claimed.securityGroupId", /is not a security group id/);
   });
 });

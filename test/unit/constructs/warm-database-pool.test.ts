@@ -33,7 +33,7 @@ describe("WarmDatabasePool", () => {
     const variables = one(out, "aws_lambda_function").environment.variables as Record<string, string>;
     const settings = variables.EPHEMERA_DATABASE_POOL!;
     expect(settings).toMatch(/^\$\{jsonencode\(/);
-    for (const fragment of ['"name" = "default"', '"size" = 2', '"maxAge" = "1d"', '"instanceClass" = "db.t4g.micro"', '"sourceDbInstance" = "app-baseline"', "aws_db_subnet_group.pool_subnet-group", "aws_security_group.pool_security-group"]) {
+    for (const fragment of ['"name" = "default"', '"size" = 2', '"maxAge" = "1d"', '"instanceClass" = "db.t4g.micro"', '"sourceDbInstance" = "app-baseline"', "aws_db_subnet_group.pool_subnet-group", '"vpcId" = "vpc-0abc"', "aws_security_group.pool_security-group"]) {
       expect(settings).toContain(fragment);
     }
   });
@@ -44,8 +44,13 @@ describe("WarmDatabasePool", () => {
         const pool = new WarmDatabasePool(s, "pool", props);
         new Reaper(s, "reaper", { auditBucketName: "acme-ephemera-audit", bundlePath, databasePool: pool });
       });
-      const statements = JSON.parse(all(out, "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!.policy as string).Statement as { Sid: string; Action: string[]; Resource: string[] }[];
-      return Object.fromEntries(statements.filter((st) => st.Action.some((a) => /^rds:(RestoreDBInstanceFromDBSnapshot|AddTagsToResource)$/.test(a))).map((st) => [st.Sid, st]));
+      // The role's inline policy, and the pool's own managed policy, attached to the same role.
+      const inline = all(out, "aws_iam_role_policy").find((p) => p.name === "ephemera-reaper")!;
+      const pool = one(out, "aws_iam_policy");
+      const [poolPolicy] = Object.keys(out.resource.aws_iam_policy!);
+      expect(one(out, "aws_iam_role_policy_attachment")).toEqual({ role: inline.role, policy_arn: `\${aws_iam_policy.${poolPolicy}.arn}` });
+      const statements = [inline, pool].flatMap((p) => JSON.parse(p.policy as string).Statement as { Sid: string; Action: string[]; Resource: string[] }[]);
+      return Object.fromEntries(statements.filter((st) => st.Action.some((a) => /^(rds:(RestoreDBInstanceFromDBSnapshot|AddTagsToResource)|ec2:Create(SecurityGroup|Tags))$/.test(a))).map((st) => [st.Sid, st]));
     }
     /** An RDS ARN in the account and region Terraform deploys into, ending in `resource`. */
     const ARN_HEAD = String.raw`^arn:\$\{data\.aws_partition\.[^}]+\}:rds:\$\{data\.aws_region\.[^}]+\}:\$\{data\.aws_caller_identity\.[^}]+\}:`;
@@ -73,10 +78,19 @@ describe("WarmDatabasePool", () => {
     it("tag only the pool's new databases, and nothing else is restored or tagged for the pool", () => {
       const statements = restoreStatements(PROPS);
       expect(statements.TagRestoredRdsInstance).toMatchObject({ Action: ["rds:AddTagsToResource"], Resource: [rds("db:ephemera-pool-*")] });
-      // Besides: the environments' managed resources with the reaper's own keys, and its final snapshots by name.
-      expect(Object.keys(statements).sort()).toEqual(["FinalSnapshotRdsInstance", "RestoreRdsInstance", "TagManagedResources", "TagRestoredRdsInstance"]);
+      // Besides: each new database's own security group, the environments' managed resources with the reaper's own keys, and its final snapshots by name.
+      expect(Object.keys(statements).sort()).toEqual(["CreateGroupOfRestoredRdsInstance", "FinalSnapshotRdsInstance", "RestoreRdsInstance", "TagGroupOfRestoredRdsInstance", "TagManagedResources", "TagRestoredRdsInstance"]);
       expect(statements.FinalSnapshotRdsInstance!.Resource).toEqual([rds("snapshot:ephemera-*")]);
     });
+  });
+
+  it("lets the reaper create each new database's own security group only in the pool's VPC", () => {
+    const out = synth((s) => {
+      const pool = new WarmDatabasePool(s, "pool", PROPS);
+      new Reaper(s, "reaper", { auditBucketName: "acme-ephemera-audit", bundlePath, databasePool: pool });
+    });
+    const statements = JSON.parse(one(out, "aws_iam_policy").policy as string).Statement as { Sid: string; Resource: string[] }[];
+    expect(statements.find((st) => st.Sid === "CreateGroupOfRestoredRdsInstance")!.Resource).toEqual([expect.stringMatching(/:security-group\/\*$/), expect.stringMatching(/:vpc\/vpc-0abc$/)]);
   });
 
   it("refuses a bad size, name, max age or baseline, naming the prop and the fix", () => {

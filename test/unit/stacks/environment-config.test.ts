@@ -77,19 +77,31 @@ describe("readEnvironmentConfig", () => {
 });
 
 describe("readEnvironmentConfig: a claimed pool database", () => {
-  it("takes the claimed database and the pool's subnet group together", () => {
-    expect(readEnvironmentConfig(from({ ...VALID, EPHEMERA_CLAIMED_DATABASE: "ephemera-pool-default-ab12cd34", EPHEMERA_POOL_SUBNET_GROUP: "ephemera-pool-default" })).claimedDatabase).toEqual({
+  const CLAIM = { EPHEMERA_CLAIMED_DATABASE: "ephemera-pool-default-ab12cd34", EPHEMERA_POOL_SUBNET_GROUP: "ephemera-pool-default", EPHEMERA_CLAIMED_SECURITY_GROUP: "sg-0ab12cd34" };
+
+  it("takes the claimed database, the pool's subnet group and the database's own security group together", () => {
+    expect(readEnvironmentConfig(from({ ...VALID, ...CLAIM })).claimedDatabase).toEqual({
       identifier: "ephemera-pool-default-ab12cd34",
       subnetGroupName: "ephemera-pool-default",
+      securityGroupId: "sg-0ab12cd34",
     });
     expect(readEnvironmentConfig(from(VALID)).claimedDatabase).toBeUndefined();
   });
 
-  it("names one given without the other, and a claim with no database", () => {
-    expect(problemsOf({ ...VALID, EPHEMERA_CLAIMED_DATABASE: "ephemera-pool-default-ab12cd34" })).toEqual([
+  it("names one given without the others, a bad security group id, and a claim with no database", () => {
+    expect(problemsOf({ ...VALID, ...CLAIM, EPHEMERA_POOL_SUBNET_GROUP: undefined })).toEqual([
       "set both EPHEMERA_CLAIMED_DATABASE (ephemera claim's database) and EPHEMERA_POOL_SUBNET_GROUP (e.g. ephemera-pool-default), or neither",
     ]);
-    expect(problemsOf({ ...VALID, EPHEMERA_DATABASE: "false", EPHEMERA_BASELINE_SNAPSHOT: undefined, EPHEMERA_CLAIMED_DATABASE: "x", EPHEMERA_POOL_SUBNET_GROUP: "y" })).toEqual([
+    expect(problemsOf({ ...VALID, ...CLAIM, EPHEMERA_CLAIMED_SECURITY_GROUP: undefined })).toEqual([
+      "EPHEMERA_CLAIMED_DATABASE is set, but EPHEMERA_CLAIMED_SECURITY_GROUP is not: set it to ephemera claim --json's securityGroupId (e.g. EPHEMERA_CLAIMED_SECURITY_GROUP=sg-0abc1234), the database's own security group",
+    ]);
+    expect(problemsOf({ ...VALID, EPHEMERA_CLAIMED_SECURITY_GROUP: "sg-0ab12cd34" })).toEqual([
+      "EPHEMERA_CLAIMED_SECURITY_GROUP is set, but EPHEMERA_CLAIMED_DATABASE is not: set both (ephemera claim --json's database and securityGroupId), or neither",
+    ]);
+    expect(problemsOf({ ...VALID, ...CLAIM, EPHEMERA_CLAIMED_SECURITY_GROUP: "ephemera-pool-default" })).toEqual([
+      'EPHEMERA_CLAIMED_SECURITY_GROUP "ephemera-pool-default" is not a security group id; set it to ephemera claim --json\'s securityGroupId, e.g. EPHEMERA_CLAIMED_SECURITY_GROUP=sg-0abc1234',
+    ]);
+    expect(problemsOf({ ...VALID, EPHEMERA_DATABASE: "false", EPHEMERA_BASELINE_SNAPSHOT: undefined, ...CLAIM })).toEqual([
       "EPHEMERA_CLAIMED_DATABASE is set, but EPHEMERA_DATABASE=false: a claimed database needs a database",
     ]);
   });

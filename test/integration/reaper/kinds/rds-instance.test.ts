@@ -1,4 +1,6 @@
-import { CreateDBInstanceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { CreateSubnetCommand, CreateVpcCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
+import { CreateDBInstanceCommand, CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../../../../reaper/model";
 import { rdsInstanceAdapter } from "../../../../reaper/kinds/rds-instance";
 import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { asTagList, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext, listedById } from "./kind-test-context";
@@ -106,6 +108,37 @@ describe("rds-instance adapter", () => {
     await rdsInstanceAdapter.delete(ctx(), resource, {});
     expect(await rdsInstanceAdapter.delete(ctx(), resource, {})).toMatchObject({ ok: true, alreadyDone: true });
     expect((await rdsInstanceAdapter.list(ctx())).resources.map((r) => r.id)).not.toContain(`${env}-db`);
+  });
+
+  it("restore makes a pool database its own security group first, with its tags and no ingress, and restores into it as SnapshotDatabase declares", async () => {
+    const env = uniqueEnv();
+    await ctx().rds.send(
+      new CreateDBInstanceCommand({ DBInstanceIdentifier: `${env}-base`, DBInstanceClass: "db.t3.micro", Engine: "postgres", MasterUsername: "app", MasterUserPassword: "not-a-real-password", AllocatedStorage: 20, BackupRetentionPeriod: 7 }),
+    );
+    await ctx().rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: `${env}-base`, DBSnapshotIdentifier: `${env}-base-1` }));
+    const vpcId = (await ctx().ec2.send(new CreateVpcCommand({ CidrBlock: "10.9.0.0/16" }))).Vpc!.VpcId!;
+    const subnets = await Promise.all(["a", "b"].map(async (az, i) => (await ctx().ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.9.${i}.0/24`, AvailabilityZone: `us-east-1${az}` }))).Subnet!.SubnetId!));
+    await ctx().rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: `${env}-pool`, DBSubnetGroupDescription: "pool", SubnetIds: subnets }));
+    const id = `ephemera-pool-default-${env}`;
+    const tags = { [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm", [TAG.baseline]: `${env}-base-1` };
+    const member: DiscoveredResource = { kind: "rds-instance", id, region: "us-east-1", tags };
+    const from = { snapshot: `${env}-base-1`, instanceClass: "db.t4g.micro", subnetGroup: `${env}-pool`, securityGroup: { vpcId, name: id } };
+
+    const restored = await rdsInstanceAdapter.restore!(ctx(), member, from);
+    expect(restored).toMatchObject({ ok: true, facts: { securityGroup: expect.stringMatching(/^sg-/) } });
+    const groups = (await ctx().ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [id] }] }))).SecurityGroups!;
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toMatchObject({ GroupId: restored.facts!.securityGroup, VpcId: vpcId, Description: poolMemberSecurityGroupDescription(id), IpPermissions: [] });
+    expect(Object.fromEntries(groups[0]!.Tags!.map((t) => [t.Key, t.Value]))).toEqual(tags);
+    expect(Object.keys(tags).sort()).toEqual([...POOL_TAG_KEYS].sort());
+    const db = (await ctx().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+    expect(db).toMatchObject({ BackupRetentionPeriod: 0, AutoMinorVersionUpgrade: true, DeletionProtection: false, MultiAZ: false, CopyTagsToSnapshot: true });
+    expect(db.VpcSecurityGroups!.map((g) => g.VpcSecurityGroupId)).toEqual([restored.facts!.securityGroup]);
+
+    // A retry (its answer lost) finds the group by its name and the database by its identifier: nothing twice.
+    expect(await rdsInstanceAdapter.restore!(ctx(), member, from)).toMatchObject({ ok: true, alreadyDone: true, facts: { securityGroup: restored.facts!.securityGroup } });
+    expect((await ctx().ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [id] }] }))).SecurityGroups).toHaveLength(1);
+    expect((await listedById(ctx(), rdsInstanceAdapter, id)).facts).toMatchObject({ securityGroups: restored.facts!.securityGroup });
   });
 
   it("pausing an instance that is gone fails with RDS's code", async () => {

@@ -7,7 +7,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Emulator, useEmulator } from "../../../../harness/emulator";
 import { REPO_ROOT } from "../../../../harness/paths";
-import { emulatorClients, poolSettings, seedAuditBucket, seedEnvironment, seedTopic, seedWarmDatabase } from "../../../../harness/seed-environments";
+import { emulatorClients, EXAMPLE_POOL_GROUPS, poolSettings, seedAuditBucket, seedEnvironment, seedTopic, seedWarmDatabase } from "../../../../harness/seed-environments";
 import { AUDIT_PREFIX, LEASE_PREFIX, TAG } from "../../../../reaper/model";
 
 // Every tool's annotations, against what its command really does to an emulated account: a
@@ -18,7 +18,7 @@ import { AUDIT_PREFIX, LEASE_PREFIX, TAG } from "../../../../reaper/model";
 // an agent runs it, with a warm database pool so that claim_database is offered.
 const emulator = useEmulator({ resetBetweenTests: false });
 const AUDIT_BUCKET = "ephemera-audit-hints";
-const POOL = poolSettings(2, "sg-0abc1234", { snapshot: "app-baseline-1" });
+const POOL = poolSettings(2, EXAMPLE_POOL_GROUPS, { snapshot: "app-baseline-1" });
 
 let e: Emulator;
 let client: Client;

@@ -5,7 +5,7 @@ import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/config/read-settings";
 import { TAG } from "../../../../reaper/model";
 import { startFaultProxy } from "../../../../harness/fault-proxy";
-import { emulatorClients, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";
+import { emulatorClients, EXAMPLE_POOL_GROUPS, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 
 // Which warm database a claim takes, and a claim that stopped half-way: one account, in order.
@@ -50,7 +50,7 @@ beforeAll(async () => {
   await warmDatabase("new-older", "app-baseline-2");
   await warmDatabase("new-newer", "app-baseline-2");
   await warmDatabase("old-newest", "app-baseline-1");
-  env = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(3, "sg-0abc1234", { sourceDbInstance: "app-baseline" })), EPHEMERA_PRICE_LIST: "off" };
+  env = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(3, EXAMPLE_POOL_GROUPS, { sourceDbInstance: "app-baseline" })), EPHEMERA_PRICE_LIST: "off" };
 }, 120_000);
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -7,13 +8,13 @@ import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/config/read-settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { TAG } from "../../../../reaper/model";
-import { emulatorClients, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";
+import { emulatorClients, EXAMPLE_POOL_GROUPS, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 
 // One account walked through in order: three warm databases, five concurrent claims, then a claim resumed.
 const emulator = useEmulator({ resetBetweenTests: false });
 const AUDIT_BUCKET = "ephemera-audit-pool";
-const POOL = poolSettings(3, "sg-0abc1234", { snapshot: "app-baseline-1" });
+const POOL = poolSettings(3, EXAMPLE_POOL_GROUPS, { snapshot: "app-baseline-1" });
 
 let e: Emulator;
 let env: Record<string, string>;
@@ -34,7 +35,18 @@ async function database(id: string) {
   const { rds, destroy } = emulatorClients(e);
   const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
   destroy();
-  return { tags: Object.fromEntries((db.TagList ?? []).map((t) => [t.Key!, t.Value!])), secretArn: db.MasterUserSecret?.SecretArn };
+  return {
+    tags: Object.fromEntries((db.TagList ?? []).map((t) => [t.Key!, t.Value!])),
+    secretArn: db.MasterUserSecret?.SecretArn,
+    securityGroups: (db.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId),
+  };
+}
+
+async function securityGroup(id: string) {
+  const { ec2, destroy } = emulatorClients(e);
+  const group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))).SecurityGroups![0]!;
+  destroy();
+  return { name: group.GroupName, tags: Object.fromEntries((group.Tags ?? []).map((t) => [t.Key!, t.Value!])) };
 }
 
 async function secretVersions(arn: string): Promise<string[]> {
@@ -88,10 +100,14 @@ describe("claiming warm pool databases", () => {
     expect(claimed.every((r) => r.database!.startsWith("ephemera-pool-default-"))).toBe(true);
   });
 
-  test("a claimed database is the environment's: its tags, state active, the pool kept for lineage", async () => {
+  test("a claimed database is the environment's: its tags, state active, the pool kept for lineage; and so is its own security group", async () => {
     for (const r of results.filter((x) => x.status === "claimed")) {
-      const { tags } = await database(r.database!);
+      const { tags, securityGroups } = await database(r.database!);
       expect(tags).toMatchObject({ [TAG.managedBy]: "ephemera", [TAG.env]: r.env, [TAG.state]: "active", [TAG.owner]: `${r.env}@example.com`, [TAG.ttl]: "8h", [TAG.pool]: "default" });
+      expect(securityGroups).toEqual([r.securityGroupId]);
+      const group = await securityGroup(r.securityGroupId!);
+      expect(group.name).toBe(r.database);
+      expect(group.tags).toEqual(tags);
     }
   });
 
@@ -122,7 +138,7 @@ describe("claiming warm pool databases", () => {
     expect(runs).toHaveLength(8);
     expect(runs.map((run) => [run.ok, run.status])).toEqual(runs.map(() => [true, "complete"]));
     for (const r of results.filter((x) => x.status === "claimed")) {
-      expect(r.actions?.map((a) => `${a.action} ${a.target.id} ${a.outcome}`)).toEqual([`rotate-credentials ${r.database} done`, `tag ${r.database} done`]);
+      expect(r.actions?.map((a) => `${a.action} ${a.target.id} ${a.outcome}`)).toEqual([`rotate-credentials ${r.database} done`, `tag ${r.database} done`, `tag ${r.securityGroupId} done`]);
     }
   });
 
@@ -136,7 +152,7 @@ describe("claiming warm pool databases", () => {
       tags: { ...tagsFor(first.env), [TAG.createdAt]: "2026-05-02T12:00:00Z" },
       claimant: "arn:aws:iam::123456789012:role/agent-retry",
     });
-    expect(again).toMatchObject({ status: "claimed", ok: true, existing: true, database: first.database, secretArn: first.secretArn });
+    expect(again).toMatchObject({ status: "claimed", ok: true, existing: true, database: first.database, secretArn: first.secretArn, securityGroupId: first.securityGroupId });
     expect(again.actions).toBeUndefined();
     expect(await secretVersions(first.secretArn!)).toEqual(versions);
     expect((await database(first.database!)).tags).toEqual(before.tags);
@@ -163,6 +179,15 @@ describe("claiming warm pool databases", () => {
     const bad = await runEphemera(["claim", "pr-6"], env);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("ephemera claim needs --owner");
+  });
+
+  test("a database restored into the pool's shared security group, before each had its own, is never claimed: the refill replaces it", async () => {
+    const { ec2, destroy } = emulatorClients(e);
+    const shared = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: "ephemera-pool-default", Description: "admits nothing" }))).GroupId!;
+    destroy();
+    const legacy = await seedWarmDatabase(e, "aaaa0009", "app-baseline-1", "default", {}, { legacySecurityGroup: shared });
+    expect(await claimFor("pr-10", "arn:aws:iam::123456789012:role/agent-pr-10")).toMatchObject({ status: "empty", ok: true });
+    expect((await database(legacy)).tags).not.toHaveProperty(TAG.env);
   });
 
   test("without a pool configured, a claim is refused with the fix", async () => {

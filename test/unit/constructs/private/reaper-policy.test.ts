@@ -1,6 +1,6 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { auditBucketPolicy } from "../../../../constructs/audit-bucket";
-import { PolicyDocument, PROTECTED_DENIED_ACTIONS, REAPER_WRITTEN_TAG_KEYS, reaperPolicy, type ReaperPolicyInput, schedulerInvokePolicy } from "../../../../constructs/private/reaper-policy";
+import { PolicyDocument, PROTECTED_DENIED_ACTIONS, REAPER_WRITTEN_TAG_KEYS, reaperPolicy, reaperPolicyDocuments, type ReaperPolicyInput, schedulerInvokePolicy } from "../../../../constructs/private/reaper-policy";
 import { KIND_CATALOG, KIND_NAMES } from "../../../../reaper/contracts/kind-catalog";
 import { DELETABLE_BUCKETS, type IamGrant, type KindRow } from "../../../../reaper/contracts/kind-row";
 import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, finalSnapshotName, PLATFORM_BUDGET_NAME, SCHEDULE_GROUP_PREFIX, TAG } from "../../../../reaper/model";
@@ -37,13 +37,13 @@ const INPUT: ReaperPolicyInput = {
   publishTopicArns: [NOTIFICATIONS, `arn:aws:sns:${REGION}:${ACCOUNT}:team-*`],
   deletableBucketNames: ["ephemera-*"],
   schedulerRoleArn: SCHEDULER_ROLE_ARN,
-  pool: { subnetGroupName: POOL_SUBNET_GROUP, baseline: { sourceDbInstance: "app-baseline" } },
+  pool: { subnetGroupName: POOL_SUBNET_GROUP, vpcId: "vpc-0pool1234", baseline: { sourceDbInstance: "app-baseline" } },
 };
 const POLICY = reaperPolicy(INPUT);
 /** The same reaper, with no pool. */
 const NO_POOL = reaperPolicy({ ...INPUT, pool: undefined });
 /** A pool that restores one named snapshot. */
-const NAMED_SNAPSHOT_POOL = reaperPolicy({ ...INPUT, pool: { subnetGroupName: POOL_SUBNET_GROUP, baseline: { snapshot: "app-baseline-2026-05-01" } } });
+const NAMED_SNAPSHOT_POOL = reaperPolicy({ ...INPUT, pool: { subnetGroupName: POOL_SUBNET_GROUP, vpcId: "vpc-0pool1234", baseline: { snapshot: "app-baseline-2026-05-01" } } });
 
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 const DB = arn("rds", "db:ephemera-pr-1");
@@ -59,6 +59,11 @@ const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
 const PLATFORM_BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/${PLATFORM_BUDGET_NAME}`;
 const POOL_DB = arn("rds", "db:ephemera-pool-default-ab12cd34");
 const POOL_TAGS = { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] };
+/** A pool database's own security group as its restore creates it: in the pool's VPC, tagged with the pool's keys. */
+const POOL_VPC = arn("ec2", "vpc/vpc-0pool1234");
+const NEW_GROUP = arn("ec2", "security-group/sg-0new1234");
+const POOL_GROUP_TAGS = { ...POOL_TAGS, [`aws:RequestTag/${TAG.managedBy}`]: "ephemera", [`aws:RequestTag/${TAG.pool}`]: "default" };
+const ON_CREATE = { ...POOL_GROUP_TAGS, "ec2:CreateAction": "CreateSecurityGroup" };
 const RECORD = `${AUDIT_ARN}/audit/2026/01/15/run-20260115T101500Z-ab12/000003.json`;
 const LEASE = `${AUDIT_ARN}/leases/pr-1/000004.json`;
 const READING = `${AUDIT_ARN}/spend/8222537599999-20260115T101500Z-ab12.json`;
@@ -220,6 +225,9 @@ const ALLOWED: Case[] = [
   { name: "restores with the snapshot's option group", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "og:default:postgres-16"), context: POOL_TAGS, expect: "Allowed" },
   { name: "restores with the engine's default parameter group", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "pg:default.postgres16"), context: POOL_TAGS, expect: "Allowed" },
   { name: "tags a pool database as it is restored", action: "rds:AddTagsToResource", resource: POOL_DB, context: POOL_TAGS, expect: "Allowed" },
+  { name: "creates a pool database's own security group, tagged managed with the pool's keys", action: "ec2:CreateSecurityGroup", resource: NEW_GROUP, context: POOL_GROUP_TAGS, expect: "Allowed" },
+  { name: "creates that security group in the pool's VPC", action: "ec2:CreateSecurityGroup", resource: POOL_VPC, context: POOL_GROUP_TAGS, expect: "Allowed" },
+  { name: "tags that security group as CreateSecurityGroup creates it", action: "ec2:CreateTags", resource: NEW_GROUP, context: ON_CREATE, expect: "Allowed" },
   { name: "reads the Spot price history (the spend meter)", action: "ec2:DescribeSpotPriceHistory", resource: "*", expect: "Allowed" },
   { name: "reads on-demand prices from the Price List API (the spend meter)", action: "pricing:GetProducts", resource: "*", expect: "Allowed" },
   { name: "marks a managed budget with the limit its owner was warned about", action: "budgets:TagResource", resource: BUDGET, context: { "aws:TagKeys": [TAG.budgetWarned] }, expect: "Allowed" },
@@ -347,6 +355,20 @@ const DENIED: Case[] = [
   },
   { name: "restores into no subnet group but the pool's", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: arn("rds", "subgrp:prod-private"), context: POOL_TAGS, expect: "ImplicitlyDenied" },
   { name: "restores nothing when there is no pool", action: "rds:RestoreDBInstanceFromDBSnapshot", resource: POOL_DB, context: POOL_TAGS, policy: NO_POOL, expect: "ImplicitlyDenied" },
+  { name: "creates no security group when there is no pool", action: "ec2:CreateSecurityGroup", resource: NEW_GROUP, context: POOL_GROUP_TAGS, policy: NO_POOL, expect: "ImplicitlyDenied" },
+  { name: "creates no security group in another VPC than the pool's", action: "ec2:CreateSecurityGroup", resource: arn("ec2", "vpc/vpc-0prod5678"), context: POOL_GROUP_TAGS, expect: "ImplicitlyDenied" },
+  { name: "creates no security group without the managed-by tag", action: "ec2:CreateSecurityGroup", resource: NEW_GROUP, context: { "aws:TagKeys": [TAG.pool] }, expect: "ImplicitlyDenied" },
+  { name: "creates no untagged security group", action: "ec2:CreateSecurityGroup", resource: NEW_GROUP, expect: "ImplicitlyDenied" },
+  {
+    name: "creates no security group tagged as an environment's (only the pool's keys)",
+    action: "ec2:CreateSecurityGroup",
+    resource: NEW_GROUP,
+    context: { ...POOL_GROUP_TAGS, "aws:TagKeys": [TAG.managedBy, TAG.env] },
+    expect: "ImplicitlyDenied",
+  },
+  { name: "never tags an existing security group with the pool's keys (managed-by on someone else's group)", action: "ec2:CreateTags", resource: SECURITY_GROUP, tags: SOMEONE_ELSES, context: POOL_GROUP_TAGS, expect: "ImplicitlyDenied" },
+  { name: "never tags a new security group with other keys than the pool's", action: "ec2:CreateTags", resource: NEW_GROUP, context: { ...ON_CREATE, "aws:TagKeys": [TAG.managedBy, TAG.protect] }, expect: "ImplicitlyDenied" },
+  { name: "never tags a security group as another API creates it", action: "ec2:CreateTags", resource: NEW_GROUP, context: { ...ON_CREATE, "ec2:CreateAction": "RunInstances" }, expect: "ImplicitlyDenied" },
   { name: "tags no pool database when there is no pool", action: "rds:AddTagsToResource", resource: POOL_DB, context: POOL_TAGS, policy: NO_POOL, expect: "ImplicitlyDenied" },
   {
     name: "never puts managed-by on a subnet group (the restore's tag grant is the new database's alone)",
@@ -553,7 +575,13 @@ describe("the reaper's IAM policy, read", () => {
     expect(restore.Action).toEqual(["rds:AddTagsToResource"]);
     expect(restore.Resource).toEqual([arn("rds", "db:ephemera-pool-*")]);
     expect(restore.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([TAG.managedBy, TAG.pool, TAG.state, TAG.baseline]);
-    const tagging = POLICY.Statement.filter((s) => s.Effect === "Allow" && s.Sid !== "FinalSnapshotRdsInstance" && s.Sid !== "TagRestoredRdsInstance" && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)));
+    // A restored pool database's own security group is new too: tagged only as CreateSecurityGroup creates it, with the pool's keys.
+    const group = POLICY.Statement.find((s) => s.Sid === "TagGroupOfRestoredRdsInstance")!;
+    expect(group).toMatchObject({ Action: ["ec2:CreateTags"], Resource: [arn("ec2", "security-group/*")] });
+    expect(group.Condition).toEqual({ StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, "ForAllValues:StringEquals": { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] } });
+    const tagging = POLICY.Statement.filter(
+      (s) => s.Effect === "Allow" && !["FinalSnapshotRdsInstance", "TagRestoredRdsInstance", "TagGroupOfRestoredRdsInstance"].includes(s.Sid) && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)),
+    );
     expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedResources", "TagBudget"]);
     for (const statement of tagging) expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual(REAPER_WRITTEN_TAG_KEYS);
   });
@@ -603,9 +631,9 @@ describe("the reaper's IAM policy, read", () => {
     expect(PROTECTED_DENIED_ACTIONS.some((a) => /:(Describe|List|Get)/.test(a))).toBe(false);
   });
 
-  it("fits IAM's 10,240-character limit on a role's inline policies, with long region, bucket and topic names", () => {
+  it("fits IAM's 10,240-character limit on a role's inline policies, and the pool's 6,144 of a managed policy, with long region, bucket and topic names", () => {
     const region = "ap-southeast-2";
-    const long = reaperPolicy({
+    const { inline: long, pool } = reaperPolicyDocuments({
       partition: "aws",
       region,
       accountId: ACCOUNT,
@@ -616,9 +644,13 @@ describe("the reaper's IAM policy, read", () => {
       publishTopicArns: [`arn:aws:sns:${region}:${ACCOUNT}:ephemera-notifications`, `arn:aws:sns:${region}:${ACCOUNT}:team-*`],
       deletableBucketNames: ["ephemera-*", "acme-previews-*"],
       schedulerRoleArn: `arn:aws:iam::${ACCOUNT}:role/ephemera-reaper-scheduler-${region}`,
-      pool: { subnetGroupName: "ephemera-pool-previews", baseline: { sourceDbInstance: "acme-application-baseline-database" } },
+      pool: { subnetGroupName: "ephemera-pool-previews", vpcId: "vpc-0123456789abcdef0", baseline: { sourceDbInstance: "acme-application-baseline-database" } },
     });
     expect(JSON.stringify(long).length).toBeLessThan(10_240);
+    expect(JSON.stringify(pool).length).toBeLessThan(6_144);
+    // The pool's grants are all in its own policy: restores, their tags, each database's own security group.
+    expect(pool!.Statement.map((st) => st.Sid)).toEqual(["RestoreRdsInstance", "TagRestoredRdsInstance", "CreateGroupOfRestoredRdsInstance", "TagGroupOfRestoredRdsInstance"]);
+    expect(long.Statement.some((st) => pool!.Statement.some((p) => p.Sid === st.Sid))).toBe(false);
   });
 
   it("leaves out KMS and SNS statements when there is no key or topic", () => {

@@ -6,6 +6,7 @@ const VALID = {
   maxAge: "1d",
   instanceClass: "db.t4g.micro",
   subnetGroup: "ephemera-pool",
+  vpcId: "vpc-0abc1234",
   securityGroupIds: ["sg-0abc1234"],
   baseline: { sourceDbInstance: "app-baseline" },
 };
@@ -30,6 +31,8 @@ describe("EPHEMERA_DATABASE_POOL", () => {
     expect(problem({ name: "a-very-long-pool-name-indeed" })).toMatch(/is longer than 20 characters/);
     expect(problem({ size: -1 })).toBe('EPHEMERA_DATABASE_POOL.size "-1" is not a whole number from 0 to 50; use the number of databases to keep warm, such as 2');
     expect(problem({ maxAge: "10m" })).toMatch(/^EPHEMERA_DATABASE_POOL\.maxAge "10m" is shorter than an hour/);
+    expect(problem({ vpcId: undefined })).toBe(`EPHEMERA_DATABASE_POOL.vpcId "null" is not a VPC id; use the VPC of the pool's subnets (the environments' VPC), such as "vpc-0abc1234"`);
+    expect(problem({ vpcId: "sg-0abc1234" })).toMatch(/^EPHEMERA_DATABASE_POOL\.vpcId "sg-0abc1234" is not a VPC id/);
     expect(problem({ securityGroupIds: [] })).toMatch(/^EPHEMERA_DATABASE_POOL\.securityGroupIds "\[\]" is not a list of security group ids/);
     expect(problem({ baseline: { snapshot: "a", sourceDbInstance: "b" } })).toMatch(/names neither, or both, of a snapshot and a source DB instance/);
     expect(problem({ instanceClass: "" })).toMatch(/^EPHEMERA_DATABASE_POOL\.instanceClass "\\"\\"" is not a non-empty string/);

@@ -457,7 +457,14 @@ describe("decide: the warm database pool", () => {
     expect(plan.notes.some((n) => n.resource?.id === warm.id)).toBe(false);
   });
 
-  test("only a database can be a pool's: anything else tagged with a pool but no environment is reported and skipped", () => {
+  test("a warm pool database's own security group is no environment's either: no action, no note", () => {
+    const group = resource("security-group", "sg-0ab12cd34", { [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm" }, { facts: { groupName: "ephemera-pool-default-ab12cd34" } });
+    const plan = run([group, ...environment("pr-1", { state: "expiring" })]);
+    expect(allActions(plan).some((a) => a.action.type !== "notify" && a.action.resource.id === group.id)).toBe(false);
+    expect(plan.notes.some((n) => n.resource?.id === group.id)).toBe(false);
+  });
+
+  test("only a database and its security group can be a pool's: anything else tagged with a pool but no environment is reported and skipped", () => {
     const bucket = resource("s3-bucket", "stray", { [TAG.managedBy]: "ephemera", [TAG.pool]: "default" });
     expect(run([bucket]).notes).toEqual([expect.objectContaining({ code: "invalid-env", resource: { kind: "s3-bucket", id: "stray" } })]);
   });

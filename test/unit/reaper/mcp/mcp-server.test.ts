@@ -4,14 +4,14 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { REPO_ROOT } from "../../../../harness/paths";
-import { poolSettings } from "../../../../harness/seed-environments";
+import { EXAMPLE_POOL_GROUPS, poolSettings } from "../../../../harness/seed-environments";
 import type { CliIo } from "../../../../reaper/contracts/cli-io";
 import type { McpClientInfo } from "../../../../reaper/contracts/requester";
 import { createMcpServer } from "../../../../reaper/mcp/mcp-server";
 import { readSettings } from "../../../../reaper/config/read-settings";
 
 const ENV = { EPHEMERA_AUDIT_BUCKET: "acme-ephemera-audit", AWS_REGION: "us-east-1" };
-const POOL = JSON.stringify(poolSettings(2, "sg-0abc1234", { sourceDbInstance: "app-baseline" }));
+const POOL = JSON.stringify(poolSettings(2, EXAMPLE_POOL_GROUPS, { sourceDbInstance: "app-baseline" }));
 const LISTING = { version: 1, complete: true, environments: [{ env: "pr-1", state: "active" }, { env: "pr-2", state: "paused" }], notes: [] };
 
 /** A real server and client over an in-memory link; each tool call's command line goes to `run`, a stand-in for runCli. */
