@@ -11,9 +11,7 @@
  * Run it with `npm run demo` (node scripts/run-ts.mjs demo/demo.ts).
  */
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
 import { createRequire } from "node:module";
-import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeNodegroupCommand, EKSClient } from "@aws-sdk/client-eks";
 import { DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
@@ -24,7 +22,6 @@ import { GetScheduleCommand, ListScheduleGroupsCommand, ListTagsForResourceComma
 import { ListTopicsCommand, SNSClient } from "@aws-sdk/client-sns";
 import { expiryScheduleGroupName, expiryScheduleName } from "../reaper/model";
 import { DEFAULT_REAPER_FUNCTION_NAME } from "../constructs/reaper";
-import { runCli } from "../reaper/cli/run-cli";
 import type { createHandler as CreateHandler } from "../reaper/handlers";
 import { KubeClient } from "../reaper/kube/kube-client";
 import type { AwsKindContext } from "../reaper/runtime/aws-kind-context";
@@ -36,10 +33,12 @@ import { type Emulator, EMULATOR_CREDENTIALS, startEmulator } from "../harness/e
 import { type KubeApiDouble, startKubeApiDouble } from "../harness/kube-api-double";
 import { emulatorEnvironment, slowestResources, synthesizedNamespace, type TerraformWorkspace, workspaceFor } from "../harness/terraform";
 import { budgetNotification, snsEvent } from "./budget-alert";
-import { Cleanup, stopChildProcesses } from "./cleanup";
+import { Cleanup } from "./cleanup";
+import { cleanUpOnExitOrSignal, makeTempRoot, printStepTimings, runDemo } from "./demo-run";
+import { cliIn, type Cli } from "./ephemera-cli";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../harness/existing-infrastructure";
 import { OwnerInbox } from "./owner-inbox";
-import { describe, Narrator, seconds, StepFailure } from "./narrator";
+import { Narrator, seconds } from "./narrator";
 import { REPO_ROOT } from "../harness/paths";
 
 
@@ -62,10 +61,6 @@ interface Deployed {
   readonly resources: number;
 }
 
-interface Cli {
-  (argv: string[], options?: { expect?: number; quiet?: boolean }): Promise<{ code: number; out: string; err: string }>;
-}
-
 // The SDK warns once per process that its 2027 releases need Node 22; the lockfile pins today's.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -75,8 +70,8 @@ const cleanup = new Cleanup();
 
 async function main(): Promise<void> {
   introduce();
-  const tempRoot = makeTempRoot();
-  cleanUpOnExitOrSignal();
+  const tempRoot = makeTempRoot(cleanup);
+  cleanUpOnExitOrSignal(cleanup, narrator);
   const { emulator, kube, inbox } = await narrator.step("Start the local AWS emulator", startLocalServices);
   const bundleDir = await narrator.step("Build the reaper Lambda bundle", () => buildReaperBundle(tempRoot));
   const infra = await narrator.step("Create what the platform already has", () => createPlatformPrerequisites(emulator));
@@ -85,7 +80,7 @@ async function main(): Promise<void> {
     deployEnvironments({ emulator, kube, inbox }, infra, platformApply),
   );
   const kubeClientFactory = kubeClientsOf(kube);
-  const demo: Demo = { emulator, kube, inbox, infra, bundleDir, platform, kubeClientFactory, ephemera: cliIn(cliSettings(emulator, infra, platform), kubeClientFactory) };
+  const demo: Demo = { emulator, kube, inbox, infra, bundleDir, platform, kubeClientFactory, ephemera: cliIn(narrator, cliSettings(emulator, infra, platform), { kubeClientFactory }) };
   const paused = deployed[1]!;
   await narrator.step("List the environments (ephemera ls)", () => listEnvironments(demo.ephemera));
   await narrator.step(`Push ${PAUSED.envId} over its budget: the budget alert pauses it`, () => pauseByBudgetAlert(demo, paused));
@@ -128,26 +123,6 @@ interface Demo extends LocalServices {
 function introduce(): void {
   narrator.line("Ephemera demo: two short-lived environments on a local AWS emulator, from deploy to reap.");
   narrator.line("Everything runs on this machine; nothing reaches AWS. It takes about four minutes.");
-}
-
-/** Every temp file of the demo (Terraform workspaces, synth output, the emulator's) goes under one directory. */
-function makeTempRoot(): string {
-  const tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), "ephemera-demo-"));
-  process.env.TMPDIR = tempRoot;
-  cleanup.add(`removed the temp directory ${tempRoot}`, () => fs.rmSync(tempRoot, { recursive: true, force: true }));
-  return tempRoot;
-}
-
-/** Stops any Terraform process left behind at the end, and cleans up on SIGINT, SIGTERM or SIGHUP. */
-function cleanUpOnExitOrSignal(): void {
-  cleanup.add("no Terraform process was left running", async () => {
-    const stopped = await stopChildProcesses();
-    return stopped > 0 ? `stopped ${stopped} process(es) still running (Terraform, its provider)` : undefined;
-  });
-  cleanup.installSignalHandlers(
-    (line) => narrator.line(line),
-    () => (narrator.quiet = true),
-  );
 }
 
 /** Step 1: moto, the Kubernetes API double and the owners' inbox, each stopped at cleanup. */
@@ -460,10 +435,7 @@ async function showCleanup(): Promise<void> {
 
 function printTimings(): void {
   const total = Date.now() - narrator.started;
-  narrator.line("");
-  narrator.line("Timings:");
-  narrator.show(narrator.timings.map((t) => `${String(t.step).padStart(2)}. ${t.title.padEnd(72)} ${seconds(t.ms).padStart(7)}`).join("\n"));
-  narrator.line("");
+  printStepTimings(narrator);
   narrator.line(
     `Demo finished in ${seconds(total)}: ${PAUSED.envId} paused by its budget alert, ${REAPED.envId} warned then reaped in order ` +
       "(namespace, node group, database, ...), audit trail verified. Nothing is left running.",
@@ -558,28 +530,6 @@ async function registerNamespace(kube: KubeApiDouble, emulator: Emulator, cluste
   );
   kube.addNamespace(d.namespace.name, { labels: d.namespace.labels, annotations });
   kube.addWorkload("deployments", d.namespace.name, "web", { replicas: 2 });
-}
-
-/** runCli in-process against the emulator, printing the command and its output; an unexpected exit status fails the step. */
-function cliIn(settings: Record<string, string>, kubeClientFactory: (cluster: string, ctx: AwsKindContext) => KubeClient): Cli {
-  return async (argv, options = {}) => {
-    if (!options.quiet) narrator.command(`ephemera ${argv.join(" ")}`);
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(
-      argv,
-      { stdout: (t) => out.push(t), stderr: (t) => err.push(t), isTTY: false },
-      { env: settings, runtime: { credentials: EMULATOR_CREDENTIALS, kubeClientFactory } },
-    );
-    const result = { code, out: out.join("\n"), err: err.join("\n") };
-    if (!options.quiet) {
-      narrator.show(result.out);
-      narrator.show(result.err);
-    }
-    const expected = options.expect ?? 0;
-    if (code !== expected) throw new Error(`ephemera ${argv.join(" ")} exited ${code} (expected ${expected})${result.err ? `: ${result.err}` : ""}`);
-    return result;
-  };
 }
 
 async function nodegroup(emulator: Emulator, clusterName: string, nodegroupName: string) {
@@ -694,19 +644,4 @@ function run(file: string, args: readonly string[]): Promise<string> {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    // A signal's handler is already cleaning up and will exit with its own status.
-    if (cleanup.interruptedBy !== undefined) return;
-    narrator.line("");
-    narrator.line("Cleaning up after the failure:");
-    for (const line of await cleanup.run()) narrator.show(line);
-    // The step printed the whole reason; the last line names the step and the reason's first line.
-    const where = err instanceof StepFailure ? ` at step ${err.step}/${STEPS} (${err.title})` : "";
-    if (!(err instanceof StepFailure) && err instanceof Error && err.stack) narrator.show(err.stack);
-    const reason = describe(err instanceof StepFailure ? err.cause : err).split("\n")[0];
-    narrator.line(`Demo FAILED${where}: ${reason}`);
-    process.exit(1);
-  },
-);
+runDemo(main, { narrator, cleanup });

@@ -89,9 +89,33 @@ export async function startEmulator(): Promise<Emulator> {
   await waitUntilReady(endpoint);
 
   let stopped = false;
+  return emulatorHandle(endpoint, async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  });
+}
+
+/**
+ * An emulator that another process started and stops (a test that reads its state after a
+ * demo ran against it): `endpoint` is `http://127.0.0.1:<port>`; `stop()` does nothing.
+ */
+export async function emulatorAt(endpoint: string): Promise<Emulator> {
+  const url = new URL(endpoint);
+  if (url.protocol !== "http:" || url.hostname !== "127.0.0.1" || url.port === "") throw new Error(`${endpoint} is not an emulator's endpoint: use http://127.0.0.1:<port>`);
+  await waitUntilReady(url.origin);
+  return emulatorHandle(url.origin, async () => undefined);
+}
+
+function emulatorHandle(endpoint: string, stop: () => Promise<void>): Emulator {
   return {
     endpoint,
-    port,
+    port: Number(new URL(endpoint).port),
     region: EMULATOR_REGION,
     accountId: EMULATOR_ACCOUNT_ID,
     clientConfig: () => ({
@@ -111,16 +135,7 @@ export async function startEmulator(): Promise<Emulator> {
       const res = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!res.ok) throw new Error(`emulator reset failed: HTTP ${res.status}`);
     },
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop,
   };
 }
 

@@ -3,54 +3,21 @@
  * process group, as a terminal would start it), judged by its exit status and its output,
  * and by what it leaves behind: nothing running, no temp directory, the emulator's port closed.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../../../harness/paths";
+import { groupAlive, killGroup, type ScriptRun, startNpmScript } from "../../support/npm-script";
 
 const ROOT = REPO_ROOT;
 /** The order the reaper deletes in (reaper/contracts/plan.ts DELETE_PHASE_ORDER), as the demo's audit table shows it. */
 const DELETE_PHASES = ["namespace", "nodegroup", "database", "database-dependencies", "resources", "network", "identity", "billing"];
 
-interface DemoRun {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly output: string;
-  readonly pgid: number;
-  readonly ms: number;
-}
+type DemoRun = ScriptRun;
 
-/** `npm run demo`, exactly as the README names it (through npm, so package.json's script line is what runs). */
-function startDemo(env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<DemoRun>; output: () => string } {
-  const npm = process.env.npm_execpath;
-  const [command, args] = npm && /\.[cm]?js$/.test(npm) ? [process.execPath, [npm, "run", "demo"]] : ["npm", ["run", "demo"]];
-  const started = Date.now();
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  const chunks: string[] = [];
-  child.stdout!.on("data", (c: Buffer) => chunks.push(c.toString()));
-  child.stderr!.on("data", (c: Buffer) => chunks.push(c.toString()));
-  const done = new Promise<DemoRun>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, output: chunks.join(""), pgid: child.pid!, ms: Date.now() - started }));
-  });
-  return { child, done, output: () => chunks.join("") };
-}
-
-/** Whether any process of the group is still alive, waiting up to `ms` for the last ones to go. */
-async function groupAlive(pgid: number, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return false; // ESRCH: no process left in the group
-    }
-    if (Date.now() > deadline) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** `npm run demo`, exactly as the README names it. */
+const startDemo = (env: NodeJS.ProcessEnv = {}) => startNpmScript("demo", env);
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -73,16 +40,6 @@ async function expectNothingLeft(run: DemoRun): Promise<void> {
   expect(fs.existsSync(tempDir!)).toBe(false);
   const runnerDirs = fs.existsSync(path.join(ROOT, ".ephemera-tmp")) ? fs.readdirSync(path.join(ROOT, ".ephemera-tmp")).filter((d) => d.startsWith("run-demo-")) : [];
   expect(runnerDirs).toEqual([]);
-}
-
-/** Kills whatever a failed assertion left running, so a broken demo never outlives the test. */
-function killGroup(pgid: number | undefined): void {
-  if (pgid === undefined) return;
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    // already gone
-  }
 }
 
 describe("npm run demo", () => {
