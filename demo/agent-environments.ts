@@ -37,14 +37,14 @@ export async function deployWithClaimedDatabase(
   infra: ExistingInfrastructure,
   pauseTopicArn: string,
   agent: AgentSpec,
-  database: string,
+  claimed: { readonly database: string; readonly securityGroupId: string },
   cleanup: Cleanup,
 ): Promise<DeployedEnvironment> {
   const config = environmentConfigOn(infra, emulator.region, agent.name, pauseTopicArn, {
     ttl: agent.ttl,
     owner: agent.owner,
     budgetUsd: agent.budgetUsd,
-    claimedDatabase: { identifier: database, subnetGroupName: POOL_SUBNET_GROUP },
+    claimedDatabase: { identifier: claimed.database, subnetGroupName: POOL_SUBNET_GROUP, securityGroupId: claimed.securityGroupId },
   });
   const { workspace } = await workspaceFor(emulator, (app) => new EnvironmentStack(app, environmentStackName(agent.name), config), emulatorEnvironment(infra));
   cleanup.add(`removed env-${agent.name}'s Terraform workspace`, () => workspace.dispose());

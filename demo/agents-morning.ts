@@ -13,6 +13,7 @@ import { seconds } from "./narrator";
 export interface CrewMember {
   readonly agent: McpAgent;
   readonly database: string;
+  readonly securityGroupId: string;
 }
 export type Crew = readonly CrewMember[];
 
@@ -111,32 +112,29 @@ export async function claimDatabases({ narrator, ephemera }: Platform, admitted:
   const claims = await Promise.all(admitted.map(async (agent) => ({ agent, claim: await agent.claim() })));
   narrator.show(claims.map(({ agent, claim }) => `${agent.env}  ${claim.status} ${claim.database ?? claim.message ?? ""}${claim.runId ? `  (audit run ${claim.runId})` : ""}`).join("\n"));
   const databases = new Set(claims.map(({ claim }) => claim.database));
-  if (claims.some(({ claim }) => claim.status !== "claimed") || databases.size !== claims.length) {
+  if (claims.some(({ claim }) => claim.status !== "claimed" || claim.securityGroupId === undefined) || databases.size !== claims.length) {
     throw new Error(`every admitted agent should hold a database of its own: ${JSON.stringify(claims.map(({ claim }) => claim))}`);
   }
   narrator.command("ephemera ls    # its pool line");
   narrator.show(await poolLine(ephemera));
-  return claims.map(({ agent, claim }) => ({ agent, database: claim.database! }));
+  return claims.map(({ agent, claim }) => ({ agent, database: claim.database!, securityGroupId: claim.securityGroupId! }));
 }
 
 /** Step 8: each environment stack applied with its claimed database (imported, not restored), all at once. */
 export async function deployEnvironments(platform: Platform, crew: Crew): Promise<void> {
   const { narrator, emulator, infra, pauseTopicArn, cleanup } = platform;
   narrator.say(
-    "Each agent's pipeline deploys its environment stack with EPHEMERA_CLAIMED_DATABASE set: the stack imports the claimed database into its own " +
-      "state (and gives it the environment's security group) instead of restoring one. Only the AWS parts are applied: Spot node group, " +
-      "database, security groups, IAM roles, budget.",
+    "Each agent's pipeline deploys its environment stack with EPHEMERA_CLAIMED_DATABASE and EPHEMERA_CLAIMED_SECURITY_GROUP set (claim_database's " +
+      "database and securityGroupId): the stack imports the claimed database and its own security group into its state and adds the " +
+      "environment's ingress rules to that group, instead of restoring a database. Nothing on the database itself changes, so RDS is not asked " +
+      "to modify it. Only the AWS parts are applied: Spot node group, database, security groups, IAM roles, budget.",
   );
   narrator.say(
-    `All ${crew.length} are applied at once. One apply alone takes about 95 s here, most of it the provider waiting out the claimed database's ` +
-      "modification (80 s), so they overlap well: one after another would take some 13 minutes, all at once about two and a half on 2 cores. " +
-      "Terraform and its provider run with GOGC=200: eight at once spent a third of their time collecting garbage otherwise. A lighter " +
-      "configuration (no database, say) would be faster still, but then the claimed databases would not be taken into the environments' " +
-      "state, which is what the pool is for.",
+    `All ${crew.length} are applied at once, each its own terraform process.`,
   );
   narrator.command(`terraform apply    # env-${crew[0]!.agent.env} … env-${crew.at(-1)!.agent.env}, ${DEPLOY_CONCURRENCY} at a time`);
   const started = Date.now();
-  const deployed = await mapWithLimit(crew, DEPLOY_CONCURRENCY, (m) => deployWithClaimedDatabase(emulator, infra, pauseTopicArn, m.agent.spec, m.database, cleanup));
+  const deployed = await mapWithLimit(crew, DEPLOY_CONCURRENCY, (m) => deployWithClaimedDatabase(emulator, infra, pauseTopicArn, m.agent.spec, m, cleanup));
   narrator.show(
     deployed
       .map((d) => `env-${d.env}: ${d.resources} AWS resources in ${seconds(d.applyMs)} (slowest: ${d.slowest}); database ${d.outputs.database_endpoint} (${d.outputs.database_source})`)

@@ -34,7 +34,7 @@ export async function setUpPlatform(emulator: Emulator, inbox: OwnerInbox, narra
   const pauseTopicArn = await seedTopic(emulator, PAUSE_TOPIC);
   const ownerTopicArn = await seedTopic(emulator, OWNER_TOPIC);
   await inbox.subscribe(emulator, ownerTopicArn);
-  const { securityGroupId } = await seedPoolGroups(emulator, infra.vpcId, infra.subnetIds);
+  const poolGroups = await seedPoolGroups(emulator, infra.vpcId, infra.subnetIds);
   say(
     `What the platform already has, made with the AWS SDK: a VPC with two private subnets, the EKS cluster "${infra.clusterName}" and its ` +
       `OIDC provider, and a baseline database with the snapshot "${infra.baselineSnapshot}".`,
@@ -51,7 +51,7 @@ export async function setUpPlatform(emulator: Emulator, inbox: OwnerInbox, narra
     EPHEMERA_NOTIFICATION_TOPIC_ARN: ownerTopicArn,
     EPHEMERA_MAX_ENVIRONMENTS: String(CAPS.account),
     EPHEMERA_MAX_ENVIRONMENTS_PER_OWNER: String(CAPS.perOwner),
-    EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(CAPS.account, securityGroupId, { snapshot: infra.baselineSnapshot })),
+    EPHEMERA_DATABASE_POOL: JSON.stringify(poolSettings(CAPS.account, poolGroups, { snapshot: infra.baselineSnapshot })),
     // The emulator has no Price List API: the spend meter prices from the table shipped with the package.
     EPHEMERA_PRICE_LIST: "off",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

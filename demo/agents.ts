@@ -33,10 +33,6 @@ const STEPS = 14;
 
 // The SDK warns once per process that its 2027 releases need Node 22; the lockfile pins today's.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-// Terraform and its provider are Go programs. Eight applies at once on 2 cores spent a third of
-// their time collecting garbage; GOGC=200 (a larger heap: some 5 GB in all at the peak) took
-// the deploy step from about 2m40s to 2m05s-2m20s.
-process.env.GOGC ??= "200";
 
 const narrator = new Narrator(STEPS);
 const say = (text: string) => narrator.say(text);

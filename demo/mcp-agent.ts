@@ -30,6 +30,8 @@ export interface Admission {
 export interface Claim {
   readonly status: "claimed" | "empty" | "failed" | "refused";
   readonly database?: string;
+  /** The database's own security group, which the environment's apply imports. */
+  readonly securityGroupId?: string;
   readonly message?: string;
   readonly runId?: string;
 }
