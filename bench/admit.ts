@@ -24,9 +24,8 @@ import { runCli } from "../reaper/cli/run-cli";
 import { readSettings } from "../reaper/config/read-settings";
 import { ReaperRuntime } from "../reaper/runtime/reaper-runtime";
 import { percentile } from "./percentile";
-import { fleetPlan, seedFleet } from "./reaper-fleet";
+import { FLEET_AUDIT_BUCKET, fleetPlan, fleetSettings, seedFleet } from "./reaper-fleet";
 
-const AUDIT_BUCKET = "ephemera-audit-bench";
 const SEED_CONCURRENCY = 12;
 const BY = "arn:aws:iam::123456789012:user/bench-admit";
 const TTL_MS = 4 * 3_600_000;
@@ -72,22 +71,6 @@ async function sweep(env: Env): Promise<void> {
   if (code !== 0) throw new Error(`the sweep exited ${code}: ${err.join(" ").slice(0, 500)} ${out.join("\n").slice(0, 500)}`);
 }
 
-function baseEnvironment(e: Emulator, proxy: FaultProxy, topic: string, envs: number): Env {
-  return {
-    PATH: process.env.PATH ?? "",
-    ...e.env(),
-    AWS_ENDPOINT_URL: proxy.url,
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_CONFIG_FILE: "/dev/null",
-    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
-    EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
-    EPHEMERA_NOTIFICATION_TOPIC_ARN: topic,
-    EPHEMERA_MAX_ENVS_PER_RUN: String(Math.max(10, envs)),
-    // Room for every admit of the latency rounds: they measure admissions, not refusals.
-    EPHEMERA_MAX_ENVIRONMENTS: String(envs * 2 + 1000),
-  };
-}
 
 interface Side {
   readonly label: string;
@@ -176,14 +159,15 @@ async function main(envs: number, lookAlikes: number, rounds: number, burstSize:
   try {
     say("starting the emulator");
     e = await startEmulator();
-    await seedAuditBucket(e, AUDIT_BUCKET);
+    await seedAuditBucket(e, FLEET_AUDIT_BUCKET);
     const topic = await seedTopic(e, "ephemera-owners");
     say(`seeding ${fmt(envs + lookAlikes)} environments, ${SEED_CONCURRENCY} at a time`);
     let started = performance.now();
     await seedFleet(e, fleetPlan(envs, lookAlikes), new Date(), SEED_CONCURRENCY, (done) => done % 250 === 0 && say(`  seeded ${fmt(done)} / ${fmt(envs + lookAlikes)}`));
     const seedMs = performance.now() - started;
     proxy = await startFaultProxy({ target: e.endpoint, seed: 1, rates: {} });
-    const env = baseEnvironment(e, proxy, topic, envs);
+    // Room for every admit of the latency rounds: they measure admissions, not refusals.
+    const env = fleetSettings(e, proxy.url, topic, envs, envs * 2 + 1000);
     say("one full acting sweep (`ephemera reap --json`), which writes the live-environment index");
     started = performance.now();
     await sweep(env);

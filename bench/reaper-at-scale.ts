@@ -25,9 +25,8 @@ import type { KindName } from "../reaper/contracts/kind-adapter";
 import { ReaperRuntime } from "../reaper/runtime/reaper-runtime";
 import { readSettings } from "../reaper/config/read-settings";
 import { NAIVE_CALL, NAIVE_CONCURRENCY, naiveDiscovery } from "./naive-discovery";
-import { checkAfterReap, countByKind, FLEET_KINDS, type FleetKind, fleetPlan, fleetTags, readAccount, resourcesOf, seedFleet } from "./reaper-fleet";
+import { checkAfterReap, countByKind, FLEET_AUDIT_BUCKET, FLEET_KINDS, type FleetKind, fleetPlan, fleetSettings, fleetTags, readAccount, resourcesOf, seedFleet } from "./reaper-fleet";
 
-const AUDIT_BUCKET = "ephemera-audit-bench";
 const SEED_CONCURRENCY = 12;
 const MiB = 1024 * 1024;
 
@@ -218,12 +217,13 @@ async function main(envs: number, lookAlikes: number): Promise<number> {
   try {
     say("starting the emulator");
     e = await startEmulator();
-    await seedAuditBucket(e, AUDIT_BUCKET);
+    await seedAuditBucket(e, FLEET_AUDIT_BUCKET);
     const topic = await seedTopic(e, "ephemera-owners");
     const seeding = await seedAccount(e, fleet);
 
     proxy = await startFaultProxy({ target: e.endpoint, seed: 1, rates: {} });
-    const env = childEnvironment(e, proxy, topic, envs);
+    // Room for one more: admit's cost is measured on an admission, not a refusal.
+    const env = fleetSettings(e, proxy.url, topic, envs, envs + 10);
 
     say("each kind's listing alone, for the discovery cost per kind");
     const kindCosts = await discoveryByKind(proxy, env);
@@ -288,24 +288,6 @@ async function seedAccount(e: Emulator, fleet: Fleet): Promise<Seeding> {
   return { requests: seedRequests, ms: seedMs, seededTags: new Map(plan.map((fe) => [fe.env, fleetTags(fe, now)])) };
 }
 
-/** The environment of each operation's child process: the emulator through the proxy, and the reaper's settings. */
-function childEnvironment(e: Emulator, proxy: FaultProxy, topic: string, envs: number): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "",
-    ...e.env(),
-    AWS_ENDPOINT_URL: proxy.url,
-    AWS_EC2_METADATA_DISABLED: "true",
-    // Nothing from this machine's AWS configuration: the emulator's credentials only.
-    AWS_CONFIG_FILE: "/dev/null",
-    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
-    EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
-    EPHEMERA_NOTIFICATION_TOPIC_ARN: topic,
-    EPHEMERA_MAX_ENVS_PER_RUN: String(Math.max(10, envs)),
-    // Room for one more: admit's cost is measured on an admission, not a refusal.
-    EPHEMERA_MAX_ENVIRONMENTS: String(envs + 10),
-  };
-}
 
 /** Each operation in turn, in a fresh process, with the requests it made through the proxy. */
 async function measureOperations(proxy: FaultProxy, env: Record<string, string>, envs: number, lookAlikes: number): Promise<Measured[]> {

@@ -278,3 +278,28 @@ export function checkAfterReap(plan: readonly FleetEnv[], seededTags: ReadonlyMa
 function sorted(tags: Record<string, string>): [string, string][] {
   return Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
+
+/** The audit bucket of the benches' account. */
+export const FLEET_AUDIT_BUCKET = "ephemera-audit-bench";
+
+/**
+ * The settings a bench's ephemera runs with: the emulator through the counting proxy at
+ * `endpoint`, nothing from this machine's AWS configuration, and the reaper's settings for
+ * a fleet of `envs`, with the account's cap at `maxEnvironments`.
+ */
+export function fleetSettings(e: Emulator, endpoint: string, topic: string, envs: number, maxEnvironments: number): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    ...e.env(),
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_EC2_METADATA_DISABLED: "true",
+    // Nothing from this machine's AWS configuration: the emulator's credentials only.
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    EPHEMERA_AUDIT_BUCKET: FLEET_AUDIT_BUCKET,
+    EPHEMERA_ALLOWED_ACCOUNTS: e.accountId,
+    EPHEMERA_NOTIFICATION_TOPIC_ARN: topic,
+    EPHEMERA_MAX_ENVS_PER_RUN: String(Math.max(10, envs)),
+    EPHEMERA_MAX_ENVIRONMENTS: String(maxEnvironments),
+  };
+}
