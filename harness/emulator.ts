@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { PostgresCluster, startPostgres } from "./postgres";
 
 /** Static credentials the emulator accepts; never real ones. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
@@ -28,8 +29,20 @@ export interface Emulator {
   env(): Record<string, string>;
   /** Clears all emulated state (< 1 s). */
   reset(): Promise<void>;
-  /** Stops the emulator; safe to call twice. */
+  /** Stops the emulator (and its PostgreSQL cluster); safe to call twice. */
   stop(): Promise<void>;
+  /** The cluster behind RDS PostgreSQL instances, when started with `rdsPostgres` (harness/postgres-backed-rds.ts). */
+  readonly postgres?: PostgresCluster;
+}
+
+/** How to start an emulator. */
+export interface StartEmulatorOptions {
+  /**
+   * Back RDS PostgreSQL instances with databases in a local PostgreSQL cluster started for
+   * this emulator (harness/moto/moto_gaps/rds_postgres.py says what is backed).
+   * @default false
+   */
+  readonly rdsPostgres?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -45,12 +58,31 @@ function installExitHook(): void {
 }
 
 /** Starts moto on a free loopback port and resolves once it answers HTTP. */
-export async function startEmulator(): Promise<Emulator> {
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
+  // Never inherited: without the option, RDS is moto's own.
+  if (!options.rdsPostgres) return startMoto({ EPHEMERA_RDS_POSTGRES: undefined });
+  const postgres = await startPostgres();
+  try {
+    const emulator = await startMoto({ EPHEMERA_RDS_POSTGRES: rdsPostgresSetting(postgres) });
+    return { ...emulator, postgres, stop: () => emulator.stop().finally(() => postgres.stop()) };
+  } catch (err) {
+    await postgres.stop();
+    throw err;
+  }
+}
+
+/** EPHEMERA_RDS_POSTGRES, as harness/moto/moto_gaps/rds_postgres.py reads it. */
+function rdsPostgresSetting(postgres: PostgresCluster): string {
+  const { host, port, admin, binDir, scratchDir } = postgres;
+  return JSON.stringify({ host, port, user: admin.user, password: admin.password, bin: binDir, dumps: scratchDir });
+}
+
+async function startMoto(env: Record<string, string | undefined>): Promise<Emulator> {
   installExitHook();
   const python = process.env.EPHEMERA_PYTHON ?? "python3";
   const child = spawn(python, [LAUNCHER, "--host", "127.0.0.1", "--parent-pid", String(process.pid)], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true", ...env },
   });
   running.add(child);
   child.once("exit", () => running.delete(child));
@@ -162,6 +194,8 @@ export interface UseEmulatorOptions {
    * @default true
    */
   readonly resetBetweenTests?: boolean;
+  /** Start the emulator with a PostgreSQL backing for RDS (see StartEmulatorOptions). @default false */
+  readonly rdsPostgres?: boolean;
 }
 
 /**
@@ -171,9 +205,10 @@ export interface UseEmulatorOptions {
  */
 export function useEmulator(options: UseEmulatorOptions = {}): () => Emulator {
   let emulator: Emulator | undefined;
+  // Starting a PostgreSQL cluster may first install its package.
   beforeAll(async () => {
-    emulator = await startEmulator();
-  });
+    emulator = await startEmulator({ rdsPostgres: options.rdsPostgres });
+  }, options.rdsPostgres ? 600_000 : undefined);
   if (options.resetBetweenTests ?? true) {
     beforeEach(async () => {
       await emulator?.reset();

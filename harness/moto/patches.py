@@ -8,7 +8,7 @@ test/integration/harness/moto.test.ts. Product code never knows about them.
 
 from collections.abc import Callable
 
-from moto_gaps import awslambda, budgets, cost_explorer, ec2, eks, rds, scheduler, speed
+from moto_gaps import awslambda, budgets, cost_explorer, ec2, eks, rds, rds_postgres, scheduler, speed
 
 PATCHES: list[Callable[[], None]] = [
     # RDS: every DB instance had DbiResourceId "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U".
@@ -36,6 +36,9 @@ PATCHES: list[Callable[[], None]] = [
     awslambda.store_dead_letter_config,
     # Not a gap: rebuilding ~1,500 managed IAM policies made every reset slow.
     speed.iam_managed_policies_built_once,
+    # Not a gap, and off unless EPHEMERA_RDS_POSTGRES is set: RDS PostgreSQL instances
+    # backed by databases in a local cluster (harness/postgres.ts starts it).
+    rds_postgres.postgres_backing,
 ]
 
 _applied = False
