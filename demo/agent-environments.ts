@@ -26,6 +26,8 @@ export interface DeployedEnvironment {
   readonly resources: number;
   /** Its slowest resources, `address N s, …`. */
   readonly slowest: string;
+  /** The end of the first apply's error, when it failed and the second apply converged. */
+  readonly retriedAfter?: string;
 }
 
 /**
@@ -48,10 +50,22 @@ export async function deployWithClaimedDatabase(
   });
   const { workspace } = await workspaceFor(emulator, (app) => new EnvironmentStack(app, environmentStackName(agent.name), config), emulatorEnvironment(infra));
   cleanup.add(`removed env-${agent.name}'s Terraform workspace`, () => workspace.dispose());
-  const applied = await workspace.apply();
+  // An apply is re-runnable: a second one converges from whatever the first left in the state, as a pipeline's retry would.
+  let retriedAfter: string | undefined;
+  const applied = await workspace.apply().catch((err: unknown) => {
+    retriedAfter = lastErrorLine(err);
+    return workspace.apply();
+  });
   const outputs = Object.fromEntries(Object.entries(await workspace.outputs()).map(([k, v]) => [k, String(v)]));
   const resources = (await workspace.stateList()).filter((a) => !a.startsWith("data.")).length;
-  return { env: agent.name, outputs, applyMs: applied.ms, resources, slowest: describeSlowest(applied.output, 2) };
+  return { env: agent.name, outputs, applyMs: applied.ms, resources, slowest: describeSlowest(applied.output, 2), ...(retriedAfter === undefined ? {} : { retriedAfter }) };
+}
+
+/** Terraform's error line (`Error: …`) of a failed apply, or the error's last line. */
+function lastErrorLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = text.split("\n").map((l) => l.replace(/^[│╷╵\s]+/, "").trim()).filter(Boolean);
+  return lines.find((l) => l.startsWith("Error: ")) ?? lines.at(-1) ?? "unknown error";
 }
 
 /**

@@ -18,12 +18,12 @@ export interface CrewMember {
 export type Crew = readonly CrewMember[];
 
 /**
- * How many environments are applied at once: all of them (the account's cap bounds it).
- * Most of an apply is the provider waiting out the claimed database's modification (80 s),
- * not work, so eight at once take about 2m20s on 2 cores where one after another would
- * take some 13 minutes.
+ * How many environments are applied at once. An apply on the warm path waits on nothing
+ * (no database is restored or modified): it is CPU, Terraform and its provider plugin
+ * starting and refreshing. Eight at once on 2 cores beside a parallel test run took 2m15s
+ * each and once failed an apply; four at once finish the eight as soon, each in seconds.
  */
-const DEPLOY_CONCURRENCY = CAPS.account;
+const DEPLOY_CONCURRENCY = 4;
 
 /** Step 4: one `ephemera mcp` server per agent, each driven by the SDK's client over stdio. */
 export async function connectAgents({ narrator, settings, cleanup }: Platform): Promise<McpAgent[]> {
@@ -140,6 +140,9 @@ export async function deployEnvironments(platform: Platform, crew: Crew): Promis
       .map((d) => `env-${d.env}: ${d.resources} AWS resources in ${seconds(d.applyMs)} (slowest: ${d.slowest}); database ${d.outputs.database_endpoint} (${d.outputs.database_source})`)
       .join("\n"),
   );
+  for (const d of deployed.filter((x) => x.retriedAfter !== undefined)) {
+    narrator.say(`env-${d.env}: its first apply stopped (${d.retriedAfter}); the second apply converged from the state the first left.`);
+  }
   const restored = deployed.filter((d) => d.outputs.database_source !== "pool");
   if (restored.length > 0) throw new Error(`these restored a database instead of importing their claimed one: ${restored.map((d) => d.env).join(", ")}`);
   narrator.say(`${deployed.length} environments applied in ${seconds(Date.now() - started)} of wall time, each on its claimed database (database_source: pool).`);
