@@ -165,7 +165,8 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
             // As SnapshotDatabase declares them, so that the claiming environment's import changes nothing.
             BackupRetentionPeriod: 0,
             AutoMinorVersionUpgrade: true,
-            Tags: tagList(resource.tags),
+            // The snapshot it came from: the environment that claims it has that checkpoint, `baseline`, from birth.
+            Tags: tagList({ ...resource.tags, [TAG.baselineSnapshot]: from.snapshot }),
           }),
         );
         return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "creating", securityGroup });

@@ -1,24 +1,14 @@
 import { CreateSubnetCommand, CreateVpcCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { CreateDBInstanceCommand, CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../../../../reaper/model";
 import { rdsInstanceAdapter } from "../../../../reaper/kinds/rds-instance";
 import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
-import { asTagList, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext, listedById } from "./kind-test-context";
+import { createDatabase, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext, listedById } from "./kind-test-context";
 
 const { ctx } = useKindContext();
 
 async function database(id: string, tags: Record<string, string> | undefined): Promise<void> {
-  await ctx().rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: id,
-      DBInstanceClass: "db.t3.micro",
-      Engine: "postgres",
-      MasterUsername: "app",
-      MasterUserPassword: "not-a-real-password",
-      AllocatedStorage: 20,
-      ...(tags ? { Tags: asTagList(tags) } : {}),
-    }),
-  );
+  await createDatabase(ctx(), id, tags);
 }
 
 async function status(id: string): Promise<string | undefined> {
@@ -112,9 +102,7 @@ describe("rds-instance adapter", () => {
 
   it("restore makes a pool database its own security group first, with its tags and no ingress, and restores into it as SnapshotDatabase declares", async () => {
     const env = uniqueEnv();
-    await ctx().rds.send(
-      new CreateDBInstanceCommand({ DBInstanceIdentifier: `${env}-base`, DBInstanceClass: "db.t3.micro", Engine: "postgres", MasterUsername: "app", MasterUserPassword: "not-a-real-password", AllocatedStorage: 20, BackupRetentionPeriod: 7 }),
-    );
+    await createDatabase(ctx(), `${env}-base`, undefined, { BackupRetentionPeriod: 7 });
     await ctx().rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: `${env}-base`, DBSnapshotIdentifier: `${env}-base-1` }));
     const vpcId = (await ctx().ec2.send(new CreateVpcCommand({ CidrBlock: "10.9.0.0/16" }))).Vpc!.VpcId!;
     const subnets = await Promise.all(["a", "b"].map(async (az, i) => (await ctx().ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.9.${i}.0/24`, AvailabilityZone: `us-east-1${az}` }))).Subnet!.SubnetId!));
@@ -130,8 +118,11 @@ describe("rds-instance adapter", () => {
     expect(groups).toHaveLength(1);
     expect(groups[0]).toMatchObject({ GroupId: restored.facts!.securityGroup, VpcId: vpcId, Description: poolMemberSecurityGroupDescription(id), IpPermissions: [] });
     expect(Object.fromEntries(groups[0]!.Tags!.map((t) => [t.Key, t.Value]))).toEqual(tags);
-    expect(Object.keys(tags).sort()).toEqual([...POOL_TAG_KEYS].sort());
     const db = (await ctx().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+    // The database also records the snapshot it came from: the claiming environment's baseline checkpoint.
+    const dbTags = Object.fromEntries(db.TagList!.map((t) => [t.Key, t.Value]));
+    expect(dbTags).toEqual({ ...tags, [TAG.baselineSnapshot]: `${env}-base-1` });
+    expect(Object.keys(dbTags).sort()).toEqual([...POOL_TAG_KEYS].sort());
     expect(db).toMatchObject({ BackupRetentionPeriod: 0, AutoMinorVersionUpgrade: true, DeletionProtection: false, MultiAZ: false, CopyTagsToSnapshot: true });
     expect(db.VpcSecurityGroups!.map((g) => g.VpcSecurityGroupId)).toEqual([restored.facts!.securityGroup]);
 
