@@ -249,6 +249,22 @@ export const KIND_CATALOG = {
           },
         },
       },
+      checkpoint: {
+        actions: ["rds:CreateDBSnapshot"],
+        on: [{ service: "rds", resource: "db:*" }],
+        scope: "managed",
+        condition: { Null: { "aws:ResourceTag/ephemera:env": "false" } },
+      },
+      checkpointSnapshot: {
+        actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+        on: [{ service: "rds", resource: "snapshot:ephemera-*" }],
+        scope: "name",
+        condition: {
+          StringEquals: { "aws:RequestTag/ephemera:managed-by": "ephemera" },
+          Null: { "aws:RequestTag/ephemera:checkpoint": "false", "aws:ResourceTag/ephemera:managed-by": "true" },
+          "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
+        },
+      },
       restoreSecurityGroupTags: {
         actions: ["ec2:CreateTags"],
         on: [{ service: "ec2", resource: "security-group/*" }],

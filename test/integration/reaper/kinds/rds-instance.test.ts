@@ -132,6 +132,24 @@ describe("rds-instance adapter", () => {
     expect((await listedById(ctx(), rdsInstanceAdapter, id)).facts).toMatchObject({ securityGroups: restored.facts!.securityGroup });
   });
 
+  it("checkpoint takes a manual snapshot with the given tags; a retry is already done, a same-named snapshot of another database is not", async () => {
+    const env = uniqueEnv();
+    await database(`${env}-db`, managedTags(env));
+    await database(`${env}-other`, managedTags(env));
+    const resource = await listedById(ctx(), rdsInstanceAdapter, `${env}-db`);
+    const snapshot = `ephemera-${env}-20260501120000`;
+    const tags = { ...managedTags(env), [TAG.checkpoint]: "before-migration" };
+    const first = await rdsInstanceAdapter.checkpoint!(ctx(), resource, snapshot, tags);
+    expect(first).toMatchObject({ ok: true, requestId: expect.any(String), facts: { snapshot } });
+    expect(first.alreadyDone).toBeUndefined();
+    const taken = (await ctx().rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot }))).DBSnapshots![0]!;
+    expect(taken.DBInstanceIdentifier).toBe(`${env}-db`);
+    expect(Object.fromEntries(taken.TagList!.map((t) => [t.Key, t.Value]))).toEqual(tags);
+    expect(await rdsInstanceAdapter.checkpoint!(ctx(), resource, snapshot, tags)).toMatchObject({ ok: true, alreadyDone: true });
+    const other = await listedById(ctx(), rdsInstanceAdapter, `${env}-other`);
+    expect(await rdsInstanceAdapter.checkpoint!(ctx(), other, snapshot, tags)).toMatchObject({ ok: false, code: expect.stringMatching(/^DBSnapshotAlreadyExists/) });
+  });
+
   it("pausing an instance that is gone fails with RDS's code", async () => {
     const gone: DiscoveredResource = { kind: "rds-instance", id: "never-existed", region: "us-east-1", tags: managedTags("pr-x") };
     expect(await rdsInstanceAdapter.pause!(ctx(), gone)).toMatchObject({ ok: false, code: "DBInstanceNotFoundFault" });
