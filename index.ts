@@ -31,14 +31,17 @@ export declare const SpendMeter: typeof Engine.SpendMeter;
 export declare const act: typeof Engine.act;
 export declare const budgetStanding: typeof Engine.budgetStanding;
 export declare const checkAccount: typeof Engine.checkAccount;
+export declare const checkpointEnvironment: typeof Engine.checkpointEnvironment;
 export declare const createHandler: typeof Engine.createHandler;
 export declare const decide: typeof Engine.decide;
 export declare const discover: typeof Engine.discover;
 export declare const extendEnvironment: typeof Engine.extendEnvironment;
 export declare const handler: typeof Engine.handler;
+export declare const listCheckpoints: typeof Engine.listCheckpoints;
 export declare const listEnvironments: typeof Engine.listEnvironments;
 export declare const meter: typeof Engine.meter;
 export declare const moveExpirySchedule: typeof Engine.moveExpirySchedule;
+export declare const planCheckpoint: typeof Engine.planCheckpoint;
 export declare const planExtend: typeof Engine.planExtend;
 export declare const planPause: typeof Engine.planPause;
 export declare const planResume: typeof Engine.planResume;
@@ -66,7 +69,8 @@ export type SpendMeter = Engine.SpendMeter;
 const LAZY: readonly (keyof typeof Engine)[] = [
   "ALL_KIND_ADAPTERS", "AwsKindContext", "DEFAULT_REAPER_CONFIG", "KIND_ADAPTERS", "KIND_CATALOG", "KIND_NAMES",
   "PriceList", "ReaperRuntime", "S3StateStore", "SettingsError", "SpendMeter", "act", "budgetStanding", "checkAccount",
-  "createHandler", "decide", "discover", "extendEnvironment", "handler", "listEnvironments", "meter", "moveExpirySchedule", "planExtend",
+  "checkpointEnvironment", "createHandler", "decide", "discover", "extendEnvironment", "handler", "listCheckpoints", "listEnvironments", "meter",
+  "moveExpirySchedule", "planCheckpoint", "planExtend",
   "planPause", "planResume", "readSettings", "reaperConfig", "renderPlan", "runCli", "runOperatorPlan",
   "runSweep", "snsNotifier", "sweep", "verifyAudit", "verifyAuditIn", "verifyAuditRun", "verifyAuditRunIn",
 ];

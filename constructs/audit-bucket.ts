@@ -317,7 +317,7 @@ export class AuditBucket extends Construct {
   }
 
   /**
-   * What an operator who runs `ephemera provisioning`, `claim`, `release`, `pause`, `resume`,
+   * What an operator who runs `ephemera provisioning`, `claim`, `release`, `pause`, `resume`, `checkpoint`,
    * `extend`, `ls` and `audit verify` needs in the bucket: write under `audit/`, `leases/`,
    * `claims/`, `admissions/` and `provisioning/`, each key once (not `spend/`: only the
    * reaper keeps the spend meter's readings); read and list all six prefixes; the bucket's
@@ -329,6 +329,11 @@ export class AuditBucket extends Construct {
    * `ec2:CreateTags` with `ephemera:` keys only on a pool database's own security group
    * (tagged managed, and with an `ephemera:pool`);
    * and what RDS checks when it creates or rotates such a database's own `rds!db-*` secret.
+   * And what `checkpoint` needs: `rds:CreateDBSnapshot` on an environment's own database
+   * (tagged managed and with an `ephemera:env`), and `rds:CreateDBSnapshot` with
+   * `rds:AddTagsToResource` on a new snapshot named `ephemera-*`, tagged managed and
+   * `ephemera:checkpoint` with `ephemera:` keys only, and never on a snapshot that already
+   * carries the managed tag (docs/checkpoints.md).
    * What `release`, `pause`, `resume` and `extend` do to an environment's resources needs the
    * actions the reaper's role has on them (docs/deploying.md): the operator's own policy.
    *
@@ -404,7 +409,10 @@ export class AuditBucket extends Construct {
     });
   }
 
-  /** What `ephemera claim` does to a pool database beyond the bucket: tag it the environment's, and have RDS rotate its password. */
+  /**
+   * What `ephemera claim` does to a pool database beyond the bucket (tag it the environment's, and have
+   * RDS rotate its password), and what `ephemera checkpoint` does to an environment's database.
+   */
   private claimStatements(): object[] {
     const where = (this.where ??= {
       partition: new DataAwsPartition(this, "partition").partition,
@@ -431,6 +439,9 @@ export class AuditBucket extends Construct {
       }),
       statement("RotateClaimedPoolDatabasePasswords", rds.credentials!),
       statement("LetRdsKeepTheClaimedDatabasesSecret", rds.credentialsSecret!),
+      // `ephemera checkpoint`: a snapshot of an environment's own database, as a new snapshot tagged a checkpoint.
+      statement("CheckpointEnvironmentDatabases", rds.checkpoint!),
+      statement("CreateCheckpointSnapshots", rds.checkpointSnapshot!),
     ];
   }
 }

@@ -6,7 +6,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 import { Annotations, Fn, Token } from "./core";
 import { envIdProp, envScopedName, integerProp, isLiteral, nameProp, nonEmptyListProp, requiredStringProp } from "./private/props";
-import { InvalidValueError, OnExpiry, parseOnExpiry, poolMemberSecurityGroupDescription, poolMemberSecurityGroupName } from "../reaper/model";
+import { InvalidValueError, OnExpiry, parseOnExpiry, poolMemberSecurityGroupDescription, poolMemberSecurityGroupName, TAG } from "../reaper/model";
 
 export interface SnapshotDatabaseProps {
   /** The environment this database belongs to; names its resources and final snapshot. */
@@ -234,6 +234,8 @@ export class SnapshotDatabase extends Construct {
       performanceInsightsEnabled: false,
       deleteAutomatedBackups: true,
       skipFinalSnapshot: config.onExpiry !== "snapshot-delete",
+      // The environment's `baseline` checkpoint: the snapshot it came from (a claimed database has it from the pool's restore).
+      ...(config.claimed === undefined ? { tags: { [TAG.baselineSnapshot]: snapshotIdentifier } } : {}),
       ...finalSnapshot(config),
     });
   }
@@ -284,14 +286,17 @@ function finalSnapshot(config: CheckedConfig): Pick<DbInstanceConfig, "finalSnap
   if (config.claimed !== undefined) {
     return {
       finalSnapshotIdentifier: `${config.claimed.identifier}-final`,
-      lifecycle: { ignoreChanges: ["snapshot_identifier", "instance_class", "manage_master_user_password", "apply_immediately"] },
+      lifecycle: { ignoreChanges: ["snapshot_identifier", "instance_class", "manage_master_user_password", "apply_immediately", BASELINE_SNAPSHOT_TAG] },
     };
   }
   return {
     finalSnapshotIdentifier: `ephemera-${config.identifier}-final-${Fn.formatdate("YYYYMMDDhhmm", Fn.timestamp())}`,
-    lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier"] },
+    lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier", BASELINE_SNAPSHOT_TAG] },
   };
 }
+
+/** The baseline checkpoint's tag is written once, at creation (or by the pool's restore): a newer baseline never shows as a diff. */
+const BASELINE_SNAPSHOT_TAG = `tags["${TAG.baselineSnapshot}"]`;
 
 /** The props, checked, with their defaults filled in. */
 interface CheckedConfig {

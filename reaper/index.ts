@@ -12,7 +12,7 @@ export { S3StateStore } from "./state/s3-state-store";
 export type { AuditRunVerification } from "./audit/verify-audit-chain";
 export { verifyAudit, verifyAuditIn, verifyAuditRun, verifyAuditRunIn } from "./audit/verify-audit";
 export { type DecideConfig, type DecideInput, decide } from "./decision/decide";
-export type { EnvironmentPlan, Intent, Plan, PlannedAction, PlanNote, PlanPhase } from "./contracts/plan";
+export type { CheckpointAction, EnvironmentPlan, Intent, Plan, PlannedAction, PlanNote, PlanPhase } from "./contracts/plan";
 export { type ExtendDecision, type ExtendOptions, planExtend } from "./decision/plan-extend";
 export { type ManualPlanOptions, planPause, planResume } from "./decision/manual-plans";
 export { renderPlan } from "./decision/render-plan";
@@ -23,6 +23,9 @@ export { KIND_CATALOG, KIND_NAMES, type KindName } from "./contracts/kind-catalo
 export type { ArnPattern, IamGrant, KindRow } from "./contracts/kind-row";
 export type { DiscoveredResource, Inventory, KindAdapter, ListingFailure, OperationResult } from "./contracts/kind-adapter";
 export { extendEnvironment, type ExtendRequest, type ExtendResult } from "./operations/extend-environment";
+export { checkpointEnvironment, type CheckpointRequest, type CheckpointResult } from "./operations/checkpoint-environment";
+export { type CheckpointEntry, type CheckpointListing, listCheckpoints, type ListCheckpointsRequest, type ListCheckpointsResult } from "./operations/list-checkpoints";
+export { type CheckpointDecision, type CheckpointOptions, type CheckpointRefusal, planCheckpoint } from "./decision/plan-checkpoint";
 export { type EnvironmentListing, type EnvironmentSummary, listEnvironments } from "./operations/list-environments";
 export { type OperatorPlanRequest, type OperatorPlanResult, runOperatorPlan } from "./operations/run-operator-plan";
 export { runSweep, type SweepRequest } from "./operations/run-sweep";

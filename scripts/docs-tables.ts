@@ -62,7 +62,7 @@ export function generatedSection(name: string): string {
       );
     case "kinds-iam":
       return table(
-        ["kind", "discover", "tag", "pause and resume", "delete", "warm pool (restore, claim)", "Kubernetes RBAC"],
+        ["kind", "discover", "tag", "pause and resume", "delete", "warm pool (restore, claim)", "checkpoint (the operator's)", "Kubernetes RBAC"],
         KIND_NAMES.map((kind) => {
           const row = KIND_CATALOG[kind] as KindRow;
           const column = (name: IamColumn) => {
@@ -124,7 +124,7 @@ const POLICY_OF_THE_DOCS = {
 } as const;
 
 type GrantName = Exclude<keyof KindRow["iam"], "discover">;
-const IAM_COLUMNS = ["discover", "tag", "pause", "delete", "pool"] as const;
+const IAM_COLUMNS = ["discover", "tag", "pause", "delete", "pool", "checkpoint"] as const;
 type IamColumn = (typeof IAM_COLUMNS)[number];
 /** The column of docs/kinds.md's IAM table each grant of a row is listed in: a new grant will not compile until it has one. */
 const IAM_COLUMN_OF: Readonly<Record<GrantName, IamColumn>> = {
@@ -140,6 +140,8 @@ const IAM_COLUMN_OF: Readonly<Record<GrantName, IamColumn>> = {
   restoreSecurityGroupTags: "pool",
   credentials: "pool",
   credentialsSecret: "pool",
+  checkpoint: "checkpoint",
+  checkpointSnapshot: "checkpoint",
 };
 
 /** reaper-layers.json: the reaper's layering, which eslint.config.mjs enforces and docs/architecture.md's layer table shows. */

@@ -365,6 +365,8 @@ function detailsOf(action: PlannedAction): Record<string, unknown> | undefined {
       return { owner: action.owner, subject: action.subject };
     case "restore":
       return { from: action.from, tags: action.resource.tags };
+    case "checkpoint":
+      return { snapshot: action.snapshot, tags: action.tags };
     default:
       return undefined;
   }

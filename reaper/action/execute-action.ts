@@ -60,6 +60,10 @@ export async function executeAction<Ctx>(action: PlannedAction, using: ExecuteWi
         if (adapter.rotateCredentials === undefined) return ["refused", { code: "NoCredentials", message: `${resource.kind} has no master password to rotate` }];
         result = await adapter.rotateCredentials(using.ctx, resource);
         break;
+      case "checkpoint":
+        if (adapter.checkpoint === undefined) return ["refused", { code: "NoCheckpoint", message: `${resource.kind} takes no snapshots` }];
+        result = await adapter.checkpoint(using.ctx, resource, action.snapshot, action.tags);
+        break;
     }
     if (!result.ok) return [result.ambiguous ? "unknown" : "failed", { ...result, code: result.code ?? "Failed" }];
     return [result.alreadyDone ? "already-done" : "done", result];

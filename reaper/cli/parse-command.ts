@@ -4,6 +4,7 @@ import { SETTINGS, type SettingName } from "../model";
 import type { SettingOverrides } from "../config/read-settings";
 import { tryParseDuration, tryParseEnvId, tryParseInstant, tryParseOwner, tryParseUsd } from "../model";
 import { COMMANDS, type CommandName } from "./usage";
+import { BASELINE_LABEL, CHECKPOINT_LABEL } from "../decision/plan-checkpoint";
 
 /** Bad arguments: exit status 2, and the message names the argument and shows a valid example. */
 export class UsageError extends Error {
@@ -27,6 +28,8 @@ export type Command =
   | (Common & { readonly name: "ls"; readonly now?: Date })
   | (Common & { readonly name: "extend"; readonly env: string; readonly duration: string; readonly by: number })
   | (Common & { readonly name: "pause" | "resume"; readonly env: string })
+  | (Common & { readonly name: "checkpoint"; readonly env: string; readonly label?: string })
+  | (Common & { readonly name: "checkpoints"; readonly env: string })
   | (Common & { readonly name: "claim"; readonly env: string; readonly owner: string; readonly ttl: string })
   | (Common & { readonly name: "admit"; readonly env: string; readonly owner: string; readonly ttl: string; readonly ttlMs: number; readonly budgetUsd?: number })
   | (Common & { readonly name: "release"; readonly env: string; readonly discardData: boolean })
@@ -191,6 +194,22 @@ function parsePauseOrResume(name: "pause" | "resume"): (args: CommandArgs) => Co
   };
 }
 
+function parseCheckpoint(args: CommandArgs): Command {
+  const [env] = args.positional(1, "<env>", "ephemera checkpoint pr-123 --name before-migration");
+  const name = args.values.name;
+  // The label's rules here; whether it is taken, once the environment's checkpoints are seen.
+  if (typeof name === "string" && !CHECKPOINT_LABEL.test(name)) {
+    throw args.usage(`--name ${JSON.stringify(name.slice(0, 80))} is not 1 to 40 lowercase letters, digits and hyphens starting with a letter (and not ending with a hyphen); e.g. --name before-migration`);
+  }
+  if (name === BASELINE_LABEL) throw args.usage(`--name ${BASELINE_LABEL} is reserved for the snapshot the environment was restored from; choose another, e.g. --name before-migration`);
+  return { name: "checkpoint", ...args.common, env: args.envId(env!, "<env>"), ...(typeof name === "string" ? { label: name } : {}) };
+}
+
+function parseCheckpoints(args: CommandArgs): Command {
+  const [env] = args.positional(1, "<env>", "ephemera checkpoints pr-123");
+  return { name: "checkpoints", ...args.common, env: args.envId(env!, "<env>") };
+}
+
 function parseAdmit(args: CommandArgs): Command {
   const [env] = args.positional(1, "<env>", "ephemera admit pr-123 --owner team@example.com");
   const given = args.ownerAndTtl(env!);
@@ -256,6 +275,8 @@ const COMMAND_PARSERS: Readonly<Record<CommandName, CommandParser>> = {
   extend: { options: { "dry-run": { type: "boolean" } }, parse: parseExtend },
   pause: { options: { "dry-run": { type: "boolean" } }, parse: parsePauseOrResume("pause") },
   resume: { options: { "dry-run": { type: "boolean" } }, parse: parsePauseOrResume("resume") },
+  checkpoint: { options: { "dry-run": { type: "boolean" }, name: { type: "string" } }, parse: parseCheckpoint },
+  checkpoints: { options: {}, parse: parseCheckpoints },
   claim: { options: { owner: { type: "string" }, ttl: { type: "string" } }, parse: parseClaim },
   admit: { options: { owner: { type: "string" }, ttl: { type: "string" }, "budget-usd": { type: "string" } }, parse: parseAdmit },
   release: { options: { "dry-run": { type: "boolean" }, "discard-data": { type: "boolean" } }, parse: parseRelease },
@@ -300,6 +321,7 @@ function exampleValue(flag: string): string {
   const examples: Record<string, string> = {
     "--now": "2026-05-01T12:00:00Z",
     "--env": "pr-123",
+    "--name": "before-migration",
     "--run": "20260501T120000Z-3f9a1c2b",
     "--region": "us-east-1",
     "--audit-bucket": "acme-ephemera-audit",

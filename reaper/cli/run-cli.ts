@@ -3,6 +3,7 @@ import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runt
 import { describeError } from "../support/outcomes";
 import { auditVerifyCommand } from "./commands/audit-verify";
 import { extendCommand } from "./commands/extend";
+import { checkpointCommand, checkpointsCommand } from "./commands/checkpoint";
 import { lsCommand } from "./commands/ls";
 import { operatorCommand } from "./commands/pause-resume";
 import { reapCommand } from "./commands/reap";
@@ -80,32 +81,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     requestedBy: () => (asker ??= getRuntime().callerArn().then((arn) => requester(arn, deps.mcpClient))),
   };
   try {
-    switch (command.name) {
-      case "ls":
-        return await lsCommand(context, command);
-      case "extend":
-        return await extendCommand(context, command);
-      case "admit":
-        return await admitCommand(context, command);
-      case "pause":
-      case "resume":
-      case "release":
-        return await operatorCommand(context, command);
-      case "provisioning":
-        return await provisioningCommand(context, command);
-      case "claim":
-        return await claimCommand(context, command);
-      case "reap":
-        return await reapCommand(context, command);
-      case "audit-verify":
-        return await auditVerifyCommand(context, command);
-      case "mcp":
-        // Each tool call runs one command line here, with the same deps and the MCP client it came from.
-        return await mcpCommand(context, command, (toolArgv, toolIo, mcpClient) =>
-          runCli(toolArgv, toolIo, { ...deps, ...(mcpClient === undefined ? {} : { mcpClient }) }),
-        );
-    }
-    return command satisfies never;
+    return await runCommand(context, command, deps);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`ephemera: ${err.message}`);
@@ -116,4 +92,38 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   } finally {
     await runtime?.destroy();
   }
+}
+
+/** Runs one parsed command (not help) in its context. */
+async function runCommand(context: CommandContext, command: Exclude<Command, { name: "help" }>, deps: CliDeps): Promise<number> {
+  switch (command.name) {
+    case "ls":
+      return await lsCommand(context, command);
+    case "extend":
+      return await extendCommand(context, command);
+    case "admit":
+      return await admitCommand(context, command);
+    case "pause":
+    case "resume":
+    case "release":
+      return await operatorCommand(context, command);
+    case "checkpoint":
+      return await checkpointCommand(context, command);
+    case "checkpoints":
+      return await checkpointsCommand(context, command);
+    case "provisioning":
+      return await provisioningCommand(context, command);
+    case "claim":
+      return await claimCommand(context, command);
+    case "reap":
+      return await reapCommand(context, command);
+    case "audit-verify":
+      return await auditVerifyCommand(context, command);
+    case "mcp":
+      // Each tool call runs one command line here, with the same deps and the MCP client it came from.
+      return await mcpCommand(context, command, (toolArgv, toolIo, mcpClient) =>
+        runCli(toolArgv, toolIo, { ...deps, ...(mcpClient === undefined ? {} : { mcpClient }) }),
+      );
+  }
+  return command satisfies never;
 }

@@ -1,7 +1,7 @@
 import { describeSettings } from "../config/read-settings";
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS = ["ls", "admit", "extend", "pause", "resume", "release", "claim", "provisioning", "reap", "audit", "mcp"] as const;
+export const COMMANDS = ["ls", "admit", "extend", "pause", "resume", "release", "checkpoint", "checkpoints", "claim", "provisioning", "reap", "audit", "mcp"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const CONFIG_FLAGS = `Configuration flags (every command; each overrides its environment variable):
@@ -20,6 +20,8 @@ Commands:
   pause <env>                 stop an environment's spending, keeping its data
   resume <env>                the exact reverse of pause
   release <env>               the task is finished: reap the environment now (no warning first)
+  checkpoint <env>            snapshot an environment's database as a checkpoint (--name <label>)
+  checkpoints <env>           an environment's checkpoints, newest first, and its baseline
   claim <env> --owner <who>   take a warm database from the pool for an environment
   provisioning status|pause|resume
                               whether admit admits new environments; pause or resume that
@@ -82,6 +84,24 @@ refused (exit 1), the dry run too, unless --discard-data is given.
                    snapshot, everything else (buckets, volumes, namespaces) is deleted
   --dry-run        show the plan; change nothing
 The audit trail records who released it. Example: ephemera release pr-123`,
+  checkpoint: `Usage: ephemera checkpoint <env> [--name <label>] [--dry-run] [--json]
+
+Takes a manual snapshot of <env>'s database, tagged as one of its checkpoints: named
+ephemera-<env>-<yyyymmddhhmmss>, deleted with the environment, its storage metered.
+A paused environment can be checkpointed. Past EPHEMERA_MAX_CHECKPOINTS (default 5;
+the baseline not counted) the oldest label-less checkpoint is deleted in the same run;
+when every one is labelled the checkpoint is refused (exit 1). Audited.
+  --name <label>   a label: 1 to 40 lowercase letters, digits and hyphens, starting with
+                   a letter, unique among the environment's checkpoints; "baseline" is
+                   reserved for the snapshot the environment was restored from
+  --dry-run        show the plan; change nothing
+Example: ephemera checkpoint pr-123 --name before-migration`,
+  checkpoints: `Usage: ephemera checkpoints <env> [--json]
+
+Lists <env>'s checkpoints, newest first: label, snapshot, time, size, state (with RDS's
+progress while creating) and estimated monthly cost (allocated size at the spend meter's
+price: an upper bound, as AWS bills snapshot storage incrementally); then its baseline,
+the snapshot it was restored from. Read-only. Example: ephemera checkpoints pr-123`,
   provisioning: `Usage: ephemera provisioning status|pause|resume [--reason <text>] [--json]
 
 Whether admit admits new environments. The platform budget's alert, or the spend meter's

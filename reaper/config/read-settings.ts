@@ -44,6 +44,8 @@ export interface EphemeraSettings {
   readonly pool?: DatabasePoolSettings;
   /** What `ephemera admit` enforces, and when the spend meter pauses provisioning. */
   readonly admission: AdmissionLimits;
+  /** Most checkpoints an environment keeps, its baseline not counted (`ephemera checkpoint`). @default 5 */
+  readonly maxCheckpoints: number;
 }
 
 /** The caps on how many environments exist (reaper/admission). */
@@ -88,6 +90,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     priceList: values.priceList,
     ...(values.databasePool === undefined ? {} : { pool: values.databasePool }),
     admission: admissionOf(values),
+    maxCheckpoints: values.maxCheckpoints,
   };
 }
 
@@ -175,6 +178,7 @@ const PARSERS = {
   maxEnvironments: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironments}"`), SETTING_DEFAULTS.maxEnvironments),
   maxEnvironmentsPerOwner: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironmentsPerOwner}"`), SETTING_DEFAULTS.maxEnvironmentsPerOwner),
   maxBudgetUsd: orDefault(usd("100"), SETTING_DEFAULTS.maxBudgetUsd),
+  maxCheckpoints: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxCheckpoints}"`), SETTING_DEFAULTS.maxCheckpoints),
 } satisfies { readonly [K in SettingName]: Row<unknown> };
 
 /** What each setting reads as. */

@@ -91,4 +91,6 @@ export interface KindAdapter<Ctx = unknown> {
   restore?(ctx: Ctx, resource: DiscoveredResource, from: RestoreSpec): Promise<OperationResult>;
   /** Gives the resource a new master password (a claimed pool database); absent for kinds without one. */
   rotateCredentials?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
+  /** Takes a manual snapshot `snapshot` of the resource, created with `tags` (a checkpoint); absent for kinds without snapshots. */
+  checkpoint?(ctx: Ctx, resource: DiscoveredResource, snapshot: string, tags: Readonly<Record<string, string>>): Promise<OperationResult>;
 }

@@ -205,7 +205,15 @@ export const KIND_CATALOG = {
         ],
         scope: "name",
         condition: {
-          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
+          "ForAllValues:StringEquals": {
+            "aws:TagKeys": [
+              "ephemera:managed-by",
+              "ephemera:pool",
+              "ephemera:state",
+              "ephemera:baseline",
+              "ephemera:baseline-snapshot",
+            ],
+          },
         },
       },
       restoreTags: {
@@ -213,7 +221,15 @@ export const KIND_CATALOG = {
         on: [{ service: "rds", resource: "db:ephemera-pool-*" }],
         scope: "name",
         condition: {
-          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
+          "ForAllValues:StringEquals": {
+            "aws:TagKeys": [
+              "ephemera:managed-by",
+              "ephemera:pool",
+              "ephemera:state",
+              "ephemera:baseline",
+              "ephemera:baseline-snapshot",
+            ],
+          },
         },
       },
       restoreSecurityGroup: {
@@ -222,7 +238,31 @@ export const KIND_CATALOG = {
         scope: "name",
         condition: {
           StringEquals: { "aws:RequestTag/ephemera:managed-by": "ephemera" },
-          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
+          "ForAllValues:StringEquals": {
+            "aws:TagKeys": [
+              "ephemera:managed-by",
+              "ephemera:pool",
+              "ephemera:state",
+              "ephemera:baseline",
+              "ephemera:baseline-snapshot",
+            ],
+          },
+        },
+      },
+      checkpoint: {
+        actions: ["rds:CreateDBSnapshot"],
+        on: [{ service: "rds", resource: "db:*" }],
+        scope: "managed",
+        condition: { Null: { "aws:ResourceTag/ephemera:env": "false" } },
+      },
+      checkpointSnapshot: {
+        actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+        on: [{ service: "rds", resource: "snapshot:ephemera-*" }],
+        scope: "name",
+        condition: {
+          StringEquals: { "aws:RequestTag/ephemera:managed-by": "ephemera" },
+          Null: { "aws:RequestTag/ephemera:checkpoint": "false", "aws:ResourceTag/ephemera:managed-by": "true" },
+          "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
         },
       },
       restoreSecurityGroupTags: {
@@ -231,8 +271,42 @@ export const KIND_CATALOG = {
         scope: "name",
         condition: {
           StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" },
-          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
+          "ForAllValues:StringEquals": {
+            "aws:TagKeys": [
+              "ephemera:managed-by",
+              "ephemera:pool",
+              "ephemera:state",
+              "ephemera:baseline",
+              "ephemera:baseline-snapshot",
+            ],
+          },
         },
+      },
+    },
+  },
+  "rds-snapshot": {
+    what: "RDS manual DB snapshots that are an environment's checkpoints (tagged managed and `ephemera:checkpoint`); never final or baseline snapshots",
+    how: {
+      find: "`DescribeDBSnapshots` (manual), filtered on `TagList`: managed and carrying `ephemera:checkpoint`",
+      delete: "`DeleteDBSnapshot`. A snapshot already gone counts as done; one still `creating` is refused by RDS (`InvalidDBSnapshotState`): a failed action the next sweep retries.",
+    },
+    deletePhase: "resources",
+    holdsData: false,
+    reportsSpend: false,
+    metered: true,
+    iam: {
+      discover: ["rds:DescribeDBSnapshots"],
+      tag: {
+        actions: ["rds:AddTagsToResource"],
+        on: [{ service: "rds", resource: "snapshot:*" }],
+        scope: "managed",
+        condition: { Null: { "aws:ResourceTag/ephemera:checkpoint": "false" } },
+      },
+      delete: {
+        actions: ["rds:DeleteDBSnapshot"],
+        on: [{ service: "rds", resource: "snapshot:*" }],
+        scope: "managed",
+        condition: { Null: { "aws:ResourceTag/ephemera:checkpoint": "false" } },
       },
     },
   },

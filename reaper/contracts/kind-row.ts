@@ -116,6 +116,14 @@ export interface KindRow {
     readonly restoreSecurityGroup?: IamGrant;
     /** The tags that security group is created with, written only as part of its creation (`ec2:CreateAction`). */
     readonly restoreSecurityGroupTags?: IamGrant;
+    /**
+     * A checkpoint (`ephemera checkpoint`): a manual snapshot of the environment's own database
+     * (`checkpoint`, on the instance) and the new snapshot, named and tagged as a checkpoint
+     * (`checkpointSnapshot`, by its name). Like `credentials`, the caller's
+     * (`AuditBucket.grantOperate`), never the reaper's role.
+     */
+    readonly checkpoint?: IamGrant;
+    readonly checkpointSnapshot?: IamGrant;
     /** Creating the final snapshot, which does not exist yet and so has no tags: scoped by its name. */
     readonly finalSnapshot?: IamGrant;
     /** What the delete also acts on that is not the resource itself (an IAM role's instance profiles). */

@@ -31,8 +31,9 @@ export interface Plan {
  * - `warn-budget`: at its burn rate the environment reaches its budget within the warning window: notify, then mark it warned for that limit
  * - `extend`: asked for by an operator (`planExtend`): write `ephemera:extended-until` on every resource
  * - `release`: its task is finished (`planRelease`): reaped now, like an expired environment but with no warning first
+ * - `checkpoint`: asked for by an operator (`planCheckpoint`): a manual snapshot of its database, and the oldest label-less checkpoints over the limit deleted
  */
-export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim" | "refill" | "release";
+export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim" | "refill" | "release" | "checkpoint";
 
 /** The ordered phases of one environment; `act` starts a phase only when every action of the previous one succeeded. */
 export interface EnvironmentPlan {
@@ -62,7 +63,7 @@ export interface PlanPhase {
   readonly actions: readonly PlannedAction[];
 }
 
-export type PlannedAction = TagAction | DeleteAction | PauseAction | ResumeAction | NotifyAction | RotateCredentialsAction | RestoreAction;
+export type PlannedAction = TagAction | DeleteAction | PauseAction | ResumeAction | NotifyAction | RotateCredentialsAction | RestoreAction | CheckpointAction;
 
 /** Operations that stop spending or remove data: never planned for an environment the reaper cannot fully see. */
 export const DESTRUCTIVE_ACTIONS: ReadonlySet<PlannedAction["type"]> = new Set(["delete", "pause"]);
@@ -113,6 +114,19 @@ export interface RestoreSpec {
    * claiming environment imports it and adds its rules (poolMemberSecurityGroupName).
    */
   readonly securityGroup: { readonly vpcId: string; readonly name: string };
+}
+
+/**
+ * A checkpoint of an environment's database: a manual snapshot named `snapshot`, created with
+ * `tags` (the environment's, and `ephemera:checkpoint`). `resource` is the database (an `rds-instance`).
+ */
+export interface CheckpointAction {
+  readonly type: "checkpoint";
+  readonly resource: DiscoveredResource;
+  /** The new snapshot's identifier, e.g. `ephemera-pr-123-20260501120000`. */
+  readonly snapshot: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly reason: string;
 }
 
 /** A new master password, kept where the database keeps it (RDS: its Secrets Manager secret), so no earlier holder knows it. */

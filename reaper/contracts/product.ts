@@ -9,9 +9,11 @@ export type Product =
   /** An RDS instance class of one engine (RDS's engine name: `postgres`, `mysql`, `mariadb`), single- or multi-AZ: USD per hour. */
   | { readonly kind: "rds"; readonly region: string; readonly engine: string; readonly instanceClass: string; readonly multiAz: boolean }
   /** RDS storage of one type (`gp2`, `gp3`, `io1`, `io2`, `standard`), single- or multi-AZ: USD per GB-month. */
-  | { readonly kind: "rds-storage"; readonly region: string; readonly storageType: string; readonly multiAz: boolean };
+  | { readonly kind: "rds-storage"; readonly region: string; readonly storageType: string; readonly multiAz: boolean }
+  /** RDS snapshot storage (a manual DB snapshot's backup storage): USD per GB-month. */
+  | { readonly kind: "rds-snapshot"; readonly region: string };
 
-/** One line per product, e.g. `ec2 us-east-1 m5.large`, `rds us-east-1 postgres db.t4g.micro single-az`, `rds-storage us-east-1 gp3 single-az`. */
+/** One line per product, e.g. `ec2 us-east-1 m5.large`, `rds us-east-1 postgres db.t4g.micro single-az`, `rds-storage us-east-1 gp3 single-az`, `rds-snapshot us-east-1`. */
 export function productKey(product: Product): string {
   switch (product.kind) {
     case "ec2":
@@ -20,6 +22,8 @@ export function productKey(product: Product): string {
       return `rds ${product.region} ${product.engine} ${product.instanceClass} ${az(product.multiAz)}`;
     case "rds-storage":
       return `rds-storage ${product.region} ${product.storageType} ${az(product.multiAz)}`;
+    case "rds-snapshot":
+      return `rds-snapshot ${product.region}`;
   }
 }
 

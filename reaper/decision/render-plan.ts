@@ -1,4 +1,5 @@
 import type { Plan, PlannedAction } from "../contracts/plan";
+import { TAG } from "../model";
 
 /** The plan as a person reads it: what happens to which environment, in order, and what was left alone and why. */
 export function renderPlan(plan: Plan): string {
@@ -48,5 +49,7 @@ function describeAction(action: PlannedAction): string {
       return `${action.type} ${action.resource.kind} ${action.resource.id}`;
     case "restore":
       return `restore ${action.resource.kind} ${action.resource.id} from ${action.from.snapshot} as ${action.from.instanceClass}`;
+    case "checkpoint":
+      return `checkpoint ${action.resource.kind} ${action.resource.id} as snapshot ${action.snapshot}${action.tags[TAG.checkpoint] ? ` (label ${action.tags[TAG.checkpoint]})` : ""}`;
   }
 }

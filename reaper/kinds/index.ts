@@ -10,6 +10,7 @@ import { iamRoleAdapter, iamRoleRow } from "./iam-role";
 import { k8sNamespaceAdapter, k8sNamespaceRow } from "./k8s-namespace";
 import { launchTemplateAdapter, launchTemplateRow } from "./launch-template";
 import { rdsInstanceAdapter, rdsInstanceRow } from "./rds-instance";
+import { rdsSnapshotAdapter, rdsSnapshotRow } from "./rds-snapshot";
 import { s3BucketAdapter, s3BucketRow } from "./s3-bucket";
 import { schedulerGroupAdapter, schedulerGroupRow } from "./scheduler-group";
 import { schedulerScheduleAdapter, schedulerScheduleRow } from "./scheduler-schedule";
@@ -26,6 +27,7 @@ export const KIND_DEFINITIONS: Readonly<Record<KindName, { readonly row: KindRow
   "k8s-namespace": { row: k8sNamespaceRow, adapter: k8sNamespaceAdapter },
   "launch-template": { row: launchTemplateRow, adapter: launchTemplateAdapter },
   "rds-instance": { row: rdsInstanceRow, adapter: rdsInstanceAdapter },
+  "rds-snapshot": { row: rdsSnapshotRow, adapter: rdsSnapshotAdapter },
   "s3-bucket": { row: s3BucketRow, adapter: s3BucketAdapter },
   "scheduler-group": { row: schedulerGroupRow, adapter: schedulerGroupAdapter },
   "scheduler-schedule": { row: schedulerScheduleRow, adapter: schedulerScheduleAdapter },
@@ -43,6 +45,7 @@ export const KIND_ADAPTERS: Readonly<Record<KindName, KindAdapter<KindContext>>>
   "k8s-namespace": k8sNamespaceAdapter,
   "launch-template": launchTemplateAdapter,
   "rds-instance": rdsInstanceAdapter,
+  "rds-snapshot": rdsSnapshotAdapter,
   "s3-bucket": s3BucketAdapter,
   "scheduler-group": schedulerGroupAdapter,
   "scheduler-schedule": schedulerScheduleAdapter,

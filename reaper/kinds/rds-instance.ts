@@ -1,8 +1,10 @@
 import {
   AddTagsToResourceCommand,
+  CreateDBSnapshotCommand,
   type DBInstance,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
   ModifyDBInstanceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   paginateDescribeDBInstances,
@@ -10,7 +12,7 @@ import {
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { FINAL_SNAPSHOT_PREFIX, isManagedByEphemera, MANAGED_BY_VALUE, POOL_MEMBER_PREFIX, POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../model";
+import { CHECKPOINT_PREFIX, FINAL_SNAPSHOT_PREFIX, isManagedByEphemera, MANAGED_BY_VALUE, POOL_MEMBER_PREFIX, POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../model";
 import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
@@ -80,6 +82,20 @@ export const rdsInstanceRow = {
       condition: { StringEquals: { [`aws:RequestTag/${TAG.managedBy}`]: MANAGED_BY_VALUE }, "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
     },
     // Those tags, and only as CreateSecurityGroup writes them: never on a group that exists.
+    // A checkpoint: only of an environment's database (managed, with an ephemera:env; not a warm pool database)...
+    checkpoint: { actions: ["rds:CreateDBSnapshot"], on: [inRegion("rds", "db:*")], scope: "managed", condition: { Null: { [`aws:ResourceTag/${TAG.env}`]: "false" } } },
+    // ...into a new snapshot named ephemera-*, tagged managed and ephemera:checkpoint with ephemera: keys only. RDS has no
+    // CreateAction key: a snapshot that already carries the managed tag (every checkpoint, every final snapshot) is never tagged.
+    checkpointSnapshot: {
+      actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+      on: [inRegion("rds", `snapshot:${CHECKPOINT_PREFIX}*`)],
+      scope: "name",
+      condition: {
+        StringEquals: { [`aws:RequestTag/${TAG.managedBy}`]: MANAGED_BY_VALUE },
+        Null: { [`aws:RequestTag/${TAG.checkpoint}`]: "false", [`aws:ResourceTag/${TAG.managedBy}`]: "true" },
+        "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
+      },
+    },
     restoreSecurityGroupTags: {
       actions: ["ec2:CreateTags"],
       on: [inRegion("ec2", "security-group/*")],
@@ -165,7 +181,8 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
             // As SnapshotDatabase declares them, so that the claiming environment's import changes nothing.
             BackupRetentionPeriod: 0,
             AutoMinorVersionUpgrade: true,
-            Tags: tagList(resource.tags),
+            // The snapshot it came from: the environment that claims it has that checkpoint, `baseline`, from birth.
+            Tags: tagList({ ...resource.tags, [TAG.baselineSnapshot]: from.snapshot }),
           }),
         );
         return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "creating", securityGroup });
@@ -173,6 +190,21 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
         // Restored by an earlier try whose answer was lost: the same identifier, so it stands.
         if (hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault")) return alreadyDone("the database already exists", undefined, { securityGroup });
         throw err;
+      }
+    });
+  },
+
+  checkpoint(ctx, resource, snapshot, tags) {
+    return attempt(async () => {
+      try {
+        const out = await ctx.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: resource.id, DBSnapshotIdentifier: snapshot, Tags: tagList(tags) }));
+        return done(out.$metadata.requestId, { snapshot, status: out.DBSnapshot?.Status ?? "creating" });
+      } catch (err) {
+        if (!hasCode(err, "DBSnapshotAlreadyExists", "DBSnapshotAlreadyExistsFault")) throw err;
+        // Taken by an earlier try whose answer was lost: done, if it is a snapshot of this instance.
+        const existing = (await ctx.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot }))).DBSnapshots?.[0];
+        if (existing?.DBInstanceIdentifier !== resource.id) return failed(err);
+        return alreadyDone("the snapshot already exists", undefined, { snapshot, status: existing.Status ?? "unknown" });
       }
     });
   },

@@ -177,6 +177,34 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     call: (args) => ({ command: "release", options: [...flag("discard-data", args.discardData), ...flag("dry-run", args.dryRun)], positionals: [args.env] }),
   }),
   tool({
+    name: "checkpoint",
+    title: "Checkpoint an environment",
+    description:
+      "Takes a manual snapshot of an environment's database as one of its checkpoints, optionally labelled (ephemera checkpoint): deleted with the environment, its storage billed. " +
+      "A paused environment can be checkpointed. Past the limit (EPHEMERA_MAX_CHECKPOINTS, default 5) the oldest label-less checkpoint is replaced in the same run; " +
+      "when every one is labelled it is a tool error naming the fix. Audited. Each call takes a new snapshot, so it is not idempotent.",
+    inputSchema: {
+      env,
+      name: z
+        .string()
+        .optional()
+        .describe('A label, e.g. "before-migration": 1 to 40 lowercase letters, digits and hyphens, starting with a letter, unique among the environment\'s checkpoints; "baseline" is reserved.'),
+      dryRun,
+    },
+    hints: write({ destructive: false, idempotent: false }),
+    call: (args) => ({ command: "checkpoint", options: [...option("name", args.name), ...flag("dry-run", args.dryRun)], positionals: [args.env] }),
+  }),
+  tool({
+    name: "list_checkpoints",
+    title: "List an environment's checkpoints",
+    description:
+      "An environment's checkpoints, newest first: label (null for none), snapshot, time, size in GiB, state (with progress while creating) and estimated monthly cost in USD; " +
+      "then its baseline, the snapshot it was restored from (ephemera checkpoints --json, version 1).",
+    inputSchema: { env },
+    hints: READ,
+    call: (args) => ({ command: "checkpoints", positionals: [args.env] }),
+  }),
+  tool({
     name: "plan_reap",
     title: "Plan a reaper sweep",
     description:

@@ -81,6 +81,8 @@ export {
   envOfBudgetName,
   expiryScheduleGroupName,
   expiryScheduleName,
+  CHECKPOINT_PREFIX,
+  checkpointSnapshotName,
   FINAL_SNAPSHOT_PREFIX,
   finalSnapshotName,
   IAM_PATH,

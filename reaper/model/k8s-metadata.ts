@@ -28,9 +28,14 @@ export const K8S_ANNOTATION = {
   pausedSize: "ephemera.dev/paused-size",
   /** The budget limit the owner was warned the burn rate will reach. */
   budgetWarned: "ephemera.dev/budget-warned",
-  /** The warm pool and baseline snapshot of a pooled database (the tags are a database's; the keys exist so every tag has one). */
+  /**
+   * The warm pool and baseline snapshot of a pooled database, a database's baseline checkpoint, and a
+   * snapshot's checkpoint label (the tags are databases' and snapshots'; the keys exist so every tag has one).
+   */
   pool: "ephemera.dev/pool",
   baseline: "ephemera.dev/baseline",
+  baselineSnapshot: "ephemera.dev/baseline-snapshot",
+  checkpoint: "ephemera.dev/checkpoint",
 } as const;
 
 /** The Kubernetes counterpart of RUNTIME_TAG_KEYS: Terraform must ignore changes to these. */

@@ -40,6 +40,19 @@ export function expiryScheduleName(envId: string): string {
   return `${NAME_PREFIX}expiry-${envId}`;
 }
 
+/** Every checkpoint is named `ephemera-<env>-<yyyymmddhhmmss>` (and a suffix when that is taken): checkpointSnapshotName. */
+export const CHECKPOINT_PREFIX = NAME_PREFIX;
+
+/**
+ * `ephemera-<env>-<yyyymmddhhmmss>` (UTC), and `-<suffix>` when given (one that second already
+ * has): a checkpoint's snapshot identifier. The final snapshots' stamp has 12 digits and
+ * `-final-` before it, so the two never collide.
+ */
+export function checkpointSnapshotName(env: string, at: Date, suffix?: string): string {
+  const stamp = at.toISOString().slice(0, 19).replace(/[^0-9]/g, "");
+  return `${CHECKPOINT_PREFIX}${env}-${stamp}${suffix === undefined ? "" : `-${suffix}`}`;
+}
+
 /** Every final snapshot the reaper takes is named `ephemera-<env>-…`. */
 export const FINAL_SNAPSHOT_PREFIX = NAME_PREFIX;
 

@@ -41,6 +41,8 @@ export const SETTING_DEFAULTS = {
   admissionHold: "1h",
   /** How old the live-environment index may be for `admit` to count from it: twice the Reaper's default sweep interval (5 minutes). */
   admissionIndexMaxAge: "10m",
+  /** Most checkpoints an environment keeps, its baseline not counted. */
+  maxCheckpoints: 5,
 } as const;
 
 /**
@@ -176,6 +178,13 @@ export const SETTINGS = {
     flag: "--platform-budget-usd",
     defaultText: "none",
     description: "the spend meter pauses provisioning when the live environments' estimates add up to this (PlatformStack sets it with its platform budget)",
+  },
+  maxCheckpoints: {
+    env: "EPHEMERA_MAX_CHECKPOINTS",
+    flag: "--max-checkpoints",
+    defaultText: String(SETTING_DEFAULTS.maxCheckpoints),
+    description:
+      "most checkpoints an environment keeps, its baseline not counted: a new one past it deletes the oldest label-less ones, and is refused when every one is labelled",
   },
   region: { env: "AWS_REGION", fallbackEnv: "AWS_DEFAULT_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },

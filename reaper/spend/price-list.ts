@@ -94,6 +94,10 @@ export function priceListRequest(product: Product): PriceListRequest | undefined
         filters: { regionCode: product.region, productFamily: "Database Storage", volumeType, deploymentOption: deploymentOption(product.multiAz) },
       };
     }
+    case "rds-snapshot":
+      // The Price List files RDS's and Aurora's backup storage under one product family, told apart only by a
+      // region-prefixed usage type; a lowest-price match would take Aurora's. The shipped table prices it.
+      return undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import { isManagedByEphemera, TAG, tryParseEnvId } from "../model";
-import { HOURS_PER_MONTH, productKey, type Quote } from "../contracts/product";
+import { HOURS_PER_MONTH, type Product, productKey, type Quote } from "../contracts/product";
 import type { MeteredUsage } from "../contracts/metered-usage";
 
 /** The prices one sweep meters with: plain data, so a test or a bench can hand-write it. */
@@ -145,10 +145,11 @@ function meterEnvironment(
   const unpriced: Unpriced[] = [];
   for (const u of usages) {
     const part = `${u.kind} ${u.id}`;
-    const { quote: compute, what } = computePrice(u, prices);
-    if (compute === undefined) {
+    // Storage only (a DB snapshot): nothing runs.
+    const { quote: compute, what } = u.compute === undefined ? { quote: undefined, what: "" } : computePrice(u.compute, u.spotZone, prices);
+    if (u.compute !== undefined && compute === undefined) {
       unpriced.push({ part, label: `${part} (${what})` });
-    } else {
+    } else if (compute !== undefined) {
       const end = u.charging ? at : u.runEnd === undefined ? undefined : Date.parse(u.runEnd);
       usd += compute.usd * hoursBetween(Date.parse(u.runStart), end, since(part), at);
       if (u.charging) burn += compute.usd;
@@ -169,12 +170,12 @@ function meterEnvironment(
 }
 
 /** A usage's compute price, and what it was looked up as: the Spot price of a Spot instance's type in its zone, else its on-demand product. */
-function computePrice(u: MeteredUsage, prices: PriceSheet): { readonly quote?: Quote; readonly what: string } {
-  if (u.spotZone !== undefined && u.compute.kind === "ec2") {
-    const key = spotKey(u.compute.instanceType, u.spotZone);
+function computePrice(compute: Product, spotZone: string | undefined, prices: PriceSheet): { readonly quote?: Quote | undefined; readonly what: string } {
+  if (spotZone !== undefined && compute.kind === "ec2") {
+    const key = spotKey(compute.instanceType, spotZone);
     return { ...(prices.spot[key] === undefined ? {} : { quote: prices.spot[key] }), what: `spot ${key}` };
   }
-  const key = productKey(u.compute);
+  const key = productKey(compute);
   return { ...(prices.onDemand[key] === undefined ? {} : { quote: prices.onDemand[key] }), what: key };
 }
 

@@ -84,6 +84,13 @@ const RDS_SINGLE_AZ_STORAGE: Readonly<Record<string, PerRegion>> = {
   gp3: [0.115, 0.115, 0.115, 0.127, 0.137],
 };
 
+/**
+ * RDS snapshot (backup) storage beyond the free allowance, for manual DB snapshots (checkpoints): USD per GB-month.
+ * AWS bills a snapshot's storage incrementally; the meter counts a snapshot's allocated size, an upper bound.
+ * The eu-central-1 figure is the least certain: take it as a close estimate.
+ */
+const RDS_SNAPSHOT_STORAGE: PerRegion = [0.095, 0.095, 0.095, 0.095, 0.095];
+
 /** Multi-AZ runs a standby of the same class on storage of the same size: twice the single-AZ price for every row above. */
 const MULTI_AZ_FACTOR = 2;
 
@@ -103,6 +110,7 @@ function buildPrices(): Record<string, number> {
     for (const [storageType, row] of Object.entries(RDS_SINGLE_AZ_STORAGE)) {
       for (const multiAz of [false, true]) put({ kind: "rds-storage", region, storageType, multiAz }, row[i] * (multiAz ? MULTI_AZ_FACTOR : 1));
     }
+    put({ kind: "rds-snapshot", region }, RDS_SNAPSHOT_STORAGE[i]);
   });
   return prices;
 }
@@ -110,7 +118,7 @@ function buildPrices(): Record<string, number> {
 /** The table shipped with the package. */
 export const SHIPPED_PRICES: ShippedPrices = Object.freeze({
   source:
-    "AWS's public on-demand price pages and Price List offer files: EC2 Linux shared-tenancy on-demand instances, RDS single-AZ and multi-AZ on-demand instances (PostgreSQL, MySQL), and RDS gp2/gp3 storage per GB-month.",
+    "AWS's public on-demand price pages and Price List offer files: EC2 Linux shared-tenancy on-demand instances, RDS single-AZ and multi-AZ on-demand instances (PostgreSQL, MySQL), RDS gp2/gp3 storage per GB-month, and RDS snapshot (backup) storage per GB-month.",
   asOf: "2025-06",
   prices: Object.freeze(buildPrices()),
 });

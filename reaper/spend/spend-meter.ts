@@ -61,8 +61,8 @@ export class SpendMeter {
     if (!loaded.ok) notes.push({ level: "warning", code: "spend-meter", message: `${loaded.problem}: estimates count only what discovery sees now, and no reading is kept this run` });
     else for (const key of loaded.skipped) notes.push({ level: "warning", code: "spend-meter", message: `${key} is not a spend reading; skipped` });
 
-    const onDemand = dedupe(usage.flatMap((u) => [...(u.spotZone === undefined ? [u.compute] : []), ...(u.storage === undefined ? [] : [u.storage.product])]));
-    const spotTypes = [...new Set(usage.flatMap((u) => (u.spotZone !== undefined && u.compute.kind === "ec2" ? [u.compute.instanceType] : [])))];
+    const onDemand = dedupe(usage.flatMap((u) => [...(u.spotZone === undefined && u.compute !== undefined ? [u.compute] : []), ...(u.storage === undefined ? [] : [u.storage.product])]));
+    const spotTypes = [...new Set(usage.flatMap((u) => (u.spotZone !== undefined && u.compute?.kind === "ec2" ? [u.compute.instanceType] : [])))];
     const now = (this.options.clock ?? systemClock)();
     const [priced, spot] = await Promise.all([
       this.options.prices.quotes(onDemand).catch((err: unknown): PriceLookup => ({ quotes: new Map(), problem: `on-demand prices failed (${describeError(err)})` })),

@@ -335,6 +335,14 @@ describe("AuditBucket, evaluated", () => {
   const REQUEST = `${BUCKET}/admission-requests/8222537599999-0b6f3d2e-8c1a-4f5e-9d7b-2a4c6e8f0a1b.json`;
   const POOL_DB = `arn:aws:rds:us-east-1:${ACCOUNT}:db:ephemera-pool-default-ab12cd34`;
   const POOL_GROUP = `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0ab12cd34`;
+  const ENV_DB = `arn:aws:rds:us-east-1:${ACCOUNT}:db:pr-1-database`;
+  const CHECKPOINT = `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:ephemera-pr-1-20260501120000`;
+  const ENV_DB_TAGS = { [`aws:ResourceTag/${TAG.managedBy}`]: "ephemera", [`aws:ResourceTag/${TAG.env}`]: "pr-1" };
+  const CHECKPOINT_TAGS = {
+    [`aws:RequestTag/${TAG.managedBy}`]: "ephemera",
+    [`aws:RequestTag/${TAG.checkpoint}`]: "before-migration",
+    "aws:TagKeys": [TAG.managedBy, TAG.env, TAG.owner, TAG.ttl, TAG.createdAt, TAG.checkpoint],
+  };
   const RDS_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-AbCdEf`;
   const MANAGED = { [`aws:ResourceTag/${TAG.managedBy}`]: "ephemera" };
   const writeOnce = { "s3:if-none-match": "*" };
@@ -531,6 +539,29 @@ describe("AuditBucket, evaluated", () => {
       { name: "modifies no database outside the pool", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:prod-main`, context: MANAGED, expect: "ImplicitlyDenied" },
       { name: "modifies no pool database that is not managed", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: POOL_DB, expect: "ImplicitlyDenied" },
       { name: "modifies no database in another region", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: POOL_DB.replace("us-east-1", "eu-west-1"), context: MANAGED, expect: "ImplicitlyDenied" },
+      { name: "checkpoints an environment's own database", principal: OPERATOR, action: "rds:CreateDBSnapshot", resource: ENV_DB, context: ENV_DB_TAGS, expect: "Allowed" },
+      { name: "checkpoints no database that is not managed", principal: OPERATOR, action: "rds:CreateDBSnapshot", resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:prod-main`, context: { [`aws:ResourceTag/${TAG.env}`]: "pr-1" }, expect: "ImplicitlyDenied" },
+      { name: "checkpoints no managed database that is no environment's (a warm pool database)", principal: OPERATOR, action: "rds:CreateDBSnapshot", resource: POOL_DB, context: MANAGED, expect: "ImplicitlyDenied" },
+      { name: "creates the checkpoint's snapshot, tagged a checkpoint", principal: OPERATOR, action: "rds:CreateDBSnapshot", resource: CHECKPOINT, context: CHECKPOINT_TAGS, expect: "Allowed" },
+      { name: "and tags it as it creates it", principal: OPERATOR, action: "rds:AddTagsToResource", resource: CHECKPOINT, context: CHECKPOINT_TAGS, expect: "Allowed" },
+      {
+        name: "creates no snapshot that is not tagged a checkpoint",
+        principal: OPERATOR,
+        action: "rds:CreateDBSnapshot",
+        resource: CHECKPOINT,
+        context: { [`aws:RequestTag/${TAG.managedBy}`]: "ephemera", "aws:TagKeys": [TAG.managedBy, TAG.env] },
+        expect: "ImplicitlyDenied",
+      },
+      { name: "creates no snapshot outside the checkpoints' names", principal: OPERATOR, action: "rds:CreateDBSnapshot", resource: `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:prod-main-nightly`, context: CHECKPOINT_TAGS, expect: "ImplicitlyDenied" },
+      {
+        name: "tags no snapshot that is already managed (an existing checkpoint, a final snapshot)",
+        principal: OPERATOR,
+        action: "rds:AddTagsToResource",
+        resource: CHECKPOINT,
+        context: { ...CHECKPOINT_TAGS, [`aws:ResourceTag/${TAG.managedBy}`]: "ephemera" },
+        expect: "ImplicitlyDenied",
+      },
+      { name: "tags a checkpoint with no key but ephemera: ones", principal: OPERATOR, action: "rds:AddTagsToResource", resource: CHECKPOINT, context: { ...CHECKPOINT_TAGS, "aws:TagKeys": [TAG.checkpoint, "Name"] }, expect: "ImplicitlyDenied" },
       {
         name: "never has RDS make a secret tagged managed (it would become deletable)",
         principal: OPERATOR,

@@ -78,8 +78,16 @@ describe("WarmDatabasePool", () => {
     it("tag only the pool's new databases, and nothing else is restored or tagged for the pool", () => {
       const statements = restoreStatements(PROPS);
       expect(statements.TagRestoredRdsInstance).toMatchObject({ Action: ["rds:AddTagsToResource"], Resource: [rds("db:ephemera-pool-*")] });
-      // Besides: each new database's own security group, the environments' managed resources with the reaper's own keys, and its final snapshots by name.
-      expect(Object.keys(statements).sort()).toEqual(["CreateGroupOfRestoredRdsInstance", "FinalSnapshotRdsInstance", "RestoreRdsInstance", "TagGroupOfRestoredRdsInstance", "TagManagedResources", "TagRestoredRdsInstance"]);
+      // Besides: each new database's own security group, the environments' managed resources (and checkpoints) with the reaper's own keys, and its final snapshots by name.
+      expect(Object.keys(statements).sort()).toEqual([
+        "CreateGroupOfRestoredRdsInstance",
+        "FinalSnapshotRdsInstance",
+        "RestoreRdsInstance",
+        "TagGroupOfRestoredRdsInstance",
+        "TagManagedResources",
+        "TagRdsSnapshot",
+        "TagRestoredRdsInstance",
+      ]);
       expect(statements.FinalSnapshotRdsInstance!.Resource).toEqual([rds("snapshot:ephemera-*")]);
     });
   });

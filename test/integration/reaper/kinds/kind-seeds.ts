@@ -2,12 +2,12 @@ import { CreateBudgetCommand } from "@aws-sdk/client-budgets";
 import { CreateLaunchTemplateCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, CreateNodegroupCommand } from "@aws-sdk/client-eks";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { CreateDBInstanceCommand, CreateDBSubnetGroupCommand } from "@aws-sdk/client-rds";
+import { CreateDBInstanceCommand, CreateDBSnapshotCommand, CreateDBSubnetGroupCommand } from "@aws-sdk/client-rds";
 import { CreateBucketCommand, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
 import { CreateScheduleCommand, CreateScheduleGroupCommand } from "@aws-sdk/client-scheduler";
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { KindName } from "../../../../reaper/contracts/kind-adapter";
-import { IAM_PATH } from "../../../../reaper/model";
+import { IAM_PATH, TAG } from "../../../../reaper/model";
 import type { AwsKindContext } from "../../../../reaper/runtime/aws-kind-context";
 import type { KubeApiDouble } from "../../../../harness/kube-api-double";
 import { asTagList, managedTags } from "./kind-test-context";
@@ -117,6 +117,17 @@ export const KIND_SEEDS: Readonly<Record<KindName, KindSeed>> = {
       await at.ctx.rds.send(new CreateDBInstanceCommand({ ...db, Tags: tagList(at) }));
     },
     id: (env) => `${env}-db`,
+  },
+  "rds-snapshot": {
+    seed: async (at) => {
+      // A checkpoint of an unmanaged database (so that the database itself is no resource of the inventory).
+      const DBInstanceIdentifier = `${at.env}-checkpointed${suffix(at)}`;
+      const db = { DBInstanceIdentifier, DBInstanceClass: "db.t3.micro", Engine: "postgres", MasterUsername: "app", MasterUserPassword: "not-a-real-password", AllocatedStorage: 20 };
+      await at.ctx.rds.send(new CreateDBInstanceCommand(db));
+      const tags = at.tagged ? asTagList({ ...managedTags(at.env), [TAG.checkpoint]: "" }) : undefined;
+      await at.ctx.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier, DBSnapshotIdentifier: `ephemera-${at.env}-20260501120000${suffix(at)}`, Tags: tags }));
+    },
+    id: (env) => `ephemera-${env}-20260501120000`,
   },
   "s3-bucket": {
     seed: async (at) => {

@@ -1,5 +1,6 @@
 import { AwsKindContext, type KindContextOptions } from "../../../../reaper/runtime/aws-kind-context";
 import type { DiscoveredResource, KindAdapter } from "../../../../reaper/contracts/kind-adapter";
+import { CreateDBInstanceCommand, type CreateDBInstanceCommandInput } from "@aws-sdk/client-rds";
 import { type Emulator, useEmulator } from "../../../../harness/emulator";
 
 /** The audit bucket every kind test configures; tests create it to prove it is left alone. */
@@ -40,6 +41,22 @@ export async function listedById(ctx: AwsKindContext, adapter: KindAdapter<AwsKi
 
 export function asTagList(tags: Record<string, string>): { Key: string; Value: string }[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** A small postgres DB instance `id`, tagged with `tags` when given, with `more` of CreateDBInstance's input. */
+export async function createDatabase(ctx: AwsKindContext, id: string, tags: Record<string, string> | undefined, more: Partial<CreateDBInstanceCommandInput> = {}): Promise<void> {
+  await ctx.rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: id,
+      DBInstanceClass: "db.t3.micro",
+      Engine: "postgres",
+      MasterUsername: "app",
+      MasterUserPassword: "not-a-real-password",
+      AllocatedStorage: 20,
+      ...(tags ? { Tags: asTagList(tags) } : {}),
+      ...more,
+    }),
+  );
 }
 
 /**

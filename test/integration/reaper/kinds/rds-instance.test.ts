@@ -1,24 +1,14 @@
 import { CreateSubnetCommand, CreateVpcCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { CreateDBInstanceCommand, CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../../../../reaper/model";
 import { rdsInstanceAdapter } from "../../../../reaper/kinds/rds-instance";
 import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
-import { asTagList, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext, listedById } from "./kind-test-context";
+import { createDatabase, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext, listedById } from "./kind-test-context";
 
 const { ctx } = useKindContext();
 
 async function database(id: string, tags: Record<string, string> | undefined): Promise<void> {
-  await ctx().rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: id,
-      DBInstanceClass: "db.t3.micro",
-      Engine: "postgres",
-      MasterUsername: "app",
-      MasterUserPassword: "not-a-real-password",
-      AllocatedStorage: 20,
-      ...(tags ? { Tags: asTagList(tags) } : {}),
-    }),
-  );
+  await createDatabase(ctx(), id, tags);
 }
 
 async function status(id: string): Promise<string | undefined> {
@@ -112,9 +102,7 @@ describe("rds-instance adapter", () => {
 
   it("restore makes a pool database its own security group first, with its tags and no ingress, and restores into it as SnapshotDatabase declares", async () => {
     const env = uniqueEnv();
-    await ctx().rds.send(
-      new CreateDBInstanceCommand({ DBInstanceIdentifier: `${env}-base`, DBInstanceClass: "db.t3.micro", Engine: "postgres", MasterUsername: "app", MasterUserPassword: "not-a-real-password", AllocatedStorage: 20, BackupRetentionPeriod: 7 }),
-    );
+    await createDatabase(ctx(), `${env}-base`, undefined, { BackupRetentionPeriod: 7 });
     await ctx().rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: `${env}-base`, DBSnapshotIdentifier: `${env}-base-1` }));
     const vpcId = (await ctx().ec2.send(new CreateVpcCommand({ CidrBlock: "10.9.0.0/16" }))).Vpc!.VpcId!;
     const subnets = await Promise.all(["a", "b"].map(async (az, i) => (await ctx().ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.9.${i}.0/24`, AvailabilityZone: `us-east-1${az}` }))).Subnet!.SubnetId!));
@@ -130,8 +118,11 @@ describe("rds-instance adapter", () => {
     expect(groups).toHaveLength(1);
     expect(groups[0]).toMatchObject({ GroupId: restored.facts!.securityGroup, VpcId: vpcId, Description: poolMemberSecurityGroupDescription(id), IpPermissions: [] });
     expect(Object.fromEntries(groups[0]!.Tags!.map((t) => [t.Key, t.Value]))).toEqual(tags);
-    expect(Object.keys(tags).sort()).toEqual([...POOL_TAG_KEYS].sort());
     const db = (await ctx().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+    // The database also records the snapshot it came from: the claiming environment's baseline checkpoint.
+    const dbTags = Object.fromEntries(db.TagList!.map((t) => [t.Key, t.Value]));
+    expect(dbTags).toEqual({ ...tags, [TAG.baselineSnapshot]: `${env}-base-1` });
+    expect(Object.keys(dbTags).sort()).toEqual([...POOL_TAG_KEYS].sort());
     expect(db).toMatchObject({ BackupRetentionPeriod: 0, AutoMinorVersionUpgrade: true, DeletionProtection: false, MultiAZ: false, CopyTagsToSnapshot: true });
     expect(db.VpcSecurityGroups!.map((g) => g.VpcSecurityGroupId)).toEqual([restored.facts!.securityGroup]);
 
@@ -139,6 +130,24 @@ describe("rds-instance adapter", () => {
     expect(await rdsInstanceAdapter.restore!(ctx(), member, from)).toMatchObject({ ok: true, alreadyDone: true, facts: { securityGroup: restored.facts!.securityGroup } });
     expect((await ctx().ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [id] }] }))).SecurityGroups).toHaveLength(1);
     expect((await listedById(ctx(), rdsInstanceAdapter, id)).facts).toMatchObject({ securityGroups: restored.facts!.securityGroup });
+  });
+
+  it("checkpoint takes a manual snapshot with the given tags; a retry is already done, a same-named snapshot of another database is not", async () => {
+    const env = uniqueEnv();
+    await database(`${env}-db`, managedTags(env));
+    await database(`${env}-other`, managedTags(env));
+    const resource = await listedById(ctx(), rdsInstanceAdapter, `${env}-db`);
+    const snapshot = `ephemera-${env}-20260501120000`;
+    const tags = { ...managedTags(env), [TAG.checkpoint]: "before-migration" };
+    const first = await rdsInstanceAdapter.checkpoint!(ctx(), resource, snapshot, tags);
+    expect(first).toMatchObject({ ok: true, requestId: expect.any(String), facts: { snapshot } });
+    expect(first.alreadyDone).toBeUndefined();
+    const taken = (await ctx().rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot }))).DBSnapshots![0]!;
+    expect(taken.DBInstanceIdentifier).toBe(`${env}-db`);
+    expect(Object.fromEntries(taken.TagList!.map((t) => [t.Key, t.Value]))).toEqual(tags);
+    expect(await rdsInstanceAdapter.checkpoint!(ctx(), resource, snapshot, tags)).toMatchObject({ ok: true, alreadyDone: true });
+    const other = await listedById(ctx(), rdsInstanceAdapter, `${env}-other`);
+    expect(await rdsInstanceAdapter.checkpoint!(ctx(), other, snapshot, tags)).toMatchObject({ ok: false, code: expect.stringMatching(/^DBSnapshotAlreadyExists/) });
   });
 
   it("pausing an instance that is gone fails with RDS's code", async () => {

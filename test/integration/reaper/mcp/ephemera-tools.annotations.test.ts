@@ -38,6 +38,8 @@ const HINTS: Record<string, Hints> = {
   pause_environment: hints(false, true, true),
   resume_environment: hints(false, false, true),
   release_environment: hints(false, true, true),
+  checkpoint: hints(false, false, false),
+  list_checkpoints: hints(true, false, true),
   plan_reap: hints(true, false, true),
   claim_database: hints(false, false, true),
   verify_audit: hints(true, false, true),
@@ -51,6 +53,7 @@ const READ_ONLY: [string, Record<string, unknown>][] = [
   ["plan_reap", {}],
   ["verify_audit", {}],
   ["provisioning_status", {}],
+  ["list_checkpoints", { env: "pr-checkpoint" }],
 ];
 const IDEMPOTENT: [string, Record<string, unknown>][] = [
   ["admit_environment", { env: "pr-new", owner: "agent@example.com", ttl: "4h", budgetUsd: 20 }],
@@ -108,6 +111,7 @@ beforeAll(async () => {
   await seedEnvironment(e, "pr-pause", now, { expiresInHours: 5 });
   await seedEnvironment(e, "pr-release", now, { expiresInHours: 5, objects: 1 });
   await seedEnvironment(e, "pr-extend", now, { expiresInHours: 5, database: false });
+  await seedEnvironment(e, "pr-checkpoint", now, { expiresInHours: 5 });
   for (const suffix of ["aaaa0001", "aaaa0002"]) await seedWarmDatabase(e, suffix, "app-baseline-1");
   const settings = {
     ...e.env(),
@@ -138,7 +142,7 @@ describe("every tool's annotations match what it does", () => {
     const { tools } = await client.listTools();
     expect(Object.fromEntries(tools.map(({ name, annotations: { title: _title, ...rest } = {} }) => [name, rest]))).toEqual(HINTS);
     // The table below covers every tool.
-    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database").sort()).toEqual(Object.keys(HINTS).sort());
+    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint").sort()).toEqual(Object.keys(HINTS).sort());
   });
 
   test.each(READ_ONLY)("read-only %s changes nothing in the account, not even the audit bucket", async (name, args) => {
@@ -170,6 +174,19 @@ describe("every tool's annotations match what it does", () => {
     expect(second.isError).toBeFalsy();
     expect((second.structuredContent as { previousExpiresAt: string }).previousExpiresAt).toBe((first.structuredContent as { expiresAt: string }).expiresAt);
     expect(await stateOfAccount()).not.toEqual(once);
+  });
+
+  test("checkpoint is not idempotent but not destructive: a second call takes a second snapshot, and removes nothing", async () => {
+    expect(HINTS.checkpoint).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    const snapshots = async () => ((await call("list_checkpoints", { env: "pr-checkpoint" })).structuredContent as { checkpoints: { snapshot: string }[] }).checkpoints.map((c) => c.snapshot);
+    const first = await call("checkpoint", { env: "pr-checkpoint" });
+    expect(first.isError).toBeFalsy();
+    const once = await snapshots();
+    const second = await call("checkpoint", { env: "pr-checkpoint" });
+    expect(second.isError).toBeFalsy();
+    const twice = await snapshots();
+    expect(twice).toHaveLength(once.length + 1);
+    expect(twice).toEqual(expect.arrayContaining(once));
   });
 
   // enabled once claim-database returns the existing claim

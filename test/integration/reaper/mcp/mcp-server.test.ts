@@ -110,6 +110,8 @@ describe("ephemera mcp over stdio", () => {
       pause_environment: hints(false, true, true),
       resume_environment: hints(false, false, true),
       release_environment: hints(false, true, true),
+      checkpoint: hints(false, false, false),
+      list_checkpoints: hints(true, false, true),
       plan_reap: hints(true, false, true),
       verify_audit: hints(true, false, true),
       provisioning_status: hints(true, false, true),
@@ -120,7 +122,22 @@ describe("ephemera mcp over stdio", () => {
       expect(t.description).toBeTruthy();
     }
     const required = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema.required ?? []]));
-    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], plan_reap: [] });
+    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], checkpoint: ["env"], list_checkpoints: ["env"], plan_reap: [] });
+  });
+
+  test("checkpoint takes a labelled checkpoint as checkpoint --json does, and list_checkpoints lists it; a taken label is a tool error with the CLI's message", async () => {
+    const taken = await call("checkpoint", { env: "pr-mcp", name: "before-agent" });
+    expect(taken.isError).toBeFalsy();
+    expect(taken.structuredContent).toMatchObject({ env: "pr-mcp", status: "created", label: "before-agent", database: "pr-mcp-db", snapshot: expect.stringMatching(/^ephemera-pr-mcp-\d{14}$/) });
+    const listed = await call("list_checkpoints", { env: "pr-mcp" });
+    expect(listed.isError).toBeFalsy();
+    expect(listed.structuredContent).toMatchObject({ version: 1, env: "pr-mcp", count: 1, checkpoints: [{ label: "before-agent", snapshot: (taken.structuredContent as { snapshot: string }).snapshot }] });
+    const again = await call("checkpoint", { env: "pr-mcp", name: "before-agent" });
+    expect(again.isError).toBe(true);
+    expect(texts(again).join("\n")).toContain("already has a checkpoint labelled");
+    const unknown = await call("list_checkpoints", { env: "pr-nope" });
+    expect(unknown.isError).toBe(true);
+    expect(texts(unknown).join("\n")).toContain("no resources of environment pr-nope were found");
   });
 
   test("list_environments returns what ls --json does, as structured content and as text", async () => {
@@ -265,8 +282,8 @@ describe("ephemera mcp over stdio", () => {
     const cli = await ephemera(["audit", "verify", "--json"]);
     expect(result.structuredContent).toEqual(cli.json());
     expect(result.structuredContent).toMatchObject({ ok: true, bucket: AUDIT_BUCKET });
-    // extend, pause and resume: one audited run each.
-    expect((result.structuredContent as { runs: unknown[] }).runs).toHaveLength(3);
+    // checkpoint, extend, pause and resume: one audited run each.
+    expect((result.structuredContent as { runs: unknown[] }).runs).toHaveLength(4);
   });
 
   test("admit_environment admits a new environment, and again without a new reservation, as admit --json does", async () => {

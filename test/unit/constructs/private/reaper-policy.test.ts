@@ -58,7 +58,7 @@ const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry
 const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
 const PLATFORM_BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/${PLATFORM_BUDGET_NAME}`;
 const POOL_DB = arn("rds", "db:ephemera-pool-default-ab12cd34");
-const POOL_TAGS = { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] };
+const POOL_TAGS = { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline, TAG.baselineSnapshot] };
 /** A pool database's own security group as its restore creates it: in the pool's VPC, tagged with the pool's keys. */
 const POOL_VPC = arn("ec2", "vpc/vpc-0pool1234");
 const NEW_GROUP = arn("ec2", "security-group/sg-0new1234");
@@ -497,6 +497,12 @@ async function evaluateExample(c: Case): Promise<string> {
   return outcome.startsWith("simulation error") ? `${outcome}: ${c.action} takes no resource like ${example(c.resource)}` : outcome;
 }
 
+/** The tags a grant's own condition asks the resource to carry (`Null` `aws:ResourceTag/<key>` = `false`), each with an example value. */
+function requiredTags(grant: IamGrant): Record<string, string> {
+  const keys = Object.entries(grant.condition?.Null ?? {}).filter(([key, value]) => key.startsWith("aws:ResourceTag/") && value === "false");
+  return Object.fromEntries(keys.map(([key]) => [key.slice("aws:ResourceTag/".length), "before-migration"]));
+}
+
 function derivedCases(): Case[] {
   return KIND_NAMES.flatMap((kind) =>
     POLICY_GRANTS.flatMap((operation) => {
@@ -508,11 +514,13 @@ function derivedCases(): Case[] {
           // A pattern with no `*` names one resource; an outside name only where the pattern has the environments' prefix.
           const byTag = grant.scope !== "name";
           const name = `${kind} ${operation}: ${action} on ${resource}`;
+          const also = requiredTags(grant);
           return [
-            { name: `${name}, managed`, action, resource, ...(byTag ? { tags: MANAGED } : {}), context, expect: "Allowed" },
-            ...(byTag ? [{ name: `${name}, someone else's`, action, resource, tags: SOMEONE_ELSES, context, expect: "ImplicitlyDenied" as const }] : []),
+            { name: `${name}, managed`, action, resource, ...(byTag ? { tags: { ...MANAGED, ...also } } : {}), context, expect: "Allowed" },
+            ...(byTag ? [{ name: `${name}, someone else's`, action, resource, tags: { ...SOMEONE_ELSES, ...also }, context, expect: "ImplicitlyDenied" as const }] : []),
+            ...(byTag && Object.keys(also).length > 0 ? [{ name: `${name}, managed but without ${Object.keys(also).join(", ")}`, action, resource, tags: MANAGED, context, expect: "ImplicitlyDenied" as const }] : []),
             ...(otherName === undefined ? [] : [{ name: `${kind} ${operation}: ${action} on ${otherName}, outside the name pattern`, action, resource: otherName, context, expect: "ImplicitlyDenied" as const }]),
-            ...(byTag && PROTECTED_DENIED_ACTIONS.includes(action) ? [{ name: `${name}, protected`, action, resource, tags: PROTECTED, context, expect: "ExplicitlyDenied" as const }] : []),
+            ...(byTag && PROTECTED_DENIED_ACTIONS.includes(action) ? [{ name: `${name}, protected`, action, resource, tags: { ...PROTECTED, ...also }, context, expect: "ExplicitlyDenied" as const }] : []),
           ];
         }),
       );
@@ -560,7 +568,7 @@ describe("the reaper's IAM policy, read", () => {
 
   it("conditions every other allow on the managed-by tag, or scopes it to ARNs", () => {
     const tagConditioned = allows.filter((s) => JSON.stringify(s.Condition ?? {}).includes(`aws:ResourceTag/${TAG.managedBy}`)).map((s) => s.Sid);
-    expect(tagConditioned).toEqual(["TagManagedResources", "ActOnManagedResources", "DeleteSchedulerSchedule", "DeleteSecret", "MoveExpirySchedules"]);
+    expect(tagConditioned).toEqual(["TagManagedResources", "ActOnManagedResources", "TagRdsSnapshot", "DeleteRdsSnapshot", "DeleteSchedulerSchedule", "DeleteSecret", "MoveExpirySchedules"]);
     const scopedByArn = allows.filter((s) => !tagConditioned.includes(s.Sid) && s.Sid !== "DiscoverEverywhere" && s.Sid !== "ReadPrices");
     for (const statement of scopedByArn) {
       for (const resource of resources(statement)) expect({ sid: statement.Sid, resource }).toEqual({ sid: statement.Sid, resource: expect.stringMatching(/^arn:aws:[a-z0-9-]+:/) });
@@ -574,15 +582,15 @@ describe("the reaper's IAM policy, read", () => {
     const restore = POLICY.Statement.find((s) => s.Sid === "TagRestoredRdsInstance")!;
     expect(restore.Action).toEqual(["rds:AddTagsToResource"]);
     expect(restore.Resource).toEqual([arn("rds", "db:ephemera-pool-*")]);
-    expect(restore.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([TAG.managedBy, TAG.pool, TAG.state, TAG.baseline]);
+    expect(restore.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([TAG.managedBy, TAG.pool, TAG.state, TAG.baseline, TAG.baselineSnapshot]);
     // A restored pool database's own security group is new too: tagged only as CreateSecurityGroup creates it, with the pool's keys.
     const group = POLICY.Statement.find((s) => s.Sid === "TagGroupOfRestoredRdsInstance")!;
     expect(group).toMatchObject({ Action: ["ec2:CreateTags"], Resource: [arn("ec2", "security-group/*")] });
-    expect(group.Condition).toEqual({ StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, "ForAllValues:StringEquals": { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] } });
+    expect(group.Condition).toEqual({ StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, "ForAllValues:StringEquals": { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline, TAG.baselineSnapshot] } });
     const tagging = POLICY.Statement.filter(
       (s) => s.Effect === "Allow" && !["FinalSnapshotRdsInstance", "TagRestoredRdsInstance", "TagGroupOfRestoredRdsInstance"].includes(s.Sid) && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)),
     );
-    expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedResources", "TagBudget"]);
+    expect(tagging.map((s) => s.Sid)).toEqual(["TagManagedResources", "TagBudget", "TagRdsSnapshot"]);
     for (const statement of tagging) expect(statement.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual(REAPER_WRITTEN_TAG_KEYS);
   });
 

@@ -116,6 +116,34 @@ describe("act", () => {
     expect(without.actions[0]).toMatchObject({ code: "NoCredentials", message: "s3-bucket has no master password to rotate" });
   });
 
+  test("a checkpoint goes to the kind's adapter with its snapshot name and tags, and is audited with them; a kind without snapshots refuses it", async () => {
+    const db = resource("rds-instance", "pr-1-db", envTags("pr-1", { expiresInHours: 5 }), { status: "stopped" });
+    const bucket = resource("s3-bucket", "pr-1-artifacts", envTags("pr-1", { expiresInHours: 5 }));
+    const tags = { "ephemera:env": "pr-1", "ephemera:checkpoint": "before-migration" };
+    const plan = (target: typeof db): Plan => ({
+      version: 1,
+      createdAt: NOW.toISOString(),
+      environments: [
+        { env: "pr-1", intent: "checkpoint", reason: "asked", phases: [{ name: "database", actions: [{ type: "checkpoint", resource: target, snapshot: "ephemera-pr-1-20260501120000", tags, reason: "asked" }] }] },
+      ],
+      deferred: [],
+      notes: [],
+    });
+    const taking = setup(plan(db));
+    const taken: string[] = [];
+    const adapters = taking.world.adapters(ALL_KINDS).map((a) =>
+      a.kind === "rds-instance"
+        ? { ...a, checkpoint: async (_w: unknown, r: { id: string }, snapshot: string, t: Readonly<Record<string, string>>) => (taken.push(`${r.id} ${snapshot} ${t["ephemera:checkpoint"]}`), { ok: true, requestId: "taken" }) }
+        : a,
+    );
+    const result = await act({ ...taking.options(), adapters });
+    expect(taken).toEqual(["pr-1-db ephemera-pr-1-20260501120000 before-migration"]);
+    expect(result.actions.map((a) => `${a.action} ${a.outcome}`)).toEqual(["checkpoint done"]);
+    const refusing = setup(plan(bucket));
+    const without = await act(refusing.options());
+    expect(without.actions[0]).toMatchObject({ action: "checkpoint", outcome: "refused", code: "NoCheckpoint" });
+  });
+
   test("running the same plan twice is safe: the second run finds everything already done", async () => {
     const { world, store, options } = setup(reapPlan("pr-1"));
     await act(options());

@@ -20,12 +20,32 @@ describe("parsing the ephemera command line", () => {
 
   test("an unknown command is named, with the nearest command suggested and the list of commands", () => {
     expect(usageError(["lss"]).message).toBe(
-      'unknown command "lss"; did you mean "ls"? The commands are ls, admit, extend, pause, resume, release, claim, provisioning, reap, audit, mcp (see ephemera --help)',
+      'unknown command "lss"; did you mean "ls"? The commands are ls, admit, extend, pause, resume, release, checkpoint, checkpoints, claim, provisioning, reap, audit, mcp (see ephemera --help)',
     );
   });
 
   test("an option before the command is refused with the command-first form shown", () => {
     expect(usageError(["--json", "ls"]).message).toContain('the command comes first, then its options: e.g. "ephemera ls --json"');
+  });
+
+  test("checkpoint takes an env id and an optional --name label; checkpoints an env id", () => {
+    expect(parseCommand(["checkpoint", "pr-1", "--name", "before-migration", "--json"])).toMatchObject({ name: "checkpoint", env: "pr-1", label: "before-migration", json: true });
+    expect(parseCommand(["checkpoint", "pr-1"])).not.toHaveProperty("label");
+    expect(parseCommand(["checkpoint", "pr-1", "--dry-run"])).toMatchObject({ name: "checkpoint", overrides: { dryRun: true } });
+    expect(parseCommand(["checkpoints", "pr-1", "--json"])).toMatchObject({ name: "checkpoints", env: "pr-1", json: true });
+  });
+
+  test.each([
+    [["checkpoint"], "ephemera checkpoint needs <env>, e.g. ephemera checkpoint pr-123 --name before-migration"],
+    [["checkpoint", "pr-1", "--name", "Before"], '--name "Before" is not 1 to 40 lowercase letters, digits and hyphens starting with a letter (and not ending with a hyphen); e.g. --name before-migration'],
+    [["checkpoint", "pr-1", "--name", "baseline"], "--name baseline is reserved for the snapshot the environment was restored from; choose another, e.g. --name before-migration"],
+    [["checkpoint", "pr-1", "--name"], "--name needs a value, e.g. --name before-migration"],
+    [["checkpoints"], "ephemera checkpoints needs <env>, e.g. ephemera checkpoints pr-123"],
+    [["checkpoints", "pr-1", "--name", "x"], 'unknown option --name for "ephemera checkpoints"; see ephemera checkpoints --help'],
+  ])("%j is a usage error that names the argument and the fix", (argv, message) => {
+    const error = usageError(argv);
+    expect(error.message).toBe(message);
+    expect(error.command).toBe(argv[0]);
   });
 
   test("extend takes an env id and a duration in the ttl grammar, in milliseconds", () => {

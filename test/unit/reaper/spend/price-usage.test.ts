@@ -115,7 +115,7 @@ describe("the spend meter's arithmetic", () => {
   test("a part priced later is counted from its own start, not only from the reading", () => {
     const odd = instance("i-odd", { compute: { kind: "ec2", region: "us-east-1", instanceType: "x9.huge" } });
     const first = run([odd], 10);
-    const priced: PriceSheet = { ...PRICES, onDemand: { ...PRICES.onDemand, [productKey(odd.compute)]: { usd: 1, source: "price-list" } } };
+    const priced: PriceSheet = { ...PRICES, onDemand: { ...PRICES.onDemand, [productKey(odd.compute!)]: { usd: 1, source: "price-list" } } };
     const second = run([odd], 11, { previous: first.readings, prices: priced });
     expect(second.spend["pr-1"]!.usd).toBeCloseTo(11, 10);
     expect(second.spend["pr-1"]!.unpriced).toEqual([]);

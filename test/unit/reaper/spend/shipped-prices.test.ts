@@ -21,10 +21,11 @@ const everyProduct: Product[] = REGIONS.flatMap((region) => [
   ...EC2_TYPES.map((t) => ec2(region, t)),
   ...ENGINES.flatMap((e) => RDS_CLASSES.flatMap((c) => [rds(region, e, c), rds(region, e, c, true)])),
   ...STORAGE.flatMap((s) => [storage(region, s), storage(region, s, true)]),
+  { kind: "rds-snapshot", region } as const,
 ]);
 
 describe("the shipped price table", () => {
-  it("prices every node-group type and neighbour, both engines' classes and both storage types in all five regions", () => {
+  it("prices every node-group type and neighbour, both engines' classes, both storage types and snapshot storage in all five regions", () => {
     const missing = everyProduct.filter((p) => shippedPrice(p) === undefined).map(productKey);
     expect(missing).toEqual([]);
     expect(shippedPriceKeys()).toHaveLength(everyProduct.length);
@@ -40,11 +41,12 @@ describe("the shipped price table", () => {
     expect(shippedPrice(rds("us-east-1", "postgres", "db.t3.micro"))).toBe(0.018);
     expect(shippedPrice(storage("us-east-1", "gp2"))).toBe(0.115);
     expect(shippedPrice(storage("us-east-1", "gp3"))).toBe(0.115);
+    expect(shippedPrice({ kind: "rds-snapshot", region: "us-east-1" })).toBe(0.095);
   });
 
   it("prices multi-AZ instances and storage at exactly twice single-AZ", () => {
     const doubled = everyProduct
-      .filter((p): p is Exclude<Product, { kind: "ec2" }> => p.kind !== "ec2" && p.multiAz)
+      .filter((p): p is Extract<Product, { kind: "rds" | "rds-storage" }> => (p.kind === "rds" || p.kind === "rds-storage") && p.multiAz)
       .filter((p) => shippedPrice(p) !== 2 * shippedPrice({ ...p, multiAz: false })!)
       .map(productKey);
     expect(doubled).toEqual([]);
