@@ -3,6 +3,7 @@ import { ReaperRuntime, type ReaperRuntimeOptions } from "../runtime/reaper-runt
 import { describeError } from "../support/outcomes";
 import { auditVerifyCommand } from "./commands/audit-verify";
 import { extendCommand } from "./commands/extend";
+import { rollbackCommand } from "./commands/rollback";
 import { lsCommand } from "./commands/ls";
 import { operatorCommand } from "./commands/pause-resume";
 import { reapCommand } from "./commands/reap";
@@ -95,6 +96,8 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
         return await provisioningCommand(context, command);
       case "claim":
         return await claimCommand(context, command);
+      case "rollback":
+        return await rollbackCommand(context, command);
       case "reap":
         return await reapCommand(context, command);
       case "audit-verify":

@@ -48,5 +48,11 @@ function describeAction(action: PlannedAction): string {
       return `${action.type} ${action.resource.kind} ${action.resource.id}`;
     case "restore":
       return `restore ${action.resource.kind} ${action.resource.id} from ${action.from.snapshot} as ${action.from.instanceClass}`;
+    case "restore-checkpoint":
+      return `restore ${action.resource.kind} ${action.resource.id} from checkpoint ${action.from.snapshot}, and wait until it is available`;
+    case "rename":
+      return `rename ${action.resource.kind} ${action.resource.id} to ${action.to}`;
+    case "set-password":
+      return `set the master password of ${action.resource.kind} ${action.resource.id} from ${action.secretArn}`;
   }
 }

@@ -38,6 +38,10 @@ export const TAG = {
   pool: "ephemera:pool",
   /** the snapshot a pool database was restored from, so one restored from an older baseline is replaced */
   baseline: "ephemera:baseline",
+  /** on an environment's checkpoint (an RDS DB snapshot): its label, or empty for a label-less one; snapshots without it (final, baseline) are never checkpoints */
+  checkpoint: "ephemera:checkpoint",
+  /** written by a rollback on the database it restores: the checkpoint's snapshot it came from */
+  restoredFrom: "ephemera:restored-from",
 } as const;
 
 /** The `ephemera:state` of a pool database nobody has claimed: never reaped as an environment, never claimed twice. */
