@@ -1,8 +1,7 @@
-import { AddTagsToResourceCommand, CreateDBInstanceCommand, CreateDBSnapshotCommand, type DBInstance, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RestoreDBInstanceFromDBSnapshotCommand } from "@aws-sdk/client-rds";
-import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { CreateDBSnapshotCommand, type DBInstance, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RestoreDBInstanceFromDBSnapshotCommand } from "@aws-sdk/client-rds";
 import { runEphemera } from "../../../../../harness/cli";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../../harness/emulator";
-import { emulatorClients, envTags, seedAuditBucket, seedEnvironment } from "../../../../../harness/seed-environments";
+import { emulatorClients, envTags, seedAuditBucket, seedBaselineSnapshot, seedRollbackable } from "../../../../../harness/seed-environments";
 import { EnvLeases } from "../../../../../reaper/action/env-lease";
 import { verifyAuditIn } from "../../../../../reaper/audit/verify-audit";
 import { readSettings } from "../../../../../reaper/config/read-settings";
@@ -27,31 +26,16 @@ async function database(id: string): Promise<DBInstance | undefined> {
   }
 }
 
-/** An environment with a database restored from the baseline (tagged so) and its credentials secret. */
-async function seedRollbackable(env: string, options: { readonly protect?: boolean; readonly state?: string } = {}): Promise<void> {
-  await seedEnvironment(e, env, new Date(), { expiresInHours: 6, ...options });
-  const { rds, secrets, destroy } = emulatorClients(e);
-  const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `${env}-db` }))).DBInstances![0]!;
-  await rds.send(new AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn!, Tags: [{ Key: TAG.baseline, Value: BASELINE }] }));
-  const tags = envTags(env, new Date(), { expiresInHours: 6 });
-  const value = JSON.stringify({ engine: "postgres", host: db.Endpoint?.Address, port: 5432, username: "app", password: "env-password-1", dbInstanceIdentifier: `${env}-db` });
-  await secrets.send(new CreateSecretCommand({ Name: `ephemera-${env}-db-credentials-a1b2c3`, SecretString: value, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
-  destroy();
-}
-
 beforeAll(async () => {
   e = emulator();
   await seedAuditBucket(e, AUDIT_BUCKET);
   settings = { ...e.env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: e.accountId, EPHEMERA_PRICE_LIST: "off" };
-  const { rds, destroy } = emulatorClients(e);
-  await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: "app-baseline", Engine: "postgres", DBInstanceClass: "db.t3.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "baseline-pw-1" }));
-  await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "app-baseline", DBSnapshotIdentifier: BASELINE }));
-  destroy();
+  await seedBaselineSnapshot(e, "app-baseline", BASELINE);
 }, 120_000);
 
 describe("ephemera rollback", () => {
   it("swaps the baseline in under the same identifier, keeps the replaced database as a checkpoint, and audits every step", async () => {
-    await seedRollbackable("rb-one");
+    await seedRollbackable(e, "rb-one");
     const before = (await database("rb-one-db"))!;
     const run = await runEphemera(["rollback", "rb-one", "--to", "baseline", "--json"], settings);
     expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: "" });
@@ -88,7 +72,7 @@ describe("ephemera rollback", () => {
   }, 120_000);
 
   it("resumes a rollback that stopped after its restore: the restored database is the one swapped in, not restored again", async () => {
-    await seedRollbackable("rb-two");
+    await seedRollbackable(e, "rb-two");
     const { rds, destroy } = emulatorClients(e);
     const tags = [...Object.entries(envTags("rb-two", new Date(), { expiresInHours: 6 })).map(([Key, Value]) => ({ Key, Value })), { Key: TAG.restoredFrom, Value: BASELINE }];
     const staged = (await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: "rb-two-db-rollback", DBSnapshotIdentifier: BASELINE, Tags: tags }))).DBInstance!;
@@ -100,11 +84,11 @@ describe("ephemera rollback", () => {
   }, 120_000);
 
   it("refuses, changing nothing: an unknown checkpoint (exit 2), a protected environment, an unfinished rollback to another checkpoint", async () => {
-    await seedRollbackable("rb-three");
+    await seedRollbackable(e, "rb-three");
     const unknown = await runEphemera(["rollback", "rb-three", "--to", "before-migration"], settings);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('has no checkpoint "before-migration"; its checkpoints: baseline');
-    await seedRollbackable("rb-kept", { protect: true });
+    await seedRollbackable(e, "rb-kept", { protect: true });
     const kept = await runEphemera(["rollback", "rb-kept", "--to", "baseline"], settings);
     expect(kept.code).toBe(1);
     expect(kept.err).toContain("protects the whole environment; rollback refused");
@@ -120,7 +104,7 @@ describe("ephemera rollback", () => {
   }, 120_000);
 
   it("does not act while another run holds the environment's lease", async () => {
-    await seedRollbackable("rb-held");
+    await seedRollbackable(e, "rb-held");
     const runtime = new ReaperRuntime(readSettings(settings), { credentials: EMULATOR_CREDENTIALS });
     const leases = new EnvLeases(runtime.auditStore(), { runId: "20260101T000000Z-sweep001", leaseMs: 300_000, maxSkewMs: 30_000, lookedAt: new Date(), clock: () => new Date() });
     const held = await leases.acquire("rb-held");
