@@ -235,7 +235,7 @@ export class SnapshotDatabase extends Construct {
       deleteAutomatedBackups: true,
       skipFinalSnapshot: config.onExpiry !== "snapshot-delete",
       // The environment's `baseline` checkpoint: the snapshot it came from (a claimed database has it from the pool's restore).
-      ...(config.claimed === undefined ? { tags: { [TAG.baselineSnapshot]: snapshotIdentifier } } : {}),
+      ...(config.claimed === undefined ? { tags: { [TAG.baseline]: snapshotIdentifier } } : {}),
       ...finalSnapshot(config),
     });
   }
@@ -296,7 +296,7 @@ function finalSnapshot(config: CheckedConfig): Pick<DbInstanceConfig, "finalSnap
 }
 
 /** The baseline checkpoint's tag is written once, at creation (or by the pool's restore): a newer baseline never shows as a diff. */
-const BASELINE_SNAPSHOT_TAG = `tags["${TAG.baselineSnapshot}"]`;
+const BASELINE_SNAPSHOT_TAG = `tags["${TAG.baseline}"]`;
 
 /** The props, checked, with their defaults filled in. */
 interface CheckedConfig {

@@ -1,7 +1,15 @@
 import { BudgetsClient, CreateBudgetCommand } from "@aws-sdk/client-budgets";
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, CreateNodegroupCommand, EKSClient } from "@aws-sdk/client-eks";
-import { CreateDBInstanceCommand, type CreateDBInstanceCommandInput, CreateDBSubnetGroupCommand, RDSClient } from "@aws-sdk/client-rds";
+import {
+  AddTagsToResourceCommand,
+  CreateDBInstanceCommand,
+  type CreateDBInstanceCommandInput,
+  CreateDBSnapshotCommand,
+  CreateDBSubnetGroupCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from "@aws-sdk/client-rds";
 import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
@@ -292,4 +300,34 @@ export async function seedPoolBaseline(e: Emulator, source = "app-baseline"): Pr
     destroy();
   }
   return seedPoolGroups(e, vpcId, subnets);
+}
+
+/** A baseline database `instance` and its snapshot `snapshot`, which environments are restored from. */
+export async function seedBaselineSnapshot(e: Emulator, instance: string, snapshot: string): Promise<void> {
+  const { rds, destroy } = emulatorClients(e);
+  try {
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: instance, Engine: "postgres", DBInstanceClass: "db.t3.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "baseline-pw-1" }));
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instance, DBSnapshotIdentifier: snapshot }));
+  } finally {
+    destroy();
+  }
+}
+
+/**
+ * An environment a rollback can act on (seedEnvironment, expiring in 6 h): its database
+ * `<env>-db` tagged as restored from `baseline` (the `baseline` checkpoint), and its
+ * credentials secret `ephemera-<env>-db-credentials-a1b2c3` (password `env-password-1`).
+ */
+export async function seedRollbackable(e: Emulator, env: string, options: Omit<SeedOptions, "expiresInHours"> & { readonly baseline?: string } = {}): Promise<void> {
+  const now = new Date();
+  await seedEnvironment(e, env, now, { expiresInHours: 6, ...options });
+  const { rds, secrets, destroy } = emulatorClients(e);
+  try {
+    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `${env}-db` }))).DBInstances![0]!;
+    await rds.send(new AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn!, Tags: [{ Key: TAG.baseline, Value: options.baseline ?? "app-baseline-snap" }] }));
+    const value = JSON.stringify({ engine: "postgres", host: db.Endpoint?.Address, port: 5432, username: "app", password: "env-password-1", dbInstanceIdentifier: `${env}-db` });
+    await secrets.send(new CreateSecretCommand({ Name: `ephemera-${env}-db-credentials-a1b2c3`, SecretString: value, Tags: tagList(envTags(env, now, { expiresInHours: 6, ...options })) }));
+  } finally {
+    destroy();
+  }
 }

@@ -15,6 +15,8 @@ PATCHES: list[Callable[[], None]] = [
     rds.unique_dbi_resource_ids,
     # RDS: a restore dropped the overrides that are False or 0 (BackupRetentionPeriod=0).
     rds.restore_keeps_false_and_zero_overrides,
+    # RDS: an automated snapshot of every new instance, also at retention 0 (ids collided within a minute).
+    rds.no_automated_backup_without_retention,
     # Budgets: tags, subscribers and updates answered HTTP 500.
     budgets.budget_tags,
     budgets.budget_subscribers,

@@ -259,7 +259,8 @@ async function runInEnvironment<Ctx>(run: Run<Ctx>, progress: Progress, lease: H
     progress.stopped = { outcome: "deferred", code: "LeaseLost", message: `not started: this run's lease on ${progress.env} could not be renewed` };
     progress.deferredStep ??= step;
   }
-  const at: ActionAt = { env: progress.env, step, action, target: targetOf(action) };
+  const keepLease = lease?.ok ? () => lease.keep() : undefined;
+  const at: ActionAt = { env: progress.env, step, action, target: targetOf(action), ...(keepLease === undefined ? {} : { keepLease }) };
   if (progress.stopped !== undefined) {
     const { outcome, code, message } = progress.stopped;
     progress.outcomes.push(outcomeOf(at, outcome, { ...(code === undefined ? {} : { code }), message }));
@@ -288,6 +289,8 @@ interface ActionAt {
   readonly step: PhaseName;
   readonly action: PlannedAction;
   readonly target: ActionTarget;
+  /** Renews the environment's lease, for an action that waits. */
+  readonly keepLease?: () => Promise<boolean>;
 }
 
 /** One action, unless the run's time is running out: deferred then, else executed between its audit records. */
@@ -315,7 +318,7 @@ async function executeAudited<Ctx>(run: Run<Ctx>, at: ActionAt): Promise<[Action
   } catch (err) {
     return ["skipped", { code: "AuditWriteFailed", message: `not run: its before-record could not be written (${errorCode(err)}: ${messageOf(err)})` }];
   }
-  const [kind, result] = await executeAction(action, run.using);
+  const [kind, result] = await executeAction(action, at.keepLease === undefined ? run.using : { ...run.using, keepLease: at.keepLease });
   try {
     await run.options.audit.append(afterRecord(event, kind, result));
   } catch (err) {
@@ -364,9 +367,14 @@ function detailsOf(action: PlannedAction): Record<string, unknown> | undefined {
     case "notify":
       return { owner: action.owner, subject: action.subject };
     case "restore":
+    case "restore-checkpoint":
       return { from: action.from, tags: action.resource.tags };
     case "checkpoint":
       return { snapshot: action.snapshot, tags: action.tags };
+    case "rename":
+      return { to: action.to };
+    case "set-password":
+      return { secretArn: action.secretArn };
     default:
       return undefined;
   }

@@ -18,6 +18,8 @@ export interface ExecuteWith<Ctx> {
   readonly notifier: Notifier;
   /** Never acted on, whatever the plan says. */
   readonly auditBucket: string;
+  /** Renews the environment's lease while an action waits (a rollback's restore); false when it was lost. @default - nothing to keep */
+  readonly keepLease?: () => Promise<boolean>;
 }
 
 /**
@@ -64,6 +66,17 @@ export async function executeAction<Ctx>(action: PlannedAction, using: ExecuteWi
         if (adapter.checkpoint === undefined) return ["refused", { code: "NoCheckpoint", message: `${resource.kind} takes no snapshots` }];
         result = await adapter.checkpoint(using.ctx, resource, action.snapshot, action.tags);
         break;
+      case "restore-checkpoint":
+      case "rename":
+      case "set-password": {
+        const rollback = adapter.rollbackSteps;
+        if (rollback === undefined) return ["refused", { code: "NotRollingBack", message: `${resource.kind} is never rolled back` }];
+        const waiting = { keepLease: using.keepLease ?? (async () => true) };
+        if (action.type === "restore-checkpoint") result = await rollback.restoreCheckpoint(using.ctx, resource, action.from, waiting);
+        else if (action.type === "rename") result = await rollback.rename(using.ctx, resource, action.to, waiting);
+        else result = await rollback.setPassword(using.ctx, resource, action.secretArn, waiting);
+        break;
+      }
     }
     if (!result.ok) return [result.ambiguous ? "unknown" : "failed", { ...result, code: result.code ?? "Failed" }];
     return [result.alreadyDone ? "already-done" : "done", result];

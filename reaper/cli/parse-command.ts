@@ -41,6 +41,7 @@ export type Command =
       readonly allowSimulatedClock: boolean;
     })
   | (Common & { readonly name: "audit-verify"; readonly runId?: string })
+  | (Common & { readonly name: "rollback"; readonly env: string; readonly to: string })
   | (Common & { readonly name: "mcp" });
 
 type Spec = { type: "string" | "boolean"; short?: string };
@@ -264,6 +265,15 @@ function parseAudit(args: CommandArgs): Command {
   return { name: "audit-verify", ...args.common, ...(typeof runId === "string" ? { runId } : {}) };
 }
 
+function parseRollback(args: CommandArgs): Command {
+  const [env] = args.positional(1, "<env>", "ephemera rollback pr-123 --to baseline");
+  const to = typeof args.values.to === "string" ? args.values.to.trim() : "";
+  if (to === "") {
+    throw args.usage(`ephemera rollback needs --to, the checkpoint to go back to (a label, a snapshot identifier, or baseline), e.g. ephemera rollback ${args.envId(env!, "<env>")} --to baseline`);
+  }
+  return { name: "rollback", ...args.common, env: args.envId(env!, "<env>"), to };
+}
+
 function parseMcp(args: CommandArgs): Command {
   args.positional(0, "no arguments", "ephemera mcp");
   return { name: "mcp", ...args.common };
@@ -286,6 +296,7 @@ const COMMAND_PARSERS: Readonly<Record<CommandName, CommandParser>> = {
     parse: parseReap,
   },
   audit: { options: { run: { type: "string" } }, parse: parseAudit },
+  rollback: { options: { to: { type: "string" }, "dry-run": { type: "boolean" } }, parse: parseRollback },
   mcp: { options: {}, parse: parseMcp },
 };
 

@@ -4,6 +4,7 @@ import { describeError } from "../support/outcomes";
 import { auditVerifyCommand } from "./commands/audit-verify";
 import { extendCommand } from "./commands/extend";
 import { checkpointCommand, checkpointsCommand } from "./commands/checkpoint";
+import { rollbackCommand } from "./commands/rollback";
 import { lsCommand } from "./commands/ls";
 import { operatorCommand } from "./commands/pause-resume";
 import { reapCommand } from "./commands/reap";
@@ -115,6 +116,8 @@ async function runCommand(context: CommandContext, command: Exclude<Command, { n
       return await provisioningCommand(context, command);
     case "claim":
       return await claimCommand(context, command);
+    case "rollback":
+      return await rollbackCommand(context, command);
     case "reap":
       return await reapCommand(context, command);
     case "audit-verify":

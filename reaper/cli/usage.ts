@@ -1,7 +1,7 @@
 import { describeSettings } from "../config/read-settings";
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS = ["ls", "admit", "extend", "pause", "resume", "release", "checkpoint", "checkpoints", "claim", "provisioning", "reap", "audit", "mcp"] as const;
+export const COMMANDS = ["ls", "admit", "extend", "pause", "resume", "release", "checkpoint", "checkpoints", "rollback", "claim", "provisioning", "reap", "audit", "mcp"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const CONFIG_FLAGS = `Configuration flags (every command; each overrides its environment variable):
@@ -23,6 +23,7 @@ Commands:
   checkpoint <env>            snapshot an environment's database as a checkpoint (--name <label>)
   checkpoints <env>           an environment's checkpoints, newest first, and its baseline
   claim <env> --owner <who>   take a warm database from the pool for an environment
+  rollback <env> --to <cp>    put an environment's database back to a checkpoint (same endpoint and secret)
   provisioning status|pause|resume
                               whether admit admits new environments; pause or resume that
   reap                        run one sweep of the reaper (--dry-run to only show the plan)
@@ -57,6 +58,19 @@ Example: ephemera extend pr-123 4h`,
 
 Scales the environment's workloads and spot node group to zero (sizes remembered),
 stops its database and instances, and marks it paused. Audited. Example: ephemera pause pr-123`,
+  rollback: `Usage: ephemera rollback <env> --to <checkpoint> [--dry-run] [--json]
+
+Puts the environment's database back to a checkpoint: restores it beside the database,
+sets its master password from the environment's credentials secret, swaps the two by
+identifier (so the endpoint and the secret the workloads use stay the same), and deletes
+the replaced database with a final snapshot that is kept as a label-less checkpoint.
+Holds the environment's lease throughout; audited. A rollback that stopped halfway is
+resumed by running it again. A paused environment's database is started for the swap
+and stopped again at the end.
+  --to <checkpoint>  a label, a snapshot identifier, or baseline (the snapshot the
+                     database was restored from)
+  --dry-run          show the steps; change nothing
+Example: ephemera rollback pr-123 --to baseline`,
   resume: `Usage: ephemera resume <env> [--dry-run] [--json]
 
 The exact reverse of pause: database first, workloads last. Audited. Example: ephemera resume pr-123`,

@@ -1,7 +1,7 @@
 import type { Tags } from "../model";
 import type { KindName } from "./kind-catalog";
 import type { MeteredUsage } from "./metered-usage";
-import type { RestoreSpec } from "./plan";
+import type { CheckpointRestoreSpec, RestoreSpec } from "./plan";
 
 export type { KindName } from "./kind-catalog";
 
@@ -93,4 +93,22 @@ export interface KindAdapter<Ctx = unknown> {
   rotateCredentials?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
   /** Takes a manual snapshot `snapshot` of the resource, created with `tags` (a checkpoint); absent for kinds without snapshots. */
   checkpoint?(ctx: Ctx, resource: DiscoveredResource, snapshot: string, tags: Readonly<Record<string, string>>): Promise<OperationResult>;
+  /** The steps of a rollback to a checkpoint (a database); absent for kinds that are never rolled back. */
+  readonly rollbackSteps?: RollbackSteps<Ctx>;
+}
+
+/** How a step that waits keeps what it holds: the environment's lease, renewed at every poll. */
+export interface Waiting {
+  /** False when the lease was lost: the step stops waiting and fails, and the next run resumes. */
+  readonly keepLease: () => Promise<boolean>;
+}
+
+/** A rollback's steps on a database (`planRollback`); each waits until the database is available again. */
+export interface RollbackSteps<Ctx> {
+  /** Restores the checkpoint as `resource.id` (with `resource.tags`); an existing one (an earlier try) is waited for. */
+  restoreCheckpoint(ctx: Ctx, resource: DiscoveredResource, from: CheckpointRestoreSpec, waiting: Waiting): Promise<OperationResult>;
+  /** Renames the database `to`; done already when `to` exists and `resource.id` does not. */
+  rename(ctx: Ctx, resource: DiscoveredResource, to: string, waiting: Waiting): Promise<OperationResult>;
+  /** Sets the master password to the `password` field of the secret's JSON value. */
+  setPassword(ctx: Ctx, resource: DiscoveredResource, secretArn: string, waiting: Waiting): Promise<OperationResult>;
 }

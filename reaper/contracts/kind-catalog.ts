@@ -205,15 +205,7 @@ export const KIND_CATALOG = {
         ],
         scope: "name",
         condition: {
-          "ForAllValues:StringEquals": {
-            "aws:TagKeys": [
-              "ephemera:managed-by",
-              "ephemera:pool",
-              "ephemera:state",
-              "ephemera:baseline",
-              "ephemera:baseline-snapshot",
-            ],
-          },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
         },
       },
       restoreTags: {
@@ -221,15 +213,7 @@ export const KIND_CATALOG = {
         on: [{ service: "rds", resource: "db:ephemera-pool-*" }],
         scope: "name",
         condition: {
-          "ForAllValues:StringEquals": {
-            "aws:TagKeys": [
-              "ephemera:managed-by",
-              "ephemera:pool",
-              "ephemera:state",
-              "ephemera:baseline",
-              "ephemera:baseline-snapshot",
-            ],
-          },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
         },
       },
       restoreSecurityGroup: {
@@ -238,15 +222,7 @@ export const KIND_CATALOG = {
         scope: "name",
         condition: {
           StringEquals: { "aws:RequestTag/ephemera:managed-by": "ephemera" },
-          "ForAllValues:StringEquals": {
-            "aws:TagKeys": [
-              "ephemera:managed-by",
-              "ephemera:pool",
-              "ephemera:state",
-              "ephemera:baseline",
-              "ephemera:baseline-snapshot",
-            ],
-          },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
         },
       },
       checkpoint: {
@@ -271,15 +247,7 @@ export const KIND_CATALOG = {
         scope: "name",
         condition: {
           StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" },
-          "ForAllValues:StringEquals": {
-            "aws:TagKeys": [
-              "ephemera:managed-by",
-              "ephemera:pool",
-              "ephemera:state",
-              "ephemera:baseline",
-              "ephemera:baseline-snapshot",
-            ],
-          },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
         },
       },
     },

@@ -32,8 +32,9 @@ export interface Plan {
  * - `extend`: asked for by an operator (`planExtend`): write `ephemera:extended-until` on every resource
  * - `release`: its task is finished (`planRelease`): reaped now, like an expired environment but with no warning first
  * - `checkpoint`: asked for by an operator (`planCheckpoint`): a manual snapshot of its database, and the oldest label-less checkpoints over the limit deleted
+ * - `rollback`: its database goes back to a checkpoint (`planRollback`): restored beside it, swapped in under its identifier, the replaced one kept as a checkpoint
  */
-export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim" | "refill" | "release" | "checkpoint";
+export type Intent = "warn" | "reap" | "pause" | "restop" | "resume" | "unwarn" | "extend" | "warn-budget" | "claim" | "refill" | "release" | "checkpoint" | "rollback";
 
 /** The ordered phases of one environment; `act` starts a phase only when every action of the previous one succeeded. */
 export interface EnvironmentPlan {
@@ -63,7 +64,18 @@ export interface PlanPhase {
   readonly actions: readonly PlannedAction[];
 }
 
-export type PlannedAction = TagAction | DeleteAction | PauseAction | ResumeAction | NotifyAction | RotateCredentialsAction | RestoreAction | CheckpointAction;
+export type PlannedAction =
+  | TagAction
+  | DeleteAction
+  | PauseAction
+  | ResumeAction
+  | NotifyAction
+  | RotateCredentialsAction
+  | RestoreAction
+  | CheckpointAction
+  | RestoreCheckpointAction
+  | RenameAction
+  | SetPasswordAction;
 
 /** Operations that stop spending or remove data: never planned for an environment the reaper cannot fully see. */
 export const DESTRUCTIVE_ACTIONS: ReadonlySet<PlannedAction["type"]> = new Set(["delete", "pause"]);
@@ -129,6 +141,45 @@ export interface CheckpointAction {
   readonly reason: string;
 }
 
+/**
+ * A rollback's database: the checkpoint restored as `resource.id` beside the environment's
+ * own, into the same subnet group and security groups, with `resource.tags`. Done once the
+ * restored database is available (the wait keeps the environment's lease).
+ */
+export interface RestoreCheckpointAction {
+  readonly type: "restore-checkpoint";
+  readonly resource: DiscoveredResource;
+  readonly from: CheckpointRestoreSpec;
+  readonly reason: string;
+}
+
+/** What a rollback restores its database from and as: the replaced database's class, subnet group and security groups. */
+export interface CheckpointRestoreSpec {
+  readonly snapshot: string;
+  readonly instanceClass: string;
+  readonly subnetGroup: string;
+  readonly securityGroupIds: readonly string[];
+}
+
+/** A database's new identifier (its endpoint follows it). Done once it is available under `to`. */
+export interface RenameAction {
+  readonly type: "rename";
+  readonly resource: DiscoveredResource;
+  readonly to: string;
+  readonly reason: string;
+}
+
+/**
+ * The master password of `resource` set to the one in the environment's credentials secret
+ * (`secretArn`), so the secret the workloads read opens the database. Done once it is available.
+ */
+export interface SetPasswordAction {
+  readonly type: "set-password";
+  readonly resource: DiscoveredResource;
+  readonly secretArn: string;
+  readonly reason: string;
+}
+
 /** A new master password, kept where the database keeps it (RDS: its Secrets Manager secret), so no earlier holder knows it. */
 export interface RotateCredentialsAction {
   readonly type: "rotate-credentials";
@@ -174,6 +225,10 @@ export type NoteCode =
   | "spend-meter"
   | "awaiting-notification"
   | "stale-state"
+  | "no-database"
+  | "unknown-checkpoint"
+  | "rollback-conflict"
+  | "reaping"
   | "not-found"
   | "admission"
   | "provisioning";

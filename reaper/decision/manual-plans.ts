@@ -86,11 +86,11 @@ export function planRelease(envId: string, inventory: Inventory, options: Releas
 }
 
 /** A manual plan's phases, with the reason it records when that is not the one it was given; or why it is refused. */
-type Planned = PlanPhase[] | { readonly phases: PlanPhase[]; readonly reason: string } | { readonly code: NoteCode; readonly message: string };
+export type Planned = PlanPhase[] | { readonly phases: PlanPhase[]; readonly reason: string } | { readonly code: NoteCode; readonly message: string };
 
 /** The checks a manual plan makes before building its phases: found, not protected, fully seen. `phases` may refuse with a reason. */
-function manualPlan(
-  intent: "pause" | "resume" | "release",
+export function manualPlan(
+  intent: "pause" | "resume" | "release" | "rollback",
   envId: string,
   inventory: Inventory,
   options: ManualPlanOptions,

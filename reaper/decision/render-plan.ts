@@ -51,5 +51,11 @@ function describeAction(action: PlannedAction): string {
       return `restore ${action.resource.kind} ${action.resource.id} from ${action.from.snapshot} as ${action.from.instanceClass}`;
     case "checkpoint":
       return `checkpoint ${action.resource.kind} ${action.resource.id} as snapshot ${action.snapshot}${action.tags[TAG.checkpoint] ? ` (label ${action.tags[TAG.checkpoint]})` : ""}`;
+    case "restore-checkpoint":
+      return `restore ${action.resource.kind} ${action.resource.id} from checkpoint ${action.from.snapshot}, and wait until it is available`;
+    case "rename":
+      return `rename ${action.resource.kind} ${action.resource.id} to ${action.to}`;
+    case "set-password":
+      return `set the master password of ${action.resource.kind} ${action.resource.id} from ${action.secretArn}`;
   }
 }

@@ -17,9 +17,10 @@ import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
-import type { DiscoveredResource, KindAdapter } from "../contracts/kind-adapter";
+import type { DiscoveredResource, KindAdapter, RollbackSteps, Waiting } from "../contracts/kind-adapter";
 import type { MeteredUsage } from "../contracts/metered-usage";
-import type { RestoreSpec } from "../contracts/plan";
+import type { CheckpointRestoreSpec, RestoreSpec } from "../contracts/plan";
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { inRegion, type KindRow } from "../contracts/kind-row";
 
 /** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
@@ -181,8 +182,8 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
             // As SnapshotDatabase declares them, so that the claiming environment's import changes nothing.
             BackupRetentionPeriod: 0,
             AutoMinorVersionUpgrade: true,
-            // The snapshot it came from: the environment that claims it has that checkpoint, `baseline`, from birth.
-            Tags: tagList({ ...resource.tags, [TAG.baselineSnapshot]: from.snapshot }),
+            // With ephemera:baseline, the snapshot it came from: the environment that claims it has that checkpoint, `baseline`, from birth.
+            Tags: tagList(resource.tags),
           }),
         );
         return done(out.$metadata.requestId, { status: out.DBInstance?.DBInstanceStatus ?? "creating", securityGroup });
@@ -226,6 +227,40 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
       return done(out.$metadata.requestId, { rotation: managed ? "rotated" : "managed", ...(secretArn === undefined ? {} : { secretArn }) });
     });
   },
+
+  rollbackSteps: {
+    restoreCheckpoint(ctx, resource, from, waiting) {
+      return attempt(async () => {
+        const restored = await restoreFromCheckpoint(ctx, resource, from);
+        return waitUntilAvailable(ctx, resource.id, waiting, restored.requestId, restored.existed ? "an earlier try restored it" : undefined);
+      });
+    },
+
+    rename(ctx, resource, to, waiting) {
+      return attempt(async () => {
+        const before = await describeOne(ctx, resource.id);
+        if (before === undefined) {
+          if ((await describeOne(ctx, to)) === undefined) throw notFound(resource.id);
+          return waitUntilAvailable(ctx, to, waiting, undefined, "already renamed");
+        }
+        // RDS renames only an available database: one starting (a paused environment's) is waited for first.
+        await waitUntilAvailable(ctx, resource.id, waiting);
+        // CopyTagsToSnapshot: a replaced database's final snapshot takes its tags, and with them its mark as a checkpoint.
+        const out = await ctx.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: resource.id, NewDBInstanceIdentifier: to, CopyTagsToSnapshot: true, ApplyImmediately: true }));
+        return waitUntilAvailable(ctx, to, waiting, out.$metadata.requestId);
+      });
+    },
+
+    setPassword(ctx, resource, secretArn, waiting) {
+      return attempt(async () => {
+        const secret = await ctx.secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
+        const password = passwordOf(secret.SecretString, secretArn);
+        await waitUntilAvailable(ctx, resource.id, waiting);
+        const out = await ctx.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: resource.id, MasterUserPassword: password, ApplyImmediately: true }));
+        return waitUntilAvailable(ctx, resource.id, waiting, out.$metadata.requestId);
+      });
+    },
+  } satisfies RollbackSteps<KindContext>,
 
   delete(ctx, resource, options) {
     return attempt(async () => {
@@ -293,6 +328,70 @@ async function settleStateFault(
   return failed(err);
 }
 
+/** Restores the checkpoint as `resource.id`; one an earlier try restored is taken as is (`existed`). */
+async function restoreFromCheckpoint(ctx: KindContext, resource: DiscoveredResource, from: CheckpointRestoreSpec): Promise<{ requestId?: string; existed: boolean }> {
+  try {
+    const out = await ctx.rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: resource.id,
+        DBSnapshotIdentifier: from.snapshot,
+        ...(from.instanceClass === "" ? {} : { DBInstanceClass: from.instanceClass }),
+        ...(from.subnetGroup === "" ? {} : { DBSubnetGroupName: from.subnetGroup }),
+        ...(from.securityGroupIds.length === 0 ? {} : { VpcSecurityGroupIds: [...from.securityGroupIds] }),
+        PubliclyAccessible: false,
+        MultiAZ: false,
+        CopyTagsToSnapshot: true,
+        DeletionProtection: false,
+        BackupRetentionPeriod: 0,
+        Tags: tagList(resource.tags),
+      }),
+    );
+    return { ...(out.$metadata.requestId === undefined ? {} : { requestId: out.$metadata.requestId }), existed: false };
+  } catch (err) {
+    if (hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault")) return { existed: true };
+    throw err;
+  }
+}
+
+/** How long a rollback step waits for a database to be available: a restore on AWS takes minutes (docs/checkpoints.md). */
+export const ROLLBACK_WAIT_MS = 60 * 60_000;
+
+/** Polls until the database is `available`, renewing the environment's lease at every poll; fails when the lease is lost or the wait runs out. */
+async function waitUntilAvailable(ctx: KindContext, id: string, waiting: Waiting, requestId?: string, already?: string) {
+  const started = Date.now();
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 15_000)) {
+    const db = await describeOne(ctx, id);
+    if (db?.DBInstanceStatus === "available") {
+      const facts = { status: "available" };
+      return already === undefined ? done(requestId, facts) : alreadyDone(already, requestId, facts);
+    }
+    if (!(await waiting.keepLease())) return failed(codedError("LeaseLost", `stopped waiting for ${id}: the environment's lease could not be renewed; run the rollback again to resume`));
+    if (Date.now() - started > ROLLBACK_WAIT_MS) {
+      return failed(codedError("StillInProgress", `${id} is ${db?.DBInstanceStatus ?? "missing"} after ${ROLLBACK_WAIT_MS / 60_000} min; run the rollback again to resume`));
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/** The `password` of a credentials secret's JSON value; an error that names the secret otherwise. */
+function passwordOf(value: string | undefined, secretArn: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value ?? "");
+  } catch {
+    parsed = undefined;
+  }
+  const password = (parsed as { password?: unknown } | undefined)?.password;
+  if (typeof password !== "string" || password === "") throw codedError("MalformedSecret", `secret ${secretArn} holds no JSON with a password field; the rollback cannot set the database's password from it`);
+  return password;
+}
+
+function codedError(name: string, message: string): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
 function describeAll(ctx: KindContext): Promise<DBInstance[]> {
   return allPages(paginateDescribeDBInstances({ client: ctx.rds, pageSize: 100 }, {}), (page) => page.DBInstances);
 }
@@ -349,6 +448,7 @@ function toResource(ctx: KindContext, db: DBInstance): DiscoveredResource {
   if (db.InstanceCreateTime !== undefined) facts.createdAt = db.InstanceCreateTime.toISOString();
   const groups = (db.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId === undefined ? [] : [g.VpcSecurityGroupId]));
   if (groups.length > 0) facts.securityGroups = groups.join(",");
+  if (db.DBSubnetGroup?.DBSubnetGroupName !== undefined) facts.subnetGroup = db.DBSubnetGroup.DBSubnetGroupName;
   return {
     kind: "rds-instance",
     id: db.DBInstanceIdentifier ?? "",

@@ -61,7 +61,7 @@ const confirm = z
  * (or an agent acting on its own) cannot pause or release an environment. A dry run
  * changes nothing, so it needs no confirmation.
  */
-function confirmed(verb: "pause" | "release") {
+function confirmed(verb: "pause" | "release" | "roll back") {
   return (args: { env: string; confirm?: string | undefined; dryRun?: boolean | undefined }): string | undefined => {
     if (args.dryRun === true || args.confirm === args.env) return undefined;
     const given = args.confirm === undefined ? "it was not given" : `it was ${JSON.stringify(args.confirm.slice(0, 80))}`;
@@ -203,6 +203,25 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     inputSchema: { env },
     hints: READ,
     call: (args) => ({ command: "checkpoints", positionals: [args.env] }),
+  }),
+  tool({
+    name: "rollback",
+    title: "Roll back an environment's database",
+    description:
+      "Puts the environment's database back to a checkpoint (list_checkpoints; baseline is the snapshot it was restored from): the checkpoint is restored beside it " +
+      "and swapped in under the same identifier, so the endpoint and the credentials secret the workloads use stay the same (ephemera rollback). " +
+      "The replaced database is kept as a label-less checkpoint. Audited; holds the environment's lease until done; a paused environment stays paused. " +
+      "Calling it again resumes a rollback that stopped halfway. " +
+      "Destructive (the database's current data is replaced): refused unless confirm is the environment id (ask a person first); a dryRun needs no confirm.",
+    inputSchema: {
+      env,
+      to: z.string().describe('The checkpoint: its label (e.g. "before-migration"), its snapshot identifier, or "baseline".'),
+      confirm,
+      dryRun,
+    },
+    hints: write({ destructive: true, idempotent: false }),
+    check: confirmed("roll back"),
+    call: (args) => ({ command: "rollback", options: [...option("to", args.to), ...flag("dry-run", args.dryRun)], positionals: [args.env] }),
   }),
   tool({
     name: "plan_reap",

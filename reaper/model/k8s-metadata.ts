@@ -29,13 +29,14 @@ export const K8S_ANNOTATION = {
   /** The budget limit the owner was warned the burn rate will reach. */
   budgetWarned: "ephemera.dev/budget-warned",
   /**
-   * The warm pool and baseline snapshot of a pooled database, a database's baseline checkpoint, and a
-   * snapshot's checkpoint label (the tags are databases' and snapshots'; the keys exist so every tag has one).
+   * The warm pool and baseline snapshot of a pooled database, a database's baseline checkpoint, a
+   * snapshot's checkpoint label, and the checkpoint a rollback restored (the tags are databases' and
+   * snapshots'; the keys exist so every tag has one).
    */
   pool: "ephemera.dev/pool",
   baseline: "ephemera.dev/baseline",
-  baselineSnapshot: "ephemera.dev/baseline-snapshot",
   checkpoint: "ephemera.dev/checkpoint",
+  restoredFrom: "ephemera.dev/restored-from",
 } as const;
 
 /** The Kubernetes counterpart of RUNTIME_TAG_KEYS: Terraform must ignore changes to these. */

@@ -36,18 +36,18 @@ export const TAG = {
   budgetWarned: "ephemera:budget-warned",
   /** the warm pool a database was restored for; it stays on the database once an environment claims it */
   pool: "ephemera:pool",
-  /** the snapshot a pool database was restored from, so one restored from an older baseline is replaced */
+  /**
+   * on a DB instance: the snapshot it was restored from (the warm pool's restore, or `SnapshotDatabase`),
+   * its `baseline` checkpoint; a pool database restored from an older baseline is replaced; Terraform ignores it
+   */
   baseline: "ephemera:baseline",
   /**
    * on a manual DB snapshot: it is one of the environment's checkpoints (`ephemera checkpoint`), deleted
    * with the environment; the value is the checkpoint's label, or empty for a label-less one
    */
   checkpoint: "ephemera:checkpoint",
-  /**
-   * on a DB instance: the snapshot it was restored from (the warm pool's restore, or `SnapshotDatabase`),
-   * its `baseline` checkpoint; Terraform ignores it
-   */
-  baselineSnapshot: "ephemera:baseline-snapshot",
+  /** written by a rollback on the database it restores: the identifier of the checkpoint's snapshot restored */
+  restoredFrom: "ephemera:restored-from",
 } as const;
 
 /** The `ephemera:state` of a pool database nobody has claimed: never reaped as an environment, never claimed twice. */
@@ -56,7 +56,7 @@ export const POOL_STATE = "warm";
 export type TagKey = (typeof TAG)[keyof typeof TAG];
 
 /** The tags a warm pool database is restored with (reaper/pool/plan-refill.ts): the only keys its restore may write. */
-export const POOL_TAG_KEYS: readonly TagKey[] = [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline, TAG.baselineSnapshot];
+export const POOL_TAG_KEYS: readonly TagKey[] = [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline];
 
 /** Read-only view of one resource's tags, whatever API they came from. */
 export type Tags = Readonly<Record<string, string>>;

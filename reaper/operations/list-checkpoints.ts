@@ -49,8 +49,7 @@ export type ListCheckpointsResult =
 /**
  * `ephemera checkpoints <env>`: the environment's checkpoints, newest first, each with its
  * label, snapshot, time, size, state and monthly cost at the spend meter's price; and its
- * `baseline` checkpoint, read from its database's `ephemera:baseline-snapshot` tag (or, on a
- * pool database restored before that tag, `ephemera:baseline`). Read-only.
+ * `baseline` checkpoint, read from its database's `ephemera:baseline` tag. Read-only.
  */
 export async function listCheckpoints(runtime: ReaperRuntime, request: ListCheckpointsRequest): Promise<ListCheckpointsResult> {
   const { env } = request;
@@ -84,9 +83,9 @@ function entryOf(r: DiscoveredResource, usdPerGbMonth: number | undefined): Chec
 
 /** The baseline checkpoint: the snapshot the environment's database came from, read back when it can be. */
 async function baselineEntry(runtime: ReaperRuntime, resources: readonly DiscoveredResource[]): Promise<CheckpointEntry | undefined> {
-  const database = resources.find((r) => r.kind === "rds-instance" && (r.tags[TAG.baselineSnapshot] ?? r.tags[TAG.baseline]) !== undefined);
+  const database = resources.find((r) => r.kind === "rds-instance" && r.tags[TAG.baseline] !== undefined);
   if (database === undefined) return undefined;
-  const snapshot = (database.tags[TAG.baselineSnapshot] ?? database.tags[TAG.baseline])!;
+  const snapshot = database.tags[TAG.baseline]!;
   const unknown: CheckpointEntry = { label: BASELINE_LABEL, snapshot, createdAt: null, sizeGiB: null, state: "unknown", estimatedMonthlyUsd: null };
   try {
     const found = (await runtime.ctx.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot, IncludeShared: true }))).DBSnapshots?.[0];

@@ -55,3 +55,29 @@ def restore_keeps_false_and_zero_overrides() -> None:
         return instance
 
     RDSBackend.restore_db_instance_from_db_snapshot = restore
+
+
+def no_automated_backup_without_retention() -> None:
+    """Take no automated snapshot that would collide with one of the same minute.
+
+    moto saves one (`rds:<identifier>-<yyyy-mm-dd-hh-mm>`) for every new instance, restores
+    included (it applies a restore's BackupRetentionPeriod=0 only afterwards), named by the
+    identifier: an instance created twice under one identifier within a minute (a rollback's
+    `<identifier>-rollback`, twice) failed its restore with DBSnapshotAlreadyExists. RDS names
+    automated backups per instance and keeps none at retention 0.
+    """
+    from moto.core.utils import utcnow
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.save_automated_backup
+
+    @functools.wraps(original)
+    def save_automated_backup(self):  # type: ignore[no-untyped-def]
+        if str(getattr(self, "backup_retention_period", 1)) == "0":
+            return None
+        snapshot_id = f"rds:{self.db_instance_identifier}-{utcnow().strftime('%Y-%m-%d-%H-%M')}"
+        if snapshot_id in self.backend.database_snapshots:
+            return None
+        return original(self)
+
+    DBInstance.save_automated_backup = save_automated_backup

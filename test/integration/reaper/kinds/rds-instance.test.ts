@@ -119,9 +119,9 @@ describe("rds-instance adapter", () => {
     expect(groups[0]).toMatchObject({ GroupId: restored.facts!.securityGroup, VpcId: vpcId, Description: poolMemberSecurityGroupDescription(id), IpPermissions: [] });
     expect(Object.fromEntries(groups[0]!.Tags!.map((t) => [t.Key, t.Value]))).toEqual(tags);
     const db = (await ctx().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
-    // The database also records the snapshot it came from: the claiming environment's baseline checkpoint.
+    // The database records the snapshot it came from (ephemera:baseline): the claiming environment's baseline checkpoint.
     const dbTags = Object.fromEntries(db.TagList!.map((t) => [t.Key, t.Value]));
-    expect(dbTags).toEqual({ ...tags, [TAG.baselineSnapshot]: `${env}-base-1` });
+    expect(dbTags).toEqual(tags);
     expect(Object.keys(dbTags).sort()).toEqual([...POOL_TAG_KEYS].sort());
     expect(db).toMatchObject({ BackupRetentionPeriod: 0, AutoMinorVersionUpgrade: true, DeletionProtection: false, MultiAZ: false, CopyTagsToSnapshot: true });
     expect(db.VpcSecurityGroups!.map((g) => g.VpcSecurityGroupId)).toEqual([restored.facts!.securityGroup]);

@@ -7,7 +7,17 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Emulator, useEmulator } from "../../../../harness/emulator";
 import { REPO_ROOT } from "../../../../harness/paths";
-import { emulatorClients, EXAMPLE_POOL_GROUPS, poolSettings, seedAuditBucket, seedEnvironment, seedTopic, seedWarmDatabase } from "../../../../harness/seed-environments";
+import {
+  emulatorClients,
+  EXAMPLE_POOL_GROUPS,
+  poolSettings,
+  seedAuditBucket,
+  seedBaselineSnapshot,
+  seedEnvironment,
+  seedRollbackable,
+  seedTopic,
+  seedWarmDatabase,
+} from "../../../../harness/seed-environments";
 import { AUDIT_PREFIX, LEASE_PREFIX, TAG } from "../../../../reaper/model";
 
 // Every tool's annotations, against what its command really does to an emulated account: a
@@ -40,6 +50,7 @@ const HINTS: Record<string, Hints> = {
   release_environment: hints(false, true, true),
   checkpoint: hints(false, false, false),
   list_checkpoints: hints(true, false, true),
+  rollback: hints(false, true, false),
   plan_reap: hints(true, false, true),
   claim_database: hints(false, false, true),
   verify_audit: hints(true, false, true),
@@ -113,6 +124,8 @@ beforeAll(async () => {
   await seedEnvironment(e, "pr-extend", now, { expiresInHours: 5, database: false });
   await seedEnvironment(e, "pr-checkpoint", now, { expiresInHours: 5 });
   for (const suffix of ["aaaa0001", "aaaa0002"]) await seedWarmDatabase(e, suffix, "app-baseline-1");
+  await seedBaselineSnapshot(e, "app-baseline", "app-baseline-snap");
+  await seedRollbackable(e, "pr-rollback");
   const settings = {
     ...e.env(),
     EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET,
@@ -142,7 +155,7 @@ describe("every tool's annotations match what it does", () => {
     const { tools } = await client.listTools();
     expect(Object.fromEntries(tools.map(({ name, annotations: { title: _title, ...rest } = {} }) => [name, rest]))).toEqual(HINTS);
     // The table below covers every tool.
-    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint").sort()).toEqual(Object.keys(HINTS).sort());
+    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint", "rollback").sort()).toEqual(Object.keys(HINTS).sort());
   });
 
   test.each(READ_ONLY)("read-only %s changes nothing in the account, not even the audit bucket", async (name, args) => {
@@ -188,6 +201,23 @@ describe("every tool's annotations match what it does", () => {
     expect(twice).toHaveLength(once.length + 1);
     expect(twice).toEqual(expect.arrayContaining(once));
   });
+
+  test("rollback is not idempotent: a second call to the same checkpoint replaces the database again", async () => {
+    expect(HINTS.rollback).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
+    const resourceId = async () => {
+      const { rds, destroy } = emulatorClients(e);
+      const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "pr-rollback-db" }));
+      destroy();
+      return out.DBInstances?.[0]?.DbiResourceId;
+    };
+    const ids = [await resourceId()];
+    for (let i = 0; i < 2; i++) {
+      const result = await call("rollback", { env: "pr-rollback", to: "baseline", confirm: "pr-rollback" });
+      expect({ isError: result.isError ?? false, status: (result.structuredContent as { status?: string }).status, text: result.isError ? texts(result) : "" }).toEqual({ isError: false, status: "rolled-back", text: "" });
+      ids.push(await resourceId());
+    }
+    expect(new Set(ids).size).toBe(3);
+  }, 120_000);
 
   // enabled once claim-database returns the existing claim
   test("idempotent claim_database, called again for the same environment, returns its claim without rotating, re-tagging or moving the expiry", async () => {

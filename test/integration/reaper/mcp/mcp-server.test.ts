@@ -110,6 +110,7 @@ describe("ephemera mcp over stdio", () => {
       pause_environment: hints(false, true, true),
       resume_environment: hints(false, false, true),
       release_environment: hints(false, true, true),
+      rollback: hints(false, true, false),
       checkpoint: hints(false, false, false),
       list_checkpoints: hints(true, false, true),
       plan_reap: hints(true, false, true),
@@ -122,7 +123,7 @@ describe("ephemera mcp over stdio", () => {
       expect(t.description).toBeTruthy();
     }
     const required = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema.required ?? []]));
-    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], checkpoint: ["env"], list_checkpoints: ["env"], plan_reap: [] });
+    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], checkpoint: ["env"], list_checkpoints: ["env"], rollback: ["env", "to"], plan_reap: [] });
   });
 
   test("checkpoint takes a labelled checkpoint as checkpoint --json does, and list_checkpoints lists it; a taken label is a tool error with the CLI's message", async () => {

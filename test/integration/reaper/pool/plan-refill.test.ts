@@ -79,14 +79,12 @@ describe("the reaper refills the warm pool", () => {
     expect(refill).toMatchObject({ intent: "refill", reason: "refill pool default: 2 to restore, 0 to replace" });
     const dbs = await poolDatabases();
     expect(dbs.map((db) => db.id)).toEqual([expect.stringMatching(/^ephemera-pool-default-[0-9a-f]{8}$/), expect.stringMatching(/^ephemera-pool-default-[0-9a-f]{8}$/)]);
+    // Each records the snapshot it came from (ephemera:baseline): a claiming environment's baseline checkpoint.
     expect(dbs.every((db) => db.tags[TAG.state] === "warm" && db.tags[TAG.baseline] === "app-baseline-1" && db.tags[TAG.managedBy] === "ephemera")).toBe(true);
-    // Each records the snapshot it came from: a claiming environment's baseline checkpoint.
-    expect(dbs.every((db) => db.tags[TAG.baselineSnapshot] === "app-baseline-1")).toBe(true);
-    // Each in a security group of its own, in the pool's VPC, tagged as it is (but for that database's own record) and admitting nothing; no backups, as SnapshotDatabase declares.
+    // Each in a security group of its own, in the pool's VPC, tagged as it is and admitting nothing; no backups, as SnapshotDatabase declares.
     const groups = await memberGroups();
     for (const db of dbs) {
-      const { [TAG.baselineSnapshot]: _own, ...groupTags } = db.tags;
-      expect(groups.get(db.id)).toEqual({ id: db.securityGroups[0], vpcId: poolGroups.vpcId, tags: groupTags, ingress: 0 });
+      expect(groups.get(db.id)).toEqual({ id: db.securityGroups[0], vpcId: poolGroups.vpcId, tags: db.tags, ingress: 0 });
       expect(db.securityGroups).toHaveLength(1);
       expect(db.backupRetention).toBe(0);
     }

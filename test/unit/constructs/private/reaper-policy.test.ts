@@ -58,7 +58,7 @@ const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry
 const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
 const PLATFORM_BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/${PLATFORM_BUDGET_NAME}`;
 const POOL_DB = arn("rds", "db:ephemera-pool-default-ab12cd34");
-const POOL_TAGS = { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline, TAG.baselineSnapshot] };
+const POOL_TAGS = { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] };
 /** A pool database's own security group as its restore creates it: in the pool's VPC, tagged with the pool's keys. */
 const POOL_VPC = arn("ec2", "vpc/vpc-0pool1234");
 const NEW_GROUP = arn("ec2", "security-group/sg-0new1234");
@@ -582,11 +582,11 @@ describe("the reaper's IAM policy, read", () => {
     const restore = POLICY.Statement.find((s) => s.Sid === "TagRestoredRdsInstance")!;
     expect(restore.Action).toEqual(["rds:AddTagsToResource"]);
     expect(restore.Resource).toEqual([arn("rds", "db:ephemera-pool-*")]);
-    expect(restore.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([TAG.managedBy, TAG.pool, TAG.state, TAG.baseline, TAG.baselineSnapshot]);
+    expect(restore.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([TAG.managedBy, TAG.pool, TAG.state, TAG.baseline]);
     // A restored pool database's own security group is new too: tagged only as CreateSecurityGroup creates it, with the pool's keys.
     const group = POLICY.Statement.find((s) => s.Sid === "TagGroupOfRestoredRdsInstance")!;
     expect(group).toMatchObject({ Action: ["ec2:CreateTags"], Resource: [arn("ec2", "security-group/*")] });
-    expect(group.Condition).toEqual({ StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, "ForAllValues:StringEquals": { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline, TAG.baselineSnapshot] } });
+    expect(group.Condition).toEqual({ StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, "ForAllValues:StringEquals": { "aws:TagKeys": [TAG.managedBy, TAG.pool, TAG.state, TAG.baseline] } });
     const tagging = POLICY.Statement.filter(
       (s) => s.Effect === "Allow" && !["FinalSnapshotRdsInstance", "TagRestoredRdsInstance", "TagGroupOfRestoredRdsInstance"].includes(s.Sid) && s.Action.some((a) => /:(CreateTags|AddTagsToResource|TagResource|UntagResource)$/.test(a)),
     );

@@ -20,7 +20,7 @@ describe("parsing the ephemera command line", () => {
 
   test("an unknown command is named, with the nearest command suggested and the list of commands", () => {
     expect(usageError(["lss"]).message).toBe(
-      'unknown command "lss"; did you mean "ls"? The commands are ls, admit, extend, pause, resume, release, checkpoint, checkpoints, claim, provisioning, reap, audit, mcp (see ephemera --help)',
+      'unknown command "lss"; did you mean "ls"? The commands are ls, admit, extend, pause, resume, release, checkpoint, checkpoints, rollback, claim, provisioning, reap, audit, mcp (see ephemera --help)',
     );
   });
 

@@ -197,11 +197,11 @@ describe("destructive tools need confirm", () => {
     const { tools } = await s.client.listTools();
     const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
     const confirming = tools.filter((t) => "confirm" in (t.inputSchema.properties ?? {})).map((t) => t.name);
-    expect(destructive).toEqual(["pause_environment", "release_environment"]);
+    expect(destructive).toEqual(["pause_environment", "release_environment", "rollback"]);
     expect(confirming).toEqual(destructive);
     for (const t of tools.filter((x) => confirming.includes(x.name))) {
       expect((t.inputSchema.properties!.confirm as { description: string }).description).toMatch(/^The environment id again, exactly as env/);
-      expect(t.inputSchema.required).toEqual(["env"]);
+      expect(t.inputSchema.required).toEqual(t.name === "rollback" ? ["env", "to"] : ["env"]);
     }
     await s.close();
   });

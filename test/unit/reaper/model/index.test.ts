@@ -10,7 +10,7 @@ describe("the model's dependencies", () => {
     const outside: string[] = [];
     for (const file of readdirSync(MODEL).filter((name) => name.endsWith(".ts"))) {
       const source = readFileSync(join(MODEL, file), "utf8");
-      for (const [, specifier] of source.matchAll(/(?:from|import|require\()\s*["']([^"']+)["']/g)) {
+      for (const [, specifier] of source.matchAll(/(?:\bfrom\s+|\bimport\s+|\bimport\(\s*|\brequire\(\s*)["']([^"']+)["']/g)) {
         const local = specifier.startsWith("./");
         const builtin = specifier.startsWith("node:") || builtinModules.includes(specifier);
         if (!local && !builtin) outside.push(`${file}: ${specifier}`);

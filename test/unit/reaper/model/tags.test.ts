@@ -15,7 +15,7 @@ describe("tags", () => {
       [
         "managed-by", "env", "owner", "ttl", "created-at", "expires-at", "extended-until",
         "on-expiry", "budget-usd", "protect", "state", "paused-size", "budget-warned", "pool", "baseline",
-        "checkpoint", "baseline-snapshot",
+        "checkpoint", "restored-from",
       ].map((name) => `ephemera:${name}`).sort(),
     );
   });

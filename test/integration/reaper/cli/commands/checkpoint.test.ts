@@ -34,7 +34,7 @@ beforeAll(async () => {
   // The baseline pr-cp was restored from (no environment's), recorded on its database as SnapshotDatabase records it.
   await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: "app-baseline", Engine: "postgres", DBInstanceClass: "db.t3.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "not-a-secret-1" }));
   await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "app-baseline", DBSnapshotIdentifier: "app-baseline-1" }));
-  await rds.send(new AddTagsToResourceCommand({ ResourceName: `arn:aws:rds:us-east-1:${e.accountId}:db:pr-cp-db`, Tags: tagList({ [TAG.baselineSnapshot]: "app-baseline-1" }) }));
+  await rds.send(new AddTagsToResourceCommand({ ResourceName: `arn:aws:rds:us-east-1:${e.accountId}:db:pr-cp-db`, Tags: tagList({ [TAG.baseline]: "app-baseline-1" }) }));
   // A final snapshot of an earlier database of pr-cp, with its tags as CopyTagsToSnapshot leaves them.
   finalSnapshot = finalSnapshotName("pr-cp", new Date(now.getTime() - 86_400_000));
   await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "pr-cp-db", DBSnapshotIdentifier: finalSnapshot, Tags: tagList(envTags("pr-cp", now, { expiresInHours: 6 })) }));
@@ -51,7 +51,7 @@ describe("ephemera checkpoint", () => {
     const taken = (await snapshots()).get(result.snapshot)!;
     expect(taken.db).toBe("pr-cp-db");
     expect(taken.tags).toMatchObject({ [TAG.managedBy]: "ephemera", [TAG.env]: "pr-cp", [TAG.owner]: "team@example.com", [TAG.checkpoint]: "before-migration" });
-    expect(taken.tags[TAG.baselineSnapshot]).toBeUndefined();
+    expect(taken.tags[TAG.baseline]).toBeUndefined();
     expect((await runEphemera(["audit", "verify", "--run", result.runId, "--json"], settings)).code).toBe(0);
   });
 
