@@ -328,7 +328,10 @@ export class AuditBucket extends Construct {
    * (`db:ephemera-pool-*`) tagged `ephemera:managed-by=ephemera`, in this region and account;
    * `ec2:CreateTags` with `ephemera:` keys only on a pool database's own security group
    * (tagged managed, and with an `ephemera:pool`);
-   * and what RDS checks when it creates or rotates such a database's own `rds!db-*` secret.
+   * and the environment's credentials secret the claim writes the password to:
+   * `secretsmanager:CreateSecret` and `TagResource` on `secret:ephemera-*-credentials-*`
+   * only with the request tag `ephemera:managed-by=ephemera` and `ephemera:` keys alone, and
+   * `secretsmanager:PutSecretValue` on such a secret tagged managed (a retried claim's).
    * What `release`, `pause`, `resume` and `extend` do to an environment's resources needs the
    * actions the reaper's role has on them (docs/deploying.md): the operator's own policy.
    *
@@ -404,7 +407,10 @@ export class AuditBucket extends Construct {
     });
   }
 
-  /** What `ephemera claim` does to a pool database beyond the bucket: tag it the environment's, and have RDS rotate its password. */
+  /**
+   * What `ephemera claim` does to a pool database beyond the bucket: tag it the environment's,
+   * set its password, and create (or, on a retry, write) the environment's credentials secret.
+   */
   private claimStatements(): object[] {
     const where = (this.where ??= {
       partition: new DataAwsPartition(this, "partition").partition,
@@ -429,8 +435,9 @@ export class AuditBucket extends Construct {
         "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_NAMESPACE}*`] },
         Null: { "aws:TagKeys": "false" },
       }),
-      statement("RotateClaimedPoolDatabasePasswords", rds.credentials!),
-      statement("LetRdsKeepTheClaimedDatabasesSecret", rds.credentialsSecret!),
+      statement("SetClaimedPoolDatabasePasswords", rds.credentials!),
+      statement("CreateClaimedDatabaseCredentialsSecrets", rds.credentialsSecret!),
+      statement("WriteClaimedDatabaseCredentialsSecrets", rds.credentialsValue!),
     ];
   }
 }

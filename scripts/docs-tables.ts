@@ -140,6 +140,7 @@ const IAM_COLUMN_OF: Readonly<Record<GrantName, IamColumn>> = {
   restoreSecurityGroupTags: "pool",
   credentials: "pool",
   credentialsSecret: "pool",
+  credentialsValue: "pool",
 };
 
 /** reaper-layers.json: the reaper's layering, which eslint.config.mjs enforces and docs/architecture.md's layer table shows. */

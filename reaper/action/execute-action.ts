@@ -58,7 +58,7 @@ export async function executeAction<Ctx>(action: PlannedAction, using: ExecuteWi
         break;
       case "rotate-credentials":
         if (adapter.rotateCredentials === undefined) return ["refused", { code: "NoCredentials", message: `${resource.kind} has no master password to rotate` }];
-        result = await adapter.rotateCredentials(using.ctx, resource);
+        result = await adapter.rotateCredentials(using.ctx, resource, action.secret);
         break;
     }
     if (!result.ok) return [result.ambiguous ? "unknown" : "failed", { ...result, code: result.code ?? "Failed" }];

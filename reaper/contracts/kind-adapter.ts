@@ -1,7 +1,7 @@
 import type { Tags } from "../model";
 import type { KindName } from "./kind-catalog";
 import type { MeteredUsage } from "./metered-usage";
-import type { RestoreSpec } from "./plan";
+import type { CredentialsSecretSpec, RestoreSpec } from "./plan";
 
 export type { KindName } from "./kind-catalog";
 
@@ -89,6 +89,9 @@ export interface KindAdapter<Ctx = unknown> {
   resume?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
   /** Creates the resource from a snapshot (a warm pool database); absent for kinds that are never restored. */
   restore?(ctx: Ctx, resource: DiscoveredResource, from: RestoreSpec): Promise<OperationResult>;
-  /** Gives the resource a new master password (a claimed pool database); absent for kinds without one. */
-  rotateCredentials?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
+  /**
+   * Gives the resource a new master password (a claimed pool database) and writes it to the
+   * environment's credentials secret, created or found; absent for kinds without one.
+   */
+  rotateCredentials?(ctx: Ctx, resource: DiscoveredResource, secret: CredentialsSecretSpec): Promise<OperationResult>;
 }
