@@ -81,18 +81,18 @@ async function main(): Promise<number> {
     const measured: Measured[] = [];
     for (const way of WAYS) {
       let claimMs = 0;
-      let claimed: { database: string; securityGroupId: string } | undefined;
+      let claimed: { database: string; securityGroupId: string; secretArn: string } | undefined;
       if (way.pooled) {
         const started = performance.now();
         const claim = await claimPoolDatabase(runtime(), { env: way.env, admission: { env: way.env, owner: "bench@example.com", ttlMs: 3_600_000 }, tags: {}, claimant: "bench" });
         claimMs = performance.now() - started;
         if (claim.status !== "claimed") throw new Error(`the claim for ${way.env} ended ${claim.status}: ${claim.message ?? ""}`);
-        claimed = { database: claim.database!, securityGroupId: claim.securityGroupId! };
+        claimed = { database: claim.database!, securityGroupId: claim.securityGroupId!, secretArn: claim.secretArn! };
       }
       const config = environmentConfigOn(infra, e.region, way.env, pauseTopicArn, {
         nodes: way.nodes,
         ...(way.nodes === "shared" ? { sharedNodeSecurityGroup: sharedNodes } : {}),
-        ...(claimed === undefined ? {} : { claimedDatabase: { identifier: claimed.database, subnetGroupName: POOL_SUBNET_GROUP, securityGroupId: claimed.securityGroupId } }),
+        ...(claimed === undefined ? {} : { claimedDatabase: { identifier: claimed.database, subnetGroupName: POOL_SUBNET_GROUP, securityGroupId: claimed.securityGroupId, secretArn: claimed.secretArn } }),
       });
       // Shared nodes make no node group, so nothing reads the cluster security group the emulator lacks.
       const prepare = way.nodes === "shared" ? withoutKubernetes : emulatorEnvironment(infra);

@@ -328,7 +328,10 @@ export class AuditBucket extends Construct {
    * (`db:ephemera-pool-*`) tagged `ephemera:managed-by=ephemera`, in this region and account;
    * `ec2:CreateTags` with `ephemera:` keys only on a pool database's own security group
    * (tagged managed, and with an `ephemera:pool`);
-   * and what RDS checks when it creates or rotates such a database's own `rds!db-*` secret.
+   * and the environment's credentials secret the claim writes the password to:
+   * `secretsmanager:CreateSecret` and `TagResource` on `secret:ephemera-*-credentials-*`
+   * only with the request tag `ephemera:managed-by=ephemera` and `ephemera:` keys alone, and
+   * `secretsmanager:PutSecretValue` on such a secret tagged managed (a retried claim's).
    * And what `checkpoint` needs: `rds:CreateDBSnapshot` on an environment's own database
    * (tagged managed and with an `ephemera:env`), and `rds:CreateDBSnapshot` with
    * `rds:AddTagsToResource` on a new snapshot named `ephemera-*`, tagged managed and
@@ -410,8 +413,9 @@ export class AuditBucket extends Construct {
   }
 
   /**
-   * What `ephemera claim` does to a pool database beyond the bucket (tag it the environment's, and have
-   * RDS rotate its password), and what `ephemera checkpoint` does to an environment's database.
+   * What `ephemera claim` does to a pool database beyond the bucket: tag it the environment's,
+   * set its password, and create (or, on a retry, write) the environment's credentials secret;
+   * and what `ephemera checkpoint` and `ephemera rollback` do to an environment's database.
    */
   private claimStatements(): object[] {
     const where = (this.where ??= {
@@ -437,8 +441,9 @@ export class AuditBucket extends Construct {
         "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_NAMESPACE}*`] },
         Null: { "aws:TagKeys": "false" },
       }),
-      statement("RotateClaimedPoolDatabasePasswords", rds.credentials!),
-      statement("LetRdsKeepTheClaimedDatabasesSecret", rds.credentialsSecret!),
+      statement("SetClaimedPoolDatabasePasswords", rds.credentials!),
+      statement("CreateClaimedDatabaseCredentialsSecrets", rds.credentialsSecret!),
+      statement("WriteClaimedDatabaseCredentialsSecrets", rds.credentialsValue!),
       // `ephemera checkpoint`: a snapshot of an environment's own database, as a new snapshot tagged a checkpoint.
       statement("CheckpointEnvironmentDatabases", rds.checkpoint!),
       statement("CreateCheckpointSnapshots", rds.checkpointSnapshot!),

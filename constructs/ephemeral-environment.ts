@@ -58,7 +58,8 @@ export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   readonly databaseInstanceClass?: string;
   /**
    * A warm pool database claimed for this environment (`ephemera claim`), imported instead
-   * of restored; the `database_source` output says which happened.
+   * of restored, with its security group and the credentials secret the claim wrote; the
+   * `database_source` output says which happened.
    * @default - a fresh restore
    */
   readonly claimedDatabase?: ClaimedDatabase;
@@ -206,7 +207,7 @@ export class EphemeralEnvironment extends Construct {
         ? {
             /** `address:port` (only with a database) */
             database_endpoint: this.database.endpoint,
-            /** the Secrets Manager secret with the master credentials (only with a database) */
+            /** the environment's Secrets Manager secret with the master credentials, JSON `{engine, host, port, username, password, dbInstanceIdentifier}` (only with a database) */
             database_secret_arn: this.database.secretArn,
             /** `pool` (a claimed warm database, imported) or `restore` (restored from the baseline); only with a database */
             database_source: this.database.source,

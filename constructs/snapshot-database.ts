@@ -1,12 +1,27 @@
 import { DataAwsDbSnapshot } from "@cdktf/provider-aws/lib/data-aws-db-snapshot";
+import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password";
 import { DbInstance, type DbInstanceConfig } from "@cdktf/provider-aws/lib/db-instance";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { Annotations, Fn, Token } from "./core";
 import { envIdProp, envScopedName, integerProp, isLiteral, nameProp, nonEmptyListProp, requiredStringProp } from "./private/props";
-import { InvalidValueError, OnExpiry, parseOnExpiry, poolMemberSecurityGroupDescription, poolMemberSecurityGroupName, TAG } from "../reaper/model";
+import {
+  credentialsSecretDescription,
+  credentialsSecretNamePrefix,
+  DATABASE_PASSWORD_LENGTH,
+  databaseCredentialsValue,
+  InvalidValueError,
+  isSecretArn,
+  OnExpiry,
+  parseOnExpiry,
+  poolMemberSecurityGroupDescription,
+  poolMemberSecurityGroupName,
+  TAG,
+} from "../reaper/model";
 
 export interface SnapshotDatabaseProps {
   /** The environment this database belongs to; names its resources and final snapshot. */
@@ -77,8 +92,10 @@ export interface SnapshotDatabaseProps {
    * environment's state by Terraform imports instead of restored, so the apply waits for
    * no restore. It keeps the pool's DB subnet group, its class and its own security group
    * (imported too: this environment's rules are added to it), takes this environment's
-   * tags, and is destroyed with the environment like a restored one. Nothing the import
-   * reads back differs from what is declared, so the apply modifies nothing (no
+   * tags, and is destroyed with the environment like a restored one. Its credentials
+   * secret, which the claim created and wrote (with a password it set on the database),
+   * is imported too, and no version of it is written here. Nothing the import reads back
+   * differs from what is declared, so the apply modifies nothing on the database (no
    * `ModifyDBInstance`). The baseline props are still read, but only to fill the ignored
    * `snapshot_identifier`.
    * @default - a fresh restore
@@ -86,21 +103,41 @@ export interface SnapshotDatabaseProps {
   readonly claimed?: ClaimedDatabase;
 }
 
-/** A pool database claimed for the environment: its identifier, the pool's DB subnet group and its own security group (`ephemera claim --json`). */
+/** A pool database claimed for the environment: its identifier, the pool's DB subnet group, its own security group and its credentials secret (`ephemera claim --json`). */
 export interface ClaimedDatabase {
   readonly identifier: string;
   readonly subnetGroupName: string;
   /** The database's own security group (`securityGroupId` of `ephemera claim --json`), imported as the database's. */
   readonly securityGroupId: string;
+  /** The environment's credentials secret the claim created and wrote (`secretArn` of `ephemera claim --json`), imported as the database's. */
+  readonly secretArn: string;
 }
 
 const DEFAULT_INSTANCE_CLASS = "db.t4g.micro";
+/** Days a deleted credentials secret can be restored: the reaper's own window (reaper/kinds/secret.ts), the shortest AWS allows. */
+const SECRET_RECOVERY_WINDOW_DAYS = 7;
+const CLAIMED_SECRET_EXAMPLE = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ephemera-pool-default-ab12cd34-credentials-1a2b3c4d-AbCdEf";
 
 /**
  * A short-lived copy of a baseline database: an RDS instance restored from a
  * snapshot into private subnets, reachable only from the security groups it is
- * told about, with its master password generated and kept in Secrets Manager
- * (`manage_master_user_password`), so the copy never shares the baseline's password.
+ * told about, with a master password of its own, so the copy never shares the
+ * baseline's password.
+ *
+ * The credentials live in a Secrets Manager secret the environment owns
+ * (`ephemera-<identifier>-credentials-<unique suffix>`, deleted with a 7-day recovery
+ * window), not in an RDS-managed `rds!db-…` secret, which is bound to its instance: a
+ * rollback that restores a snapshot into a new instance and swaps it in keeps this secret
+ * and sets its password on the new instance. Its value is one JSON object,
+ * `{engine, host, port, username, password, dbInstanceIdentifier}` (DatabaseCredentials).
+ *
+ * A restored database's password comes from the `aws_secretsmanager_random_password` data
+ * source (32 letters and digits) and reaches the instance and the secret through
+ * write-only arguments (`password_wo`, `secret_string_wo`, version 1), which Terraform
+ * never stores for those resources and never diffs. The data source's own result is kept
+ * in the Terraform state, though (cdktf 0.21 has no ephemeral resources, which would
+ * avoid it): treat the state as secret, as it must be anyway. A claimed database's
+ * password was set by the claim, which also wrote its secret.
  */
 export class SnapshotDatabase extends Construct {
   /** `address:port` of the instance. */
@@ -108,8 +145,10 @@ export class SnapshotDatabase extends Construct {
   readonly address: string;
   readonly port: number;
   readonly securityGroupId: string;
-  /** ARN of the Secrets Manager secret RDS keeps the master user's credentials in. */
+  /** ARN of the environment's credentials secret: JSON `{engine, host, port, username, password, dbInstanceIdentifier}` (DatabaseCredentials). */
   readonly secretArn: string;
+  /** The credentials secret (created here, or the claim's, imported). */
+  readonly secret: SecretsmanagerSecret;
   readonly identifier: string;
   /** Escape hatch for settings this construct does not expose. */
   readonly instance: DbInstance;
@@ -129,13 +168,17 @@ export class SnapshotDatabase extends Construct {
     const subnetGroupName = this.subnetGroupName(config);
     this.securityGroup = this.createSecurityGroup(props, config);
     this.securityGroupId = this.securityGroup.id;
-    this.instance = this.createInstance(props, config, snapshotIdentifier, subnetGroupName);
+    // A restore's password, generated at plan time; a claimed database's was set by the claim.
+    const password =
+      config.claimed === undefined ? new DataAwsSecretsmanagerRandomPassword(this, "password", { passwordLength: DATABASE_PASSWORD_LENGTH, excludePunctuation: true }).randomPassword : undefined;
+    this.instance = this.createInstance(props, config, snapshotIdentifier, subnetGroupName, password);
     if (config.claimed !== undefined) this.instance.importFrom(config.claimed.identifier);
     this.identifier = this.instance.identifier;
     this.address = this.instance.address;
     this.port = this.instance.port;
     this.endpoint = this.instance.endpoint;
-    this.secretArn = this.instance.masterUserSecret.get(0).secretArn;
+    this.secret = this.createSecret(config, password);
+    this.secretArn = this.secret.arn;
 
     for (const sg of props.allowedSecurityGroupIds ?? []) this.allowFrom(sg);
   }
@@ -185,6 +228,33 @@ export class SnapshotDatabase extends Construct {
     });
   }
 
+  /**
+   * The environment's credentials secret. A restore creates it with a unique name and writes
+   * its one version (write-only: never in the state); a claim created and wrote it, so it is
+   * imported, with no version here and neither name argument (both are read back on import).
+   */
+  private createSecret(config: CheckedConfig, password: string | undefined): SecretsmanagerSecret {
+    const { claimed, envId, identifier } = config;
+    const secret = new SecretsmanagerSecret(this, "credentials", {
+      ...(claimed === undefined ? { namePrefix: credentialsSecretNamePrefix(identifier) } : {}),
+      description: credentialsSecretDescription(envId, identifier),
+      recoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS,
+    });
+    if (claimed !== undefined) {
+      secret.importFrom(claimed.secretArn);
+      return secret;
+    }
+    const { instance } = this;
+    new SecretsmanagerSecretVersion(this, "credentials-value", {
+      secretId: secret.id,
+      secretStringWo: Fn.jsonencode(
+        databaseCredentialsValue({ engine: instance.engine, host: instance.address, port: instance.port, username: instance.username, password, dbInstanceIdentifier: instance.identifier }),
+      ),
+      secretStringWoVersion: 1,
+    });
+    return secret;
+  }
+
   /** Synth warnings for the settings that keep the database, or its bill, around. */
   private warnAboutCosts(config: CheckedConfig): void {
     if (config.deletionProtection === true) {
@@ -213,8 +283,8 @@ export class SnapshotDatabase extends Construct {
     );
   }
 
-  /** The instance, restored from `snapshotIdentifier` (or imported, when claimed), private and with a managed password. */
-  private createInstance(props: SnapshotDatabaseProps, config: CheckedConfig, snapshotIdentifier: string, subnetGroupName: string): DbInstance {
+  /** The instance, restored from `snapshotIdentifier` (or imported, when claimed), private, with `password` set write-only (a restore's). */
+  private createInstance(props: SnapshotDatabaseProps, config: CheckedConfig, snapshotIdentifier: string, subnetGroupName: string, password: string | undefined): DbInstance {
     const { identifier, storageEncrypted, backupRetentionPeriod, deletionProtection } = config;
     return new DbInstance(this, "instance", {
       identifier,
@@ -225,7 +295,8 @@ export class SnapshotDatabase extends Construct {
       publiclyAccessible: false,
       multiAz: false,
       storageEncrypted,
-      manageMasterUserPassword: true,
+      // Write-only: sent once (version 1), never stored for the instance, never diffed.
+      ...(password === undefined ? {} : { passwordWo: password, passwordWoVersion: 1 }),
       backupRetentionPeriod,
       deletionProtection,
       copyTagsToSnapshot: true,
@@ -279,8 +350,9 @@ export class SnapshotDatabase extends Construct {
  * identifier's (`ephemera-pool-<pool>-<8 hex>-final`), as unique and stable, and not ignored:
  * an import reads none back, and a destroy without one could not take the snapshot. A claimed
  * database also keeps the pool's class, and the two arguments an import never reads back
- * (`manage_master_user_password`: the claim had RDS keep the password; `apply_immediately`)
- * are ignored, so the import changes nothing.
+ * (`manage_master_user_password`: a pool database restored before the claim set its own
+ * password had RDS keep one, which the claim turns off; `apply_immediately`) are ignored,
+ * so the import changes nothing.
  */
 function finalSnapshot(config: CheckedConfig): Pick<DbInstanceConfig, "finalSnapshotIdentifier" | "lifecycle"> {
   if (config.claimed !== undefined) {
@@ -326,6 +398,10 @@ function checkProps(props: SnapshotDatabaseProps, id: string): CheckedConfig {
     requiredStringProp("claimed.securityGroupId", claimed.securityGroupId, "sg-0abc1234");
     if (isLiteral(claimed.securityGroupId) && !/^sg-[0-9a-f]+$/.test(claimed.securityGroupId)) {
       throw new InvalidValueError("claimed.securityGroupId", claimed.securityGroupId, "is not a security group id", "use the securityGroupId of `ephemera claim --json`, such as \"sg-0abc1234\"");
+    }
+    requiredStringProp("claimed.secretArn", claimed.secretArn, CLAIMED_SECRET_EXAMPLE);
+    if (isLiteral(claimed.secretArn) && !isSecretArn(claimed.secretArn)) {
+      throw new InvalidValueError("claimed.secretArn", claimed.secretArn, "is not a Secrets Manager secret ARN", `use the secretArn of \`ephemera claim --json\`, such as "${CLAIMED_SECRET_EXAMPLE}"`);
     }
   }
   const identifier = claimed?.identifier ?? props.identifier ?? envScopedName(envId, id);

@@ -39,14 +39,14 @@ export async function deployWithClaimedDatabase(
   infra: ExistingInfrastructure,
   pauseTopicArn: string,
   agent: AgentSpec,
-  claimed: { readonly database: string; readonly securityGroupId: string },
+  claimed: { readonly database: string; readonly securityGroupId: string; readonly secretArn: string },
   cleanup: Cleanup,
 ): Promise<DeployedEnvironment> {
   const config = environmentConfigOn(infra, emulator.region, agent.name, pauseTopicArn, {
     ttl: agent.ttl,
     owner: agent.owner,
     budgetUsd: agent.budgetUsd,
-    claimedDatabase: { identifier: claimed.database, subnetGroupName: POOL_SUBNET_GROUP, securityGroupId: claimed.securityGroupId },
+    claimedDatabase: { identifier: claimed.database, subnetGroupName: POOL_SUBNET_GROUP, securityGroupId: claimed.securityGroupId, secretArn: claimed.secretArn },
   });
   const { workspace } = await workspaceFor(emulator, (app) => new EnvironmentStack(app, environmentStackName(agent.name), config), emulatorEnvironment(infra));
   cleanup.add(`removed env-${agent.name}'s Terraform workspace`, () => workspace.dispose());

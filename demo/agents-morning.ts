@@ -14,6 +14,8 @@ export interface CrewMember {
   readonly agent: McpAgent;
   readonly database: string;
   readonly securityGroupId: string;
+  /** The environment's credentials secret the claim wrote, which the environment's apply imports. */
+  readonly secretArn: string;
 }
 export type Crew = readonly CrewMember[];
 
@@ -105,27 +107,27 @@ function checkAdmissions(admissions: readonly Admission[]): void {
 export async function claimDatabases({ narrator, ephemera }: Platform, admitted: readonly McpAgent[]): Promise<Crew> {
   narrator.say(
     "Each admitted agent claims a warm database before it deploys (claim_database, ephemera claim): the freshest warm database is tagged the " +
-      "environment's and gets a new master password nobody has seen. The claim record is a lock in the audit bucket, so of concurrent claims " +
+      "environment's and gets a new master password nobody has seen, kept in a credentials secret the environment owns. The claim record is a lock in the audit bucket, so of concurrent claims " +
       "exactly one takes each database; the others move on to the next.",
   );
   narrator.command(`claim_database {env, owner, ttl}    # ${admitted.length} agents at once`);
   const claims = await Promise.all(admitted.map(async (agent) => ({ agent, claim: await agent.claim() })));
   narrator.show(claims.map(({ agent, claim }) => `${agent.env}  ${claim.status} ${claim.database ?? claim.message ?? ""}${claim.runId ? `  (audit run ${claim.runId})` : ""}`).join("\n"));
   const databases = new Set(claims.map(({ claim }) => claim.database));
-  if (claims.some(({ claim }) => claim.status !== "claimed" || claim.securityGroupId === undefined) || databases.size !== claims.length) {
+  if (claims.some(({ claim }) => claim.status !== "claimed" || claim.securityGroupId === undefined || claim.secretArn === undefined) || databases.size !== claims.length) {
     throw new Error(`every admitted agent should hold a database of its own: ${JSON.stringify(claims.map(({ claim }) => claim))}`);
   }
   narrator.command("ephemera ls    # its pool line");
   narrator.show(await poolLine(ephemera));
-  return claims.map(({ agent, claim }) => ({ agent, database: claim.database!, securityGroupId: claim.securityGroupId! }));
+  return claims.map(({ agent, claim }) => ({ agent, database: claim.database!, securityGroupId: claim.securityGroupId!, secretArn: claim.secretArn! }));
 }
 
 /** Step 8: each environment stack applied with its claimed database (imported, not restored), all at once. */
 export async function deployEnvironments(platform: Platform, crew: Crew): Promise<void> {
   const { narrator, emulator, infra, pauseTopicArn, cleanup } = platform;
   narrator.say(
-    "Each agent's pipeline deploys its environment stack with EPHEMERA_CLAIMED_DATABASE and EPHEMERA_CLAIMED_SECURITY_GROUP set (claim_database's " +
-      "database and securityGroupId): the stack imports the claimed database and its own security group into its state and adds the " +
+    "Each agent's pipeline deploys its environment stack with EPHEMERA_CLAIMED_DATABASE, EPHEMERA_CLAIMED_SECURITY_GROUP and EPHEMERA_CLAIMED_SECRET set (claim_database's " +
+      "database, securityGroupId and secretArn): the stack imports the claimed database, its own security group and its credentials secret into its state and adds the " +
       "environment's ingress rules to that group, instead of restoring a database. Nothing on the database itself changes, so RDS is not asked " +
       "to modify it. Only the AWS parts are applied: Spot node group, database, security groups, IAM roles, budget.",
   );

@@ -32,6 +32,8 @@ export interface Claim {
   readonly database?: string;
   /** The database's own security group, which the environment's apply imports. */
   readonly securityGroupId?: string;
+  /** The environment's credentials secret the claim wrote, which the environment's apply imports. */
+  readonly secretArn?: string;
   readonly message?: string;
   readonly runId?: string;
 }

@@ -230,12 +230,17 @@ export async function seedPoolGroups(e: Emulator, vpcId: string, subnetIds: read
   }
 }
 
+/** The seeded baseline's master password, which its snapshots and the warm databases restored from them keep until a claim. */
+export const BASELINE_PASSWORD = "not-a-secret-1";
+
 /**
  * A warm database of a pool, as a refill leaves it: `ephemera-pool-<pool>-<suffix>`, tagged
- * managed, warm and with its baseline, its master password kept by RDS in Secrets Manager,
- * in a security group of its own named after it (in `options.vpcId`, else the default VPC)
- * with the same tags. `options.legacySecurityGroup` seeds one as restored before members had
- * their own group: in that (shared) group instead. Returns its identifier.
+ * managed, warm and with its baseline, with the baseline's master password (a restore keeps
+ * the snapshot's; the claim sets a new one), in a security group of its own named after it
+ * (in `options.vpcId`, else the default VPC) with the same tags. `options.legacySecurityGroup`
+ * seeds one as restored before members had their own group: in that (shared) group instead;
+ * `options.rdsManagedSecret` one whose password RDS keeps in its own `rds!db-…` secret, as
+ * claims left them before environments owned their credentials secret. Returns its identifier.
  */
 export async function seedWarmDatabase(
   e: Emulator,
@@ -243,7 +248,7 @@ export async function seedWarmDatabase(
   baseline: string,
   pool = "default",
   extraTags: Readonly<Record<string, string>> = {},
-  options: { readonly vpcId?: string; readonly legacySecurityGroup?: string } = {},
+  options: { readonly vpcId?: string; readonly legacySecurityGroup?: string; readonly rdsManagedSecret?: boolean } = {},
 ): Promise<string> {
   const { ec2, rds, destroy } = emulatorClients(e);
   const id = `ephemera-pool-${pool}-${suffix}`;
@@ -268,7 +273,7 @@ export async function seedWarmDatabase(
         DBInstanceClass: "db.t4g.micro",
         AllocatedStorage: 20,
         MasterUsername: "app",
-        ManageMasterUserPassword: true,
+        ...(options.rdsManagedSecret === true ? { ManageMasterUserPassword: true } : { MasterUserPassword: BASELINE_PASSWORD }),
         VpcSecurityGroupIds: [group],
         Tags: tags,
       }),
@@ -295,7 +300,7 @@ export async function seedPoolBaseline(e: Emulator, source = "app-baseline"): Pr
     for (const [i, az] of ["us-east-1a", "us-east-1b"].entries()) {
       subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.1.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
     }
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: source, Engine: "postgres", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: "not-a-secret-1" }));
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: source, Engine: "postgres", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, MasterUsername: "app", MasterUserPassword: BASELINE_PASSWORD }));
   } finally {
     destroy();
   }

@@ -142,6 +142,7 @@ const IAM_COLUMN_OF: Readonly<Record<GrantName, IamColumn>> = {
   credentialsSecret: "pool",
   checkpoint: "checkpoint",
   checkpointSnapshot: "checkpoint",
+  credentialsValue: "pool",
 };
 
 /** reaper-layers.json: the reaper's layering, which eslint.config.mjs enforces and docs/architecture.md's layer table shows. */

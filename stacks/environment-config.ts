@@ -1,5 +1,5 @@
 import { DEFAULT_TTL } from "../constructs/environment-tags";
-import { DEFAULT_ON_EXPIRY, InvalidValueError, ON_EXPIRY_VALUES, OnExpiry, tryParseDuration, tryParseEnvId, tryParseInstant } from "../reaper/model";
+import { DEFAULT_ON_EXPIRY, InvalidValueError, isSecretArn, ON_EXPIRY_VALUES, OnExpiry, tryParseDuration, tryParseEnvId, tryParseInstant } from "../reaper/model";
 
 /** Where an input is read from: cdktf context first, then the process environment. */
 export type InputSource = (name: string) => string | undefined;
@@ -40,6 +40,13 @@ const INPUTS = {
     requiredWhen: "with EPHEMERA_CLAIMED_DATABASE",
     what: "the claimed database's own security group (`ephemera claim --json`'s securityGroupId): imported, and the environment's rules added to it",
   },
+  claimedSecret: {
+    name: "EPHEMERA_CLAIMED_SECRET",
+    example: "arn:aws:secretsmanager:us-east-1:123456789012:secret:ephemera-pool-default-ab12cd34-credentials-1a2b3c4d-AbCdEf",
+    required: false,
+    requiredWhen: "with EPHEMERA_CLAIMED_DATABASE",
+    what: "the environment's credentials secret the claim wrote (`ephemera claim --json`'s secretArn): imported, and the database_secret_arn output",
+  },
   pauseTopicArn: { name: "EPHEMERA_PAUSE_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:ephemera-pause", required: true, what: "the platform's pause topic" },
   ownerTopicArn: { name: "EPHEMERA_OWNER_TOPIC_ARN", example: "arn:aws:sns:us-east-1:123456789012:team-web", required: false, what: "topic for the owner's 50 % and 80 % budget warnings" },
   stateBucket: { name: "EPHEMERA_STATE_BUCKET", example: "acme-terraform-state", required: false, what: "S3 bucket for remote state; the key is ephemera/environments/<env>/terraform.tfstate (default: local state)" },
@@ -67,8 +74,8 @@ export interface EnvironmentConfig {
   /** `dedicated` (the default) or `shared` nodes, and the shared pool's security group. */
   readonly nodes?: "dedicated" | "shared";
   readonly sharedNodeSecurityGroup?: string;
-  /** A claimed pool database, imported instead of restored, with its own security group. */
-  readonly claimedDatabase?: { readonly identifier: string; readonly subnetGroupName: string; readonly securityGroupId: string };
+  /** A claimed pool database, imported instead of restored, with its own security group and the credentials secret the claim wrote. */
+  readonly claimedDatabase?: { readonly identifier: string; readonly subnetGroupName: string; readonly securityGroupId: string; readonly secretArn: string };
   readonly pauseTopicArn: string;
   readonly ownerTopicArn?: string;
   readonly stateBucket?: string;
@@ -207,26 +214,37 @@ function readNodes(inputs: InputReader, database: boolean): { nodes: "dedicated"
   return { nodes: nodes as "dedicated" | "shared", sharedNodeSecurityGroup };
 }
 
-/** A claimed pool database, the pool's subnet group and the database's own security group: all three or none, and only with a database. */
+/**
+ * A claimed pool database, the pool's subnet group, the database's own security group and its
+ * credentials secret: all four or none, and only with a database.
+ */
 function readClaimedDatabase(inputs: InputReader, database: boolean): EnvironmentConfig["claimedDatabase"] {
   const identifier = inputs.read(INPUTS.claimedDatabase);
   const subnetGroupName = inputs.read(INPUTS.poolSubnetGroup);
   const securityGroupId = inputs.read(INPUTS.claimedSecurityGroup);
+  const secretArn = inputs.read(INPUTS.claimedSecret);
   if ((identifier === undefined) !== (subnetGroupName === undefined)) {
     inputs.problems.push(`set both ${INPUTS.claimedDatabase.name} (ephemera claim's database) and ${INPUTS.poolSubnetGroup.name} (e.g. ${INPUTS.poolSubnetGroup.example}), or neither`);
   }
-  if ((identifier === undefined) !== (securityGroupId === undefined)) {
+  for (const [input, value, field, what] of [
+    [INPUTS.claimedSecurityGroup, securityGroupId, "securityGroupId", "the database's own security group"],
+    [INPUTS.claimedSecret, secretArn, "secretArn", "the environment's credentials secret"],
+  ] as const) {
+    if ((identifier === undefined) === (value === undefined)) continue;
     inputs.problems.push(
       identifier === undefined
-        ? `${INPUTS.claimedSecurityGroup.name} is set, but ${INPUTS.claimedDatabase.name} is not: set both (ephemera claim --json's database and securityGroupId), or neither`
-        : `${INPUTS.claimedDatabase.name} is set, but ${INPUTS.claimedSecurityGroup.name} is not: set it to ephemera claim --json's securityGroupId (e.g. ${INPUTS.claimedSecurityGroup.name}=${INPUTS.claimedSecurityGroup.example}), the database's own security group`,
+        ? `${input.name} is set, but ${INPUTS.claimedDatabase.name} is not: set both (ephemera claim --json's database and ${field}), or neither`
+        : `${INPUTS.claimedDatabase.name} is set, but ${input.name} is not: set it to ephemera claim --json's ${field} (e.g. ${input.name}=${input.example}), ${what}`,
     );
   }
   if (securityGroupId !== undefined && !/^sg-[0-9a-f]+$/.test(securityGroupId)) {
     inputs.problems.push(`${INPUTS.claimedSecurityGroup.name} "${securityGroupId}" is not a security group id; set it to ephemera claim --json's securityGroupId, e.g. ${INPUTS.claimedSecurityGroup.name}=${INPUTS.claimedSecurityGroup.example}`);
   }
+  if (secretArn !== undefined && !isSecretArn(secretArn)) {
+    inputs.problems.push(`${INPUTS.claimedSecret.name} "${secretArn}" is not a Secrets Manager secret ARN; set it to ephemera claim --json's secretArn, e.g. ${INPUTS.claimedSecret.name}=${INPUTS.claimedSecret.example}`);
+  }
   if (identifier !== undefined && !database) inputs.problems.push(`${INPUTS.claimedDatabase.name} is set, but ${INPUTS.database.name}=false: a claimed database needs a database`);
-  return identifier !== undefined && subnetGroupName !== undefined && securityGroupId !== undefined ? { identifier, subnetGroupName, securityGroupId } : undefined;
+  return identifier !== undefined && subnetGroupName !== undefined && securityGroupId !== undefined && secretArn !== undefined ? { identifier, subnetGroupName, securityGroupId, secretArn } : undefined;
 }
 
 /** The platform's reaper: its function and its scheduler role, both or neither. */

@@ -402,8 +402,9 @@ function bucketArn(partition: string, name: string): string {
 
 /**
  * The operations the reaper's role is granted for every kind. `restore` and `restoreTags`
- * only with a pool, scoped to it; `credentials` and `credentialsSecret` never: only
- * `ephemera claim` rotates a password (AuditBucket.grantOperate).
+ * only with a pool, scoped to it; `credentials`, `credentialsSecret` and `credentialsValue`
+ * never: only `ephemera claim` sets a password and writes the environment's credentials
+ * secret (AuditBucket.grantOperate).
  */
 const OPERATIONS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot"] as const;
 type Operation = (typeof OPERATIONS)[number] | "restore" | "restoreTags" | "restoreSecurityGroup" | "restoreSecurityGroupTags";

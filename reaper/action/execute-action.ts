@@ -60,7 +60,7 @@ export async function executeAction<Ctx>(action: PlannedAction, using: ExecuteWi
         break;
       case "rotate-credentials":
         if (adapter.rotateCredentials === undefined) return ["refused", { code: "NoCredentials", message: `${resource.kind} has no master password to rotate` }];
-        result = await adapter.rotateCredentials(using.ctx, resource);
+        result = await adapter.rotateCredentials(using.ctx, resource, action.secret);
         break;
       case "checkpoint":
         if (adapter.checkpoint === undefined) return ["refused", { code: "NoCheckpoint", message: `${resource.kind} takes no snapshots` }];

@@ -127,8 +127,8 @@ Example: ephemera provisioning resume --reason "budget raised for the release we
   claim: `Usage: ephemera claim <env> --owner <owner> [--ttl <duration>] [--json]
 
 Takes the oldest warm database of the pool (EPHEMERA_DATABASE_POOL) for <env>, before its
-deploy: the database is tagged the environment's (owner, ttl, created now) and its master
-password rotated, audited. Two claims at once never get the same database; claiming again
+deploy: the database gets a new master password, kept in a credentials secret the claim
+creates for the environment, and is tagged the environment's (owner, ttl, created now), audited. Two claims at once never get the same database; claiming again
 for the same <env> resumes its claim. With no warm database free the status is "empty":
 restore a fresh database instead. Exit status 0 when claimed or empty.
   --owner <owner>      the environment's ephemera:owner (required): an AWS tag value

@@ -1,7 +1,7 @@
 import type { Tags } from "../model";
 import type { KindName } from "./kind-catalog";
 import type { MeteredUsage } from "./metered-usage";
-import type { CheckpointRestoreSpec, RestoreSpec } from "./plan";
+import type { CheckpointRestoreSpec, CredentialsSecretSpec, RestoreSpec } from "./plan";
 
 export type { KindName } from "./kind-catalog";
 
@@ -89,8 +89,11 @@ export interface KindAdapter<Ctx = unknown> {
   resume?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
   /** Creates the resource from a snapshot (a warm pool database); absent for kinds that are never restored. */
   restore?(ctx: Ctx, resource: DiscoveredResource, from: RestoreSpec): Promise<OperationResult>;
-  /** Gives the resource a new master password (a claimed pool database); absent for kinds without one. */
-  rotateCredentials?(ctx: Ctx, resource: DiscoveredResource): Promise<OperationResult>;
+  /**
+   * Gives the resource a new master password (a claimed pool database) and writes it to the
+   * environment's credentials secret, created or found; absent for kinds without one.
+   */
+  rotateCredentials?(ctx: Ctx, resource: DiscoveredResource, secret: CredentialsSecretSpec): Promise<OperationResult>;
   /** Takes a manual snapshot `snapshot` of the resource, created with `tags` (a checkpoint); absent for kinds without snapshots. */
   checkpoint?(ctx: Ctx, resource: DiscoveredResource, snapshot: string, tags: Readonly<Record<string, string>>): Promise<OperationResult>;
   /** The steps of a rollback to a checkpoint (a database); absent for kinds that are never rolled back. */

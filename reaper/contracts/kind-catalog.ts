@@ -191,10 +191,18 @@ export const KIND_CATALOG = {
       },
       credentials: { actions: ["rds:ModifyDBInstance"], on: [{ service: "rds", resource: "db:ephemera-pool-*" }], scope: "managed" },
       credentialsSecret: {
-        actions: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret", "kms:DescribeKey"],
-        on: [{ service: "secretsmanager", resource: "secret:rds!db-*" }, { service: "kms", resource: "key/*" }],
+        actions: ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+        on: [{ service: "secretsmanager", resource: "secret:ephemera-*-credentials-*" }],
         scope: "name",
-        condition: { "ForAllValues:StringNotLike": { "aws:TagKeys": ["ephemera:*"] } },
+        condition: {
+          StringEquals: { "aws:RequestTag/ephemera:managed-by": "ephemera" },
+          "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
+        },
+      },
+      credentialsValue: {
+        actions: ["secretsmanager:PutSecretValue"],
+        on: [{ service: "secretsmanager", resource: "secret:ephemera-*-credentials-*" }],
+        scope: "managed",
       },
       restore: {
         actions: ["rds:RestoreDBInstanceFromDBSnapshot"],

@@ -100,11 +100,13 @@ export interface KindRow {
      */
     readonly credentials?: IamGrant;
     /**
-     * What RDS checks against the caller when `rotate-credentials` has it create or rotate the
-     * database's own secret (`rds!db-*`, untagged by Ephemera): scoped by that name. Like
+     * Creating the environment's credentials secret that `rotate-credentials` writes the new
+     * password to, with the environment's tags: scoped by its name pattern. Like
      * `credentials`, the claim's caller's, never the reaper's role.
      */
     readonly credentialsSecret?: IamGrant;
+    /** Writing a new value to that secret when a retried claim finds it: the claim's caller's, never the reaper's role. */
+    readonly credentialsValue?: IamGrant;
     /**
      * Restoring a warm pool database: it does not exist yet, so it is scoped by its name (`restore`).
      * The reaper's policy adds the pool's own baseline snapshots and subnet group to `on`.

@@ -180,11 +180,24 @@ export interface SetPasswordAction {
   readonly reason: string;
 }
 
-/** A new master password, kept where the database keeps it (RDS: its Secrets Manager secret), so no earlier holder knows it. */
+/**
+ * A new master password, set on the database and written to the environment's credentials
+ * secret (created, or found on a retry), so no earlier holder knows it and the environment
+ * owns where it is kept.
+ */
 export interface RotateCredentialsAction {
   readonly type: "rotate-credentials";
   readonly resource: DiscoveredResource;
+  readonly secret: CredentialsSecretSpec;
   readonly reason: string;
+}
+
+/** The environment's credentials secret a rotation writes: whose it is, and the tags it is created with. */
+export interface CredentialsSecretSpec {
+  /** The environment that owns the secret (its `ephemera:env`): a retry finds the secret by it. */
+  readonly env: string;
+  /** The environment's tags (`ephemera:managed-by` and `ephemera:env` among them), so the reaper reaps the secret with the environment. */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface NotifyAction {

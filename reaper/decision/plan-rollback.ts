@@ -1,6 +1,6 @@
 import type { DiscoveredResource, Inventory } from "../contracts/kind-adapter";
 import type { CheckpointRestoreSpec, Plan, PlanPhase } from "../contracts/plan";
-import { formatInstant, TAG } from "../model";
+import { credentialsSecretNamePrefix, formatInstant, TAG } from "../model";
 import { type ManualPlanOptions, manualPlan, type Planned } from "./manual-plans";
 import { stateOf } from "./phases";
 import { BASELINE_LABEL, checkpointsOf } from "./plan-checkpoint";
@@ -68,7 +68,7 @@ function rollbackPhases(envId: string, resources: readonly DiscoveredResource[],
     return {
       code: "no-database",
       message:
-        `environment ${envId} has no credentials secret of its database ${databases.identifier} (a secret named ephemera-${databases.identifier}-credentials-…): ` +
+        `environment ${envId} has no credentials secret of its database ${databases.identifier} (a secret named ${credentialsSecretNamePrefix(databases.identifier)}…): ` +
         `it was deployed before rollbacks kept the workloads' secret; redeploy it with this version of the constructs, then roll back`,
     };
   }
@@ -129,9 +129,9 @@ function unfinishedElsewhere(envId: string, databases: Databases, snapshot: stri
   return undefined;
 }
 
-/** The environment's credentials secret of this database (`ephemera-<identifier>-credentials-…`): the one the workloads read. */
+/** The environment's credentials secret of this database (`credentialsSecretNamePrefix`): the one the workloads read. */
 function credentialsSecretOf(resources: readonly DiscoveredResource[], identifier: string): string | undefined {
-  const prefix = `ephemera-${identifier}-credentials-`;
+  const prefix = credentialsSecretNamePrefix(identifier);
   const secret = resources.find((r) => r.kind === "secret" && r.id.startsWith(prefix));
   return secret?.arn ?? secret?.id;
 }

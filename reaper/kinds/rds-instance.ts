@@ -12,15 +12,32 @@ import {
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { CHECKPOINT_PREFIX, FINAL_SNAPSHOT_PREFIX, isManagedByEphemera, MANAGED_BY_VALUE, POOL_MEMBER_PREFIX, POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../model";
+import { CreateSecretCommand, GetSecretValueCommand, paginateListSecrets, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { randomBytes, randomInt } from "node:crypto";
+import {
+  CHECKPOINT_PREFIX,
+  CREDENTIALS_SECRET_NAME_PATTERN,
+  credentialsSecretDescription,
+  credentialsSecretNamePrefix,
+  DATABASE_PASSWORD_LENGTH,
+  type DatabaseCredentials,
+  FINAL_SNAPSHOT_PREFIX,
+  formatDatabaseCredentials,
+  parseDatabaseCredentials,
+  isManagedByEphemera,
+  MANAGED_BY_VALUE,
+  POOL_MEMBER_PREFIX,
+  POOL_TAG_KEYS,
+  poolMemberSecurityGroupDescription,
+  TAG,
+} from "../model";
 import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
 import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter, RollbackSteps, Waiting } from "../contracts/kind-adapter";
 import type { MeteredUsage } from "../contracts/metered-usage";
-import type { CheckpointRestoreSpec, RestoreSpec } from "../contracts/plan";
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import type { CheckpointRestoreSpec, CredentialsSecretSpec, RestoreSpec } from "../contracts/plan";
 import { inRegion, type KindRow } from "../contracts/kind-row";
 
 /** What the reaper knows of this kind: the phases it is deleted and paused in, and the IAM its operations need (docs/adding-a-kind.md). */
@@ -44,18 +61,21 @@ export const rdsInstanceRow = {
     // CreateDBSnapshot on the instance: the final snapshot is taken by DeleteDBInstance.
     delete: { actions: ["rds:DeleteDBInstance", "rds:CreateDBSnapshot"], on: [inRegion("rds", "db:*")], scope: "managed" },
     finalSnapshot: { actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"], on: [inRegion("rds", `snapshot:${FINAL_SNAPSHOT_PREFIX}*`)], scope: "name" },
-    // Only pool databases are claimed.
+    // Only pool databases are claimed: the new password (MasterUserPassword), and turning off an RDS-managed secret.
     credentials: { actions: ["rds:ModifyDBInstance"], on: [inRegion("rds", `db:${POOL_MEMBER_PREFIX}*`)], scope: "managed" },
-    // ManageMasterUserPassword needs CreateSecret, TagResource and DescribeKey (of the default
-    // aws/secretsmanager key); RotateMasterUserPassword needs RotateSecret (RDS User Guide,
-    // "Permissions required for Secrets Manager integration").
+    // The environment's credentials secret, created with its tags (CreateSecret checks them as
+    // TagResource): only under the credentials name pattern, only tagged managed, with ephemera: keys alone.
     credentialsSecret: {
-      actions: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret", "kms:DescribeKey"],
-      on: [inRegion("secretsmanager", "secret:rds!db-*"), inRegion("kms", "key/*")],
+      actions: ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+      on: [inRegion("secretsmanager", `secret:${CREDENTIALS_SECRET_NAME_PATTERN}`)],
       scope: "name",
-      // Never an ephemera: key: a secret tagged managed would become one the reaper may delete.
-      condition: { "ForAllValues:StringNotLike": { "aws:TagKeys": ["ephemera:*"] } },
+      condition: {
+        StringEquals: { [`aws:RequestTag/${TAG.managedBy}`]: MANAGED_BY_VALUE },
+        "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
+      },
     },
+    // A retried claim writes the secret it created before: only a managed one, under the pattern.
+    credentialsValue: { actions: ["secretsmanager:PutSecretValue"], on: [inRegion("secretsmanager", `secret:${CREDENTIALS_SECRET_NAME_PATTERN}`)], scope: "managed" },
     // RDS checks a restore against the new instance, the snapshot, and the groups it lands in:
     // the snapshot and the subnet group are the pool's own, which the reaper's policy adds
     // (constructs/private/reaper-policy.ts); the option and parameter groups are the snapshot's
@@ -113,8 +133,12 @@ export const rdsInstanceRow = {
  * the status (`available`, `stopped`, ...) decide needs, in one call per 100
  * instances; `tag:` filters would be neater, but moto rejects them.
  *
- * Rotating credentials (a claimed pool database) rotates the master password in the
- * secret RDS keeps it in, or has RDS start keeping one.
+ * Rotating credentials (a claimed pool database) sets a new master password, generated
+ * here, and writes it with the database's address to the environment's credentials secret
+ * (created tagged as the environment's, or found when a retry made it before): first the
+ * secret, then the database, so a failure half-way leaves the secret with the password a
+ * retry sets again. An RDS-managed secret the database had (a pool database restored
+ * before pool members stopped having one) is turned off: RDS deletes it.
  *
  * Pause stops the instance (AWS starts a stopped instance again after 7 days; the
  * engine's `restop` pauses it again). An instance already stopped or stopping, or on
@@ -210,21 +234,22 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
     });
   },
 
-  rotateCredentials(ctx, resource) {
+  rotateCredentials(ctx, resource, secret) {
     return attempt(async () => {
       const db = await describeOne(ctx, resource.id);
       if (db === undefined) throw notFound(resource.id);
-      // RDS keeps the password in its own secret: rotate that one, or, where there is none, have RDS make one (with a new password).
-      const managed = db.MasterUserSecret?.SecretArn !== undefined;
+      const password = newMasterPassword();
+      const written = await writeCredentialsSecret(ctx, resource.id, secret, credentialsOf(db, password));
+      const rdsManaged = db.MasterUserSecret?.SecretArn !== undefined;
       const out = await ctx.rds.send(
         new ModifyDBInstanceCommand({
           DBInstanceIdentifier: resource.id,
           ApplyImmediately: true,
-          ...(managed ? { RotateMasterUserPassword: true } : { ManageMasterUserPassword: true }),
+          MasterUserPassword: password,
+          ...(rdsManaged ? { ManageMasterUserPassword: false } : {}),
         }),
       );
-      const secretArn = out.DBInstance?.MasterUserSecret?.SecretArn ?? db.MasterUserSecret?.SecretArn;
-      return done(out.$metadata.requestId, { rotation: managed ? "rotated" : "managed", ...(secretArn === undefined ? {} : { secretArn }) });
+      return done(out.$metadata.requestId, { secretArn: written.arn, secret: written.created ? "created" : "found", ...(rdsManaged ? { rdsManagedSecret: "turned off" } : {}) });
     });
   },
 
@@ -254,7 +279,7 @@ export const rdsInstanceAdapter: KindAdapter<KindContext> = {
     setPassword(ctx, resource, secretArn, waiting) {
       return attempt(async () => {
         const secret = await ctx.secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
-        const password = passwordOf(secret.SecretString, secretArn);
+        const { password } = parseDatabaseCredentials(secret.SecretString ?? "", { field: `the value of secret ${secretArn}` });
         await waitUntilAvailable(ctx, resource.id, waiting);
         const out = await ctx.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: resource.id, MasterUserPassword: password, ApplyImmediately: true }));
         return waitUntilAvailable(ctx, resource.id, waiting, out.$metadata.requestId);
@@ -307,6 +332,65 @@ async function memberSecurityGroup(ctx: KindContext, group: RestoreSpec["securit
     if (winner === undefined) throw err;
     return winner;
   }
+}
+
+/** A master password: {@link DATABASE_PASSWORD_LENGTH} letters and digits from the CSPRNG (nothing RDS forbids, nothing to quote). */
+function newMasterPassword(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from({ length: DATABASE_PASSWORD_LENGTH }, () => alphabet[randomInt(alphabet.length)]).join("");
+}
+
+/** The credentials secret's value for `db` with `password` (DatabaseCredentials). */
+function credentialsOf(db: DBInstance, password: string): DatabaseCredentials {
+  const { Engine: engine, Endpoint: endpoint, MasterUsername: username, DBInstanceIdentifier: dbInstanceIdentifier } = db;
+  if (engine === undefined || endpoint?.Address === undefined || endpoint.Port === undefined || username === undefined || dbInstanceIdentifier === undefined) {
+    throw new Error(`DB instance ${db.DBInstanceIdentifier ?? "?"} reports no engine, endpoint or master user yet (status ${db.DBInstanceStatus ?? "unknown"})`);
+  }
+  return { engine, host: endpoint.Address, port: endpoint.Port, username, password, dbInstanceIdentifier };
+}
+
+/**
+ * Writes `credentials` to the environment's credentials secret of database `identifier`:
+ * the one an earlier try created (found by its name prefix and the environment's tag), or a
+ * new one, `<credentialsSecretNamePrefix><8 hex>`, created with the value and the
+ * environment's tags in one call.
+ */
+async function writeCredentialsSecret(ctx: KindContext, identifier: string, spec: CredentialsSecretSpec, credentials: DatabaseCredentials): Promise<{ readonly arn: string; readonly created: boolean }> {
+  const value = formatDatabaseCredentials(credentials);
+  const found = await findCredentialsSecret(ctx, identifier, spec.env);
+  if (found !== undefined) {
+    await ctx.secretsManager.send(new PutSecretValueCommand({ SecretId: found, SecretString: value }));
+    return { arn: found, created: false };
+  }
+  const created = await ctx.secretsManager.send(
+    new CreateSecretCommand({
+      Name: `${credentialsSecretNamePrefix(identifier)}${randomBytes(4).toString("hex")}`,
+      Description: credentialsSecretDescription(spec.env, identifier),
+      SecretString: value,
+      Tags: tagList({ ...spec.tags, [TAG.managedBy]: MANAGED_BY_VALUE, [TAG.env]: spec.env }),
+    }),
+  );
+  return { arn: created.ARN!, created: true };
+}
+
+/**
+ * The ARN of environment `env`'s credentials secret of database `identifier`: managed, tagged
+ * the environment's, named with the database's prefix, not scheduled for deletion; the
+ * first by name when there are several. Undefined when there is none.
+ */
+export async function findCredentialsSecret(ctx: KindContext, identifier: string, env: string): Promise<string | undefined> {
+  const prefix = credentialsSecretNamePrefix(identifier);
+  const filters = [
+    { Key: "name" as const, Values: [prefix] },
+    { Key: "tag-key" as const, Values: [TAG.env] },
+    { Key: "tag-value" as const, Values: [env] },
+  ];
+  const secrets = await allPages(paginateListSecrets({ client: ctx.secretsManager, pageSize: 100 }, { Filters: filters }), (page) => page.SecretList);
+  const mine = secrets.filter((s) => {
+    const tags = tagsFromList(s.Tags);
+    return s.DeletedDate === undefined && s.Name?.startsWith(prefix) === true && tags[TAG.env] === env && isManagedByEphemera(tags);
+  });
+  return mine.sort((a, b) => (a.Name ?? "").localeCompare(b.Name ?? ""))[0]?.ARN;
 }
 
 /**
@@ -371,19 +455,6 @@ async function waitUntilAvailable(ctx: KindContext, id: string, waiting: Waiting
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-}
-
-/** The `password` of a credentials secret's JSON value; an error that names the secret otherwise. */
-function passwordOf(value: string | undefined, secretArn: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value ?? "");
-  } catch {
-    parsed = undefined;
-  }
-  const password = (parsed as { password?: unknown } | undefined)?.password;
-  if (typeof password !== "string" || password === "") throw codedError("MalformedSecret", `secret ${secretArn} holds no JSON with a password field; the rollback cannot set the database's password from it`);
-  return password;
 }
 
 function codedError(name: string, message: string): Error {

@@ -237,8 +237,8 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     name: "claim_database",
     title: "Claim a warm database",
     description:
-      'Takes the freshest warm database of the pool for an environment, before its deploy: rotates its master password and tags it and its own security group the environment\'s (ephemera claim). Audited. ' +
-      'The result\'s database and securityGroupId are what the environment\'s stack imports (EPHEMERA_CLAIMED_DATABASE, EPHEMERA_CLAIMED_SECURITY_GROUP). ' +
+      'Takes the freshest warm database of the pool for an environment, before its deploy: sets it a new master password, kept in a credentials secret created for the environment, and tags it and its own security group the environment\'s (ephemera claim). Audited. ' +
+      'The result\'s database, securityGroupId and secretArn are what the environment\'s stack imports (EPHEMERA_CLAIMED_DATABASE, EPHEMERA_CLAIMED_SECURITY_GROUP, EPHEMERA_CLAIMED_SECRET). ' +
       'Claiming again for the same environment resumes its claim. status "empty" (fallback "fresh-restore") means no warm database was free.',
     inputSchema: { env, owner, ttl },
     hints: write({ destructive: false, idempotent: true }),

@@ -52,6 +52,11 @@ export function isKmsKeyArn(text: string): boolean {
   return /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(text);
 }
 
+/** A Secrets Manager secret's full ARN (its name, then `-` and the six characters AWS appends). */
+export function isSecretArn(text: string): boolean {
+  return /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$/.test(text);
+}
+
 /** An IAM path: `/`, or `/` and printable characters ending in `/`, at most 512 characters. */
 export function isIamPath(text: string): boolean {
   return text.length <= 512 && /^\/(?:[\x21-\x7E]*\/)?$/.test(text);

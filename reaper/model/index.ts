@@ -52,6 +52,7 @@ export {
   isLambdaFunctionArn,
   isRegion,
   isS3BucketName,
+  isSecretArn,
   isSnsTopicArn,
   isSnsTopicArnPattern,
   partitionOf,
@@ -91,3 +92,16 @@ export {
 } from "./names";
 export { MAX_MAX_TTL, SETTING_DEFAULTS, type SettingName, SETTINGS, type SettingSpec } from "./setting-specs";
 export { type Clock, systemClock } from "./clock";
+export {
+  CREDENTIALS_SECRET_NAME_PATTERN,
+  credentialsSecretDescription,
+  credentialsSecretNamePrefix,
+  DATABASE_CREDENTIALS_FIELDS,
+  DATABASE_PASSWORD_LENGTH,
+  type DatabaseCredentials,
+  databaseCredentialsValue,
+  formatDatabaseCredentials,
+  parseDatabaseCredentials,
+  RDS_PASSWORD_FORBIDDEN_CHARACTERS,
+  tryParseDatabaseCredentials,
+} from "./database-credentials";

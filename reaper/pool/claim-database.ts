@@ -1,7 +1,7 @@
-import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import type { ActionOutcome } from "../action/act";
 import type { Plan } from "../contracts/plan";
 import { KIND_ADAPTERS } from "../kinds";
+import { findCredentialsSecret } from "../kinds/rds-instance";
 import type { DiscoveredResource } from "../contracts/kind-adapter";
 import { formatInstant, isManagedByEphemera, poolMemberSecurityGroupName, systemClock, TAG } from "../model";
 import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
@@ -49,7 +49,11 @@ export interface ClaimResult {
   readonly pool?: string;
   /** The claimed database's identifier. */
   readonly database?: string;
-  /** The secret RDS keeps its master credentials in. */
+  /**
+   * The environment's credentials secret (DatabaseCredentials JSON), which the claim created,
+   * tagged the environment's, and wrote the new password to: its apply imports it
+   * (`EPHEMERA_CLAIMED_SECRET`), and it is the environment's `database_secret_arn`.
+   */
   readonly secretArn?: string;
   /**
    * The database's own security group (it admits nothing until then), tagged the
@@ -72,8 +76,9 @@ export interface ClaimResult {
  * half-way) is resumed first, then the freshest warm database of the newest baseline is
  * tried: the claim record is the lock (written only where none is, and also written by a
  * refill before it deletes a member), so of two concurrent claims exactly one gets each
- * database and the other moves on. The winner then tags the database the environment's
- * and rotates its master password, as one audited run.
+ * database and the other moves on. The winner then sets the database's master password,
+ * writing it to the environment's credentials secret (created by the claim), and tags the
+ * database and its security group the environment's, as one audited run.
  */
 export async function claimPoolDatabase(runtime: ReaperRuntime, request: ClaimRequest): Promise<ClaimResult> {
   const { env } = request;
@@ -137,7 +142,7 @@ function ownSecurityGroup(groups: readonly DiscoveredResource[], database: Disco
 
 /** The database the environment already holds, as it is: a second claim changes nothing. */
 async function existingClaim(runtime: ReaperRuntime, database: DiscoveredResource, securityGroup: DiscoveredResource | undefined, env: string, pool: string): Promise<ClaimResult> {
-  const secretArn = await secretOf(runtime, database.id);
+  const secretArn = await secretOf(runtime, database.id, env);
   return {
     status: "claimed",
     ok: true,
@@ -151,10 +156,9 @@ async function existingClaim(runtime: ReaperRuntime, database: DiscoveredResourc
   };
 }
 
-async function secretOf(runtime: ReaperRuntime, database: string): Promise<string | undefined> {
-  const described = await runtime.ctx.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database })).catch(() => undefined);
-  const secretArn = described?.DBInstances?.[0]?.MasterUserSecret?.SecretArn;
-  return typeof secretArn === "string" ? secretArn : undefined;
+/** The environment's credentials secret of the database, if the claim got as far as creating it; best effort. */
+function secretOf(runtime: ReaperRuntime, database: string, env: string): Promise<string | undefined> {
+  return findCredentialsSecret(runtime.ctx, database, env).catch(() => undefined);
 }
 
 async function finish(runtime: ReaperRuntime, claimed: { readonly database: DiscoveredResource; readonly securityGroup: DiscoveredResource }, request: ClaimRequest, pool: string, clock: () => Date): Promise<ClaimResult> {
@@ -170,11 +174,11 @@ async function finish(runtime: ReaperRuntime, claimed: { readonly database: Disc
         env,
         intent: "claim",
         reason,
-        // The new password first, then the database's tags: a database tagged the environment's is the environment's. Its
+        // The new password (and the secret that keeps it) first, then the database's tags: a database tagged the environment's is the environment's. Its
         // security group's tags last: should they fail, the environment's apply, which imports the group, writes them, and a
         // group left to the pool whose database is gone is the refill's to delete.
         phases: [
-          { name: "database", actions: [{ type: "rotate-credentials", resource: database, reason }] },
+          { name: "database", actions: [{ type: "rotate-credentials", resource: database, secret: { env, tags }, reason }] },
           { name: "mark", actions: [{ type: "tag", resource: database, tags, reason }] },
           { name: "network", actions: [{ type: "tag", resource: securityGroup, tags, reason }] },
         ],
@@ -187,7 +191,7 @@ async function finish(runtime: ReaperRuntime, claimed: { readonly database: Disc
   const finished = allSucceeded(result);
   // A claim that could not finish frees the database for the next claim (its own retry included); best effort: a claim left held is resumed by its environment, or taken over by the refill once abandoned.
   const released = finished ? false : await releaseClaim(runtime.auditStore(clock), pool, database.id, env, request.claimant, clock()).catch(() => false);
-  const secretArn = await secretOf(runtime, database.id);
+  const secretArn = await secretOf(runtime, database.id, env);
   const ok = finished && result.auditErrors.length === 0;
   const why = result.error ?? (finished ? undefined : "an action did not finish");
   return {

@@ -27,7 +27,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ListTagsForResourceCommand as ListSnsTagsCommand, SNSClient } from "@aws-sdk/client-sns";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -35,7 +35,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Construct } from "constructs";
 import { AuditBucket, CostAllocationTagActivation, EnvBudget, SnapshotDatabase, SpotNodeGroup, tagEnvironment } from "../../constructs";
 import { TerraformOutput, TerraformStack } from "../../constructs/core";
-import { TAG } from "../../reaper/model";
+import { parseDatabaseCredentials, TAG } from "../../reaper/model";
 import { Emulator, useEmulator } from "../../harness/emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../../harness/existing-infrastructure";
 import { askForAccountId, describeSlowest, TerraformWorkspace, synthStack } from "../../harness/terraform";
@@ -258,9 +258,12 @@ describe("the AWS constructs applied together against the emulator", () => {
       VpcSecurityGroups: [expect.objectContaining({ VpcSecurityGroupId: out.db_security_group_id })],
     });
     expect(db?.PubliclyAccessible ?? false).toBe(false); // moto omits the field when false
-    expect(db?.MasterUserSecret?.SecretArn).toBe(out.db_secret_arn);
+    // The credentials are in the environment's own secret, not an RDS-managed one, and in the contract's shape.
+    expect(db?.MasterUserSecret).toBeUndefined();
     const secrets = new SecretsManagerClient(emulator().clientConfig());
-    expect((await secrets.send(new DescribeSecretCommand({ SecretId: out.db_secret_arn }))).ARN).toBe(out.db_secret_arn);
+    expect((await secrets.send(new DescribeSecretCommand({ SecretId: out.db_secret_arn }))).Name).toMatch(new RegExp(`^ephemera-${ENV}-database-credentials-`));
+    const value = parseDatabaseCredentials((await secrets.send(new GetSecretValueCommand({ SecretId: out.db_secret_arn }))).SecretString!);
+    expect(value).toMatchObject({ engine: "postgres", host: db!.Endpoint!.Address, port: db!.Endpoint!.Port, username: db!.MasterUsername, dbInstanceIdentifier: `${ENV}-database` });
   });
 
   it("admits only the app's security group to the database, on the database's port", async () => {
@@ -335,6 +338,7 @@ describe("the AWS constructs applied together against the emulator", () => {
         (await eks.send(new DescribeNodegroupCommand({ clusterName: a(r, "cluster_name"), nodegroupName: a(r, "node_group_name") }))).nodegroup?.tags ?? {},
       aws_sns_topic: async (r) => tagsOf((await sns.send(new ListSnsTagsCommand({ ResourceArn: a(r, "arn") }))).Tags),
       aws_budgets_budget: async (r) => tagsOf((await budgets.send(new ListBudgetTagsCommand({ ResourceARN: a(r, "arn") }))).ResourceTags),
+      aws_secretsmanager_secret: async (r) => tagsOf((await new SecretsManagerClient(emulator().clientConfig()).send(new DescribeSecretCommand({ SecretId: a(r, "arn") }))).Tags),
     };
     const taggable = stateResources(env).filter((r) => "tags_all" in r.attributes);
     expect(taggable.length).toBeGreaterThanOrEqual(10);

@@ -116,8 +116,10 @@ describe("npm run demo:agents", () => {
     for (const env of admittedEnvs()) {
       const claimed = done(env).find((r) => r.action === "rotate-credentials")!.resource!.id;
       const deleted = done(env).filter((r) => r.action === "delete");
-      // Terraform made these: the claim touched only the database.
-      expect(new Set(deleted.map((r) => r.resource!.kind))).toEqual(new Set(["eks-nodegroup", "rds-instance", "launch-template", "security-group", "iam-role", "budget", ...(env === OVER_BUDGET ? ["ec2-instance"] : [])]));
+      // Terraform made these, and the claim the credentials secret, which the environment imported.
+      expect(new Set(deleted.map((r) => r.resource!.kind))).toEqual(
+        new Set(["eks-nodegroup", "rds-instance", "secret", "launch-template", "security-group", "iam-role", "budget", ...(env === OVER_BUDGET ? ["ec2-instance"] : [])]),
+      );
       expect(deleted.find((r) => r.resource!.kind === "rds-instance")!.resource!.id).toBe(claimed);
     }
   });

@@ -2,6 +2,7 @@ import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from "@aws-sdk/client-rds";
 import { ListAttachedRolePoliciesCommand, IAMClient } from "@aws-sdk/client-iam";
+import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { runEphemera } from "../../../harness/cli";
 import { emulatorThrough, type FaultProxy, startFaultProxy } from "../../../harness/fault-proxy";
 import { TAG } from "../../../reaper/model";
@@ -35,7 +36,7 @@ let settings: Record<string, string>;
 let platform: TerraformWorkspace;
 let ws: TerraformWorkspace;
 let proxy: FaultProxy;
-let claimed: { database: string; securityGroupId: string };
+let claimed: { database: string; securityGroupId: string; secretArn: string };
 let applied: { seconds: number; calls: Map<string, number> };
 const runtimes: ReaperRuntime[] = [];
 
@@ -66,6 +67,17 @@ async function securityGroup(id: string) {
     return undefined;
   } finally {
     ec2.destroy();
+  }
+}
+
+/** The environment's credentials secret the claim created and the apply imported. */
+async function credentialsSecret() {
+  const secrets = new SecretsManagerClient(emulator().clientConfig());
+  try {
+    const secret = await secrets.send(new DescribeSecretCommand({ SecretId: claimed.secretArn }));
+    return { name: secret.Name, tags: Object.fromEntries((secret.Tags ?? []).map((t) => [t.Key!, t.Value!])), deletedDate: secret.DeletedDate };
+  } finally {
+    secrets.destroy();
   }
 }
 
@@ -114,11 +126,11 @@ beforeAll(async () => {
   expect((await runSweep(runtime())).ok).toBe(true);
   const claim = await runEphemera(["claim", ENV, "--owner", "octocat@example.com", "--json"], settings);
   expect(claim.code).toBe(0);
-  claimed = claim.json<{ database: string; securityGroupId: string }>();
+  claimed = claim.json<{ database: string; securityGroupId: string; secretArn: string }>();
 
   const envConfig = environmentConfigOn(infra, e.region, ENV, pauseTopicArn, {
     onExpiry: "snapshot-delete",
-    claimedDatabase: { identifier: claimed.database, subnetGroupName: POOL_SUBNET_GROUP, securityGroupId: claimed.securityGroupId },
+    claimedDatabase: { identifier: claimed.database, subnetGroupName: POOL_SUBNET_GROUP, securityGroupId: claimed.securityGroupId, secretArn: claimed.secretArn },
   });
   // The environment's Terraform goes through a counting proxy: what the apply asks of RDS is counted.
   proxy = await startFaultProxy({ target: e.endpoint });
@@ -159,7 +171,7 @@ describe("the warm pool of a platform stack, applied", () => {
 describe("an environment deployed with a claimed warm database", () => {
   it("imported the claimed database instead of restoring one, and says so in its outputs", async () => {
     const out = await ws.outputs();
-    expect(out).toMatchObject({ database_source: "pool", database_endpoint: expect.stringMatching(new RegExp(`^${claimed.database}\\.`)) });
+    expect(out).toMatchObject({ database_source: "pool", database_endpoint: expect.stringMatching(new RegExp(`^${claimed.database}\\.`)), database_secret_arn: claimed.secretArn });
     console.log(`apply with a claimed database: ${applied.seconds.toFixed(1)} s`);
   });
 
@@ -178,6 +190,10 @@ describe("an environment deployed with a claimed warm database", () => {
     expect(group.tags).toMatchObject({ [TAG.managedBy]: "ephemera", [TAG.env]: ENV });
     expect(group.tags).not.toHaveProperty(TAG.pool);
     expect(group.ingressFrom).toHaveLength(1);
+    const secret = await credentialsSecret();
+    expect(secret.name).toMatch(new RegExp(`^${claimed.database}-credentials-`));
+    expect(secret.tags).toMatchObject({ [TAG.managedBy]: "ephemera", [TAG.env]: ENV, [TAG.owner]: "octocat@example.com", [TAG.onExpiry]: "snapshot-delete" });
+    expect(secret.deletedDate).toBeUndefined();
   });
 
   it("plans clean after the apply: terraform plan -detailed-exitcode exits 0", async () => {
@@ -191,6 +207,8 @@ describe("an environment deployed with a claimed warm database", () => {
     const gone = await describe_(claimed.database);
     expect(gone === undefined || gone.status === "deleting").toBe(true);
     expect(await securityGroup(claimed.securityGroupId)).toBeUndefined();
+    // The credentials secret the claim made, imported: scheduled for deletion with the recovery window.
+    expect((await credentialsSecret()).deletedDate).toBeDefined();
     const rds = new RDSClient(emulator().clientConfig());
     const snapshots = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: `${claimed.database}-final` }))).DBSnapshots ?? [];
     rds.destroy();

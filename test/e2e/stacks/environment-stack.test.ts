@@ -13,13 +13,14 @@ import { DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from "@aws
 import { IAMClient, ListRoleTagsCommand, ListRolesCommand } from "@aws-sdk/client-iam";
 import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, ListTagsForResourceCommand as ListRdsTagsCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { EnvironmentConfig } from "../../../stacks/environment-config";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
-import { TAG, parseDuration } from "../../../reaper/model";
+import { TAG, parseDatabaseCredentials, parseDuration } from "../../../reaper/model";
 import { Emulator, useEmulator } from "../../../harness/emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../../../harness/existing-infrastructure";
+import { emulatorThrough, type FaultProxy, startFaultProxy } from "../../../harness/fault-proxy";
 import { askForAccountId, emulatorEnvironment, describeSlowest, TerraformWorkspace, synthStack } from "../../../harness/terraform";
 
 const ENV = "pr-77";
@@ -105,24 +106,32 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
   let synthesized: Record<string, unknown>;
   let ws: TerraformWorkspace;
   let out: Record<string, string>;
+  let proxy: FaultProxy;
+  let applyCalls: Map<string, number>;
 
   beforeAll(async () => {
     platform = await createPlatform(emulator());
     details.push(`cluster security group: ${platform.clusterSecurityGroupIsStandIn ? "a fixture stand-in (the emulator reports none)" : "reported by the emulator"}`);
     const config = environmentConfig(platform);
     synthesized = synthStack((app) => new EnvironmentStack(app, environmentStackName(config.envId), config));
-    ws = await timed("init", () => TerraformWorkspace.create(emulatorEnvironment(platform)(synthesized), emulator()));
+    // Through a counting proxy: what the apply asks of RDS is counted.
+    proxy = await startFaultProxy({ target: emulator().endpoint });
+    ws = await timed("init", () => TerraformWorkspace.create(emulatorEnvironment(platform)(synthesized), emulatorThrough(proxy, emulator())));
     askForAccountId(ws);
+    const since = proxy.requests.length;
     const applied = await timed("apply", () => ws.apply());
+    applyCalls = proxy.countByAction(since);
     details.push(`slowest in apply: ${describeSlowest(applied.output)}`);
+    details.push(`RDS calls in apply: ${[...applyCalls].filter(([action]) => action.startsWith("rds:") && !action.endsWith(":DescribeDBInstances")).map(([action, n]) => `${action} ×${n}`).join(", ")}`);
     out = Object.fromEntries(Object.entries(await ws.outputs()).map(([k, v]) => [k, String(v)]));
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     console.log(
       ["environment stack e2e wall times:", ...Object.entries(timings).map(([label, ms]) => `  ${label}: ${(ms / 1000).toFixed(1)} s`), ...details.map((d) => `  ${d}`)].join("\n"),
     );
     ws?.dispose();
+    await proxy?.stop();
   });
 
   it("applies only AWS resources once the Kubernetes parts are dropped, keeping the cluster's data sources", () => {
@@ -159,6 +168,34 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
     const ingress = rules.filter((r) => !r.IsEgress);
     expect(ingress).toEqual([expect.objectContaining({ FromPort: db!.Endpoint!.Port, ReferencedGroupInfo: expect.objectContaining({ GroupId: nodeSg!.GroupId }) })]);
     expect(ingress[0]?.CidrIpv4).toBeUndefined();
+  });
+
+  it("keeps the database's credentials in the environment's own secret, in the contract's shape, with no RDS-managed secret and nothing secret in the state but the generator's result", async () => {
+    const rds = new RDSClient(emulator().clientConfig());
+    const [db] = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `${ENV}-database` }))).DBInstances ?? [];
+    expect(db?.MasterUserSecret).toBeUndefined();
+    const secrets = new SecretsManagerClient(emulator().clientConfig());
+    const described = await secrets.send(new DescribeSecretCommand({ SecretId: out.database_secret_arn }));
+    expect(described.Name).toMatch(new RegExp(`^ephemera-${ENV}-database-credentials-\\d{26}$`));
+    const value = parseDatabaseCredentials((await secrets.send(new GetSecretValueCommand({ SecretId: out.database_secret_arn }))).SecretString!);
+    expect(value).toEqual({
+      engine: db!.Engine,
+      host: db!.Endpoint!.Address,
+      port: db!.Endpoint!.Port,
+      username: db!.MasterUsername,
+      password: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      dbInstanceIdentifier: `${ENV}-database`,
+    });
+    // Write-only: the password is in neither the instance's nor the secret version's state.
+    const state = fs.readFileSync(path.join(ws.dir, "terraform.tfstate"), "utf8");
+    const managed = stateResources(ws).filter((r) => r.type === "aws_db_instance" || r.type === "aws_secretsmanager_secret_version");
+    expect(managed).toHaveLength(2);
+    for (const r of managed) expect(JSON.stringify(r.attributes)).not.toContain(value.password);
+    // The generator's own result is in the state (a data source; cdktf 0.21 has no ephemeral resources).
+    expect(state).toContain(value.password);
+    // The restore cannot set a password, so the provider sets it with one ModifyDBInstance after the restore.
+    expect(applyCalls.get("rds:RestoreDBInstanceFromDBSnapshot")).toBe(1);
+    expect(applyCalls.get("rds:ModifyDBInstance")).toBe(1);
   });
 
   it("creates the environment's budget, tagged, alerting the pause topic", async () => {
@@ -198,6 +235,7 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
       aws_eks_node_group: async (r) =>
         (await eks.send(new DescribeNodegroupCommand({ clusterName: a(r, "cluster_name"), nodegroupName: a(r, "node_group_name") }))).nodegroup?.tags ?? {},
       aws_budgets_budget: async (r) => tagsOf((await budgets.send(new ListBudgetTagsCommand({ ResourceARN: a(r, "arn") }))).ResourceTags),
+      aws_secretsmanager_secret: async (r) => tagsOf((await new SecretsManagerClient(config).send(new DescribeSecretCommand({ SecretId: a(r, "arn") }))).Tags),
     };
     const taggable = stateResources(ws).filter((r) => "tags_all" in r.attributes);
     expect(taggable.map((r) => r.type).sort()).toEqual(
@@ -209,6 +247,7 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
         "aws_iam_role",
         "aws_iam_role",
         "aws_launch_template",
+        "aws_secretsmanager_secret",
         "aws_security_group",
         "aws_security_group",
         "aws_vpc_security_group_ingress_rule",
@@ -264,10 +303,15 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
     expect((await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: `tag:${TAG.env}`, Values: [ENV] }] }))).LaunchTemplates ?? []).toEqual([]);
     const iam = new IAMClient(config);
     expect(((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName)).toEqual(["eks-cluster"]);
-    // The database's master password secret, which RDS created and owns (moto deletes it with the instance, as AWS does).
-    const secrets = (await new SecretsManagerClient(config).send(new ListSecretsCommand({}))).SecretList ?? [];
-    expect(secrets.map((secret) => secret.ARN)).not.toContain(out.database_secret_arn);
+    // The environment's credentials secret: scheduled for deletion, with the 7-day recovery window (so no longer listed).
+    const secrets = new SecretsManagerClient(config);
+    expect(((await secrets.send(new ListSecretsCommand({}))).SecretList ?? []).map((secret) => secret.ARN)).not.toContain(out.database_secret_arn);
+    const deleted = await secrets.send(new DescribeSecretCommand({ SecretId: out.database_secret_arn }));
+    const days = (deleted.DeletedDate!.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThanOrEqual(7);
     const tagged = await new ResourceGroupsTaggingAPIClient(config).send(new GetResourcesCommand({ TagFilters: [{ Key: TAG.env, Values: [ENV] }] }));
-    expect((tagged.ResourceTagMappingList ?? []).map((m) => m.ResourceARN)).toEqual([]);
+    // Nothing but the secret waiting out its recovery window, which keeps its tags until it is gone.
+    expect((tagged.ResourceTagMappingList ?? []).map((m) => m.ResourceARN).filter((arn) => arn !== out.database_secret_arn)).toEqual([]);
   });
 });

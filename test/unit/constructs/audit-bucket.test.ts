@@ -344,6 +344,9 @@ describe("AuditBucket, evaluated", () => {
     "aws:TagKeys": [TAG.managedBy, TAG.env, TAG.owner, TAG.ttl, TAG.createdAt, TAG.checkpoint],
   };
   const RDS_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-AbCdEf`;
+  const CREDENTIALS_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:ephemera-pool-default-ab12cd34-credentials-1a2b3c4d-AbCdEf`;
+  /** What a claim creates its credentials secret with: the environment's tags, managed-by among them. */
+  const CREDENTIALS_TAGS = { [`aws:RequestTag/${TAG.managedBy}`]: "ephemera", "aws:TagKeys": [TAG.managedBy, TAG.env, TAG.owner, TAG.ttl, TAG.createdAt, TAG.state] };
   const MANAGED = { [`aws:ResourceTag/${TAG.managedBy}`]: "ephemera" };
   const writeOnce = { "s3:if-none-match": "*" };
   /** What a principal with broad S3 rights of its own (an admin, a deploy role over `*`) may do. */
@@ -533,8 +536,16 @@ describe("AuditBucket, evaluated", () => {
         expect: "ImplicitlyDenied",
       },
       { name: "sets it a new master password", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: POOL_DB, context: MANAGED, expect: "Allowed" },
-      { name: "has RDS rotate its secret", principal: OPERATOR, action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "Allowed" },
-      { name: "has RDS create its secret", principal: OPERATOR, action: "secretsmanager:CreateSecret", resource: RDS_SECRET, expect: "Allowed" },
+      {
+        name: "creates the environment's credentials secret, tagged managed and the environment's",
+        principal: OPERATOR,
+        action: "secretsmanager:CreateSecret",
+        resource: CREDENTIALS_SECRET,
+        context: CREDENTIALS_TAGS,
+        expect: "Allowed",
+      },
+      { name: "with those tags (CreateSecret checks them as TagResource)", principal: OPERATOR, action: "secretsmanager:TagResource", resource: CREDENTIALS_SECRET, context: CREDENTIALS_TAGS, expect: "Allowed" },
+      { name: "writes the password to it on a retry", principal: OPERATOR, action: "secretsmanager:PutSecretValue", resource: CREDENTIALS_SECRET, context: MANAGED, expect: "Allowed" },
       { name: "tags a pool database with no key but ephemera: ones", principal: OPERATOR, action: "rds:AddTagsToResource", resource: POOL_DB, context: { ...MANAGED, "aws:TagKeys": ["Name"] }, expect: "ImplicitlyDenied" },
       { name: "modifies no database outside the pool", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:prod-main`, context: MANAGED, expect: "ImplicitlyDenied" },
       { name: "modifies no pool database that is not managed", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: POOL_DB, expect: "ImplicitlyDenied" },
@@ -562,14 +573,21 @@ describe("AuditBucket, evaluated", () => {
         expect: "ImplicitlyDenied",
       },
       { name: "tags a checkpoint with no key but ephemera: ones", principal: OPERATOR, action: "rds:AddTagsToResource", resource: CHECKPOINT, context: { ...CHECKPOINT_TAGS, "aws:TagKeys": [TAG.checkpoint, "Name"] }, expect: "ImplicitlyDenied" },
+      { name: "creates no credentials secret without the managed-by tag (the reaper would never delete it)", principal: OPERATOR, action: "secretsmanager:CreateSecret", resource: CREDENTIALS_SECRET, context: { "aws:TagKeys": [TAG.env] }, expect: "ImplicitlyDenied" },
       {
-        name: "never has RDS make a secret tagged managed (it would become deletable)",
+        name: "creates no credentials secret with a key but ephemera: ones",
         principal: OPERATOR,
         action: "secretsmanager:CreateSecret",
-        resource: RDS_SECRET,
-        context: { "aws:TagKeys": [TAG.managedBy] },
+        resource: CREDENTIALS_SECRET,
+        context: { ...CREDENTIALS_TAGS, "aws:TagKeys": [TAG.managedBy, "Name"] },
         expect: "ImplicitlyDenied",
       },
+      { name: "creates no secret outside the credentials names", principal: OPERATOR, action: "secretsmanager:CreateSecret", resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod-api-key-AbCdEf`, context: CREDENTIALS_TAGS, expect: "ImplicitlyDenied" },
+      { name: "tags no secret outside the credentials names managed (it would become deletable)", principal: OPERATOR, action: "secretsmanager:TagResource", resource: RDS_SECRET, context: CREDENTIALS_TAGS, expect: "ImplicitlyDenied" },
+      { name: "writes no credentials secret that is not managed", principal: OPERATOR, action: "secretsmanager:PutSecretValue", resource: CREDENTIALS_SECRET, expect: "ImplicitlyDenied" },
+      { name: "writes no secret outside the credentials names", principal: OPERATOR, action: "secretsmanager:PutSecretValue", resource: RDS_SECRET, context: MANAGED, expect: "ImplicitlyDenied" },
+      { name: "reads no credentials secret's value", principal: OPERATOR, action: "secretsmanager:GetSecretValue", resource: CREDENTIALS_SECRET, context: MANAGED, expect: "ImplicitlyDenied" },
+      { name: "has RDS neither rotate nor create its own secrets any more", principal: OPERATOR, action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
     ];
     it.each(cases)("$name", async (c) => {
       expect(await evaluate(c, [operate], bucketPolicy)).toBe(c.expect);

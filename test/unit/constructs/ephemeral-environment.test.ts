@@ -32,7 +32,7 @@ function securityGroupRef(out: Synthesized, sgName: string): string {
 }
 
 /** AWS resource types without a `tags` argument; every other aws_* resource must be tagged. */
-const UNTAGGABLE = new Set(["aws_iam_role_policy_attachment"]);
+const UNTAGGABLE = new Set(["aws_iam_role_policy_attachment", "aws_secretsmanager_secret_version"]);
 
 describe("EphemeralEnvironment", () => {
   it("tags every taggable AWS resource with the environment's ephemera tags", () => {

@@ -67,10 +67,33 @@ describe("SnapshotDatabase", () => {
     });
   });
 
-  it("has RDS generate the master password and keep it in Secrets Manager", () => {
-    const instance = one(database(), "aws_db_instance");
-    expect(instance.manage_master_user_password).toBe(true);
+  it("sets a generated master password write-only, never an RDS-managed secret", () => {
+    const out = database();
+    const instance = one(out, "aws_db_instance");
+    expect(instance).not.toHaveProperty("manage_master_user_password");
     expect(instance).not.toHaveProperty("password");
+    expect(instance).toMatchObject({ password_wo: expect.stringMatching(/^\$\{data\.aws_secretsmanager_random_password\.database_password_\w+\.random_password\}$/), password_wo_version: 1 });
+    // 32 letters and digits: nothing RDS forbids (/ @ " and the space), nothing to quote.
+    expect(one(out, "aws_secretsmanager_random_password", "data")).toEqual({ password_length: 32, exclude_punctuation: true });
+  });
+
+  it("keeps the credentials in a secret of the environment's own, written once, write-only, in the contract's shape", () => {
+    const out = database();
+    expect(one(out, "aws_secretsmanager_secret")).toEqual({
+      name_prefix: "ephemera-pr-7-database-credentials-",
+      description: "Ephemera pr-7: master credentials of database pr-7-database",
+      recovery_window_in_days: 7,
+    });
+    const version = one(out, "aws_secretsmanager_secret_version");
+    expect(version).toMatchObject({ secret_id: expect.stringMatching(/^\$\{aws_secretsmanager_secret\.database_credentials_\w+\.id\}$/), secret_string_wo_version: 1 });
+    expect(version).not.toHaveProperty("secret_string");
+    const instance = "aws_db_instance.database_instance_";
+    expect(version.secret_string_wo).toMatch(
+      new RegExp(
+        `^\\$\\{jsonencode\\(\\{"engine" = ${instance}\\w+\\.engine, "host" = ${instance}\\w+\\.address, "port" = ${instance}\\w+\\.port, "username" = ${instance}\\w+\\.username, ` +
+          `"password" = data\\.aws_secretsmanager_random_password\\.database_password_\\w+\\.random_password, "dbInstanceIdentifier" = ${instance}\\w+\\.identifier\\}\\)\\}$`,
+      ),
+    );
   });
 
   it("takes another instance class", () => {
@@ -192,12 +215,17 @@ describe("SnapshotDatabase", () => {
 });
 
 describe("SnapshotDatabase, claimed from the warm pool", () => {
-  const claimed = { identifier: "ephemera-pool-default-ab12cd34", subnetGroupName: "ephemera-pool-default", securityGroupId: "sg-0ab12cd34" };
+  const claimed = {
+    identifier: "ephemera-pool-default-ab12cd34",
+    subnetGroupName: "ephemera-pool-default",
+    securityGroupId: "sg-0ab12cd34",
+    secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:ephemera-pool-default-ab12cd34-credentials-1a2b3c4d-AbCdEf",
+  };
 
   it("imports the claimed instance and its own security group instead of restoring one: its identifier, the pool's subnet group, its group with this environment's rules", () => {
     const out = database({ claimed, allowedSecurityGroupIds: ["sg-0nodes"] });
     const instance = one(out, "aws_db_instance");
-    expect(instance).toMatchObject({ identifier: claimed.identifier, db_subnet_group_name: "ephemera-pool-default", manage_master_user_password: true });
+    expect(instance).toMatchObject({ identifier: claimed.identifier, db_subnet_group_name: "ephemera-pool-default" });
     expect(instance.vpc_security_group_ids).toEqual([expect.stringMatching(/^\$\{aws_security_group\.database_security-group_\w+\.id\}$/)]);
     expect(all(out, "aws_db_subnet_group")).toEqual([]);
     // The group is the pool's, named and described as the reaper's restore made it (Terraform would replace it otherwise).
@@ -211,9 +239,20 @@ describe("SnapshotDatabase, claimed from the warm pool", () => {
       expect.arrayContaining([
         { to: expect.stringMatching(/^aws_db_instance\.database_instance_\w+$/), id: claimed.identifier },
         { to: expect.stringMatching(/^aws_security_group\.database_security-group_\w+$/), id: claimed.securityGroupId },
+        { to: expect.stringMatching(/^aws_secretsmanager_secret\.database_credentials_\w+$/), id: claimed.secretArn },
       ]),
     );
-    expect(imports).toHaveLength(2);
+    expect(imports).toHaveLength(3);
+  });
+
+  it("imports the credentials secret the claim created and wrote: no password, no version, no name of its own", () => {
+    const out = database({ claimed });
+    const instance = one(out, "aws_db_instance");
+    for (const argument of ["password", "password_wo", "password_wo_version", "manage_master_user_password"]) expect(instance).not.toHaveProperty(argument);
+    expect(all(out, "aws_secretsmanager_random_password", "data")).toEqual([]);
+    expect(all(out, "aws_secretsmanager_secret_version")).toEqual([]);
+    // Name and prefix are read back by the import; the description is the one the claim wrote.
+    expect(one(out, "aws_secretsmanager_secret")).toEqual({ description: "Ephemera pr-7: master credentials of database ephemera-pool-default-ab12cd34", recovery_window_in_days: 7 });
   });
 
   it("ignores only what an import never reads back, and the pool's class: the import modifies nothing", () => {
@@ -232,10 +271,12 @@ describe("SnapshotDatabase, claimed from the warm pool", () => {
     expect(instance.lifecycle.ignore_changes).not.toContain("final_snapshot_identifier");
   });
 
-  it("names a claim without its identifier, subnet group or security group, or with a bad security group id", () => {
+  it("names a claim without its identifier, subnet group, security group or secret, or with a bad security group id or secret ARN", () => {
     expectInvalid(() => database({ claimed: { ...claimed, identifier: "" } }), "claimed.identifier");
     expectInvalid(() => database({ claimed: { ...claimed, subnetGroupName: "" } }), "claimed.subnetGroupName");
     expectInvalid(() => database({ claimed: { ...claimed, securityGroupId: "" } }), "claimed.securityGroupId");
     expectInvalid(() => database({ claimed: { ...claimed, securityGroupId: "ephemera-pool-default-ab12cd34" } }), "claimed.securityGroupId", /is not a security group id/);
+    expectInvalid(() => database({ claimed: { ...claimed, secretArn: "" } }), "claimed.secretArn");
+    expectInvalid(() => database({ claimed: { ...claimed, secretArn: "ephemera-pool-default-ab12cd34-credentials" } }), "claimed.secretArn", /is not a Secrets Manager secret ARN/);
   });
 });

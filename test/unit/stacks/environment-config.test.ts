@@ -77,18 +77,25 @@ describe("readEnvironmentConfig", () => {
 });
 
 describe("readEnvironmentConfig: a claimed pool database", () => {
-  const CLAIM = { EPHEMERA_CLAIMED_DATABASE: "ephemera-pool-default-ab12cd34", EPHEMERA_POOL_SUBNET_GROUP: "ephemera-pool-default", EPHEMERA_CLAIMED_SECURITY_GROUP: "sg-0ab12cd34" };
+  const SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ephemera-pool-default-ab12cd34-credentials-1a2b3c4d-AbCdEf";
+  const CLAIM = {
+    EPHEMERA_CLAIMED_DATABASE: "ephemera-pool-default-ab12cd34",
+    EPHEMERA_POOL_SUBNET_GROUP: "ephemera-pool-default",
+    EPHEMERA_CLAIMED_SECURITY_GROUP: "sg-0ab12cd34",
+    EPHEMERA_CLAIMED_SECRET: SECRET,
+  };
 
-  it("takes the claimed database, the pool's subnet group and the database's own security group together", () => {
+  it("takes the claimed database, the pool's subnet group, the database's own security group and its credentials secret together", () => {
     expect(readEnvironmentConfig(from({ ...VALID, ...CLAIM })).claimedDatabase).toEqual({
       identifier: "ephemera-pool-default-ab12cd34",
       subnetGroupName: "ephemera-pool-default",
       securityGroupId: "sg-0ab12cd34",
+      secretArn: SECRET,
     });
     expect(readEnvironmentConfig(from(VALID)).claimedDatabase).toBeUndefined();
   });
 
-  it("names one given without the others, a bad security group id, and a claim with no database", () => {
+  it("names one given without the others, a bad security group id or secret ARN, and a claim with no database", () => {
     expect(problemsOf({ ...VALID, ...CLAIM, EPHEMERA_POOL_SUBNET_GROUP: undefined })).toEqual([
       "set both EPHEMERA_CLAIMED_DATABASE (ephemera claim's database) and EPHEMERA_POOL_SUBNET_GROUP (e.g. ephemera-pool-default), or neither",
     ]);
@@ -97,6 +104,15 @@ describe("readEnvironmentConfig: a claimed pool database", () => {
     ]);
     expect(problemsOf({ ...VALID, EPHEMERA_CLAIMED_SECURITY_GROUP: "sg-0ab12cd34" })).toEqual([
       "EPHEMERA_CLAIMED_SECURITY_GROUP is set, but EPHEMERA_CLAIMED_DATABASE is not: set both (ephemera claim --json's database and securityGroupId), or neither",
+    ]);
+    expect(problemsOf({ ...VALID, ...CLAIM, EPHEMERA_CLAIMED_SECRET: undefined })).toEqual([
+      `EPHEMERA_CLAIMED_DATABASE is set, but EPHEMERA_CLAIMED_SECRET is not: set it to ephemera claim --json's secretArn (e.g. EPHEMERA_CLAIMED_SECRET=${SECRET}), the environment's credentials secret`,
+    ]);
+    expect(problemsOf({ ...VALID, EPHEMERA_CLAIMED_SECRET: SECRET })).toEqual([
+      "EPHEMERA_CLAIMED_SECRET is set, but EPHEMERA_CLAIMED_DATABASE is not: set both (ephemera claim --json's database and secretArn), or neither",
+    ]);
+    expect(problemsOf({ ...VALID, ...CLAIM, EPHEMERA_CLAIMED_SECRET: "rds!db-1" })).toEqual([
+      `EPHEMERA_CLAIMED_SECRET "rds!db-1" is not a Secrets Manager secret ARN; set it to ephemera claim --json's secretArn, e.g. EPHEMERA_CLAIMED_SECRET=${SECRET}`,
     ]);
     expect(problemsOf({ ...VALID, ...CLAIM, EPHEMERA_CLAIMED_SECURITY_GROUP: "ephemera-pool-default" })).toEqual([
       'EPHEMERA_CLAIMED_SECURITY_GROUP "ephemera-pool-default" is not a security group id; set it to ephemera claim --json\'s securityGroupId, e.g. EPHEMERA_CLAIMED_SECURITY_GROUP=sg-0abc1234',

@@ -44,7 +44,7 @@ describe("EnvironmentStack", () => {
     expect(output.namespace!.value).toBe("env-pr-123");
     expect(output.env_id!.value).toBe("pr-123");
     expect(output.database_endpoint!.value).toMatch(/^\$\{aws_db_instance\..+\.endpoint\}$/);
-    expect(output.database_secret_arn!.value).toMatch(/^\$\{aws_db_instance\..+\.master_user_secret\[0\]\.secret_arn\}$/);
+    expect(output.database_secret_arn!.value).toMatch(/^\$\{aws_secretsmanager_secret\..+\.arn\}$/);
     expect(output.budget_name!.value).toMatch(/^\$\{aws_budgets_budget\..+\.name\}$/);
     expect(output.expires_at!.value).toContain(`tags_all["${TAG.createdAt}"], "48h0m")`);
   });

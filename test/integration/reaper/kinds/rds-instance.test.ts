@@ -1,14 +1,15 @@
 import { CreateSubnetCommand, CreateVpcCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
-import { POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../../../../reaper/model";
-import { rdsInstanceAdapter } from "../../../../reaper/kinds/rds-instance";
+import { CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type ModifyDBInstanceCommandInput } from "@aws-sdk/client-rds";
+import { DescribeSecretCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { parseDatabaseCredentials, POOL_TAG_KEYS, poolMemberSecurityGroupDescription, TAG } from "../../../../reaper/model";
+import { findCredentialsSecret, rdsInstanceAdapter } from "../../../../reaper/kinds/rds-instance";
 import type { DiscoveredResource } from "../../../../reaper/contracts/kind-adapter";
 import { createDatabase, managedTags, ofEnv, otherManagedTags, uniqueEnv, useKindContext, listedById } from "./kind-test-context";
 
 const { ctx } = useKindContext();
 
-async function database(id: string, tags: Record<string, string> | undefined): Promise<void> {
-  await createDatabase(ctx(), id, tags);
+async function database(id: string, tags: Record<string, string> | undefined, options: { readonly rdsManagedSecret?: boolean } = {}): Promise<void> {
+  await createDatabase(ctx(), id, tags, options.rdsManagedSecret === true ? { ManageMasterUserPassword: true, MasterUserPassword: undefined } : {});
 }
 
 async function status(id: string): Promise<string | undefined> {
@@ -148,6 +149,91 @@ describe("rds-instance adapter", () => {
     expect(await rdsInstanceAdapter.checkpoint!(ctx(), resource, snapshot, tags)).toMatchObject({ ok: true, alreadyDone: true });
     const other = await listedById(ctx(), rdsInstanceAdapter, `${env}-other`);
     expect(await rdsInstanceAdapter.checkpoint!(ctx(), other, snapshot, tags)).toMatchObject({ ok: false, code: expect.stringMatching(/^DBSnapshotAlreadyExists/) });
+  });
+
+  describe("rotateCredentials (a claimed pool database)", () => {
+    /** The ModifyDBInstance requests the adapter sends while `run` runs. */
+    async function modificationsDuring(run: () => Promise<unknown>): Promise<ModifyDBInstanceCommandInput[]> {
+      const sent: ModifyDBInstanceCommandInput[] = [];
+      const name = `capture-${Math.random().toString(16).slice(2)}`;
+      ctx().rds.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === "ModifyDBInstanceCommand") sent.push(args.input as ModifyDBInstanceCommandInput);
+          return next(args);
+        },
+        { step: "initialize", name },
+      );
+      try {
+        await run();
+      } finally {
+        ctx().rds.middlewareStack.remove(name);
+      }
+      return sent;
+    }
+
+    const secretValue = async (arn: string) => parseDatabaseCredentials((await ctx().secretsManager.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString!);
+    const secretTags = async (arn: string) => Object.fromEntries(((await ctx().secretsManager.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
+
+    it("sets a new password on the database and writes it, with the address, to the environment's own credentials secret, created tagged as the environment's", async () => {
+      const env = uniqueEnv();
+      const id = `ephemera-pool-default-${env.replace(/[^0-9a-z]/g, "").slice(-8)}`;
+      await database(id, { [TAG.managedBy]: "ephemera", [TAG.pool]: "default", [TAG.state]: "warm" });
+      const resource = await listedById(ctx(), rdsInstanceAdapter, id);
+      const tags = { ...managedTags(env), [TAG.state]: "active" };
+      let result: unknown;
+      const sent = await modificationsDuring(async () => {
+        result = await rdsInstanceAdapter.rotateCredentials!(ctx(), resource, { env, tags });
+      });
+      expect(result).toMatchObject({ ok: true, facts: { secretArn: expect.stringMatching(new RegExp(`:secret:${id}-credentials-[0-9a-f]{8}-\\w{6}$`)), secret: "created" } });
+      const arn = (result as { facts: { secretArn: string } }).facts.secretArn;
+      const db = (await ctx().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+      const credentials = await secretValue(arn);
+      expect(credentials).toEqual({ engine: "postgres", host: db.Endpoint!.Address, port: db.Endpoint!.Port, username: "app", password: expect.stringMatching(/^[A-Za-z0-9]{32}$/), dbInstanceIdentifier: id });
+      // The password the secret holds is the one set on the database, and RDS keeps no secret of its own.
+      expect(sent).toEqual([{ DBInstanceIdentifier: id, ApplyImmediately: true, MasterUserPassword: credentials.password }]);
+      expect(db.MasterUserSecret).toBeUndefined();
+      expect(await secretTags(arn)).toEqual(tags);
+      expect(await findCredentialsSecret(ctx(), id, env)).toBe(arn);
+    });
+
+    it("a retry finds the secret it created and writes the newer password there; another environment's secret is never it", async () => {
+      const env = uniqueEnv();
+      const id = `ephemera-pool-default-${env.replace(/[^0-9a-z]/g, "").slice(-8)}`;
+      await database(id, { [TAG.managedBy]: "ephemera", [TAG.pool]: "default" });
+      const resource = await listedById(ctx(), rdsInstanceAdapter, id);
+      const first = await rdsInstanceAdapter.rotateCredentials!(ctx(), resource, { env, tags: managedTags(env) });
+      const firstArn = String(first.facts?.secretArn);
+      const firstPassword = (await secretValue(firstArn)).password;
+      const again = await rdsInstanceAdapter.rotateCredentials!(ctx(), resource, { env, tags: managedTags(env) });
+      expect(again).toMatchObject({ ok: true, facts: { secretArn: firstArn, secret: "found" } });
+      expect((await secretValue(firstArn)).password).not.toBe(firstPassword);
+      const other = `${env}-other`;
+      const theirs = await rdsInstanceAdapter.rotateCredentials!(ctx(), resource, { env: other, tags: managedTags(other) });
+      expect(theirs).toMatchObject({ ok: true, facts: { secret: "created" } });
+      expect(theirs.facts?.secretArn).not.toBe(firstArn);
+      expect(await findCredentialsSecret(ctx(), id, env)).toBe(firstArn);
+    });
+
+    it("turns off an RDS-managed secret the database had (a pool database from before), setting the password in the same call", async () => {
+      const env = uniqueEnv();
+      const id = `ephemera-pool-default-${env.replace(/[^0-9a-z]/g, "").slice(-8)}`;
+      await database(id, { [TAG.managedBy]: "ephemera", [TAG.pool]: "default" }, { rdsManagedSecret: true });
+      const resource = await listedById(ctx(), rdsInstanceAdapter, id);
+      let result: unknown;
+      const sent = await modificationsDuring(async () => {
+        result = await rdsInstanceAdapter.rotateCredentials!(ctx(), resource, { env, tags: managedTags(env) });
+      });
+      expect(result).toMatchObject({ ok: true, facts: { rdsManagedSecret: "turned off" } });
+      expect(sent).toEqual([{ DBInstanceIdentifier: id, ApplyImmediately: true, MasterUserPassword: expect.stringMatching(/^[A-Za-z0-9]{32}$/), ManageMasterUserPassword: false }]);
+      expect((await ctx().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!.MasterUserSecret).toBeUndefined();
+    });
+
+    it("fails with RDS's code for a database that is gone, and creates no secret", async () => {
+      const env = uniqueEnv();
+      const gone: DiscoveredResource = { kind: "rds-instance", id: `${env}-gone`, region: "us-east-1", tags: managedTags(env) };
+      expect(await rdsInstanceAdapter.rotateCredentials!(ctx(), gone, { env, tags: managedTags(env) })).toMatchObject({ ok: false, code: "DBInstanceNotFoundFault" });
+      expect(await findCredentialsSecret(ctx(), gone.id, env)).toBeUndefined();
+    });
   });
 
   it("pausing an instance that is gone fails with RDS's code", async () => {

@@ -1,14 +1,14 @@
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { claimPoolDatabase } from "../../../../reaper/pool/claim-database";
 import { runEphemera } from "../../../../harness/cli";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
 import { readSettings } from "../../../../reaper/config/read-settings";
 import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
-import { TAG } from "../../../../reaper/model";
-import { emulatorClients, EXAMPLE_POOL_GROUPS, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";
+import { credentialsSecretDescription, parseDatabaseCredentials, TAG } from "../../../../reaper/model";
+import { BASELINE_PASSWORD, emulatorClients, EXAMPLE_POOL_GROUPS, poolSettings, seedAuditBucket, seedWarmDatabase } from "../../../../harness/seed-environments";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 
 // One account walked through in order: three warm databases, five concurrent claims, then a claim resumed.
@@ -56,15 +56,22 @@ async function secretVersions(arn: string): Promise<string[]> {
   return Object.keys(out.VersionIdsToStages ?? {}).sort();
 }
 
-const versionsBefore = new Map<string, string[]>();
+async function secret(arn: string) {
+  const { secrets, destroy } = emulatorClients(e);
+  try {
+    const described = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+    const value = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+    return { name: described.Name!, description: described.Description, tags: Object.fromEntries((described.Tags ?? []).map((t) => [t.Key!, t.Value!])), credentials: parseDatabaseCredentials(value.SecretString!) };
+  } finally {
+    destroy();
+  }
+}
 
 beforeAll(async () => {
   e = emulator();
   await seedAuditBucket(e, AUDIT_BUCKET);
-  for (const [i, suffix] of ["aaaa0001", "aaaa0002", "aaaa0003"].entries()) {
-    const id = await seedWarmDatabase(e, suffix, "app-baseline-1", "default", { n: String(i) });
-    versionsBefore.set(id, await secretVersions((await database(id)).secretArn!));
-  }
+  // The third was restored before pool members stopped having an RDS-managed secret.
+  for (const [i, suffix] of ["aaaa0001", "aaaa0002", "aaaa0003"].entries()) await seedWarmDatabase(e, suffix, "app-baseline-1", "default", { n: String(i) }, { rdsManagedSecret: i === 2 });
   // Someone else's database with a pool tag: not the pool's (not managed).
   const { rds, destroy } = emulatorClients(e);
   await rds.send(
@@ -111,12 +118,18 @@ describe("claiming warm pool databases", () => {
     }
   });
 
-  test("each claim rotated the database's master password: its secret has a new version", async () => {
+  test("each claim set a new master password and wrote it to the environment's own credentials secret, tagged the environment's; RDS keeps none", async () => {
     for (const r of results.filter((x) => x.status === "claimed")) {
-      expect(r.secretArn).toBe((await database(r.database!)).secretArn);
-      const after = await secretVersions(r.secretArn!);
-      expect(after.length).toBeGreaterThan(versionsBefore.get(r.database!)!.length);
+      const db = await database(r.database!);
+      expect(db.secretArn).toBeUndefined();
+      const { name, description, tags, credentials } = await secret(r.secretArn!);
+      expect(name).toMatch(new RegExp(`^${r.database}-credentials-[0-9a-f]{8}$`));
+      expect(description).toBe(credentialsSecretDescription(r.env, r.database!));
+      expect(tags).toEqual({ [TAG.managedBy]: "ephemera", [TAG.env]: r.env, [TAG.state]: "active", ...tagsFor(r.env) });
+      expect(credentials).toMatchObject({ engine: "postgres", username: "app", dbInstanceIdentifier: r.database, password: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
+      expect(credentials.password).not.toBe(BASELINE_PASSWORD);
     }
+    expect(new Set(results.filter((x) => x.status === "claimed").map((r) => r.secretArn)).size).toBe(3);
   });
 
   test("each database has one claim record, written once, naming its environment and who claimed it", async () => {

@@ -53,6 +53,7 @@ const INSTANCE = arn("ec2", "instance/i-0abc1234def567890");
 const SECURITY_GROUP = arn("ec2", "security-group/sg-0abc1234");
 const SECRET = arn("secretsmanager", "secret:ephemera-pr-1-db-AbCdEf");
 const RDS_SECRET = arn("secretsmanager", "secret:rds!db-3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-AbCdEf");
+const CREDENTIALS_SECRET = arn("secretsmanager", "secret:ephemera-pr-1-database-credentials-20260501120000000000000001-AbCdEf");
 const GROUP = arn("scheduler", "schedule-group/ephemera-pr-1");
 const EXPIRY_SCHEDULE = arn("scheduler", "schedule/ephemera-pr-1/ephemera-expiry-pr-1");
 const BUDGET = `arn:aws:budgets::${ACCOUNT}:budget/ephemera-pr-1`;
@@ -392,6 +393,16 @@ const DENIED: Case[] = [
   { name: "never has RDS create a database's own secret", action: "secretsmanager:CreateSecret", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
   { name: "never tags an RDS-owned secret", action: "secretsmanager:TagResource", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
   { name: "creates no secret outside RDS's own rds!db- names", action: "secretsmanager:CreateSecret", resource: arn("secretsmanager", "secret:prod-api-key-AbCdEf"), expect: "ImplicitlyDenied" },
+  {
+    name: "never creates an environment's credentials secret: only ephemera claim does (AuditBucket.grantOperate)",
+    action: "secretsmanager:CreateSecret",
+    resource: CREDENTIALS_SECRET,
+    context: { [`aws:RequestTag/${TAG.managedBy}`]: "ephemera", "aws:TagKeys": [TAG.managedBy, TAG.env] },
+    expect: "ImplicitlyDenied",
+  },
+  { name: "never writes an environment's credentials secret", action: "secretsmanager:PutSecretValue", resource: CREDENTIALS_SECRET, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "never reads an environment's credentials secret", action: "secretsmanager:GetSecretValue", resource: CREDENTIALS_SECRET, tags: MANAGED, expect: "ImplicitlyDenied" },
+  { name: "deletes an environment's credentials secret with its environment, with the recovery window", action: "secretsmanager:DeleteSecret", resource: CREDENTIALS_SECRET, tags: MANAGED, expect: "Allowed" },
   { name: "rotates no secret outside RDS's own rds!db- names", action: "secretsmanager:RotateSecret", resource: SECRET, tags: MANAGED, expect: "ImplicitlyDenied" },
   { name: "reads no secret's value, not even RDS's own", action: "secretsmanager:GetSecretValue", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
   { name: "does not modify a database managed by someone else", action: "rds:ModifyDBInstance", resource: DB, tags: SOMEONE_ELSES, expect: "ImplicitlyDenied" },

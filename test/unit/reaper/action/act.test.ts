@@ -94,7 +94,7 @@ describe("act", () => {
           intent: "claim",
           reason: "claimed",
           phases: [
-            { name: "database", actions: [{ type: "rotate-credentials", resource: target, reason: "claimed" }] },
+            { name: "database", actions: [{ type: "rotate-credentials", resource: target, secret: { env: "pr-1", tags: {} }, reason: "claimed" }] },
             { name: "mark", actions: [{ type: "tag", resource: db, tags: { "ephemera:state": "active" }, reason: "claimed" }] },
           ],
         },
