@@ -15,7 +15,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Construct, IConstruct } from "constructs";
 import { Annotations, Aspects, IAspect, Op, TerraformResource, TerraformStack, Token } from "./core";
 import { excludeFromEnvironmentTags } from "./environment-tags";
-import { integerProp, isLiteral } from "./private/props";
+import { integerProp, isLiteral, requiredStringProp } from "./private/props";
 import { KIND_CATALOG, KIND_NAMES } from "../reaper/contracts/kind-catalog";
 import type { IamGrant, KindRow } from "../reaper/contracts/kind-row";
 import {
@@ -124,6 +124,16 @@ export const AUDIT_PROTECTED_BUCKET_ACTIONS = [
 
 /** Who gets which grant: see {@link AuditBucket.grantAdmit}, {@link AuditBucket.grantOperate} and the others. */
 export type AuditBucketAccess = "write" | "read-write" | "admit" | "operate";
+
+/** Options of {@link AuditBucket.grantOperate}. */
+export interface OperateGrantOptions {
+  /**
+   * The baseline snapshots (identifiers, or ARNs for shared ones) a rollback may restore for
+   * `rollback --to baseline`: a baseline is no environment's, so it is granted by name.
+   * @default - none: `--to baseline` needs the caller's own grant to restore the baseline
+   */
+  readonly rollbackBaselines?: readonly string[];
+}
 
 /** The prefixes `ephemera admit` writes: its reservation, its request when it has to wait its turn, and the audit records of its decision. */
 export const ADMIT_WRITES: readonly string[] = [ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, AUDIT_PREFIX];
@@ -337,17 +347,24 @@ export class AuditBucket extends Construct {
    * `rds:AddTagsToResource` on a new snapshot named `ephemera-*`, tagged managed and
    * `ephemera:checkpoint` with `ephemera:` keys only, and never on a snapshot that already
    * carries the managed tag (docs/checkpoints.md).
+   * And what `rollback` needs, on an environment's own database alone (tagged managed, with an
+   * `ephemera:env`): rename, password, start, stop, delete and its final snapshot; a restore
+   * into a new `*-rollback` database tagged managed and an environment's, from a checkpoint
+   * (a managed snapshot tagged `ephemera:checkpoint`) or one of `rollbackBaselines`; and the
+   * password of a managed credentials secret (`ephemera-*-credentials-*`), which it sets on the
+   * restored database.
    * What `release`, `pause`, `resume` and `extend` do to an environment's resources needs the
    * actions the reaper's role has on them (docs/deploying.md): the operator's own policy.
    *
    * @param role an `IamRole` construct, or an existing role's name or ARN
    * @returns the inline policy it attached to the role
    */
-  grantOperate(role: IamRole | string): IamRolePolicy {
-    return this.grant(role, "operate");
+  grantOperate(role: IamRole | string, options: OperateGrantOptions = {}): IamRolePolicy {
+    for (const [i, snapshot] of (options.rollbackBaselines ?? []).entries()) requiredStringProp(`rollbackBaselines[${i}]`, snapshot, "baseline-2026-11-01");
+    return this.grant(role, "operate", options);
   }
 
-  private grant(role: IamRole | string, access: AuditBucketAccess): IamRolePolicy {
+  private grant(role: IamRole | string, access: AuditBucketAccess, options: OperateGrantOptions = {}): IamRolePolicy {
     const roleName = typeof role === "string" ? roleNameOf(role) : role.name;
     const idPart = typeof role !== "string" ? role.node.id : isLiteral(roleName) ? roleName : `role-${this.grantIds.size + 1}`;
     if (this.grantIds.has(idPart)) {
@@ -396,6 +413,7 @@ export class AuditBucket extends Construct {
           kms,
           { Sid: "DiscoverEnvironments", Effect: "Allow", Action: discoveryReads(), Resource: "*" },
           ...this.claimStatements(),
+          ...this.rollbackStatements(options.rollbackBaselines ?? []),
         );
         break;
     }
@@ -418,17 +436,7 @@ export class AuditBucket extends Construct {
    * and what `ephemera checkpoint` and `ephemera rollback` do to an environment's database.
    */
   private claimStatements(): object[] {
-    const where = (this.where ??= {
-      partition: new DataAwsPartition(this, "partition").partition,
-      region: new DataAwsRegion(this, "region").name,
-      accountId: new DataAwsCallerIdentity(this, "caller").accountId,
-    });
-    const rds = KIND_CATALOG["rds-instance"].iam as KindRow["iam"];
-    const statement = (sid: string, grant: IamGrant, extra: Record<string, Record<string, unknown>> = {}) => {
-      const resources = typeof grant.on === "string" ? [] : grant.on.map((on) => `arn:${where.partition}:${on.service}:${on.global ? "" : where.region}:${where.accountId}:${on.resource}`);
-      const condition: Record<string, Record<string, unknown>> = { ...(grant.scope === "managed" ? { StringEquals: { [MANAGED_TAG]: MANAGED_BY_VALUE } } : {}), ...(grant.condition ?? {}), ...extra };
-      return { Sid: sid, Effect: "Allow", Action: grant.actions, Resource: resources, ...(Object.keys(condition).length === 0 ? {} : { Condition: condition }) };
-    };
+    const { rds, statement } = this.rdsGrants();
     return [
       // The environment's tags (owner, ttl, created-at, env, state): ephemera: keys only.
       statement("TagClaimedPoolDatabases", { actions: ["rds:AddTagsToResource"], on: [{ service: "rds", resource: `db:${POOL_MEMBER_PREFIX}*` }], scope: "managed" }, {
@@ -448,6 +456,37 @@ export class AuditBucket extends Construct {
       statement("CheckpointEnvironmentDatabases", rds.checkpoint!),
       statement("CreateCheckpointSnapshots", rds.checkpointSnapshot!),
     ];
+  }
+
+  /** What `ephemera rollback` does to an environment's database (docs/checkpoints.md#rollback), and the baselines it may restore. */
+  private rollbackStatements(baselines: readonly string[]): object[] {
+    const { rds, statement, where } = this.rdsGrants();
+    const named = baselines.map((b) => (b.startsWith("arn:") ? b : `arn:${where.partition}:rds:${where.region}:${where.accountId}:snapshot:${b}`));
+    return [
+      statement("RollBackEnvironmentDatabases", rds.rollback!),
+      statement("RestoreRollbackCopies", rds.rollbackRestore!),
+      statement("RestoreRollbacksFromCheckpoints", rds.rollbackSource!),
+      statement("RestoreRollbacksIntoTheirGroups", rds.rollbackGroups!),
+      statement("KeepReplacedDatabasesAsCheckpoints", rds.rollbackFinalSnapshot!),
+      statement("ReadEnvironmentDatabasePasswords", rds.rollbackSecret!),
+      ...(named.length === 0 ? [] : [{ Sid: "RestoreRollbacksFromBaselines", Effect: "Allow", Action: ["rds:RestoreDBInstanceFromDBSnapshot"], Resource: named }]),
+    ];
+  }
+
+  /** The rds-instance row's grants, and a statement of one in this account and region. */
+  private rdsGrants() {
+    const where = (this.where ??= {
+      partition: new DataAwsPartition(this, "partition").partition,
+      region: new DataAwsRegion(this, "region").name,
+      accountId: new DataAwsCallerIdentity(this, "caller").accountId,
+    });
+    const rds = KIND_CATALOG["rds-instance"].iam as KindRow["iam"];
+    const statement = (sid: string, grant: IamGrant, extra: Record<string, Record<string, unknown>> = {}) => {
+      const resources = typeof grant.on === "string" ? [] : grant.on.map((on) => `arn:${where.partition}:${on.service}:${on.global ? "" : where.region}:${where.accountId}:${on.resource}`);
+      const condition: Record<string, Record<string, unknown>> = { ...(grant.scope === "managed" ? { StringEquals: { [MANAGED_TAG]: MANAGED_BY_VALUE } } : {}), ...(grant.condition ?? {}), ...extra };
+      return { Sid: sid, Effect: "Allow", Action: grant.actions, Resource: resources, ...(Object.keys(condition).length === 0 ? {} : { Condition: condition }) };
+    };
+    return { rds, statement, where };
   }
 }
 

@@ -62,7 +62,7 @@ export function generatedSection(name: string): string {
       );
     case "kinds-iam":
       return table(
-        ["kind", "discover", "tag", "pause and resume", "delete", "warm pool (restore, claim)", "checkpoint (the operator's)", "Kubernetes RBAC"],
+        ["kind", "discover", "tag", "pause and resume", "delete", "warm pool (restore, claim)", "checkpoint and rollback (the operator's)", "Kubernetes RBAC"],
         KIND_NAMES.map((kind) => {
           const row = KIND_CATALOG[kind] as KindRow;
           const column = (name: IamColumn) => {
@@ -142,6 +142,12 @@ const IAM_COLUMN_OF: Readonly<Record<GrantName, IamColumn>> = {
   credentialsSecret: "pool",
   checkpoint: "checkpoint",
   checkpointSnapshot: "checkpoint",
+  rollback: "checkpoint",
+  rollbackRestore: "checkpoint",
+  rollbackSource: "checkpoint",
+  rollbackGroups: "checkpoint",
+  rollbackFinalSnapshot: "checkpoint",
+  rollbackSecret: "checkpoint",
   credentialsValue: "pool",
 };
 

@@ -404,7 +404,8 @@ function bucketArn(partition: string, name: string): string {
  * The operations the reaper's role is granted for every kind. `restore` and `restoreTags`
  * only with a pool, scoped to it; `credentials`, `credentialsSecret` and `credentialsValue`
  * never: only `ephemera claim` sets a password and writes the environment's credentials
- * secret (AuditBucket.grantOperate).
+ * secret; nor the `checkpoint` and `rollback` grants: only their callers take checkpoints and
+ * roll back (AuditBucket.grantOperate).
  */
 const OPERATIONS = ["read", "tag", "pause", "delete", "deleteDependents", "finalSnapshot"] as const;
 type Operation = (typeof OPERATIONS)[number] | "restore" | "restoreTags" | "restoreSecurityGroup" | "restoreSecurityGroupTags";

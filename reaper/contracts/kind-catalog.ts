@@ -233,6 +233,62 @@ export const KIND_CATALOG = {
           "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
         },
       },
+      restoreSecurityGroupTags: {
+        actions: ["ec2:CreateTags"],
+        on: [{ service: "ec2", resource: "security-group/*" }],
+        scope: "name",
+        condition: {
+          StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
+        },
+      },
+      rollback: {
+        actions: [
+          "rds:ModifyDBInstance",
+          "rds:StartDBInstance",
+          "rds:StopDBInstance",
+          "rds:DeleteDBInstance",
+          "rds:CreateDBSnapshot",
+        ],
+        on: [{ service: "rds", resource: "db:*" }],
+        scope: "managed",
+        condition: { Null: { "aws:ResourceTag/ephemera:env": "false" } },
+      },
+      rollbackRestore: {
+        actions: ["rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"],
+        on: [{ service: "rds", resource: "db:*-rollback" }],
+        scope: "name",
+        condition: {
+          StringEquals: { "aws:RequestTag/ephemera:managed-by": "ephemera" },
+          Null: { "aws:RequestTag/ephemera:env": "false" },
+          "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
+        },
+      },
+      rollbackSource: {
+        actions: ["rds:RestoreDBInstanceFromDBSnapshot"],
+        on: [{ service: "rds", resource: "snapshot:ephemera-*" }],
+        scope: "managed",
+        condition: { Null: { "aws:ResourceTag/ephemera:checkpoint": "false" } },
+      },
+      rollbackGroups: {
+        actions: ["rds:RestoreDBInstanceFromDBSnapshot"],
+        on: [
+          { service: "rds", resource: "og:*" },
+          { service: "rds", resource: "pg:*" },
+          { service: "rds", resource: "subgrp:*" },
+        ],
+        scope: "name",
+      },
+      rollbackFinalSnapshot: {
+        actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+        on: [{ service: "rds", resource: "snapshot:ephemera-*-replaced" }],
+        scope: "name",
+      },
+      rollbackSecret: {
+        actions: ["secretsmanager:GetSecretValue"],
+        on: [{ service: "secretsmanager", resource: "secret:ephemera-*-credentials-*" }],
+        scope: "managed",
+      },
       checkpoint: {
         actions: ["rds:CreateDBSnapshot"],
         on: [{ service: "rds", resource: "db:*" }],
@@ -247,15 +303,6 @@ export const KIND_CATALOG = {
           StringEquals: { "aws:RequestTag/ephemera:managed-by": "ephemera" },
           Null: { "aws:RequestTag/ephemera:checkpoint": "false", "aws:ResourceTag/ephemera:managed-by": "true" },
           "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
-        },
-      },
-      restoreSecurityGroupTags: {
-        actions: ["ec2:CreateTags"],
-        on: [{ service: "ec2", resource: "security-group/*" }],
-        scope: "name",
-        condition: {
-          StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" },
-          "ForAllValues:StringEquals": { "aws:TagKeys": ["ephemera:managed-by", "ephemera:pool", "ephemera:state", "ephemera:baseline"] },
         },
       },
     },

@@ -126,6 +126,22 @@ export interface KindRow {
      */
     readonly checkpoint?: IamGrant;
     readonly checkpointSnapshot?: IamGrant;
+    /**
+     * A rollback (`ephemera rollback`), the caller's like `checkpoint`: on the environment's own
+     * database (`rollback`: renames, password, start and stop, the replaced one's delete); the
+     * restored copy, new and so by its name (`rollbackRestore`); what the restore reads, a
+     * checkpoint of the environment's (`rollbackSource`) and the groups it lands in
+     * (`rollbackGroups`); the replaced database's final snapshot, by its name
+     * (`rollbackFinalSnapshot`); and the password of the environment's credentials secret
+     * (`rollbackSecret`). The baseline, no environment's, is granted by name where it is known
+     * (`AuditBucket.grantOperate`'s `rollbackBaselines`).
+     */
+    readonly rollback?: IamGrant;
+    readonly rollbackRestore?: IamGrant;
+    readonly rollbackSource?: IamGrant;
+    readonly rollbackGroups?: IamGrant;
+    readonly rollbackFinalSnapshot?: IamGrant;
+    readonly rollbackSecret?: IamGrant;
     /** Creating the final snapshot, which does not exist yet and so has no tags: scoped by its name. */
     readonly finalSnapshot?: IamGrant;
     /** What the delete also acts on that is not the resource itself (an IAM role's instance profiles). */

@@ -1,15 +1,10 @@
 import type { DiscoveredResource, Inventory } from "../contracts/kind-adapter";
 import type { CheckpointRestoreSpec, Plan, PlanPhase } from "../contracts/plan";
-import { credentialsSecretNamePrefix, formatInstant, TAG } from "../model";
+import { credentialsSecretNamePrefix, replacedCheckpointName, ROLLBACK_REPLACED_SUFFIX, ROLLBACK_STAGED_SUFFIX, TAG } from "../model";
 import { type ManualPlanOptions, manualPlan, type Planned } from "./manual-plans";
 import { stateOf } from "./phases";
 import { BASELINE_LABEL, checkpointsOf } from "./plan-checkpoint";
 
-/** A rollback's restored database waits beside the environment's as `<identifier>-rollback`. */
-export const STAGED_SUFFIX = "-rollback";
-
-/** The database a rollback replaces is renamed `<identifier>-replaced` until it is kept as a checkpoint and deleted. */
-export const REPLACED_SUFFIX = "-replaced";
 
 export interface RollbackOptions extends ManualPlanOptions {
   /** The checkpoint: its label, its snapshot identifier, or `baseline`. */
@@ -80,7 +75,7 @@ function rollbackPhases(envId: string, resources: readonly DiscoveredResource[],
 /** The environment's database, by the identifier its three names share; refused when there is none, or more than one. */
 function databasesOf(envId: string, resources: readonly DiscoveredResource[]): Databases | { readonly code: "no-database" | "rollback-conflict"; readonly message: string } {
   const instances = resources.filter((r) => r.kind === "rds-instance");
-  const base = (id: string) => (id.endsWith(STAGED_SUFFIX) ? id.slice(0, -STAGED_SUFFIX.length) : id.endsWith(REPLACED_SUFFIX) ? id.slice(0, -REPLACED_SUFFIX.length) : id);
+  const base = (id: string) => (id.endsWith(ROLLBACK_STAGED_SUFFIX) ? id.slice(0, -ROLLBACK_STAGED_SUFFIX.length) : id.endsWith(ROLLBACK_REPLACED_SUFFIX) ? id.slice(0, -ROLLBACK_REPLACED_SUFFIX.length) : id);
   const identifiers = [...new Set(instances.map((r) => base(r.id)))];
   if (identifiers.length === 0) return { code: "no-database", message: `environment ${envId} has no database (rds-instance) to roll back` };
   if (identifiers.length > 1) {
@@ -88,7 +83,7 @@ function databasesOf(envId: string, resources: readonly DiscoveredResource[]): D
   }
   const identifier = identifiers[0]!;
   const named = (id: string) => instances.find((r) => r.id === id);
-  return { identifier, current: named(identifier), staged: named(identifier + STAGED_SUFFIX), replaced: named(identifier + REPLACED_SUFFIX) };
+  return { identifier, current: named(identifier), staged: named(identifier + ROLLBACK_STAGED_SUFFIX), replaced: named(identifier + ROLLBACK_REPLACED_SUFFIX) };
 }
 
 /** The checkpoint `to` names: `baseline`, a label, or a snapshot identifier; it must be available. */
@@ -148,8 +143,8 @@ function phasesFor(
   const { why } = context;
   const template = (current ?? staged ?? replaced)!;
   const as = (id: string): DiscoveredResource => ({ kind: "rds-instance", id, region: template.region, tags: template.tags, ...(template.facts ? { facts: template.facts } : {}) });
-  const stagedDb = staged ?? as(identifier + STAGED_SUFFIX);
-  const replacedDb = replaced ?? as(identifier + REPLACED_SUFFIX);
+  const stagedDb = staged ?? as(identifier + ROLLBACK_STAGED_SUFFIX);
+  const replacedDb = replaced ?? as(identifier + ROLLBACK_REPLACED_SUFFIX);
   const phases: PlanPhase[] = [];
   const step = (action: PlanPhase["actions"][number]) => phases.push({ name: "database", actions: [action] });
   if (current !== undefined && replaced === undefined) {
@@ -161,7 +156,7 @@ function phasesFor(
     step({ type: "rename", resource: current, to: replacedDb.id, reason: why });
   }
   if (current === undefined || replaced === undefined) step({ type: "rename", resource: stagedDb, to: identifier, reason: why });
-  const kept = `ephemera-${envId}-${formatInstant(context.now).replace(/[^0-9]/g, "").slice(0, 14)}-replaced`;
+  const kept = replacedCheckpointName(envId, context.now);
   step({ type: "tag", resource: replacedDb, tags: { [TAG.checkpoint]: "" }, reason: `${why}; the replaced database is kept as the label-less checkpoint ${kept}` });
   step({ type: "delete", resource: replacedDb, finalSnapshotName: kept, reason: `${why}; its data is kept as the checkpoint ${kept}` });
   if (context.paused) step({ type: "pause", resource: as(identifier), reason: `${why}; the environment is paused, so its restored database is stopped again` });

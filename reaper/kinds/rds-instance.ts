@@ -28,6 +28,8 @@ import {
   MANAGED_BY_VALUE,
   POOL_MEMBER_PREFIX,
   POOL_TAG_KEYS,
+  ROLLBACK_REPLACED_SUFFIX,
+  ROLLBACK_STAGED_SUFFIX,
   poolMemberSecurityGroupDescription,
   TAG,
 } from "../model";
@@ -103,6 +105,46 @@ export const rdsInstanceRow = {
       condition: { StringEquals: { [`aws:RequestTag/${TAG.managedBy}`]: MANAGED_BY_VALUE }, "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
     },
     // Those tags, and only as CreateSecurityGroup writes them: never on a group that exists.
+    restoreSecurityGroupTags: {
+      actions: ["ec2:CreateTags"],
+      on: [inRegion("ec2", "security-group/*")],
+      scope: "name",
+      condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
+    },
+    // A rollback: on the environment's own database alone (managed, with an ephemera:env)...
+    rollback: {
+      actions: ["rds:ModifyDBInstance", "rds:StartDBInstance", "rds:StopDBInstance", "rds:DeleteDBInstance", "rds:CreateDBSnapshot"],
+      on: [inRegion("rds", "db:*")],
+      scope: "managed",
+      condition: { Null: { [`aws:ResourceTag/${TAG.env}`]: "false" } },
+    },
+    // ...its restored copy, new: by its name, tagged managed and an environment's, ephemera: keys only...
+    rollbackRestore: {
+      actions: ["rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"],
+      on: [inRegion("rds", `db:*${ROLLBACK_STAGED_SUFFIX}`)],
+      scope: "name",
+      condition: {
+        StringEquals: { [`aws:RequestTag/${TAG.managedBy}`]: MANAGED_BY_VALUE },
+        Null: { [`aws:RequestTag/${TAG.env}`]: "false" },
+        "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
+      },
+    },
+    // ...restored from a checkpoint (managed, tagged one), into the snapshot's or the engine's option and parameter groups and its subnet group...
+    rollbackSource: {
+      actions: ["rds:RestoreDBInstanceFromDBSnapshot"],
+      on: [inRegion("rds", `snapshot:${CHECKPOINT_PREFIX}*`)],
+      scope: "managed",
+      condition: { Null: { [`aws:ResourceTag/${TAG.checkpoint}`]: "false" } },
+    },
+    rollbackGroups: { actions: ["rds:RestoreDBInstanceFromDBSnapshot"], on: [inRegion("rds", "og:*"), inRegion("rds", "pg:*"), inRegion("rds", "subgrp:*")], scope: "name" },
+    // ...the replaced database's final snapshot, by its name (it takes the database's tags)...
+    rollbackFinalSnapshot: {
+      actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+      on: [inRegion("rds", `snapshot:${CHECKPOINT_PREFIX}*${ROLLBACK_REPLACED_SUFFIX}`)],
+      scope: "name",
+    },
+    // ...and the environment's password, set on the copy: only a managed credentials secret's.
+    rollbackSecret: { actions: ["secretsmanager:GetSecretValue"], on: [inRegion("secretsmanager", `secret:${CREDENTIALS_SECRET_NAME_PATTERN}`)], scope: "managed" },
     // A checkpoint: only of an environment's database (managed, with an ephemera:env; not a warm pool database)...
     checkpoint: { actions: ["rds:CreateDBSnapshot"], on: [inRegion("rds", "db:*")], scope: "managed", condition: { Null: { [`aws:ResourceTag/${TAG.env}`]: "false" } } },
     // ...into a new snapshot named ephemera-*, tagged managed and ephemera:checkpoint with ephemera: keys only. RDS has no
@@ -116,12 +158,6 @@ export const rdsInstanceRow = {
         Null: { [`aws:RequestTag/${TAG.checkpoint}`]: "false", [`aws:ResourceTag/${TAG.managedBy}`]: "true" },
         "ForAllValues:StringLike": { "aws:TagKeys": ["ephemera:*"] },
       },
-    },
-    restoreSecurityGroupTags: {
-      actions: ["ec2:CreateTags"],
-      on: [inRegion("ec2", "security-group/*")],
-      scope: "name",
-      condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, "ForAllValues:StringEquals": { "aws:TagKeys": POOL_TAG_KEYS } },
     },
   },
 } satisfies KindRow;

@@ -53,6 +53,17 @@ export function checkpointSnapshotName(env: string, at: Date, suffix?: string): 
   return `${CHECKPOINT_PREFIX}${env}-${stamp}${suffix === undefined ? "" : `-${suffix}`}`;
 }
 
+/** A rollback's restored database waits beside the environment's as `<identifier>-rollback`. */
+export const ROLLBACK_STAGED_SUFFIX = "-rollback";
+
+/** The database a rollback replaces is renamed `<identifier>-replaced` until it is kept as a checkpoint and deleted. */
+export const ROLLBACK_REPLACED_SUFFIX = "-replaced";
+
+/** The final snapshot of the database a rollback replaced, kept as a label-less checkpoint: `ephemera-<env>-<yyyymmddhhmmss>-replaced`. */
+export function replacedCheckpointName(env: string, at: Date): string {
+  return checkpointSnapshotName(env, at, ROLLBACK_REPLACED_SUFFIX.slice(1));
+}
+
 /** Every final snapshot the reaper takes is named `ephemera-<env>-…`. */
 export const FINAL_SNAPSHOT_PREFIX = NAME_PREFIX;
 

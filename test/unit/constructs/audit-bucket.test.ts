@@ -586,11 +586,47 @@ describe("AuditBucket, evaluated", () => {
       { name: "tags no secret outside the credentials names managed (it would become deletable)", principal: OPERATOR, action: "secretsmanager:TagResource", resource: RDS_SECRET, context: CREDENTIALS_TAGS, expect: "ImplicitlyDenied" },
       { name: "writes no credentials secret that is not managed", principal: OPERATOR, action: "secretsmanager:PutSecretValue", resource: CREDENTIALS_SECRET, expect: "ImplicitlyDenied" },
       { name: "writes no secret outside the credentials names", principal: OPERATOR, action: "secretsmanager:PutSecretValue", resource: RDS_SECRET, context: MANAGED, expect: "ImplicitlyDenied" },
-      { name: "reads no credentials secret's value", principal: OPERATOR, action: "secretsmanager:GetSecretValue", resource: CREDENTIALS_SECRET, context: MANAGED, expect: "ImplicitlyDenied" },
+      { name: "reads a managed credentials secret's password (a rollback sets it on the restored database)", principal: OPERATOR, action: "secretsmanager:GetSecretValue", resource: CREDENTIALS_SECRET, context: MANAGED, expect: "Allowed" },
+      { name: "reads no credentials secret that is not managed", principal: OPERATOR, action: "secretsmanager:GetSecretValue", resource: CREDENTIALS_SECRET, expect: "ImplicitlyDenied" },
+      { name: "reads no secret outside the credentials names", principal: OPERATOR, action: "secretsmanager:GetSecretValue", resource: RDS_SECRET, context: MANAGED, expect: "ImplicitlyDenied" },
       { name: "has RDS neither rotate nor create its own secrets any more", principal: OPERATOR, action: "secretsmanager:RotateSecret", resource: RDS_SECRET, expect: "ImplicitlyDenied" },
     ];
     it.each(cases)("$name", async (c) => {
       expect(await evaluate(c, [operate], bucketPolicy)).toBe(c.expect);
+    });
+  });
+
+  describe("grantOperate: a rollback acts on an environment's own database, its checkpoints and the baselines it is given, nothing else", () => {
+    const operate = grantPolicy((audit) => audit.grantOperate("platform-operator", { rollbackBaselines: ["app-baseline-2026-11-01"] }));
+    const withoutBaselines = grantPolicy((audit) => audit.grantOperate("platform-operator"));
+    const bucketPolicy = auditBucketPolicy(BUCKET, BREAK_GLASS, { mode: "GOVERNANCE", days: 365 });
+    const rds = (resource: string) => `arn:aws:rds:us-east-1:${ACCOUNT}:${resource}`;
+    const COPY = rds("db:pr-1-database-rollback");
+    const COPY_TAGS = { [`aws:RequestTag/${TAG.managedBy}`]: "ephemera", [`aws:RequestTag/${TAG.env}`]: "pr-1", "aws:TagKeys": [TAG.managedBy, TAG.env, TAG.owner, TAG.restoredFrom] };
+    const CHECKPOINT_OF_ENV = { ...MANAGED, [`aws:ResourceTag/${TAG.checkpoint}`]: "before-migration" };
+    const cases: Case[] = [
+      { name: "renames and re-passwords the environment's own database", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: ENV_DB, context: ENV_DB_TAGS, expect: "Allowed" },
+      { name: "deletes the environment's own database (the replaced one)", principal: OPERATOR, action: "rds:DeleteDBInstance", resource: ENV_DB, context: ENV_DB_TAGS, expect: "Allowed" },
+      { name: "starts a paused environment's database for the swap", principal: OPERATOR, action: "rds:StartDBInstance", resource: ENV_DB, context: ENV_DB_TAGS, expect: "Allowed" },
+      { name: "modifies no database that is not managed", principal: OPERATOR, action: "rds:ModifyDBInstance", resource: rds("db:prod-main"), context: { [`aws:ResourceTag/${TAG.env}`]: "pr-1" }, expect: "ImplicitlyDenied" },
+      { name: "deletes no database that is not managed", principal: OPERATOR, action: "rds:DeleteDBInstance", resource: rds("db:prod-main"), expect: "ImplicitlyDenied" },
+      { name: "deletes no managed database that is no environment's (a warm pool database)", principal: OPERATOR, action: "rds:DeleteDBInstance", resource: POOL_DB, context: MANAGED, expect: "ImplicitlyDenied" },
+      { name: "restores the copy beside it, tagged managed and the environment's", principal: OPERATOR, action: "rds:RestoreDBInstanceFromDBSnapshot", resource: COPY, context: COPY_TAGS, expect: "Allowed" },
+      { name: "and tags it as it restores it", principal: OPERATOR, action: "rds:AddTagsToResource", resource: COPY, context: COPY_TAGS, expect: "Allowed" },
+      { name: "restores no copy without the environment's tag", principal: OPERATOR, action: "rds:RestoreDBInstanceFromDBSnapshot", resource: COPY, context: { [`aws:RequestTag/${TAG.managedBy}`]: "ephemera", "aws:TagKeys": [TAG.managedBy] }, expect: "ImplicitlyDenied" },
+      { name: "restores into no other name than a rollback copy's", principal: OPERATOR, action: "rds:RestoreDBInstanceFromDBSnapshot", resource: rds("db:prod-main"), context: COPY_TAGS, expect: "ImplicitlyDenied" },
+      { name: "restores from a checkpoint (a managed snapshot tagged ephemera:checkpoint)", principal: OPERATOR, action: "rds:RestoreDBInstanceFromDBSnapshot", resource: CHECKPOINT, context: CHECKPOINT_OF_ENV, expect: "Allowed" },
+      { name: "restores from no managed snapshot that is no checkpoint (a final snapshot)", principal: OPERATOR, action: "rds:RestoreDBInstanceFromDBSnapshot", resource: rds("snapshot:ephemera-pr-1-final-202605011200"), context: MANAGED, expect: "ImplicitlyDenied" },
+      { name: "restores from no other snapshot (another team's)", principal: OPERATOR, action: "rds:RestoreDBInstanceFromDBSnapshot", resource: rds("snapshot:prod-main-nightly"), expect: "ImplicitlyDenied" },
+      { name: "restores from the baseline it was given", principal: OPERATOR, action: "rds:RestoreDBInstanceFromDBSnapshot", resource: rds("snapshot:app-baseline-2026-11-01"), expect: "Allowed" },
+      { name: "takes the replaced database's final snapshot, named as a replaced checkpoint", principal: OPERATOR, action: "rds:CreateDBSnapshot", resource: rds("snapshot:ephemera-pr-1-20260501120000-replaced"), expect: "Allowed" },
+    ];
+    it.each(cases)("$name", async (c) => {
+      expect(await evaluate(c, [operate], bucketPolicy)).toBe(c.expect);
+    });
+    it("restores from no baseline it was not given", async () => {
+      const c: Case = { name: "", principal: OPERATOR, action: "rds:RestoreDBInstanceFromDBSnapshot", resource: rds("snapshot:app-baseline-2026-11-01"), expect: "ImplicitlyDenied" };
+      expect(await evaluate(c, [withoutBaselines], bucketPolicy)).toBe("ImplicitlyDenied");
     });
   });
 });
