@@ -1,4 +1,4 @@
-import { CreateDBSnapshotCommand, type DBInstance, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RestoreDBInstanceFromDBSnapshotCommand } from "@aws-sdk/client-rds";
+import { CreateDBSnapshotCommand, ModifyDBInstanceCommand, StopDBInstanceCommand, type DBInstance, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RestoreDBInstanceFromDBSnapshotCommand } from "@aws-sdk/client-rds";
 import { runEphemera } from "../../../../../harness/cli";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../../harness/emulator";
 import { emulatorClients, envTags, seedAuditBucket, seedBaselineSnapshot, seedRollbackable } from "../../../../../harness/seed-environments";
@@ -83,11 +83,52 @@ describe("ephemera rollback", () => {
     expect((await database("rb-two-db"))!.DbiResourceId).toBe(staged.DbiResourceId);
   }, 120_000);
 
+  it("resumes a rollback that stopped between its renames: the copy is renamed into place, the replaced database kept and deleted", async () => {
+    await seedRollbackable(e, "rb-four");
+    const { rds, destroy } = emulatorClients(e);
+    const tags = [...Object.entries(envTags("rb-four", new Date(), { expiresInHours: 6 })).map(([Key, Value]) => ({ Key, Value })), { Key: TAG.restoredFrom, Value: BASELINE }];
+    const staged = (await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: "rb-four-db-rollback", DBSnapshotIdentifier: BASELINE, Tags: tags }))).DBInstance!;
+    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "rb-four-db", NewDBInstanceIdentifier: "rb-four-db-replaced", ApplyImmediately: true }));
+    destroy();
+    const run = await runEphemera(["rollback", "rb-four", "--to", "baseline", "--json"], settings);
+    expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: "" });
+    expect(run.json<RollbackResult>().actions!.map((a) => `${a.action} ${a.target.id}`)).toEqual(["rename rb-four-db-rollback", "tag rb-four-db-replaced", "delete rb-four-db-replaced"]);
+    expect((await database("rb-four-db"))!.DbiResourceId).toBe(staged.DbiResourceId);
+    expect(await database("rb-four-db-replaced")).toBeUndefined();
+  }, 120_000);
+
+  it("rolls back a paused environment: its database started for the swap, the rolled-back one stopped again", async () => {
+    await seedRollbackable(e, "rb-paused", { state: "paused" });
+    const { rds, destroy } = emulatorClients(e);
+    await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: "rb-paused-db" }));
+    destroy();
+    const run = await runEphemera(["rollback", "rb-paused", "--to", "baseline", "--json"], settings);
+    expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: "" });
+    const result = run.json<RollbackResult>();
+    expect(result.paused).toBe(true);
+    expect(result.actions!.map((a) => `${a.action} ${a.target.id}`)).toEqual([
+      "restore-checkpoint rb-paused-db-rollback",
+      "set-password rb-paused-db-rollback",
+      "resume rb-paused-db",
+      "rename rb-paused-db",
+      "rename rb-paused-db-rollback",
+      "tag rb-paused-db-replaced",
+      "delete rb-paused-db-replaced",
+      "pause rb-paused-db",
+    ]);
+    expect((await database("rb-paused-db"))?.DBInstanceStatus).toBe("stopped");
+  }, 120_000);
+
   it("refuses, changing nothing: an unknown checkpoint (exit 2), a protected environment, an unfinished rollback to another checkpoint", async () => {
     await seedRollbackable(e, "rb-three");
     const unknown = await runEphemera(["rollback", "rb-three", "--to", "before-migration"], settings);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('has no checkpoint "before-migration"; its checkpoints: baseline');
+    await seedRollbackable(e, "rb-reaping", { state: "reaping" });
+    const reaping = await runEphemera(["rollback", "rb-reaping", "--to", "baseline"], settings);
+    expect(reaping.code).toBe(1);
+    expect(reaping.err).toContain("is being reaped or released (ephemera:state=reaping); there is nothing to roll back");
+    expect(await database("rb-reaping-db-rollback")).toBeUndefined();
     await seedRollbackable(e, "rb-kept", { protect: true });
     const kept = await runEphemera(["rollback", "rb-kept", "--to", "baseline"], settings);
     expect(kept.code).toBe(1);
