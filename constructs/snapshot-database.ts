@@ -352,23 +352,27 @@ export class SnapshotDatabase extends Construct {
  * database also keeps the pool's class, and the two arguments an import never reads back
  * (`manage_master_user_password`: a pool database restored before the claim set its own
  * password had RDS keep one, which the claim turns off; `apply_immediately`) are ignored,
- * so the import changes nothing.
+ * so the import changes nothing. Both ignore the checkpoint tags (CHECKPOINT_TAGS).
  */
 function finalSnapshot(config: CheckedConfig): Pick<DbInstanceConfig, "finalSnapshotIdentifier" | "lifecycle"> {
   if (config.claimed !== undefined) {
     return {
       finalSnapshotIdentifier: `${config.claimed.identifier}-final`,
-      lifecycle: { ignoreChanges: ["snapshot_identifier", "instance_class", "manage_master_user_password", "apply_immediately", BASELINE_SNAPSHOT_TAG] },
+      lifecycle: { ignoreChanges: ["snapshot_identifier", "instance_class", "manage_master_user_password", "apply_immediately", ...CHECKPOINT_TAGS] },
     };
   }
   return {
     finalSnapshotIdentifier: `ephemera-${config.identifier}-final-${Fn.formatdate("YYYYMMDDhhmm", Fn.timestamp())}`,
-    lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier", BASELINE_SNAPSHOT_TAG] },
+    lifecycle: { ignoreChanges: ["snapshot_identifier", "final_snapshot_identifier", ...CHECKPOINT_TAGS] },
   };
 }
 
-/** The baseline checkpoint's tag is written once, at creation (or by the pool's restore): a newer baseline never shows as a diff. */
-const BASELINE_SNAPSHOT_TAG = `tags["${TAG.baseline}"]`;
+/**
+ * The tags of the database's checkpoints, written outside this configuration: the baseline's,
+ * once at creation (or by the pool's restore), so a newer baseline never shows as a diff; and
+ * the checkpoint a rollback restored (`ephemera rollback`), so a plan after it shows none.
+ */
+const CHECKPOINT_TAGS = [`tags["${TAG.baseline}"]`, `tags["${TAG.restoredFrom}"]`];
 
 /** The props, checked, with their defaults filled in. */
 interface CheckedConfig {

@@ -70,6 +70,12 @@ export function renderActions(actions: readonly ActionOutcome[]): string[] {
   });
 }
 
+/** An operator command's `--json` document: its result, with the plan only on a dry run (where the plan is the answer). */
+export function printResultJson(c: { readonly io: { stdout(text: string): void } }, result: { readonly status: string; readonly plan?: unknown }): void {
+  const { plan: _plan, ...rest } = result;
+  c.io.stdout(JSON.stringify(result.status === "dry-run" ? result : rest, null, 2));
+}
+
 /** The engine names its config field; a person at a shell needs the variable and flag that set it. */
 export function withSettingHints(message: string): string {
   const refused = /account (\d{12}) is not in allowedAccounts/.exec(message);

@@ -1,24 +1,14 @@
-import type { ActionOutcome, AdapterTable } from "../action/act";
-import { checkAccount } from "../runtime/account-guard";
-import { systemClock } from "../model";
-import type { KindContext } from "../contracts/kind-context";
+import type { ActionOutcome } from "../action/act";
 import type { Plan } from "../contracts/plan";
 import { type CheckpointRefusal, planCheckpoint } from "../decision/plan-checkpoint";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
+import { lookAtEnvironment, type OperatorRequest } from "./operator-request";
 
-export interface CheckpointRequest {
-  readonly env: string;
+/** `reason` defaults to "checkpoint asked for by an operator". */
+export interface CheckpointRequest extends OperatorRequest {
   /** The checkpoint's label (`--name`). @default - none: a label-less checkpoint */
   readonly name?: string;
-  /** @default the system clock */
-  readonly clock?: () => Date;
-  /** @default the settings' dryRun */
-  readonly dryRun?: boolean;
-  /** Who asked and how, recorded with each action. @default "checkpoint asked for by an operator" */
-  readonly reason?: string;
-  /** @default KIND_ADAPTERS */
-  readonly adapters?: AdapterTable<KindContext>;
 }
 
 /**
@@ -56,15 +46,10 @@ export interface CheckpointResult {
  * limit, the deletes of the oldest label-less checkpoints.
  */
 export async function checkpointEnvironment(runtime: ReaperRuntime, request: CheckpointRequest): Promise<CheckpointResult> {
-  const clock = request.clock ?? systemClock;
-  const dryRun = request.dryRun ?? runtime.settings.dryRun;
   const { env } = request;
-  const guard = await checkAccount(runtime.config, runtime.callerAccount);
-  if (!guard.ok) return { env, status: "refused", ok: false, code: "account", message: guard.error };
-  const accountId = guard.accountId;
-
-  const lookedAt = clock();
-  const inventory = await runtime.discover([env]);
+  const look = await lookAtEnvironment(runtime, request);
+  if (!look.ok) return { env, status: "refused", ok: false, code: look.code, message: look.message };
+  const { clock, dryRun, accountId, lookedAt, inventory } = look;
   const decision = planCheckpoint(env, inventory, {
     now: clock(),
     maxCheckpoints: runtime.settings.maxCheckpoints,

@@ -1,24 +1,16 @@
-import type { ActionOutcome, AdapterTable } from "../action/act";
-import { checkAccount } from "../runtime/account-guard";
+import type { ActionOutcome } from "../action/act";
 import { moveExpirySchedule, type ScheduleMove } from "../action/expiry-schedule";
-import { expiryScheduleName, systemClock } from "../model";
-import type { KindContext } from "../contracts/kind-context";
+import { expiryScheduleName } from "../model";
 import type { Plan } from "../contracts/plan";
 import { planExtend } from "../decision/plan-extend";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
+import { lookAtEnvironment, type OperatorRequest } from "./operator-request";
 
-export interface ExtendRequest {
-  readonly env: string;
+/** `reason` defaults to "extended by an operator". */
+export interface ExtendRequest extends OperatorRequest {
   /** Milliseconds, parsed with the ttl grammar. */
   readonly by: number;
-  /** @default the system clock */
-  readonly clock?: () => Date;
-  /** @default the settings' dryRun */
-  readonly dryRun?: boolean;
-  /** Who asked and how, recorded with each action before the expiry's move. @default "extended by an operator" */
-  readonly reason?: string;
-  readonly adapters?: AdapterTable<KindContext>;
 }
 
 /**
@@ -57,15 +49,10 @@ export interface ExtendResult {
  * tags, and only once the expiry really moved.
  */
 export async function extendEnvironment(runtime: ReaperRuntime, request: ExtendRequest): Promise<ExtendResult> {
-  const clock = request.clock ?? systemClock;
-  const dryRun = request.dryRun ?? runtime.settings.dryRun;
   const { env } = request;
-  const guard = await checkAccount(runtime.config, runtime.callerAccount);
-  if (!guard.ok) return { env, status: "refused", ok: false, code: "account", message: guard.error };
-  const accountId = guard.accountId;
-
-  const lookedAt = clock();
-  const inventory = await runtime.discover([env]);
+  const look = await lookAtEnvironment(runtime, request);
+  if (!look.ok) return { env, status: "refused", ok: false, code: look.code, message: look.message };
+  const { clock, dryRun, accountId, lookedAt, inventory } = look;
   const decision = planExtend(env, inventory, {
     now: clock(),
     by: request.by,

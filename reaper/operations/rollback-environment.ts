@@ -1,23 +1,14 @@
-import type { ActionOutcome, AdapterTable } from "../action/act";
-import type { KindContext } from "../contracts/kind-context";
+import type { ActionOutcome } from "../action/act";
 import type { Plan } from "../contracts/plan";
 import { planRollback } from "../decision/plan-rollback";
-import { systemClock } from "../model";
-import { checkAccount } from "../runtime/account-guard";
 import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
+import { lookAtEnvironment, type OperatorRequest } from "./operator-request";
 
-export interface RollbackRequest {
-  readonly env: string;
+/** `reason` defaults to "rolled back by an operator". */
+export interface RollbackRequest extends OperatorRequest {
   /** The checkpoint: its label, its snapshot identifier, or `baseline`. */
   readonly to: string;
-  /** @default the system clock */
-  readonly clock?: () => Date;
-  /** @default the settings' dryRun */
-  readonly dryRun?: boolean;
-  /** Who asked and how, recorded with each action. @default "rolled back by an operator" */
-  readonly reason?: string;
-  readonly adapters?: AdapterTable<KindContext>;
 }
 
 /**
@@ -57,15 +48,10 @@ export interface RollbackResult {
  * claim or second rollback acts on the environment meanwhile.
  */
 export async function rollbackEnvironment(runtime: ReaperRuntime, request: RollbackRequest): Promise<RollbackResult> {
-  const clock = request.clock ?? systemClock;
-  const dryRun = request.dryRun ?? runtime.settings.dryRun;
   const { env, to } = request;
-  const guard = await checkAccount(runtime.config, runtime.callerAccount);
-  if (!guard.ok) return { env, to, status: "refused", ok: false, code: "account", message: guard.error };
-  const accountId = guard.accountId;
-
-  const lookedAt = clock();
-  const inventory = await runtime.discover([env]);
+  const look = await lookAtEnvironment(runtime, request);
+  if (!look.ok) return { env, to, status: "refused", ok: false, code: look.code, message: look.message };
+  const { clock, dryRun, accountId, lookedAt, inventory } = look;
   const plan = planRollback(env, inventory, { to, now: clock(), auditBucket: runtime.config.auditBucket, reason: request.reason ?? "rolled back by an operator" });
   const envPlan = plan.environments[0];
   if (envPlan === undefined) {

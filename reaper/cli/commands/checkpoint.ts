@@ -1,7 +1,7 @@
 import { checkpointEnvironment, type CheckpointResult } from "../../operations/checkpoint-environment";
 import { type CheckpointEntry, listCheckpoints } from "../../operations/list-checkpoints";
 import type { Command } from "../parse-command";
-import { renderActions, withSettingHints } from "../render";
+import { printResultJson, renderActions, withSettingHints } from "../render";
 import type { CommandContext } from "../command-context";
 import { EXIT } from "../../contracts/cli-io";
 
@@ -18,8 +18,7 @@ export async function checkpointCommand(c: CommandContext, command: Extract<Comm
     ...(c.adapters === undefined ? {} : { adapters: c.adapters }),
   });
   if (command.json) {
-    const { plan: _plan, ...rest } = result;
-    c.io.stdout(JSON.stringify(result.status === "dry-run" ? result : rest, null, 2));
+    printResultJson(c, result);
   } else {
     render(c, result);
   }

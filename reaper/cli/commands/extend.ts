@@ -1,7 +1,7 @@
 import { tryParseDuration } from "../../model";
 import { extendEnvironment, type ExtendResult } from "../../operations/extend-environment";
 import { type Command, UsageError } from "../parse-command";
-import { renderActions, withSettingHints } from "../render";
+import { printResultJson, renderActions, withSettingHints } from "../render";
 import type { CommandContext } from "../command-context";
 import { EXIT } from "../../contracts/cli-io";
 
@@ -22,8 +22,7 @@ export async function extendCommand(c: CommandContext, command: Extract<Command,
     ...(c.adapters === undefined ? {} : { adapters: c.adapters }),
   });
   if (command.json) {
-    const { plan: _plan, ...rest } = result;
-    c.io.stdout(JSON.stringify(result.status === "dry-run" ? result : rest, null, 2));
+    printResultJson(c, result);
   } else {
     render(c, result, duration);
   }

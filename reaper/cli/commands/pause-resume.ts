@@ -1,7 +1,7 @@
 import { renderPlan } from "../../decision/render-plan";
 import { runOperatorPlan } from "../../operations/run-operator-plan";
 import type { Command } from "../parse-command";
-import { renderActions, withSettingHints } from "../render";
+import { printResultJson, renderActions, withSettingHints } from "../render";
 import type { CommandContext } from "../command-context";
 import { EXIT } from "../../contracts/cli-io";
 
@@ -30,8 +30,7 @@ export async function operatorCommand(c: CommandContext, command: Extract<Comman
     ...(c.adapters === undefined ? {} : { adapters: c.adapters }),
   });
   if (command.json) {
-    const { plan: _plan, ...rest } = result;
-    c.io.stdout(JSON.stringify(result.status === "dry-run" ? result : rest, null, 2));
+    printResultJson(c, result);
   } else {
     switch (result.status) {
       case "not-found":

@@ -1,7 +1,7 @@
 import { renderPlan } from "../../decision/render-plan";
 import { rollbackEnvironment, type RollbackResult } from "../../operations/rollback-environment";
 import type { Command } from "../parse-command";
-import { renderActions, withSettingHints } from "../render";
+import { printResultJson, renderActions, withSettingHints } from "../render";
 import type { CommandContext } from "../command-context";
 import { EXIT } from "../../contracts/cli-io";
 
@@ -20,8 +20,7 @@ export async function rollbackCommand(c: CommandContext, command: Extract<Comman
     ...(c.adapters === undefined ? {} : { adapters: c.adapters }),
   });
   if (command.json) {
-    const { plan: _plan, ...rest } = result;
-    c.io.stdout(JSON.stringify(result.status === "dry-run" ? result : rest, null, 2));
+    printResultJson(c, result);
   } else {
     render(c, result);
   }

@@ -22,6 +22,11 @@ import { Emulator, useEmulator } from "../../../harness/emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "../../../harness/existing-infrastructure";
 import { emulatorThrough, type FaultProxy, startFaultProxy } from "../../../harness/fault-proxy";
 import { askForAccountId, emulatorEnvironment, describeSlowest, TerraformWorkspace, synthStack } from "../../../harness/terraform";
+import { runEphemera } from "../../../harness/cli";
+import { queryThroughEndpoint } from "../../../harness/postgres-backed-rds";
+import { seedAuditBucket } from "../../../harness/seed-environments";
+import type { CheckpointListing } from "../../../reaper/operations/list-checkpoints";
+import type { RollbackResult } from "../../../reaper/operations/rollback-environment";
 
 const ENV = "pr-77";
 const TTL = "2d";
@@ -76,6 +81,17 @@ function stateResources(ws: TerraformWorkspace): StateResource[] {
     .flatMap((r) => r.instances.map((i) => ({ type: r.type, name: r.name, attributes: i.attributes })));
 }
 
+/** The database under an identifier, as RDS describes it now. */
+async function databaseNow(emulator: Emulator, identifier: string) {
+  const rds = new RDSClient(emulator.clientConfig());
+  try {
+    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances![0]!;
+    return { resourceId: db.DbiResourceId, address: db.Endpoint?.Address, port: db.Endpoint?.Port, status: db.DBInstanceStatus, tags: tagsOf(db.TagList) };
+  } finally {
+    rds.destroy();
+  }
+}
+
 type TagList = { Key?: string; Value?: string }[] | undefined;
 const tagsOf = (list: TagList): Record<string, string> => Object.fromEntries((list ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 
@@ -88,7 +104,9 @@ const ENV_TAGS = {
   [TAG.budgetUsd]: "30",
 };
 
-const emulator = useEmulator({ resetBetweenTests: false });
+// Its RDS instances are backed by a local PostgreSQL (harness/postgres-backed-rds.ts): the checkpoint and rollback cases read and write rows.
+const emulator = useEmulator({ resetBetweenTests: false, rdsPostgres: true });
+const AUDIT_BUCKET = "ephemera-audit-environment-e2e";
 const timings: Record<string, number> = {};
 const details: string[] = [];
 
@@ -108,9 +126,12 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
   let out: Record<string, string>;
   let proxy: FaultProxy;
   let applyCalls: Map<string, number>;
+  let settings: Record<string, string>;
 
   beforeAll(async () => {
     platform = await createPlatform(emulator());
+    await seedAuditBucket(emulator(), AUDIT_BUCKET);
+    settings = { ...emulator().env(), EPHEMERA_AUDIT_BUCKET: AUDIT_BUCKET, EPHEMERA_ALLOWED_ACCOUNTS: emulator().accountId, EPHEMERA_PRICE_LIST: "off" };
     details.push(`cluster security group: ${platform.clusterSecurityGroupIsStandIn ? "a fixture stand-in (the emulator reports none)" : "reported by the emulator"}`);
     const config = environmentConfig(platform);
     synthesized = synthStack((app) => new EnvironmentStack(app, environmentStackName(config.envId), config));
@@ -285,10 +306,63 @@ describe("an EnvironmentStack's AWS parts applied against the emulator", () => {
     expect({ code: plan.code, output: plan.code === 0 ? "" : plan.output }).toEqual({ code: 0, output: "" });
   });
 
-  it("destroys the environment and leaves nothing of it behind, only the platform", async () => {
+  describe("its database, checkpointed and rolled back (docs/checkpoints.md)", () => {
+    let before: Awaited<ReturnType<typeof databaseNow>>;
+    const identifier = () => out.database_endpoint!.split(".")[0]!;
+
+    /** SQL run as the workloads run it: the credentials from the secret the environment's outputs name, through the endpoint they give. */
+    async function asWorkload(sql: string): Promise<string> {
+      const secrets = new SecretsManagerClient(emulator().clientConfig());
+      try {
+        const credentials = parseDatabaseCredentials((await secrets.send(new GetSecretValueCommand({ SecretId: out.database_secret_arn }))).SecretString!, { field: "the workloads' secret" });
+        return (await queryThroughEndpoint(emulator(), { address: credentials.host }, credentials, sql)).trim();
+      } finally {
+        secrets.destroy();
+      }
+    }
+
+    it("takes a row through its endpoint with the workloads' secret, then a labelled checkpoint beside its baseline", async () => {
+      before = await databaseNow(emulator(), identifier());
+      await asWorkload("CREATE TABLE notes (v text); INSERT INTO notes VALUES ('first')");
+      const taken = await timed("ephemera checkpoint", () => runEphemera(["checkpoint", ENV, "--name", "before-change", "--json"], settings));
+      expect({ code: taken.code, err: taken.err }).toEqual({ code: 0, err: "" });
+      const listed = (await runEphemera(["checkpoints", ENV, "--json"], settings)).json<CheckpointListing>();
+      expect(listed.checkpoints.map((c) => [c.label, c.snapshot, c.state])).toEqual([
+        ["before-change", expect.stringMatching(new RegExp(`^ephemera-${ENV}-\\d{14}$`)), "available"],
+        ["baseline", BASELINE_SNAPSHOT, "available"],
+      ]);
+    });
+
+    it("rolls back to it: the same identifier, endpoint and secret reach the checkpoint's data", async () => {
+      await asWorkload("UPDATE notes SET v = 'second'");
+      expect(await asWorkload("SELECT v FROM notes")).toBe("second");
+      const run = await timed("ephemera rollback", () => runEphemera(["rollback", ENV, "--to", "before-change", "--json"], settings));
+      expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: "" });
+      const result = run.json<RollbackResult>();
+      expect(result).toMatchObject({ status: "rolled-back", ok: true });
+      const after = await databaseNow(emulator(), identifier());
+      expect(after.resourceId).not.toBe(before.resourceId);
+      expect({ address: after.address, port: after.port, status: after.status }).toEqual({ address: before.address, port: before.port, status: "available" });
+      expect(after.tags[TAG.restoredFrom]).toBe(result.snapshot);
+      expect(await asWorkload("SELECT v FROM notes")).toBe("first");
+      // The replaced database is kept as a label-less checkpoint.
+      const listed = (await runEphemera(["checkpoints", ENV, "--json"], settings)).json<CheckpointListing>();
+      expect(listed.checkpoints.map((c) => c.label)).toEqual([null, "before-change", "baseline"]);
+    });
+
+    it("plans clean after the rollback, outputs and all: terraform plan -detailed-exitcode exits 0", async () => {
+      const plan = await timed("plan after the rollback", () => ws.plan());
+      expect({ code: plan.code, output: plan.code === 0 ? "" : plan.output.slice(plan.output.indexOf("Terraform used")) }).toEqual({ code: 0, output: "" });
+    });
+  });
+
+  it("destroys the environment (the rolled-back database with it) and, once released (its checkpoints), leaves nothing of it behind, only the platform", async () => {
     const destroyed = await timed("destroy", () => ws.destroy());
     details.push(`slowest in destroy: ${describeSlowest(destroyed.output)}`);
     expect(await ws.stateList()).toEqual([]);
+    // The checkpoints are not in Terraform's state: the reaper deletes them with the environment, here at once.
+    const released = await timed("ephemera release (the checkpoints)", () => runEphemera(["release", ENV, "--json"], settings));
+    expect({ code: released.code, err: released.err }).toEqual({ code: 0, err: "" });
     const config = emulator().clientConfig();
 
     const eks = new EKSClient(config);

@@ -46,7 +46,7 @@ describe("SnapshotDatabase", () => {
   it("records the snapshot it came from, its baseline checkpoint, in a tag a newer baseline never shows as a diff on", () => {
     const fixed = one(database(), "aws_db_instance");
     expect(fixed.tags).toMatchObject({ [TAG.baseline]: fixed.snapshot_identifier });
-    expect(fixed.lifecycle.ignore_changes).toContain(`tags["${TAG.baseline}"]`);
+    expect(fixed.lifecycle.ignore_changes).toEqual(expect.arrayContaining([`tags["${TAG.baseline}"]`, `tags["${TAG.restoredFrom}"]`]));
     const latest = one(database({ snapshotIdentifier: undefined, sourceDbInstanceIdentifier: "baseline-db" }), "aws_db_instance");
     expect(latest.tags[TAG.baseline]).toMatch(/^\$\{data\.aws_db_snapshot\.[^}]+\.db_snapshot_identifier\}$/);
   });
@@ -257,8 +257,8 @@ describe("SnapshotDatabase, claimed from the warm pool", () => {
 
   it("ignores only what an import never reads back, and the pool's class: the import modifies nothing", () => {
     const instance = one(database({ claimed, instanceClass: "db.r6g.large" }), "aws_db_instance");
-    // Its baseline checkpoint's tag is the pool restore's, ignored as on a fresh restore.
-    expect(instance.lifecycle.ignore_changes).toEqual(["snapshot_identifier", "instance_class", "manage_master_user_password", "apply_immediately", `tags["${TAG.baseline}"]`]);
+    // Its baseline checkpoint's tag is the pool restore's, ignored as on a fresh restore, and so is the one a rollback writes.
+    expect(instance.lifecycle.ignore_changes).toEqual(["snapshot_identifier", "instance_class", "manage_master_user_password", "apply_immediately", `tags["${TAG.baseline}"]`, `tags["${TAG.restoredFrom}"]`]);
     expect(instance.tags?.[TAG.baseline]).toBeUndefined();
     // What the pool's restore wrote, declared the same (reaper/kinds/rds-instance.ts restore).
     expect(instance).toMatchObject({ backup_retention_period: 0, auto_minor_version_upgrade: true, copy_tags_to_snapshot: true, publicly_accessible: false, multi_az: false, deletion_protection: false });
