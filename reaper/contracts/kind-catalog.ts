@@ -281,7 +281,7 @@ export const KIND_CATALOG = {
       },
       rollbackFinalSnapshot: {
         actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
-        on: [{ service: "rds", resource: "snapshot:ephemera-*-replaced" }],
+        on: [{ service: "rds", resource: "snapshot:ephemera-*-replaced*" }],
         scope: "name",
       },
       rollbackSecret: {

@@ -69,7 +69,8 @@ function rollbackPhases(envId: string, resources: readonly DiscoveredResource[],
   }
   const why = `${reason}: back to checkpoint ${options.to} (snapshot ${target.snapshot})`;
   const paused = resources.some((r) => stateOf(r) === "paused");
-  return { reason: why, phases: phasesFor(envId, databases, target.snapshot, secret, { why, now: options.now, paused }) };
+  const taken = new Set(checkpointsOf(resources).map((c) => c.id));
+  return { reason: why, phases: phasesFor(envId, databases, target.snapshot, secret, { why, now: options.now, paused, taken }) };
 }
 
 /** The environment's database, by the identifier its three names share; refused when there is none, or more than one. */
@@ -137,7 +138,7 @@ function phasesFor(
   databases: Databases,
   snapshot: string,
   secretArn: string,
-  context: { readonly why: string; readonly now: Date; readonly paused: boolean },
+  context: { readonly why: string; readonly now: Date; readonly paused: boolean; readonly taken: ReadonlySet<string> },
 ): PlanPhase[] {
   const { identifier, current, staged, replaced } = databases;
   const { why } = context;
@@ -156,11 +157,18 @@ function phasesFor(
     step({ type: "rename", resource: current, to: replacedDb.id, reason: why });
   }
   if (current === undefined || replaced === undefined) step({ type: "rename", resource: stagedDb, to: identifier, reason: why });
-  const kept = replacedCheckpointName(envId, context.now);
+  const kept = freeName((n) => replacedCheckpointName(envId, context.now, n), context.taken);
   step({ type: "tag", resource: replacedDb, tags: { [TAG.checkpoint]: "" }, reason: `${why}; the replaced database is kept as the label-less checkpoint ${kept}` });
   step({ type: "delete", resource: replacedDb, finalSnapshotName: kept, reason: `${why}; its data is kept as the checkpoint ${kept}` });
   if (context.paused) step({ type: "pause", resource: as(identifier), reason: `${why}; the environment is paused, so its restored database is stopped again` });
   return phases;
+}
+
+/** The first of `name(1)`, `name(2)`, … that no checkpoint has: a second rollback within the same second gets its own. */
+function freeName(name: (n: number) => string, taken: ReadonlySet<string>): string {
+  let n = 1;
+  while (taken.has(name(n))) n++;
+  return name(n);
 }
 
 /** What the restored database is made as: the replaced one's class, subnet group and security groups. */

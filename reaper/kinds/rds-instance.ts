@@ -140,7 +140,7 @@ export const rdsInstanceRow = {
     // ...the replaced database's final snapshot, by its name (it takes the database's tags)...
     rollbackFinalSnapshot: {
       actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
-      on: [inRegion("rds", `snapshot:${CHECKPOINT_PREFIX}*${ROLLBACK_REPLACED_SUFFIX}`)],
+      on: [inRegion("rds", `snapshot:${CHECKPOINT_PREFIX}*${ROLLBACK_REPLACED_SUFFIX}*`)],
       scope: "name",
     },
     // ...and the environment's password, set on the copy: only a managed credentials secret's.

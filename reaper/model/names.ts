@@ -59,9 +59,12 @@ export const ROLLBACK_STAGED_SUFFIX = "-rollback";
 /** The database a rollback replaces is renamed `<identifier>-replaced` until it is kept as a checkpoint and deleted. */
 export const ROLLBACK_REPLACED_SUFFIX = "-replaced";
 
-/** The final snapshot of the database a rollback replaced, kept as a label-less checkpoint: `ephemera-<env>-<yyyymmddhhmmss>-replaced`. */
-export function replacedCheckpointName(env: string, at: Date): string {
-  return checkpointSnapshotName(env, at, ROLLBACK_REPLACED_SUFFIX.slice(1));
+/**
+ * The final snapshot of the database a rollback replaced, kept as a label-less checkpoint:
+ * `ephemera-<env>-<yyyymmddhhmmss>-replaced`, and `-<n>` after it for the `n`th of that second.
+ */
+export function replacedCheckpointName(env: string, at: Date, n = 1): string {
+  return checkpointSnapshotName(env, at, `${ROLLBACK_REPLACED_SUFFIX.slice(1)}${n > 1 ? `-${n}` : ""}`);
 }
 
 /** Every final snapshot the reaper takes is named `ephemera-<env>-…`. */
