@@ -35,7 +35,7 @@ import {
 } from "../model";
 import type { KindContext } from "../contracts/kind-context";
 import { allPages } from "../support/all-pages";
-import { alreadyDone, attempt, done, failed, hasCode, listingFailure } from "../support/outcomes";
+import { alreadyDone, attempt, done, failed, hasCode, listingFailure, refused } from "../support/outcomes";
 import { tagList, tagsFromList } from "../support/tag-list";
 import type { DiscoveredResource, KindAdapter, RollbackSteps, Waiting } from "../contracts/kind-adapter";
 import type { MeteredUsage } from "../contracts/metered-usage";
@@ -476,7 +476,10 @@ async function restoreFromCheckpoint(ctx: KindContext, resource: DiscoveredResou
 /** How long a rollback step waits for a database to be available: a restore on AWS takes minutes (docs/checkpoints.md). */
 export const ROLLBACK_WAIT_MS = 60 * 60_000;
 
-/** Polls until the database is `available`, renewing the environment's lease at every poll; fails when the lease is lost or the wait runs out. */
+/**
+ * Polls until the database is `available`, renewing the environment's lease at every poll; fails when the lease is lost or the wait runs out.
+ * Not the SDK's `waitUntilDBInstanceAvailable`: it cannot renew a lease between its polls, and across a rename it fails on "not found" or returns before the reboot.
+ */
 async function waitUntilAvailable(ctx: KindContext, id: string, waiting: Waiting, requestId?: string, already?: string) {
   const started = Date.now();
   for (let delay = 1000; ; delay = Math.min(delay * 2, 15_000)) {
@@ -485,18 +488,12 @@ async function waitUntilAvailable(ctx: KindContext, id: string, waiting: Waiting
       const facts = { status: "available" };
       return already === undefined ? done(requestId, facts) : alreadyDone(already, requestId, facts);
     }
-    if (!(await waiting.keepLease())) return failed(codedError("LeaseLost", `stopped waiting for ${id}: the environment's lease could not be renewed; run the rollback again to resume`));
+    if (!(await waiting.keepLease())) return refused("LeaseLost", `stopped waiting for ${id}: the environment's lease could not be renewed; run the rollback again to resume`);
     if (Date.now() - started > ROLLBACK_WAIT_MS) {
-      return failed(codedError("StillInProgress", `${id} is ${db?.DBInstanceStatus ?? "missing"} after ${ROLLBACK_WAIT_MS / 60_000} min; run the rollback again to resume`));
+      return refused("StillInProgress", `${id} is ${db?.DBInstanceStatus ?? "missing"} after ${ROLLBACK_WAIT_MS / 60_000} min; run the rollback again to resume`);
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-}
-
-function codedError(name: string, message: string): Error {
-  const err = new Error(message);
-  err.name = name;
-  return err;
 }
 
 function describeAll(ctx: KindContext): Promise<DBInstance[]> {

@@ -5,7 +5,7 @@ import { systemClock } from "../model";
 import { checkAccount } from "../runtime/account-guard";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 
-/** What an operator's command on one environment (extend, checkpoint, rollback) is asked with, besides its own fields. */
+/** What an operator's command on one environment (extend, pause, resume, release, checkpoint, rollback) is asked with, besides its own fields. */
 export interface OperatorRequest {
   readonly env: string;
   /** @default the system clock */

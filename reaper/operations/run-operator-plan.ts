@@ -1,24 +1,15 @@
-import type { ActionOutcome, AdapterTable, EnvironmentOutcome } from "../action/act";
-import { checkAccount } from "../runtime/account-guard";
-import type { KindContext } from "../contracts/kind-context";
+import type { ActionOutcome, EnvironmentOutcome } from "../action/act";
 import type { Plan, PlanNote } from "../contracts/plan";
 import { planPause, planRelease, planResume } from "../decision/manual-plans";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
-import { systemClock } from "../model";
+import { lookAtEnvironment, type OperatorRequest } from "./operator-request";
 
-export interface OperatorPlanRequest {
+/** `reason` defaults to "requested by an operator (ephemera <intent>)". */
+export interface OperatorPlanRequest extends OperatorRequest {
   readonly intent: "pause" | "resume" | "release";
-  readonly env: string;
-  /** @default the system clock */
-  readonly clock?: () => Date;
-  /** @default the settings' dryRun */
-  readonly dryRun?: boolean;
-  /** Recorded with each action. @default "requested by an operator (ephemera <intent>)" */
-  readonly reason?: string;
   /** A release of an environment whose on-expiry is pause discards its data instead of being refused (see planRelease). @default false */
   readonly discardData?: boolean;
-  readonly adapters?: AdapterTable<KindContext>;
 }
 
 /**
@@ -43,15 +34,10 @@ export interface OperatorPlanResult {
 
 /** `ephemera pause|resume|release <env>`: account guard → discover the environment → planPause/planResume/planRelease → act (an audited run). */
 export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorPlanRequest): Promise<OperatorPlanResult> {
-  const clock = request.clock ?? systemClock;
-  const dryRun = request.dryRun ?? runtime.settings.dryRun;
   const { env, intent } = request;
-  const guard = await checkAccount(runtime.config, runtime.callerAccount);
-  if (!guard.ok) return { env, intent, status: "refused", ok: false, message: guard.error };
-  const accountId = guard.accountId;
-
-  const lookedAt = clock();
-  const inventory = await runtime.discover([env]);
+  const look = await lookAtEnvironment(runtime, request);
+  if (!look.ok) return { env, intent, status: "refused", ok: false, message: look.message };
+  const { clock, dryRun, accountId, lookedAt, inventory } = look;
   const options = {
     now: clock(),
     auditBucket: runtime.config.auditBucket,
