@@ -12,7 +12,7 @@ import { Construct } from "constructs";
 import { Fn, Token } from "./core";
 import { envNodePlacement, Toleration } from "./env-node-placement";
 import { envIdProp, integerProp, requiredStringProp } from "./private/props";
-import { InvalidValueError } from "../reaper/model";
+import { InvalidValueError, workloadRoleName } from "../reaper/model";
 
 /** Quota and default limits scale together with one word; `custom` takes explicit values. */
 export type NamespaceSize = "small" | "medium" | "large";
@@ -269,7 +269,7 @@ export class EnvNamespace extends Construct {
     }
 
     const role = new IamRole(this, "workload-role", {
-      name: `ephemera-${envId}-workload`,
+      name: workloadRoleName(envId),
       assumeRolePolicy: trust.json,
       description: `Workload role of Ephemera environment ${envId}`,
     });

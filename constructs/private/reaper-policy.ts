@@ -19,7 +19,7 @@ import { AUDIT_BUCKET_PREFIXES, baselineSnapshotPrefixes, expiryScheduleName, IA
  * - pause and delete actions on resources tagged `ephemera:protect` (anything but
  *   "false") are denied outright, mirroring the reaper's own rule;
  * - the spend meter reads public prices (`ec2:DescribeSpotPriceHistory`, `pricing:GetProducts`);
- * - the audit bucket is write-once: `s3:PutObject` under the AUDIT_BUCKET_PREFIXES only (`audit/`, `leases/`, `spend/`, `claims/`, `admissions/`, `admission-requests/`, `provisioning/`, `live-index/`)
+ * - the audit bucket is write-once: `s3:PutObject` under the AUDIT_BUCKET_PREFIXES only (`audit/`, `leases/`, `spend/`, `claims/`, `admissions/`, `admission-requests/`, `provisioning/`, `live-index/`, `traces/`, `trace-seals/`, `plans/`)
  *   where no object is yet (`If-None-Match: *`; any other put is denied), reads and
  *   listings there (a run closes the chains of runs that stopped, names the run before
  *   it, takes environments' leases, and goes on from the spend meter's last readings),

@@ -177,7 +177,33 @@ export const LIVE_INDEX_PREFIX = "live-index/";
 export const PLATFORM_BUDGET_NAME = "ephemera-platform";
 
 /**
+ * Decision traces (reaper/traces): per environment, `traces/<env>/`, write-once batches of
+ * hash-chained records. The environment's workload role may append under its own and nowhere else.
+ */
+export const TRACE_PREFIX = "traces/";
+
+/** The prefix of one environment's decision trace. */
+export function tracePrefix(env: string): string {
+  return `${TRACE_PREFIX}${env}/`;
+}
+
+/**
+ * Where the reaper keeps, per environment, a pointer to each audit record in which it sealed
+ * that environment's trace head (at reap or release), so `trace verify` finds it in one listing.
+ * Apart from `traces/`: a workload that may write under its own trace cannot write here.
+ */
+export const TRACE_SEAL_PREFIX = "trace-seals/";
+
+/** Reviewed reap plans (`ephemera reap --plan-out`), each stored once under its hash, and the run that executed it. */
+export const PLAN_PREFIX = "plans/";
+
+/** The IAM role an environment's workload ServiceAccount assumes (EnvNamespace). */
+export function workloadRoleName(envId: string): string {
+  return `${NAME_PREFIX}${envId}-workload`;
+}
+
+/**
  * Every prefix of the audit bucket that Ephemera writes (once per key) and reads back: the
  * reaper's policy and `AuditBucket.grantReadWrite` allow exactly these, nothing else.
  */
-export const AUDIT_BUCKET_PREFIXES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, SPEND_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX, LIVE_INDEX_PREFIX];
+export const AUDIT_BUCKET_PREFIXES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, SPEND_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX, LIVE_INDEX_PREFIX, TRACE_PREFIX, TRACE_SEAL_PREFIX, PLAN_PREFIX];

@@ -106,11 +106,14 @@ describe("Reaper", () => {
           expect.stringMatching(/:s3:::acme-ephemera-audit\/admission-requests\/\*$/),
           expect.stringMatching(/:s3:::acme-ephemera-audit\/provisioning\/\*$/),
           expect.stringMatching(/:s3:::acme-ephemera-audit\/live-index\/\*$/),
+          expect.stringMatching(/:s3:::acme-ephemera-audit\/traces\/\*$/),
+          expect.stringMatching(/:s3:::acme-ephemera-audit\/trace-seals\/\*$/),
+          expect.stringMatching(/:s3:::acme-ephemera-audit\/plans\/\*$/),
         ],
       });
       expect(bySid.ListAuditRecords).toMatchObject({
         Action: ["s3:ListBucket"],
-        Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*", "admissions/*", "admission-requests/*", "provisioning/*", "live-index/*"] } },
+        Condition: { StringLike: { "s3:prefix": ["audit/*", "leases/*", "spend/*", "claims/*", "admissions/*", "admission-requests/*", "provisioning/*", "live-index/*", "traces/*", "trace-seals/*", "plans/*"] } },
       });
       expect(bySid.WriteEachAuditKeyOnce).toMatchObject({ Effect: "Deny", Action: ["s3:PutObject"], Condition: { Null: { "s3:if-none-match": "true" } } });
       expect(bySid.EncryptAndReadAuditRecords).toMatchObject({ Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: expect.stringContaining(":key/1234abcd") });
