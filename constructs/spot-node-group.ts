@@ -8,7 +8,8 @@ import { Construct } from "constructs";
 import { Annotations, Token } from "./core";
 import { envNodePlacement, Toleration } from "./env-node-placement";
 import { envIdProp, envScopedName, integerProp, isLiteral, nameProp, nonEmptyListProp, requiredStringProp } from "./private/props";
-import { InvalidValueError } from "../reaper/model";
+import { checkKataInstanceTypes, sandboxUserData } from "./private/sandbox-nodes";
+import { type Isolation, InvalidValueError, isSandbox, parseIsolation, sandboxNodeLabels, sandboxTaint, type SandboxIsolation } from "../reaper/model";
 
 export interface SpotNodeGroupProps {
   /** The environment the nodes are dedicated to (label and taint `ephemera.dev/env=<envId>`). */
@@ -59,6 +60,17 @@ export interface SpotNodeGroupProps {
    * @default - none
    */
   readonly clusterSecurityGroupId?: string;
+  /**
+   * The sandbox the nodes are built for (docs/isolation.md). `gvisor`: the launch template's
+   * user data installs gVisor's runsc (a pinned release, checked against its published
+   * SHA-512) and registers it with containerd as the `runsc` runtime through nodeadm's
+   * NodeConfig. `kata`: the NodeConfig registers kata-deploy's `kata-qemu` runtime, and
+   * `instanceTypes` must be bare metal (Kata's binaries come from kata-deploy's DaemonSet).
+   * Either way the nodes also carry the label and NoSchedule taint
+   * `ephemera.dev/sandbox=<level>`, which only pods of that level's RuntimeClass tolerate.
+   * @default none (runc, no user data of Ephemera's)
+   */
+  readonly isolation?: Isolation;
 }
 
 export const DEFAULT_SPOT_INSTANCE_TYPES: readonly string[] = ["m6i.large", "m6a.large", "m5.large", "m5a.large"];
@@ -81,6 +93,10 @@ const SERIES_CLASS: Readonly<Record<string, string>> = {
  * `tag_specifications` (instance, volume, network interface) the tagging Aspect fills
  * with the environment's tags: tags on the node group itself never reach the EC2
  * instances, and cost allocation by environment would miss them.
+ *
+ * With `isolation` "gvisor" or "kata" the nodes are sandbox nodes: their user data gives
+ * containerd the sandbox's runtime, and they carry `ephemera.dev/sandbox=<level>` as a
+ * label and a NoSchedule taint (docs/isolation.md).
  */
 export class SpotNodeGroup extends Construct {
   readonly nodeGroupName: string;
@@ -102,6 +118,8 @@ export class SpotNodeGroup extends Construct {
     const envId = envIdProp(props.envId);
     requiredStringProp("clusterName", props.clusterName, "platform");
     const subnetIds = nonEmptyListProp("subnetIds", props.subnetIds, '"subnet-0abc1234"');
+    const isolation = parseIsolation(props.isolation, { field: "isolation" });
+    if (isolation === "kata" && !Token.isUnresolved(props.instanceTypes ?? [])) checkKataInstanceTypes(props.instanceTypes);
     const instanceTypes = props.instanceTypes ?? DEFAULT_SPOT_INSTANCE_TYPES;
     const arch = checkInstanceTypes(this, instanceTypes);
     const maxSize = integerProp("maxSize", props.maxSize, 3, 1, 1000, 3);
@@ -128,24 +146,14 @@ export class SpotNodeGroup extends Construct {
       securityGroupIds = [nodes.id, clusterSg];
     }
 
-    const launchTemplate = new LaunchTemplate(this, "launch-template", {
-      name,
-      description: `Ephemera ${envId}: Spot nodes of node group ${name}`,
-      updateDefaultVersion: true,
-      // IMDSv2 only; hop limit 2 so pods that still need instance metadata reach it.
-      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
-      vpcSecurityGroupIds: securityGroupIds,
-      // The tagging Aspect adds the environment's tags to each entry. Not
-      // `spot-instances-request`: a managed node group gets Spot capacity through its
-      // Auto Scaling group's fleet, which leaves no Spot requests behind to tag.
-      tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: { Name: name } })),
-    });
+    const launchTemplate = this.createLaunchTemplate(name, envId, securityGroupIds, isolation);
     this.launchTemplateId = launchTemplate.id;
 
-    // The same placement rule EnvNamespace gives the environment's pods.
+    // The same placement rule EnvNamespace gives the environment's pods, and a sandbox's on sandbox nodes.
     const placement = envNodePlacement(envId);
-    this.nodeSelector = placement.nodeSelector;
-    this.tolerations = placement.tolerations;
+    const sandbox = isSandbox(isolation) ? sandboxPlacement(isolation) : { nodeSelector: {}, tolerations: [] };
+    this.nodeSelector = { ...placement.nodeSelector, ...sandbox.nodeSelector };
+    this.tolerations = [...placement.tolerations, ...sandbox.tolerations];
 
     this.nodeGroup = new EksNodeGroup(this, "node-group", {
       clusterName: props.clusterName,
@@ -165,6 +173,27 @@ export class SpotNodeGroup extends Construct {
       dependsOn: this.policyAttachments,
     });
     this.nodeGroupName = this.nodeGroup.nodeGroupName;
+  }
+
+  /**
+   * The nodes' launch template. Its `tag_specifications` (instance, volume, network interface)
+   * are filled by the tagging Aspect; a sandbox's nodes also get the sandbox's user data.
+   */
+  private createLaunchTemplate(name: string, envId: string, securityGroupIds: string[] | undefined, isolation: Isolation): LaunchTemplate {
+    return new LaunchTemplate(this, "launch-template", {
+      name,
+      description: `Ephemera ${envId}: Spot nodes of node group ${name}`,
+      updateDefaultVersion: true,
+      // IMDSv2 only; hop limit 2 so pods that still need instance metadata reach it.
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+      vpcSecurityGroupIds: securityGroupIds,
+      // The tagging Aspect adds the environment's tags to each entry. Not
+      // `spot-instances-request`: a managed node group gets Spot capacity through its
+      // Auto Scaling group's fleet, which leaves no Spot requests behind to tag.
+      tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: { Name: name } })),
+      // EKS merges its own NodeConfig part (the cluster's endpoint and CA) into this document.
+      ...(isSandbox(isolation) ? { userData: Buffer.from(sandboxUserData(isolation), "utf8").toString("base64") } : {}),
+    });
   }
 
   private createNodeRole(roleName: string): string {
@@ -188,6 +217,12 @@ export class SpotNodeGroup extends Construct {
     );
     return role.arn;
   }
+}
+
+/** The sandbox nodes' label and taint, as a pod's nodeSelector and tolerations (the level's RuntimeClass adds the same). */
+function sandboxPlacement(level: SandboxIsolation): { nodeSelector: Readonly<Record<string, string>>; tolerations: readonly Toleration[] } {
+  const taint = sandboxTaint(level);
+  return { nodeSelector: sandboxNodeLabels(level), tolerations: [{ key: taint.key, operator: "Equal", value: taint.value, effect: taint.effect }] };
 }
 
 /**
