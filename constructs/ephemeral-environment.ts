@@ -9,7 +9,7 @@ import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./
 import { type ClaimedDatabase, SnapshotDatabase } from "./snapshot-database";
 import { SpotNodeGroup } from "./spot-node-group";
 import { expiryExpression } from "./private/terraform-time";
-import { InvalidValueError, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
+import { type Isolation, InvalidValueError, isSandbox, parseIsolation, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
 
 export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   /** The environment's monthly budget in US dollars; over it, the reaper pauses the environment. */
@@ -74,6 +74,22 @@ export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   readonly sharedNodeSecurityGroupId?: string;
   /** Spot instance types of the dedicated node group. @default - SpotNodeGroup's default */
   readonly instanceTypes?: readonly string[];
+  /**
+   * How the environment's pods are isolated from the node's kernel (docs/isolation.md):
+   * `none` (runc), `gvisor` (runsc) or `kata` (a VM per pod). With dedicated nodes, the
+   * environment's node group is built for it (SpotNodeGroup `isolation`; Kata needs bare-metal
+   * `instanceTypes`). With `nodes: "shared"`, the shared pool must be a sandbox pool of the
+   * same level, which `sharedPoolIsolation` says.
+   * @default none
+   */
+  readonly isolation?: Isolation;
+  /**
+   * With `nodes: "shared"`: the isolation the shared pool's nodes are built for (a SpotNodeGroup
+   * with that `isolation`, or nodes with the same runtime, label and taint). A sandboxed
+   * environment on shared nodes needs it equal to `isolation`, since Ephemera cannot see the pool.
+   * @default none
+   */
+  readonly sharedPoolIsolation?: Isolation;
   /** @default 1 */
   readonly desiredNodes?: number;
   /** @default 3 */
@@ -152,6 +168,7 @@ export class EphemeralEnvironment extends Construct {
       instanceTypes: props.instanceTypes,
       desiredSize: props.desiredNodes,
       maxSize: props.maxNodes,
+      isolation: config.isolation,
     });
   }
 
@@ -222,6 +239,7 @@ interface CheckedConfig {
   readonly subnets: readonly string[];
   readonly nodes: "dedicated" | "shared";
   readonly database: boolean;
+  readonly isolation: Isolation;
 }
 
 /** The props tagEnvironment does not check, in this order (the first bad prop found is the one reported). */
@@ -236,10 +254,27 @@ function checkProps(props: EphemeralEnvironmentProps): CheckedConfig {
   if (nodes !== "dedicated" && nodes !== "shared") {
     throw new InvalidValueError("nodes", String(nodes), "is not a node mode", 'use "dedicated" or "shared"');
   }
+  const isolation = checkIsolation(props, nodes);
   const database = props.database ?? true;
   if (props.reaper !== undefined) checkExpiryTarget(props.reaper, "reaper.");
   checkOwnProps(props, subnets, database);
-  return { subnets, nodes, database };
+  return { subnets, nodes, database, isolation };
+}
+
+/**
+ * The isolation level, and sandbox nodes to run it on: dedicated nodes are built for it, and
+ * shared ones only count when the caller says the shared pool is built for the same level.
+ */
+function checkIsolation(props: EphemeralEnvironmentProps, nodes: "dedicated" | "shared"): Isolation {
+  const isolation = parseIsolation(props.isolation, { field: "isolation" });
+  const pool = parseIsolation(props.sharedPoolIsolation, { field: "sharedPoolIsolation" });
+  if (nodes !== "shared" || !isSandbox(isolation) || pool === isolation) return isolation;
+  throw new InvalidValueError(
+    "nodes",
+    nodes,
+    `gives isolation "${isolation}" no sandbox nodes: the shared pool is not said to run ${isolation} (sharedPoolIsolation is "${pool}")`,
+    `use nodes: "dedicated", so the environment gets ${isolation} nodes of its own, or, if the shared pool's nodes are built for ${isolation} (SpotNodeGroup isolation "${isolation}"), set sharedPoolIsolation: "${isolation}"`,
+  );
 }
 
 /**

@@ -1,5 +1,17 @@
 import { DEFAULT_TTL } from "../constructs/environment-tags";
-import { DEFAULT_ON_EXPIRY, InvalidValueError, isSecretArn, ON_EXPIRY_VALUES, OnExpiry, tryParseDuration, tryParseEnvId, tryParseInstant } from "../reaper/model";
+import {
+  DEFAULT_ON_EXPIRY,
+  type Isolation,
+  InvalidValueError,
+  ISOLATION_LEVELS,
+  isSecretArn,
+  ON_EXPIRY_VALUES,
+  OnExpiry,
+  tryParseDuration,
+  tryParseEnvId,
+  tryParseInstant,
+  tryParseIsolation,
+} from "../reaper/model";
 
 /** Where an input is read from: cdktf context first, then the process environment. */
 export type InputSource = (name: string) => string | undefined;
@@ -31,6 +43,15 @@ const INPUTS = {
   database: { name: "EPHEMERA_DATABASE", example: "false", required: false, what: "false to create no database (default true)" },
   nodes: { name: "EPHEMERA_NODES", example: "shared", required: false, what: "dedicated (a Spot node group of its own, the default) or shared (workloads on an existing node pool)" },
   sharedNodeSecurityGroup: { name: "EPHEMERA_SHARED_NODE_SECURITY_GROUP", example: "sg-0pool1234", required: false, requiredWhen: "with EPHEMERA_NODES=shared and a database", what: "the shared node pool's security group, which the database admits" },
+  instanceTypes: { name: "EPHEMERA_INSTANCE_TYPES", example: "m5.metal,m5d.metal,m5n.metal", required: false, what: "Spot instance types of the dedicated nodes, comma-separated (default: SpotNodeGroup's; bare metal with EPHEMERA_ISOLATION=kata)" },
+  isolation: { name: "EPHEMERA_ISOLATION", example: "gvisor", required: false, what: `how pods are isolated from the node's kernel: ${ISOLATION_LEVELS.join(" | ")} (default none; docs/isolation.md)` },
+  sharedPoolIsolation: {
+    name: "EPHEMERA_SHARED_POOL_ISOLATION",
+    example: "gvisor",
+    required: false,
+    requiredWhen: "with EPHEMERA_NODES=shared and a sandbox EPHEMERA_ISOLATION",
+    what: "the isolation the shared pool's nodes are built for; a sandbox on shared nodes needs it equal to EPHEMERA_ISOLATION",
+  },
   claimedDatabase: { name: "EPHEMERA_CLAIMED_DATABASE", example: "ephemera-pool-default-ab12cd34", required: false, what: "a warm pool database claimed with `ephemera claim`: imported instead of restored (default: a fresh restore)" },
   poolSubnetGroup: { name: "EPHEMERA_POOL_SUBNET_GROUP", example: "ephemera-pool-default", required: false, requiredWhen: "with EPHEMERA_CLAIMED_DATABASE", what: "the pool's DB subnet group, which the claimed database stays in" },
   claimedSecurityGroup: {
@@ -74,6 +95,11 @@ export interface EnvironmentConfig {
   /** `dedicated` (the default) or `shared` nodes, and the shared pool's security group. */
   readonly nodes?: "dedicated" | "shared";
   readonly sharedNodeSecurityGroup?: string;
+  /** The dedicated nodes' Spot instance types (default: SpotNodeGroup's). */
+  readonly instanceTypes?: readonly string[];
+  /** The isolation level (default none), and the one the shared pool's nodes are built for. */
+  readonly isolation?: Isolation;
+  readonly sharedPoolIsolation?: Isolation;
   /** A claimed pool database, imported instead of restored, with its own security group and the credentials secret the claim wrote. */
   readonly claimedDatabase?: { readonly identifier: string; readonly subnetGroupName: string; readonly securityGroupId: string; readonly secretArn: string };
   readonly pauseTopicArn: string;
@@ -101,6 +127,8 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
   const onExpiry = readOnExpiry(inputs);
   const { database, baselineSnapshot, baselineDbInstance } = readDatabase(inputs);
   const { nodes, sharedNodeSecurityGroup } = readNodes(inputs, database);
+  const { isolation, sharedPoolIsolation } = readIsolation(inputs);
+  const instanceTypes = inputs.read(INPUTS.instanceTypes)?.split(",").map((s) => s.trim()).filter(Boolean);
   const claimedDatabase = readClaimedDatabase(inputs, database);
   const reaper = readReaper(inputs);
   const subnets = inputs.read(INPUTS.subnetIds)?.split(",").map((s) => s.trim()).filter(Boolean);
@@ -122,6 +150,9 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
     database,
     nodes,
     sharedNodeSecurityGroup,
+    instanceTypes,
+    isolation,
+    sharedPoolIsolation,
     claimedDatabase,
     pauseTopicArn: inputs.read(INPUTS.pauseTopicArn)!,
     ownerTopicArn: inputs.read(INPUTS.ownerTopicArn),
@@ -212,6 +243,16 @@ function readNodes(inputs: InputReader, database: boolean): { nodes: "dedicated"
     inputs.problems.push(`${INPUTS.nodes.name}=shared with a database needs ${INPUTS.sharedNodeSecurityGroup.name} (e.g. ${INPUTS.sharedNodeSecurityGroup.example}), the security group the database admits`);
   }
   return { nodes: nodes as "dedicated" | "shared", sharedNodeSecurityGroup };
+}
+
+/**
+ * The isolation level and the shared pool's, each a known level; whether the two fit together
+ * is EphemeralEnvironment's check, whose error names the fix.
+ */
+function readIsolation(inputs: InputReader): Pick<EnvironmentConfig, "isolation" | "sharedPoolIsolation"> {
+  const isolation = inputs.check(inputs.read(INPUTS.isolation), (v) => tryParseIsolation(v, { field: INPUTS.isolation.name }));
+  const sharedPoolIsolation = inputs.check(inputs.read(INPUTS.sharedPoolIsolation), (v) => tryParseIsolation(v, { field: INPUTS.sharedPoolIsolation.name }));
+  return { isolation, sharedPoolIsolation };
 }
 
 /**

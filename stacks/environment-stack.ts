@@ -68,6 +68,9 @@ export class EnvironmentStack extends TerraformStack {
       ...(config.claimedDatabase === undefined ? {} : { claimedDatabase: config.claimedDatabase }),
       ...(config.nodes === undefined ? {} : { nodes: config.nodes }),
       ...(config.sharedNodeSecurityGroup === undefined ? {} : { sharedNodeSecurityGroupId: config.sharedNodeSecurityGroup }),
+      ...(config.instanceTypes === undefined ? {} : { instanceTypes: config.instanceTypes }),
+      ...(config.isolation === undefined ? {} : { isolation: config.isolation }),
+      ...(config.sharedPoolIsolation === undefined ? {} : { sharedPoolIsolation: config.sharedPoolIsolation }),
       reaper: config.reaper,
     });
 

@@ -136,3 +136,19 @@ describe("readEnvironmentConfig: shared nodes", () => {
     ]);
   });
 });
+
+describe("readEnvironmentConfig: isolation", () => {
+  it("takes the isolation level, the shared pool's and the dedicated nodes' instance types; none are set by default", () => {
+    expect(readEnvironmentConfig(from(VALID))).toMatchObject({ isolation: undefined, sharedPoolIsolation: undefined, instanceTypes: undefined });
+    expect(
+      readEnvironmentConfig(from({ ...VALID, EPHEMERA_ISOLATION: "kata", EPHEMERA_SHARED_POOL_ISOLATION: "gvisor", EPHEMERA_INSTANCE_TYPES: "m5.metal, m5d.metal" })),
+    ).toMatchObject({ isolation: "kata", sharedPoolIsolation: "gvisor", instanceTypes: ["m5.metal", "m5d.metal"] });
+  });
+
+  it("names an isolation level it does not know, and the levels it does", () => {
+    expect(problemsOf({ ...VALID, EPHEMERA_ISOLATION: "firecracker", EPHEMERA_SHARED_POOL_ISOLATION: "vm" })).toEqual([
+      'EPHEMERA_ISOLATION "firecracker" is not a known isolation level; use one of "none", "gvisor", "kata", such as "gvisor"',
+      'EPHEMERA_SHARED_POOL_ISOLATION "vm" is not a known isolation level; use one of "none", "gvisor", "kata", such as "gvisor"',
+    ]);
+  });
+});

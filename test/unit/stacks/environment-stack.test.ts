@@ -96,4 +96,18 @@ describe("EnvironmentStack", () => {
     const [trust] = Object.values(tf.data.aws_iam_policy_document!);
     expect(trust!.statement[0].principals).toEqual([{ type: "Federated", identifiers: [CONFIG.oidcProviderArn] }]);
   });
+
+  it("builds the environment's nodes for the isolation and instance types it is given", () => {
+    const tf = synthEnvironment({ isolation: "kata", instanceTypes: ["m5.metal", "m5d.metal", "m5n.metal"] });
+    const [group] = Object.values(tf.resource.aws_eks_node_group!);
+    expect(group).toMatchObject({ instance_types: ["m5.metal", "m5d.metal", "m5n.metal"], labels: { "ephemera.dev/sandbox": "kata" } });
+    const [template] = Object.values(tf.resource.aws_launch_template!);
+    expect(Buffer.from(template!.user_data as string, "base64").toString("utf8")).toContain("runtimes.kata-qemu]");
+  });
+
+  it("runs a sandbox on shared nodes only when the shared pool is said to be built for it", () => {
+    const shared = { database: false, baselineSnapshot: undefined, nodes: "shared" as const, isolation: "gvisor" as const };
+    expect(() => synthEnvironment(shared)).toThrow(/nodes "shared" gives isolation "gvisor" no sandbox nodes/);
+    expect(synthEnvironment({ ...shared, sharedPoolIsolation: "gvisor" }).resource.aws_eks_node_group).toBeUndefined();
+  });
 });
