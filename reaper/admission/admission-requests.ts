@@ -1,4 +1,4 @@
-import { ADMISSION_REQUEST_PREFIX } from "../model";
+import { ADMISSION_REQUEST_PREFIX, tryParseIsolation } from "../model";
 import { keyTakenError, putIfAbsent } from "../state/put-if-absent";
 import { admissionRequestKey } from "../state/state-keys";
 import type { StateStore } from "../state/state-store";
@@ -84,5 +84,16 @@ function parseTicket(body: unknown, id: string): AdmissionTicket {
   if (t === null || typeof t !== "object" || t.id !== id || typeof t.env !== "string" || typeof t.owner !== "string" || typeof t.by !== "string" || !finite(t.ttlMs) || (t.budgetUsd !== undefined && !finite(t.budgetUsd))) {
     throw new Error(`a malformed admission request: ${JSON.stringify(body).slice(0, 200)}`);
   }
-  return { id, env: t.env, owner: t.owner, by: t.by, ttlMs: t.ttlMs as number, ...(t.budgetUsd === undefined ? {} : { budgetUsd: t.budgetUsd as number }) };
+  // A level this version does not know is malformed, never read as "none".
+  const isolation = t.isolation === undefined ? undefined : tryParseIsolation(String(t.isolation));
+  if (isolation?.ok === false) throw new Error(`a malformed admission request: ${isolation.error.message}`);
+  return {
+    id,
+    env: t.env,
+    owner: t.owner,
+    by: t.by,
+    ttlMs: t.ttlMs as number,
+    ...(t.budgetUsd === undefined ? {} : { budgetUsd: t.budgetUsd as number }),
+    ...(isolation === undefined ? {} : { isolation: isolation.value }),
+  };
 }

@@ -7,7 +7,7 @@ import { provisioningRegister, provisioningStatus } from "./provisioning";
 import { type CountedFrom, freshLiveIndex } from "./live-index";
 import { takeTurn, type Turn } from "./take-turn";
 import type { StateStore } from "../state/state-store";
-import { systemClock } from "../model";
+import { type Isolation, systemClock } from "../model";
 
 export interface AdmitRequest extends AdmissionRequest {
   /** The caller's ARN, for the reservation and the audit trail. */
@@ -26,6 +26,8 @@ export interface AdmitResult {
   readonly ok: boolean;
   readonly env: string;
   readonly owner: string;
+  /** The isolation level it asked for (`none` when none was given): admitted only when the platform offers it. */
+  readonly isolation?: Isolation;
   /** How it was admitted: `new`, `reserved` (admitted before, still counting), `live` (its resources exist). */
   readonly basis?: "live" | "reserved" | "new";
   /**
@@ -71,7 +73,7 @@ export interface AdmitResult {
 export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitRequest): Promise<AdmitResult> {
   const clock = request.clock ?? systemClock;
   const { env, owner } = request;
-  const base = { env, owner };
+  const base = { env, owner, isolation: request.isolation ?? "none" };
   const guard = await checkAccount(runtime.config, runtime.callerAccount);
   if (!guard.ok) return { ...base, status: "refused", ok: false, limit: "account-guard", reason: guard.error };
 
@@ -98,7 +100,7 @@ export async function admitEnvironment(runtime: ReaperRuntime, request: AdmitReq
   return finish(runtime, { ...resultOf(base, turn), ...passedOver }, request.by, clock);
 }
 
-function resultOf(base: { readonly env: string; readonly owner: string }, turn: Turn): AdmitResult {
+function resultOf(base: Pick<AdmitResult, "env" | "owner" | "isolation">, turn: Turn): AdmitResult {
   if ("skew" in turn) return { ...base, status: "refused", ok: false, limit: "clock-skew", reason: turn.skew };
   if ("contention" in turn) {
     return { ...base, status: "refused", ok: false, limit: "contention", reason: `this admit's request was not decided in ${turn.contention.waitedMs} ms (${turn.contention.polls} polls of the reservations: many admits at once, or a store that answers slowly); try again` };

@@ -1,4 +1,4 @@
-import { formatDuration, ownerKey, SETTINGS } from "../model";
+import { formatDuration, type Isolation, ownerKey, SETTINGS } from "../model";
 import type { AdmissionLimits } from "../config/read-settings";
 import type { ProvisioningStatus } from "./provisioning";
 import type { Reservation } from "./reservations";
@@ -9,6 +9,8 @@ export interface AdmissionRequest {
   readonly ttlMs: number;
   /** The budget asked for, in USD. @default - none given */
   readonly budgetUsd?: number;
+  /** The isolation level asked for (`--isolation`). @default none */
+  readonly isolation?: Isolation;
 }
 
 /** An environment whose resources exist, with the owners its resources name. */
@@ -36,6 +38,8 @@ export type AdmissionLimit =
   | "max-ttl"
   /** `--budget-usd` is over the max budget @setting maxBudgetUsd */
   | "max-budget"
+  /** `--isolation` asks for a level the platform does not offer (no sandbox nodes for it) @setting offeredIsolation */
+  | "isolation-not-offered"
   /** the environment exists (or is admitted) for another owner */
   | "owner-mismatch"
   /** provisioning is paused (the provisioning switch) */
@@ -64,7 +68,7 @@ export type AdmissionVerdict =
 
 /**
  * The admission gate's policy, a pure function. The request's own limits first (TTL,
- * budget), then an environment that already exists or is already admitted is let in
+ * budget, isolation level), then an environment that already exists or is already admitted is let in
  * again (for its owner), then the provisioning switch, then the account's and the
  * owner's caps. What counts: every live environment and every reservation still holding,
  * an environment that is both counting once. Owners are compared trimmed and
@@ -92,6 +96,15 @@ export function decideAdmission(input: AdmissionInput): AdmissionVerdict {
   }
   if (request.budgetUsd !== undefined && request.budgetUsd > limits.maxBudgetUsd) {
     return refuse("max-budget", `the budget $${request.budgetUsd} is over the max budget of $${limits.maxBudgetUsd} (${SETTINGS.maxBudgetUsd.env}); ask for $${limits.maxBudgetUsd} or less`);
+  }
+
+  const isolation = request.isolation ?? "none";
+  if (!limits.offeredIsolation.includes(isolation)) {
+    const offered = limits.offeredIsolation.map((level) => `"${level}"`).join(", ");
+    return refuse(
+      "isolation-not-offered",
+      `the isolation "${isolation}" is not offered here: this platform offers ${offered} (${SETTINGS.offeredIsolation.env}); ask for one of those, or ask the platform team to build ${isolation} nodes and offer it`,
+    );
   }
 
   const existing = counting.get(request.env);

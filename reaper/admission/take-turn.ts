@@ -49,8 +49,8 @@ const KEEP_MS = 2 * REQUEST_WINDOW_MS;
  * the register, not a hundred rounds of losers retrying, and every admit is answered.
  */
 export async function takeTurn(context: TurnContext): Promise<Turn> {
-  const { env, owner, ttlMs, budgetUsd, by } = context.request;
-  const ticket: AdmissionTicket = { id: randomUUID(), env, owner, ttlMs, by, ...(budgetUsd === undefined ? {} : { budgetUsd }) };
+  const { env, owner, ttlMs, budgetUsd, isolation, by } = context.request;
+  const ticket: AdmissionTicket = { id: randomUUID(), env, owner, ttlMs, by, ...(budgetUsd === undefined ? {} : { budgetUsd }), ...(isolation === undefined ? {} : { isolation }) };
   const register = reservationRegister(context.store);
   const read = await register.read();
   const now = read.serverTime ?? context.clock();

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { isUsableRunId } from "../audit/run-id";
 import { SETTINGS, type SettingName } from "../model";
 import type { SettingOverrides } from "../config/read-settings";
-import { tryParseDuration, tryParseEnvId, tryParseInstant, tryParseOwner, tryParseUsd } from "../model";
+import { type Isolation, tryParseDuration, tryParseEnvId, tryParseInstant, tryParseIsolation, tryParseOwner, tryParseUsd } from "../model";
 import { COMMANDS, type CommandName } from "./usage";
 import { BASELINE_LABEL, CHECKPOINT_LABEL } from "../decision/plan-checkpoint";
 
@@ -31,7 +31,7 @@ export type Command =
   | (Common & { readonly name: "checkpoint"; readonly env: string; readonly label?: string })
   | (Common & { readonly name: "checkpoints"; readonly env: string })
   | (Common & { readonly name: "claim"; readonly env: string; readonly owner: string; readonly ttl: string })
-  | (Common & { readonly name: "admit"; readonly env: string; readonly owner: string; readonly ttl: string; readonly ttlMs: number; readonly budgetUsd?: number })
+  | (Common & { readonly name: "admit"; readonly env: string; readonly owner: string; readonly ttl: string; readonly ttlMs: number; readonly budgetUsd?: number; readonly isolation?: Isolation })
   | (Common & { readonly name: "release"; readonly env: string; readonly discardData: boolean })
   | (Common & { readonly name: "provisioning"; readonly action: "status" | "pause" | "resume"; readonly reason?: string })
   | (Common & {
@@ -217,7 +217,17 @@ function parseAdmit(args: CommandArgs): Command {
   const budgetText = args.values["budget-usd"];
   const budget = typeof budgetText === "string" ? tryParseUsd(budgetText, { field: "--budget-usd", example: "--budget-usd 25" }) : undefined;
   if (budget?.ok === false) throw args.usage(budget.error.message);
-  return { name: "admit", ...args.common, env: args.envId(env!, "<env>"), ...given, ...(budget?.ok === true ? { budgetUsd: budget.value } : {}) };
+  const isolationText = args.values.isolation;
+  const isolation = typeof isolationText === "string" ? tryParseIsolation(isolationText.trim(), { field: "--isolation" }) : undefined;
+  if (isolation?.ok === false) throw args.usage(isolation.error.message);
+  return {
+    name: "admit",
+    ...args.common,
+    env: args.envId(env!, "<env>"),
+    ...given,
+    ...(budget?.ok === true ? { budgetUsd: budget.value } : {}),
+    ...(isolation?.ok === true ? { isolation: isolation.value } : {}),
+  };
 }
 
 function parseRelease(args: CommandArgs): Command {
@@ -288,7 +298,7 @@ const COMMAND_PARSERS: Readonly<Record<CommandName, CommandParser>> = {
   checkpoint: { options: { "dry-run": { type: "boolean" }, name: { type: "string" } }, parse: parseCheckpoint },
   checkpoints: { options: {}, parse: parseCheckpoints },
   claim: { options: { owner: { type: "string" }, ttl: { type: "string" } }, parse: parseClaim },
-  admit: { options: { owner: { type: "string" }, ttl: { type: "string" }, "budget-usd": { type: "string" } }, parse: parseAdmit },
+  admit: { options: { owner: { type: "string" }, ttl: { type: "string" }, "budget-usd": { type: "string" }, isolation: { type: "string" } }, parse: parseAdmit },
   release: { options: { "dry-run": { type: "boolean" }, "discard-data": { type: "boolean" } }, parse: parseRelease },
   provisioning: { options: { reason: { type: "string" } }, parse: parseProvisioning },
   reap: {

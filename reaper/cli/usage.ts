@@ -74,18 +74,20 @@ Example: ephemera rollback pr-123 --to baseline`,
   resume: `Usage: ephemera resume <env> [--dry-run] [--json]
 
 The exact reverse of pause: database first, workloads last. Audited. Example: ephemera resume pr-123`,
-  admit: `Usage: ephemera admit <env> --owner <owner> [--ttl <duration>] [--budget-usd <n>] [--json]
+  admit: `Usage: ephemera admit <env> --owner <owner> [--ttl <duration>] [--budget-usd <n>] [--isolation <level>] [--json]
 
 The gate a pipeline or an agent runs before deploying <env>. Admitted (exit 0): deploy.
 Refused (exit 1, the reason names the limit and the count) when the account already has
 EPHEMERA_MAX_ENVIRONMENTS live environments, or the owner EPHEMERA_MAX_ENVIRONMENTS_PER_OWNER;
 when provisioning is paused (ephemera provisioning status); when the ttl is over the max
-TTL or the budget over EPHEMERA_MAX_BUDGET_USD. An environment that is live already (a
+TTL or the budget over EPHEMERA_MAX_BUDGET_USD; when the isolation level is not in
+EPHEMERA_OFFERED_ISOLATION. An environment that is live already (a
 redeploy) is admitted whatever the caps. An admission counts for EPHEMERA_ADMISSION_HOLD
 until the environment's resources exist. Concurrent admits never go over a cap. Audited.
   --owner <owner>        the environment's ephemera:owner (required): an AWS tag value
   --ttl <duration>       the ttl it will be deployed with (default 8h)
   --budget-usd <n>       the budget it will be deployed with, in USD
+  --isolation <level>    the isolation it will be deployed with: none (default), gvisor or kata
 Example: ephemera admit pr-123 --owner team@example.com --ttl 8h --budget-usd 25 --json`,
   release: `Usage: ephemera release <env> [--discard-data] [--dry-run] [--json]
 

@@ -1,4 +1,5 @@
 import {
+  type Isolation,
   isAccountId,
   isEksClusterName,
   isIamPath,
@@ -13,6 +14,7 @@ import {
   type SettingName,
   type SettingSpec,
   tryParseDuration,
+  tryParseIsolation,
   tryParseUsd,
 } from "../model";
 import { quote } from "../model/invalid-value-error";
@@ -56,6 +58,8 @@ export interface AdmissionLimits {
   readonly maxEnvironmentsPerOwner: number;
   /** The largest budget one environment may ask for, in USD. */
   readonly maxBudgetUsd: number;
+  /** The isolation levels the platform has nodes for; an environment that asks for another is refused. */
+  readonly offeredIsolation: readonly Isolation[];
   /** How long an admission counts before the environment's resources exist. */
   readonly holdMs: number;
   /** How old the live-environment index may be for `admit` to count from it; 0: always discover. */
@@ -178,6 +182,7 @@ const PARSERS = {
   maxEnvironments: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironments}"`), SETTING_DEFAULTS.maxEnvironments),
   maxEnvironmentsPerOwner: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironmentsPerOwner}"`), SETTING_DEFAULTS.maxEnvironmentsPerOwner),
   maxBudgetUsd: orDefault(usd("100"), SETTING_DEFAULTS.maxBudgetUsd),
+  offeredIsolation: orDefault(isolationLevels, [SETTING_DEFAULTS.offeredIsolation]),
   maxCheckpoints: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxCheckpoints}"`), SETTING_DEFAULTS.maxCheckpoints),
 } satisfies { readonly [K in SettingName]: Row<unknown> };
 
@@ -226,6 +231,7 @@ function admissionOf(values: Values): AdmissionLimits {
     maxEnvironments: values.maxEnvironments,
     maxEnvironmentsPerOwner: values.maxEnvironmentsPerOwner,
     maxBudgetUsd: values.maxBudgetUsd,
+    offeredIsolation: values.offeredIsolation,
     holdMs: values.admissionHold,
     indexMaxAgeMs: values.admissionIndexMaxAge,
     ...(values.platformBudgetUsd === undefined ? {} : { platformBudgetUsd: values.platformBudgetUsd }),
@@ -259,6 +265,17 @@ function listOf(test: (item: string) => boolean, what: string, fix: string): Par
     if (bad !== undefined) throw problem({ ...given, text: bad }, what, fix);
     return items;
   };
+}
+
+/** Comma-separated isolation levels, at least one, each known (an unknown one is an error, never dropped). */
+function isolationLevels(given: Given): Isolation[] {
+  const levels = given.text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "")
+    .map((item) => valueOf(tryParseIsolation(item, { field: given.from })));
+  if (levels.length === 0) throw problem(given, "lists no isolation level", `list the levels this platform has nodes for, such as "none" or "none,gvisor"`);
+  return [...new Set(levels)];
 }
 
 /** A whole number from `min` to `max`, in digits only and no more of them than `max` has. */

@@ -1,6 +1,6 @@
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { tryParseEnvId } from "../model";
+import { ISOLATION_LEVELS, tryParseEnvId } from "../model";
 import type { EphemeraSettings } from "../config/read-settings";
 import { type CliCall, flag, option } from "./command-line";
 import { type CliOutcome, type JsonDocument, jsonDocument, toolError, toolResult, toolSuccess } from "./tool-call";
@@ -109,15 +109,20 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     title: "Admit an environment",
     description:
       "Admits a new environment before it is deployed, if the account's caps allow it: live environments in the account and per owner, " +
-      "the largest budget, and provisioning not paused (ephemera admit). A refusal is an error carrying the reason. Admitting a live environment again is allowed.",
+      "the largest budget, an isolation level the platform offers, and provisioning not paused (ephemera admit). A refusal is an error carrying the reason. Admitting a live environment again is allowed.",
     inputSchema: {
       env,
       owner,
       ttl,
       budgetUsd: z.number().optional().describe("The environment's budget in USD (its ephemera:budget-usd tag)."),
+      isolation: z.enum(ISOLATION_LEVELS).optional().describe('How its pods are isolated from the node\'s kernel: "none" (default), "gvisor" or "kata"; refused when the platform does not offer it.'),
     },
     hints: write({ destructive: false, idempotent: true }),
-    call: (args) => ({ command: "admit", options: [...option("owner", args.owner), ...option("ttl", args.ttl), ...option("budget-usd", args.budgetUsd)], positionals: [args.env] }),
+    call: (args) => ({
+      command: "admit",
+      options: [...option("owner", args.owner), ...option("ttl", args.ttl), ...option("budget-usd", args.budgetUsd), ...option("isolation", args.isolation)],
+      positionals: [args.env],
+    }),
   }),
   tool({
     name: "extend_environment",

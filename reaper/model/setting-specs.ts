@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_TTL } from "./duration";
+import { DEFAULT_ISOLATION, ISOLATION_LEVELS } from "./isolation";
 import { IAM_PATH } from "./names";
 
 const DAY = 86_400_000;
@@ -37,6 +38,8 @@ export const SETTING_DEFAULTS = {
   maxEnvironmentsPerOwner: 5,
   /** The largest budget `admit` accepts for one environment, in USD. */
   maxBudgetUsd: 100,
+  /** The isolation levels `admit` accepts: only runc until the platform has built sandbox nodes. */
+  offeredIsolation: DEFAULT_ISOLATION,
   /** How long an admission counts before the environment's resources exist. */
   admissionHold: "1h",
   /** How old the live-environment index may be for `admit` to count from it: twice the Reaper's default sweep interval (5 minutes). */
@@ -160,6 +163,12 @@ export const SETTINGS = {
     flag: "--max-budget-usd",
     defaultText: String(SETTING_DEFAULTS.maxBudgetUsd),
     description: "the largest budget admit accepts for one environment, in USD",
+  },
+  offeredIsolation: {
+    env: "EPHEMERA_OFFERED_ISOLATION",
+    flag: "--offered-isolation",
+    defaultText: SETTING_DEFAULTS.offeredIsolation,
+    description: `comma-separated isolation levels (${ISOLATION_LEVELS.join(", ")}) this platform has nodes for: admit refuses an environment that asks for another (docs/isolation.md)`,
   },
   admissionHold: {
     env: "EPHEMERA_ADMISSION_HOLD",

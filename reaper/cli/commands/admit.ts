@@ -14,6 +14,7 @@ export async function admitCommand(c: CommandContext, command: Extract<Command, 
     owner,
     ttlMs: command.ttlMs,
     ...(command.budgetUsd === undefined ? {} : { budgetUsd: command.budgetUsd }),
+    ...(command.isolation === undefined ? {} : { isolation: command.isolation }),
     by: await c.requestedBy(),
     clock: c.clock,
   });

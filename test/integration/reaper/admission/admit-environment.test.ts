@@ -105,6 +105,20 @@ describe("ephemera admit", () => {
     expect(bad.err).toContain('--budget-usd "many" is not an amount in USD above 0');
   });
 
+  test("an isolation level the platform does not offer is refused (exit 1) with the reason, even for a redeploy; an offered one is admitted; an unknown one is exit 2 naming the flag", async () => {
+    const refused = await admit(["pr-2", "--owner", "bob", "--isolation", "gvisor"]);
+    expect(refused.code).toBe(1);
+    expect(refused.result).toMatchObject({ status: "refused", ok: false, limit: "isolation-not-offered", isolation: "gvisor" });
+    expect(refused.result.reason).toContain('the isolation "gvisor" is not offered here: this platform offers "none" (EPHEMERA_OFFERED_ISOLATION)');
+    const offered = await admit(["pr-2", "--owner", "bob", "--isolation", "gvisor"], { ...env, EPHEMERA_OFFERED_ISOLATION: "none,gvisor" });
+    expect(offered.code).toBe(0);
+    expect(offered.result).toMatchObject({ status: "admitted", basis: "live", isolation: "gvisor" });
+    const bad = await runEphemera(["admit", "pr-2", "--owner", "bob", "--isolation", "vm"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--isolation "vm" is not a known isolation level; use one of "none", "gvisor", "kata"');
+    expect(await registerVersions(AUDIT_BUCKET, "admissions/")).toBe(2);
+  });
+
   test("paused provisioning refuses new environments but not redeploys, until an operator resumes it; both changes are audited", async () => {
     const pause = await runEphemera(["provisioning", "pause", "--reason", "quarter-end freeze", "--json"], env);
     expect(pause.code).toBe(0);

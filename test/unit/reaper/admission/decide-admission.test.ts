@@ -2,7 +2,7 @@ import { type AdmissionInput, decideAdmission } from "../../../../reaper/admissi
 import type { Reservation } from "../../../../reaper/admission/reservations";
 
 const HOUR = 3_600_000;
-const LIMITS = { maxEnvironments: 3, maxEnvironmentsPerOwner: 2, maxBudgetUsd: 100, holdMs: HOUR, indexMaxAgeMs: 10 * 60_000, maxTtlMs: 24 * HOUR };
+const LIMITS = { maxEnvironments: 3, maxEnvironmentsPerOwner: 2, maxBudgetUsd: 100, offeredIsolation: ["none", "gvisor"] as const, holdMs: HOUR, indexMaxAgeMs: 10 * 60_000, maxTtlMs: 24 * HOUR };
 const OPEN = { paused: false, lapsed: false };
 const reservation = (env: string, owner: string): Reservation => ({ env, owner, at: "2026-05-01T12:00:00.000Z", until: "2026-05-01T13:00:00.000Z", by: "arn:aws:iam::123456789012:role/ci" });
 
@@ -82,5 +82,21 @@ describe("decideAdmission", () => {
     expect(decide({ live }, { ttlMs: 25 * HOUR })).toMatchObject({ verdict: "refused", limit: "max-ttl", reason: expect.stringContaining("the ttl 1d1h is over the max TTL of 1d (EPHEMERA_MAX_TTL)") });
     expect(decide({ live }, { budgetUsd: 250 })).toMatchObject({ verdict: "refused", limit: "max-budget", reason: expect.stringContaining("$250 is over the max budget of $100 (EPHEMERA_MAX_BUDGET_USD)") });
     expect(decide({}, { budgetUsd: 100 })).toMatchObject({ verdict: "admitted" });
+  });
+
+  test("an isolation level the platform does not offer is refused, naming the setting and what is offered, even for a live environment", () => {
+    const live = [{ env: "pr-9", owners: ["web"] }];
+    const verdict = decide({ live }, { isolation: "kata" });
+    expect(verdict).toMatchObject({ verdict: "refused", limit: "isolation-not-offered" });
+    expect(verdict.reason).toBe(
+      'the isolation "kata" is not offered here: this platform offers "none", "gvisor" (EPHEMERA_OFFERED_ISOLATION); ask for one of those, or ask the platform team to build kata nodes and offer it',
+    );
+    expect(decide({}, { isolation: "gvisor" })).toMatchObject({ verdict: "admitted", basis: "new" });
+  });
+
+  test("no isolation asked for is none, refused where the platform offers only sandboxes", () => {
+    const sandboxesOnly = { ...LIMITS, offeredIsolation: ["gvisor"] as const };
+    expect(decide({ limits: sandboxesOnly })).toMatchObject({ verdict: "refused", limit: "isolation-not-offered", reason: expect.stringContaining('the isolation "none" is not offered here') });
+    expect(decide({ limits: sandboxesOnly }, { isolation: "gvisor" })).toMatchObject({ verdict: "admitted" });
   });
 });

@@ -5,7 +5,7 @@ import { admissionRequestKey } from "../../../../reaper/state/state-keys";
 import { MemoryStateStore } from "../../../support/reaper-fakes";
 
 const HOUR = 3_600_000;
-const limits = { maxEnvironments: 20, maxEnvironmentsPerOwner: 3, maxBudgetUsd: 100, holdMs: HOUR, indexMaxAgeMs: 600_000, maxTtlMs: 24 * HOUR };
+const limits = { maxEnvironments: 20, maxEnvironmentsPerOwner: 3, maxBudgetUsd: 100, offeredIsolation: ["none"] as const, holdMs: HOUR, indexMaxAgeMs: 600_000, maxTtlMs: 24 * HOUR };
 
 /** Every request answers after a random few milliseconds, so concurrent admits interleave as they do against S3. */
 function slow(store: MemoryStateStore): StateStore {

@@ -149,6 +149,14 @@ describe("parsing ephemera admit, release and provisioning", () => {
     expect(usageError(["admit", "PR 1", "--owner", "web"]).message).toContain("<env>");
   });
 
+  test("admit takes the isolation level asked for; an unknown one names --isolation and the levels (exit 2)", () => {
+    expect(parseCommand(["admit", "pr-1", "--owner", "web", "--isolation", "gvisor"])).toMatchObject({ name: "admit", isolation: "gvisor" });
+    expect(parseCommand(["admit", "pr-1", "--owner", "web"])).not.toHaveProperty("isolation");
+    expect(usageError(["admit", "pr-1", "--owner", "web", "--isolation", "vm"]).message).toBe(
+      '--isolation "vm" is not a known isolation level; use one of "none", "gvisor", "kata", such as "gvisor"',
+    );
+  });
+
   test("release takes one env and --dry-run", () => {
     expect(parseCommand(["release", "pr-1", "--dry-run", "--json"])).toMatchObject({ name: "release", env: "pr-1", json: true, overrides: { dryRun: true }, discardData: false });
     expect(usageError(["release"]).message).toBe("ephemera release needs <env>, e.g. ephemera release pr-123");

@@ -150,3 +150,18 @@ describe("reading EPHEMERA_* settings", () => {
     expect(settingsError({ ...BASE, EPHEMERA_LEASE_SECONDS: "5", EPHEMERA_DRY_RUN: "maybe" })).toMatch(/^EPHEMERA_LEASE_SECONDS "5"/);
   });
 });
+
+describe("EPHEMERA_OFFERED_ISOLATION", () => {
+  test("offers only none by default, and reads a list of known levels, each once", () => {
+    expect(readSettings(BASE).admission.offeredIsolation).toEqual(["none"]);
+    expect(readSettings({ ...BASE, EPHEMERA_OFFERED_ISOLATION: "none, gvisor,gvisor" }).admission.offeredIsolation).toEqual(["none", "gvisor"]);
+    expect(readSettings(BASE, { offeredIsolation: "kata" }).admission.offeredIsolation).toEqual(["kata"]);
+  });
+
+  test("an unknown level is named with the levels there are, never dropped; a list of none at all is refused", () => {
+    expect(settingsError({ ...BASE, EPHEMERA_OFFERED_ISOLATION: "none,firecracker" })).toBe(
+      'EPHEMERA_OFFERED_ISOLATION "firecracker" is not a known isolation level; use one of "none", "gvisor", "kata", such as "gvisor"',
+    );
+    expect(settingsError(BASE, { offeredIsolation: " , " })).toBe('--offered-isolation " , " lists no isolation level; list the levels this platform has nodes for, such as "none" or "none,gvisor"');
+  });
+});

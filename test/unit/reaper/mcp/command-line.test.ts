@@ -42,6 +42,7 @@ describe("a tool call's command line", () => {
       "pr-1",
     ]);
     expect(argvOf("admit_environment", { env: "pr-1", owner: "team@example.com" })).toEqual(["admit", "--owner=team@example.com", "--json", "--", "pr-1"]);
+    expect(argvOf("admit_environment", { env: "pr-1", owner: "team@example.com", isolation: "gvisor" })).toEqual(["admit", "--owner=team@example.com", "--isolation=gvisor", "--json", "--", "pr-1"]);
     expect(argvOf("extend_environment", { env: "pr-1", duration: "4h" })).toEqual(["extend", "--json", "--", "pr-1", "4h"]);
     expect(argvOf("pause_environment", { env: "pr-1", dryRun: true })).toEqual(["pause", "--dry-run", "--json", "--", "pr-1"]);
     expect(argvOf("resume_environment", { env: "pr-1", dryRun: false })).toEqual(["resume", "--json", "--", "pr-1"]);

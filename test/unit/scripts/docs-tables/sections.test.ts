@@ -14,7 +14,7 @@ describe("the sections generated from doc comments and definitions", () => {
   it("list every MCP tool, with the command line its call builds and its hints", () => {
     const tools = SECTIONS["mcp-tools"]!();
     for (const tool of EPHEMERA_TOOLS) expect(tools).toContain(`| \`${tool.name}`);
-    expect(tools).toContain("| `admit_environment {env, owner, ttl?, budgetUsd?}` | `ephemera admit <env> --owner <owner> [--ttl] [--budget-usd] --json` | no | no | yes |");
+    expect(tools).toContain("| `admit_environment {env, owner, ttl?, budgetUsd?, isolation?}` | `ephemera admit <env> --owner <owner> [--ttl] [--budget-usd] [--isolation] --json` | no | no | yes |");
     expect(tools).toContain("| `extend_environment {env, duration, dryRun?}` | `ephemera extend <env> <duration> [--dry-run] --json` | no | no | **no** |");
     expect(tools).toContain("| `plan_reap {env?, now?}` | `ephemera reap --dry-run [--env] [--now] --json` | yes | no | yes |");
   });

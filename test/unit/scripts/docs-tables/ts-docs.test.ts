@@ -39,6 +39,7 @@ describe("reading the doc comments of the code", () => {
       "clock-skew",
       "max-ttl",
       "max-budget",
+      "isolation-not-offered",
       "owner-mismatch",
       "provisioning-paused",
       "max-environments",
