@@ -1,4 +1,5 @@
 import { InvalidValueError } from "./invalid-value-error";
+import { NAME_PREFIX } from "./names";
 import { fail, ok, type ParseOptions, type Result, unwrap } from "./result";
 
 /**
@@ -95,3 +96,19 @@ export const RUNTIME_OVERHEAD: Readonly<Record<SandboxIsolation, RuntimeOverhead
   gvisor: { cpu: "100m", memory: "64Mi" },
   kata: { cpu: "250m", memory: "160Mi" },
 };
+
+/**
+ * The namespace label that puts a namespace under a sandbox level, like Pod Security's
+ * `pod-security.kubernetes.io/enforce`: the cluster's one admission policy binding
+ * (SandboxRuntimes) selects namespaces by it, so an environment owns no cluster-scoped
+ * object and deleting its namespace leaves nothing behind.
+ */
+export const ISOLATION_NAMESPACE_LABEL = "ephemera.dev/isolation";
+
+/** A level's RuntimeClass name is this prefix and the level (the admission policy's CEL builds it the same way). */
+export const RUNTIME_CLASS_PREFIX = NAME_PREFIX;
+
+/** The RuntimeClass pods of a level name, one per cluster and level: `ephemera-gvisor`, `ephemera-kata`. */
+export function runtimeClassName(level: SandboxIsolation): string {
+  return `${RUNTIME_CLASS_PREFIX}${level}`;
+}
