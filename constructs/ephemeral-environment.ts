@@ -76,7 +76,8 @@ export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   readonly instanceTypes?: readonly string[];
   /**
    * How the environment's pods are isolated from the node's kernel (docs/isolation.md):
-   * `none` (runc), `gvisor` (runsc) or `kata` (a VM per pod). With dedicated nodes, the
+   * `none` (runc), `gvisor` (runsc) or `kata` (a VM per pod). The namespace admits only
+   * pods of the level's RuntimeClass (EnvNamespace `isolation`). With dedicated nodes, the
    * environment's node group is built for it (SpotNodeGroup `isolation`; Kata needs bare-metal
    * `instanceTypes`). With `nodes: "shared"`, the shared pool must be a sandbox pool of the
    * same level, which `sharedPoolIsolation` says.
@@ -199,6 +200,7 @@ export class EphemeralEnvironment extends Construct {
     return new EnvNamespace(this, "namespace", {
       envId: props.envId,
       size: props.namespaceSize,
+      isolation: config.isolation,
       identity: props.oidcProviderArn
         ? { type: "irsa", oidcProviderArn: props.oidcProviderArn }
         : { type: "pod-identity", clusterName: props.clusterName },

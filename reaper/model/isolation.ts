@@ -1,4 +1,5 @@
 import { InvalidValueError } from "./invalid-value-error";
+import { NAME_PREFIX } from "./names";
 import { fail, ok, type ParseOptions, type Result, unwrap } from "./result";
 
 /**
@@ -62,7 +63,8 @@ export function sandboxNodeLabels(level: SandboxIsolation): Readonly<Record<stri
  *   https://gvisor.dev/docs/user_guide/containerd/quick_start/).
  * - kata: `kata-qemu`, the handler kata-deploy installs for QEMU (its runtimeclasses/
  *   kata-runtimeClasses.yaml); QEMU because it needs no devmapper snapshotter, unlike
- *   Firecracker (`kata-fc`). On EKS, Kata needs bare-metal (`*.metal`) instances for KVM.
+ *   Firecracker (`kata-fc`). Kata needs KVM on the node: on EC2, a bare-metal (`*.metal`)
+ *   instance, or a type that offers nested virtualization.
  */
 const RUNTIME_HANDLERS: Readonly<Record<SandboxIsolation, string>> = {
   gvisor: "runsc",
@@ -81,17 +83,36 @@ export interface RuntimeOverhead {
 
 /**
  * What each sandbox costs a pod beyond its containers, as the RuntimeClass's
- * `overhead.podFixed`: the scheduler, the kubelet and ResourceQuota add it to the
- * pod's requests (and limits), so quotas and the spend meter see the real cost.
- * - kata: 250m CPU and 160Mi, the figures kata-deploy's own RuntimeClasses publish for
- *   kata-qemu (kata-containers tools/packaging/kata-deploy/runtimeclasses); the guest
- *   VM's default memory is larger, but the guest kernel's memory beyond this is charged
- *   to the pod's own limits (Kata sizes the VM from them).
- * - gvisor: gVisor publishes no fixed figure; 100m CPU and 64Mi cover the Sentry and
- *   Gofer processes of an idle sandbox (tens of MiB in gVisor's performance guide,
- *   https://gvisor.dev/docs/architecture_guide/performance/), rounded up.
+ * `overhead.podFixed`: the scheduler, the kubelet (pod cgroup) and ResourceQuota add it
+ * to the pod's requests and limits ("Pod Overhead", kubernetes.io/docs/concepts/
+ * scheduling-eviction/pod-overhead/), so quotas see the real cost.
+ * - kata: 250m CPU and 160Mi, the figures Kata publishes in its own kata-qemu
+ *   RuntimeClass (kata-containers tools/packaging/kata-deploy/runtimeclasses/kata-qemu.yaml).
+ *   The guest VM is configured with more memory than that (Kata's `default_memory`), but
+ *   the host backs only what the guest touches, and the containers' own limits are sized
+ *   into the VM on top.
+ * - gvisor: gVisor publishes no per-pod figure (its resource model leaves sizing to the
+ *   host: gvisor.dev/docs/architecture_guide/resources); 100m CPU and 64Mi are our own
+ *   allowance for the Sentry and Gofer processes of a sandbox, to be checked against
+ *   measurements on the sandbox nodes.
  */
 export const RUNTIME_OVERHEAD: Readonly<Record<SandboxIsolation, RuntimeOverhead>> = {
   gvisor: { cpu: "100m", memory: "64Mi" },
   kata: { cpu: "250m", memory: "160Mi" },
 };
+
+/**
+ * The namespace label that puts a namespace under a sandbox level, like Pod Security's
+ * `pod-security.kubernetes.io/enforce`: the cluster's one admission policy binding
+ * (SandboxRuntimes) selects namespaces by it, so an environment owns no cluster-scoped
+ * object and deleting its namespace leaves nothing behind.
+ */
+export const ISOLATION_NAMESPACE_LABEL = "ephemera.dev/isolation";
+
+/** A level's RuntimeClass name is this prefix and the level (the admission policy's CEL builds it the same way). */
+export const RUNTIME_CLASS_PREFIX = NAME_PREFIX;
+
+/** The RuntimeClass pods of a level name, one per cluster and level: `ephemera-gvisor`, `ephemera-kata`. */
+export function runtimeClassName(level: SandboxIsolation): string {
+  return `${RUNTIME_CLASS_PREFIX}${level}`;
+}

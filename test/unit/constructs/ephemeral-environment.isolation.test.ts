@@ -1,4 +1,5 @@
 import { EphemeralEnvironment, EphemeralEnvironmentProps } from "../../../constructs/ephemeral-environment";
+import { ISOLATION_NAMESPACE_LABEL } from "../../../reaper/model";
 import { all, expectInvalid, one, synth } from "./synth";
 
 const PROPS: EphemeralEnvironmentProps = {
@@ -18,7 +19,24 @@ const synthEnv = (overrides: Partial<EphemeralEnvironmentProps> = {}) => synth((
 
 const userDataOf = (overrides: Partial<EphemeralEnvironmentProps>) => Buffer.from(one(synthEnv(overrides), "aws_launch_template").user_data as string, "base64").toString("utf8");
 
+const METAL = ["m5.metal", "m5d.metal", "m5n.metal"];
+
 describe("EphemeralEnvironment isolation", () => {
+  it("passes isolation to its namespace, which is labelled for the sandbox policy", () => {
+    let env: EphemeralEnvironment | undefined;
+    const out = synth((scope) => {
+      env = new EphemeralEnvironment(scope, "env", { ...PROPS, isolation: "kata", instanceTypes: METAL });
+    });
+    expect(one(out, "kubernetes_namespace_v1").metadata.labels[ISOLATION_NAMESPACE_LABEL]).toBe("kata");
+    expect(env!.namespace.runtimeClassName).toBe("ephemera-kata");
+  });
+
+  it("runs pods unsandboxed by default, as before", () => {
+    const out = synthEnv();
+    expect(one(out, "kubernetes_namespace_v1").metadata.labels[ISOLATION_NAMESPACE_LABEL]).toBeUndefined();
+    expect(all(out, "kubernetes_resource", "data")).toEqual([]);
+  });
+
   it("builds its dedicated nodes without a sandbox by default", () => {
     const out = synthEnv();
     expect(one(out, "aws_launch_template")).not.toHaveProperty("user_data");
@@ -34,8 +52,8 @@ describe("EphemeralEnvironment isolation", () => {
   });
 
   it("builds its dedicated nodes for Kata on the bare-metal types it is given", () => {
-    const out = synthEnv({ isolation: "kata", instanceTypes: ["m5.metal", "m5d.metal", "m5n.metal"] });
-    expect(one(out, "aws_eks_node_group")).toMatchObject({ instance_types: ["m5.metal", "m5d.metal", "m5n.metal"], labels: { "ephemera.dev/sandbox": "kata" } });
+    const out = synthEnv({ isolation: "kata", instanceTypes: METAL });
+    expect(one(out, "aws_eks_node_group")).toMatchObject({ instance_types: METAL, labels: { "ephemera.dev/sandbox": "kata" } });
     expect(userDataOf({ isolation: "kata", instanceTypes: ["m5.metal"] })).toContain("runtimes.kata-qemu]");
   });
 

@@ -1,8 +1,10 @@
 import {
   ISOLATION_LEVELS,
+  ISOLATION_NAMESPACE_LABEL,
   isK8sLabelValue,
   parseIsolation,
   RUNTIME_OVERHEAD,
+  runtimeClassName,
   runtimeHandler,
   SANDBOX_LEVELS,
   SANDBOX_NODE_LABEL,
@@ -52,5 +54,14 @@ describe("the sandbox levels' facts", () => {
   test.each(SANDBOX_LEVELS)("%s's overhead is a CPU and a memory quantity", (level) => {
     expect(RUNTIME_OVERHEAD[level].cpu).toMatch(/^\d+m$/);
     expect(RUNTIME_OVERHEAD[level].memory).toMatch(/^\d+Mi$/);
+  });
+
+  test.each(SANDBOX_LEVELS)("%s's RuntimeClass is named after the level, one per cluster", (level) => {
+    expect(runtimeClassName(level)).toBe(`ephemera-${level}`);
+  });
+
+  test("namespaces are put under a level by a label apart from the sandbox nodes' label", () => {
+    expect(ISOLATION_NAMESPACE_LABEL).toBe("ephemera.dev/isolation");
+    expect(ISOLATION_NAMESPACE_LABEL).not.toBe(SANDBOX_NODE_LABEL);
   });
 });
