@@ -1,6 +1,7 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1, NetworkPolicyV1SpecEgress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
@@ -12,6 +13,7 @@ import { Construct } from "constructs";
 import { Fn, Token } from "./core";
 import { envNodePlacement, Toleration } from "./env-node-placement";
 import { envIdProp, integerProp, requiredStringProp } from "./private/props";
+import { DecisionTraceGrant, traceAppendPolicy } from "./trace-append-policy";
 import { InvalidValueError, workloadRoleName } from "../reaper/model";
 
 /** Quota and default limits scale together with one word; `custom` takes explicit values. */
@@ -80,6 +82,13 @@ export interface EnvNamespaceProps {
    * @default - `ephemera:<envId>:deployers`
    */
   readonly deployerGroup?: string;
+  /**
+   * The audit bucket and its key: the workload role may then append to the environment's own
+   * decision trace (`traces/<envId>/`), each batch written once, and do nothing else in the
+   * bucket (see `traceAppendPolicy`).
+   * @default - no grant: the workload cannot append to a decision trace
+   */
+  readonly decisionTrace?: DecisionTraceGrant;
 }
 
 /**
@@ -146,6 +155,8 @@ export class EnvNamespace extends Construct {
   /** Pod `tolerations` for the environment's NoSchedule taint. */
   readonly tolerations: readonly Toleration[];
   readonly deployerGroup: string;
+  /** The workload role's inline policy that appends to its decision trace, when `decisionTrace` was given. */
+  readonly traceAppendPolicy?: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: EnvNamespaceProps) {
     super(scope, id);
@@ -158,6 +169,7 @@ export class EnvNamespace extends Construct {
     for (const [field, allow] of [["databaseEgress", props.databaseEgress], ...(props.egressAllows ?? []).map((a, i) => [`egressAllows[${i}]`, a])] as const) {
       if (allow) checkEgress(field as string, allow as EgressAllow);
     }
+    const tracePolicy = props.decisionTrace === undefined ? undefined : traceAppendPolicy(envId, props.decisionTrace);
 
     const namespace = new NamespaceV1(this, "namespace", {
       metadata: {
@@ -184,6 +196,9 @@ export class EnvNamespace extends Construct {
 
     this.networkPolicies(ns, props);
     this.workloadRole = this.workloadIdentity(envId, ns, props.identity);
+    if (tracePolicy !== undefined) {
+      this.traceAppendPolicy = new IamRolePolicy(this, "workload-trace-append", { role: this.workloadRole.name, name: "ephemera-trace-append", policy: tracePolicy });
+    }
 
     const role = new RoleV1(this, "deployer-role", {
       metadata: { name: "ephemera-deployer", namespace: ns },
