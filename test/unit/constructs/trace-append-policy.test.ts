@@ -2,6 +2,7 @@ import { AuditBucket } from "../../../constructs/audit-bucket";
 import { EnvNamespace, EnvNamespaceProps } from "../../../constructs/env-namespace";
 import { traceAppendPolicy } from "../../../constructs/trace-append-policy";
 import { IamDecision, simulateIam } from "../../../harness/simulate-iam";
+import { traceGrantPolicies } from "../../../harness/trace-grant-policies";
 import { workloadRoleName } from "../../../reaper/model";
 import { all, expectInvalid, one, synth } from "./synth";
 
@@ -18,20 +19,6 @@ const NAMESPACE: EnvNamespaceProps = {
   decisionTrace: { auditBucketName: BUCKET_NAME, auditKmsKeyArn: KEY },
 };
 
-/**
- * The platform's audit bucket and environment pr-1's namespace, synthesized together: the
- * workload role's policy and the bucket's policy as Terraform will apply them (the bucket's
- * ARN filled in).
- */
-function synthesized(): { workload: object; bucketPolicy: object } {
-  const out = synth((s) => {
-    new AuditBucket(s, "audit", { bucketName: BUCKET_NAME, kmsKeyArn: KEY, breakGlassPrincipalArn: BREAK_GLASS });
-    new EnvNamespace(s, "ns", NAMESPACE);
-  });
-  const applied = (json: string) => JSON.parse(json.replace(/\$\{aws_s3_bucket\.[^}]+\.arn\}/g, BUCKET)) as object;
-  return { workload: applied(one(out, "aws_iam_role_policy").policy as string), bucketPolicy: applied(one(out, "aws_s3_bucket_policy").policy as string) };
-}
-
 interface Case {
   readonly name: string;
   readonly action: string;
@@ -47,7 +34,7 @@ const viaS3 = { "kms:ViaService": "s3.us-east-1.amazonaws.com" };
 const list = (prefix: string) => ({ "s3:prefix": prefix });
 
 describe("traceAppendPolicy, evaluated with the audit bucket's policy", () => {
-  const { workload, bucketPolicy } = synthesized();
+  const { workload, bucketPolicy } = traceGrantPolicies("pr-1", { accountId: ACCOUNT, bucketName: BUCKET_NAME, kmsKeyArn: KEY });
   const evaluate = (c: Case, identity: object[] = [workload]) => simulateIam({ principal: WORKLOAD, ...c }, { identity, bucketPolicy });
 
   const cases: Case[] = [
