@@ -1,6 +1,9 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { AuditBucket } from "../../../constructs/audit-bucket";
 import { EnvNamespace, EnvNamespaceProps } from "../../../constructs/env-namespace";
 import { traceAppendPolicy } from "../../../constructs/trace-append-policy";
+import { REPO_ROOT } from "../../../harness/paths";
 import { IamDecision, simulateIam } from "../../../harness/simulate-iam";
 import { traceGrantPolicies } from "../../../harness/trace-grant-policies";
 import { workloadRoleName } from "../../../reaper/model";
@@ -104,6 +107,13 @@ describe("traceAppendPolicy", () => {
     const policy = one(out, "aws_iam_role_policy").policy as string;
     expect(policy).toMatch(/"arn:\$\{element\(split\(":", aws_kms_key\.[^.]+\.arn\), 1\)\}:s3:::\$\{aws_s3_bucket\.[^.]+\.bucket\}\/traces\/pr-1\/\*"/);
     expect(policy).toMatch(/"s3\.\$\{element\(split\(":", aws_kms_key\.[^.]+\.arn\), 3\)\}\.amazonaws\.com"/);
+  });
+
+  it("is the policy docs/traces.md shows: a row for each statement, in order", () => {
+    const policy = JSON.parse(traceAppendPolicy("pr-1", { auditBucketName: BUCKET_NAME, auditKmsKeyArn: KEY })) as { Statement: { Sid: string; Effect: string }[] };
+    const page = fs.readFileSync(path.join(REPO_ROOT, "docs/traces.md"), "utf8");
+    const rows = [...page.matchAll(/^\| `([A-Za-z0-9]+)` \| (Allow|Deny) \|/gm)].map((m) => [m[1], m[2]]);
+    expect(rows).toEqual(policy.Statement.map((s) => [s.Sid, s.Effect]));
   });
 });
 
