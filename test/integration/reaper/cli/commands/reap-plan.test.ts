@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { CreateBucketCommand, GetBucketTaggingCommand, HeadBucketCommand, ListObjectsV2Command, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
 import { runEphemera } from "../../../../../harness/cli";
+import { startFaultProxy } from "../../../../../harness/fault-proxy";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../../harness/emulator";
 import { emulatorClients, envTags, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../../harness/seed-environments";
 import { canonicalJson } from "../../../../../reaper/audit/canonical-json";
@@ -112,6 +113,7 @@ beforeAll(async () => {
   for (const env of ["pr-a", "pr-b", "pr-c", "pr-e"]) await seedEnvironment(e, env, seededAt, expired);
   await seedEnvironment(e, "pr-d", seededAt, { ...expired, secret: true });
   await seedEnvironment(e, "pr-soon", seededAt, { expiresInHours: 0.5, database: false });
+  await seedEnvironment(e, "pr-lost", seededAt, { expiresInHours: 6, database: false });
 }, 120_000);
 
 describe("ephemera reap --plan-out", () => {
@@ -123,6 +125,7 @@ describe("ephemera reap --plan-out", () => {
     hash = doc.planHash;
     expect(doc.planFile).toBe(planPath);
     expect(doc.environments.map((x) => `${x.env} ${x.intent}`).sort()).toEqual(["pr-a reap", "pr-b reap", "pr-c reap", "pr-d reap", "pr-e reap", "pr-soon warn"]);
+    expect(doc.environments.some((x) => x.env === "pr-lost")).toBe(false);
     const file = JSON.parse(readFileSync(planPath, "utf8")) as PlanFile & { plan: { seen: Record<string, { kind: string; id: string; tags: Record<string, string> }[]>; decidedAt: string } };
     expect(file.format).toBe("ephemera-reap-plan/v1");
     expect(file.hash).toBe(hash);
@@ -260,5 +263,30 @@ describe("a plan S3's clock says is old", () => {
       await proxy.stop();
     }
     expect(await bucketExists("pr-new-artifacts")).toBe(true);
+  });
+});
+
+describe("a claim whose answer was lost", () => {
+  test("is this run's own on the SDK's retry: the plan runs, once", async () => {
+    // pr-lost is extended into the warning window's reach: a plan that warns it.
+    const made = await runEphemera(["reap", "--plan-out", path.join(dir, "lost.json"), "--env", "pr-lost", "--warning-window", "7h", "--json"], settings);
+    expect(made.code).toBe(0);
+    const lostHash = made.json<{ planHash: string }>().planHash;
+    const proxy = await startFaultProxy({ target: e.endpoint });
+    let lost = 0;
+    // The claim is written, and its answer never arrives: the SDK sends it again and meets the claim.
+    proxy.failWhen((r) => (r.service === "s3" && r.path.endsWith(`/plans/${lostHash}.run.json`) && r.action.startsWith("Put") && lost++ === 0 ? "lost-answer" : undefined));
+    try {
+      const run = await runEphemera(["reap", "--plan", path.join(dir, "lost.json"), "--json"], { ...settings, AWS_ENDPOINT_URL: proxy.url });
+      expect(run.code).toBe(0);
+      expect(run.json()).toMatchObject({ status: "executed", ok: true, environments: [{ env: "pr-lost", intent: "warn", status: "done" }] });
+      expect(lost).toBeGreaterThanOrEqual(2);
+    } finally {
+      await proxy.stop();
+    }
+    expect((await bucketTags("pr-lost-artifacts"))[TAG.state]).toBe("expiring");
+    const again = await runEphemera(["reap", "--plan", path.join(dir, "lost.json")], settings);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain("was executed already");
   });
 });
