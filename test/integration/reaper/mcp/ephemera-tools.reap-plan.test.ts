@@ -1,11 +1,11 @@
 import * as path from "node:path";
-import { HeadBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Emulator, useEmulator } from "../../../../harness/emulator";
 import { REPO_ROOT } from "../../../../harness/paths";
-import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
+import { bucketExists, emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
 
 // plan_reap and execute_reap_plan, driven by the SDK's client over stdio against one `ephemera mcp`:
 // the plan's hash is what executes it, only with confirm equal to that hash, and exactly as planned.
@@ -17,13 +17,6 @@ let client: Client;
 let planHash: string;
 const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
 const text = (result: CallToolResult) => result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
-
-async function bucketExists(bucket: string): Promise<boolean> {
-  const { s3, destroy } = emulatorClients(e);
-  const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
-  destroy();
-  return exists;
-}
 
 async function auditBucketKeys(): Promise<string[]> {
   const { s3, destroy } = emulatorClients(e);
@@ -58,7 +51,7 @@ describe("plan_reap and execute_reap_plan", () => {
     expect(made.reviewed).toMatchObject({ format: "ephemera-reap-plan/v1", hash: planHash });
     expect(made.environments).toEqual([expect.objectContaining({ env: "pr-gone", intent: "reap" })]);
     expect(await auditBucketKeys()).toEqual([`plans/${planHash}.json`]);
-    expect(await bucketExists("pr-gone-artifacts")).toBe(true);
+    expect(await bucketExists(e, "pr-gone-artifacts")).toBe(true);
   });
 
   test("execute_reap_plan without confirm equal to the hash is a tool error naming confirm, and nothing is done", async () => {
@@ -68,7 +61,7 @@ describe("plan_reap and execute_reap_plan", () => {
       expect(text(result)).toContain(`confirm must equal the planHash "${planHash}" to execute the plan`);
     }
     expect(await auditBucketKeys()).toEqual([`plans/${planHash}.json`]);
-    expect(await bucketExists("pr-gone-artifacts")).toBe(true);
+    expect(await bucketExists(e, "pr-gone-artifacts")).toBe(true);
   });
 
   test("a dry run needs no confirm, reports what would run, and claims nothing", async () => {
@@ -82,8 +75,8 @@ describe("plan_reap and execute_reap_plan", () => {
     const result = await call("execute_reap_plan", { planHash, confirm: planHash });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ status: "executed", ok: true, planHash, environments: [{ env: "pr-gone", intent: "reap", status: "done" }] });
-    expect(await bucketExists("pr-gone-artifacts")).toBe(false);
-    expect(await bucketExists("pr-live-artifacts")).toBe(true);
+    expect(await bucketExists(e, "pr-gone-artifacts")).toBe(false);
+    expect(await bucketExists(e, "pr-live-artifacts")).toBe(true);
     const again = await call("execute_reap_plan", { planHash, confirm: planHash });
     expect(again.isError).toBe(true);
     expect(again.structuredContent).toMatchObject({ status: "refused", code: "executed" });

@@ -5,17 +5,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { CreateBucketCommand, GetBucketTaggingCommand, HeadBucketCommand, ListObjectsV2Command, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListObjectsV2Command, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
 import { runEphemera } from "../../../../../harness/cli";
 import { startFaultProxy } from "../../../../../harness/fault-proxy";
-import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../../harness/emulator";
-import { emulatorClients, envTags, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../../harness/seed-environments";
+import { type Emulator, useEmulator } from "../../../../../harness/emulator";
+import { auditRun } from "../../../../../harness/audit-trail";
+import { bucketExists as bucketIn, bucketTags as tagsOf, emulatorClients, envTags, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../../harness/seed-environments";
 import { canonicalJson } from "../../../../../reaper/audit/canonical-json";
-import type { AuditRecord } from "../../../../../reaper/audit/audit-record";
-import { verifyAuditIn } from "../../../../../reaper/audit/verify-audit";
-import { readSettings } from "../../../../../reaper/config/read-settings";
 import { TAG } from "../../../../../reaper/model";
-import { ReaperRuntime } from "../../../../../reaper/runtime/reaper-runtime";
 
 // Reviewed plans, walked through in order: a plan is written, refused when tampered with or
 // from another account, checked dry, executed exactly (drifted environments skipped, a new one
@@ -34,20 +31,6 @@ let seededAt: Date;
 type PlanFile = { format: string; hash: string; plan: Record<string, unknown> & { accountId: string; environments: { env: string; intent: string }[] } };
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-async function bucketExists(bucket: string): Promise<boolean> {
-  const { s3, destroy } = emulatorClients(e);
-  const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
-  destroy();
-  return exists;
-}
-
-async function bucketTags(bucket: string): Promise<Record<string, string>> {
-  const { s3, destroy } = emulatorClients(e);
-  const out = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
-  destroy();
-  return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key!, t.Value!]));
-}
-
 async function putBucketTags(bucket: string, tags: Record<string, string>): Promise<void> {
   const { s3, destroy } = emulatorClients(e);
   await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } }));
@@ -62,17 +45,8 @@ async function auditBucketKeys(): Promise<string[]> {
   return (out.Contents ?? []).map((o) => o.Key!).sort();
 }
 
-async function runRecords(runId: string): Promise<AuditRecord[]> {
-  const runtime = new ReaperRuntime(readSettings(settings), { credentials: EMULATOR_CREDENTIALS });
-  try {
-    const store = runtime.auditStore();
-    expect((await verifyAuditIn(store)).find((r) => r.runId === runId)).toMatchObject({ ok: true, status: "complete" });
-    const keys = (await store.list("audit/")).filter((k) => k.includes(runId));
-    return await Promise.all(keys.map(async (k) => JSON.parse(await store.get(k)) as AuditRecord));
-  } finally {
-    await runtime.destroy();
-  }
-}
+const bucketExists = (bucket: string) => bucketIn(e, bucket);
+const bucketTags = (bucket: string) => tagsOf(e, bucket);
 
 /** A plan file rewritten by hand, its hash recomputed so it reads as consistent. */
 function forged(change: (file: PlanFile) => void): string {
@@ -225,7 +199,9 @@ describe("ephemera reap --plan, after the account changed", () => {
     expect(await bucketExists("pr-a-artifacts")).toBe(false);
     expect((await bucketTags("pr-soon-artifacts"))[TAG.state]).toBe("expiring");
     for (const kept of ["pr-b-artifacts", "pr-c-artifacts", "pr-d-artifacts", "pr-e-artifacts", "pr-e-extra", "pr-new-artifacts"]) expect(await bucketExists(kept)).toBe(true);
-    const start = (await runRecords(doc.runId)).find((r) => r.type === "run-start");
+    const run2 = await auditRun(settings, doc.runId);
+    expect(run2.verified).toMatchObject({ ok: true, status: "complete" });
+    const start = run2.records.find((r) => r.type === "run-start");
     expect(start?.details).toMatchObject({ reviewedPlan: { hash, skipped: expect.arrayContaining([expect.objectContaining({ env: "pr-c" })]) } });
     expect(await auditBucketKeys()).toContain(`plans/${hash}.run.json`);
   });
