@@ -1,4 +1,5 @@
 import type { Inventory } from "../contracts/kind-adapter";
+import { isProtected, TAG } from "../model";
 import { type SeenResource, seenIn } from "./reviewed-plan";
 
 /**
@@ -7,12 +8,14 @@ import { type SeenResource, seenIn } from "./reviewed-plan";
  * - `status`: the service's status word changed;
  * - `gone`: a resource the plan saw is no longer found;
  * - `appeared`: a resource the plan did not see is in the environment now;
- * - `unlisted`: a listing failed that can hide the environment's resources, so whether it drifted is unknown (fail closed).
+ * - `unlisted`: a listing failed that can hide the environment's resources, so whether it drifted is unknown (fail closed);
+ * - `protected`: a resource of the environment carries `ephemera:protect` now, which stops every action on it
+ *   whatever the plan says (a plan file is data an operator could have written by hand: decide's first rule is kept here too).
  */
 export type Drift =
   | { readonly change: "tag"; readonly kind: string; readonly id: string; readonly tag: string; readonly was: string | null; readonly now: string | null }
   | { readonly change: "status"; readonly kind: string; readonly id: string; readonly was: string | null; readonly now: string | null }
-  | { readonly change: "gone" | "appeared"; readonly kind: string; readonly id: string }
+  | { readonly change: "gone" | "appeared" | "protected"; readonly kind: string; readonly id: string }
   | { readonly change: "unlisted"; readonly kind: string; readonly scope: string; readonly message: string };
 
 /**
@@ -32,7 +35,8 @@ export function planDrift(env: string, seen: readonly SeenResource[], inventory:
     else changes.push(...resourceDrift(was, is));
   }
   for (const [key, is] of now) if (!before.has(key)) changes.push({ change: "appeared", kind: is.kind, id: is.id });
-  return [...unlisted, ...changes];
+  const guarded: Drift[] = [...now.values()].filter((r) => isProtected(r.tags)).map((r) => ({ change: "protected", kind: r.kind, id: r.id }));
+  return [...unlisted, ...guarded, ...changes];
 }
 
 function resourceDrift(was: SeenResource, is: SeenResource): Drift[] {
@@ -57,6 +61,8 @@ export function describeDrift(d: Drift): string {
       return `${d.kind} ${d.id}: gone since the plan was made`;
     case "appeared":
       return `${d.kind} ${d.id}: appeared since the plan was made`;
+    case "protected":
+      return `${d.kind} ${d.id}: carries ${TAG.protect}, which protects the whole environment whatever a plan says`;
     case "unlisted":
       return `${d.kind} (${d.scope}): the listing failed (${d.message}), so the environment cannot be compared`;
   }

@@ -19,11 +19,12 @@ describe("planDrift", () => {
     });
     const drift = planDrift("pr-1", seen, inventory(now));
     expect(drift).toEqual([
+      { change: "protected", kind: "s3-bucket", id: "pr-1-artifacts" },
       { change: "tag", kind: "s3-bucket", id: "pr-1-artifacts", tag: TAG.owner, was: before[0]!.tags[TAG.owner], now: null },
       { change: "tag", kind: "s3-bucket", id: "pr-1-artifacts", tag: TAG.protect, was: null, now: "true" },
       { change: "tag", kind: "s3-bucket", id: "pr-1-artifacts", tag: TAG.state, was: "expiring", now: "active" },
     ]);
-    expect(drift.map(describeDrift)[1]).toBe('s3-bucket pr-1-artifacts: tag ephemera:protect was (none), now "true"');
+    expect(drift.map(describeDrift)[2]).toBe('s3-bucket pr-1-artifacts: tag ephemera:protect was (none), now "true"');
   });
 
   it("names a status changed, a resource gone and one that appeared", () => {
@@ -33,6 +34,17 @@ describe("planDrift", () => {
       "s3-bucket pr-1-extra: appeared since the plan was made",
       "secret pr-1/db-password: gone since the plan was made",
     ]);
+  });
+
+  it("refuses an environment one of whose resources is protected even when the plan saw it so: a plan file cannot override protection", () => {
+    // A hand-written plan whose `seen` matches the protected resource exactly: no tag or status drift.
+    const guarded = withResource("pr-1-db", (r) => ({ ...r, tags: { ...r.tags, [TAG.protect]: "yes" } }));
+    const drift = planDrift("pr-1", seenIn(inventory(guarded), "pr-1"), inventory(guarded));
+    expect(drift).toEqual([{ change: "protected", kind: "rds-instance", id: "pr-1-db" }]);
+    expect(describeDrift(drift[0]!)).toBe("rds-instance pr-1-db: carries ephemera:protect, which protects the whole environment whatever a plan says");
+    expect(planDrift("pr-1", seenIn(inventory(guarded), "pr-1"), inventory(withResource("pr-1-db", (r) => ({ ...r, tags: { ...r.tags, [TAG.protect]: "false" } }))))).not.toContainEqual(
+      expect.objectContaining({ change: "protected" }),
+    );
   });
 
   it("fails closed on a listing failure that can hide the environment, and ignores one that names another environment", () => {
