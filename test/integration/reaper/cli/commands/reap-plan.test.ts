@@ -183,7 +183,10 @@ describe("ephemera reap --plan, after the account changed", () => {
     const changes = drifted(doc);
     expect(Object.keys(changes).sort()).toEqual(["pr-b", "pr-c", "pr-d", "pr-e"]);
     expect(changes["pr-b"]).toContainEqual(expect.stringMatching(/^s3-bucket pr-b-artifacts: tag ephemera:extended-until was \(none\), now "/));
-    expect(changes["pr-c"]).toEqual(['s3-bucket pr-c-artifacts: tag ephemera:protect was (none), now "true"']);
+    expect(changes["pr-c"]).toEqual([
+      "s3-bucket pr-c-artifacts: carries ephemera:protect, which protects the whole environment whatever a plan says",
+      's3-bucket pr-c-artifacts: tag ephemera:protect was (none), now "true"',
+    ]);
     expect(changes["pr-d"]).toEqual(["secret pr-d/db-password: gone since the plan was made"]);
     expect(changes["pr-e"]).toEqual(["s3-bucket pr-e-extra: appeared since the plan was made"]);
     expect(await auditBucketKeys()).toEqual(before);
