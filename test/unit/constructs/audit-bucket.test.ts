@@ -1,10 +1,10 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { Construct } from "constructs";
 import { AuditBucket, AuditBucketProps, auditBucketPolicy } from "../../../constructs/audit-bucket";
 import { tagEnvironment } from "../../../constructs/environment-tags";
 import { TAG } from "../../../reaper/model";
+import { simulateIam } from "../../../harness/simulate-iam";
 import { Block, all, annotations, expectInvalid, one, synth } from "./synth";
 
 const PROPS: AuditBucketProps = { bucketName: "acme-ephemera-audit" };
@@ -363,26 +363,7 @@ describe("AuditBucket, evaluated", () => {
   }
 
   async function evaluate(c: Case, identity: object[], bucketPolicy: string): Promise<string> {
-    const result = await runSimulation(
-      {
-        request: {
-          principal: c.principal,
-          action: c.action,
-          resource: { resource: c.resource, accountId: ACCOUNT },
-          // AWS sets aws:PrincipalArn to the role's ARN for every session of the role; the simulator leaves it to the request.
-          contextVariables: { "aws:SecureTransport": "true", "aws:PrincipalArn": c.principal, ...(c.context ?? {}) },
-        },
-        identityPolicies: identity.map((policy, i) => ({ name: `policy-${i}`, policy })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        ...(c.action.startsWith("kms:") ? { resourcePolicy: KEY_POLICY } : c.action.startsWith("s3:") ? { resourcePolicy: JSON.parse(bucketPolicy) } : {}),
-      },
-      {},
-    );
-    if (result.resultType === "error") return `simulation error: ${JSON.stringify(result.errors)}`;
-    // A context key the action does not take would be dropped: every case's keys must count.
-    if (result.resultType === "single" && (result.result.ignoredContextKeys ?? []).length > 0) return `ignored context keys: ${result.result.ignoredContextKeys!.join(", ")}`;
-    return result.overallResult;
+    return simulateIam(c, { identity, bucketPolicy: JSON.parse(bucketPolicy) as object, keyPolicy: KEY_POLICY });
   }
 
   describe("the bucket policy makes every key write-once and the bucket's settings fixed, for every principal", () => {
