@@ -10,7 +10,7 @@ import { type ClaimedDatabase, SnapshotDatabase } from "./snapshot-database";
 import { SpotNodeGroup } from "./spot-node-group";
 import type { DecisionTraceGrant } from "./trace-append-policy";
 import { expiryExpression } from "./private/terraform-time";
-import { InvalidValueError, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
+import { InvalidValueError, type Isolation, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
 
 export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   /** The environment's monthly budget in US dollars; over it, the reaper pauses the environment. */
@@ -81,6 +81,8 @@ export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   readonly maxNodes?: number;
   /** @default small */
   readonly namespaceSize?: NamespaceSize;
+  /** How the environment's pods are sandboxed: EnvNamespace's `isolation`. @default none */
+  readonly isolation?: Isolation;
   /**
    * The reaper to invoke at the environment's expiry: `Reaper.expiryTarget`, or the
    * platform stack's `reaper_function_arn` and `reaper_scheduler_role_arn` outputs.
@@ -190,6 +192,7 @@ export class EphemeralEnvironment extends Construct {
     return new EnvNamespace(this, "namespace", {
       envId: props.envId,
       size: props.namespaceSize,
+      isolation: props.isolation,
       identity: props.oidcProviderArn
         ? { type: "irsa", oidcProviderArn: props.oidcProviderArn }
         : { type: "pod-identity", clusterName: props.clusterName },

@@ -13,3 +13,4 @@ export * from "./env-expiry-schedule";
 export * from "./reaper";
 export * from "./warm-database-pool";
 export * from "./platform-budget";
+export * from "./sandbox-runtimes";
