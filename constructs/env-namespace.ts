@@ -1,6 +1,7 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { DataKubernetesResource } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resource";
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
@@ -14,6 +15,7 @@ import { Fn, Token } from "./core";
 import { envNodePlacement, Toleration } from "./env-node-placement";
 import { envIdProp, integerProp, requiredStringProp } from "./private/props";
 import { SANDBOX_POLICY_NAME } from "./sandbox-runtimes";
+import { DecisionTraceGrant, traceAppendPolicy } from "./trace-append-policy";
 import {
   InvalidValueError,
   type Isolation,
@@ -102,6 +104,13 @@ export interface EnvNamespaceProps {
    * @default none
    */
   readonly isolation?: Isolation;
+  /**
+   * The audit bucket and its key: the workload role may then append to the environment's own
+   * decision trace (`traces/<envId>/`), each batch written once, and do nothing else in the
+   * bucket (see `traceAppendPolicy`).
+   * @default - no grant: the workload cannot append to a decision trace
+   */
+  readonly decisionTrace?: DecisionTraceGrant;
 }
 
 /**
@@ -171,6 +180,8 @@ export class EnvNamespace extends Construct {
   readonly isolation: Isolation;
   /** The RuntimeClass every pod must name, with a sandbox `isolation`. */
   readonly runtimeClassName?: string;
+  /** The workload role's inline policy that appends to its decision trace, when `decisionTrace` was given. */
+  readonly traceAppendPolicy?: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: EnvNamespaceProps) {
     super(scope, id);
@@ -186,6 +197,7 @@ export class EnvNamespace extends Construct {
     for (const [field, allow] of [["databaseEgress", props.databaseEgress], ...(props.egressAllows ?? []).map((a, i) => [`egressAllows[${i}]`, a])] as const) {
       if (allow) checkEgress(field as string, allow as EgressAllow);
     }
+    const tracePolicy = props.decisionTrace === undefined ? undefined : traceAppendPolicy(envId, props.decisionTrace);
 
     const namespace = new NamespaceV1(this, "namespace", {
       metadata: {
@@ -214,6 +226,9 @@ export class EnvNamespace extends Construct {
 
     this.networkPolicies(ns, props);
     this.workloadRole = this.workloadIdentity(envId, ns, props.identity);
+    if (tracePolicy !== undefined) {
+      this.traceAppendPolicy = new IamRolePolicy(this, "workload-trace-append", { role: this.workloadRole.name, name: "ephemera-trace-append", policy: tracePolicy });
+    }
 
     const role = new RoleV1(this, "deployer-role", {
       metadata: { name: "ephemera-deployer", namespace: ns },

@@ -8,6 +8,7 @@ import { DEFAULT_TTL, EnvironmentTagProps, tagEnvironment } from "./environment-
 import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./private/props";
 import { type ClaimedDatabase, SnapshotDatabase } from "./snapshot-database";
 import { SpotNodeGroup } from "./spot-node-group";
+import type { DecisionTraceGrant } from "./trace-append-policy";
 import { expiryExpression } from "./private/terraform-time";
 import { type Isolation, InvalidValueError, isSandbox, parseIsolation, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
 
@@ -105,6 +106,13 @@ export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
    * @default - no expiry schedule: the next sweep after the expiry reaps it
    */
   readonly reaper?: ExpiryTarget;
+  /**
+   * The platform's audit bucket and its key (the platform stack's `audit_bucket` and
+   * `audit_kms_key_arn` outputs): the workload role may then append to this environment's
+   * decision trace, `traces/<envId>/`, and do nothing else in the bucket (docs/traces.md).
+   * @default - no grant: the workload cannot append to a decision trace
+   */
+  readonly decisionTrace?: DecisionTraceGrant;
 }
 
 /**
@@ -205,6 +213,7 @@ export class EphemeralEnvironment extends Construct {
         ? { type: "irsa", oidcProviderArn: props.oidcProviderArn }
         : { type: "pod-identity", clusterName: props.clusterName },
       databaseEgress: this.database ? { port: this.database.port, cidrBlocks: databaseCidrs() } : undefined,
+      ...(props.decisionTrace === undefined ? {} : { decisionTrace: props.decisionTrace }),
     });
   }
 

@@ -1,5 +1,6 @@
 export * from "./environment-tags";
 export * from "./audit-bucket";
+export * from "./trace-append-policy";
 export * from "./snapshot-database";
 export * from "./spot-node-group";
 export * from "./env-budget";

@@ -72,6 +72,7 @@ export class EnvironmentStack extends TerraformStack {
       ...(config.isolation === undefined ? {} : { isolation: config.isolation }),
       ...(config.sharedPoolIsolation === undefined ? {} : { sharedPoolIsolation: config.sharedPoolIsolation }),
       reaper: config.reaper,
+      ...(config.decisionTrace === undefined ? {} : { decisionTrace: config.decisionTrace }),
     });
 
     for (const [name, value] of Object.entries(this.environment.outputs)) {

@@ -21,8 +21,9 @@ const INSTRUCTIONS = [
   "Ephemera manages short-lived AWS environments that die on time.",
   "Each tool runs one ephemera CLI command with --json, under the operator's settings, account guard, limits and audit:",
   "a successful result carries the command's JSON document; a refusal or a bad argument is a tool error with the CLI's message.",
-  "Tools marked destructive (pause_environment, release_environment) change a live environment: ask a person first;",
+  "Tools marked destructive (pause_environment, release_environment, rollback) change a live environment: ask a person first;",
   "they refuse to act unless confirm is the environment id (a dry run needs no confirm).",
+  "To reap, plan_reap returns a plan and its planHash for a person to review; execute_reap_plan runs exactly that plan, once, only with confirm equal to its planHash.",
   "Every audit record of a call names this client (its name and version from the initialize handshake) beside the AWS principal.",
   "Use dryRun: true, or plan_reap, to see what would happen without changing anything.",
 ].join(" ");
