@@ -63,8 +63,9 @@ export function sandboxNodeLabels(level: SandboxIsolation): Readonly<Record<stri
  *   https://gvisor.dev/docs/user_guide/containerd/quick_start/).
  * - kata: `kata-qemu`, the handler kata-deploy installs for QEMU (its runtimeclasses/
  *   kata-runtimeClasses.yaml); QEMU because it needs no devmapper snapshotter, unlike
- *   Firecracker (`kata-fc`). Kata needs KVM on the node: on EC2, a bare-metal (`*.metal`)
- *   instance, or a type that offers nested virtualization.
+ *   Firecracker (`kata-fc`). Kata needs KVM on the node: on EKS managed nodes, a bare-metal
+ *   (`*.metal`) instance (SpotNodeGroup refuses others: managed node groups drop the CPU
+ *   option that turns on C8i/M8i/R8i's nested virtualization).
  */
 const RUNTIME_HANDLERS: Readonly<Record<SandboxIsolation, string>> = {
   gvisor: "runsc",
