@@ -60,7 +60,8 @@ export function sandboxNodeLabels(level: SandboxIsolation): Readonly<Record<stri
  * containerd config must define a runtime of that name.
  * - gvisor: `runsc`, the name gVisor's containerd guide registers
  *   (`[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]`,
- *   https://gvisor.dev/docs/user_guide/containerd/quick_start/).
+ *   https://gvisor.dev/docs/user_guide/containerd/quick_start/; that is containerd 1.x's key,
+ *   and the sandbox nodes register it under containerd 2's `io.containerd.cri.v1.runtime`).
  * - kata: `kata-qemu`, the handler kata-deploy installs for QEMU (its runtimeclasses/
  *   kata-runtimeClasses.yaml); QEMU because it needs no devmapper snapshotter, unlike
  *   Firecracker (`kata-fc`). Kata needs KVM on the node: on EKS managed nodes, a bare-metal
