@@ -5,7 +5,7 @@ import type { StateStore } from "../state/state-store";
 import { act, type ActOptions, type ActResult, type ConfirmedGone } from "./act";
 import { EnvLeases } from "./env-lease";
 
-export interface AuditedRunOptions<Ctx> extends Pick<ActOptions<Ctx>, "plan" | "adapters" | "ctx" | "notifier" | "timeLeftMs"> {
+export interface AuditedRunOptions<Ctx> extends Pick<ActOptions<Ctx>, "plan" | "adapters" | "ctx" | "notifier" | "timeLeftMs" | "onReaped"> {
   /** Where the run's audit records and the environments' leases are kept (the audit bucket). */
   readonly store: StateStore;
   readonly runId: string;
@@ -45,5 +45,6 @@ export async function actAsAuditedRun<Ctx>(options: AuditedRunOptions<Ctx>): Pro
     config,
     dryRun,
     ...(options.timeLeftMs === undefined ? {} : { timeLeftMs: options.timeLeftMs }),
+    ...(options.onReaped === undefined ? {} : { onReaped: options.onReaped }),
   });
 }

@@ -1,4 +1,4 @@
-import { actionSucceeded, type ActResult, type AdapterTable } from "../action/act";
+import { type ActOptions, actionSucceeded, type ActResult, type AdapterTable } from "../action/act";
 import { actAsAuditedRun } from "../action/audited-run";
 import { newRunId } from "../audit/run-id";
 import { KIND_ADAPTERS } from "../kinds";
@@ -23,6 +23,8 @@ export interface ActWithAuditOptions {
    * @default true
    */
   readonly lookBack?: boolean;
+  /** See ActOptions.onReaped. @default - nothing */
+  readonly onReaped?: ActOptions<KindContext>["onReaped"];
 }
 
 /**
@@ -42,6 +44,7 @@ export async function actWithAudit(runtime: ReaperRuntime, plan: Plan, options: 
     dryRun: options.dryRun,
     ...(options.lookBack === undefined ? {} : { lookBack: options.lookBack }),
     ...(options.lookedAt === undefined ? {} : { lookedAt: options.lookedAt }),
+    ...(options.onReaped === undefined ? {} : { onReaped: options.onReaped }),
     plan,
     adapters: options.adapters ?? KIND_ADAPTERS,
     ctx: runtime.ctx,
