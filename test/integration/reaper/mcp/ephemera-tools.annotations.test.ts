@@ -55,6 +55,8 @@ const HINTS: Record<string, Hints> = {
   claim_database: hints(false, false, true),
   verify_audit: hints(true, false, true),
   provisioning_status: hints(true, false, true),
+  record_decision: hints(false, false, false),
+  show_trace: hints(true, false, true),
 };
 
 /** Each tool's call in the table below, with arguments that make it act (a destructive one confirmed). */
@@ -65,6 +67,7 @@ const READ_ONLY: [string, Record<string, unknown>][] = [
   ["verify_audit", {}],
   ["provisioning_status", {}],
   ["list_checkpoints", { env: "pr-checkpoint" }],
+  ["show_trace", { env: "pr-read" }],
 ];
 const IDEMPOTENT: [string, Record<string, unknown>][] = [
   ["admit_environment", { env: "pr-new", owner: "agent@example.com", ttl: "4h", budgetUsd: 20 }],
@@ -155,7 +158,7 @@ describe("every tool's annotations match what it does", () => {
     const { tools } = await client.listTools();
     expect(Object.fromEntries(tools.map(({ name, annotations: { title: _title, ...rest } = {} }) => [name, rest]))).toEqual(HINTS);
     // The table below covers every tool.
-    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint", "rollback").sort()).toEqual(Object.keys(HINTS).sort());
+    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint", "rollback", "record_decision").sort()).toEqual(Object.keys(HINTS).sort());
   });
 
   test.each(READ_ONLY)("read-only %s changes nothing in the account, not even the audit bucket", async (name, args) => {
@@ -186,6 +189,15 @@ describe("every tool's annotations match what it does", () => {
     const second = await call("extend_environment", { env: "pr-extend", duration: "1h" });
     expect(second.isError).toBeFalsy();
     expect((second.structuredContent as { previousExpiresAt: string }).previousExpiresAt).toBe((first.structuredContent as { expiresAt: string }).expiresAt);
+    expect(await stateOfAccount()).not.toEqual(once);
+  });
+
+  test("record_decision is not idempotent: the same call again appends another record", async () => {
+    const first = await call("record_decision", { env: "pr-read", message: "chose B" });
+    expect(first.isError).toBeFalsy();
+    const once = await stateOfAccount();
+    const second = await call("record_decision", { env: "pr-read", message: "chose B" });
+    expect(second.structuredContent).toMatchObject({ firstSeq: 1 });
     expect(await stateOfAccount()).not.toEqual(once);
   });
 
