@@ -1,3 +1,4 @@
+import { backoffMs } from "../state/compare-and-set";
 import { putIfAbsent } from "../state/put-if-absent";
 import type { StateStore } from "../state/state-store";
 import {
@@ -86,7 +87,7 @@ export async function appendTrace(store: StateStore, env: string, entries: reado
       continue;
     }
     if (++lost >= attempts) throw new TraceContentionError(env, lost, written);
-    await sleep(Math.floor(random() * Math.min(1000, 25 * 2 ** (lost - 1))));
+    await sleep(backoffMs(lost, random));
     head = await readTraceHead(store, env);
   }
   return {
