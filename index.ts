@@ -23,6 +23,7 @@ export declare const DEFAULT_REAPER_CONFIG: typeof Engine.DEFAULT_REAPER_CONFIG;
 export declare const KIND_ADAPTERS: typeof Engine.KIND_ADAPTERS;
 export declare const KIND_CATALOG: typeof Engine.KIND_CATALOG;
 export declare const KIND_NAMES: typeof Engine.KIND_NAMES;
+export declare const REAP_PLAN_FORMAT: typeof Engine.REAP_PLAN_FORMAT;
 export declare const PriceList: typeof Engine.PriceList;
 export declare const ReaperRuntime: typeof Engine.ReaperRuntime;
 export declare const S3StateStore: typeof Engine.S3StateStore;
@@ -35,16 +36,21 @@ export declare const checkpointEnvironment: typeof Engine.checkpointEnvironment;
 export declare const createHandler: typeof Engine.createHandler;
 export declare const decide: typeof Engine.decide;
 export declare const discover: typeof Engine.discover;
+export declare const executeReapPlan: typeof Engine.executeReapPlan;
 export declare const extendEnvironment: typeof Engine.extendEnvironment;
 export declare const handler: typeof Engine.handler;
 export declare const listCheckpoints: typeof Engine.listCheckpoints;
 export declare const listEnvironments: typeof Engine.listEnvironments;
+export declare const makeReapPlan: typeof Engine.makeReapPlan;
 export declare const meter: typeof Engine.meter;
 export declare const moveExpirySchedule: typeof Engine.moveExpirySchedule;
 export declare const planCheckpoint: typeof Engine.planCheckpoint;
+export declare const planDrift: typeof Engine.planDrift;
 export declare const planExtend: typeof Engine.planExtend;
+export declare const planHash: typeof Engine.planHash;
 export declare const planPause: typeof Engine.planPause;
 export declare const planResume: typeof Engine.planResume;
+export declare const readPlanFile: typeof Engine.readPlanFile;
 export declare const readSettings: typeof Engine.readSettings;
 export declare const reaperConfig: typeof Engine.reaperConfig;
 export declare const renderPlan: typeof Engine.renderPlan;
@@ -52,6 +58,7 @@ export declare const runCli: typeof Engine.runCli;
 export declare const runOperatorPlan: typeof Engine.runOperatorPlan;
 export declare const runSweep: typeof Engine.runSweep;
 export declare const snsNotifier: typeof Engine.snsNotifier;
+export declare const storedReapPlan: typeof Engine.storedReapPlan;
 export declare const sweep: typeof Engine.sweep;
 export declare const verifyAudit: typeof Engine.verifyAudit;
 export declare const verifyAuditIn: typeof Engine.verifyAuditIn;
@@ -68,10 +75,10 @@ export type SpendMeter = Engine.SpendMeter;
 /** The values declared above: each a getter that loads the engine on first use. */
 const LAZY: readonly (keyof typeof Engine)[] = [
   "ALL_KIND_ADAPTERS", "AwsKindContext", "DEFAULT_REAPER_CONFIG", "KIND_ADAPTERS", "KIND_CATALOG", "KIND_NAMES",
-  "PriceList", "ReaperRuntime", "S3StateStore", "SettingsError", "SpendMeter", "act", "budgetStanding", "checkAccount",
-  "checkpointEnvironment", "createHandler", "decide", "discover", "extendEnvironment", "handler", "listCheckpoints", "listEnvironments", "meter",
-  "moveExpirySchedule", "planCheckpoint", "planExtend",
-  "planPause", "planResume", "readSettings", "reaperConfig", "renderPlan", "runCli", "runOperatorPlan",
-  "runSweep", "snsNotifier", "sweep", "verifyAudit", "verifyAuditIn", "verifyAuditRun", "verifyAuditRunIn",
+  "PriceList", "REAP_PLAN_FORMAT", "ReaperRuntime", "S3StateStore", "SettingsError", "SpendMeter", "act", "budgetStanding", "checkAccount",
+  "checkpointEnvironment", "createHandler", "decide", "discover", "executeReapPlan", "extendEnvironment", "handler", "listCheckpoints", "listEnvironments",
+  "makeReapPlan", "meter", "moveExpirySchedule", "planCheckpoint", "planDrift", "planExtend", "planHash",
+  "planPause", "planResume", "readPlanFile", "readSettings", "reaperConfig", "renderPlan", "runCli", "runOperatorPlan",
+  "runSweep", "snsNotifier", "storedReapPlan", "sweep", "verifyAudit", "verifyAuditIn", "verifyAuditRun", "verifyAuditRunIn",
 ];
 for (const name of LAZY) Object.defineProperty(exports, name, { enumerable: true, get: () => engine[name] });

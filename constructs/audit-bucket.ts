@@ -30,6 +30,7 @@ import {
   LEASE_PREFIX,
   LIVE_INDEX_PREFIX,
   MANAGED_BY_VALUE,
+  PLAN_PREFIX,
   POOL_MEMBER_PREFIX,
   PROVISIONING_PREFIX,
   TAG,
@@ -142,10 +143,11 @@ export const ADMIT_READS: readonly string[] = [ADMISSION_PREFIX, ADMISSION_REQUE
 /**
  * What operators' commands write: `provisioning pause|resume` the switch, `claim` a claim
  * record, `claim`, `release`, `pause`, `resume` and `extend` their environment's lease and
- * audited run, and `claim` (which passes admission) or an operator's own `admit` a reservation.
+ * audited run, `claim` (which passes admission) or an operator's own `admit` a reservation, and
+ * `reap --plan-out` a reviewed plan, which `reap --plan` claims for the run that executes it.
  * Not `spend/`: only the reaper's sweeps keep the spend meter's readings.
  */
-export const OPERATE_WRITES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX];
+export const OPERATE_WRITES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX, PLAN_PREFIX];
 /** What operators' commands read: every prefix (`ls` reads the spend meter's readings). */
 export const OPERATE_READS: readonly string[] = AUDIT_BUCKET_PREFIXES;
 

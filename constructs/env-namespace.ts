@@ -1,6 +1,8 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { DataKubernetesResource } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resource";
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1, NetworkPolicyV1SpecEgress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
@@ -12,7 +14,19 @@ import { Construct } from "constructs";
 import { Fn, Token } from "./core";
 import { envNodePlacement, Toleration } from "./env-node-placement";
 import { envIdProp, integerProp, requiredStringProp } from "./private/props";
-import { InvalidValueError, workloadRoleName } from "../reaper/model";
+import { SANDBOX_POLICY_NAME } from "./sandbox-runtimes";
+import { DecisionTraceGrant, traceAppendPolicy } from "./trace-append-policy";
+import {
+  InvalidValueError,
+  type Isolation,
+  ISOLATION_NAMESPACE_LABEL,
+  isSandbox,
+  parseIsolation,
+  RUNTIME_OVERHEAD,
+  runtimeClassName,
+  type SandboxIsolation,
+  workloadRoleName,
+} from "../reaper/model";
 
 /** Quota and default limits scale together with one word; `custom` takes explicit values. */
 export type NamespaceSize = "small" | "medium" | "large";
@@ -80,6 +94,23 @@ export interface EnvNamespaceProps {
    * @default - `ephemera:<envId>:deployers`
    */
   readonly deployerGroup?: string;
+  /**
+   * Runs the namespace's pods in a sandbox: "gvisor" (a user-space kernel) or "kata" (a
+   * VM per pod). The namespace is labelled `ephemera.dev/isolation=<level>`, which the
+   * cluster's SandboxRuntimes admission policy reads: every pod and workload template
+   * must set `runtimeClassName: ephemera-<level>` (see `runtimeClassName`). The quota's
+   * CPU and memory grow by the RuntimeClass overhead of every pod the quota allows.
+   * The plan fails while the cluster lacks SandboxRuntimes.
+   * @default none
+   */
+  readonly isolation?: Isolation;
+  /**
+   * The audit bucket and its key: the workload role may then append to the environment's own
+   * decision trace (`traces/<envId>/`), each batch written once, and do nothing else in the
+   * bucket (see `traceAppendPolicy`).
+   * @default - no grant: the workload cannot append to a decision trace
+   */
+  readonly decisionTrace?: DecisionTraceGrant;
 }
 
 /**
@@ -146,11 +177,19 @@ export class EnvNamespace extends Construct {
   /** Pod `tolerations` for the environment's NoSchedule taint. */
   readonly tolerations: readonly Toleration[];
   readonly deployerGroup: string;
+  readonly isolation: Isolation;
+  /** The RuntimeClass every pod must name, with a sandbox `isolation`. */
+  readonly runtimeClassName?: string;
+  /** The workload role's inline policy that appends to its decision trace, when `decisionTrace` was given. */
+  readonly traceAppendPolicy?: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: EnvNamespaceProps) {
     super(scope, id);
     const envId = envIdProp(props.envId);
     const size = sizeProp(props.size);
+    this.isolation = parseIsolation(props.isolation, { field: "isolation" });
+    const sandbox = isSandbox(this.isolation) ? this.isolation : undefined;
+    if (sandbox) this.runtimeClassName = runtimeClassName(sandbox);
     this.namespaceName = props.namespaceName ?? `env-${envId}`;
     this.serviceAccountName = requiredStringProp("serviceAccountName", props.serviceAccountName ?? "workload", "workload");
     this.deployerGroup = props.deployerGroup ?? `ephemera:${envId}:deployers`;
@@ -158,6 +197,7 @@ export class EnvNamespace extends Construct {
     for (const [field, allow] of [["databaseEgress", props.databaseEgress], ...(props.egressAllows ?? []).map((a, i) => [`egressAllows[${i}]`, a])] as const) {
       if (allow) checkEgress(field as string, allow as EgressAllow);
     }
+    const tracePolicy = props.decisionTrace === undefined ? undefined : traceAppendPolicy(envId, props.decisionTrace);
 
     const namespace = new NamespaceV1(this, "namespace", {
       metadata: {
@@ -167,6 +207,7 @@ export class EnvNamespace extends Construct {
           "pod-security.kubernetes.io/enforce-version": "latest",
           "pod-security.kubernetes.io/warn": "restricted",
           "pod-security.kubernetes.io/audit": "restricted",
+          ...(sandbox ? { [ISOLATION_NAMESPACE_LABEL]: sandbox } : {}),
         },
       },
     });
@@ -174,8 +215,9 @@ export class EnvNamespace extends Construct {
 
     new ResourceQuotaV1(this, "quota", {
       metadata: { name: "ephemera-quota", namespace: ns },
-      spec: { hard: { ...QUOTA_BY_SIZE[size], ...(props.quota ?? {}) } },
+      spec: { hard: quotaWithOverhead(size, props.quota, sandbox) },
     });
+    if (sandbox) this.requireSandboxRuntimes(sandbox);
     const limits = LIMITS_BY_SIZE[size];
     new LimitRangeV1(this, "limits", {
       metadata: { name: "ephemera-limits", namespace: ns },
@@ -184,6 +226,9 @@ export class EnvNamespace extends Construct {
 
     this.networkPolicies(ns, props);
     this.workloadRole = this.workloadIdentity(envId, ns, props.identity);
+    if (tracePolicy !== undefined) {
+      this.traceAppendPolicy = new IamRolePolicy(this, "workload-trace-append", { role: this.workloadRole.name, name: "ephemera-trace-append", policy: tracePolicy });
+    }
 
     const role = new RoleV1(this, "deployer-role", {
       metadata: { name: "ephemera-deployer", namespace: ns },
@@ -194,6 +239,34 @@ export class EnvNamespace extends Construct {
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
       subject: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: this.deployerGroup }],
     });
+  }
+
+  /**
+   * The isolation label is enforced by objects this namespace does not own: without them
+   * pods would run unsandboxed, so the plan reads them and fails with the fix.
+   */
+  private requireSandboxRuntimes(level: SandboxIsolation): void {
+    const required = [
+      { id: "runtime-class", apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", name: runtimeClassName(level) },
+      { id: "policy", apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", name: SANDBOX_POLICY_NAME },
+      { id: "policy-binding", apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", name: SANDBOX_POLICY_NAME },
+    ];
+    for (const object of required) {
+      new DataKubernetesResource(this, `sandbox-${object.id}`, {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        metadata: { name: object.name },
+        lifecycle: {
+          postcondition: [
+            {
+              // The provider reads a missing object as null rather than failing.
+              condition: `\${try(self.object.metadata.name, "") == "${object.name}"}`,
+              errorMessage: `isolation "${level}" needs the ${object.kind} ${object.name} on the cluster; create the cluster's SandboxRuntimes (one per cluster) before this namespace`,
+            },
+          ],
+        },
+      });
+    }
   }
 
   private networkPolicies(ns: string, props: EnvNamespaceProps): void {
@@ -296,6 +369,45 @@ function sizeProp(size: NamespaceSize | undefined): NamespaceSize {
     throw new InvalidValueError("size", String(size), "is not a size class", 'use "small", "medium" or "large" (and `quota` for explicit values)');
   }
   return size;
+}
+
+/**
+ * Kubernetes adds a RuntimeClass's overhead to each pod's requests and limits when it
+ * charges the quota, so a sandbox namespace gets the overhead of every pod it may run
+ * on top of its size class's CPU and memory: the same room for containers, and a quota
+ * that still shows the real cost. Explicit `quota` values are taken as they are.
+ */
+function quotaWithOverhead(size: NamespaceSize, explicit: QuotaValues | undefined, sandbox: SandboxIsolation | undefined): QuotaValues {
+  const base = QUOTA_BY_SIZE[size];
+  if (!sandbox) return { ...base, ...(explicit ?? {}) };
+  const pods = Number(explicit?.pods ?? base.pods);
+  const podCount = Number.isInteger(pods) && pods >= 0 ? pods : Number(base.pods);
+  const overhead = RUNTIME_OVERHEAD[sandbox];
+  const cpu = (value: string) => whole(millicores(value) + podCount * millicores(overhead.cpu), 1000, "", "m");
+  const memory = (value: string) => whole(mebibytes(value) + podCount * mebibytes(overhead.memory), 1024, "Gi", "Mi");
+  const withOverhead = {
+    ...base,
+    "requests.cpu": cpu(base["requests.cpu"]!),
+    "limits.cpu": cpu(base["limits.cpu"]!),
+    "requests.memory": memory(base["requests.memory"]!),
+    "limits.memory": memory(base["limits.memory"]!),
+  };
+  return { ...withOverhead, ...(explicit ?? {}) };
+}
+
+/** A quantity in the larger unit when it is a whole number of them ("7", "5Gi"), else in the smaller ("7250m"). */
+function whole(amount: number, per: number, largeUnit: string, smallUnit: string): string {
+  return amount % per === 0 ? `${amount / per}${largeUnit}` : `${amount}${smallUnit}`;
+}
+
+/** "2" or "250m" in millicores; only the forms the size classes and overheads use. */
+function millicores(quantity: string): number {
+  return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) : Number(quantity) * 1000;
+}
+
+/** "4Gi" or "160Mi" in MiB; only the forms the size classes and overheads use. */
+function mebibytes(quantity: string): number {
+  return quantity.endsWith("Gi") ? Number(quantity.slice(0, -2)) * 1024 : Number(quantity.replace(/Mi$/, ""));
 }
 
 function checkEgress(field: string, allow: EgressAllow): void {

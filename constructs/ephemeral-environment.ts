@@ -8,8 +8,9 @@ import { DEFAULT_TTL, EnvironmentTagProps, tagEnvironment } from "./environment-
 import { integerProp, isLiteral, nonEmptyListProp, requiredStringProp } from "./private/props";
 import { type ClaimedDatabase, SnapshotDatabase } from "./snapshot-database";
 import { SpotNodeGroup } from "./spot-node-group";
+import type { DecisionTraceGrant } from "./trace-append-policy";
 import { expiryExpression } from "./private/terraform-time";
-import { InvalidValueError, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
+import { InvalidValueError, type Isolation, TAG, formatInstant, parseInstant, parseOnExpiry } from "../reaper/model";
 
 export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   /** The environment's monthly budget in US dollars; over it, the reaper pauses the environment. */
@@ -80,6 +81,8 @@ export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
   readonly maxNodes?: number;
   /** @default small */
   readonly namespaceSize?: NamespaceSize;
+  /** How the environment's pods are sandboxed: EnvNamespace's `isolation`. @default none */
+  readonly isolation?: Isolation;
   /**
    * The reaper to invoke at the environment's expiry: `Reaper.expiryTarget`, or the
    * platform stack's `reaper_function_arn` and `reaper_scheduler_role_arn` outputs.
@@ -88,6 +91,13 @@ export interface EphemeralEnvironmentProps extends EnvironmentTagProps {
    * @default - no expiry schedule: the next sweep after the expiry reaps it
    */
   readonly reaper?: ExpiryTarget;
+  /**
+   * The platform's audit bucket and its key (the platform stack's `audit_bucket` and
+   * `audit_kms_key_arn` outputs): the workload role may then append to this environment's
+   * decision trace, `traces/<envId>/`, and do nothing else in the bucket (docs/traces.md).
+   * @default - no grant: the workload cannot append to a decision trace
+   */
+  readonly decisionTrace?: DecisionTraceGrant;
 }
 
 /**
@@ -182,10 +192,12 @@ export class EphemeralEnvironment extends Construct {
     return new EnvNamespace(this, "namespace", {
       envId: props.envId,
       size: props.namespaceSize,
+      isolation: props.isolation,
       identity: props.oidcProviderArn
         ? { type: "irsa", oidcProviderArn: props.oidcProviderArn }
         : { type: "pod-identity", clusterName: props.clusterName },
       databaseEgress: this.database ? { port: this.database.port, cidrBlocks: databaseCidrs() } : undefined,
+      ...(props.decisionTrace === undefined ? {} : { decisionTrace: props.decisionTrace }),
     });
   }
 

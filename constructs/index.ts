@@ -1,5 +1,6 @@
 export * from "./environment-tags";
 export * from "./audit-bucket";
+export * from "./trace-append-policy";
 export * from "./snapshot-database";
 export * from "./spot-node-group";
 export * from "./env-budget";
@@ -12,3 +13,4 @@ export * from "./env-expiry-schedule";
 export * from "./reaper";
 export * from "./warm-database-pool";
 export * from "./platform-budget";
+export * from "./sandbox-runtimes";

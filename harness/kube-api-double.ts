@@ -13,6 +13,20 @@
  *   GET    /apis/apps/v1/namespaces/{ns}/{deployments|statefulsets}
  *   PATCH  /apis/apps/v1/namespaces/{ns}/{deployments|statefulsets}/{name}   (JSON merge patch)
  *
+ * and, for what an environment's apply creates (harness/kube-apply.ts):
+ *
+ *   POST   /api/v1/namespaces                                   (adds the kubernetes.io/metadata.name label)
+ *   GET|POST /apis/node.k8s.io/v1/runtimeclasses, GET|DELETE .../{name}
+ *   GET|POST /apis/admissionregistration.k8s.io/v1/{validatingadmissionpolicies|validatingadmissionpolicybindings}, GET|DELETE .../{name}
+ *   POST   /api/v1/namespaces/{ns}/pods, GET .../{name}
+ *   POST   /apis/apps/v1/namespaces/{ns}/{deployments|statefulsets}
+ *
+ * Creating a pod or a workload runs the two admission steps sandboxing relies on: the
+ * RuntimeClass admission plugin (an unknown class is refused; the class's overhead and
+ * scheduling are copied into a pod) and every ValidatingAdmissionPolicy bound by a
+ * binding the double holds (harness/validating-admission.ts, denials as the API server
+ * words them).
+ *
  * Errors are Kubernetes `Status` objects (`reason`, `code`, `message`) and every
  * answer has an `Audit-Id` header. Every request must carry an EKS bearer token of
  * the right *shape* (see {@link eksTokenProblem}); the signature itself is not
@@ -24,6 +38,7 @@
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { admitByRuntimeClass, admitByPolicies, CLUSTER_RESOURCES, type ClusterResource } from "./kube-api-double-admission";
 
 export type WorkloadKind = "deployments" | "statefulsets";
 
@@ -69,6 +84,11 @@ export interface KubeApiDouble {
   /** A copy of the namespace object, or undefined when there is none. */
   namespace(name: string): JsonObject | undefined;
   workload(kind: WorkloadKind, namespace: string, name: string): JsonObject | undefined;
+  /** A cluster-scoped object (RuntimeClass, admission policy or binding), or undefined. */
+  clusterObject(resource: ClusterResource, name: string): JsonObject | undefined;
+  /** The names of the cluster-scoped objects of one resource, sorted. */
+  clusterObjectNames(resource: ClusterResource): string[];
+  pod(namespace: string, name: string): JsonObject | undefined;
   /**
    * Answers the next `times` matching requests with an error Status instead of serving
    * them; `withQuery` matches only requests carrying that query parameter (`continue`:
@@ -100,6 +120,8 @@ export async function startKubeApiDouble(options: KubeApiDoubleOptions = {}): Pr
 interface DoubleState {
   readonly namespaces: Map<string, JsonObject>;
   readonly workloads: Map<string, JsonObject>; // `${kind}/${ns}/${name}`
+  readonly clusterObjects: Map<string, JsonObject>; // `${resource}/${name}`
+  readonly pods: Map<string, JsonObject>; // `${ns}/${name}`
   readonly requests: RecordedRequest[];
   faults: Fault[];
   resourceVersion: number;
@@ -110,6 +132,8 @@ function emptyState(options: KubeApiDoubleOptions): DoubleState {
   return {
     namespaces: new Map(),
     workloads: new Map(),
+    clusterObjects: new Map(),
+    pods: new Map(),
     requests: [],
     faults: [],
     resourceVersion: 1,
@@ -146,6 +170,10 @@ function doubleOver(state: DoubleState, options: KubeApiDoubleOptions, server: h
     },
     namespace: (name) => clone(namespaces.get(name)),
     workload: (kind, namespace, name) => clone(workloads.get(`${kind}/${namespace}/${name}`)),
+    clusterObject: (resource, name) => clone(state.clusterObjects.get(`${resource}/${name}`)),
+    clusterObjectNames: (resource) =>
+      [...state.clusterObjects.keys()].filter((key) => key.startsWith(`${resource}/`)).map((key) => key.slice(resource.length + 1)).sort(),
+    pod: (namespace, name) => clone(state.pods.get(`${namespace}/${name}`)),
     failNext(match, status, reason, times = 1) {
       state.faults.push({ ...match, status, reason, remaining: times });
     },
@@ -156,6 +184,8 @@ function doubleOver(state: DoubleState, options: KubeApiDoubleOptions, server: h
       state.terminatingNamespaces = options.terminatingNamespaces ?? false;
       namespaces.clear();
       workloads.clear();
+      state.clusterObjects.clear();
+      state.pods.clear();
       requests.length = 0;
       state.faults = [];
     },
@@ -192,6 +222,7 @@ function serve(state: DoubleState, req: http.IncomingMessage, res: http.ServerRe
   }
   const parts = url.pathname.split("/").filter((p) => p !== "").map(decodeURIComponent);
   if (serveNamespaces(state, exchange, parts) || serveWorkloads(state, exchange, parts)) return;
+  if (serveClusterObjects(state, exchange, parts) || servePods(state, exchange, parts)) return;
   exchange.fail(404, "NotFound", `the double does not serve ${req.method} ${url.pathname}`);
 }
 
@@ -268,6 +299,7 @@ function serveNamespaces(state: DoubleState, ex: Exchange, parts: readonly strin
       .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
     return ex.answer(200, page("NamespaceList", "v1", selected, ex.url.searchParams));
   }
+  if (parts.length === 3 && ex.method === "POST") return createNamespace(state, ex);
   if (parts.length !== 4) return false;
   const name = parts[3];
   const ns = state.namespaces.get(name);
@@ -300,6 +332,7 @@ function deleteNamespace(state: DoubleState, ex: Exchange, name: string, ns: Jso
   } else {
     state.namespaces.delete(name);
     for (const key of [...state.workloads.keys()]) if (key.split("/")[1] === name) state.workloads.delete(key);
+    for (const key of [...state.pods.keys()]) if (key.split("/")[0] === name) state.pods.delete(key);
   }
   return ex.answer(200, terminating);
 }
@@ -310,6 +343,7 @@ function serveWorkloads(state: DoubleState, ex: Exchange, parts: readonly string
   const [ns, kind, name] = [parts[4], parts[5], parts[6]];
   if ((kind !== "deployments" && kind !== "statefulsets") || parts.length > 7) return false;
   if (name === undefined) {
+    if (ex.method === "POST") return createWorkload(state, ex, ns!, kind);
     if (ex.method !== "GET") return false;
     const items = [...state.workloads.entries()]
       .filter(([key]) => key.startsWith(`${kind}/${ns}/`))
@@ -326,6 +360,90 @@ function serveWorkloads(state: DoubleState, ex: Exchange, parts: readonly string
   (patched.metadata as JsonObject).resourceVersion = nextVersion(state);
   state.workloads.set(key, patched);
   return ex.answer(200, patched);
+}
+
+/** POST /api/v1/namespaces: 409 when it exists; the API server's own label added. */
+function createNamespace(state: DoubleState, ex: Exchange): true {
+  const body = ex.body as JsonObject;
+  const meta = (isObject(body?.metadata) ? body.metadata : {}) as JsonObject;
+  const name = typeof meta.name === "string" ? meta.name : "";
+  if (name === "") return ex.fail(422, "Invalid", "Namespace is invalid: metadata.name: Required value");
+  if (state.namespaces.has(name)) return ex.fail(409, "AlreadyExists", `namespaces "${name}" already exists`);
+  const labels = { ...((meta.labels ?? {}) as JsonObject), "kubernetes.io/metadata.name": name };
+  const ns: JsonObject = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { ...meta, name, labels, resourceVersion: nextVersion(state) },
+    spec: { finalizers: ["kubernetes"] },
+    status: { phase: "Active" },
+  };
+  state.namespaces.set(name, ns);
+  return ex.answer(201, ns);
+}
+
+/** The cluster-scoped collections CLUSTER_RESOURCES names: list, create (409 when it exists), get, delete. */
+function serveClusterObjects(state: DoubleState, ex: Exchange, parts: readonly string[]): boolean {
+  if (parts[0] !== "apis" || parts.length < 4 || parts.length > 5 || !Object.hasOwn(CLUSTER_RESOURCES, parts[3]!)) return false;
+  const resource = parts[3] as ClusterResource;
+  const { apiVersion, kind } = CLUSTER_RESOURCES[resource];
+  if (apiVersion !== `${parts[1]}/${parts[2]}`) return false;
+  const name = parts[4];
+  if (name === undefined) {
+    if (ex.method === "GET") {
+      const items = [...state.clusterObjects.entries()].filter(([key]) => key.startsWith(`${resource}/`)).map(([, o]) => o);
+      return ex.answer(200, page(`${kind}List`, apiVersion, items, ex.url.searchParams));
+    }
+    if (ex.method !== "POST") return false;
+    const body = ex.body as JsonObject;
+    const created = String((body?.metadata as JsonObject | undefined)?.name ?? "");
+    if (body?.kind !== kind || created === "") return ex.fail(422, "Invalid", `a ${kind} with a metadata.name is required`);
+    if (state.clusterObjects.has(`${resource}/${created}`)) return ex.fail(409, "AlreadyExists", `${resource}.${apiVersion.split("/")[0]} "${created}" already exists`);
+    const object = { ...body, metadata: { ...(body.metadata as JsonObject), resourceVersion: nextVersion(state) } };
+    state.clusterObjects.set(`${resource}/${created}`, object);
+    return ex.answer(201, object);
+  }
+  const object = state.clusterObjects.get(`${resource}/${name}`);
+  if (object === undefined) return ex.fail(404, "NotFound", `${resource}.${apiVersion.split("/")[0]} "${name}" not found`);
+  if (ex.method === "GET") return ex.answer(200, object);
+  if (ex.method !== "DELETE") return false;
+  state.clusterObjects.delete(`${resource}/${name}`);
+  return ex.answer(200, object);
+}
+
+/** POST /api/v1/namespaces/{ns}/pods (through admission) and GET .../{name}. */
+function servePods(state: DoubleState, ex: Exchange, parts: readonly string[]): boolean {
+  if (parts[0] !== "api" || parts[1] !== "v1" || parts[2] !== "namespaces" || parts[4] !== "pods" || parts.length > 6) return false;
+  const [ns, name] = [parts[3]!, parts[5]];
+  if (name !== undefined) {
+    const pod = state.pods.get(`${ns}/${name}`);
+    if (ex.method !== "GET") return false;
+    return pod === undefined ? ex.fail(404, "NotFound", `pods "${name}" not found`) : ex.answer(200, pod);
+  }
+  if (ex.method !== "POST") return false;
+  const namespace = state.namespaces.get(ns);
+  if (namespace === undefined) return ex.fail(404, "NotFound", `namespaces "${ns}" not found`);
+  const submitted = { ...(ex.body as JsonObject), metadata: { ...((ex.body as JsonObject).metadata as JsonObject), namespace: ns } };
+  const byClass = admitByRuntimeClass(submitted, (className) => state.clusterObjects.get(`runtimeclasses/${className}`));
+  if (!byClass.ok) return ex.fail(403, "Forbidden", byClass.message);
+  const denied = admitByPolicies([...state.clusterObjects.values()], { operation: "CREATE", resource: { group: "", version: "v1", resource: "pods" }, object: byClass.object, namespaceObject: namespace });
+  if (denied !== undefined) return ex.fail(denied.code, denied.reason, denied.message);
+  const podName = String((byClass.object.metadata as JsonObject).name);
+  const pod = { ...byClass.object, metadata: { ...(byClass.object.metadata as JsonObject), resourceVersion: nextVersion(state) } };
+  state.pods.set(`${ns}/${podName}`, pod);
+  return ex.answer(201, pod);
+}
+
+/** POST of a Deployment or StatefulSet, through the admission policies. */
+function createWorkload(state: DoubleState, ex: Exchange, ns: string, kind: WorkloadKind): true {
+  const namespace = state.namespaces.get(ns);
+  if (namespace === undefined) return ex.fail(404, "NotFound", `namespaces "${ns}" not found`);
+  const body = { ...(ex.body as JsonObject), metadata: { ...((ex.body as JsonObject).metadata as JsonObject), namespace: ns } };
+  const denied = admitByPolicies([...state.clusterObjects.values()], { operation: "CREATE", resource: { group: "apps", version: "v1", resource: kind }, object: body, namespaceObject: namespace });
+  if (denied !== undefined) return ex.fail(denied.code, denied.reason, denied.message);
+  const name = String((body.metadata as JsonObject).name);
+  const workload = { ...body, metadata: { ...(body.metadata as JsonObject), resourceVersion: nextVersion(state) } };
+  state.workloads.set(`${kind}/${ns}/${name}`, workload);
+  return ex.answer(201, workload);
 }
 
 /**

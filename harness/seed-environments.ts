@@ -10,7 +10,7 @@ import {
   DescribeDBInstancesCommand,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetBucketTaggingCommand, HeadBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -335,4 +335,20 @@ export async function seedRollbackable(e: Emulator, env: string, options: Omit<S
   } finally {
     destroy();
   }
+}
+
+/** Whether the emulator has the bucket. */
+export async function bucketExists(e: Emulator, bucket: string): Promise<boolean> {
+  const { s3, destroy } = emulatorClients(e);
+  const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
+  destroy();
+  return exists;
+}
+
+/** The bucket's tags, as a record. */
+export async function bucketTags(e: Emulator, bucket: string): Promise<Record<string, string>> {
+  const { s3, destroy } = emulatorClients(e);
+  const out = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
+  destroy();
+  return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key!, t.Value!]));
 }

@@ -29,6 +29,10 @@ export { type CheckpointDecision, type CheckpointOptions, type CheckpointRefusal
 export { type EnvironmentListing, type EnvironmentSummary, listEnvironments } from "./operations/list-environments";
 export { type OperatorPlanRequest, type OperatorPlanResult, runOperatorPlan } from "./operations/run-operator-plan";
 export { runSweep, type SweepRequest } from "./operations/run-sweep";
+export { type MadeReapPlan, makeReapPlan, type MakeReapPlanRequest } from "./operations/make-reap-plan";
+export { executeReapPlan, type ExecuteReapPlanRequest, type PlanExecution, type PlanRefusal, type SkippedEnvironment, storedReapPlan } from "./operations/execute-reap-plan";
+export { planHash, readPlanFile, REAP_PLAN_FORMAT, type ReapPlanFile, type ReviewedPlan, type SeenResource } from "./decision/reviewed-plan";
+export { type Drift, planDrift } from "./decision/plan-drift";
 export { type AccountCheck, checkAccount } from "./runtime/account-guard";
 export { type AwsConnection, AwsKindContext, type KindContextOptions } from "./runtime/aws-kind-context";
 export type { AwsClientClass, KindContext } from "./contracts/kind-context";

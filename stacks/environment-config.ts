@@ -1,5 +1,18 @@
 import { DEFAULT_TTL } from "../constructs/environment-tags";
-import { DEFAULT_ON_EXPIRY, InvalidValueError, isSecretArn, ON_EXPIRY_VALUES, OnExpiry, tryParseDuration, tryParseEnvId, tryParseInstant } from "../reaper/model";
+import type { DecisionTraceGrant } from "../constructs/trace-append-policy";
+import {
+  DEFAULT_ON_EXPIRY,
+  InvalidValueError,
+  isKmsKeyArn,
+  isS3BucketName,
+  isSecretArn,
+  ON_EXPIRY_VALUES,
+  OnExpiry,
+  SETTINGS,
+  tryParseDuration,
+  tryParseEnvId,
+  tryParseInstant,
+} from "../reaper/model";
 
 /** Where an input is read from: cdktf context first, then the process environment. */
 export type InputSource = (name: string) => string | undefined;
@@ -53,6 +66,21 @@ const INPUTS = {
   stateLockTable: { name: "EPHEMERA_STATE_LOCK_TABLE", example: "terraform-locks", required: false, what: "DynamoDB table for state locking" },
   reaperFunctionArn: { name: "EPHEMERA_REAPER_FUNCTION_ARN", example: "arn:aws:lambda:us-east-1:123456789012:function:ephemera-reaper", required: false, requiredWhen: "with EPHEMERA_REAPER_SCHEDULER_ROLE_ARN", what: "the platform's reaper_function_arn output: invoke the reaper at expiry" },
   reaperSchedulerRoleArn: { name: "EPHEMERA_REAPER_SCHEDULER_ROLE_ARN", example: "arn:aws:iam::123456789012:role/ephemera-reaper-scheduler-us-east-1", required: false, requiredWhen: "with EPHEMERA_REAPER_FUNCTION_ARN", what: "the platform's reaper_scheduler_role_arn output" },
+  // The same variable the reaper's CLI reads for its audit bucket.
+  auditBucket: {
+    name: SETTINGS.auditBucket.env,
+    example: "acme-ephemera-audit",
+    required: false,
+    requiredWhen: "with EPHEMERA_AUDIT_KMS_KEY_ARN",
+    what: "the platform's audit_bucket output: the workload may append to the environment's decision trace in it (docs/traces.md; default: no grant)",
+  },
+  auditKmsKeyArn: {
+    name: "EPHEMERA_AUDIT_KMS_KEY_ARN",
+    example: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    required: false,
+    requiredWhen: `with ${SETTINGS.auditBucket.env}`,
+    what: "the platform's audit_kms_key_arn output, the audit bucket's key",
+  },
 } as const satisfies Record<string, Input>;
 
 /** Everything an EnvironmentStack needs, validated. */
@@ -82,6 +110,8 @@ export interface EnvironmentConfig {
   readonly stateLockTable?: string;
   /** The platform's reaper, invoked by a one-shot schedule at the environment's expiry. */
   readonly reaper?: { readonly functionArn: string; readonly schedulerRoleArn: string };
+  /** The audit bucket and its key: the workload may append to the environment's decision trace. */
+  readonly decisionTrace?: DecisionTraceGrant;
 }
 
 /** A list of every missing or bad input, so a pipeline fixes them in one go. */
@@ -103,6 +133,7 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
   const { nodes, sharedNodeSecurityGroup } = readNodes(inputs, database);
   const claimedDatabase = readClaimedDatabase(inputs, database);
   const reaper = readReaper(inputs);
+  const decisionTrace = readDecisionTrace(inputs);
   const subnets = inputs.read(INPUTS.subnetIds)?.split(",").map((s) => s.trim()).filter(Boolean);
 
   const config = {
@@ -128,6 +159,7 @@ export function readEnvironmentConfig(source: InputSource): EnvironmentConfig {
     stateBucket: inputs.read(INPUTS.stateBucket),
     stateLockTable: inputs.read(INPUTS.stateLockTable),
     reaper,
+    decisionTrace,
   };
   if (inputs.problems.length > 0) throw new EnvironmentConfigError(inputs.problems);
   return config;
@@ -255,6 +287,24 @@ function readReaper(inputs: InputReader): EnvironmentConfig["reaper"] {
     inputs.problems.push(`set both ${INPUTS.reaperFunctionArn.name} and ${INPUTS.reaperSchedulerRoleArn.name} (the platform stack's reaper outputs), or neither`);
   }
   return reaperFunctionArn && reaperSchedulerRoleArn ? { functionArn: reaperFunctionArn, schedulerRoleArn: reaperSchedulerRoleArn } : undefined;
+}
+
+/** The audit bucket and its key, for the workload's grant to its decision trace: both or neither. */
+function readDecisionTrace(inputs: InputReader): EnvironmentConfig["decisionTrace"] {
+  const auditBucketName = inputs.read(INPUTS.auditBucket);
+  const auditKmsKeyArn = inputs.read(INPUTS.auditKmsKeyArn);
+  if ((auditBucketName === undefined) !== (auditKmsKeyArn === undefined)) {
+    inputs.problems.push(
+      `set both ${INPUTS.auditBucket.name} and ${INPUTS.auditKmsKeyArn.name} (the platform stack's audit_bucket and audit_kms_key_arn outputs), or neither: with both, the workload may append to its decision trace`,
+    );
+  }
+  if (auditBucketName !== undefined && !isS3BucketName(auditBucketName)) {
+    inputs.problems.push(`${INPUTS.auditBucket.name} "${auditBucketName}" is not an S3 bucket name; set it to the platform stack's audit_bucket output, e.g. ${INPUTS.auditBucket.name}=${INPUTS.auditBucket.example}`);
+  }
+  if (auditKmsKeyArn !== undefined && !isKmsKeyArn(auditKmsKeyArn)) {
+    inputs.problems.push(`${INPUTS.auditKmsKeyArn.name} "${auditKmsKeyArn}" is not a KMS key ARN; set it to the platform stack's audit_kms_key_arn output, e.g. ${INPUTS.auditKmsKeyArn.name}=${INPUTS.auditKmsKeyArn.example}`);
+  }
+  return auditBucketName !== undefined && auditKmsKeyArn !== undefined ? { auditBucketName, auditKmsKeyArn } : undefined;
 }
 
 /** Names of every input, for documentation and `--help` style listings. */

@@ -69,6 +69,7 @@ export class EnvironmentStack extends TerraformStack {
       ...(config.nodes === undefined ? {} : { nodes: config.nodes }),
       ...(config.sharedNodeSecurityGroup === undefined ? {} : { sharedNodeSecurityGroupId: config.sharedNodeSecurityGroup }),
       reaper: config.reaper,
+      ...(config.decisionTrace === undefined ? {} : { decisionTrace: config.decisionTrace }),
     });
 
     for (const [name, value] of Object.entries(this.environment.outputs)) {

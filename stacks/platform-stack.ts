@@ -162,6 +162,8 @@ export class PlatformStack extends TerraformStack {
     if (this.platformBudget !== undefined) new TerraformOutput(this, "platform_budget_name", { value: this.platformBudget.budgetName });
 
     new TerraformOutput(this, "audit_bucket", { value: this.auditBucket.bucketName });
+    // With audit_bucket, what an environment stack needs for its workload's decision trace (EPHEMERA_AUDIT_KMS_KEY_ARN).
+    new TerraformOutput(this, "audit_kms_key_arn", { value: this.auditBucket.kmsKeyArn });
     new TerraformOutput(this, "pause_topic_arn", { value: this.pauseTopic.arn });
     new TerraformOutput(this, "notification_topic_arn", { value: this.notificationTopicArn });
     new TerraformOutput(this, "reaper_function_arn", { value: this.reaper.functionArn });

@@ -26,6 +26,8 @@ export interface ActOptions<Ctx> {
   readonly opening?: RunOpening;
   /** Resources of earlier unknown outcomes now confirmed gone: a record each, after the run-start. */
   readonly confirmedGone?: readonly ConfirmedGone[];
+  /** More about the run, merged into its run-start record's details (a reviewed plan's hash). @default - none */
+  readonly runDetails?: Readonly<Record<string, unknown>>;
   /**
    * Leases on environments: an environment is acted on only while this run holds its
    * lease, and not at all when another run holds it or held it after this run looked.
@@ -131,7 +133,7 @@ export async function act<Ctx>(options: ActOptions<Ctx>): Promise<ActResult> {
   const { plan, audit, config } = options;
   const base = { runId: audit.runId, plan };
   if (options.dryRun) return { ...base, dryRun: true, environments: notRun(plan), actions: [], auditErrors: [] };
-  const error = await writeRunStart(audit, plan, options.opening);
+  const error = await writeRunStart(audit, plan, options.opening, options.runDetails);
   if (error !== undefined) return { ...base, dryRun: false, environments: notRun(plan), actions: [], auditErrors: [], error };
 
   const auditErrors: string[] = [];
@@ -164,11 +166,12 @@ function notRun(plan: Plan): EnvironmentOutcome[] {
 }
 
 /** Opens the run's chain with the plan; says why not when the record could not be written (then nothing is done). */
-async function writeRunStart(audit: AuditLog, plan: Plan, opening: RunOpening | undefined): Promise<string | undefined> {
+async function writeRunStart(audit: AuditLog, plan: Plan, opening: RunOpening | undefined, runDetails: ActOptions<unknown>["runDetails"]): Promise<string | undefined> {
   try {
     await audit.append({
       type: "run-start",
       details: {
+        ...runDetails,
         plan,
         // The last finished run this one knew of: a run removed from the bucket breaks this link.
         previous: opening?.previous ?? null,

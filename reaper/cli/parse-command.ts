@@ -5,6 +5,7 @@ import type { SettingOverrides } from "../config/read-settings";
 import { tryParseDuration, tryParseEnvId, tryParseInstant, tryParseOwner, tryParseUsd } from "../model";
 import { COMMANDS, type CommandName } from "./usage";
 import { BASELINE_LABEL, CHECKPOINT_LABEL } from "../decision/plan-checkpoint";
+import { isPlanHash } from "../decision/reviewed-plan";
 import { MAX_AGENT_LENGTH } from "../traces/trace-input";
 
 /** Bad arguments: exit status 2, and the message names the argument and shows a valid example. */
@@ -40,6 +41,10 @@ export type Command =
       readonly now?: Date;
       readonly env?: string;
       readonly allowSimulatedClock: boolean;
+      /** `--plan-out <file>`: make a reviewed plan and write it there (`-`: stdout). */
+      readonly planOut?: string;
+      /** `--plan <file>` or `--plan-hash <sha256>`: execute a reviewed plan. */
+      readonly reviewed?: { readonly file: string } | { readonly hash: string };
     })
   | (Common & { readonly name: "audit-verify"; readonly runId?: string })
   | (Common & { readonly name: "rollback"; readonly env: string; readonly to: string })
@@ -250,13 +255,44 @@ function parseReap(args: CommandArgs): Command {
   args.positional(0, "no arguments", "ephemera reap --dry-run");
   const now = args.instant("now");
   const env = typeof args.values.env === "string" ? args.envId(args.values.env, "--env") : undefined;
+  const planOut = nonEmpty(args, "plan-out", "--plan-out reviewed-plan.json");
+  const reviewed = reviewedPlanArgs(args);
+  // An executable plan is decided on the real clock: a simulated one's would act early or late.
+  if (planOut !== undefined && now !== undefined) {
+    throw args.usage("--plan-out makes a plan to execute, and such a plan is decided on the real clock: leave out --now (--now with --dry-run shows what a later sweep would do)");
+  }
+  if (reviewed !== undefined) {
+    const other = [planOut === undefined ? undefined : "--plan-out", now === undefined ? undefined : "--now", env === undefined ? undefined : "--env", args.values["allow-simulated-clock"] === true ? "--allow-simulated-clock" : undefined].find((f) => f !== undefined);
+    if (other !== undefined) throw args.usage(`${"file" in reviewed ? "--plan" : "--plan-hash"} executes the plan exactly as it was reviewed, so ${other} cannot be given with it; e.g. ephemera reap --plan reviewed-plan.json`);
+  }
   return {
     name: "reap",
     ...args.common,
     allowSimulatedClock: args.values["allow-simulated-clock"] === true,
     ...(now === undefined ? {} : { now }),
     ...(env === undefined ? {} : { env }),
+    ...(planOut === undefined ? {} : { planOut }),
+    ...(reviewed === undefined ? {} : { reviewed }),
   };
+}
+
+/** `--plan <file>` or `--plan-hash <sha256>`, at most one, when given. */
+function reviewedPlanArgs(args: CommandArgs): { file: string } | { hash: string } | undefined {
+  const file = nonEmpty(args, "plan", "--plan reviewed-plan.json");
+  const hash = nonEmpty(args, "plan-hash", "--plan-hash 3f9a…(64 hex digits)");
+  if (file !== undefined && hash !== undefined) throw args.usage("give --plan <file> or --plan-hash <sha256>, not both: they name the same plan two ways");
+  if (hash !== undefined && !isPlanHash(hash)) {
+    throw args.usage(`--plan-hash ${JSON.stringify(hash.slice(0, 80))} is not a plan's hash: 64 lowercase hex digits, as ephemera reap --plan-out printed it`);
+  }
+  return file !== undefined ? { file } : hash !== undefined ? { hash } : undefined;
+}
+
+/** A string option's value, which must not be blank. */
+function nonEmpty(args: CommandArgs, flag: string, example: string): string | undefined {
+  const value = args.values[flag];
+  if (typeof value !== "string") return undefined;
+  if (value.trim() === "") throw args.usage(`--${flag} needs a value, e.g. ${example}`);
+  return value.trim();
 }
 
 function parseAudit(args: CommandArgs): Command {
@@ -323,7 +359,15 @@ const COMMAND_PARSERS: Readonly<Record<CommandName, CommandParser>> = {
   release: { options: { "dry-run": { type: "boolean" }, "discard-data": { type: "boolean" } }, parse: parseRelease },
   provisioning: { options: { reason: { type: "string" } }, parse: parseProvisioning },
   reap: {
-    options: { "dry-run": { type: "boolean" }, now: { type: "string" }, env: { type: "string" }, "allow-simulated-clock": { type: "boolean" } },
+    options: {
+      "dry-run": { type: "boolean" },
+      now: { type: "string" },
+      env: { type: "string" },
+      "allow-simulated-clock": { type: "boolean" },
+      "plan-out": { type: "string" },
+      plan: { type: "string" },
+      "plan-hash": { type: "string" },
+    },
     parse: parseReap,
   },
   audit: { options: { run: { type: "string" } }, parse: parseAudit },
@@ -373,6 +417,10 @@ function exampleValue(flag: string): string {
     "--max-ttl": "14d",
     "--max-envs-per-run": "10",
     "--iam-path": "/ephemera/",
+    "--plan-out": "reviewed-plan.json",
+    "--plan": "reviewed-plan.json",
+    "--plan-hash": "<the 64 hex digits --plan-out printed>",
+    "--max-plan-age": "1h",
     "--agent": "planner",
     "--message": '"chose plan B"',
     "--since": "2026-05-01T12:00:00Z",

@@ -1,4 +1,4 @@
-import type { ActionOutcome } from "../action/act";
+import type { ActionOutcome, ActResult } from "../action/act";
 import { formatDuration } from "../model";
 import { money } from "../decision/budget-standing";
 import type { EnvironmentListing } from "../operations/list-environments";
@@ -68,6 +68,16 @@ export function renderActions(actions: readonly ActionOutcome[]): string[] {
     const detail = a.outcome === "done" ? "" : ` (${[a.code, a.message].filter(Boolean).join(": ")})`;
     return `  ${a.action} ${a.target.kind} ${a.target.id}: ${a.outcome}${detail === " ()" ? "" : detail}`;
   });
+}
+
+/** An acting run for a person: each environment's outcome, then its actions. */
+export function renderRun(result: Pick<ActResult, "runId" | "environments" | "actions">): string {
+  const lines = ["", `Run ${result.runId}:`];
+  for (const e of result.environments) {
+    lines.push(`${e.env}: ${e.intent} ${e.status}${e.failedStep ? ` (step ${e.failedStep} failed)` : ""}`);
+    lines.push(...renderActions(result.actions.filter((a) => a.env === e.env)));
+  }
+  return lines.join("\n");
 }
 
 /** An operator command's `--json` document: its result, with the plan only on a dry run (where the plan is the answer). */

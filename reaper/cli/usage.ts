@@ -138,6 +138,8 @@ restore a fresh database instead. Exit status 0 when claimed or empty.
                        (EPHEMERA_MAX_TTL); a longer one exits 2 and changes nothing
 Example: ephemera claim pr-123 --owner team@example.com --json`,
   reap: `Usage: ephemera reap [--dry-run] [--now <ISO-8601>] [--env <id>] [--json]
+       ephemera reap --plan-out <file> [--env <id>] [--json]
+       ephemera reap --plan <file> | --plan-hash <sha256> [--dry-run] [--json]
 
 One sweep of the reaper, with exactly the Lambda's rules: warn before expiry, reap after,
 pause over budget, never touch protected or malformed environments.
@@ -145,7 +147,17 @@ pause over budget, never touch protected or malformed environments.
   --env <id>                only this environment
   --now <time>              decide as if it were this instant (e.g. 2026-05-01T12:00:00Z)
   --allow-simulated-clock   act on a --now in the future. Without it a future --now needs
-                            --dry-run: acting on a clock that runs ahead deletes early.`,
+                            --dry-run: acting on a clock that runs ahead deletes early.
+  --plan-out <file>         decide on the real clock, act on nothing, and write the plan to
+                            <file> (- for stdout) for review, stored in the audit bucket
+                            under its hash (printed)
+  --plan <file>             execute a reviewed plan exactly as reviewed, once: an environment
+                            that changed since (tags, status, resources gone or added) is
+                            skipped and reported, never decided again. Refused when the plan
+                            is older than EPHEMERA_MAX_PLAN_AGE (1h) by S3's clock, from another
+                            account, changed since it was written, or executed already.
+  --plan-hash <sha256>      the same, for the plan stored in the audit bucket under that hash
+Exit status 1 when an environment drifted or an action failed; 2 for a changed plan file.`,
   audit: `Usage: ephemera audit verify [--run <run-id>] [--json]
 
 Checks the hash chain of every run's audit records (or one run's): each record's hash,

@@ -46,6 +46,8 @@ export interface EphemeraSettings {
   readonly admission: AdmissionLimits;
   /** Most checkpoints an environment keeps, its baseline not counted (`ephemera checkpoint`). @default 5 */
   readonly maxCheckpoints: number;
+  /** How old a reviewed reap plan may be, by S3's clock, for `ephemera reap --plan` to execute it. @default 1h */
+  readonly maxPlanAgeMs: number;
 }
 
 /** The caps on how many environments exist (reaper/admission). */
@@ -91,6 +93,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     ...(values.databasePool === undefined ? {} : { pool: values.databasePool }),
     admission: admissionOf(values),
     maxCheckpoints: values.maxCheckpoints,
+    maxPlanAgeMs: values.maxPlanAge,
   };
 }
 
@@ -179,6 +182,7 @@ const PARSERS = {
   maxEnvironmentsPerOwner: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxEnvironmentsPerOwner}"`), SETTING_DEFAULTS.maxEnvironmentsPerOwner),
   maxBudgetUsd: orDefault(usd("100"), SETTING_DEFAULTS.maxBudgetUsd),
   maxCheckpoints: orDefault(count({ min: 1 }, `use a count such as "${SETTING_DEFAULTS.maxCheckpoints}"`), SETTING_DEFAULTS.maxCheckpoints),
+  maxPlanAge: orDefault(duration({ max: parseDuration("1d") }), parseDuration(SETTING_DEFAULTS.maxPlanAge)),
 } satisfies { readonly [K in SettingName]: Row<unknown> };
 
 /** What each setting reads as. */

@@ -62,14 +62,18 @@ const confirm = z
  * changes nothing, so it needs no confirmation.
  */
 function confirmed(verb: "pause" | "release" | "roll back") {
-  return (args: { env: string; confirm?: string | undefined; dryRun?: boolean | undefined }): string | undefined => {
-    if (args.dryRun === true || args.confirm === args.env) return undefined;
-    const given = args.confirm === undefined ? "it was not given" : `it was ${JSON.stringify(args.confirm.slice(0, 80))}`;
-    return (
-      `confirm must equal the environment id ${JSON.stringify(args.env)} to ${verb} it (${given}); nothing was done. ` +
-      `Ask a person first, then call again with confirm: ${JSON.stringify(args.env)}, or with dryRun: true to only see the plan`
-    );
-  };
+  return (args: { env: string; confirm?: string | undefined; dryRun?: boolean | undefined }): string | undefined =>
+    confirmedValue({ value: args.env, name: "the environment id", what: `${verb} it` }, args);
+}
+
+/** `confirm` must repeat `expected.value` (an environment id, a plan's hash) unless the call is a dry run. */
+function confirmedValue(expected: { value: string; name: string; what: string }, args: { confirm?: string | undefined; dryRun?: boolean | undefined }): string | undefined {
+  if (args.dryRun === true || args.confirm === expected.value) return undefined;
+  const given = args.confirm === undefined ? "it was not given" : `it was ${JSON.stringify(args.confirm.slice(0, 80))}`;
+  return (
+    `confirm must equal ${expected.name} ${JSON.stringify(expected.value)} to ${expected.what} (${given}); nothing was done. ` +
+    `Ask a person first, then call again with confirm: ${JSON.stringify(expected.value)}, or with dryRun: true to only see the plan`
+  );
 }
 
 export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
@@ -228,10 +232,33 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     title: "Plan a reaper sweep",
     description:
       "What one sweep of the reaper would do, with exactly its rules (warn before expiry, reap after, pause over budget, never touch protected or malformed environments), " +
-      "changing nothing (ephemera reap --dry-run). now can be in the future: what a later sweep would do.",
+      "acting on nothing (ephemera reap --plan-out=-). Without now, the result is a reviewed plan: reviewed (format, hash, plan: the environments' actions and every resource as it was seen), " +
+      "planHash, and environments (what it would do to each); the plan is stored once in the audit bucket under its hash, so execute_reap_plan can run exactly it within EPHEMERA_MAX_PLAN_AGE (default 1h). " +
+      "With now (which can be in the future: what a later sweep would do) it is only a dry run, with no hash: a simulated clock's plan cannot be executed.",
     inputSchema: { env: env.optional().describe('Only this environment, e.g. "pr-123" (default: all).'), now },
-    hints: READ,
-    call: (args) => ({ command: "reap", options: ["--dry-run", ...option("env", args.env), ...option("now", args.now)] }),
+    // Writes one object, the plan, under its hash, and nothing else; each call decides at its own instant, so stores a plan of its own.
+    hints: write({ destructive: false, idempotent: false }),
+    call: (args) => ({ command: "reap", options: args.now === undefined ? ["--plan-out=-", ...option("env", args.env)] : ["--dry-run", ...option("env", args.env), ...option("now", args.now)] }),
+  }),
+  tool({
+    name: "execute_reap_plan",
+    title: "Execute a reviewed reap plan",
+    description:
+      "Executes the plan plan_reap returned, by its planHash, exactly as it was reviewed and at most once (ephemera reap --plan-hash): each environment is acted on only if its resources " +
+      "still have the tags and status the plan saw and none were added; a drifted environment is skipped and reported (skipped, with what changed), never decided again. " +
+      "Refused when the plan is older than EPHEMERA_MAX_PLAN_AGE (default 1h, by S3's clock), from another account, or executed already: then make a new plan. Audited; the run names the plan's hash. " +
+      "Destructive (it deletes and pauses what the plan says): refused unless confirm is the planHash (ask a person to review the plan first); a dryRun needs no confirm and claims nothing.",
+    inputSchema: {
+      planHash: z.string().describe("The plan's hash, as plan_reap returned it: 64 lowercase hex digits."),
+      confirm: z
+        .string()
+        .optional()
+        .describe("The planHash again, exactly, to confirm that a person reviewed the plan and agreed to execute it. Required unless dryRun is true: without it, or with any other value, the call is refused and nothing is done."),
+      dryRun: z.boolean().optional().describe("true: only check the plan and report what would run and what drifted; change nothing, claim nothing, write no audit records."),
+    },
+    hints: write({ destructive: true, idempotent: false }),
+    check: (args) => confirmedValue({ value: args.planHash, name: "the planHash", what: "execute the plan" }, args),
+    call: (args) => ({ command: "reap", options: [...option("plan-hash", args.planHash), ...flag("dry-run", args.dryRun)] }),
   }),
   tool({
     name: "claim_database",

@@ -14,6 +14,25 @@ export { MAX_ENV_ID_LENGTH, parseEnvId, tryParseEnvId } from "./env-id";
 export { type Expiry, type ExpiryBasis, type ExpiryOptions, expiryOf, type TtlOverMax } from "./expiry";
 export { formatInstant, parseInstant, tryParseInstant } from "./instant";
 export { InvalidValueError } from "./invalid-value-error";
+export {
+  DEFAULT_ISOLATION,
+  type Isolation,
+  ISOLATION_LEVELS,
+  ISOLATION_NAMESPACE_LABEL,
+  isSandbox,
+  parseIsolation,
+  RUNTIME_OVERHEAD,
+  type RuntimeOverhead,
+  RUNTIME_CLASS_PREFIX,
+  runtimeClassName,
+  runtimeHandler,
+  SANDBOX_LEVELS,
+  SANDBOX_NODE_LABEL,
+  type SandboxIsolation,
+  sandboxNodeLabels,
+  sandboxTaint,
+  tryParseIsolation,
+} from "./isolation";
 export { MAX_TAG_VALUE_LENGTH, ownerKey, parseOwner, tryParseOwner } from "./owner";
 export { tryParseUsd, type UsdOptions } from "./usd";
 export {

@@ -43,6 +43,8 @@ export const SETTING_DEFAULTS = {
   admissionIndexMaxAge: "10m",
   /** Most checkpoints an environment keeps, its baseline not counted. */
   maxCheckpoints: 5,
+  /** How old a reviewed reap plan (`ephemera reap --plan-out`) may be, by S3's clock, for `--plan` to execute it. */
+  maxPlanAge: "1h",
 } as const;
 
 /**
@@ -185,6 +187,12 @@ export const SETTINGS = {
     defaultText: String(SETTING_DEFAULTS.maxCheckpoints),
     description:
       "most checkpoints an environment keeps, its baseline not counted: a new one past it deletes the oldest label-less ones, and is refused when every one is labelled",
+  },
+  maxPlanAge: {
+    env: "EPHEMERA_MAX_PLAN_AGE",
+    flag: "--max-plan-age",
+    defaultText: SETTING_DEFAULTS.maxPlanAge,
+    description: "how old a reviewed plan (reap --plan-out) may be, by S3's clock, for reap --plan to execute it: older, it is refused and a new plan must be made (the ttl grammar)",
   },
   region: { env: "AWS_REGION", fallbackEnv: "AWS_DEFAULT_REGION", flag: "--region", defaultText: "AWS_DEFAULT_REGION; required", description: "the region the environments are in (AWS_REGION, else AWS_DEFAULT_REGION)" },
   profile: { env: "AWS_PROFILE", flag: "--profile", defaultText: "the SDK's default credential chain", description: "named profile" },

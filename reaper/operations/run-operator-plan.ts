@@ -4,8 +4,6 @@ import { planPause, planRelease, planResume } from "../decision/manual-plans";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
 import { actWithAudit, allSucceeded } from "../runtime/act-with-audit";
 import { lookAtEnvironment, type OperatorRequest } from "./operator-request";
-import { sealTrace } from "../traces/trace-seal";
-import type { AuditLog } from "../audit/audit-log";
 
 /** `reason` defaults to "requested by an operator (ephemera <intent>)". */
 export interface OperatorPlanRequest extends OperatorRequest {
@@ -55,9 +53,7 @@ export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorP
   }
   if (dryRun) return { env, intent, status: "dry-run", ok: true, accountId, plan };
 
-  // A release seals the environment's decision trace, as a sweep's reap does.
-  const onReaped = intent === "release" ? sealer(runtime, clock) : undefined;
-  const result = await actWithAudit(runtime, plan, { clock, lookedAt, dryRun: false, ...(request.adapters ? { adapters: request.adapters } : {}), ...(onReaped ? { onReaped } : {}) });
+  const result = await actWithAudit(runtime, plan, { clock, lookedAt, dryRun: false, ...(request.adapters ? { adapters: request.adapters } : {}) });
   const ok = allSucceeded(result) && result.auditErrors.length === 0;
   return {
     env,
@@ -72,10 +68,4 @@ export async function runOperatorPlan(runtime: ReaperRuntime, request: OperatorP
     auditErrors: result.auditErrors,
     ...(result.error === undefined ? {} : { message: result.error }),
   };
-}
-
-/** Seals a released environment's trace into the run's audit chain (see sealTrace). */
-function sealer(runtime: ReaperRuntime, clock: () => Date): (env: string, audit: AuditLog) => Promise<unknown> {
-  const store = runtime.auditStore(clock);
-  return (env, audit) => sealTrace(store, env, audit, clock);
 }

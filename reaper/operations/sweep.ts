@@ -12,7 +12,6 @@ import { describeError } from "../support/outcomes";
 import type { RunOpening } from "../audit/run-ledger";
 import type { SpendMeter, SpendReport } from "../spend/spend-meter";
 import { systemClock } from "../model";
-import { sealTrace } from "../traces/trace-seal";
 
 export interface SweepOptions<Ctx> {
   readonly config: ReaperConfig;
@@ -177,8 +176,6 @@ async function actOnPlan<Ctx>(
     ctx: options.ctx,
     notifier: options.notifier,
     ...(options.timeLeftMs === undefined ? {} : { timeLeftMs: options.timeLeftMs }),
-    // Each environment reaped in full has its decision trace's head sealed into this run's chain.
-    onReaped: (env, audit) => sealTrace(options.auditStore, env, audit, run.clock),
   });
 }
 

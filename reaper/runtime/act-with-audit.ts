@@ -1,4 +1,4 @@
-import { type ActOptions, actionSucceeded, type ActResult, type AdapterTable } from "../action/act";
+import { actionSucceeded, type ActResult, type AdapterTable } from "../action/act";
 import { actAsAuditedRun } from "../action/audited-run";
 import { newRunId } from "../audit/run-id";
 import { KIND_ADAPTERS } from "../kinds";
@@ -23,8 +23,6 @@ export interface ActWithAuditOptions {
    * @default true
    */
   readonly lookBack?: boolean;
-  /** See ActOptions.onReaped. @default - nothing */
-  readonly onReaped?: ActOptions<KindContext>["onReaped"];
 }
 
 /**
@@ -44,7 +42,6 @@ export async function actWithAudit(runtime: ReaperRuntime, plan: Plan, options: 
     dryRun: options.dryRun,
     ...(options.lookBack === undefined ? {} : { lookBack: options.lookBack }),
     ...(options.lookedAt === undefined ? {} : { lookedAt: options.lookedAt }),
-    ...(options.onReaped === undefined ? {} : { onReaped: options.onReaped }),
     plan,
     adapters: options.adapters ?? KIND_ADAPTERS,
     ctx: runtime.ctx,

@@ -1,4 +1,4 @@
-import { ADMISSION_REQUEST_PREFIX, CLAIM_PREFIX, LEASE_PREFIX, SPEND_PREFIX } from "../model";
+import { ADMISSION_REQUEST_PREFIX, CLAIM_PREFIX, LEASE_PREFIX, PLAN_PREFIX, SPEND_PREFIX } from "../model";
 
 /**
  * The one key scheme of the state store. Everything that has a newest version is kept
@@ -54,4 +54,14 @@ export function spendReadingKey(at: Date, runId: string): string {
 /** An admission request made at instant `at` (S3's clock): the newest lists first. */
 export function admissionRequestKey(at: Date, id: string): string {
   return `${instantCountdown(ADMISSION_REQUEST_PREFIX, at)}-${id}.json`;
+}
+
+/** A reviewed reap plan (`ephemera reap --plan-out`), stored once under the sha256 of its body. */
+export function planKey(hash: string): string {
+  return `${PLAN_PREFIX}${hash}.json`;
+}
+
+/** The claim of the one run that executes the plan with this hash (`ephemera reap --plan`). */
+export function planRunKey(hash: string): string {
+  return `${PLAN_PREFIX}${hash}.run.json`;
 }

@@ -2,9 +2,10 @@ import { formatInstant } from "../../model";
 import { runSweep } from "../../operations/run-sweep";
 import { renderPlan } from "../../decision/render-plan";
 import { type Command, UsageError } from "../parse-command";
-import { renderActions, withSettingHints } from "../render";
+import { renderRun, withSettingHints } from "../render";
 import type { CommandContext } from "../command-context";
 import { EXIT } from "../../contracts/cli-io";
+import { reapPlanCommand, reapPlanOutCommand } from "./reap-plan";
 
 /**
  * `ephemera reap`: one sweep. A `--now` in the future is a simulated clock running
@@ -13,6 +14,8 @@ import { EXIT } from "../../contracts/cli-io";
  * A `--now` in the past only makes the reaper later, never earlier, and is allowed.
  */
 export async function reapCommand(c: CommandContext, command: Extract<Command, { name: "reap" }>): Promise<number> {
+  if (command.reviewed !== undefined) return reapPlanCommand(c, { ...command, reviewed: command.reviewed });
+  if (command.planOut !== undefined) return reapPlanOutCommand(c, { ...command, planOut: command.planOut });
   const real = c.clock();
   const dryRun = c.settings.dryRun;
   const simulated = command.now !== undefined;
@@ -67,12 +70,7 @@ export async function reapCommand(c: CommandContext, command: Extract<Command, {
     if (result.dryRun && result.plan !== undefined) {
       c.io.stdout("\nDry run: nothing was changed and no audit records were written.");
     } else if (result.result !== undefined && result.plan !== undefined && result.plan.environments.length > 0) {
-      const lines = ["", `Run ${result.runId}:`];
-      for (const e of result.result.environments) {
-        lines.push(`${e.env}: ${e.intent} ${e.status}${e.failedStep ? ` (step ${e.failedStep} failed)` : ""}`);
-        lines.push(...renderActions(result.result.actions.filter((a) => a.env === e.env)));
-      }
-      c.io.stdout(lines.join("\n"));
+      c.io.stdout(renderRun(result.result));
     }
     if (result.error !== undefined) c.io.stderr(`ephemera: ${withSettingHints(result.error)}`);
     for (const e of result.result?.auditErrors ?? []) c.io.stderr(`ephemera: audit: ${e}`);

@@ -1,10 +1,10 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { Construct } from "constructs";
 import { AuditBucket, AuditBucketProps, auditBucketPolicy } from "../../../constructs/audit-bucket";
 import { tagEnvironment } from "../../../constructs/environment-tags";
 import { TAG } from "../../../reaper/model";
+import { simulateIam } from "../../../harness/simulate-iam";
 import { Block, all, annotations, expectInvalid, one, synth } from "./synth";
 
 const PROPS: AuditBucketProps = { bucketName: "acme-ephemera-audit" };
@@ -332,6 +332,8 @@ describe("AuditBucket, evaluated", () => {
   const LEASE = `${BUCKET}/leases/pr-1/999999999998.json`;
   const READING = `${BUCKET}/spend/8222537599999-20260501T120000Z-3f9a1c2b.json`;
   const LIVE_INDEX = `${BUCKET}/live-index/999999999990.json`;
+  const PLAN = `${BUCKET}/plans/${"3f".repeat(32)}.json`;
+  const PLAN_RUN = `${BUCKET}/plans/${"3f".repeat(32)}.run.json`;
   const REQUEST = `${BUCKET}/admission-requests/8222537599999-0b6f3d2e-8c1a-4f5e-9d7b-2a4c6e8f0a1b.json`;
   const POOL_DB = `arn:aws:rds:us-east-1:${ACCOUNT}:db:ephemera-pool-default-ab12cd34`;
   const POOL_GROUP = `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0ab12cd34`;
@@ -363,26 +365,7 @@ describe("AuditBucket, evaluated", () => {
   }
 
   async function evaluate(c: Case, identity: object[], bucketPolicy: string): Promise<string> {
-    const result = await runSimulation(
-      {
-        request: {
-          principal: c.principal,
-          action: c.action,
-          resource: { resource: c.resource, accountId: ACCOUNT },
-          // AWS sets aws:PrincipalArn to the role's ARN for every session of the role; the simulator leaves it to the request.
-          contextVariables: { "aws:SecureTransport": "true", "aws:PrincipalArn": c.principal, ...(c.context ?? {}) },
-        },
-        identityPolicies: identity.map((policy, i) => ({ name: `policy-${i}`, policy })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        ...(c.action.startsWith("kms:") ? { resourcePolicy: KEY_POLICY } : c.action.startsWith("s3:") ? { resourcePolicy: JSON.parse(bucketPolicy) } : {}),
-      },
-      {},
-    );
-    if (result.resultType === "error") return `simulation error: ${JSON.stringify(result.errors)}`;
-    // A context key the action does not take would be dropped: every case's keys must count.
-    if (result.resultType === "single" && (result.result.ignoredContextKeys ?? []).length > 0) return `ignored context keys: ${result.result.ignoredContextKeys!.join(", ")}`;
-    return result.overallResult;
+    return simulateIam(c, { identity, bucketPolicy: JSON.parse(bucketPolicy) as object, keyPolicy: KEY_POLICY });
   }
 
   describe("the bucket policy makes every key write-once and the bucket's settings fixed, for every principal", () => {
@@ -503,6 +486,10 @@ describe("AuditBucket, evaluated", () => {
       { name: "takes an environment's lease (claim, release, pause, resume, extend)", principal: OPERATOR, action: "s3:PutObject", resource: LEASE, context: writeOnce, expect: "Allowed" },
       { name: "writes a reservation (a claim passes admission)", principal: OPERATOR, action: "s3:PutObject", resource: RESERVATION, context: writeOnce, expect: "Allowed" },
       { name: "writes the audit records of its runs", principal: OPERATOR, action: "s3:PutObject", resource: RECORD, context: writeOnce, expect: "Allowed" },
+      { name: "stores a reviewed plan (reap --plan-out)", principal: OPERATOR, action: "s3:PutObject", resource: PLAN, context: writeOnce, expect: "Allowed" },
+      { name: "reads it back to execute it (reap --plan)", principal: OPERATOR, action: "s3:GetObject", resource: PLAN, expect: "Allowed" },
+      { name: "claims it for the one run that executes it", principal: OPERATOR, action: "s3:PutObject", resource: PLAN_RUN, context: writeOnce, expect: "Allowed" },
+      { name: "overwrites no stored plan", principal: OPERATOR, action: "s3:PutObject", resource: PLAN, expect: "ExplicitlyDenied" },
       { name: "reads the spend meter's readings (ls)", principal: OPERATOR, action: "s3:GetObject", resource: READING, expect: "Allowed" },
       { name: "lists them", principal: OPERATOR, action: "s3:ListBucket", resource: BUCKET, context: list("spend/"), expect: "Allowed" },
       { name: "lists the claims", principal: OPERATOR, action: "s3:ListBucket", resource: BUCKET, context: list("claims/default/"), expect: "Allowed" },

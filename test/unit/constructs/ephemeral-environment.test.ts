@@ -170,6 +170,16 @@ describe("EphemeralEnvironment", () => {
     expect(overridden).toMatch(/\? timeadd\(.*\) : "2030-01-01T00:00:00Z"\}$/);
   });
 
+  it("lets the workload role append to the environment's own decision trace when given decisionTrace, and grants nothing without it", () => {
+    const decisionTrace = { auditBucketName: "acme-ephemera-audit", auditKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" };
+    const out = synthEnv({ decisionTrace });
+    const grant = one(out, "aws_iam_role_policy");
+    const [roleName] = Object.entries(out.resource.aws_iam_role!).find(([, role]) => role.name === "ephemera-pr-123-workload")!;
+    expect(grant.role).toBe(`\${aws_iam_role.${roleName}.name}`);
+    expect(grant.policy).toContain('"arn:aws:s3:::acme-ephemera-audit/traces/pr-123/*"');
+    expect(all(synthEnv(), "aws_iam_role_policy")).toEqual([]);
+  });
+
   describe("rejects bad inputs, naming the prop and showing an example", () => {
     const cases: { field: string; props: Partial<EphemeralEnvironmentProps>; problem?: RegExp }[] = [
       { field: "envId", props: { envId: "PR_123" } },
@@ -190,6 +200,7 @@ describe("EphemeralEnvironment", () => {
       { field: "desiredNodes", props: { desiredNodes: 5 }, problem: /above maxNodes \(3\)/ },
       { field: "maxNodes", props: { maxNodes: 0 } },
       { field: "namespaceSize", props: { namespaceSize: "huge" as never } },
+      { field: "decisionTrace.auditKmsKeyArn", props: { decisionTrace: { auditBucketName: "acme-ephemera-audit", auditKmsKeyArn: "alias/ephemera-audit" } }, problem: /not a KMS key ARN/ },
     ];
     it.each(cases)("$field ($props)", ({ field, props, problem }) => {
       expectInvalid(() => synthEnv(props), field, problem);

@@ -76,6 +76,28 @@ describe("readEnvironmentConfig", () => {
   });
 });
 
+describe("readEnvironmentConfig: the workload's decision trace", () => {
+  const AUDIT = { EPHEMERA_AUDIT_BUCKET: "acme-ephemera-audit", EPHEMERA_AUDIT_KMS_KEY_ARN: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" };
+
+  it("grants the workload its trace with both the audit bucket and its key, and nothing with neither", () => {
+    expect(readEnvironmentConfig(from({ ...VALID, ...AUDIT })).decisionTrace).toEqual({ auditBucketName: AUDIT.EPHEMERA_AUDIT_BUCKET, auditKmsKeyArn: AUDIT.EPHEMERA_AUDIT_KMS_KEY_ARN });
+    expect(readEnvironmentConfig(from(VALID)).decisionTrace).toBeUndefined();
+  });
+
+  it.each([["EPHEMERA_AUDIT_BUCKET"], ["EPHEMERA_AUDIT_KMS_KEY_ARN"]])("refuses %s alone, naming both", (name) => {
+    expect(problemsOf({ ...VALID, [name]: AUDIT[name as keyof typeof AUDIT] })).toEqual([
+      "set both EPHEMERA_AUDIT_BUCKET and EPHEMERA_AUDIT_KMS_KEY_ARN (the platform stack's audit_bucket and audit_kms_key_arn outputs), or neither: with both, the workload may append to its decision trace",
+    ]);
+  });
+
+  it.each([
+    ["EPHEMERA_AUDIT_BUCKET", "Audit_Bucket", /^EPHEMERA_AUDIT_BUCKET "Audit_Bucket" is not an S3 bucket name; .* e\.g\. EPHEMERA_AUDIT_BUCKET=acme-ephemera-audit$/],
+    ["EPHEMERA_AUDIT_KMS_KEY_ARN", "alias/ephemera-audit", /^EPHEMERA_AUDIT_KMS_KEY_ARN "alias\/ephemera-audit" is not a KMS key ARN; .* e\.g\. EPHEMERA_AUDIT_KMS_KEY_ARN=arn:aws:kms:/],
+  ])("rejects a bad %s (%s) naming the variable and the fix", (name, value, message) => {
+    expect(problemsOf({ ...VALID, ...AUDIT, [name]: value })).toEqual([expect.stringMatching(message)]);
+  });
+});
+
 describe("readEnvironmentConfig: a claimed pool database", () => {
   const SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ephemera-pool-default-ab12cd34-credentials-1a2b3c4d-AbCdEf";
   const CLAIM = {

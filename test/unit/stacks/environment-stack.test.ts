@@ -96,4 +96,15 @@ describe("EnvironmentStack", () => {
     const [trust] = Object.values(tf.data.aws_iam_policy_document!);
     expect(trust!.statement[0].principals).toEqual([{ type: "Federated", identifiers: [CONFIG.oidcProviderArn] }]);
   });
+
+  it("lets the workload append to its decision trace in the audit bucket it is given, and grants nothing without one", () => {
+    const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const tf = synthEnvironment({ decisionTrace: { auditBucketName: "acme-ephemera-audit", auditKmsKeyArn: key } });
+    const [grant, ...others] = Object.values(tf.resource.aws_iam_role_policy ?? {});
+    expect(others).toEqual([]);
+    expect(grant!.name).toBe("ephemera-trace-append");
+    expect(grant!.policy).toContain('"arn:aws:s3:::acme-ephemera-audit/traces/pr-123/*"');
+    expect(grant!.policy).toContain(`"Resource":"${key}"`);
+    expect(synthEnvironment().resource.aws_iam_role_policy).toBeUndefined();
+  });
 });

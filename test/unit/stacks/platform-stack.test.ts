@@ -133,6 +133,14 @@ describe("PlatformStack", () => {
     expect(tf.output.reaper_scheduler_role_arn?.value).toBe(`\${aws_iam_role.${roleName}.arn}`);
   });
 
+  it("outputs the audit bucket and its key, which environment stacks need for their workloads' decision traces", () => {
+    const tf = synthPlatform();
+    const [bucketName] = Object.keys(tf.resource.aws_s3_bucket!);
+    const [keyName] = Object.keys(tf.resource.aws_kms_key!);
+    expect(tf.output.audit_bucket?.value).toBe(`\${aws_s3_bucket.${bucketName}.bucket}`);
+    expect(tf.output.audit_kms_key_arn?.value).toBe(`\${aws_kms_key.${keyName}.arn}`);
+  });
+
   it("fails synth when the reaper bundle has not been built, naming npm run bundle:reaper", () => {
     expect(() => synthPlatform({ reaperBundlePath: path.join(reaperBundlePath, "missing") })).toThrow(/bundlePath .*npm run bundle:reaper/);
   });

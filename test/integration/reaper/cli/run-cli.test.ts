@@ -1,10 +1,10 @@
 import { DescribeNodegroupCommand } from "@aws-sdk/client-eks";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import { GetBucketTaggingCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetScheduleCommand } from "@aws-sdk/client-scheduler";
 import { type CliRun, runEphemera } from "../../../../harness/cli";
 import { TAG } from "../../../../reaper/model";
-import { CLUSTER, emulatorClients, REAPER_FUNCTION_ARN, seedAuditBucket, seedCluster, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
+import { bucketExists as bucketIn, bucketTags as tagsOf, CLUSTER, emulatorClients, REAPER_FUNCTION_ARN, seedAuditBucket, seedCluster, seedEnvironment, seedTopic } from "../../../../harness/seed-environments";
 import { type Emulator, useEmulator } from "../../../../harness/emulator";
 
 // One seeded account walked through in order (ls → extend → pause → resume → reap → audit verify):
@@ -32,19 +32,8 @@ async function auditKeys(): Promise<string[]> {
   return (out.Contents ?? []).map((o) => o.Key!);
 }
 
-async function bucketExists(bucket: string): Promise<boolean> {
-  const { s3, destroy } = emulatorClients(e);
-  const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
-  destroy();
-  return exists;
-}
-
-async function bucketTags(bucket: string): Promise<Record<string, string>> {
-  const { s3, destroy } = emulatorClients(e);
-  const out = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
-  destroy();
-  return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key!, t.Value!]));
-}
+const bucketExists = (bucket: string) => bucketIn(e, bucket);
+const bucketTags = (bucket: string) => tagsOf(e, bucket);
 
 async function database(id: string) {
   const { rds, destroy } = emulatorClients(e);

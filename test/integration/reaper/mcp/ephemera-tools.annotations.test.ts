@@ -18,7 +18,7 @@ import {
   seedTopic,
   seedWarmDatabase,
 } from "../../../../harness/seed-environments";
-import { AUDIT_PREFIX, LEASE_PREFIX, TAG } from "../../../../reaper/model";
+import { AUDIT_PREFIX, LEASE_PREFIX, PLAN_PREFIX, TAG } from "../../../../reaper/model";
 
 // Every tool's annotations, against what its command really does to an emulated account: a
 // read-only tool changes nothing at all (not even an audit record); calling an idempotent tool a
@@ -51,7 +51,8 @@ const HINTS: Record<string, Hints> = {
   checkpoint: hints(false, false, false),
   list_checkpoints: hints(true, false, true),
   rollback: hints(false, true, false),
-  plan_reap: hints(true, false, true),
+  plan_reap: hints(false, false, false),
+  execute_reap_plan: hints(false, true, false),
   claim_database: hints(false, false, true),
   verify_audit: hints(true, false, true),
   provisioning_status: hints(true, false, true),
@@ -63,7 +64,6 @@ const HINTS: Record<string, Hints> = {
 const READ_ONLY: [string, Record<string, unknown>][] = [
   ["list_environments", {}],
   ["describe_environment", { env: "pr-read" }],
-  ["plan_reap", {}],
   ["verify_audit", {}],
   ["provisioning_status", {}],
   ["list_checkpoints", { env: "pr-checkpoint" }],
@@ -158,7 +158,7 @@ describe("every tool's annotations match what it does", () => {
     const { tools } = await client.listTools();
     expect(Object.fromEntries(tools.map(({ name, annotations: { title: _title, ...rest } = {} }) => [name, rest]))).toEqual(HINTS);
     // The table below covers every tool.
-    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint", "rollback", "record_decision").sort()).toEqual(Object.keys(HINTS).sort());
+    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint", "rollback", "plan_reap", "execute_reap_plan", "record_decision").sort()).toEqual(Object.keys(HINTS).sort());
   });
 
   test.each(READ_ONLY)("read-only %s changes nothing in the account, not even the audit bucket", async (name, args) => {
@@ -190,6 +190,31 @@ describe("every tool's annotations match what it does", () => {
     expect(second.isError).toBeFalsy();
     expect((second.structuredContent as { previousExpiresAt: string }).previousExpiresAt).toBe((first.structuredContent as { expiresAt: string }).expiresAt);
     expect(await stateOfAccount()).not.toEqual(once);
+  });
+
+  test("plan_reap is neither read-only nor idempotent, and not destructive: each call stores its own plan under its hash, and nothing else", async () => {
+    expect(HINTS.plan_reap).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    const before = await account();
+    const hashes = [];
+    for (let i = 0; i < 2; i++) {
+      const result = await call("plan_reap", { env: "pr-read" });
+      expect(result.isError).toBeFalsy();
+      hashes.push((result.structuredContent as { planHash: string }).planHash);
+    }
+    expect(new Set(hashes).size).toBe(2);
+    const after = await account();
+    expect({ ...after, auditObjects: after.auditObjects.filter((k) => !k.startsWith(PLAN_PREFIX)) }).toEqual(before);
+    expect(after.auditObjects.filter((k) => k.startsWith(PLAN_PREFIX)).map((k) => k.split("@")[0])).toEqual(hashes.map((h) => `${PLAN_PREFIX}${h}.json`).sort());
+  });
+
+  test("execute_reap_plan is destructive and not idempotent: a plan runs once, and a second call is refused", async () => {
+    expect(HINTS.execute_reap_plan).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
+    const planHash = ((await call("plan_reap", { env: "pr-read" })).structuredContent as { planHash: string }).planHash;
+    const first = await call("execute_reap_plan", { planHash, confirm: planHash });
+    expect({ isError: first.isError ?? false, text: first.isError ? texts(first) : "" }).toEqual({ isError: false, text: "" });
+    const second = await call("execute_reap_plan", { planHash, confirm: planHash });
+    expect(second.isError).toBe(true);
+    expect(texts(second)).toContain("was executed already");
   });
 
   test("record_decision is not idempotent: the same call again appends another record", async () => {

@@ -113,7 +113,8 @@ describe("ephemera mcp over stdio", () => {
       rollback: hints(false, true, false),
       checkpoint: hints(false, false, false),
       list_checkpoints: hints(true, false, true),
-      plan_reap: hints(true, false, true),
+      plan_reap: hints(false, false, false),
+      execute_reap_plan: hints(false, true, false),
       verify_audit: hints(true, false, true),
       provisioning_status: hints(true, false, true),
       record_decision: hints(false, false, false),
@@ -125,7 +126,7 @@ describe("ephemera mcp over stdio", () => {
       expect(t.description).toBeTruthy();
     }
     const required = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema.required ?? []]));
-    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], checkpoint: ["env"], list_checkpoints: ["env"], rollback: ["env", "to"], plan_reap: [], record_decision: ["env"], show_trace: ["env"] });
+    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], checkpoint: ["env"], list_checkpoints: ["env"], rollback: ["env", "to"], plan_reap: [], execute_reap_plan: ["planHash"], record_decision: ["env"], show_trace: ["env"] });
   });
 
   test("checkpoint takes a labelled checkpoint as checkpoint --json does, and list_checkpoints lists it; a taken label is a tool error with the CLI's message", async () => {
@@ -259,16 +260,17 @@ describe("ephemera mcp over stdio", () => {
     expect(await auditKeys()).toEqual(before);
   });
 
-  test("plan_reap shows the sweep's plan, as reap --dry-run --json does, and changes nothing", async () => {
+  test("plan_reap returns the sweep's plan, as reap --dry-run --json decides it, with its hash; it acts on nothing and writes no audit record", async () => {
     const before = await auditKeys();
     const result = await call("plan_reap");
     expect(result.isError).toBeFalsy();
     const cli = (await ephemera(["reap", "--dry-run", "--json"])).json<{ plan: { environments: unknown[]; notes: unknown[] } }>();
-    const plan = result.structuredContent as { dryRun: boolean; simulatedClock: boolean; actions: unknown[]; plan: { environments: unknown[]; notes: unknown[] } };
-    expect(plan).toMatchObject({ dryRun: true, simulatedClock: false, actions: [] });
-    expect(plan.plan.environments).toEqual(cli.plan.environments);
-    expect(plan.plan.notes).toEqual(cli.plan.notes);
-    expect(plan.plan.environments).toEqual([expect.objectContaining({ env: "pr-old", intent: "reap" })]);
+    const made = result.structuredContent as { dryRun: boolean; planHash: string; reviewed: { hash: string; plan: { environments: unknown[]; notes: unknown[] } } };
+    expect(made).toMatchObject({ dryRun: true, planHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(made.reviewed.hash).toBe(made.planHash);
+    expect(made.reviewed.plan.environments).toEqual(cli.plan.environments);
+    expect(made.reviewed.plan.notes).toEqual(cli.plan.notes);
+    expect(made.reviewed.plan.environments).toEqual([expect.objectContaining({ env: "pr-old", intent: "reap" })]);
     expect(await auditKeys()).toEqual(before);
   });
 

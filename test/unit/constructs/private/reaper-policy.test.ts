@@ -1,9 +1,9 @@
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { auditBucketPolicy } from "../../../../constructs/audit-bucket";
 import { PolicyDocument, PROTECTED_DENIED_ACTIONS, REAPER_WRITTEN_TAG_KEYS, reaperPolicy, reaperPolicyDocuments, type ReaperPolicyInput, schedulerInvokePolicy } from "../../../../constructs/private/reaper-policy";
 import { KIND_CATALOG, KIND_NAMES } from "../../../../reaper/contracts/kind-catalog";
 import { DELETABLE_BUCKETS, type IamGrant, type KindRow } from "../../../../reaper/contracts/kind-row";
 import { BUDGET_NAME_PREFIX, FINAL_SNAPSHOT_PREFIX, finalSnapshotName, PLATFORM_BUDGET_NAME, SCHEDULE_GROUP_PREFIX, TAG } from "../../../../reaper/model";
+import { simulateIam } from "../../../../harness/simulate-iam";
 
 /**
  * The reaper's IAM policy, evaluated by an IAM policy simulator (moto ignores tag
@@ -79,11 +79,6 @@ const MANAGED = { [TAG.managedBy]: "ephemera", [TAG.env]: "pr-1" };
 const SOMEONE_ELSES = { [TAG.managedBy]: "platform-team" };
 const PROTECTED = { ...MANAGED, [TAG.protect]: "true" };
 
-const DEFAULT_KEY_POLICY = {
-  Version: "2012-10-17",
-  Statement: [{ Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
-};
-
 type Outcome = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
 interface Case {
@@ -102,25 +97,8 @@ interface Case {
 
 async function evaluate(c: Case): Promise<string> {
   const tags = Object.fromEntries(Object.entries(c.tags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
-  const result = await runSimulation(
-    {
-      request: {
-        principal: ROLE,
-        action: c.action,
-        resource: { resource: c.resource, accountId: ACCOUNT },
-        contextVariables: { "aws:SecureTransport": "true", ...tags, ...(c.context ?? {}) },
-      },
-      identityPolicies: [{ name: "ephemera-reaper", policy: c.policy ?? POLICY }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(c.withBucketPolicy ? { resourcePolicy: JSON.parse(auditBucketPolicy(AUDIT_ARN)) } : {}),
-      // KMS needs a key policy; the default one lets the account's IAM policies decide.
-      ...(c.action.startsWith("kms:") ? { resourcePolicy: DEFAULT_KEY_POLICY } : {}),
-    },
-    {},
-  );
-  if (result.resultType === "error") return `simulation error: ${JSON.stringify(result.errors)}`;
-  return result.overallResult;
+  const request = { principal: ROLE, action: c.action, resource: c.resource, context: { ...tags, ...(c.context ?? {}) } };
+  return simulateIam(request, { identity: [c.policy ?? POLICY], ...(c.withBucketPolicy ? { bucketPolicy: JSON.parse(auditBucketPolicy(AUDIT_ARN)) as object } : {}) }).catch((err: Error) => `simulation error: ${err.message}`);
 }
 
 const inThisAccount = { "s3:ResourceAccount": ACCOUNT };

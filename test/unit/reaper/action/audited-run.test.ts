@@ -61,6 +61,12 @@ describe("actAsAuditedRun", () => {
     expect(asked).toBe(false);
   });
 
+  test("runDetails go into the run-start record beside the plan (a reviewed plan's hash)", async () => {
+    const store = new MemoryStateStore();
+    await actAsAuditedRun(options(store, { runDetails: { reviewedPlan: { hash: "ab".repeat(32), skipped: [] } } }));
+    expect(runStartOf(store, FIRST)).toMatchObject({ reviewedPlan: { hash: "ab".repeat(32), skipped: [] }, plan: { environments: [{ env: "pr-1" }] }, previous: null });
+  });
+
   test("acting, it takes each environment's lease; a dry run writes nothing at all", async () => {
     const acting = new MemoryStateStore();
     await actAsAuditedRun(options(acting));

@@ -87,6 +87,25 @@ describe("parsing the ephemera command line", () => {
     });
   });
 
+  test("reap reads a plan to write, or one to execute by file or by hash", () => {
+    const hash = "ab".repeat(32);
+    expect(parseCommand(["reap", "--plan-out", "-", "--env", "pr-9"])).toMatchObject({ name: "reap", planOut: "-", env: "pr-9" });
+    expect(parseCommand(["reap", "--plan", "reviewed.json", "--dry-run"])).toMatchObject({ name: "reap", reviewed: { file: "reviewed.json" }, overrides: { dryRun: true } });
+    expect(parseCommand(["reap", `--plan-hash=${hash}`])).toMatchObject({ name: "reap", reviewed: { hash } });
+    expect(parseCommand(["reap", "--max-plan-age", "30m"])).toMatchObject({ overrides: { maxPlanAge: "30m" } });
+  });
+
+  test("reap refuses a plan decided on a simulated clock, a plan narrowed or redecided, both ways of naming one, and a hash that is none", () => {
+    const hash = "ab".repeat(32);
+    expect(usageError(["reap", "--plan-out", "p.json", "--now", "2026-05-01T12:00:00Z"]).message).toMatch(/^--plan-out makes a plan to execute, and such a plan is decided on the real clock: leave out --now/);
+    expect(usageError(["reap", "--plan", "p.json", "--env", "pr-1"]).message).toBe("--plan executes the plan exactly as it was reviewed, so --env cannot be given with it; e.g. ephemera reap --plan reviewed-plan.json");
+    expect(usageError(["reap", "--plan-hash", hash, "--now", "2026-05-01T12:00:00Z"]).message).toContain("--plan-hash executes the plan exactly as it was reviewed, so --now cannot be given with it");
+    expect(usageError(["reap", "--plan", "p.json", "--plan-out", "q.json"]).message).toContain("so --plan-out cannot be given with it");
+    expect(usageError(["reap", "--plan", "p.json", "--plan-hash", hash]).message).toMatch(/^give --plan <file> or --plan-hash <sha256>, not both/);
+    expect(usageError(["reap", "--plan-hash", "ABC"]).message).toBe('--plan-hash "ABC" is not a plan\'s hash: 64 lowercase hex digits, as ephemera reap --plan-out printed it');
+    expect(usageError(["reap", "--plan-out", " "]).message).toBe("--plan-out needs a value, e.g. --plan-out reviewed-plan.json");
+  });
+
   test("--no-dry-run overrides EPHEMERA_DRY_RUN=true for one command", () => {
     expect(parseCommand(["pause", "pr-1", "--no-dry-run"])).toMatchObject({ overrides: { dryRun: false } });
   });

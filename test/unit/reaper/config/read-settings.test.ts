@@ -26,6 +26,14 @@ describe("reading EPHEMERA_* settings", () => {
     expect(s.reaper.notificationTopicArn).toBeUndefined();
   });
 
+  test("EPHEMERA_MAX_PLAN_AGE: 1h by default, the ttl grammar, at most a day, and --max-plan-age wins", () => {
+    expect(readSettings(BASE).maxPlanAgeMs).toBe(3_600_000);
+    expect(readSettings({ ...BASE, EPHEMERA_MAX_PLAN_AGE: "20m" }).maxPlanAgeMs).toBe(1_200_000);
+    expect(readSettings({ ...BASE, EPHEMERA_MAX_PLAN_AGE: "20m" }, { maxPlanAge: "2h" }).maxPlanAgeMs).toBe(7_200_000);
+    expect(settingsError({ ...BASE, EPHEMERA_MAX_PLAN_AGE: "1 hour" })).toMatch(/^EPHEMERA_MAX_PLAN_AGE "1 hour"/);
+    expect(settingsError({ ...BASE, EPHEMERA_MAX_PLAN_AGE: "2d" })).toMatch(/^EPHEMERA_MAX_PLAN_AGE "2d"/);
+  });
+
   test("every variable is read", () => {
     const s = readSettings({
       ...BASE,

@@ -49,8 +49,11 @@ describe("a tool call's command line", () => {
     // confirm is checked by the server, not passed on; discardData is release's --discard-data.
     expect(argvOf("release_environment", { env: "pr-1", confirm: "pr-1", discardData: true })).toEqual(["release", "--discard-data", "--json", "--", "pr-1"]);
     expect(argvOf("pause_environment", { env: "pr-1", confirm: "pr-1" })).toEqual(["pause", "--json", "--", "pr-1"]);
-    expect(argvOf("plan_reap", {})).toEqual(["reap", "--dry-run", "--json", "--"]);
+    expect(argvOf("plan_reap", {})).toEqual(["reap", "--plan-out=-", "--json", "--"]);
+    expect(argvOf("plan_reap", { env: "pr-1" })).toEqual(["reap", "--plan-out=-", "--env=pr-1", "--json", "--"]);
     expect(argvOf("plan_reap", { env: "pr-1", now: "2026-05-01T12:00:00Z" })).toEqual(["reap", "--dry-run", "--env=pr-1", "--now=2026-05-01T12:00:00Z", "--json", "--"]);
+    expect(argvOf("execute_reap_plan", { planHash: "ab".repeat(32), confirm: "ab".repeat(32) })).toEqual(["reap", `--plan-hash=${"ab".repeat(32)}`, "--json", "--"]);
+    expect(argvOf("execute_reap_plan", { planHash: "ab".repeat(32), dryRun: true })).toEqual(["reap", `--plan-hash=${"ab".repeat(32)}`, "--dry-run", "--json", "--"]);
     expect(argvOf("claim_database", { env: "pr-1", owner: "team@example.com", ttl: "4h" })).toEqual(["claim", "--owner=team@example.com", "--ttl=4h", "--json", "--", "pr-1"]);
     expect(argvOf("verify_audit", {})).toEqual(["audit", "--json", "--", "verify"]);
     expect(argvOf("verify_audit", { runId: "20260501T120000Z-3f9a1c2b" })).toEqual(["audit", "--run=20260501T120000Z-3f9a1c2b", "--json", "--", "verify"]);
@@ -76,7 +79,9 @@ describe("a tool call's command line", () => {
     });
     expect(parseCommand(argvOf("pause_environment", { env: "pr-1" }, config))).toEqual({ name: "pause", json: true, overrides, env: "pr-1" });
     expect(parseCommand(argvOf("resume_environment", { env: "pr-1" }))).toEqual({ name: "resume", json: true, overrides: {}, env: "pr-1" });
-    expect(parseCommand(argvOf("plan_reap", { env: "pr-1" }))).toEqual({ name: "reap", json: true, overrides: { dryRun: true }, env: "pr-1", allowSimulatedClock: false });
+    expect(parseCommand(argvOf("plan_reap", { env: "pr-1" }))).toEqual({ name: "reap", json: true, overrides: {}, env: "pr-1", allowSimulatedClock: false, planOut: "-" });
+    expect(parseCommand(argvOf("plan_reap", { env: "pr-1", now: "2026-05-01T12:00:00Z" }))).toMatchObject({ name: "reap", overrides: { dryRun: true }, now: new Date("2026-05-01T12:00:00Z") });
+    expect(parseCommand(argvOf("execute_reap_plan", { planHash: "ab".repeat(32), dryRun: true }))).toEqual({ name: "reap", json: true, overrides: { dryRun: true }, allowSimulatedClock: false, reviewed: { hash: "ab".repeat(32) } });
     expect(parseCommand(argvOf("claim_database", { env: "pr-1", owner: "team@example.com" }))).toEqual({
       name: "claim",
       json: true,

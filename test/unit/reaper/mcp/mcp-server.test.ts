@@ -197,12 +197,16 @@ describe("destructive tools need confirm", () => {
     const { tools } = await s.client.listTools();
     const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
     const confirming = tools.filter((t) => "confirm" in (t.inputSchema.properties ?? {})).map((t) => t.name);
-    expect(destructive).toEqual(["pause_environment", "release_environment", "rollback"]);
+    expect(destructive).toEqual(["pause_environment", "release_environment", "rollback", "execute_reap_plan"]);
     expect(confirming).toEqual(destructive);
-    for (const t of tools.filter((x) => confirming.includes(x.name))) {
+    for (const t of tools.filter((x) => confirming.includes(x.name) && x.name !== "execute_reap_plan")) {
       expect((t.inputSchema.properties!.confirm as { description: string }).description).toMatch(/^The environment id again, exactly as env/);
       expect(t.inputSchema.required).toEqual(t.name === "rollback" ? ["env", "to"] : ["env"]);
     }
+    // A plan is confirmed by its hash: the person agreed to that plan, not to an environment.
+    const execute = tools.find((t) => t.name === "execute_reap_plan")!;
+    expect((execute.inputSchema.properties!.confirm as { description: string }).description).toMatch(/^The planHash again, exactly/);
+    expect(execute.inputSchema.required).toEqual(["planHash"]);
     await s.close();
   });
 });

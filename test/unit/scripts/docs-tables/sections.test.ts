@@ -16,7 +16,8 @@ describe("the sections generated from doc comments and definitions", () => {
     for (const tool of EPHEMERA_TOOLS) expect(tools).toContain(`| \`${tool.name}`);
     expect(tools).toContain("| `admit_environment {env, owner, ttl?, budgetUsd?}` | `ephemera admit <env> --owner <owner> [--ttl] [--budget-usd] --json` | no | no | yes |");
     expect(tools).toContain("| `extend_environment {env, duration, dryRun?}` | `ephemera extend <env> <duration> [--dry-run] --json` | no | no | **no** |");
-    expect(tools).toContain("| `plan_reap {env?, now?}` | `ephemera reap --dry-run [--env] [--now] --json` | yes | no | yes |");
+    expect(tools).toContain("| `plan_reap {env?, now?}` | `ephemera reap --plan-out - [--env] [--dry-run --now] --json` | no | no | **no** |");
+    expect(tools).toContain("| `execute_reap_plan {planHash, confirm?, dryRun?}` | `ephemera reap --plan-hash <planHash> [--dry-run] --json` | no | **yes** | **no** |");
   });
 
   it("list every field of the engine's config, its default and the setting it is read from", () => {

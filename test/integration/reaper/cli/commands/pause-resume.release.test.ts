@@ -1,5 +1,6 @@
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { HeadBucketCommand, ListObjectsV2Command, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { auditRun } from "../../../../../harness/audit-trail";
 import { runEphemera } from "../../../../../harness/cli";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../../harness/emulator";
 import { emulatorClients, seedAuditBucket, seedEnvironment, seedTopic } from "../../../../../harness/seed-environments";
@@ -59,15 +60,9 @@ async function snapshotsOf(db: string): Promise<string[]> {
 }
 
 async function runRecords(runId: string): Promise<AuditRecord[]> {
-  const runtime = new ReaperRuntime(readSettings(settings), { credentials: EMULATOR_CREDENTIALS });
-  try {
-    const store = runtime.auditStore();
-    expect((await verifyAuditIn(store)).find((r) => r.runId === runId)).toMatchObject({ ok: true, status: "complete" });
-    const keys = (await store.list("audit/")).filter((k) => k.includes(runId));
-    return await Promise.all(keys.map(async (k) => JSON.parse(await store.get(k)) as AuditRecord));
-  } finally {
-    await runtime.destroy();
-  }
+  const run = await auditRun(settings, runId);
+  expect(run.verified).toMatchObject({ ok: true, status: "complete" });
+  return run.records;
 }
 
 describe("ephemera release", () => {
