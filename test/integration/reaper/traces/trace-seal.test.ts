@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { DeleteObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { runEphemera } from "../../../../harness/cli";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
@@ -54,6 +57,7 @@ beforeAll(async () => {
   await seedEnvironment(e, "pr-expired", now, { expiresInHours: -1, state: "expiring", database: false });
   await seedEnvironment(e, "pr-silent", now, { expiresInHours: -1, state: "expiring", database: false });
   await seedEnvironment(e, "pr-done", now, { expiresInHours: 6, database: false });
+  await seedEnvironment(e, "pr-planned", now, { expiresInHours: -1, state: "expiring", database: false });
 }, 120_000);
 
 describe("the trace seal", () => {
@@ -83,6 +87,17 @@ describe("the trace seal", () => {
     const runId = reap.json<{ runId: string }>().runId;
     expect((await runRecords(runId)).filter((r) => r.type === "trace-sealed")).toEqual([expect.objectContaining({ env: "pr-silent", details: { head: null } })]);
     expect((await runEphemera(["trace", "verify", "pr-silent", "--json"], settings)).json()).toMatchObject({ ok: true, status: "empty", seal: { records: 0, headHash: null } });
+  }, 120_000);
+
+  test("executing a reviewed reap plan seals the trace of each environment it reaps", async () => {
+    const head = (await append("pr-planned", 2)).json<{ headHash: string }>();
+    const planPath = path.join(mkdtempSync(path.join(tmpdir(), "ephemera-seal-")), "plan.json");
+    expect((await runEphemera(["reap", "--env", "pr-planned", "--plan-out", planPath], settings)).code).toBe(0);
+    const run = await runEphemera(["reap", "--plan", planPath, "--json"], settings);
+    expect(run.code).toBe(0);
+    const runId = run.json<{ runId: string }>().runId;
+    expect((await runRecords(runId)).filter((r) => r.type === "trace-sealed")).toEqual([expect.objectContaining({ env: "pr-planned", details: expect.objectContaining({ records: 2, headHash: head.headHash }) })]);
+    expect((await runEphemera(["trace", "verify", "pr-planned", "--json"], settings)).json()).toMatchObject({ status: "complete", seal: { runId, records: 2 } });
   }, 120_000);
 
   test("ephemera release seals the trace too; a dry run writes no seal", async () => {
