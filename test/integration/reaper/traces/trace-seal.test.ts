@@ -2,11 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { auditRun } from "../../../../harness/audit-trail";
 import { runEphemera } from "../../../../harness/cli";
 import { type Emulator, EMULATOR_CREDENTIALS, useEmulator } from "../../../../harness/emulator";
 import { emulatorClients, seedAuditBucket, seedEnvironment } from "../../../../harness/seed-environments";
 import type { AuditRecord } from "../../../../reaper/audit/audit-record";
-import { verifyAuditIn } from "../../../../reaper/audit/verify-audit";
 import { readSettings } from "../../../../reaper/config/read-settings";
 import { TRACE_SEAL_PREFIX } from "../../../../reaper/model";
 import { ReaperRuntime } from "../../../../reaper/runtime/reaper-runtime";
@@ -26,15 +26,9 @@ const append = (env: string, n: number) =>
 
 /** The run's records, after checking that its chain verifies complete. */
 async function runRecords(runId: string): Promise<AuditRecord[]> {
-  const runtime = new ReaperRuntime(readSettings(settings), { credentials: EMULATOR_CREDENTIALS });
-  try {
-    const store = runtime.auditStore();
-    expect((await verifyAuditIn(store)).find((r) => r.runId === runId)).toMatchObject({ ok: true, status: "complete" });
-    const keys = (await store.list("audit/")).filter((k) => k.includes(runId) && /\/\d+\.json$/.test(k));
-    return await Promise.all(keys.map(async (k) => JSON.parse(await store.get(k)) as AuditRecord));
-  } finally {
-    await runtime.destroy();
-  }
+  const { verified, records } = await auditRun(settings, runId);
+  expect(verified).toMatchObject({ ok: true, status: "complete" });
+  return records;
 }
 
 /** The seal pointers of `env`, newest first, with their bodies. */
