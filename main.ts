@@ -37,7 +37,7 @@ try {
   });
   const cluster = readClusterConfig(input);
   if (cluster !== undefined) {
-    new ClusterStack(app, clusterStackName(cluster.clusterName), { ...cluster, region, stateBucket: input("EPHEMERA_STATE_BUCKET"), stateLockTable: input("EPHEMERA_STATE_LOCK_TABLE") });
+    new ClusterStack(app, clusterStackName(cluster.clusterName), { ...cluster, region });
   }
   if (input("EPHEMERA_ENV") !== undefined) {
     const config = readEnvironmentConfig(input);
