@@ -34,6 +34,8 @@ import {
   POOL_MEMBER_PREFIX,
   PROVISIONING_PREFIX,
   TAG,
+  TRACE_PREFIX,
+  TRACE_SEAL_PREFIX,
 } from "../reaper/model";
 
 /** How S3 Object Lock holds each record for the retention period. */
@@ -144,10 +146,12 @@ export const ADMIT_READS: readonly string[] = [ADMISSION_PREFIX, ADMISSION_REQUE
  * What operators' commands write: `provisioning pause|resume` the switch, `claim` a claim
  * record, `claim`, `release`, `pause`, `resume` and `extend` their environment's lease and
  * audited run, `claim` (which passes admission) or an operator's own `admit` a reservation, and
- * `reap --plan-out` a reviewed plan, which `reap --plan` claims for the run that executes it.
+ * `reap --plan-out` a reviewed plan, which `reap --plan` claims for the run that executes it,
+ * `trace append` (and the MCP record_decision) an environment's decision trace, and `release`
+ * and `reap --plan` the pointer to the trace seal they record.
  * Not `spend/`: only the reaper's sweeps keep the spend meter's readings.
  */
-export const OPERATE_WRITES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX, PLAN_PREFIX];
+export const OPERATE_WRITES: readonly string[] = [AUDIT_PREFIX, LEASE_PREFIX, CLAIM_PREFIX, ADMISSION_PREFIX, ADMISSION_REQUEST_PREFIX, PROVISIONING_PREFIX, PLAN_PREFIX, TRACE_PREFIX, TRACE_SEAL_PREFIX];
 /** What operators' commands read: every prefix (`ls` reads the spend meter's readings). */
 export const OPERATE_READS: readonly string[] = AUDIT_BUCKET_PREFIXES;
 

@@ -41,6 +41,13 @@ export interface ActOptions<Ctx> {
    * @default - no deadline
    */
   readonly timeLeftMs?: () => number;
+  /**
+   * Called for each environment whose reap or release finished every phase, under its
+   * lease, with this run's audit log: the trace's seal (reaper/traces/trace-seal.ts). A
+   * rejection is kept in `auditErrors`; the environment stays done (TTL first).
+   * @default - nothing
+   */
+  readonly onReaped?: (env: string, audit: AuditLog) => Promise<unknown>;
 }
 
 /** A resource an earlier action left with an unknown outcome, which discovery no longer finds. */
@@ -228,8 +235,21 @@ async function runEnvironment<Ctx>(run: Run<Ctx>, envPlan: EnvironmentPlan): Pro
     progress.stopped ??= stopAfterEarlierPhase(progress);
     for (const action of phase.actions) await runInEnvironment(run, progress, lease, phase.name, action);
   }
+  const environment = environmentOutcome(envPlan, progress);
+  await afterReaped(run, environment);
   if (lease?.ok) await lease.release();
-  return { environment: environmentOutcome(envPlan, progress), outcomes: progress.outcomes };
+  return { environment, outcomes: progress.outcomes };
+}
+
+/** The `onReaped` hook of an environment reaped or released in full; its failure is an audit error, never the environment's. */
+async function afterReaped<Ctx>(run: Run<Ctx>, environment: EnvironmentOutcome): Promise<void> {
+  const { onReaped } = run.options;
+  if (onReaped === undefined || environment.status !== "done" || (environment.intent !== "reap" && environment.intent !== "release")) return;
+  try {
+    await onReaped(environment.env, run.options.audit);
+  } catch (err) {
+    run.auditErrors.push(`${environment.env}: its trace could not be sealed (${errorCode(err)}: ${messageOf(err)}); the environment was ${environment.intent === "reap" ? "reaped" : "released"} all the same`);
+  }
 }
 
 /**

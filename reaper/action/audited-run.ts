@@ -4,6 +4,7 @@ import type { ReaperConfig } from "../config/reaper-config";
 import type { StateStore } from "../state/state-store";
 import { act, type ActOptions, type ActResult, type ConfirmedGone } from "./act";
 import { EnvLeases } from "./env-lease";
+import { sealTrace } from "../traces/trace-seal";
 
 export interface AuditedRunOptions<Ctx> extends Pick<ActOptions<Ctx>, "plan" | "adapters" | "ctx" | "notifier" | "timeLeftMs" | "runDetails"> {
   /** Where the run's audit records and the environments' leases are kept (the audit bucket). */
@@ -26,7 +27,8 @@ export interface AuditedRunOptions<Ctx> extends Pick<ActOptions<Ctx>, "plan" | "
 /**
  * One audited run of a plan, as the sweep and the operator commands run it: the run
  * opened against the audit trail (unless dry or told not to look back), then `act` with
- * the run's audit log and, when it acts, leases on its environments.
+ * the run's audit log and, when it acts, leases on its environments. Each environment it
+ * reaps or releases in full has its decision trace sealed into the run's chain (sealTrace).
  */
 export async function actAsAuditedRun<Ctx>(options: AuditedRunOptions<Ctx>): Promise<ActResult> {
   const { store, runId, startedAt, clock, config, dryRun } = options;
@@ -46,5 +48,7 @@ export async function actAsAuditedRun<Ctx>(options: AuditedRunOptions<Ctx>): Pro
     dryRun,
     ...(options.timeLeftMs === undefined ? {} : { timeLeftMs: options.timeLeftMs }),
     ...(options.runDetails === undefined ? {} : { runDetails: options.runDetails }),
+    // Each environment reaped or released in full has its decision trace's head sealed into this run's chain.
+    onReaped: (env, log) => sealTrace(store, env, log, clock),
   });
 }

@@ -39,6 +39,11 @@ export class AuditLog {
     return this.seq;
   }
 
+  /** Where record `seq` of this run is kept. */
+  keyOf(seq: number): string {
+    return auditKey(this.runId, this.options.startedAt, seq);
+  }
+
   /** Writes the next record of the chain; rejects (and leaves the chain as it was) when the store does. */
   append(event: AuditEvent): Promise<AuditRecord> {
     const written = this.tail.then(() => this.write(event));
@@ -56,7 +61,7 @@ export class AuditLog {
       prevHash: this.prevHash,
     });
     // Exclusive: a seq already taken means a later run closed this run's chain; the chain stops here.
-    const key = auditKey(this.runId, this.options.startedAt, record.seq);
+    const key = this.keyOf(record.seq);
     const body = JSON.stringify(record);
     // A write whose answer was lost but that landed stands, and the chain goes on from it.
     const written = await putIfAbsent(this.store, key, body);

@@ -8,8 +8,9 @@ import { canonicalJson } from "./canonical-json";
  * - `confirmed-gone`: a resource whose earlier action had an unknown outcome is confirmed gone
  * - `run-summary`: closes the chain, so a removed tail is detectable
  * - `run-closed`: closes, from a later run, the chain of a run that never finished
+ * - `trace-sealed`: an environment this run reaped or released had this decision trace head (reaper/traces)
  */
-export type AuditRecordType = "run-start" | "action" | "confirmed-gone" | "run-summary" | "run-closed";
+export type AuditRecordType = "run-start" | "action" | "confirmed-gone" | "run-summary" | "run-closed" | "trace-sealed";
 
 /**
  * `pending` is the before-record's; the rest are what happened. `unknown`: the request
@@ -64,6 +65,7 @@ export function sealRecord(record: Omit<AuditRecord, "hash">): AuditRecord {
   return { ...record, hash: hashRecord(record) };
 }
 
-function sha256(text: string): string {
+/** sha256 of a text's UTF-8 bytes, in hex: the hash of every chain. */
+export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }

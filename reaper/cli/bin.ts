@@ -14,10 +14,19 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
+/** All of stdin, as UTF-8. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
   isTTY: process.stderr.isTTY === true,
+  // A terminal is not input: `trace append` then asks for a pipe or --message instead of waiting.
+  ...(process.stdin.isTTY === true ? {} : { stdin: readStdin }),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -3,6 +3,7 @@ import type { CliIo } from "../contracts/cli-io";
 import type { KindContext } from "../contracts/kind-context";
 import type { EphemeraSettings } from "../config/read-settings";
 import type { ReaperRuntime } from "../runtime/reaper-runtime";
+import type { McpClientInfo } from "../contracts/requester";
 
 /** What every command is given. */
 export interface CommandContext {
@@ -21,5 +22,7 @@ export interface CommandContext {
    * runCli's deps carry the client, never argv). One STS call, on first use.
    */
   readonly requestedBy: () => Promise<string>;
+  /** The MCP client the command came through (`ephemera mcp`): a trace's records are its. */
+  readonly mcpClient?: McpClientInfo;
 }
 

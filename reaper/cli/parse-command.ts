@@ -6,6 +6,7 @@ import { type Isolation, tryParseDuration, tryParseEnvId, tryParseInstant, tryPa
 import { COMMANDS, type CommandName } from "./usage";
 import { BASELINE_LABEL, CHECKPOINT_LABEL } from "../decision/plan-checkpoint";
 import { isPlanHash } from "../decision/reviewed-plan";
+import { MAX_AGENT_LENGTH } from "../traces/trace-input";
 
 /** Bad arguments: exit status 2, and the message names the argument and shows a valid example. */
 export class UsageError extends Error {
@@ -47,6 +48,9 @@ export type Command =
     })
   | (Common & { readonly name: "audit-verify"; readonly runId?: string })
   | (Common & { readonly name: "rollback"; readonly env: string; readonly to: string })
+  | (Common & { readonly name: "trace-append"; readonly env: string; readonly agent?: string; readonly message?: string })
+  | (Common & { readonly name: "trace-show"; readonly env: string; readonly since?: Date })
+  | (Common & { readonly name: "trace-verify"; readonly env: string })
   | (Common & { readonly name: "mcp" });
 
 type Spec = { type: "string" | "boolean"; short?: string };
@@ -320,6 +324,33 @@ function parseRollback(args: CommandArgs): Command {
   return { name: "rollback", ...args.common, env: args.envId(env!, "<env>"), to };
 }
 
+/** `trace append|show|verify <env>`, each with its own flags only. */
+function parseTrace(args: CommandArgs): Command {
+  const [sub, env] = args.positional(2, "a subcommand (append, show or verify) and <env>", "ephemera trace show pr-123");
+  if (sub !== "append" && sub !== "show" && sub !== "verify") {
+    throw args.usage(`unknown subcommand "trace ${sub}"; use append, show or verify, e.g. ephemera trace verify ${env}`);
+  }
+  const id = args.envId(env!, "<env>");
+  const only = (flag: string, with_: string) => {
+    if (args.values[flag] !== undefined && sub !== with_) throw args.usage(`--${flag} goes with trace ${with_}, e.g. ephemera trace ${with_} ${id} --${flag} ${TRACE_FLAG_EXAMPLES[flag]}`);
+  };
+  only("agent", "append");
+  only("message", "append");
+  only("since", "show");
+  if (sub === "show") {
+    const since = args.instant("since");
+    return { name: "trace-show", ...args.common, env: id, ...(since === undefined ? {} : { since }) };
+  }
+  if (sub === "verify") return { name: "trace-verify", ...args.common, env: id };
+  const { agent, message } = args.values;
+  if (typeof agent === "string" && (agent.trim() === "" || agent.length > MAX_AGENT_LENGTH)) {
+    throw args.usage(`--agent must be a name of 1 to ${MAX_AGENT_LENGTH} characters, e.g. --agent planner`);
+  }
+  return { name: "trace-append", ...args.common, env: id, ...(typeof agent === "string" ? { agent } : {}), ...(typeof message === "string" ? { message } : {}) };
+}
+
+const TRACE_FLAG_EXAMPLES: Readonly<Record<string, string>> = { agent: "planner", message: '"chose plan B"', since: "2026-05-01T12:00:00Z" };
+
 function parseMcp(args: CommandArgs): Command {
   args.positional(0, "no arguments", "ephemera mcp");
   return { name: "mcp", ...args.common };
@@ -351,6 +382,7 @@ const COMMAND_PARSERS: Readonly<Record<CommandName, CommandParser>> = {
   },
   audit: { options: { run: { type: "string" } }, parse: parseAudit },
   rollback: { options: { to: { type: "string" }, "dry-run": { type: "boolean" } }, parse: parseRollback },
+  trace: { options: { agent: { type: "string" }, message: { type: "string" }, since: { type: "string" } }, parse: parseTrace },
   mcp: { options: {}, parse: parseMcp },
 };
 
@@ -399,6 +431,9 @@ function exampleValue(flag: string): string {
     "--plan": "reviewed-plan.json",
     "--plan-hash": "<the 64 hex digits --plan-out printed>",
     "--max-plan-age": "1h",
+    "--agent": "planner",
+    "--message": '"chose plan B"',
+    "--since": "2026-05-01T12:00:00Z",
   };
   return examples[flag] ?? "<value>";
 }

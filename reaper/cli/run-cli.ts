@@ -12,6 +12,7 @@ import { claimCommand } from "./commands/claim";
 import { admitCommand } from "./commands/admit";
 import { provisioningCommand } from "./commands/provisioning";
 import { mcpCommand } from "./commands/mcp";
+import { traceCommand } from "./commands/trace";
 import { type Command, parseCommand, UsageError } from "./parse-command";
 import { progressAdapters } from "./progress-adapters";
 import type { CommandContext } from "./command-context";
@@ -80,6 +81,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     progress,
     adapters: io.isTTY ? progressAdapters(progress) : undefined,
     requestedBy: () => (asker ??= getRuntime().callerArn().then((arn) => requester(arn, deps.mcpClient))),
+    ...(deps.mcpClient === undefined ? {} : { mcpClient: deps.mcpClient }),
   };
   try {
     return await runCommand(context, command, deps);
@@ -122,6 +124,10 @@ async function runCommand(context: CommandContext, command: Exclude<Command, { n
       return await reapCommand(context, command);
     case "audit-verify":
       return await auditVerifyCommand(context, command);
+    case "trace-append":
+    case "trace-show":
+    case "trace-verify":
+      return await traceCommand(context, command);
     case "mcp":
       // Each tool call runs one command line here, with the same deps and the MCP client it came from.
       return await mcpCommand(context, command, (toolArgv, toolIo, mcpClient) =>

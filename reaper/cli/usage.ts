@@ -1,7 +1,7 @@
 import { describeSettings } from "../config/read-settings";
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS = ["ls", "admit", "extend", "pause", "resume", "release", "checkpoint", "checkpoints", "rollback", "claim", "provisioning", "reap", "audit", "mcp"] as const;
+export const COMMANDS = ["ls", "admit", "extend", "pause", "resume", "release", "checkpoint", "checkpoints", "rollback", "claim", "provisioning", "reap", "audit", "trace", "mcp"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const CONFIG_FLAGS = `Configuration flags (every command; each overrides its environment variable):
@@ -28,6 +28,8 @@ Commands:
                               whether admit admits new environments; pause or resume that
   reap                        run one sweep of the reaper (--dry-run to only show the plan)
   audit verify                check the hash chain of the audit records
+  trace append|show|verify <env>
+                              an environment's decision trace: agents append records, anyone checks them
   mcp                         serve these commands to AI agents as MCP tools, on stdin/stdout
 
 Every command takes --json (one JSON document on stdout) and --help.
@@ -163,6 +165,26 @@ Exit status 1 when an environment drifted or an action failed; 2 for a changed p
 Checks the hash chain of every run's audit records (or one run's): each record's hash,
 its link to the one before, and that the run is closed by a run-summary record.
 Exit status 1 when any run does not verify.`,
+  trace: `Usage: ephemera trace append <env> [--agent <name>] [--message <text>] [--json]
+       ephemera trace show <env> [--since <ISO-8601>] [--json]
+       ephemera trace verify <env> [--json]
+
+An environment's decision trace: hash-chained records of what its agents decided, kept
+write-once in the audit bucket under traces/<env>/ (see docs/traces.md).
+  append     reads JSON lines from stdin, one record each: "time" (an ISO-8601 instant;
+             default now), "agent" (required unless --agent), every other field is the
+             record's data. Or one record from --message (its data: {"message": …}).
+             Checked whole before anything is written (exit 2 names the line). Records
+             over 64 KiB are refused. The environment must exist; its own workload role
+             may always append, another environment's never.
+  show       the records in order, each with its batch's write time (S3's)
+  verify     complete (intact, and holding what the reaper sealed at reap or release),
+             truncated (intact, but shorter than sealed), broken (names the first bad
+             record) or empty. Exit 1 unless complete or empty.
+  --agent <name>    the agent of every line that names none
+  --message <text>  one record, instead of stdin
+  --since <time>    show only records from this instant on
+Example: echo '{"agent":"planner","message":"chose blue-green"}' | ephemera trace append pr-123`,
   mcp: `Usage: ephemera mcp [configuration flags]
 
 A Model Context Protocol server on stdin and stdout, for AI agents: each tool runs one

@@ -8,6 +8,11 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** stderr is a terminal: progress is shown there. Nothing extra is written when it is not. */
   readonly isTTY: boolean;
+  /**
+   * What was piped to the command, read whole (`ephemera trace append` reads its records
+   * there). Undefined when there is nothing to read: a terminal, or a caller that gives none.
+   */
+  readonly stdin?: () => Promise<string>;
 }
 
 /** Exit statuses: docs/cli.md documents them; scripts and agents depend on them. */

@@ -9,6 +9,8 @@ export interface CliCall {
   readonly options?: readonly string[];
   /** Its positional arguments: they go after `--`, so an argument such as "--help" is never read as an option. */
   readonly positionals?: readonly string[];
+  /** What the command reads on stdin (`trace append` reads its records there). @default - nothing */
+  readonly stdin?: string;
 }
 
 /** `--<name>=<value>`, or nothing without a value: a value that starts with "-" stays the value. */

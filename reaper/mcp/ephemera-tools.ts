@@ -286,6 +286,43 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     call: (args) => ({ command: "audit", options: option("run", args.runId), positionals: ["verify"] }),
   }),
   tool({
+    name: "record_decision",
+    title: "Record a decision",
+    description:
+      "Appends to the environment's decision trace (ephemera trace append): one record from message, or one per object of records " +
+      '(each object\'s fields are the record\'s data, with an optional "time"). The agent of every record is this MCP client\'s name from its handshake. ' +
+      "Hash-chained and write-once in the audit bucket; the reaper seals the trace when it reaps or releases the environment. " +
+      "Each call adds records, so it is not idempotent. A record over 64 KiB, a bad time or an unknown environment is a tool error and nothing is written.",
+    inputSchema: {
+      env,
+      message: z.string().optional().describe('The decision, as text, e.g. "chose the blue-green deploy: the migration is not reversible".'),
+      records: z
+        .array(z.record(z.unknown()))
+        .optional()
+        .describe('Several records at once, in order, each a JSON object of free fields, e.g. [{"step":"plan","chose":"B","why":"cheaper"}]. Give message or records, not both.'),
+      time: z.string().optional().describe('When it was decided, an ISO-8601 instant such as "2026-05-01T12:00:00Z" (default: now); a record\'s own "time" wins.'),
+    },
+    hints: write({ destructive: false, idempotent: false }),
+    check: (args) => {
+      const parsed = tryParseEnvId(args.env, { field: "env" });
+      if (!parsed.ok) return `ephemera: ${parsed.error.message}`;
+      if ((args.message === undefined) === (args.records === undefined)) return "give message (one record) or records (several), exactly one of them; nothing was written";
+      if (args.records?.length === 0) return "records is empty; give at least one object, or message; nothing was written";
+      return undefined;
+    },
+    call: (args) => ({ command: "trace", positionals: ["append", args.env], stdin: decisionLines(args) }),
+  }),
+  tool({
+    name: "show_trace",
+    title: "Show a decision trace",
+    description:
+      "The environment's decision trace, in order (ephemera trace show --json, version 1): each record's seq, time, agent, data and hashes, " +
+      "with its batch and the batch's write time (S3's clock).",
+    inputSchema: { env, since: z.string().optional().describe('Only records from this ISO-8601 instant on, e.g. "2026-05-01T12:00:00Z".') },
+    hints: READ,
+    call: (args) => ({ command: "trace", options: option("since", args.since), positionals: ["show", args.env] }),
+  }),
+  tool({
     name: "provisioning_status",
     title: "Provisioning status",
     description: "Whether provisioning new environments is paused (the platform budget pauses it), and since when and why (ephemera provisioning status).",
@@ -294,6 +331,12 @@ export const EPHEMERA_TOOLS: readonly EphemeraTool[] = [
     call: () => ({ command: "provisioning", positionals: ["status"] }),
   }),
 ];
+
+/** record_decision's records as the JSON lines `trace append` reads: `time` given to each record that has none. */
+function decisionLines(args: { message?: string | undefined; records?: Record<string, unknown>[] | undefined; time?: string | undefined }): string {
+  const records = args.records ?? [{ message: args.message }];
+  return records.map((r) => JSON.stringify(args.time === undefined || r.time !== undefined ? r : { ...r, time: args.time })).join("\n");
+}
 
 /** The tools a server with these settings offers. */
 export function availableTools(settings: EphemeraSettings): EphemeraTool[] {

@@ -26,6 +26,7 @@ const INSTRUCTIONS = [
   "To reap, plan_reap returns a plan and its planHash for a person to review; execute_reap_plan runs exactly that plan, once, only with confirm equal to its planHash.",
   "Every audit record of a call names this client (its name and version from the initialize handshake) beside the AWS principal.",
   "Use dryRun: true, or plan_reap, to see what would happen without changing anything.",
+  "record_decision appends to an environment's decision trace under this client's name; show_trace reads it back.",
 ].join(" ");
 
 /** The `ephemera` MCP server: one tool per CLI command an agent needs, each running that command in-process. */
@@ -59,7 +60,8 @@ export async function callTool(
 ): Promise<CallToolResult> {
   const problem = tool.check?.(args);
   if (problem !== undefined) return toolError(problem);
-  const argv = commandLine(tool.call(args), options.configFlags);
+  const call = tool.call(args);
+  const argv = commandLine(call, options.configFlags);
   const result = tool.result;
-  return callCli(options.run, argv, result === undefined ? undefined : (outcome) => result(outcome, args), mcpClient);
+  return callCli(options.run, argv, result === undefined ? undefined : (outcome) => result(outcome, args), mcpClient, call.stdin);
 }

@@ -20,11 +20,12 @@ export interface CliOutcome {
 /** A JSON object, as `--json` prints it. */
 export type JsonDocument = Record<string, unknown>;
 
-/** Runs `argv`, collecting stdout and stderr; progress is never shown (not a terminal). */
-export async function runCaptured(run: RunCli, argv: readonly string[], mcpClient?: McpClientInfo): Promise<CliOutcome> {
+/** Runs `argv` with `stdin` piped to it, collecting stdout and stderr; progress is never shown (not a terminal). */
+export async function runCaptured(run: RunCli, argv: readonly string[], mcpClient?: McpClientInfo, stdin?: string): Promise<CliOutcome> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const code = await run(argv, { stdout: (text) => stdout.push(text), stderr: (text) => stderr.push(text), isTTY: false }, mcpClient);
+  const io = { stdout: (text: string) => stdout.push(text), stderr: (text: string) => stderr.push(text), isTTY: false, ...(stdin === undefined ? {} : { stdin: async () => stdin }) };
+  const code = await run(argv, io, mcpClient);
   return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
 }
 
@@ -77,9 +78,10 @@ export async function callCli(
   argv: readonly string[],
   toResult: (outcome: CliOutcome) => CallToolResult = toolResult,
   mcpClient?: McpClientInfo,
+  stdin?: string,
 ): Promise<CallToolResult> {
   try {
-    return toResult(await runCaptured(run, argv, mcpClient));
+    return toResult(await runCaptured(run, argv, mcpClient, stdin));
   } catch (err) {
     return toolError(`ephemera: ${argv[0] ?? "command"} failed: ${describeError(err)}`);
   }

@@ -33,11 +33,16 @@ export async function compareAndSet<T, R>(
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) await sleep(Math.floor(random() * Math.min(options.maxDelayMs ?? 1000, (options.baseDelayMs ?? 25) * 2 ** (attempt - 1))));
+    if (attempt > 0) await sleep(backoffMs(attempt, random, options));
     const read = await register.read();
     const next = await step(read);
     if ("done" in next) return { ok: true, result: next.done };
     if (await register.write(read, next.write)) return { ok: true, result: next.then };
   }
   return { ok: false, attempts };
+}
+
+/** The wait before retry `attempt` (1 is the first retry): exponential backoff with full jitter, so writers that collided do not collide again in step. */
+export function backoffMs(attempt: number, random: () => number, options: Pick<CompareAndSetOptions, "baseDelayMs" | "maxDelayMs"> = {}): number {
+  return Math.floor(random() * Math.min(options.maxDelayMs ?? 1000, (options.baseDelayMs ?? 25) * 2 ** (attempt - 1)));
 }

@@ -40,7 +40,8 @@ function cliEquivalent(tool: EphemeraTool): string {
       const added = words(tool.call({ ...required, [name]: sample(name, s) })).filter((word) => !words(base).includes(word));
       return added.length === 0 ? [] : [`[${added.map((word) => word.split(" ")[0]).join(" ")}]`];
     });
-  return ["ephemera", base.command, ...words(base), ...optional, "--json"].join(" ");
+  // A tool that pipes its arguments to the command shows it as a pipe of JSON lines.
+  return [...(base.stdin === undefined ? [] : ["<JSON lines> |"]), "ephemera", base.command, ...words(base), ...optional, "--json"].join(" ");
 }
 
 /** A value of the argument's type: `<name>` for text, true, 1. */
@@ -48,5 +49,6 @@ function sample(name: string, schema: z.ZodTypeAny): unknown {
   const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodTypeAny) : schema;
   if (inner instanceof z.ZodBoolean) return true;
   if (inner instanceof z.ZodNumber) return 1;
+  if (inner instanceof z.ZodArray) return [{}];
   return `<${name}>`;
 }

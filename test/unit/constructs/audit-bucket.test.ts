@@ -334,6 +334,8 @@ describe("AuditBucket, evaluated", () => {
   const LIVE_INDEX = `${BUCKET}/live-index/999999999990.json`;
   const PLAN = `${BUCKET}/plans/${"3f".repeat(32)}.json`;
   const PLAN_RUN = `${BUCKET}/plans/${"3f".repeat(32)}.run.json`;
+  const TRACE_BATCH = `${BUCKET}/traces/pr-1/999999999998.json`;
+  const TRACE_SEAL = `${BUCKET}/trace-seals/pr-1/8234567890123-20260501T120000Z-3f9a1c2b.json`;
   const REQUEST = `${BUCKET}/admission-requests/8222537599999-0b6f3d2e-8c1a-4f5e-9d7b-2a4c6e8f0a1b.json`;
   const POOL_DB = `arn:aws:rds:us-east-1:${ACCOUNT}:db:ephemera-pool-default-ab12cd34`;
   const POOL_GROUP = `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0ab12cd34`;
@@ -490,6 +492,9 @@ describe("AuditBucket, evaluated", () => {
       { name: "reads it back to execute it (reap --plan)", principal: OPERATOR, action: "s3:GetObject", resource: PLAN, expect: "Allowed" },
       { name: "claims it for the one run that executes it", principal: OPERATOR, action: "s3:PutObject", resource: PLAN_RUN, context: writeOnce, expect: "Allowed" },
       { name: "overwrites no stored plan", principal: OPERATOR, action: "s3:PutObject", resource: PLAN, expect: "ExplicitlyDenied" },
+      { name: "appends a batch to an environment's decision trace (trace append, record_decision)", principal: OPERATOR, action: "s3:PutObject", resource: TRACE_BATCH, context: writeOnce, expect: "Allowed" },
+      { name: "overwrites no trace batch", principal: OPERATOR, action: "s3:PutObject", resource: TRACE_BATCH, expect: "ExplicitlyDenied" },
+      { name: "writes the pointer to the trace seal a release records", principal: OPERATOR, action: "s3:PutObject", resource: TRACE_SEAL, context: writeOnce, expect: "Allowed" },
       { name: "reads the spend meter's readings (ls)", principal: OPERATOR, action: "s3:GetObject", resource: READING, expect: "Allowed" },
       { name: "lists them", principal: OPERATOR, action: "s3:ListBucket", resource: BUCKET, context: list("spend/"), expect: "Allowed" },
       { name: "lists the claims", principal: OPERATOR, action: "s3:ListBucket", resource: BUCKET, context: list("claims/default/"), expect: "Allowed" },

@@ -56,6 +56,8 @@ const HINTS: Record<string, Hints> = {
   claim_database: hints(false, false, true),
   verify_audit: hints(true, false, true),
   provisioning_status: hints(true, false, true),
+  record_decision: hints(false, false, false),
+  show_trace: hints(true, false, true),
 };
 
 /** Each tool's call in the table below, with arguments that make it act (a destructive one confirmed). */
@@ -65,6 +67,7 @@ const READ_ONLY: [string, Record<string, unknown>][] = [
   ["verify_audit", {}],
   ["provisioning_status", {}],
   ["list_checkpoints", { env: "pr-checkpoint" }],
+  ["show_trace", { env: "pr-read" }],
 ];
 const IDEMPOTENT: [string, Record<string, unknown>][] = [
   ["admit_environment", { env: "pr-new", owner: "agent@example.com", ttl: "4h", budgetUsd: 20 }],
@@ -155,7 +158,7 @@ describe("every tool's annotations match what it does", () => {
     const { tools } = await client.listTools();
     expect(Object.fromEntries(tools.map(({ name, annotations: { title: _title, ...rest } = {} }) => [name, rest]))).toEqual(HINTS);
     // The table below covers every tool.
-    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint", "rollback", "plan_reap", "execute_reap_plan").sort()).toEqual(Object.keys(HINTS).sort());
+    expect([...READ_ONLY, ...IDEMPOTENT].map(([name]) => name).concat("extend_environment", "claim_database", "checkpoint", "rollback", "plan_reap", "execute_reap_plan", "record_decision").sort()).toEqual(Object.keys(HINTS).sort());
   });
 
   test.each(READ_ONLY)("read-only %s changes nothing in the account, not even the audit bucket", async (name, args) => {
@@ -212,6 +215,15 @@ describe("every tool's annotations match what it does", () => {
     const second = await call("execute_reap_plan", { planHash, confirm: planHash });
     expect(second.isError).toBe(true);
     expect(texts(second)).toContain("was executed already");
+  });
+
+  test("record_decision is not idempotent: the same call again appends another record", async () => {
+    const first = await call("record_decision", { env: "pr-read", message: "chose B" });
+    expect(first.isError).toBeFalsy();
+    const once = await stateOfAccount();
+    const second = await call("record_decision", { env: "pr-read", message: "chose B" });
+    expect(second.structuredContent).toMatchObject({ firstSeq: 1 });
+    expect(await stateOfAccount()).not.toEqual(once);
   });
 
   test("checkpoint is not idempotent but not destructive: a second call takes a second snapshot, and removes nothing", async () => {

@@ -117,6 +117,8 @@ describe("ephemera mcp over stdio", () => {
       execute_reap_plan: hints(false, true, false),
       verify_audit: hints(true, false, true),
       provisioning_status: hints(true, false, true),
+      record_decision: hints(false, false, false),
+      show_trace: hints(true, false, true),
     });
     for (const t of tools) {
       expect(t.title).toBeTruthy();
@@ -124,7 +126,7 @@ describe("ephemera mcp over stdio", () => {
       expect(t.description).toBeTruthy();
     }
     const required = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema.required ?? []]));
-    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], checkpoint: ["env"], list_checkpoints: ["env"], rollback: ["env", "to"], plan_reap: [], execute_reap_plan: ["planHash"] });
+    expect(required).toMatchObject({ describe_environment: ["env"], admit_environment: ["env", "owner"], extend_environment: ["env", "duration"], pause_environment: ["env"], checkpoint: ["env"], list_checkpoints: ["env"], rollback: ["env", "to"], plan_reap: [], execute_reap_plan: ["planHash"], record_decision: ["env"], show_trace: ["env"] });
   });
 
   test("checkpoint takes a labelled checkpoint as checkpoint --json does, and list_checkpoints lists it; a taken label is a tool error with the CLI's message", async () => {

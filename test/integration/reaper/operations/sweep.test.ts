@@ -403,7 +403,10 @@ describe("a full sweep over a seeded emulator account", () => {
 
   test("the run's audit records form a closed chain that verifies", async () => {
     const verification = await verifyAuditRun(new S3Client(e.clientConfig()), AUDIT_BUCKET, first.runId);
-    expect(verification).toMatchObject({ runId: first.runId, ok: true, status: "complete", records: 2 + 2 * first.result!.actions.length });
+    // A run-start, two records per action, a trace seal per environment reaped in full, a run-summary.
+    const reaped = first.result!.environments.filter((env) => env.intent === "reap" && env.status === "done").length;
+    expect(reaped).toBeGreaterThan(0);
+    expect(verification).toMatchObject({ runId: first.runId, ok: true, status: "complete", records: 2 + 2 * first.result!.actions.length + reaped });
   });
 
   test("a second sweep finds nothing more to do and changes nothing", async () => {

@@ -210,6 +210,33 @@ describe("act", () => {
     expect(store.markers()).toEqual([expect.stringMatching(new RegExp(`/${RUN_ID}/end\\.json$`))]);
   });
 
+  test("onReaped runs once per environment reaped in full, under its lease, before the run-summary; not for a failed one", async () => {
+    const called: string[] = [];
+    const { world, store, options } = setup(reapPlan("pr-1", "pr-2"), {
+      onReaped: async (env, audit) => {
+        called.push(env);
+        await audit.append({ type: "trace-sealed", env, details: { head: null } });
+      },
+    });
+    world.failures.set("delete:k8s-namespace:shared/pr-2", awsError("InternalError", "apiserver unavailable"));
+    const result = await act(options());
+    expect(called).toEqual(["pr-1"]);
+    const records = store.records();
+    const sealed = records.findIndex((r) => r.type === "trace-sealed");
+    const lastOfPr1 = records.map((r) => r.env === "pr-1" && r.type === "action").lastIndexOf(true);
+    expect(sealed).toBeGreaterThan(lastOfPr1);
+    expect(records.at(-1)).toMatchObject({ type: "run-summary" });
+    expect(result.auditErrors).toEqual([]);
+    expect(await verifyAuditRunIn(store, RUN_ID)).toMatchObject({ ok: true, status: "complete" });
+  });
+
+  test("an onReaped that fails is an audit error; the environment is still done (TTL first)", async () => {
+    const { options } = setup(reapPlan("pr-1"), { onReaped: async () => Promise.reject(awsError("SlowDown", "reduce your request rate")) });
+    const result = await act(options());
+    expect(result.environments).toEqual([{ env: "pr-1", intent: "reap", status: "done" }]);
+    expect(result.auditErrors).toEqual(["pr-1: its trace could not be sealed (SlowDown: reduce your request rate); the environment was reaped all the same"]);
+  });
+
   test("with its time running out, no action starts inside the margin: the rest are deferred, and the summary lists them", async () => {
     const { world, store, options } = setup(reapPlan("pr-1"));
     // 2 minutes left until the fourth delete has started, then 30 s.

@@ -20,7 +20,7 @@ describe("parsing the ephemera command line", () => {
 
   test("an unknown command is named, with the nearest command suggested and the list of commands", () => {
     expect(usageError(["lss"]).message).toBe(
-      'unknown command "lss"; did you mean "ls"? The commands are ls, admit, extend, pause, resume, release, checkpoint, checkpoints, rollback, claim, provisioning, reap, audit, mcp (see ephemera --help)',
+      'unknown command "lss"; did you mean "ls"? The commands are ls, admit, extend, pause, resume, release, checkpoint, checkpoints, rollback, claim, provisioning, reap, audit, trace, mcp (see ephemera --help)',
     );
   });
 
@@ -120,6 +120,25 @@ describe("parsing the ephemera command line", () => {
     expect(parseCommand(["audit", "verify", "--run", "20260501T120000Z-3f9a1c2b"])).toMatchObject({ name: "audit-verify", runId: "20260501T120000Z-3f9a1c2b" });
     expect(usageError(["audit", "check"]).message).toContain('unknown subcommand "audit check"');
     expect(usageError(["audit", "verify", "--run", "../x"]).message).toContain('--run "../x" is not a run id');
+  });
+});
+
+describe("parsing ephemera trace", () => {
+  test("append takes an env, --agent and --message; show --since; verify the env alone", () => {
+    expect(parseCommand(["trace", "append", "pr-1", "--agent", "planner", "--json"])).toEqual({ name: "trace-append", env: "pr-1", agent: "planner", json: true, overrides: {} });
+    expect(parseCommand(["trace", "append", "pr-1", "--message", "chose B"])).toMatchObject({ name: "trace-append", message: "chose B" });
+    expect(parseCommand(["trace", "show", "pr-1", "--since", "2026-05-01T12:00:00Z"])).toMatchObject({ name: "trace-show", env: "pr-1", since: new Date("2026-05-01T12:00:00Z") });
+    expect(parseCommand(["trace", "verify", "pr-1"])).toMatchObject({ name: "trace-verify", env: "pr-1" });
+  });
+
+  test("a wrong subcommand, a flag of another subcommand, a bad env, time or agent is a usage error naming it", () => {
+    expect(usageError(["trace", "check", "pr-1"]).message).toBe('unknown subcommand "trace check"; use append, show or verify, e.g. ephemera trace verify pr-1');
+    expect(usageError(["trace", "show"]).message).toContain("ephemera trace needs a subcommand (append, show or verify) and <env>");
+    expect(usageError(["trace", "show", "pr-1", "--agent", "a"]).message).toBe("--agent goes with trace append, e.g. ephemera trace append pr-1 --agent planner");
+    expect(usageError(["trace", "verify", "pr-1", "--since", "2026-05-01T12:00:00Z"]).message).toContain("--since goes with trace show");
+    expect(usageError(["trace", "show", "PR-1"]).message).toContain("<env>");
+    expect(usageError(["trace", "show", "pr-1", "--since", "yesterday"]).message).toContain('--since "yesterday" is not an ISO-8601 date-time');
+    expect(usageError(["trace", "append", "pr-1", "--agent", " "]).message).toContain("--agent must be a name of 1 to 128 characters");
   });
 });
 

@@ -5,6 +5,29 @@ import { EPHEMERA_TOOLS } from "../../../../reaper/mcp/ephemera-tools";
 const tool = (name: string) => EPHEMERA_TOOLS.find((t) => t.name === name)!;
 const argvOf = (name: string, args: Record<string, unknown>, config: string[] = []) => commandLine(tool(name).call(args), config);
 
+describe("the trace tools' command lines", () => {
+  test("record_decision pipes its records to trace append as JSON lines, time given to those without one; it never passes an agent", () => {
+    const call = tool("record_decision").call({ env: "pr-1", records: [{ step: "a" }, { step: "b", time: "2026-05-01T13:00:00Z" }], time: "2026-05-01T12:00:00Z" });
+    expect(commandLine(call)).toEqual(["trace", "--json", "--", "append", "pr-1"]);
+    expect(call.stdin!.split("\n").map((line) => JSON.parse(line))).toEqual([
+      { step: "a", time: "2026-05-01T12:00:00Z" },
+      { step: "b", time: "2026-05-01T13:00:00Z" },
+    ]);
+    expect(tool("record_decision").call({ env: "pr-1", message: "chose B" }).stdin).toBe('{"message":"chose B"}');
+    expect(parseCommand(commandLine(call))).toEqual({ name: "trace-append", env: "pr-1", json: true, overrides: {} });
+  });
+
+  test("record_decision needs exactly one of message and records; show_trace passes --since", () => {
+    const check = tool("record_decision").check!;
+    expect(check({ env: "pr-1" })).toMatch(/^give message \(one record\) or records \(several\), exactly one of them/);
+    expect(check({ env: "pr-1", message: "a", records: [{}] })).toMatch(/exactly one of them/);
+    expect(check({ env: "pr-1", records: [] })).toMatch(/^records is empty/);
+    expect(check({ env: "PR-1", message: "a" })).toMatch(/^ephemera: env "PR-1" has uppercase letters/);
+    expect(check({ env: "pr-1", message: "a" })).toBeUndefined();
+    expect(argvOf("show_trace", { env: "pr-1", since: "2026-05-01T12:00:00Z" })).toEqual(["trace", "--since=2026-05-01T12:00:00Z", "--json", "--", "show", "pr-1"]);
+  });
+});
+
 describe("a tool call's command line", () => {
   test("is the command, its options, --json, the server's configuration flags, then -- and the positionals", () => {
     expect(commandLine({ command: "extend", options: ["--dry-run"], positionals: ["pr-1", "4h"] }, ["--max-ttl=3d"])).toEqual([
