@@ -1,7 +1,7 @@
 /**
  * The tables in docs/ that are derived from code, so a default or an IAM action is
  * written in one place: the kind catalog, the CLI and Lambda settings, the inputs
- * of an environment stack, what the spend meter's shipped price table covers, and the reaper's layers (reaper-layers.json, which
+ * of the environment and cluster stacks, what the spend meter's shipped price table covers, and the reaper's layers (reaper-layers.json, which
  * the lint enforces). `npm run generate` rewrites them between their
  * `<!-- generated:<name> -->` markers; a unit test fails when a page is out of date.
  * The renderers of docs-tables/ (sections.ts) write the shipped prices and the rest: the
@@ -14,7 +14,8 @@ import { KIND_CATALOG, KIND_NAMES } from "../reaper/contracts/kind-catalog";
 import type { KindRow } from "../reaper/contracts/kind-row";
 import { reaperPolicy } from "../constructs/private/reaper-policy";
 import { SETTINGS, type SettingSpec } from "../reaper/model";
-import { ENVIRONMENT_INPUTS } from "../stacks/environment-config";
+import { CLUSTER_INPUTS } from "../stacks/cluster-config";
+import { ENVIRONMENT_INPUTS, type Input } from "../stacks/environment-config";
 import { code, table } from "./docs-tables/markdown";
 import { SECTIONS } from "./docs-tables/sections";
 
@@ -25,7 +26,7 @@ export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   "kinds.md": ["kinds", "kinds-how", "kinds-iam"],
   "spend.md": ["shipped-prices"],
   "cli.md": ["settings"],
-  "deploying.md": ["environment-inputs", "environment-outputs", "reaper-policy"],
+  "deploying.md": ["environment-inputs", "environment-outputs", "cluster-inputs", "reaper-policy"],
   "mcp.md": ["mcp-tools"],
   "reaper.md": ["reaper-config"],
   "constructs.md": ["tag-schema", "audit-bucket-props", "audit-bucket-policy", "platform-budget-props", "warm-database-pool-props"],
@@ -95,10 +96,9 @@ export function generatedSection(name: string): string {
         ]),
       );
     case "environment-inputs":
-      return table(
-        ["input", "required", "meaning", "example"],
-        ENVIRONMENT_INPUTS.map((i) => [code(i.name), i.required ? "yes" : (i.requiredWhen ?? ""), i.what, code(i.example)]),
-      );
+      return inputsTable(ENVIRONMENT_INPUTS);
+    case "cluster-inputs":
+      return inputsTable(CLUSTER_INPUTS);
     case "layers":
       return layerTable(REAPER_LAYERING);
     default:
@@ -106,6 +106,14 @@ export function generatedSection(name: string): string {
       if (Object.hasOwn(SECTIONS, name)) return SECTIONS[name]!();
       throw new Error(`no generated section named ${JSON.stringify(name)}`);
   }
+}
+
+/** A stack's inputs as docs/deploying.md lists them. */
+function inputsTable(inputs: readonly Input[]): string {
+  return table(
+    ["input", "required", "meaning", "example"],
+    inputs.map((i) => [code(i.name), i.required ? "yes" : (i.requiredWhen ?? ""), i.what, code(i.example)]),
+  );
 }
 
 /** The reaper's policy as docs/deploying.md shows it: every option on, names as placeholders. */

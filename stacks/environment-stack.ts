@@ -1,10 +1,9 @@
-import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Construct } from "constructs";
 import { EphemeralEnvironment } from "../constructs/ephemeral-environment";
-import { Fn, S3Backend, TerraformOutput, TerraformStack } from "../constructs/core";
+import { TerraformOutput, TerraformStack } from "../constructs/core";
+import { clusterProviders } from "./cluster-providers";
 import { EnvironmentConfig } from "./environment-config";
+import { stateBackend } from "./state-backend";
 
 /** The stack name a pipeline deploys and destroys: `env-<id>`. */
 export function environmentStackName(envId: string): string {
@@ -20,33 +19,9 @@ export class EnvironmentStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
-    if (config.stateBucket) {
-      // One state file per environment, so destroying one can never touch another.
-      new S3Backend(this, {
-        bucket: config.stateBucket,
-        key: `ephemera/environments/${config.envId}/terraform.tfstate`,
-        region: config.region,
-        encrypt: true,
-        dynamodbTable: config.stateLockTable,
-      });
-    }
-    new AwsProvider(this, "aws", { region: config.region });
-
-    const cluster = new DataAwsEksCluster(this, "cluster", { name: config.clusterName });
-    new KubernetesProvider(this, "kubernetes", {
-      host: cluster.endpoint,
-      clusterCaCertificate: Fn.base64decode(cluster.certificateAuthority.get(0).data),
-      // A token fetched when the provider starts, not aws_eks_cluster_auth's: that one is
-      // read at plan time and lasts 15 minutes, shorter than a database restore, and the
-      // namespace's database egress policy is created only after the restore.
-      exec: [
-        {
-          apiVersion: "client.authentication.k8s.io/v1beta1",
-          command: "aws",
-          args: ["eks", "get-token", "--cluster-name", config.clusterName, ...(config.region ? ["--region", config.region] : [])],
-        },
-      ],
-    });
+    // One state file per environment, so destroying one can never touch another.
+    stateBackend(this, { bucket: config.stateBucket, key: `ephemera/environments/${config.envId}/terraform.tfstate`, region: config.region, lockTable: config.stateLockTable });
+    const { cluster } = clusterProviders(this, { clusterName: config.clusterName, region: config.region });
 
     this.environment = new EphemeralEnvironment(this, "environment", {
       envId: config.envId,

@@ -30,11 +30,12 @@ function importsOf(file: string): Import[] {
 }
 
 describe("the package entry (index.ts)", () => {
-  it("exports every construct, both stacks and their config reader", () => {
-    for (const name of ["EphemeralEnvironment", "AuditBucket", "SnapshotDatabase", "SpotNodeGroup", "EnvBudget", "EnvNamespace", "EnvExpirySchedule", "Reaper", "PlatformStack", "EnvironmentStack"]) {
+  it("exports every construct, the stacks and their config readers", () => {
+    for (const name of ["EphemeralEnvironment", "AuditBucket", "SnapshotDatabase", "SpotNodeGroup", "EnvBudget", "EnvNamespace", "EnvExpirySchedule", "Reaper", "PlatformStack", "EnvironmentStack", "ClusterStack"]) {
       expect({ name, type: typeof (entry as Record<string, unknown>)[name] }).toEqual({ name, type: "function" });
     }
     expect(typeof entry.readEnvironmentConfig).toBe("function");
+    expect(typeof entry.readClusterConfig).toBe("function");
     expect(entry.TAG.managedBy).toBe("ephemera:managed-by");
   });
 

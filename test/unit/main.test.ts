@@ -135,6 +135,38 @@ describe("the cdktf app (main.ts)", () => {
     expect(bad.stderr).toContain('EPHEMERA_PLATFORM_BUDGET_LIMIT_USD "lots" is not an amount in USD');
   });
 
+  it("adds ephemera-cluster-<cluster> with the RuntimeClasses of the sandbox levels EPHEMERA_OFFERED_ISOLATION offers", () => {
+    const run = synthApp({ EPHEMERA_CLUSTER_NAME: "previews", EPHEMERA_OFFERED_ISOLATION: "none,gvisor", EPHEMERA_REGION: "eu-west-1", EPHEMERA_STATE_BUCKET: "acme-tf-state" });
+    expect({ status: run.status, stderr: run.status === 0 ? "" : run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stacks).toEqual(["ephemera-cluster-previews", "ephemera-platform"]);
+    const cluster = run.stack("ephemera-cluster-previews");
+    const kinds = Object.values(cluster.resource.kubernetes_manifest as Record<string, { manifest: { kind: string; metadata: { name: string } } }>).map((m) => `${m.manifest.kind}/${m.manifest.metadata.name}`);
+    expect(kinds.sort()).toEqual(["RuntimeClass/ephemera-gvisor", "ValidatingAdmissionPolicy/ephemera-sandbox-runtime", "ValidatingAdmissionPolicyBinding/ephemera-sandbox-runtime"]);
+    expect(cluster.provider.kubernetes[0].exec[0].args).toEqual(["eks", "get-token", "--cluster-name", "previews", "--region", "eu-west-1"]);
+    expect(cluster.terraform.backend).toEqual({ s3: expect.objectContaining({ bucket: "acme-tf-state", key: "ephemera/clusters/previews/terraform.tfstate", region: "eu-west-1" }) });
+  });
+
+  it("adds no cluster stack while only none is offered, and the cluster stack beside an environment when a sandbox is", () => {
+    expect(synthApp({ ...ENVIRONMENT, EPHEMERA_OFFERED_ISOLATION: "none" }).stacks).toEqual(["env-pr-5", "ephemera-platform"]);
+    const run = synthApp({ ...ENVIRONMENT, EPHEMERA_OFFERED_ISOLATION: "none,gvisor,kata", EPHEMERA_ISOLATION: "gvisor" });
+    expect({ status: run.status, stderr: run.status === 0 ? "" : run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stacks).toEqual(["env-pr-5", "ephemera-cluster-previews", "ephemera-platform"]);
+  });
+
+  it("fails, naming the variable and the fix, when a sandbox is offered without a cluster or the offered list is bad", () => {
+    const noCluster = synthApp({ EPHEMERA_OFFERED_ISOLATION: "none,kata" });
+    expect(noCluster.status).toBe(1);
+    expect(noCluster.stderr).toContain('EPHEMERA_CLUSTER_NAME is not set: EPHEMERA_OFFERED_ISOLATION offers "kata"');
+    expect(noCluster.stderr).toContain("e.g. EPHEMERA_CLUSTER_NAME=previews");
+    const typo = synthApp({ EPHEMERA_CLUSTER_NAME: "previews", EPHEMERA_OFFERED_ISOLATION: "none,gvsior" });
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toContain('EPHEMERA_OFFERED_ISOLATION "gvsior" is not a known isolation level');
+    for (const run of [noCluster, typo]) {
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(run.stacks).toEqual([]);
+    }
+  });
+
   it("reads its inputs from cdktf context as well as from environment variables", () => {
     const run = synthApp({ CDKTF_CONTEXT_JSON: JSON.stringify(ENVIRONMENT) });
     expect(run.stacks).toEqual(["env-pr-5", "ephemera-platform"]);

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { KIND_NAMES } from "../../../reaper/contracts/kind-catalog";
 import { SETTINGS } from "../../../reaper/model";
 import { DOCS_DIR, GENERATED_PAGES, generatedSection, REAPER_LAYERING, reaperImports, withGeneratedSections } from "../../../scripts/docs-tables";
+import { CLUSTER_INPUTS } from "../../../stacks/cluster-config";
 import { ENVIRONMENT_INPUTS } from "../../../stacks/environment-config";
 
 const REPO_ROOT = path.join(DOCS_DIR, "..");
@@ -29,6 +30,13 @@ describe("the generated tables in docs/", () => {
     for (const s of Object.values(SETTINGS)) expect(settings).toContain(`\`${s.env}\``);
     const inputs = generatedSection("environment-inputs");
     for (const i of ENVIRONMENT_INPUTS) expect(inputs).toContain(`\`${i.name}\``);
+  });
+
+  it("lists the cluster stack's inputs, the cluster name required with a sandbox level offered", () => {
+    const inputs = generatedSection("cluster-inputs");
+    expect(CLUSTER_INPUTS.map((i) => i.name)).toEqual(["EPHEMERA_OFFERED_ISOLATION", "EPHEMERA_CLUSTER_NAME", "EPHEMERA_REGION", "EPHEMERA_STATE_BUCKET", "EPHEMERA_STATE_LOCK_TABLE"]);
+    for (const i of CLUSTER_INPUTS) expect(inputs).toContain(`| \`${i.name}\` |`);
+    expect(inputs).toContain("| `EPHEMERA_CLUSTER_NAME` | with a sandbox level in EPHEMERA_OFFERED_ISOLATION |");
   });
 
   it("has a layer row for every folder of reaper/ on disk, and none for a folder that is gone", () => {

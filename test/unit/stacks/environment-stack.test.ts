@@ -1,32 +1,11 @@
 import { EnvironmentConfig } from "../../../stacks/environment-config";
+import { ENVIRONMENT_CONFIG, type SynthesizedStack } from "../../support/stack-fixtures";
 import { EnvironmentStack, environmentStackName } from "../../../stacks/environment-stack";
 import { TAG } from "../../../reaper/model";
 import { synthStack } from "../../../harness/terraform";
 
-type Blocks = Record<string, Record<string, Record<string, any>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-interface Tf {
-  readonly resource: Blocks;
-  readonly data: Blocks;
-  readonly output: Record<string, { value: string }>;
-  readonly provider: Record<string, Record<string, any>[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  readonly terraform: { backend?: Record<string, Record<string, unknown>>; required_providers: Record<string, unknown> };
-}
-
-const CONFIG: EnvironmentConfig = {
-  envId: "pr-123",
-  ttl: "2d",
-  owner: "octocat",
-  budgetUsd: 25,
-  onExpiry: "delete",
-  region: "us-east-1",
-  clusterName: "previews",
-  oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
-  vpcId: "vpc-0abc",
-  subnetIds: ["subnet-0a", "subnet-0b"],
-  baselineSnapshot: "baseline-2026-11-01",
-  database: true,
-  pauseTopicArn: "arn:aws:sns:us-east-1:123456789012:ephemera-pause",
-};
+type Tf = SynthesizedStack;
+const CONFIG = ENVIRONMENT_CONFIG;
 
 const synthEnvironment = (config: Partial<EnvironmentConfig> = {}): Tf => {
   const merged = { ...CONFIG, ...config };
