@@ -1,4 +1,4 @@
-import { InvalidValueError, type Isolation, isEksClusterName, isSandbox, type SandboxIsolation, SETTINGS, tryParseIsolation } from "../reaper/model";
+import { InvalidValueError, type Isolation, isEksClusterName, isSandbox, type SandboxIsolation, SETTINGS, tryParseIsolationList } from "../reaper/model";
 import type { Input, InputSource } from "./environment-config";
 
 /** What main.ts needs for a ClusterStack, validated (the region is the app's). */
@@ -61,20 +61,11 @@ export function readClusterConfig(source: InputSource): ClusterConfig | undefine
 }
 
 function readOffered(text: string | undefined, problems: string[]): Isolation[] {
-  const { name, example } = INPUTS.offered;
   if (text === undefined) return [];
-  const items = text.split(",").map((item) => item.trim()).filter((item) => item !== "");
-  if (items.length === 0) {
-    problems.push(`${name} lists no isolation level; list the levels this platform has nodes for, e.g. ${name}=${example}`);
-    return [];
-  }
-  const levels: Isolation[] = [];
-  for (const item of items) {
-    const parsed = tryParseIsolation(item, { field: name });
-    if (parsed.ok) levels.push(parsed.value);
-    else problems.push(`${parsed.error.message}, e.g. ${name}=${example}`);
-  }
-  return [...new Set(levels)];
+  const parsed = tryParseIsolationList(text, { field: INPUTS.offered.name });
+  if (parsed.ok) return parsed.value;
+  problems.push(parsed.error.message);
+  return [];
 }
 
 function readClusterName(text: string | undefined, levels: readonly SandboxIsolation[], problems: string[]): string {

@@ -14,7 +14,7 @@ import {
   type SettingName,
   type SettingSpec,
   tryParseDuration,
-  tryParseIsolation,
+  tryParseIsolationList,
   tryParseUsd,
 } from "../model";
 import { quote } from "../model/invalid-value-error";
@@ -273,13 +273,7 @@ function listOf(test: (item: string) => boolean, what: string, fix: string): Par
 
 /** Comma-separated isolation levels, at least one, each known (an unknown one is an error, never dropped). */
 function isolationLevels(given: Given): Isolation[] {
-  const levels = given.text
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "")
-    .map((item) => valueOf(tryParseIsolation(item, { field: given.from })));
-  if (levels.length === 0) throw problem(given, "lists no isolation level", `list the levels this platform has nodes for, such as "none" or "none,gvisor"`);
-  return [...new Set(levels)];
+  return valueOf(tryParseIsolationList(given.text, { field: given.from }));
 }
 
 /** A whole number from `min` to `max`, in digits only and no more of them than `max` has. */

@@ -32,6 +32,7 @@ export {
   sandboxNodeLabels,
   sandboxTaint,
   tryParseIsolation,
+  tryParseIsolationList,
 } from "./isolation";
 export { MAX_TAG_VALUE_LENGTH, ownerKey, parseOwner, tryParseOwner } from "./owner";
 export { tryParseUsd, type UsdOptions } from "./usd";

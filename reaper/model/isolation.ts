@@ -34,6 +34,27 @@ export function parseIsolation(text: string | undefined, options?: ParseOptions)
   return unwrap(tryParseIsolation(text, options));
 }
 
+/**
+ * A comma-separated list of levels (the platform's offer: `EPHEMERA_OFFERED_ISOLATION`):
+ * at least one, each known, duplicates dropped. An unknown level is an error, never
+ * dropped: the reaper's settings and the cluster stack read the list with this one parser.
+ */
+export function tryParseIsolationList(text: string, options: ParseOptions = {}): Result<Isolation[]> {
+  const items = text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  const field = options.field ?? "isolation";
+  if (items.length === 0) return fail(new InvalidValueError(field, text, "lists no isolation level", 'list the levels this platform has nodes for, such as "none" or "none,gvisor"'));
+  const levels: Isolation[] = [];
+  for (const item of items) {
+    const parsed = tryParseIsolation(item, { field });
+    if (!parsed.ok) return parsed;
+    levels.push(parsed.value);
+  }
+  return ok([...new Set(levels)]);
+}
+
 export function isSandbox(level: Isolation): level is SandboxIsolation {
   return level !== "none";
 }

@@ -42,10 +42,12 @@ describe("readClusterConfig", () => {
   });
 
   it("refuses an unknown level or an empty list, naming EPHEMERA_OFFERED_ISOLATION and a valid value, even with no cluster", () => {
+    // One parser with the reaper's settings (tryParseIsolationList): the first unknown level is named.
     expect(problems({ EPHEMERA_OFFERED_ISOLATION: "none,gvsior,firecracker" })).toEqual([
-      'EPHEMERA_OFFERED_ISOLATION "gvsior" is not a known isolation level; use one of "none", "gvisor", "kata", such as "gvisor", e.g. EPHEMERA_OFFERED_ISOLATION=none,gvisor',
-      'EPHEMERA_OFFERED_ISOLATION "firecracker" is not a known isolation level; use one of "none", "gvisor", "kata", such as "gvisor", e.g. EPHEMERA_OFFERED_ISOLATION=none,gvisor',
+      'EPHEMERA_OFFERED_ISOLATION "gvsior" is not a known isolation level; use one of "none", "gvisor", "kata", such as "gvisor"',
     ]);
-    expect(problems({ EPHEMERA_OFFERED_ISOLATION: " , " })).toEqual(["EPHEMERA_OFFERED_ISOLATION lists no isolation level; list the levels this platform has nodes for, e.g. EPHEMERA_OFFERED_ISOLATION=none,gvisor"]);
+    expect(problems({ EPHEMERA_OFFERED_ISOLATION: " , " })).toEqual([
+      'EPHEMERA_OFFERED_ISOLATION " , " lists no isolation level; list the levels this platform has nodes for, such as "none" or "none,gvisor"',
+    ]);
   });
 });
