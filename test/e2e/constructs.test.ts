@@ -214,14 +214,14 @@ describe("the AWS constructs applied together against the emulator", () => {
     ]);
   });
 
-  it("grants the reaper's role reads and write-once puts under audit/, leases/, spend/, claims/, admissions/, admission-requests/, provisioning/ and live-index/", async () => {
+  it("grants the reaper's role reads and write-once puts under audit/, leases/, spend/, claims/, admissions/, admission-requests/, provisioning/, live-index/, traces/, trace-seals/ and plans/", async () => {
     const iam = new IAMClient(emulator().clientConfig());
     const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: "ephemera-reaper", PolicyName: `ephemera-audit-read-write-${AUDIT_BUCKET}` }))).PolicyDocument!;
     const policy = JSON.parse(decodeURIComponent(doc)) as { Statement: { Effect: string; Action: string | string[]; Resource: string | string[] }[] };
     const names = (resource: string | string[]) => (Array.isArray(resource) ? resource.map((r) => r.split(":::").pop()) : resource.split(":::").pop());
     expect(policy.Statement.map((s) => [s.Effect, s.Action, names(s.Resource)])).toEqual(
       expect.arrayContaining([
-        ["Allow", ["s3:PutObject", "s3:GetObject"], ["audit", "leases", "spend", "claims", "admissions", "admission-requests", "provisioning", "live-index"].map((prefix) => `${AUDIT_BUCKET}/${prefix}/*`)],
+        ["Allow", ["s3:PutObject", "s3:GetObject"], ["audit", "leases", "spend", "claims", "admissions", "admission-requests", "provisioning", "live-index", "traces", "trace-seals", "plans"].map((prefix) => `${AUDIT_BUCKET}/${prefix}/*`)],
         ["Allow", "s3:ListBucket", AUDIT_BUCKET],
         ["Deny", "s3:PutObject", `${AUDIT_BUCKET}/*`],
       ]),
