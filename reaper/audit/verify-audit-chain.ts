@@ -81,7 +81,7 @@ export function verifyAuditChain(runId: string, objects: readonly StoredAuditObj
         ? broken(expected, `record ${expected} is missing`)
         : broken(entry.seq, `record ${entry.seq} is stored twice`, entry.key);
     }
-    const record = parseRecord(entry.body);
+    const record = parseAuditRecord(entry.body);
     if (record === undefined) return broken(expected, "is not an audit record (not JSON, or fields missing)", entry.key);
     if (record.runId !== runId) return broken(expected, `belongs to run ${JSON.stringify(record.runId)}`, entry.key);
     if (record.seq !== expected) {
@@ -132,7 +132,8 @@ function previousOf(start: AuditRecord): AuditRunVerification["previous"] | unde
   return typeof runId === "string" && typeof hash === "string" ? { runId, hash } : undefined;
 }
 
-function parseRecord(body: string): AuditRecord | undefined {
+/** A stored body read as an audit record: undefined when it is not JSON or lacks a chain field. */
+export function parseAuditRecord(body: string): AuditRecord | undefined {
   let value: unknown;
   try {
     value = JSON.parse(body);

@@ -1,8 +1,9 @@
 import { parseAuditKey } from "../audit/audit-key";
 import type { AuditLog } from "../audit/audit-log";
 import { type AuditRecord, hashRecord } from "../audit/audit-record";
+import { parseAuditRecord } from "../audit/verify-audit-chain";
 import { TRACE_SEAL_PREFIX } from "../model";
-import { putIfAbsent } from "../state/put-if-absent";
+import { keyTakenError, putIfAbsent } from "../state/put-if-absent";
 import { instantCountdown } from "../state/state-keys";
 import type { StateStore } from "../state/state-store";
 import { readTraceHead } from "./trace-store";
@@ -44,7 +45,7 @@ export async function sealTrace(store: StateStore, env: string, audit: AuditLog,
   const seal: TraceSeal = { runId: audit.runId, auditKey: audit.keyOf(record.seq), seq: record.seq, records: head?.records ?? 0, headHash: head?.headHash ?? null };
   const pointer = traceSealKey(env, clock(), audit.runId);
   const put = await putIfAbsent(store, pointer, JSON.stringify(seal));
-  if (put.status === "taken") throw new Error(`${pointer} is taken by another body`);
+  if (put.status === "taken") throw keyTakenError(pointer, "another seal is stored under it");
   return seal;
 }
 
@@ -58,7 +59,7 @@ export async function readLatestSeal(store: StateStore, env: string): Promise<Se
   const key = newest.key;
   const pointer = parsePointer(await store.get(key));
   if (pointer === undefined) return { ok: false, key, problem: "the seal pointer is not JSON, or fields are missing" };
-  const record = await store.get(pointer.auditKey).then(parseRecord, () => undefined);
+  const record = await store.get(pointer.auditKey).then(parseAuditRecord, () => undefined);
   if (record === undefined) return { ok: false, key, problem: `its audit record ${pointer.auditKey} cannot be read, or is not an audit record` };
   const problem = sealProblem(env, pointer, record);
   return problem === undefined ? { ok: true, key, seal: pointer } : { ok: false, key, problem: `its audit record ${pointer.auditKey} ${problem}` };
@@ -81,11 +82,6 @@ function parsePointer(body: string): TraceSeal | undefined {
   if (value === undefined) return undefined;
   const fine = typeof value.runId === "string" && typeof value.auditKey === "string" && typeof value.seq === "number" && typeof value.records === "number" && (typeof value.headHash === "string" || value.headHash === null);
   return fine ? (value as TraceSeal) : undefined;
-}
-
-function parseRecord(body: string): AuditRecord | undefined {
-  const value = parseObject(body) as Partial<AuditRecord> | undefined;
-  return value !== undefined && typeof value.hash === "string" && typeof value.type === "string" ? (value as AuditRecord) : undefined;
 }
 
 function parseObject(body: string): Record<string, unknown> | undefined {
