@@ -48,6 +48,23 @@ describe("appendTrace", () => {
     expect(verdict).toMatchObject({ status: "complete", records: 6, batches: 2 });
   });
 
+  test("a batch whose answer was lost after it landed counts as written: nothing is written twice, and the chain goes on from it", async () => {
+    const store = new MemoryStateStore();
+    const realPut = store.put.bind(store);
+    let lost = 0;
+    store.put = async (key, body, options) => {
+      const out = await realPut(key, body, options);
+      // The first batch lands, then its answer is lost (a reset after S3 stored it).
+      if (key.startsWith("traces/") && lost++ === 0) throw Object.assign(new Error("socket hang up"), { name: "ECONNRESET" });
+      return out;
+    };
+    const result = await appendTrace(store, "pr-1", entries(600), noWait);
+    expect(result).toMatchObject({ records: 600, firstSeq: 0, lastSeq: 599, retries: 0 });
+    expect(result.batches.map((b) => [b.batch, b.records])).toEqual([[1, 500], [2, 100]]);
+    expect(objects(store)).toHaveLength(2);
+    expect(verifyTraceChain("pr-1", objects(store), undefined)).toMatchObject({ status: "complete", records: 600, batches: 2 });
+  });
+
   test("an appender that loses every try stops with a clear error and writes nothing more", async () => {
     const store = new MemoryStateStore();
     // Every batch key is taken by someone else before this appender gets to it.

@@ -50,6 +50,15 @@ describe("sealTrace", () => {
     expect(await verifyTrace(store, "pr-1")).toMatchObject({ ok: false, status: "broken" });
   });
 
+  test("an append racing the seal (the agent still writing while its environment is reaped) either is sealed or follows the seal: the trace verifies complete", async () => {
+    const store = new MemoryStateStore();
+    await appendTrace(store, "pr-1", [entry(0)]);
+    const [, seal] = await Promise.all([appendTrace(store, "pr-1", [entry(1), entry(2)]), sealedRun(store)]);
+    await appendTrace(store, "pr-1", [entry(3)]);
+    expect([1, 3]).toContain(seal.records);
+    expect(await verifyTrace(store, "pr-1")).toMatchObject({ ok: true, status: "complete", records: 4, seal });
+  });
+
   test("the newest seal is found in one listing: a later one lists first", async () => {
     const store = new MemoryStateStore();
     await sealedRun(store);
